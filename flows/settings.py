@@ -1,0 +1,79 @@
+"""Every path and every environment setting greenwire reads, resolved in one place.
+
+Paths default to folders of the project checkout; each can be moved with an
+environment variable (or a CLI flag that sets it):
+
+| variable                  | default                      |
+|---------------------------|------------------------------|
+| GREENWIRE_INPUT           | <root>/seeds/raw             |
+| GREENWIRE_WAREHOUSE       | <root>/warehouse             |
+| GREENWIRE_SCHEDULE        | "0 6 * * *" (daily, 06:00)   |
+| GREENWIRE_MAX_FILE_BYTES  | 20000000                     |
+| GREENWIRE_KEEP_VERSIONS   | 5                            |
+| PREFECT_HOME              | <warehouse>/.prefect         |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = ROOT / "sql"
+EXPECTATIONS_DIR = ROOT / "expectations"
+REFERENCE_DIR = ROOT / "seeds" / "reference"
+DEFAULT_INPUT = ROOT / "seeds" / "raw"
+DEFAULT_WAREHOUSE = ROOT / "warehouse"
+
+
+@dataclass(frozen=True)
+class Settings:
+    input_dir: Path
+    warehouse_dir: Path
+    schedule: str = "0 6 * * *"
+    max_file_bytes: int = 20_000_000
+    keep_versions: int = 5
+
+    @property
+    def database(self) -> Path:
+        return self.warehouse_dir / "greenwire.duckdb"
+
+    @property
+    def publish_dir(self) -> Path:
+        return self.warehouse_dir / "publish"
+
+    @property
+    def current(self) -> Path:
+        return self.publish_dir / "current"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.warehouse_dir / "docs"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.warehouse_dir / "quarantine"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.warehouse_dir / "runs"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.warehouse_dir / ".greenwire.lock"
+
+    @property
+    def prefect_home(self) -> Path:
+        return Path(os.environ.get("PREFECT_HOME") or self.warehouse_dir / ".prefect")
+
+
+def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> Settings:
+    """Settings from explicit arguments, else the environment, else the defaults."""
+    env = os.environ
+    return Settings(
+        input_dir=Path(input_dir or env.get("GREENWIRE_INPUT") or DEFAULT_INPUT).resolve(),
+        warehouse_dir=Path(warehouse_dir or env.get("GREENWIRE_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve(),
+        schedule=env.get("GREENWIRE_SCHEDULE", "0 6 * * *"),
+        max_file_bytes=int(env.get("GREENWIRE_MAX_FILE_BYTES", 20_000_000)),
+        keep_versions=int(env.get("GREENWIRE_KEEP_VERSIONS", 5)),
+    )
