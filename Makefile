@@ -1,0 +1,37 @@
+# greenwire: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: run test setup reference bench clean
+
+# The venv is rebuilt whenever the project's dependency files change.
+$(BIN)/greenwire: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+setup: $(BIN)/greenwire
+
+## run: set up .venv and run the whole pipeline on seeds/raw into warehouse/
+run: setup
+	$(BIN)/greenwire run
+
+## test: set up .venv and run the test suite
+test: setup
+	$(BIN)/python -m pytest
+
+## reference: rebuild seeds/reference/*.csv from their upstream sources (needs npm)
+reference: setup
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,reference]"
+	$(BIN)/python -m flows.reference.build
+
+## bench: print throughput numbers per stage on synthetic news
+bench: setup
+	$(BIN)/python -m flows.bench
+
+clean:
+	rm -rf $(VENV) warehouse/*.duckdb warehouse/publish warehouse/docs warehouse/.prefect
