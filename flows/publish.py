@@ -1,0 +1,118 @@
+"""Publish the marts as Parquet: a new version folder, then an atomic swap of `current`.
+
+warehouse/publish/
+    versions/<utc time>-<run id>/    one folder per publish: <table>.parquet, manifest.json,
+                                     greenwire.duckdb (views over the Parquet)
+    current -> versions/<...>        a symlink, replaced with os.replace (atomic on POSIX)
+
+A reader that opened `current` keeps reading the version it opened; a failed or killed
+run never touches `current`. The newest `keep` versions (and always the current one)
+are kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from flows import CONTRACT_VERSION, __version__
+from flows.warehouse import MART_TABLES
+
+# Row order of every published file, so the same marts give the same bytes.
+ORDER_BY = {
+    "documents": "source_file, article_index",
+    "regions": "region_id",
+    "parties": "party_id",
+    "events": "event_id",
+    "event_parties": "event_id, party_id, role",
+    "metrics": "metric_id",
+    "mentions": "doc_id, char_start, entity_kind, entity_id, char_end",
+}
+
+
+def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep: int = 5,
+            now: datetime | None = None) -> Path:
+    """Write every mart to a new version folder and point `current` at it; returns the folder."""
+    now = now or datetime.now(timezone.utc)
+    versions = publish_dir / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    name = f"{now:%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"
+    staging = versions / f".{name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    files = {}
+    for table in MART_TABLES:
+        target = staging / f"{table}.parquet"
+        con.execute(
+            f"copy (select * from marts.{table} order by {ORDER_BY[table]}) "
+            f"to '{target.as_posix()}' (format parquet, compression zstd)"
+        )
+        files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
+    final = versions / name
+    manifest = {
+        "run_id": run_id,
+        "published_at": now.isoformat(timespec="seconds"),
+        "contract_version": CONTRACT_VERSION,
+        "greenwire_version": __version__,
+        "version": name,
+        "tables": files,
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _write_views(staging / "greenwire.duckdb", final)
+    os.replace(staging, final)
+    _swap_current(publish_dir, final)
+    prune(publish_dir, keep)
+    return final
+
+
+def _rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    return con.execute(f"select count(*) from read_parquet('{path.as_posix()}')").fetchall()[0][0]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_views(db_path: Path, final_dir: Path) -> None:
+    """A small DuckDB file of views, so `duckdb current/greenwire.duckdb` opens the dataset."""
+    with duckdb.connect(str(db_path)) as snap:
+        for table in MART_TABLES:
+            parquet = (final_dir / f"{table}.parquet").as_posix()
+            snap.execute(f"create view {table} as select * from read_parquet('{parquet}')")
+
+
+def _swap_current(publish_dir: Path, target: Path) -> None:
+    link = publish_dir / "current"
+    tmp = publish_dir / f".current.{os.getpid()}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(target.relative_to(publish_dir), tmp)
+    os.replace(tmp, link)
+
+
+def current_version(publish_dir: Path) -> Path | None:
+    """The version folder `current` points at, or None before the first publish."""
+    link = publish_dir / "current"
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def prune(publish_dir: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` versions (never the current one); returns what was deleted."""
+    versions = publish_dir / "versions"
+    current = current_version(publish_dir)
+    done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
+    doomed = [p for p in done[max(keep, 1):] if p != current]
+    for path in doomed:
+        shutil.rmtree(path)
+    for partial in versions.glob(".*.partial"):  # left by a run that was killed mid-publish
+        shutil.rmtree(partial, ignore_errors=True)
+    return doomed

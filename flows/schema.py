@@ -1,0 +1,93 @@
+"""Column schemas of the frames that extraction hands to the warehouse (DuckDB schema `raw`).
+
+The published marts are defined by the SQL in sql/marts and by ../shared/CONTRACT.md;
+these are the per-document facts they are built from.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+SPAN = {"doc_id": pl.String, "char_start": pl.Int32, "char_end": pl.Int32, "evidence": pl.String}
+
+RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "documents": {
+        "doc_id": pl.String,
+        "source_file": pl.String,
+        "article_index": pl.Int32,
+        "title": pl.String,
+        "published_on": pl.Date,
+        "reference_date": pl.Date,  # what relative dates resolve against; published_on or inferred
+        "text": pl.String,
+        "original_script": pl.String,
+        "byline": pl.String,
+        "publisher": pl.String,
+        "url": pl.String,
+        "is_relevant": pl.Boolean,
+        "topics": pl.List(pl.String),
+        "signature": pl.List(pl.UInt32),  # MinHash of character 5-grams, for near-duplicates
+    },
+    "region_mentions": {
+        **SPAN,
+        "surface": pl.String,
+        "region_key": pl.String,
+        "name": pl.String,
+        "level": pl.String,
+        "parent_key": pl.String,
+        "country_code": pl.String,
+        "admin_code": pl.String,
+        "longitude": pl.Float64,
+        "latitude": pl.Float64,
+    },
+    "party_mentions": {
+        **SPAN,
+        "surface": pl.String,
+        "name": pl.String,  # canonical name within the document
+        "party_type": pl.String,
+        "title": pl.String,
+        "affiliation": pl.String,  # canonical name of the organization a person holds `title` in
+        "country_code": pl.String,
+        "region_key": pl.String,
+    },
+    "events": {
+        **SPAN,
+        "event_key": pl.String,  # unique within the document
+        "event_type": pl.String,
+        "name": pl.String,
+        "event_date": pl.Date,
+        "date_precision": pl.String,
+        "region_key": pl.String,
+        "subject": pl.String,  # canonical party name the event is about, if any
+    },
+    "event_parties": {
+        "doc_id": pl.String,
+        "event_key": pl.String,
+        "party_name": pl.String,
+        "role": pl.String,
+    },
+    "metrics": {
+        **SPAN,
+        "raw_text": pl.String,
+        "value": pl.Float64,
+        "unit": pl.String,
+        "classifier": pl.String,
+        "qualifier": pl.String,
+        "indicator": pl.String,
+        "subject_party": pl.String,
+        "subject_region_key": pl.String,
+        "event_key": pl.String,
+        "period": pl.String,
+    },
+}
+
+
+def empty(table: str) -> pl.DataFrame:
+    """An empty frame of a raw table: `empty("metrics").columns[0]` -> "doc_id"."""
+    return pl.DataFrame(schema=RAW_SCHEMAS[table])
+
+
+def conform(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with exactly the raw table's columns, in order and cast; missing columns are null."""
+    schema = RAW_SCHEMAS[table]
+    return frame.select(
+        [(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c) for c, t in schema.items()]
+    )

@@ -1,0 +1,49 @@
+"""Sentences and spans: the coordinates every extractor reports in."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+# A sentence ends at 。！？ (or ; between clauses of a list), or at a line break.
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+[”」’]?)?|[。！？!?；;]+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Sentences with their offsets: `sentences("甲。乙")` -> [Sentence(0, 2, "甲。"), Sentence(2, 3, "乙")]."""
+    out = []
+    for match in _SENTENCE.finditer(text):
+        raw = match.group()
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        start = match.start() + (len(raw) - len(raw.lstrip()))
+        out.append(Sentence(start, start + len(stripped), stripped))
+    return out
+
+
+def sentence_frame(documents: pl.DataFrame) -> pl.DataFrame:
+    """One row per sentence: doc_id, sent_start, sent_end, sentence (offsets into documents.text)."""
+    rows = [
+        (doc_id, s.start, s.end, s.text)
+        for doc_id, text in documents.select("doc_id", "text").iter_rows()
+        for s in sentences(text or "")
+    ]
+    return pl.DataFrame(
+        rows, schema={"doc_id": pl.String, "sent_start": pl.Int32, "sent_end": pl.Int32, "sentence": pl.String},
+        orient="row",
+    )
+
+
+def char_offsets(text: str, byte_offsets: list[int]) -> list[int]:
+    """UTF-8 byte offsets (what Polars find_many returns) to character offsets."""
+    data = text.encode("utf-8")
+    return [len(data[:b].decode("utf-8")) for b in byte_offsets]

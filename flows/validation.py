@@ -1,0 +1,180 @@
+"""Validate the marts with the Great Expectations suites in expectations/.
+
+GX 1.x runs on pandas frames here (its DuckDB/SQLAlchemy path is broken, see
+STACK_NOTES), so referential integrity and span checks are computed by DuckDB into
+boolean check columns (`_..._ok`) that the suites then expect to be all true.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from flows.settings import EXPECTATIONS_DIR
+from flows.warehouse import MART_TABLES
+
+# Each mart is validated as this query: the table plus its check columns.
+CHECK_QUERIES = {
+    "documents": """
+        select d.*,
+            d.duplicate_of is null
+            or d.duplicate_of in (select doc_id from marts.documents where doc_id <> d.doc_id) as _duplicate_of_ok
+        from marts.documents as d""",
+    "regions": """
+        select r.*,
+            r.parent_region_id is null or r.parent_region_id in (select region_id from marts.regions) as _parent_ok
+        from marts.regions as r""",
+    "parties": """
+        select p.*,
+            p.affiliation_party_id is null
+            or p.affiliation_party_id in (select party_id from marts.parties) as _affiliation_ok,
+            p.region_id is null or p.region_id in (select region_id from marts.regions) as _region_ok
+        from marts.parties as p""",
+    "events": """
+        select e.*,
+            e.region_id is null or e.region_id in (select region_id from marts.regions) as _region_ok,
+            (e.event_date is null) = (e.date_precision = 'unknown') as _date_precision_ok
+        from marts.events as e""",
+    "event_parties": """
+        select ep.*,
+            ep.event_id in (select event_id from marts.events) as _event_ok,
+            ep.party_id in (select party_id from marts.parties) as _party_ok
+        from marts.event_parties as ep""",
+    "metrics": """
+        select m.*,
+            m.doc_id in (select doc_id from marts.documents) as _doc_ok,
+            m.subject_party_id is null or m.subject_party_id in (select party_id from marts.parties) as _subject_party_ok,
+            m.subject_region_id is null
+            or m.subject_region_id in (select region_id from marts.regions) as _subject_region_ok,
+            m.event_id is null or m.event_id in (select event_id from marts.events) as _event_ok
+        from marts.metrics as m""",
+    "mentions": """
+        select n.*,
+            d.doc_id is not null as _doc_ok,
+            case n.entity_kind
+                when 'region' then n.entity_id in (select region_id from marts.regions)
+                when 'party' then n.entity_id in (select party_id from marts.parties)
+                when 'event' then n.entity_id in (select event_id from marts.events)
+                when 'metric' then n.entity_id in (select metric_id from marts.metrics)
+                else false
+            end as _entity_ok,
+            coalesce(
+                substr(d.text, n.char_start + 1, n.char_end - n.char_start) = n.surface
+                and contains(n.evidence, n.surface),
+                false
+            ) as _span_ok
+        from marts.mentions as n
+        left join marts.documents as d on d.doc_id = n.doc_id""",
+}
+
+# Row-count floors: a table may be empty only when the batch gave it nothing to come
+# from. regions, parties and mentions need one relevant article; events and metrics,
+# whose absence in a single short article is plausible, need three.
+FLOOR_AFTER_RELEVANT = {"regions": 1, "parties": 1, "mentions": 1, "events": 3, "metrics": 3}
+
+
+@dataclass
+class Failure:
+    table: str
+    expectation: str
+    column: str | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        return f"{where}: {self.expectation} ({self.detail})"
+
+
+@dataclass
+class ValidationReport:
+    success: bool
+    evaluated: int
+    failures: list[Failure] = field(default_factory=list)
+    docs_index: Path | None = None
+    per_table: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (passed, evaluated)
+
+
+def parameters(con: duckdb.DuckDBPyConnection, today: date) -> dict[str, object]:
+    """Runtime values the suites refer to as {"$PARAMETER": name}."""
+    documents, relevant = con.execute(
+        "select count(*), count(*) filter (where is_relevant) from marts.documents"
+    ).fetchall()[0]
+    params: dict[str, object] = {
+        "max_published_on": (today + timedelta(days=1)).isoformat(),
+        "max_event_date": (today + timedelta(days=5 * 366)).isoformat(),
+        "min_rows_documents": 1 if documents else 0,
+    }
+    for table, needed in FLOOR_AFTER_RELEVANT.items():
+        params[f"min_rows_{table}"] = 1 if relevant >= needed else 0
+    return params
+
+
+def load_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
+    """The suite JSON of every published table; a missing suite is an error, not a skip."""
+    suites = {}
+    for table in MART_TABLES:
+        path = expectations_dir / f"{table}.json"
+        if not path.exists():
+            raise FileNotFoundError(f"no expectation suite for mart {table}: expected {path}")
+        suites[table] = json.loads(path.read_text(encoding="utf-8"))
+    return suites
+
+
+def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None = None,
+             expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
+    """Run every suite on its mart and build Data Docs into docs_dir."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # ~3 s to import: only when validating
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    suites = load_suites(expectations_dir)
+    params = parameters(con, today or date.today())
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(
+        site_name="greenwire",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    source = context.data_sources.add_pandas("marts")
+    report = ValidationReport(success=True, evaluated=0)
+    for table in MART_TABLES:
+        frame = con.execute(CHECK_QUERIES[table]).df()
+        suite = context.suites.add(gx.ExpectationSuite(**suites[table]))
+        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("current")
+        definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+        result = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params)
+        _collect(report, table, result)
+    report.docs_index = docs_dir / "index.html"
+    context.build_data_docs(site_names=["greenwire"])
+    return report
+
+
+def _collect(report: ValidationReport, table: str, result) -> None:
+    passed = 0
+    for outcome in result.results:
+        report.evaluated += 1
+        if outcome.success:
+            passed += 1
+            continue
+        report.success = False
+        config = outcome.expectation_config
+        res = outcome.result or {}
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            detail = "error: " + str(outcome.exception_info.get("exception_message"))
+        elif res.get("unexpected_count") is not None:
+            sample = ", ".join(map(str, (res.get("partial_unexpected_list") or [])[:3]))
+            detail = f"{res['unexpected_count']} unexpected rows, e.g. {sample}"
+        else:
+            detail = f"observed {res.get('observed_value')}"
+        column = config.kwargs.get("column") or (",".join(config.kwargs.get("column_list", [])) or None)
+        report.failures.append(Failure(table, config.type, column, detail))
+    report.per_table[table] = (passed, len(result.results))

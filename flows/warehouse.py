@@ -1,0 +1,146 @@
+"""The DuckDB warehouse: raw tables in, SQL models built layer by layer.
+
+Schemas: `raw` (what extraction produced, replaced file by file), `ref` (the gazetteer
+from seeds/reference), then `staging`, `intermediate` and `marts`, one table per file of
+sql/<layer>/, built in folder order.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from flows.schema import RAW_SCHEMAS
+from flows.settings import REFERENCE_DIR, SQL_DIR
+
+LAYERS = ("staging", "intermediate", "marts")
+MART_TABLES = ("documents", "regions", "parties", "events", "event_parties", "metrics", "mentions")
+REFERENCE_TABLES = {
+    "cn_divisions": "cn_divisions.csv",
+    "countries": "countries.csv",
+    "foreign_subdivisions": "foreign_subdivisions.csv",
+}
+
+_DUCKDB_TYPES = {
+    pl.String: "varchar", pl.Int32: "integer", pl.Int64: "bigint", pl.Float64: "double",
+    pl.Boolean: "boolean", pl.Date: "date", pl.UInt32: "uinteger",
+}
+
+FILES_DDL = """
+create table if not exists raw.files (
+    source_file varchar primary key,
+    sha256 varchar,
+    size_bytes bigint,
+    status varchar not null,
+    reason varchar,
+    encoding varchar,
+    extractor_version varchar,
+    run_id varchar not null,
+    first_seen_at timestamptz not null,
+    last_seen_at timestamptz not null
+)
+"""
+RUNS_DDL = """
+create table if not exists raw.runs (
+    run_id varchar primary key,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    outcome varchar not null,
+    message varchar,
+    files_seen integer,
+    files_processed integer,
+    files_quarantined integer,
+    articles integer,
+    published_version varchar
+)
+"""
+
+
+class WarehouseBusy(RuntimeError):
+    """The DuckDB file is held by another process."""
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, turning DuckDB's lock conflict into a message a person can act on."""
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `greenwire run` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            holder = str(exc).split("(PID", 1)[-1].split(")", 1)[0].strip() if "PID" in str(exc) else "?"
+            raise WarehouseBusy(
+                f"the warehouse file {path} is in use by another process (PID {holder}); "
+                "wait for it to finish, or query the published Parquet with `greenwire query` instead"
+            ) from exc
+        raise
+
+
+def _column_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.List):
+        return _column_type(dtype.inner) + "[]"
+    for polars_type, sql_type in _DUCKDB_TYPES.items():
+        if dtype == polars_type:
+            return sql_type
+    raise TypeError(f"no DuckDB type for {dtype}")
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw tables (and every schema) if this is a new warehouse."""
+    for schema in ("raw", "ref", *LAYERS):
+        con.execute(f"create schema if not exists {schema}")
+    for table, columns in RAW_SCHEMAS.items():
+        cols = ", ".join(f"{name} {_column_type(dtype)}" for name, dtype in columns.items())
+        con.execute(f"create table if not exists raw.{table} ({cols})")
+    con.execute(FILES_DDL)
+    con.execute(RUNS_DDL)
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path = REFERENCE_DIR) -> None:
+    """(Re)load the gazetteer CSVs into schema `ref`, every column as text."""
+    for table, filename in REFERENCE_TABLES.items():
+        path = (reference_dir / filename).as_posix()
+        con.execute(
+            f"create or replace table ref.{table} as "
+            f"select * from read_csv('{path}', header = true, all_varchar = true)"
+        )
+
+
+def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], frames: dict[str, pl.DataFrame]) -> None:
+    """Swap the raw rows of `source_files` for the new frames, in one transaction."""
+    con.execute("begin transaction")
+    try:
+        con.execute("create or replace temp table gone as select unnest(?::varchar[]) as source_file", [source_files])
+        doomed = "select doc_id from raw.documents where source_file in (select source_file from gone)"
+        for table in RAW_SCHEMAS:
+            if table != "documents":
+                con.execute(f"delete from raw.{table} where doc_id in ({doomed})")
+        con.execute("delete from raw.documents where source_file in (select source_file from gone)")
+        for table, frame in frames.items():
+            con.register("incoming", frame.to_arrow())
+            con.execute(f"insert into raw.{table} by name select * from incoming")
+            con.unregister("incoming")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def sql_models(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, Path]]:
+    """(layer, table, file) for every model, in run order: folder order, then file name."""
+    return [(layer, path.stem, path) for layer in LAYERS for path in sorted((sql_dir / layer).glob("*.sql"))]
+
+
+def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> dict[str, int]:
+    """Run every model as `create or replace table <layer>.<file stem>`; returns rows per model."""
+    rows = {}
+    for layer, table, path in sql_models(sql_dir):
+        sql = path.read_text(encoding="utf-8")
+        try:
+            con.execute(f"create or replace table {layer}.{table} as\n{sql}")
+        except duckdb.Error as exc:
+            raise RuntimeError(f"model {path.relative_to(sql_dir.parent)} failed: {exc}") from exc
+        rows[f"{layer}.{table}"] = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
+    return rows

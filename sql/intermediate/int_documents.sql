@@ -1,0 +1,81 @@
+-- Near-duplicate articles. Each article carries a 64-value MinHash signature of its
+-- character 5-grams (flows/steps/dedup.py). Candidate pairs share one of 16 bands of
+-- 4 values (LSH); a pair is a near-duplicate when at least 80% of the 64 values agree,
+-- i.e. an estimated 5-gram Jaccard similarity >= 0.8. The later article (by file, then
+-- position) points at the earliest one in its group.
+with documents as (
+    select * from staging.stg_documents
+),
+
+ordered as (
+    select
+        *,
+        row_number() over (order by source_file, article_index) as position
+    from documents
+),
+
+bands as (
+    select
+        doc_id,
+        position,
+        band,
+        hash(signature[band * 4 + 1 : band * 4 + 4]) as band_hash
+    from ordered, range(16) as b(band)
+    where len(signature) = 64
+),
+
+candidates as (
+    select distinct
+        later.doc_id as doc_id,
+        earlier.doc_id as earlier_doc_id,
+        earlier.position as earlier_position
+    from bands as later
+    inner join bands as earlier
+        on later.band = earlier.band
+        and later.band_hash = earlier.band_hash
+        and earlier.position < later.position
+),
+
+similar as (
+    select
+        c.doc_id,
+        c.earlier_doc_id,
+        c.earlier_position,
+        len(list_filter(list_zip(a.signature, b.signature), lambda x: x[1] = x[2])) / 64.0 as similarity
+    from candidates as c
+    inner join ordered as a on a.doc_id = c.doc_id
+    inner join ordered as b on b.doc_id = c.earlier_doc_id
+),
+
+first_original as (
+    select
+        doc_id,
+        arg_min(earlier_doc_id, earlier_position) as duplicate_of,
+        max(similarity) as duplicate_similarity
+    from similar
+    where similarity >= 0.8
+    group by doc_id
+),
+
+final as (
+    select
+        o.doc_id,
+        o.source_file,
+        o.article_index,
+        o.title,
+        o.published_on,
+        o.reference_date,
+        o.text,
+        o.is_relevant,
+        f.duplicate_of,
+        f.duplicate_similarity,
+        o.topics,
+        o.original_script,
+        o.byline,
+        o.publisher,
+        o.url
+    from ordered as o
+    left join first_original as f on f.doc_id = o.doc_id
+)
+
+select * from final

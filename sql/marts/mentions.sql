@@ -1,0 +1,48 @@
+-- Provenance: every extracted row points back at the span of documents.text it came from.
+with regions as (
+    select m.doc_id, r.region_id as entity_id, m.char_start, m.char_end, m.surface, m.evidence
+    from staging.stg_region_mentions as m
+    inner join intermediate.int_regions as r on r.region_key = m.region_key
+),
+
+parties as (
+    select doc_id, party_id as entity_id, char_start, char_end, surface, evidence
+    from intermediate.int_party_mentions
+),
+
+events as (
+    select e.doc_id, c.event_id as entity_id, e.char_start, e.char_end, e.name as surface, e.evidence
+    from staging.stg_events as e
+    inner join intermediate.int_event_clusters as c on c.event_uid = e.event_uid
+),
+
+metrics as (
+    select doc_id, metric_id as entity_id, char_start, char_end, raw_text as surface, evidence
+    from staging.stg_metrics
+),
+
+unioned as (
+    select 'region' as entity_kind, * from regions
+    union all
+    select 'party', * from parties
+    union all
+    select 'event', * from events
+    union all
+    select 'metric', * from metrics
+),
+
+final as (
+    select
+        'n_' || substr(md5(entity_kind || doc_id || entity_id || char_start || char_end), 1, 16) as mention_id,
+        doc_id,
+        entity_kind,
+        entity_id,
+        char_start,
+        char_end,
+        surface,
+        evidence
+    from unioned
+)
+
+select distinct * from final
+order by doc_id, char_start, entity_kind, entity_id
