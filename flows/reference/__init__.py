@@ -1,0 +1,33 @@
+"""Region gazetteer loaders for seeds/reference (rebuilt by flows.reference.build; lexicons are in .lexicons)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import polars as pl
+
+from flows.settings import REFERENCE_DIR
+
+
+def _read(name: str, floats: tuple[str, ...] = ()) -> pl.DataFrame:
+    # Everything is read as text so codes such as 010000 or "001" keep their leading zeros.
+    frame = pl.read_csv(REFERENCE_DIR / name, infer_schema=False)
+    return frame.with_columns(pl.col(c).cast(pl.Float64) for c in floats)
+
+
+@lru_cache(maxsize=1)
+def divisions() -> pl.DataFrame:
+    """Chinese divisions down to county level, e.g. the row with admin_code "320500" is 苏州市, short_name 苏州."""
+    return _read("cn_divisions.csv", floats=("longitude", "latitude"))
+
+
+@lru_cache(maxsize=1)
+def countries() -> pl.DataFrame:
+    """ISO 3166-1 countries, aliases as list[str], e.g. the KG row has name_zh 吉尔吉斯斯坦 and "吉尔吉斯" in aliases."""
+    return _read("countries.csv").with_columns(pl.col("aliases").fill_null("").str.split(";").list.eval(
+        pl.element().filter(pl.element() != "")))
+
+
+@lru_cache(maxsize=1)
+def foreign_subdivisions() -> pl.DataFrame:
+    """First-level subdivisions of foreign countries, e.g. the row with code "US-CA" is 加利福尼亚州."""
+    return _read("foreign_subdivisions.csv")
