@@ -63,8 +63,8 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
         "tables": files,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _write_views(staging / "greenwire.duckdb", final)
     os.replace(staging, final)
+    _write_views(final / "greenwire.duckdb", final)
     _swap_current(publish_dir, final)
     prune(publish_dir, keep)
     return final

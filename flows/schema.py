@@ -88,6 +88,8 @@ def empty(table: str) -> pl.DataFrame:
 def conform(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with exactly the raw table's columns, in order and cast; missing columns are null."""
     schema = RAW_SCHEMAS[table]
+    if frame.height == 0:
+        return empty(table)
     return frame.select(
         [(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c) for c, t in schema.items()]
     )

@@ -147,7 +147,7 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
     source = context.data_sources.add_pandas("marts")
     report = ValidationReport(success=True, evaluated=0)
     for table in MART_TABLES:
-        frame = con.execute(CHECK_QUERIES[table]).df()
+        frame = _with_python_dates(con.execute(CHECK_QUERIES[table]).df())
         suite = context.suites.add(gx.ExpectationSuite(**suites[table]))
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("current")
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
@@ -156,6 +156,24 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
     report.docs_index = docs_dir / "index.html"
     context.build_data_docs(site_names=["greenwire"])
     return report
+
+
+def _with_python_dates(frame):
+    """GX compares date bounds as datetime.date, which pandas Timestamps refuse: convert."""
+    for column in frame.columns:
+        if str(frame[column].dtype).startswith("datetime64"):
+            frame[column] = [None if value is None or value != value else value.date() for value in frame[column]]
+    return frame
+
+
+def _exception_message(info: dict | None) -> str | None:
+    """GX nests exception details per metric; find the first message."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    nested = (_exception_message(v) for v in info.values() if isinstance(v, dict))
+    return next((m for m in nested if m), None)
 
 
 def _collect(report: ValidationReport, table: str, result) -> None:
@@ -168,8 +186,9 @@ def _collect(report: ValidationReport, table: str, result) -> None:
         report.success = False
         config = outcome.expectation_config
         res = outcome.result or {}
-        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-            detail = "error: " + str(outcome.exception_info.get("exception_message"))
+        error = _exception_message(outcome.exception_info)
+        if error:
+            detail = f"could not be evaluated: {error}"
         elif res.get("unexpected_count") is not None:
             sample = ", ".join(map(str, (res.get("partial_unexpected_list") or [])[:3]))
             detail = f"{res['unexpected_count']} unexpected rows, e.g. {sample}"

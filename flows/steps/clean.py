@@ -157,3 +157,19 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
 def _looks_like_headline(line: pl.Expr) -> pl.Expr:
     """Short and not ending like a sentence: `"工信部:60家国家高新区创建了国家级绿色工业园区"`."""
     return (line.str.len_chars() <= 40) & ~line.str.contains(r"[。;；!！?？…]$|\.\.\.$")
+
+
+def clean(files: pl.DataFrame) -> pl.DataFrame:
+    """Inventory rows -> one row per article, shaped as raw.documents (flows.schema)."""
+    from flows.schema import conform
+    from flows.steps.dedup import signatures
+    from flows.steps.relevance import relevance
+
+    processed = files.filter(pl.col("status") == "processed")
+    articles = articles_of(lines_of(processed))
+    documents = (
+        articles.join(relevance(articles), on="doc_id", how="left")
+        .join(signatures(articles), on="doc_id", how="left")
+        .with_columns(reference_date=pl.col("published_on"))
+    )
+    return conform("documents", documents)

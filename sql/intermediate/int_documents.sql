@@ -36,7 +36,7 @@ candidates as (
         and earlier.position < later.position
 ),
 
-similar as (
+scored as (
     select
         c.doc_id,
         c.earlier_doc_id,
@@ -52,7 +52,7 @@ first_original as (
         doc_id,
         arg_min(earlier_doc_id, earlier_position) as duplicate_of,
         max(similarity) as duplicate_similarity
-    from similar
+    from scored
     where similarity >= 0.8
     group by doc_id
 ),

@@ -1,0 +1,188 @@
+"""The `greenwire` command: run the pipeline, query the published data, validate, inspect."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+DESCRIPTION = """\
+greenwire turns raw Chinese news files about green and low-carbon development into a
+clean, validated dataset: articles, regions, parties, events, event_parties, metrics and
+mentions, published as Parquet under <warehouse>/publish/current.
+
+Commands:
+  run        ingest -> clean -> extract -> load -> build -> validate -> publish, once
+  query      read-only SQL over the published tables (every contract table by name)
+  validate   re-run the Great Expectations suites on the marts in the warehouse
+"""
+
+EPILOG = """\
+examples:
+  greenwire run                                   # seeds/raw -> warehouse/
+  greenwire run --input ~/news --warehouse /srv/greenwire
+  greenwire query "select event_type, count(*) from events group by 1"
+  greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
+  greenwire validate
+
+environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
+GREENWIRE_KEEP_VERSIONS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
+(unset: a temporary local Prefect API is started for the run).
+"""
+
+
+def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> None:
+    """Quiet, local defaults, set before Prefect or Great Expectations is imported."""
+    from flows import settings
+
+    resolved = settings.load(warehouse_dir=warehouse_dir)
+    os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="greenwire", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    run = sub.add_parser(
+        "run", help="run the whole pipeline once",
+        description="Run ingest -> clean -> extract -> load -> build -> validate -> publish on every file "
+        "of the input folder. Publishes only when every expectation passes; exits non-zero otherwise.",
+    )
+    run.add_argument("--input", metavar="DIR", help="folder of raw news files (default: seeds/raw)")
+    run.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
+                     help="if another run holds the warehouse, wait this long before giving up (default: 0)")
+    run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+
+    query = sub.add_parser(
+        "query", help="read-only SQL over the published tables",
+        description="Run one SQL statement over the published dataset (publish/current), read-only. "
+        "Tables: documents, regions, parties, events, event_parties, metrics, mentions.",
+    )
+    query.add_argument("sql", help='the SQL, e.g. "select * from events limit 5"')
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                       help="table (default, for people), csv or json (for programs)")
+    query.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    query.add_argument("--max-rows", type=int, default=50, metavar="N",
+                       help="rows shown in table format (default 50; csv and json print all)")
+
+    validate = sub.add_parser(
+        "validate", help="re-run the expectation suites on the current marts",
+        description="Validate the marts now in the warehouse with the suites in expectations/ and rebuild "
+        "Data Docs. Exits non-zero when any expectation fails.",
+    )
+    validate.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
+    try:
+        return {"run": _run, "query": _query, "validate": _validate}[args.command](args)
+    except KeyboardInterrupt:
+        print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"greenwire: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _run(args) -> int:
+    from flows.lock import WarehouseLocked
+    from flows.pipeline import ValidationFailed, greenwire_flow
+    from flows.warehouse import WarehouseBusy
+
+    try:
+        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait)
+    except ValidationFailed as exc:
+        return _fail(str(exc))
+    except (WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError) as exc:
+        return _fail(str(exc))
+    except Exception as exc:  # a stage failed: say which and why, without a wall of traceback
+        return _fail(f"run failed: {type(exc).__name__}: {exc}")
+    print(format_summary(summary))
+    return 0
+
+
+def format_summary(summary) -> str:
+    """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
+    files = summary.files
+    statuses = files["status"].to_list()
+    lines = [
+        f"greenwire run {summary.run_id}: published",
+        f"  files     {len(statuses)} seen, {statuses.count('processed')} processed, "
+        f"{statuses.count('quarantined')} quarantined, {statuses.count('skipped')} skipped",
+    ]
+    for source_file, status, reason, _ in files.filter(files["status"] != "processed").iter_rows():
+        lines.append(f"    {status:<11} {source_file}: {reason}")
+    lines.append(f"  articles  {summary.articles} ({summary.relevant} relevant)")
+    lines.append("  rows      " + ", ".join(f"{t} {n}" for t, n in summary.marts.items()))
+    report = summary.validation
+    lines.append(f"  validated {report.evaluated - len(report.failures)}/{report.evaluated} expectations passed "
+                 f"(Data Docs: {report.docs_index})")
+    lines.append(f"  published {summary.published.parent.parent / 'current'} -> {summary.published.name}")
+    return "\n".join(lines)
+
+
+def _query(args) -> int:
+    import duckdb
+    import polars as pl
+
+    from flows import settings
+
+    current = settings.load(warehouse_dir=args.warehouse).current
+    snapshot = current / "greenwire.duckdb"
+    if not snapshot.exists():
+        return _fail(f"nothing published yet at {current}: run `greenwire run` first")
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        try:
+            frame = con.sql(args.sql).pl() if con.sql(args.sql) is not None else None
+        except duckdb.Error as exc:
+            return _fail(f"query failed: {exc}")
+    if frame is None:
+        return _fail("the statement returned no rows (only queries are allowed: the data is read-only)")
+    if args.format == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif args.format == "json":
+        print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
+    else:
+        with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200,
+                       tbl_hide_column_data_types=True):
+            print(frame)
+    return 0
+
+
+def _validate(args) -> int:
+    from flows import settings, validation, warehouse
+
+    resolved = settings.load(warehouse_dir=args.warehouse)
+    try:
+        with warehouse.connect(resolved.database, read_only=True) as con:
+            report = validation.validate(con, resolved.docs_dir)
+    except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
+        return _fail(str(exc))
+    for table, (passed, evaluated) in report.per_table.items():
+        print(f"  {table:<14} {passed}/{evaluated} passed")
+    for failure in report.failures:
+        print(f"  FAILED {failure}")
+    print(f"{'passed' if report.success else 'FAILED'}: {report.evaluated - len(report.failures)}/"
+          f"{report.evaluated} expectations; Data Docs: {report.docs_index}")
+    return 0 if report.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

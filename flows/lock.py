@@ -1,0 +1,51 @@
+"""One greenwire run per warehouse at a time: an advisory lock on warehouse/.greenwire.lock.
+
+The kernel drops an flock when its process dies, so a killed run never leaves a stale lock.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+class WarehouseLocked(RuntimeError):
+    """Another greenwire run holds the warehouse."""
+
+
+@contextmanager
+def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5):
+    """Hold the lock for the duration of the block; wait up to `wait_seconds`, then refuse."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseLocked(_refusal(path)) from None
+                time.sleep(poll)
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "since": datetime.now(timezone.utc).isoformat()}).encode())
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _refusal(path: Path) -> str:
+    try:
+        holder = json.loads(path.read_text() or "{}")
+    except (OSError, ValueError):
+        holder = {}
+    who = f"PID {holder.get('pid', '?')}, running since {holder.get('since', '?')}"
+    return (
+        f"another greenwire run is using the warehouse {path.parent} ({who}); "
+        "this run did nothing. Wait for it to finish, or pass --wait SECONDS to queue behind it."
+    )
