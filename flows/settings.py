@@ -10,6 +10,7 @@ environment variable (or a CLI flag that sets it):
 | GREENWIRE_SCHEDULE        | "0 6 * * *" (daily, 06:00)   |
 | GREENWIRE_MAX_FILE_BYTES  | 20000000                     |
 | GREENWIRE_KEEP_VERSIONS   | 5                            |
+| GREENWIRE_SQL_DIR         | <root>/sql                   |
 | PREFECT_HOME              | <warehouse>/.prefect         |
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Settings:
     schedule: str = "0 6 * * *"
     max_file_bytes: int = 20_000_000
     keep_versions: int = 5
+    sql_dir: Path = SQL_DIR
 
     @property
     def database(self) -> Path:
@@ -76,4 +78,5 @@ def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None =
         schedule=env.get("GREENWIRE_SCHEDULE", "0 6 * * *"),
         max_file_bytes=int(env.get("GREENWIRE_MAX_FILE_BYTES", 20_000_000)),
         keep_versions=int(env.get("GREENWIRE_KEEP_VERSIONS", 5)),
+        sql_dir=Path(env.get("GREENWIRE_SQL_DIR") or SQL_DIR).resolve(),
     )

@@ -136,6 +136,8 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     docs_dir.mkdir(parents=True, exist_ok=True)
+    for site in list(context.variables.data_docs_sites or {}):  # the ephemeral default writes to /tmp
+        context.delete_data_docs_site(site)
     context.add_data_docs_site(
         site_name="greenwire",
         site_config={

@@ -1,0 +1,45 @@
+"""One run per warehouse: a second run is refused with a clear message, or waits."""
+import subprocess
+import sys
+import time
+
+import pytest
+
+from flows.lock import WarehouseLocked, warehouse_lock
+
+HOLDER = "import sys, time; from pathlib import Path; from flows.lock import warehouse_lock\n" \
+         "with warehouse_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
+
+
+def _hold(path, seconds):
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
+    holder = _hold(tmp_path / "w.lock", 30)
+    try:
+        with pytest.raises(WarehouseLocked, match=rf"PID {holder.pid}.*this run did nothing"):
+            with warehouse_lock(tmp_path / "w.lock"):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_waiting_run_gets_the_lock_when_the_first_ends(tmp_path):
+    holder = _hold(tmp_path / "w.lock", 1)
+    start = time.monotonic()
+    with warehouse_lock(tmp_path / "w.lock", wait_seconds=30, poll=0.1):
+        waited = time.monotonic() - start
+    holder.wait()
+    assert holder.returncode == 0 and waited > 0.5
+
+
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
+    holder = _hold(tmp_path / "w.lock", 60)
+    holder.kill()
+    holder.wait()
+    with warehouse_lock(tmp_path / "w.lock"):
+        pass

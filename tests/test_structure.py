@@ -1,0 +1,51 @@
+"""Contract tests that keep the project's structure honest."""
+import re
+
+from flows.cli import _parser
+from flows.contract import CONTRACT
+from flows.settings import EXPECTATIONS_DIR, ROOT, SQL_DIR
+from flows.validation import load_suites
+from flows.warehouse import LAYERS, MART_TABLES, sql_models
+
+PREFIX = {"staging": "stg_", "intermediate": "int_"}
+
+
+def test_marts_are_exactly_the_contract_tables():
+    marts = sorted(table for layer, table, _ in sql_models() if layer == "marts")
+    assert marts == sorted(CONTRACT) == sorted(MART_TABLES)
+
+
+def test_every_sql_file_carries_its_layer_prefix():
+    for layer, table, path in sql_models():
+        if layer in PREFIX:
+            assert table.startswith(PREFIX[layer]), path
+
+
+def test_no_model_reads_from_its_own_or_a_higher_layer():
+    for layer, table, path in sql_models():
+        sql = path.read_text()
+        higher = LAYERS[LAYERS.index(layer):]
+        for other in higher:
+            assert not re.search(rf"\b{other}\.", sql), f"{path} reads from {other}"
+
+
+def test_every_mart_has_a_suite_and_every_suite_a_mart():
+    assert sorted(load_suites()) == sorted(MART_TABLES)
+    assert sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json")) == sorted(MART_TABLES)
+
+
+def test_every_cli_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = _parser()._subparsers._group_actions[0].choices
+    for command in commands:
+        assert f"greenwire {command}" in readme, command
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme and ci.strip().splitlines()[-1].strip() == "make test"
+
+
+def test_sql_dir_has_only_the_three_layers():
+    assert sorted(p.name for p in SQL_DIR.iterdir() if p.is_dir()) == sorted(LAYERS)

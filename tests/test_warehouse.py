@@ -1,0 +1,120 @@
+"""The SQL models on tiny inline raw data, in an in-memory DuckDB."""
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from flows import warehouse
+from flows.schema import conform
+from flows.warehouse import MART_TABLES
+
+
+def _doc(doc_id, source_file, text, signature=None):
+    return {"doc_id": doc_id, "source_file": source_file, "article_index": 0, "text": text,
+            "is_relevant": True, "topics": ["low_carbon"], "signature": signature or list(range(64))}
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    warehouse.ensure_schemas(con)
+    warehouse.load_reference(con)
+    yield con
+    con.close()
+
+
+def _load(con, docs, **facts):
+    frames = {"documents": conform("documents", pl.DataFrame(docs))}
+    frames |= {name: conform(name, pl.DataFrame(rows)) for name, rows in facts.items()}
+    warehouse.replace_documents(con, sorted({d["source_file"] for d in docs}), frames)
+    return warehouse.build_models(con)
+
+
+def test_marts_are_built_with_contract_tables(con):
+    rows = _load(con, [_doc("d1", "a.txt", "天津市发布方案。")])
+    assert [k for k in rows if k.startswith("marts.")] == [f"marts.{t}" for t in sorted(MART_TABLES)]
+
+
+def test_region_ancestors_are_added_so_parents_resolve(con):
+    mention = {"doc_id": "d1", "char_start": 0, "char_end": 4, "evidence": "浦东新区发布方案。", "surface": "浦东新区",
+               "region_key": "CN-310115", "name": "浦东新区", "level": "county", "parent_key": "CN-310000",
+               "country_code": "CN", "admin_code": "310115"}
+    _load(con, [_doc("d1", "a.txt", "浦东新区发布方案。")], region_mentions=[mention])
+    regions = dict(con.execute("select region_id, parent_region_id from marts.regions").fetchall())
+    assert regions == {"CN-310115": "CN-310000", "CN-310000": "ISO-CN", "ISO-CN": None}
+
+
+def test_alias_seen_in_one_document_resolves_in_another(con):
+    def party(doc, surface, name):
+        return {"doc_id": doc, "char_start": 0, "char_end": len(surface), "evidence": surface + "。",
+                "surface": surface, "name": name, "party_type": "enterprise"}
+    _load(con, [_doc("d1", "a.txt", "中国某某集团有限公司(某某集团)。"), _doc("d2", "b.txt", "某某集团。")],
+          party_mentions=[party("d1", "中国某某集团有限公司", "中国某某集团有限公司"),
+                          party("d1", "某某集团", "中国某某集团有限公司"),
+                          party("d2", "某某集团", "某某集团")])
+    parties = con.execute("select name, aliases from marts.parties").fetchall()
+    assert parties == [("中国某某集团有限公司", ["某某集团"])]
+    assert con.execute("select count(distinct entity_id) from marts.mentions").fetchall()[0][0] == 1
+
+
+def _event(doc, name, event_date=None, precision="unknown", subject=None, event_type="forum_conference"):
+    return {"doc_id": doc, "event_key": "0", "event_type": event_type, "name": name, "event_date": event_date,
+            "date_precision": precision, "subject": subject, "char_start": 0, "char_end": len(name),
+            "evidence": name}
+
+
+def test_same_event_in_two_articles_is_one_event(con):
+    docs = [_doc("d1", "a.txt", "x", list(range(64))), _doc("d2", "b.txt", "y", list(range(100, 164)))]
+    _load(con, docs, events=[_event("d1", "2025中新绿色发展论坛", date(2025, 9, 18), "day"),
+                             _event("d2", "2025中新绿色发展论坛开幕")])
+    assert con.execute("select event_date, num_documents from marts.events").fetchall() == [(date(2025, 9, 18), 2)]
+
+
+def _docs(n):
+    return [_doc(f"d{i}", f"{i}.txt", "x", list(range(i * 100, i * 100 + 64))) for i in range(n)]
+
+
+def test_different_editions_and_dates_stay_apart(con):
+    _load(con, _docs(3), events=[_event("d0", "2025中新绿色发展论坛", date(2025, 9, 18), "day"),
+                                 _event("d1", "2024中新绿色发展论坛", date(2024, 9, 18), "day"),
+                                 _event("d2", "中新绿色发展论坛", date(2023, 5, 1), "day")])
+    assert con.execute("select count(*) from marts.events").fetchall() == [(3,)]
+
+
+def test_an_undated_mention_does_not_chain_two_different_events(con):
+    _load(con, _docs(3), events=[_event("d0", "中新绿色发展论坛", date(2025, 9, 18), "day"),
+                                 _event("d1", "中新绿色发展论坛", date(2024, 9, 18), "day"),
+                                 _event("d2", "中新绿色发展论坛")])
+    assert con.execute("select num_documents from marts.events order by 1").fetchall() == [(1,), (1,), (1,)]
+
+
+def test_an_undated_mention_joins_the_one_event_it_matches(con):
+    _load(con, _docs(3), events=[_event("d0", "中新绿色发展论坛", date(2025, 9, 18), "day"),
+                                 _event("d1", "签约仪式", date(2025, 9, 18), "day", event_type="signing"),
+                                 _event("d2", "中新绿色发展论坛举行")])
+    assert con.execute("select event_type, num_documents from marts.events order by 1").fetchall() == [
+        ("forum_conference", 2), ("signing", 1)]
+
+
+def test_near_duplicate_article_points_at_the_earlier_one(con):
+    sig = list(range(64))
+    near = sig[:60] + [999, 998, 997, 996]  # 60/64 = 0.94 agree
+    far = sig[:40] + list(range(500, 524))  # 40/64 = 0.63 agree
+    _load(con, [_doc("d1", "a.txt", "x", sig), _doc("d2", "b.txt", "x", near), _doc("d3", "c.txt", "x", far)])
+    dupes = dict(con.execute("select doc_id, duplicate_of from marts.documents").fetchall())
+    assert dupes == {"d1": None, "d2": "d1", "d3": None}
+
+
+def test_replacing_a_file_swaps_only_its_rows(con):
+    _load(con, [_doc("d1", "a.txt", "旧"), _doc("d2", "b.txt", "留")])
+    _load(con, [_doc("d3", "a.txt", "新")])
+    assert sorted(con.execute("select doc_id, text from raw.documents").fetchall()) == [("d2", "留"), ("d3", "新")]
+
+
+def test_a_broken_model_names_its_file(con, tmp_path):
+    for layer in warehouse.LAYERS:
+        (tmp_path / layer).mkdir()
+    (tmp_path / "staging" / "stg_broken.sql").write_text("select * from raw.nope")
+    with pytest.raises(RuntimeError, match="stg_broken.sql failed"):
+        warehouse.build_models(con, tmp_path)
