@@ -39,6 +39,7 @@ def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> No
 
     resolved = settings.load(warehouse_dir=warehouse_dir)
     os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -96,9 +97,23 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, exc: BaseException | None = None) -> int:
     print(f"greenwire: error: {message}", file=sys.stderr)
+    _release(exc)
     return 1
+
+
+def _release(exc: BaseException | None) -> None:
+    """Drop the frames a caught exception keeps alive: DuckDB objects left in them at
+    interpreter exit make its bindings print pages of (harmless) leak warnings."""
+    import gc
+    import traceback
+
+    while exc is not None:
+        if exc.__traceback__ is not None:
+            traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
+    gc.collect()
 
 
 def _run(args) -> int:
@@ -109,11 +124,11 @@ def _run(args) -> int:
     try:
         summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait)
     except ValidationFailed as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), exc)
     except (WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError) as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), exc)
     except Exception as exc:  # a stage failed: say which and why, without a wall of traceback
-        return _fail(f"run failed: {type(exc).__name__}: {exc}")
+        return _fail(f"run failed: {type(exc).__name__}: {exc}", exc)
     print(format_summary(summary))
     return 0
 

@@ -1,0 +1,67 @@
+"""Extraction basics that any version of the extractors must keep."""
+import polars as pl
+import pytest
+
+from flows.steps.extract import extract
+from flows.steps.extract.text import char_offsets, sentences
+
+
+def _docs(*texts):
+    return pl.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": list(texts),
+                         "reference_date": [None] * len(texts)}, schema_overrides={"reference_date": pl.Date})
+
+
+def test_sentences_keep_offsets():
+    text = "第一句。第二句！\n第三句"
+    assert [(s.start, s.end, s.text) for s in sentences(text)] == [
+        (0, 4, "第一句。"), (4, 8, "第二句！"), (9, 12, "第三句")]
+
+
+def test_byte_offsets_become_character_offsets():
+    assert char_offsets("天津abc市", [0, 3, 6, 9]) == [0, 1, 2, 5]
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "value", "unit", "classifier", "qualifier"),
+    [
+        ("共有300多位代表参会。", "300多位", 300.0, "count", "位", "more_than"),
+        ("生产总值达到17.3万亿元。", "17.3万亿元", 17.3e12, "CNY", None, "exact"),
+        ("增长11.2%。", "11.2%", 11.2, "percent", None, "exact"),
+        ("规划了863亩土地。", "863亩", 863.0, "mu", None, "exact"),
+        ("约3900个新城新区。", "约3900个", 3900.0, "count", "个", "about"),
+    ],
+)
+def test_metric_values_units_and_qualifiers(text, raw, value, unit, classifier, qualifier):
+    metrics = extract(_docs(text))["metrics"]
+    row = metrics.filter(pl.col("raw_text") == raw).row(0, named=True)
+    assert (row["value"], row["unit"], row["classifier"], row["qualifier"]) == (value, unit, classifier, qualifier)
+    assert text[row["char_start"]:row["char_end"]] == raw
+
+
+def test_years_are_not_metrics():
+    assert extract(_docs("2024年，项目启动。"))["metrics"].is_empty()
+
+
+def test_region_found_with_its_code_and_span():
+    text = "会议在浦东新区举行。"
+    regions = extract(_docs(text))["region_mentions"]
+    row = regions.row(0, named=True)
+    assert (row["name"], row["admin_code"], row["level"]) == ("浦东新区", "310115", "county")
+    assert text[row["char_start"]:row["char_end"]] == "浦东新区"
+
+
+def test_organization_found_by_suffix():
+    text = "活动由上海市商务局主办。"
+    parties = extract(_docs(text))["party_mentions"]
+    assert "上海市商务局" in parties["name"].to_list()
+    row = parties.filter(pl.col("name") == "上海市商务局").row(0, named=True)
+    assert (row["party_type"], text[row["char_start"]:row["char_end"]]) == ("government", "上海市商务局")
+
+
+def test_every_extracted_span_slices_its_text():
+    text = "9月18日，2025中新绿色发展论坛在浦东新区举办，由上海市商务局主办，300多位代表参加。"
+    facts = extract(_docs(text))
+    for name in ("region_mentions", "party_mentions", "events", "metrics"):
+        for row in facts[name].iter_rows(named=True):
+            assert 0 <= row["char_start"] < row["char_end"] <= len(text)
+            assert text[row["char_start"]:row["char_end"]] in row["evidence"]
