@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import publish as publisher
 from flows import validation, warehouse
 from flows.inventory import scan
+from flows.reference import known_names
 from flows.settings import Settings
 from flows.steps.clean import clean
 from flows.steps.extract import extract
@@ -63,7 +64,7 @@ def ingest(settings: Settings) -> pl.DataFrame:
 @task(name="clean", cache_policy=NO_CACHE)
 def clean_stage(inventory: pl.DataFrame) -> pl.DataFrame:
     done = _timed("clean")
-    documents = clean(inventory)
+    documents = clean(inventory, list(known_names()))
     relevant = documents["is_relevant"].sum() if documents.height else 0
     done(f"{documents.height} articles from {inventory.filter(pl.col('status') == 'processed').height} files, "
          f"{relevant} relevant")

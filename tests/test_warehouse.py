@@ -118,3 +118,28 @@ def test_a_broken_model_names_its_file(con, tmp_path):
     (tmp_path / "staging" / "stg_broken.sql").write_text("select * from raw.nope")
     with pytest.raises(RuntimeError, match="stg_broken.sql failed"):
         warehouse.build_models(con, tmp_path)
+
+
+def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
+    from flows.inventory import scan
+    from flows.steps.clean import clean
+
+    story = ("中新天津生态城举办绿色发展论坛,300多位代表参加,共同探讨绿色低碳发展路径。"
+             "论坛期间,多家机构签署战略合作协议,推动循环经济和新能源产业发展。")
+    other = "某市召开防汛工作会议,部署汛期安全工作,要求各区加强值班值守,确保安全度汛。"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"绿色论坛举行\n\n■ 记者 王某\n\n{story}\n\n防汛会议召开\n\n■ 记者 李某\n\n{other}",
+                                  encoding="utf-8")
+    (folder / "b.txt").write_text(f"分享到:微信\n{story}\n版权所有 某网站", encoding="utf-8")
+    (folder / "c.txt").write_text(f"绿色论坛举行\n\n■ 记者 王某\n\n{story}\n\n绿色论坛举行\n\n■ 记者 王某\n\n{story}",
+                                  encoding="utf-8")
+    docs = clean(scan(folder, 1_000_000))
+    warehouse.replace_documents(con, ["a.txt", "b.txt", "c.txt"], {"documents": docs})
+    warehouse.build_models(con)
+    rows = con.execute("""
+        select d.source_file, d.article_index, o.source_file, o.article_index
+        from marts.documents d left join marts.documents o on o.doc_id = d.duplicate_of
+        order by 1, 2""").fetchall()
+    assert rows == [("a.txt", 0, None, None), ("a.txt", 1, None, None), ("b.txt", 0, "a.txt", 0),
+                    ("c.txt", 0, "a.txt", 0), ("c.txt", 1, "a.txt", 0)]

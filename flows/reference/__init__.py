@@ -31,3 +31,19 @@ def countries() -> pl.DataFrame:
 def foreign_subdivisions() -> pl.DataFrame:
     """First-level subdivisions of foreign countries, e.g. the row with code "US-CA" is 加利福尼亚州."""
     return _read("foreign_subdivisions.csv")
+
+
+@lru_cache(maxsize=1)
+def known_names() -> tuple[str, ...]:
+    """Every place and organization name the reference tables know, e.g. "滨海新区" and "工信部"."""
+    from flows.reference.lexicons import organizations
+
+    div = divisions()
+    ctry = countries()
+    orgs = organizations()
+    names = [
+        *div["name"], *div["short_name"].drop_nulls(),
+        *ctry["name_zh"], *ctry["aliases"].explode().drop_nulls(),
+        *orgs["name"], *orgs["aliases"].explode().drop_nulls(),
+    ]
+    return tuple(sorted(set(names)))

@@ -4,11 +4,17 @@ Every function here is pure: a Polars frame in, a new frame out.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-import unicodedata
+from datetime import date
 
 import opencc
 import polars as pl
+
+from flows.schema import conform
+from flows.steps import articles
+from flows.steps.dedup import signatures
+from flows.steps.relevance import relevance
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -72,33 +78,56 @@ def script_of(original: pl.Expr) -> pl.Expr:
     )
 
 
-# Lines that are never article text. Each rule is general web / newspaper furniture.
-JUNK_RULES: dict[str, str] = {
-    # `国产在线精品视频_亚洲日韩…`: SEO keyword strings glued with underscores.
-    "seo_spam": r"^[^,，。;；!！?？]{2,40}(?:_[^,，。;；!！?？_]{2,40}){2,}$",
-    # `赫章县| 华阴市| 台州市|…`: a keyword list of place names.
-    "place_list": r"^(?:[^|｜,，。]{1,10}[|｜]\s*){4,}[^|｜,，。]{0,10}$",
-    "footer": r"(?i)(?:^(?:地址|电话|传真|邮编|邮箱|e-?mail)\s*[:：])|copyright|copy\s*@|©|版权所有|icp[备证]|公网安备|技术支持\s*[:：]|^主办单位\s*[:：]|^承办单位\s*[:：]",
-    "share_bar": r"^(?:分享到|扫一扫|扫描二维码|责任编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|【打印】|【关闭】)",
-    "breadcrumb": r"^(?:当前位置|您的位置|您现在的位置|首页\s*[>›»/])",
-    "no_text": r"^[^\p{Han}A-Za-z0-9]*$",
-}
-STAMP = r"^(?:发布)?(?:时间|日期)\s*[:：]\s*(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})"
-AUTHOR = r"作者\s*[:：]\s*(\S+)"
+def fill_index(names: list[str], context: int = 3) -> dict[tuple[str, str], set[str]]:
+    """(left, right) -> the characters that complete a known name between them.
+
+    `fill_index(["滨海新区"])[("", "海新区")]` -> {"滨"}. Only names of 4+ characters, so at
+    least `context` known characters surround the gap.
+    """
+    index: dict[tuple[str, str], set[str]] = {}
+    for name in names:
+        if len(name) <= context:
+            continue
+        for i, ch in enumerate(name):
+            index.setdefault((name[:i], name[i + 1:]), set()).add(ch)
+    return index
 
 
-def _doc_id(source_file: str, article_index: int) -> str:
-    import hashlib
+def repair_lost(text: str, index: dict[tuple[str, str], set[str]], reach: int = 6) -> str:
+    """Put back a character lost in a garbled annotation when a known name fixes it, else drop the gap.
 
-    return "d" + hashlib.sha256(f"{source_file}#{article_index}".encode()).hexdigest()[:15]
+    `repair_lost("天津\ufffd海新区", fill_index(["滨海新区"]))` -> "天津滨海新区".
+    """
+    out, pos = [], 0
+    while (gap := text.find(LOST_CHAR, pos)) != -1:
+        left, right = text[max(0, gap - reach):gap], text[gap + 1:gap + 1 + reach]
+        best: tuple[int, set[str]] = (0, set())
+        for k in range(len(left) + 1):
+            for m in range(len(right) + 1):
+                chars = index.get((left[len(left) - k:], right[:m]))
+                if chars and k + m > best[0]:
+                    best = (k + m, chars)
+                elif chars and k + m == best[0]:
+                    best = (k + m, best[1] | chars)
+        out.append(text[pos:gap])
+        if len(best[1]) == 1:
+            out.append(next(iter(best[1])))
+        pos = gap + 1
+    out.append(text[pos:])
+    return "".join(out)
 
 
-def lines_of(files: pl.DataFrame) -> pl.DataFrame:
-    """One row per line of every processed file, cleaned and classified (`kind`)."""
+def lines_of(files: pl.DataFrame, names: list[str] | None = None) -> pl.DataFrame:
+    """One row per line of every processed file: cleaned text (`line`), `kind` and layout flags."""
+    index = fill_index(names or [])
     cleaned = files.select(
         "source_file", "meta_published_on", "meta_url", "meta_source",
         original_script=script_of(pl.col("text")),
         text=to_simplified(strip_pinyin(normalize(pl.col("text")))),
+    ).with_columns(
+        text=pl.when(pl.col("text").str.contains(LOST_CHAR, literal=True))
+        .then(pl.col("text").map_elements(lambda t: repair_lost(t, index), return_dtype=pl.String))
+        .otherwise(pl.col("text"))
     )
     lines = (
         cleaned.with_columns(line=pl.col("text").str.split("\n"))
@@ -106,70 +135,68 @@ def lines_of(files: pl.DataFrame) -> pl.DataFrame:
         .explode("line")
         .with_columns(line_no=pl.int_range(pl.len()).over("source_file"), line=pl.col("line").str.strip_chars())
     )
-    kind = pl.when(pl.col("line") == "").then(pl.lit("blank"))
-    for name, pattern in JUNK_RULES.items():
-        kind = kind.when(pl.col("line").str.contains(pattern)).then(pl.lit(name))
-    kind = kind.when(pl.col("line").str.contains(STAMP)).then(pl.lit("stamp")).otherwise(pl.lit("text"))
-    return lines.with_columns(kind=kind)
+    return articles.classify(lines)
+
+
+def _doc_id(source_file: str, article_index: int) -> str:
+    return "d" + hashlib.sha256(f"{source_file}#{article_index}".encode()).hexdigest()[:15]
 
 
 def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
-    """Text lines grouped into articles: one article per file until issue 3's splitter lands."""
-    stamps = (
-        lines.filter(pl.col("kind") == "stamp")
-        .group_by("source_file")
-        .agg(
-            stamp_date=pl.col("line").first().str.extract_groups(STAMP),
-            author=pl.col("line").first().str.extract(AUTHOR, 1),
-        )
-        .with_columns(
-            stamp_date=pl.date(
-                pl.col("stamp_date").struct["1"].cast(pl.Int32),
-                pl.col("stamp_date").struct["2"].cast(pl.Int32),
-                pl.col("stamp_date").struct["3"].cast(pl.Int32),
-            )
-        )
-    )
-    body = lines.filter(pl.col("kind") == "text").with_columns(article_index=pl.lit(0, pl.Int32))
-    articles = (
-        body.group_by("source_file", "article_index", maintain_order=True)
-        .agg(
-            pl.col("line").str.join("\n").alias("text"),
-            pl.col("line").first().alias("first_line"),
-            pl.col("meta_published_on", "meta_url", "meta_source", "original_script").first(),
-        )
-        .join(stamps, on="source_file", how="left")
-        .with_columns(
-            title=pl.when(_looks_like_headline(pl.col("first_line"))).then(pl.col("first_line")),
-            published_on=pl.coalesce("meta_published_on", "stamp_date"),
-        )
-    )
-    return articles.with_columns(
-        doc_id=pl.struct("source_file", "article_index").map_elements(
-            lambda r: _doc_id(r["source_file"], r["article_index"]), return_dtype=pl.String
-        )
-    ).select(
-        "doc_id", "source_file", "article_index", "title", "published_on", "text", "original_script",
-        pl.col("author").alias("byline"), pl.col("meta_source").alias("publisher"), pl.col("meta_url").alias("url"),
-    ).sort("source_file", "article_index")
+    """Classified lines -> one row per article, with title, byline, publisher and dates."""
+    rows = []
+    for (source_file,), group in lines.group_by("source_file", maintain_order=True):
+        first = group.row(0, named=True)
+        records = _with_gaps(group.sort("line_no").to_dicts())
+        found, meta = articles.segment(records)
+        stamp = re.search(articles.STAMP, meta.get("stamp", ""))
+        author = re.search(articles.AUTHOR, meta.get("stamp", ""))
+        for index, article in enumerate(found):
+            rows.append({
+                "doc_id": _doc_id(source_file, index),
+                "source_file": source_file,
+                "article_index": index,
+                "title": article.title,
+                "published_on": first["meta_published_on"] or (_date(*stamp.groups()) if stamp else None),
+                "text": article.text,
+                "original_script": first["original_script"],
+                "byline": "; ".join(dict.fromkeys(article.bylines)) or (author.group(1) if author else None),
+                "publisher": first["meta_source"] or article.publisher,
+                "url": first["meta_url"],
+            })
+    schema = {"doc_id": pl.String, "source_file": pl.String, "article_index": pl.Int32, "title": pl.String,
+              "published_on": pl.Date, "text": pl.String, "original_script": pl.String, "byline": pl.String,
+              "publisher": pl.String, "url": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _looks_like_headline(line: pl.Expr) -> pl.Expr:
-    """Short and not ending like a sentence: `"工信部:60家国家高新区创建了国家级绿色工业园区"`."""
-    return (line.str.len_chars() <= 40) & ~line.str.contains(r"[。;；!！?？…]$|\.\.\.$")
+def _with_gaps(records: list[dict]) -> list[dict]:
+    """Each line with `gap_before`: how many blank lines precede it (a layout signal)."""
+    gap = 0
+    for record in records:
+        record["gap_before"] = gap
+        gap = gap + 1 if record["kind"] == "blank" else 0
+    return records
 
 
-def clean(files: pl.DataFrame) -> pl.DataFrame:
-    """Inventory rows -> one row per article, shaped as raw.documents (flows.schema)."""
-    from flows.schema import conform
-    from flows.steps.dedup import signatures
-    from flows.steps.relevance import relevance
+def _date(year: str, month: str, day: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
+
+def clean(files: pl.DataFrame, names: list[str] | None = None) -> pl.DataFrame:
+    """Inventory rows -> one row per article, shaped as raw.documents (flows.schema).
+
+    `names` (gazetteer and organization names) lets a character lost in a garbled pinyin
+    annotation be put back; without it such gaps are simply closed.
+    """
     processed = files.filter(pl.col("status") == "processed")
-    articles = articles_of(lines_of(processed))
+    found = articles_of(lines_of(processed, names))
     documents = (
-        articles.join(relevance(articles), on="doc_id", how="left")
-        .join(signatures(articles), on="doc_id", how="left")
+        found.join(relevance(found), on="doc_id", how="left")
+        .join(signatures(found), on="doc_id", how="left")
         .with_columns(reference_date=pl.col("published_on"))
     )
     return conform("documents", documents)
