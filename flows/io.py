@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import publish as publisher
 from flows import validation, warehouse
 from flows.inventory import scan
-from flows.reference import known_names
+from flows.reference import known_names, load_all
 from flows.settings import Settings
 from flows.steps.clean import clean
 from flows.steps.extract import extract
@@ -74,7 +74,7 @@ def clean_stage(inventory: pl.DataFrame) -> pl.DataFrame:
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_stage(documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
     done = _timed("extract")
-    facts = extract(documents)
+    facts = extract(documents, load_all())
     done(", ".join(f"{len(frame)} {name}" for name, frame in facts.items()))
     return facts
 

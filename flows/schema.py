@@ -17,6 +17,7 @@ RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "title": pl.String,
         "published_on": pl.Date,
         "reference_date": pl.Date,  # what relative dates resolve against; published_on or inferred
+        "context_year": pl.Int32,  # the year the text is set in, for dates written without one
         "text": pl.String,
         "original_script": pl.String,
         "byline": pl.String,
@@ -47,12 +48,14 @@ RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "affiliation": pl.String,  # canonical name of the organization a person holds `title` in
         "country_code": pl.String,
         "region_key": pl.String,
+        "parent": pl.String,  # canonical name of the organization this one is a unit of
     },
     "events": {
         **SPAN,
         "event_key": pl.String,  # unique within the document
         "event_type": pl.String,
         "name": pl.String,
+        "surface": pl.String,  # the text at [char_start, char_end)
         "event_date": pl.Date,
         "date_precision": pl.String,
         "region_key": pl.String,

@@ -94,6 +94,8 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for table, columns in RAW_SCHEMAS.items():
         cols = ", ".join(f"{name} {_column_type(dtype)}" for name, dtype in columns.items())
         con.execute(f"create table if not exists raw.{table} ({cols})")
+        for name, dtype in columns.items():  # a warehouse from an older greenwire gains new columns
+            con.execute(f"alter table raw.{table} add column if not exists {name} {_column_type(dtype)}")
     con.execute(FILES_DDL)
     con.execute(RUNS_DDL)
 

@@ -47,3 +47,15 @@ def known_names() -> tuple[str, ...]:
         *orgs["name"], *orgs["aliases"].explode().drop_nulls(),
     ]
     return tuple(sorted(set(names)))
+
+
+@lru_cache(maxsize=1)
+def load_all():
+    """Every reference table, bundled for the pure extraction steps (flows.steps.extract.lexicon)."""
+    from flows.reference.lexicons import organizations, surnames, titles
+    from flows.steps.extract.lexicon import Reference
+
+    return Reference(
+        divisions=divisions(), countries=countries(), subdivisions=foreign_subdivisions(),
+        organizations=organizations(), surnames=surnames(), titles=titles(),
+    )

@@ -197,6 +197,28 @@ def clean(files: pl.DataFrame, names: list[str] | None = None) -> pl.DataFrame:
     documents = (
         found.join(relevance(found), on="doc_id", how="left")
         .join(signatures(found), on="doc_id", how="left")
-        .with_columns(reference_date=pl.col("published_on"))
+        .join(time_context(found), on="source_file", how="left")
     )
     return conform("documents", documents)
+
+
+def time_context(articles: pl.DataFrame) -> pl.DataFrame:
+    """Per file: the year its text is set in and the date its relative dates (昨天) count from.
+
+    A stated publication date gives both. Otherwise the year is the latest present-or-past
+    year the file mentions, and a page that says 昨天 next to explicit days is dated the day
+    after the latest of them (flows.steps.extract.dates).
+    """
+    from flows.steps.extract.dates import context_year, infer_reference
+
+    rows = []
+    for (source_file,), group in articles.group_by("source_file", maintain_order=True):
+        published = group["published_on"].drop_nulls()
+        text = "\n".join(group["text"])
+        if published.len():
+            rows.append((source_file, published[0], published[0].year))
+        else:
+            year = context_year(text)
+            rows.append((source_file, infer_reference(text, year), year))
+    return pl.DataFrame(rows, schema={"source_file": pl.String, "reference_date": pl.Date, "context_year": pl.Int32},
+                        orient="row")

@@ -3,7 +3,7 @@
 -- Two event mentions from different articles match when they have the same type,
 -- compatible dates (equal at the coarser precision, or one of them undated), the same
 -- numbers in their names when both have some (the 2024 and 2025 editions stay apart),
--- and either similar names (character-bigram Dice >= 0.6), the same subject party, or
+-- the same subject when both have one (two launches at one ceremony stay apart), and either similar names (character-bigram Dice >= 0.6), the same subject party, or
 -- at least two parties in common.
 --
 -- Matching is closed transitively in two phases so that an undated mention cannot chain
@@ -57,6 +57,7 @@ pairs as (
                 and year(a.event_date) = year(b.event_date)
         )
         and (len(a.numbers) = 0 or len(b.numbers) = 0 or a.numbers = b.numbers)
+        and (a.subject is null or b.subject is null or a.subject = b.subject)
         and (
             2.0 * len(list_intersect(a.bigrams, b.bigrams)) / greatest(len(a.bigrams) + len(b.bigrams), 1) >= 0.6
             or a.subject is not null and a.subject = b.subject

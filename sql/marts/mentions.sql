@@ -11,7 +11,7 @@ parties as (
 ),
 
 events as (
-    select e.doc_id, c.event_id as entity_id, e.char_start, e.char_end, e.name as surface, e.evidence
+    select e.doc_id, c.event_id as entity_id, e.char_start, e.char_end, e.surface, e.evidence
     from staging.stg_events as e
     inner join intermediate.int_event_clusters as c on c.event_uid = e.event_uid
 ),

@@ -9,6 +9,7 @@ final as (
         doc_id || '/' || event_key as event_uid,
         event_type,
         name,
+        surface,
         region_key,
         subject,
         cast(event_date as date) as event_date,

@@ -1,56 +1,498 @@
-"""Events (v0): a trigger word in a sentence makes an event of the trigger's type."""
+"""Events: things that happened or were announced, one per real happening, with date, place, parties.
+
+Triggers by type (TRIGGERS). Two kinds of trigger:
+- nouns naming the event (论坛, 大会, 推介会, 成就展, 新闻发布会…): the event is the named noun
+  phrase ending in the trigger (2025中新绿色发展论坛, “…”新闻发布会, 首届…展示会). A bare or
+  demonstrative use (论坛上, 此次推介会, 本届论坛) names no new event: it refers to the latest
+  event of that kind in the article, and its roles (由…主办 / 承办) go to that event;
+- verbs (签署, 揭牌, 成立, 启动, 落户, 发布, 批复, 调研…): the event is the clause around the
+  verb: its subject (the nearest organization, zone or named thing before it) and, for
+  签署/发布/批复, its object (协议, 备忘录, 《…》, “…”, 报告, 名单…). Without a subject or an
+  object the verb is not an event (项目签约、主旨演讲 is a programme, 4家获批… is a count).
+Date: the time expression nearest before the trigger in its sentence (昨天 resolved against
+the document's reference date, 9月18日 against its year); else a year in the event's name
+(2017国际低碳大会); else the date of the article's first dated event, since news reports what
+happened at the occasion it covers. Place: a region after 在/于 before the trigger, else the
+anchor event's. Roles: host (主办, or the subject of 举办/举行/召开/发布/批复), co_organizer
+(承办, 协办), signatory (every party before 签署), speaker (a person who 表示/介绍/致辞/发言/宣布/推介
+in the article), participant (参加/出席), subject (what is launched).
+Within a document, candidates of one type with the same subject or near-identical names
+(bigram Dice >= 0.6) are one event.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
-import polars as pl
+from flows.steps.extract import dates
+from flows.steps.extract.lexicon import HAN, STOP_PATTERN, strip_generic
+from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
+from flows.steps.extract.regions import RegionMention
+from flows.steps.extract.text import Sentence
 
-from flows.schema import conform
-from flows.steps.extract.text import sentences
-
-TRIGGERS = {
-    "press_conference": ["新闻发布会"],
-    "signing": ["签署", "签订", "签约"],
-    "forum_conference": ["论坛", "大会", "会议", "峰会", "推介会"],
-    "launch": ["揭牌", "成立", "启动", "落户"],
-    "release": ["发布"],
-    "exhibition": ["展会", "展示会", "成就展", "博览会"],
-    "approval": ["批复", "批准", "认定"],
-    "visit": ["调研", "考察"],
+NOUN_TRIGGERS = {
+    "press_conference": ["新闻发布会", "发布会"],
+    "exhibition": ["展示会", "展览会", "博览会", "成就展", "图片展", "展会", "交易会"],
+    "forum_conference": ["论坛", "大会", "峰会", "研讨会", "座谈会", "推介会", "交流会", "洽谈会", "年会", "茶话会",
+                         "对接会", "招商会", "主任会议", "常务会议", "工作会议", "会议"],
 }
-_DATE = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+# Verbs that make an `other` event only with their object: 解除…应急响应.
+OTHER_TRIGGERS = {"解除": "应急响应", "启动": "应急响应", "终止": "应急响应", "发布": "预警"}
+VERB_TRIGGERS = {
+    "signing": ["签署", "签订", "签约"],
+    "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
+               "开业", "上线", "挂牌", "投用", "组建", "设立", "完成注册", "共建"],
+    "release": ["发布", "出台", "印发", "公布", "发出"],
+    "approval": ["批复", "批准", "认定", "获批", "获评"],
+    "visit": ["调研", "考察", "视察", "走访"],
+}
+SIGNING_OBJECTS = "协议|备忘录|合同|协定|意向书|框架|书|宣言"
+RELEASE_OBJECTS = r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南|目录|清单|路线图"
+DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
+SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
+EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》()（）]"
+TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已|将|于)$")
 
 
-def find_events(documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Events and their parties: "9月18日,论坛在天津举办" -> forum_conference on 09-18."""
-    rows = []
-    for doc_id, text, published in documents.select("doc_id", "text", "reference_date").iter_rows():
-        for sent in sentences(text):
-            for event_type, words in TRIGGERS.items():
-                hit = next((w for w in words if w in sent.text), None)
-                if hit is None:
-                    continue
-                at = sent.text.index(hit)
-                raw = sent.text[max(0, at - 20):at + len(hit)]
-                name = raw.lstrip("，,。；;、 ")
-                start = sent.start + max(0, at - 20) + len(raw) - len(name)
-                event_date, precision = _date_in(sent.text, published)
-                rows.append({"doc_id": doc_id, "event_key": str(sent.start), "event_type": event_type,
-                             "name": name, "event_date": event_date, "date_precision": precision,
-                             "char_start": start, "char_end": start + len(name), "evidence": sent.text})
-                break
-    return conform("events", pl.DataFrame(rows)), conform("event_parties", pl.DataFrame())
+@dataclass
+class Event:
+    key: str
+    event_type: str
+    name: str
+    start: int
+    end: int
+    sentence: Sentence
+    event_date: date | None = None
+    precision: str = "unknown"
+    region_key: str | None = None
+    subject: str | None = None
+    parties: list[tuple[str, str]] = field(default_factory=list)
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def _date_in(sentence: str, reference: date | None) -> tuple[date | None, str]:
-    m = _DATE.search(sentence)
+def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regions: list[RegionMention],
+         reference: date | None, year: int | None) -> list[Event]:
+    """Events of one document (see the module docstring)."""
+    candidates: list[Event] = []
+    for sentence in sentences:
+        candidates += _noun_events(sentence, parties, regions)
+        candidates += _verb_events(sentence, parties, regions)
+    candidates.sort(key=lambda e: e.start)
+    _date_and_place(candidates, regions, reference, year)
+    _roles(text, sentences, candidates, parties)
+    return _merge(candidates)
+
+
+def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
+    """[start, end) in document offsets of the clause (between ，；。) holding position `at`."""
+    rel = at - sentence.start
+    left = max((m.end() for m in re.finditer(r"[,，;；:：]", sentence.text[:rel])), default=0)
+    right = next((m.start() for m in re.finditer(r"[,，;；。:：]", sentence.text[rel:])), len(sentence.text) - rel)
+    return sentence.start + left, sentence.start + rel + right
+
+
+def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
+    out = []
+    words = sorted(((w, t) for t, ws in NOUN_TRIGGERS.items() for w in ws), key=lambda x: -len(x[0]))
+    taken: list[tuple[int, int]] = []
+    for word, event_type in words:
+        for m in re.finditer(re.escape(word), sentence.text):
+            if any(lo <= m.start() < hi for lo, hi in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            if event_type == "press_conference" and word == "发布会" and "新闻" not in sentence.text[m.start() - 2:m.start()]:
+                continue
+            np_start = _np_start(sentence.text, m.start())
+            name = sentence.text[np_start:m.end()]
+            if not _named(name, word):
+                continue
+            start = sentence.start + np_start
+            organizer = _organizer(sentence, start, parties)
+            if organizer is not None:
+                name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
+            out.append(Event("", event_type, name, start, sentence.start + m.end(), sentence,
+                             mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
+    return out
+
+
+def _np_start(text: str, trigger_start: int) -> int:
+    """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
+    run = re.search(rf"{EVENT_NP}*$", text[max(0, trigger_start - 40):trigger_start]).group()
+    start = trigger_start - len(run)
+    quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》", run)]
+    cut = 0
+    for m in STOP_PATTERN.finditer(run):
+        if m.group() in ("与", "和", "及", "以及", "等"):
+            continue  # 新城新区建设与绿色产业发展成就展: a conjunction inside the name
+        if any(lo <= m.start() < hi for lo, hi in quoted):
+            continue  # inside a quoted or titled part of the name
+        cut = max(cut, m.end())
+    while cut < len(run) and run[cut] in "“‘" and not any(lo == cut for lo, _ in quoted):
+        cut += 1  # an opening quote whose closing one is not part of the name
+    return start + cut
+
+
+def _named(name: str, trigger: str) -> bool:
+    """A named event, not a bare or demonstrative mention (论坛上, 此次推介会, 这场推介会)."""
+    head = name[: -len(trigger)]
+    if not head or head.startswith(DEMONSTRATIVES):
+        return False
+    if re.search(r"\d|“|《|第", head):
+        return True
+    return len(head) >= 6 or (len(head) >= 4 and len(strip_generic(head)) >= 2)
+
+
+def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
+    """An organization right before 召开/举办 + the event: 市人大常委会召开第三十七次主任会议."""
+    before = sentence.text[: np_start - sentence.start]
+    m = re.search(r"(召开|举办|举行)$", before)
     if not m:
-        return None, "unknown"
-    year = int(m["y"]) if m["y"] else (reference.year if reference else None)
-    if year is None:
-        return None, "unknown"
-    try:
-        return date(year, int(m["m"]), int(m["d"])), "day"
-    except ValueError:
-        return None, "unknown"
+        return None
+    verb_at = sentence.start + m.start()
+    near = [p for p in parties if p.party_type != "person" and p.end == verb_at]
+    return near[0] if near else None
+
+
+def _other_events(sentence: Sentence) -> list[Event]:
+    out = []
+    for verb, obj in OTHER_TRIGGERS.items():
+        for m in re.finditer(rf"{verb}[^，,。；;]{{0,30}}?{obj}", sentence.text):
+            out.append(Event("", "other", m.group(), sentence.start + m.start(), sentence.start + m.end(), sentence))
+    return out
+
+
+def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
+    out = _other_events(sentence)
+    for event_type, words in VERB_TRIGGERS.items():
+        pattern = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+        for m in re.finditer(pattern, sentence.text):
+            if any(e.start <= sentence.start + m.start() < e.end for e in out if e.event_type == "other"):
+                continue  # 启动…应急响应 is that response, not a launch
+            event = _verb_event(sentence, m, event_type, parties, regions)
+            if event is not None:
+                out += event
+    return out
+
+
+def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regions) -> list[Event] | None:
+    at, end = sentence.start + m.start(), sentence.start + m.end()
+    if _quoted(sentence.text, m.start()):
+        return None  # “签约即挂牌”: a slogan
+    lo, hi = _clause_of(sentence, at)
+    after = sentence.text[m.end():hi - sentence.start]
+    before = sentence.text[lo - sentence.start:m.start()]
+    if re.search(r"由[^，,。]*?(?:共同|联合)?$", before) and event_type == "launch":
+        return None  # 由A和B共同组建: who founded an event already named
+    if m.group() == "共建":
+        return _joint_build(sentence, m, end, hi, parties)
+    if re.search(r"[\d一二三四五六七八九十]+[家个项所位]$", before):
+        return None  # 4家获批…: a count, not an event
+    if after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的")) or (m.group() == "发布" and after.startswith("会")):
+        return None
+    in_clause = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
+    people = [p for p in parties if lo <= p.start and p.end <= at and p.party_type == "person"]
+    if event_type == "launch" and re.search("宣布[^，,。；;]{2,40}$", before):
+        in_clause = in_clause + people
+    if event_type == "signing":
+        obj = re.match(rf"[^，,。；;]*?(?:{SIGNING_OBJECTS})", after)
+        passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?$", before)
+        if passive and not obj:
+            name = _tidy(before[max(0, len(before) - 40):] + m.group())
+            ev = Event("", event_type, name, at - len(before), end, sentence)
+            ev.parties = [(p.name, "signatory") for p in in_clause]
+            return [ev]
+        if not in_clause or not obj:
+            return None
+        if "分别" in before and "与" in before:
+            return _respective_signings(sentence, m, before, lo, at, end, obj.group(), in_clause, people, regions)
+        first = min(p.start for p in in_clause)
+        name = sentence.text[first - sentence.start:m.end()] + obj.group()
+        ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
+        ev.parties = [(p.name, "signatory") for p in in_clause + people]
+        return [ev]
+    if event_type == "release":
+        obj = re.match(rf"[了出]?(?:{RELEASE_OBJECTS})", after)
+        if not obj:
+            return None
+        ev = Event("", event_type, m.group() + obj.group().lstrip("了出"), at, end + len(obj.group()), sentence)
+        if in_clause:
+            ev.parties = [(in_clause[-1].name, "host")]
+        return [ev]
+    if event_type == "approval":
+        subject = _subject(sentence, at, in_clause, regions)
+        obj = re.match(r"[^，,。；;]*", after).group()
+        if subject is None or not obj:
+            return None
+        ev = Event("", event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
+                   end + len(obj), sentence)
+        if subject[2]:
+            ev.parties = [(subject[2].name, "host")]
+        return [ev]
+    if event_type == "visit":
+        if not people and not in_clause:
+            return None
+        actor = (people or in_clause)[0]
+        ev = Event("", event_type, _tidy(sentence.text[actor.start - sentence.start:m.end()]), actor.start, end, sentence)
+        ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in in_clause if p is not actor]
+        return [ev]
+    return _launches(sentence, m, at, end, lo, in_clause, regions)
+
+
+def _respective_signings(sentence, m, before, lo, at, end, obj, in_clause, people, regions) -> list[Event]:
+    """A、B与C、D分别签订X: one agreement between A、B and each of C, D."""
+    split = lo + before.rindex("与")
+    left = [p for p in in_clause if p.end <= split]
+    right = [(p.start, p.end, p.surface, p.name) for p in in_clause if p.start > split]
+    right += [(r.start, r.end, r.surface, None) for r in regions
+              if split < r.start and r.end <= at and r.region.level == "zone"]
+    right = [r for r in right if not any(o[0] <= r[0] and r[1] <= o[1] and o != r for o in right)]
+    out = []
+    for start, stop, surface, name in sorted(right):
+        label = "、".join(p.surface for p in left) + "与" + surface + m.group() + obj
+        ev = Event("", "signing", _tidy(label), start, stop, sentence)
+        ev.parties = [(p.name, "signatory") for p in left] + ([(name, "signatory")] if name else [])
+        ev.mentions = [(start, stop, surface)]
+        out.append(ev)
+    return out
+
+
+def _quoted(text: str, position: int) -> bool:
+    return any(lo < position < hi for lo, hi in (q.span() for q in re.finditer(r"“[^“”]*”", text)))
+
+
+def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
+    """共建 + an organization: that organization is launched (共建绿色科技研究院)."""
+    obj = [p for p in parties if p.start == end and p.party_type != "person"]
+    if not obj:
+        return None
+    ev = Event("", "launch", m.group() + obj[0].surface, sentence.start + m.start(), obj[0].end, sentence,
+               subject=obj[0].name)
+    ev.parties = [(obj[0].name, "subject")]
+    return [ev]
+
+
+FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)$")
+
+
+def _announced(sentence, at, lo, in_clause):
+    """X宣布Y成立: Y is launched (named even when generic, 咨询委员会), X announced it."""
+    before = sentence.text[lo - sentence.start:at - sentence.start]
+    m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})$", before)
+    if m is None:
+        return None
+    start = lo + m.start("what")
+    what = m["what"]
+    announcer = [p for p in in_clause if p.end <= lo + m.start()]
+    subject = [p for p in in_clause if p.start >= start]
+
+    def build(trigger: str, end: int) -> Event:
+        ev = Event("", "launch", what + trigger, start, end, sentence,
+                   subject=subject[0].name if subject else None)
+        ev.parties = [(p.name, "subject") for p in subject]
+        ev.parties += [(p.name, "speaker") for p in announcer if p.party_type == "person"]
+        return ev
+    return build
+
+
+def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | None:
+    """揭牌/成立/启动/落户…: one event per subject (A和B同步启动 -> two)."""
+    announced = _announced(sentence, at, lo, in_clause)
+    if announced is not None:
+        return [announced(m.group(), end)]
+    in_clause = [p for p in in_clause if p.party_type != "person"]
+    subjects = _conjoined_subjects(sentence, at, lo, in_clause)
+    if not subjects:
+        subject = _subject(sentence, at, in_clause, regions)
+        if subject is None:
+            return None
+        subjects = [subject]
+    trigger = m.group()
+    out = []
+    for start, name_text, party in subjects:
+        tail = _object_place(sentence, end) if trigger in ("落户", "落地") else ""
+        name = _tidy(name_text + trigger + tail)
+        ev = Event("", "launch", name, start, end, sentence, subject=party.name if party else None)
+        if party:
+            ev.parties = [(party.name, "subject")]
+        out.append(ev)
+    return out
+
+
+def _conjoined_subjects(sentence, at, lo, in_clause):
+    """Organizations ending the clause before the verb, joined by 和/与/、 (modulo adverbs)."""
+    chosen = []
+    cursor = at
+    for party in sorted(in_clause, key=lambda p: -p.end):
+        gap = sentence.text[party.end - sentence.start:cursor - sentence.start]
+        if chosen and gap not in ("和", "与", "、", "及", "以及"):
+            break
+        if not chosen and not _adverbial(gap):
+            break
+        chosen.append((party.start, party.surface, party))
+        cursor = party.start
+    return list(reversed(chosen))
+
+
+def _adverbial(gap: str) -> bool:
+    """Only adverbs, time words and a place phrase between a subject and its verb (正式, 在天津, 于今年5月在…)."""
+    rest = gap
+    for _ in range(6):
+        stripped = re.sub(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午)$", "", rest)
+        stripped = re.sub(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}$", "", stripped)
+        stripped = re.sub(rf"^等[{HAN}]{{0,8}}$", "", stripped)  # 平台等重要成果|落地
+        stripped = re.sub(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?$", "", stripped)
+        if stripped == rest:
+            break
+        rest = stripped
+    return rest == ""
+
+
+def _subject(sentence, at, in_clause, regions):
+    """(start, text, party) of what a verb is about: the nearest party, zone or named phrase before it."""
+    if in_clause:
+        party = max(in_clause, key=lambda p: p.end)
+        gap = sentence.text[party.end - sentence.start:at - sentence.start]
+        if _adverbial(gap):
+            text = sentence.text[party.start - sentence.start:at - sentence.start]
+            return party.start, _drop_time(text), party
+    run = re.search(rf"{EVENT_NP}*$", sentence.text[:at - sentence.start]).group()
+    while run and TIME_WORDS.search(run):
+        run = TIME_WORDS.sub("", run)
+    cut = max((m.end() for m in STOP_PATTERN.finditer(run)), default=0)
+    phrase = run[cut:]
+    if (len(strip_generic(phrase)) < 4 or not FACILITY.search(phrase) or GENERIC_MARKERS.search(phrase)
+            or re.search(r"\d+[个家项所座条]", phrase)):
+        return None  # only a named facility launches without an organization: 百米国防教育长廊
+    return at - len(run) + cut, phrase, None
+
+
+def _drop_time(text: str) -> str:
+    return re.sub(r"(?:昨天|昨日|今天|今日|近日|日前|上午|下午|正式|同步|顺利|成功)", "", text)
+
+
+def _object_place(sentence, end) -> str:
+    m = re.match(rf"[{HAN}]{{2,12}}?(?=[,，。；;]|$)", sentence.text[end - sentence.start:])
+    return m.group() if m else ""
+
+
+def _tidy(name: str) -> str:
+    return re.sub(r"(?:正式|同步|顺利|成功|了)", "", name).strip("，,、 ")
+
+
+def _date_and_place(events: list[Event], regions, reference, year) -> None:
+    anchor: Event | None = None
+    for ev in events:
+        sentence = ev.sentence
+        prefix = sentence.text[: ev.end - sentence.start]
+        found = _nearest_time(prefix, reference, year) or _nearest_time_after(sentence.text[ev.end - sentence.start:],
+                                                                               reference, year)
+        if found is not None:
+            ev.event_date, ev.precision = found
+        elif (named_year := re.match(r"((?:19|20)\d{2})(?!年)", ev.name)) is not None:
+            ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
+        elif anchor is not None:
+            ev.event_date, ev.precision = anchor.event_date, anchor.precision
+        place = _place(sentence, ev, regions)
+        ev.region_key = place or (anchor.region_key if anchor else None)
+        if anchor is None and ev.event_date is not None and ev.event_type in NOUN_TRIGGERS:
+            anchor = ev
+
+
+def _nearest_time(prefix: str, reference, year):
+    """The last resolvable time expression in `prefix` (the sentence up to the event)."""
+    hit = dates.last(prefix, reference, year)
+    return (hit[0], hit[1]) if hit and hit[0] else None
+
+
+def _nearest_time_after(rest: str, reference, year):
+    """A time expression right after a named event in its clause (…推介会昨天举办)."""
+    clause = re.split(r"[,，;；。]", rest, maxsplit=1)[0]
+    hit = dates.resolve(clause, reference, year)
+    return (hit[0], hit[1]) if hit and hit[0] else None
+
+
+def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str | None:
+    """A region after 在/于 in the clause before the trigger (在中新天津生态城举行)."""
+    lo = sentence.start
+    candidates = [r for r in regions if lo <= r.start < ev.end and sentence.text[max(0, r.start - lo - 1):r.start - lo] in ("在", "于")]
+    if candidates:
+        return candidates[-1].region.region_key
+    inside = [r for r in regions if ev.start <= r.start and r.end <= ev.end and r.region.level in ("zone", "county")]
+    return inside[-1].region.region_key if inside else None
+
+
+def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: list[PartyMention]) -> None:
+    """主办/承办 statements and speakers, attached to the event they refer to."""
+    hosts = re.compile(r"由(?P<who>[^。；;]*?)(?:共同)?(?P<verb>主办|承办|协办|指导)")
+    for sentence in sentences:
+        for m in hosts.finditer(sentence.text):
+            target = _referent(sentence, events, m.start())
+            if target is None:
+                continue
+            role = {"主办": "host", "承办": "co_organizer", "协办": "co_organizer", "指导": "participant"}[m["verb"]]
+            lo, hi = sentence.start + m.start("who"), sentence.start + m.end("who")
+            for p in parties:
+                if lo <= p.start and p.end <= hi and p.party_type != "person":
+                    target.parties.append((p.name, role))
+        for m in re.finditer(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?$", sentence.text):
+            target = _referent(sentence, events, m.start())
+            if target is not None:
+                for p in parties:
+                    if sentence.start + m.start() <= p.start < sentence.start + m.end() and p.party_type == "person":
+                        target.parties.append((p.name, "participant"))
+    speakers = [p for p in parties if p.party_type == "person" and SPEECH.match(text[p.end:p.end + 2])]
+    anchor = next((e for e in events if e.event_type in NOUN_TRIGGERS), None)
+    if anchor is not None:
+        for p in speakers:
+            anchor.parties.append((p.name, "speaker"))
+    for ev in events:
+        ev.parties = list(dict.fromkeys(ev.parties))
+
+
+def _referent(sentence: Sentence, events: list[Event], at: int) -> Event | None:
+    """The event a sentence speaks of: one named in it, else the latest event before it."""
+    position = sentence.start + at
+    here = [e for e in events if e.sentence is sentence and e.event_type in NOUN_TRIGGERS]
+    if here:
+        return here[0]
+    before = [e for e in events if e.start < position and e.event_type in NOUN_TRIGGERS]
+    return before[-1] if before else None
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def _dice(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+
+
+def _same_happening(a: Event, b: Event) -> bool:
+    """Same subject, or (for agreements) the same signatories, or near-identical names."""
+    if a.subject and b.subject:
+        return a.subject == b.subject
+    if a.event_type == "signing":
+        sa, sb = {n for n, r in a.parties if r == "signatory"}, {n for n, r in b.parties if r == "signatory"}
+        return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= 0.9
+    return _dice(a.name, b.name) >= 0.6
+
+
+def _merge(candidates: list[Event]) -> list[Event]:
+    """One event per happening within the document; keys e0, e1, … in order of first mention."""
+    events: list[Event] = []
+    for ev in candidates:
+        same = next((e for e in events if e.event_type == ev.event_type and _same_happening(e, ev)
+                     and (e.event_date is None or ev.event_date is None or e.event_date == ev.event_date)), None)
+        if same is None:
+            ev.mentions = ev.mentions or [(ev.start, ev.end, ev.name)]
+            events.append(ev)
+        else:
+            same.mentions += ev.mentions or [(ev.start, ev.end, ev.name)]
+            same.parties = list(dict.fromkeys(same.parties + ev.parties))
+            if same.event_date is None and ev.event_date is not None:
+                same.event_date, same.precision = ev.event_date, ev.precision
+    for i, ev in enumerate(events):
+        ev.key = f"e{i}"
+    return events

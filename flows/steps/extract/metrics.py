@@ -1,53 +1,128 @@
-"""Metrics (v0): an Arabic number with an optional multiplier, then a unit or a measure word."""
+"""Metrics: every quantity stated with a number, with unit, qualifier, indicator, subject and period.
+
+Grammar of one metric, in order (see METRIC below):
+    [qualifier] number [多|余] [unit or classifier] [以上|左右|以内|…]
+A number needs a unit or a measure word right after it, so years (2024年), dates (9月18日),
+ordinals (第三), numbers inside names (2025中新…论坛, “五位一体”, 《…2024-2035》) and phone,
+ICP or house numbers are never metrics.
+"""
 from __future__ import annotations
 
 import re
 
-import polars as pl
+from flows.steps.extract.numbers import CN_NUMERAL, NUMBER, parse_number
 
-from flows.schema import conform
-from flows.steps.extract.text import sentences
-
-MULTIPLIERS = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
-UNITS = {"亿元": ("CNY", 1e8), "万元": ("CNY", 1e4), "元": ("CNY", 1), "美元": ("USD", 1), "欧元": ("EUR", 1),
-         "%": ("percent", 1), "亩": ("mu", 1), "公顷": ("hectare", 1), "平方千米": ("km2", 1),
-         "平方公里": ("km2", 1), "平方米": ("m2", 1), "公里": ("km", 1), "千米": ("km", 1),
-         "吨标准煤": ("tce", 1), "万吨": ("t", 1e4), "吨": ("t", 1), "千瓦时": ("kWh", 1), "度": ("kWh", 1),
-         "千瓦": ("kW", 1), "兆瓦": ("MW", 1), "吉瓦": ("GW", 1), "年": ("year", 1), "个月": ("month", 1),
-         "天": ("day", 1)}
-CLASSIFIERS = ["家", "个", "项", "位", "人", "名", "所", "张", "场", "台", "座", "件", "条", "次", "批"]
-QUALIFIERS = [("多", "more_than"), ("余", "more_than"), ("超过", "more_than"), ("超", "more_than"),
-              ("逾", "more_than"), ("以上", "more_than"), ("近", "nearly"), ("将近", "nearly"),
-              ("约", "about"), ("左右", "about"), ("不超过", "at_most"), ("以内", "at_most"),
-              ("至少", "at_least"), ("不少于", "at_least")]
-_UNIT_RE = "|".join(sorted(list(UNITS) + CLASSIFIERS, key=len, reverse=True))
-_NUMBER = re.compile(
-    rf"(?P<pre>超过|不超过|不少于|将近|至少|超|逾|近|约)?(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿|万|千)?"
-    rf"(?P<post>多|余)?(?P<unit>{_UNIT_RE})(?P<tail>以上|左右|以内)?"
+# unit word -> (unit code, factor applied to the number)
+UNITS: dict[str, tuple[str, float]] = {
+    "万亿元": ("CNY", 1e12), "亿元": ("CNY", 1e8), "万元": ("CNY", 1e4), "千元": ("CNY", 1e3), "元": ("CNY", 1),
+    "元人民币": ("CNY", 1), "人民币": ("CNY", 1), "美元": ("USD", 1), "欧元": ("EUR", 1), "英镑": ("GBP", 1),
+    "日元": ("JPY", 1), "港元": ("HKD", 1), "港币": ("HKD", 1), "韩元": ("KRW", 1), "卢布": ("RUB", 1),
+    "%": ("percent", 1), "％": ("percent", 1), "个百分点": ("percent", 1),
+    "亩": ("mu", 1), "公顷": ("hectare", 1), "平方公里": ("km2", 1), "平方千米": ("km2", 1), "平方米": ("m2", 1),
+    "公里": ("km", 1), "千米": ("km", 1), "米": ("km", 0.001),
+    "吨标准煤": ("tce", 1), "吨标煤": ("tce", 1), "吨": ("t", 1), "公斤": ("t", 0.001), "千克": ("t", 0.001),
+    "千瓦时": ("kWh", 1), "度": ("kWh", 1), "兆瓦时": ("kWh", 1e3),
+    "千瓦": ("kW", 1), "兆瓦": ("MW", 1), "吉瓦": ("GW", 1), "GW": ("GW", 1), "MW": ("MW", 1), "kW": ("kW", 1),
+    "PFlops": ("PFLOPS", 1), "PFLOPS": ("PFLOPS", 1), "EFlops": ("PFLOPS", 1e3), "EFLOPS": ("PFLOPS", 1e3),
+    "周年": ("year", 1), "年": ("year", 1), "个月": ("month", 1), "天": ("day", 1),
+    "倍": ("other", 1), "立方米": ("other", 1), "小时": ("other", 1),
+}
+CLASSIFIERS = ["家", "个", "项", "位", "名", "人次", "人", "所", "张", "场", "台", "座", "件", "条", "次", "批", "户",
+               "辆", "架", "艘", "处", "套", "种", "类", "款", "份", "篇", "届", "轮", "只", "株", "棵", "间", "栋",
+               "趟", "支", "队", "组", "方面"]
+# "6大版块": a count of the noun after 大.
+BIG_NOUNS = ["版块", "板块", "集团", "行动", "领域", "方向", "产业", "载体", "工程", "任务", "举措", "平台", "体系",
+             "基地", "功能", "能力", "环节", "类", "方面", "片区", "园区", "赛道", "产业链"]
+QUALIFIERS = {
+    "不超过": "at_most", "以内": "at_most", "之内": "at_most", "内": "at_most",
+    "不少于": "at_least", "不低于": "at_least", "至少": "at_least",
+    "超过": "more_than", "突破": "more_than", "多达": "more_than", "超": "more_than", "逾": "more_than",
+    "多": "more_than", "余": "more_than", "以上": "more_than",
+    "将近": "nearly", "接近": "nearly", "近": "nearly",
+    "约": "about", "大约": "about", "左右": "about", "上下": "about",
+}
+_PRE = "不超过|不少于|不低于|将近|接近|大约|至少|超过|突破|多达|超|逾|近|约"
+_UNIT_WORDS = "|".join(map(re.escape, sorted(UNITS, key=len, reverse=True)))
+_CLASSIFIER_WORDS = "|".join(sorted(CLASSIFIERS, key=len, reverse=True))
+_BIG = "|".join(sorted(BIG_NOUNS, key=len, reverse=True))
+METRIC = re.compile(
+    rf"(?P<pre>{_PRE})?(?P<num>{NUMBER})(?P<post>多|余)?"
+    rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[\u4e00-\u9fff]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
+    rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
+# Measure words that, after a bare 一, mean "a" rather than the number one (一个目标, 一批制度).
+_INDEFINITE = set(CLASSIFIERS) | {"大"}
+_DURATION_TAIL = re.compile(r"(?:来|以来|内|之内|以内|前|后|间|期间|里)")
 
 
-def find_metrics(documents: pl.DataFrame) -> pl.DataFrame:
-    """Quantities: "300多位" -> 300 count (位) more_than; "17.3万亿元" -> 1.73e13 CNY."""
-    rows = []
-    for doc_id, text in documents.select("doc_id", "text").iter_rows():
-        for sent in sentences(text):
-            for m in _NUMBER.finditer(sent.text):
-                unit_word = m["unit"]
-                if unit_word == "年" and not m["mult"] and len(m["num"]) == 4:
-                    continue  # 2024年 is a date
-                value = float(m["num"]) * MULTIPLIERS.get(m["mult"] or "", 1)
-                if unit_word in UNITS:
-                    unit, scale = UNITS[unit_word]
-                    value *= scale
-                    classifier = None
-                else:
-                    unit, classifier = "count", unit_word
-                marker = m["pre"] or m["post"] or m["tail"]
-                qualifier = dict(QUALIFIERS).get(marker, "exact") if marker else "exact"
-                start = sent.start + m.start()
-                rows.append({"doc_id": doc_id, "char_start": start, "char_end": start + len(m.group()),
-                             "evidence": sent.text, "raw_text": m.group(), "value": value, "unit": unit,
-                             "classifier": classifier, "qualifier": qualifier,
-                             "indicator": sent.text[max(0, m.start() - 12):m.start()].lstrip("，,。；;")})
-    return conform("metrics", pl.DataFrame(rows))
+def find(sentence: str) -> list[dict]:
+    """Every metric in one sentence, with offsets inside it.
+
+    `find("园区生产总值达到17.3万亿元")[0]` -> value 1.73e13, unit CNY, qualifier exact.
+    """
+    blocked = _blocked_spans(sentence)
+    out = []
+    for m in METRIC.finditer(sentence):
+        if any(lo <= m.start("num") < hi for lo, hi in blocked) or not _standalone(sentence, m):
+            continue
+        metric = _measure(m, sentence)
+        if metric is not None:
+            out.append(metric)
+    return out
+
+
+def _blocked_spans(sentence: str) -> list[tuple[int, int]]:
+    """Book titles and short quoted names hold numbers that are names, not quantities."""
+    spans = [m.span() for m in re.finditer(r"《[^》]*》", sentence)]
+    spans += [m.span() for m in re.finditer(r"[“\"‘'][^”\"’']{1,8}[”\"’']", sentence)]
+    return spans
+
+
+def _standalone(sentence: str, m: re.Match) -> bool:
+    """Not part of a longer number, an ordinal (第三), a code or a version (PM2.5, 5G)."""
+    before = sentence[: m.start()]
+    num = m["num"]
+    if before.endswith(("第", "初", "十", ".", "·")) or re.search(r"[\dA-Za-z_{]$", before):
+        return False
+    if num[0] in CN_NUMERAL and before and before[-1] in CN_NUMERAL:
+        return False
+    # A bare 百/千/万/亿 is a number only after a qualifier (超千场, 近千万吨); 万元增加值 is a unit.
+    return not (re.fullmatch("[百千万亿]+", num) and not m["pre"])
+
+
+def _measure(m: re.Match, sentence: str) -> dict | None:
+    num = m["num"]
+    value = parse_number(num)
+    if value is None:
+        return None
+    unit_word, big, classifier = m["unit"], m["big"], m["cls"]
+    if unit_word:
+        if not _plausible_unit(unit_word, num, m, sentence):
+            return None
+        unit, factor = UNITS[unit_word]
+        value *= factor
+        classifier = None
+    else:
+        if num == "一" and not m["pre"] and not m["post"]:
+            return None  # 一个目标, 一批制度: "a", not a figure
+        unit, classifier = "count", big or classifier
+    qualifier = QUALIFIERS.get(m["pre"] or m["post"] or m["tail"] or "", "exact")
+    return {"start": m.start(), "end": m.end(), "raw_text": m.group(), "value": value, "unit": unit,
+            "classifier": classifier, "qualifier": qualifier}
+
+
+def _plausible_unit(unit_word: str, num: str, m: re.Match, sentence: str) -> bool:
+    after = sentence[m.end():m.end() + 2]
+    if unit_word == "年":
+        if re.fullmatch(r"\d{4}", num) or re.fullmatch("[零〇一二三四五六七八九]{4}", num):
+            return False  # 2024年 is a year
+        if num == "一" and not (m["tail"] or _DURATION_TAIL.match(sentence[m.end():])):
+            return False  # 一年: only "within a year" style durations
+        return not after.startswith(("级", "代", "度"))  # 三年级, 80年代, 年度
+    if unit_word == "度":  # electricity only: 30亿度 / 度电
+        return bool(re.search(r"万|亿", num)) or after.startswith("电")
+    if unit_word == "米":
+        return not sentence[m.end() - 2:m.end() + 1].endswith(("平方米", "立方米"))
+    if unit_word in ("天", "个月", "周年"):
+        return True
+    return True

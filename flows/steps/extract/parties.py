@@ -1,42 +1,599 @@
-"""Parties (v0): organizations by the suffix of their name, people by a title before the name."""
+"""Parties: organizations and people, with their types, titles, affiliations and aliases.
+
+Organizations come from
+- the organization lexicon (ministries, central enterprises, international bodies, media…),
+  a leading 中国/中华人民共和国 or country name taken into the mention (美国GE, 中国住房和城乡建设部);
+- name structure: a name ending in an organization word (人民政府, 管委会, 委员会, 部, 局,
+  有限公司, 集团, 大学, 研究院, 中心, 协会, 商会, 联盟…) whose start is found by walking left
+  to the last stop word (lexicon.left_cut), rejected when what is left is generic
+  (行业协会, 数据中心, 北京公司) or a common word that ends like a name (布局, 内部, 部署);
+- nesting: a name that starts with another organization's name (住房和城乡建设部|标准定额司,
+  天津大学|合成生物前沿研究院) also yields that organization, recorded as its parent;
+- abbreviations: 中国资环, 国创中心, 生态管委会 — a later word whose characters appear in order
+  in a full name of the same document, starting with its first character (or the first after
+  its place prefix), at least three characters long.
+People come from a title right before a name (院长王凯, 董事长张楠坤, 副秘书长肖清明; a surname
+from the surname list, one or two more characters, then a word that can follow a name), from
+collective titles (市领导连茂君、谢元), honorifics (张伯苓先生), and every later use of a name
+found so.
+Within a document, mentions are grouped under one canonical name: the same name without a
+legal suffix (…集团 / …集团有限公司), without or with a place prefix (滨海新区人民政府 /
+天津市滨海新区人民政府), with a short place name (天津滨海新区… / 天津市滨海新区…),
+政府 for 人民政府, and the abbreviations above; the longest official form is canonical.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import polars as pl
 
-from flows.schema import conform
-from flows.steps.extract.text import sentences
+from flows.steps.extract.lexicon import HAN, Reference, STOP_WORDS, left_cut, place_spans, strip_generic
+from flows.steps.extract.regions import RegionMention
 
-ORG_SUFFIXES = {
-    "government": ["人民政府", "管委会", "委员会", "部", "局", "厅", "办公室", "国务院"],
-    "enterprise": ["有限责任公司", "股份有限公司", "有限公司", "集团", "公司"],
-    "research_education": ["大学", "研究院", "学院", "研究所", "中心"],
-    "association": ["协会", "商会", "联盟", "学会", "促进会", "联合会"],
+# suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
+ORG_SUFFIXES: dict[str, str] = {
+    "股份有限公司": "enterprise", "有限责任公司": "enterprise", "集团有限公司": "enterprise", "有限公司": "enterprise",
+    "集团": "enterprise", "公司": "enterprise", "银行": "enterprise", "交易所": "enterprise", "事务所": "enterprise",
+    "人民政府": "government", "政府": "government", "管理委员会": "government", "管委会": "government",
+    "党工委": "government", "常委会": "government", "委员会": "government", "办公厅": "government",
+    "办公室": "government", "指挥部": "government", "部": "government", "局": "government", "厅": "government",
+    "司": "government", "委": "government", "办": "government", "法院": "government", "检察院": "government",
+    "国务院": "government",
+    "大学": "research_education", "学院": "research_education", "研究院": "research_education",
+    "研究所": "research_education", "研究中心": "research_education", "科学院": "research_education",
+    "工程院": "research_education", "设计院": "research_education", "实验室": "research_education",
+    "学校": "research_education", "中学": "research_education", "小学": "research_education",
+    "党校": "research_education", "中心": "research_education",
+    "协会": "association", "商会": "association", "学会": "association", "联合会": "association",
+    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association",
+    "社科联": "association", "文联": "association", "科协": "association", "工商联": "association",
+    "组织": "international_org",
+    "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media", "杂志社": "media",
+    "电视台": "media", "通讯社": "media", "新闻社": "media",
+    "博物馆": "other", "美术馆": "other", "图书馆": "other", "纪念馆": "other", "科技馆": "other",
+    "展览馆": "other", "平台": "other", "医院": "other",
 }
-_SUFFIX_TYPE = {s: t for t, suffixes in ORG_SUFFIXES.items() for s in suffixes}
-_SUFFIX_RE = "|".join(sorted(_SUFFIX_TYPE, key=len, reverse=True))
-# A name is a run of Chinese characters (and a bracketed place) that does not cross a
-# function word: 由, 与, 和, 在, 是 … start a new phrase.
-_ORG = re.compile(rf"[\u4e00-\u9fffA-Z()（）]{{2,24}}?(?:{_SUFFIX_RE})")
-_BREAK = re.compile(r".*(?:由|与|和|及|在|是|为|对|向|从|将|把|被|、|了|的|等|于|赴|到|同|跟|并|联合|包括|共同|分别|签署|成立|举办|主办|承办|召开)")
+_SUFFIX_RE = re.compile("|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)))
+NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
+# Words that end like an organization but are not one (布局, 内部, 部署 …): checked on the
+# last characters of a candidate, and on the character right after it.
+NOT_ORG_ENDINGS = ("布局", "格局", "大局", "全局", "结局", "开局", "当局", "全部", "内部", "外部", "局部", "干部",
+                   "本部", "北部", "南部", "东部", "西部", "中部", "头部", "顶部", "底部", "腹部", "各部", "俱乐部",
+                   "总部", "司机", "上司", "举办", "承办", "主办", "协办", "创办", "开办", "督办", "兴办", "申办",
+                   "筹办", "停办", "包办", "代办", "好办", "怎么办", "首都", "一部", "部委", "中小学", "幼儿园")
+NOT_ORG_NEXT = {"部": "门分署长件队位", "局": "面势长", "委": "员托屈婉", "司": "机长法", "办": "法理公事成学",
+                "厅": "长", "集团": "化军", "联盟": "国", "中心": "城区", "组织": "部", "平台": "上"}
+# Markers of a generic group rather than one named organization.
+GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|两国|双方|"
+                             r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
+                             r"城市间|部门间")
+# An organization may be named by its place alone only for these (天津大学, 天津市人民政府).
+PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校"}
+COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
+HONORIFICS = ("先生", "女士", "同志")
+# What may follow a person's name.
+AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布", "主持", "出席", "参加", "会见", "致辞", "发言",
+              "透露", "告诉", "一行", "等", "在", "于", "和", "与", "及", "先生", "女士", "同志", "也", "还", "则",
+              "就", "对", "向", "率", "带领", "一同", "共同", "并", "重点", "详细", "现场", "分别", "赴", "到达", "来到",
+              "首先", "随后", "更加", "有着", "谈到", "解读", "推介", "作", "进行", "接受", "提出", "称", "坦言",
+              "直言", "感慨", "补充", "建议", "希望", "回答", "此前", "日前", "近日", "担任", "当选", "代表",
+              "看来", "认真", "带队", "一起", "深入", "前往", "莅临", "会议", "参观", "调研", "考察", "听取", "的",
+              "亲自", "作为", "兼", "出任", "签署", "签约", "是否")
+NOT_GIVEN_NAME = set("的了在和与是等会说表示第一二三四五六七八九十各该本其这那个们长员者副总")
 
 
-def find_parties(documents: pl.DataFrame) -> pl.DataFrame:
-    """Organization mentions: "由天津市商务局主办" -> 天津市商务局 (government)."""
-    rows = []
-    for doc_id, text in documents.select("doc_id", "text").iter_rows():
-        for sent in sentences(text):
-            for match in _ORG.finditer(sent.text):
-                name = match.group()
-                cut = _BREAK.match(name)
-                offset = cut.end() if cut else 0
-                name = name[offset:]
-                if len(name) < 4:
-                    continue
-                suffix = next(s for s in sorted(_SUFFIX_TYPE, key=len, reverse=True) if name.endswith(s))
-                start = sent.start + match.start() + offset
-                rows.append({"doc_id": doc_id, "char_start": start, "char_end": start + len(name),
-                             "evidence": sent.text, "surface": name, "name": name,
-                             "party_type": _SUFFIX_TYPE[suffix]})
-    return conform("party_mentions", pl.DataFrame(rows))
+@dataclass
+class PartyMention:
+    start: int
+    end: int
+    surface: str
+    party_type: str
+    name: str = ""
+    title: str | None = None
+    affiliation: str | None = None
+    country_code: str | None = None
+    region_key: str | None = None
+    parent: str | None = None
+    source: str = "pattern"
+    lexicon_name: str | None = None
+    aliases: set[str] = field(default_factory=set)
+
+
+@lru_cache(maxsize=4)
+def lexicon(ref: Reference) -> dict[str, dict]:
+    """surface (name or alias) -> {name, party_type, country_code} from the organization lexicon."""
+    out = {}
+    for row in ref.organizations.iter_rows(named=True):
+        entry = {"name": row["name"], "party_type": row["party_type"], "country_code": row["country_code"] or None}
+        for surface in [row["name"], *row["aliases"]]:
+            if surface and len(surface) >= 2:
+                out.setdefault(surface, entry)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _lexicon_names(ref: Reference) -> tuple[str, ...]:
+    return tuple(s for s in lexicon(ref) if len(s) >= 4)
+
+
+def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
+    """doc_id -> (start, end, surface) of organization-lexicon surfaces, longest first (vectorized)."""
+    from flows.steps.extract.text import char_offsets
+
+    names = sorted(lexicon(ref), key=lambda s: (-len(s), s))
+    found = documents.select(
+        "doc_id", "text",
+        at=pl.col("text").str.find_many(names, overlapping=True),
+        hit=pl.col("text").str.extract_many(names, overlapping=True),
+    )
+    out = {}
+    for doc_id, text, at, hit in found.iter_rows():
+        out[doc_id] = [(s, s + len(h), h) for s, h in zip(char_offsets(text, at), hit)]
+    return out
+
+
+def find(text: str, hits: list[tuple[int, int, str]], regions: list[RegionMention], ref: Reference) -> list[PartyMention]:
+    """Every party mention of one document, canonical names resolved within it."""
+    orgs = _lexicon_orgs(text, hits, ref) + _pattern_orgs(text, ref)
+    orgs = _resolve_overlaps(orgs)
+    orgs += _nested(orgs, text, ref)
+    orgs += _abbreviations(text, orgs, ref)
+    people = _people(text, orgs, ref)
+    orgs = _after_people(orgs, people, ref)
+    mentions = sorted(orgs + people, key=lambda m: (m.start, -m.end))
+    _canonicalize(mentions, ref)
+    _locate(mentions, regions, ref)
+    return mentions
+
+
+def _after_people(orgs: list[PartyMention], people: list[PartyMention], ref: Reference) -> list[PartyMention]:
+    """谢元和市政府: a name that starts with a person found elsewhere starts after that person."""
+    out = []
+    for org in orgs:
+        person = next((p for p in people if p.start <= org.start < p.end), None)
+        if person is None:
+            out.append(org)
+            continue
+        cut = person.end - org.start
+        rest = org.surface[cut:].lstrip("和与及、")
+        start = org.end - len(rest)
+        suffix = _SUFFIX_RE.search(rest)
+        if suffix and rest.endswith(suffix.group()) and _valid_org(rest, rest[: -len(suffix.group())], suffix.group(), ref):
+            org.start, org.surface = start, rest
+            out.append(org)
+    return out
+
+
+def _lexicon_orgs(text: str, hits, ref: Reference) -> list[PartyMention]:
+    lex = lexicon(ref)
+    out = []
+    for start, end, surface in hits:
+        if not _standalone_alias(text, start, end, surface, ref) or _continues(text, end, surface):
+            continue
+        entry = lex[surface]
+        prefix = re.search(r"(中华人民共和国|中国)$", text[max(0, start - 7):start])
+        if prefix and entry["country_code"] == "CN" and not surface.startswith(("中国", "中华")):
+            start -= len(prefix.group())
+        country = _country_prefix(text, start, ref)
+        if country and entry["country_code"] not in (None, "CN"):
+            start -= len(country)
+        out.append(PartyMention(start, end, text[start:end], entry["party_type"], source="lexicon",
+                                lexicon_name=entry["name"], country_code=entry["country_code"]))
+    return out
+
+
+def _continues(text: str, end: int, surface: str) -> bool:
+    """交通运输部门: the name runs on into a common word, so it is not the name."""
+    nxt = text[end:end + 1]
+    return bool(nxt) and any(surface.endswith(k) and nxt in v for k, v in NOT_ORG_NEXT.items())
+
+
+def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Reference) -> bool:
+    """A short or Latin alias must stand alone: GE is not in GEF, 国网 is not in 全国网."""
+    if re.fullmatch(r"[A-Za-z0-9&. ]+", surface):
+        return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]$", text[:start])
+    if len(surface) <= 2:
+        run = re.search(rf"{NAME_CHARS}*$", text[max(0, start - 10):start]).group()
+        return not run or left_cut(run, ref.place_names) == len(run)
+    return True
+
+
+def _country_prefix(text: str, start: int, ref: Reference) -> str | None:
+    """A country name right before a mention (美国GE, 新加坡CPG集团)."""
+    before = text[max(0, start - 8):start]
+    for n in range(min(len(before), 8), 1, -1):
+        name = before[-n:]
+        if name in ref.place_names and any(
+                r == name or name in a for r, a in zip(ref.countries["name_zh"], ref.countries["aliases"])):
+            return name
+    return None
+
+
+def _pattern_orgs(text: str, ref: Reference) -> list[PartyMention]:
+    out = []
+    for m in _SUFFIX_RE.finditer(text):
+        org = _org_at(text, m.start(), m.end(), m.group(), ref)
+        if org is not None:
+            out.append(org)
+    return out
+
+
+def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Reference) -> PartyMention | None:
+    nxt = text[suffix_end:suffix_end + 1]
+    if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
+        return None
+    run = re.search(rf"{NAME_CHARS}*$", text[max(0, suffix_start - 30):suffix_start]).group()
+    run = run[_org_cut(run, ref):].lstrip("—-·")
+    name = run + suffix
+    end = suffix_end
+    trailing = re.match(r"[(（]([^()（）]{2,8})[)）]", text[suffix_end:])
+    if trailing and trailing.group(1) in ref.place_names:
+        end += trailing.end()  # 国际示范中心(新加坡)
+    start = suffix_start - len(run)
+    if not _valid_org(name, run, suffix, ref):
+        return None
+    return PartyMention(start, end, text[start:end], _org_type(name, suffix))
+
+
+def _org_cut(run: str, ref: Reference) -> int:
+    """Where an organization name can start in the text before its suffix: after a stop word,
+    a quantity (共有11家|子公司), or a conjunction that follows another organization
+    (…合作联盟和|中新文旅教育产业合作联盟)."""
+    cut = left_cut(run, ref.place_names)
+    for m in re.finditer(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]", run):
+        cut = max(cut, m.end())
+    for m in re.finditer(r"[和与及、]", run):
+        if _SUFFIX_RE.search(run[: m.start()][-6:] + "") and run[: m.start()].endswith(tuple(ORG_SUFFIXES)):
+            cut = max(cut, m.end())
+    return cut
+
+
+def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
+    if len(name) < 3 or name.endswith(NOT_ORG_ENDINGS) and name not in lexicon(ref):
+        return False
+    if any(name.endswith(t) for t in ref.title_words if len(t) >= 2 and t not in ORG_SUFFIXES):
+        return False  # 市委常委 is a title
+    conj = re.search("和", body)
+    if conj and len(body) - conj.end() < 2:
+        return False  # 企业和政府: a list, not a name
+    if GENERIC_MARKERS.search(body):
+        return False
+    places = place_spans(body, ref.place_names)
+    place_chars = sum(hi - lo for lo, hi in places)
+    rest = strip_generic("".join(ch for i, ch in enumerate(body) if not any(lo <= i < hi for lo, hi in places)))
+    if suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", name):
+        return False  # 展览厅, 新闻发布厅: only a province's 厅 is a body
+    if suffix == "司" and "部" not in body:
+        return False  # a 司 is a department of a ministry
+    if suffix in ("委", "办"):
+        # 党委/党组 end a title chain (党委副书记), not a name; 举办/承办 are verbs
+        return (len(body) >= 1 and len(name) <= 10 and not re.search("[举承主协创开督兴申筹停包代好怎]$", body)
+                and not (suffix == "委" and body.endswith(("党", "组"))))
+    if suffix in ("社科联", "文联", "科协", "工商联"):
+        return True
+    if suffix == "组织" and not re.match("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲|东盟|经济合作)", name):
+        return False  # 基层党组织, 运营组织: organizing, not an organization
+    if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.match("[市区县省州]", body) and len(body) >= 2:
+        return True  # 区商务局, 市体育局: a local government body named by its level
+    if suffix == "平台" and not any(org in body for org in _lexicon_names(ref)):
+        return False  # 合作平台 is generic unless a known body's platform (中国—上海合作组织…平台)
+    if place_chars == len(body) and body:
+        return suffix in PLACE_NAMED or suffix in ("委员会", "常委会", "人民政府")
+    if rest and len(rest) >= 2:
+        return True
+    research = suffix in ("研究院", "研究所", "研究中心", "学院", "大学", "实验室")
+    return bool(places) and len(body) - place_chars >= 2 or (research and len(body) >= 4)
+
+
+def _org_type(name: str, suffix: str) -> str:
+    if re.search("新闻$", name):
+        return "media"
+    if suffix == "组织":
+        return "international_org" if re.match("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲)", name) else "other"
+    if suffix == "中心" and re.search("仲裁|服务|交易|会展|展览|政务|指挥|调度|医疗", name):
+        return "other"
+    if suffix == "委员会" and re.search("咨询|指导|专家|顾问|评审|组委会", name):
+        return "other"
+    if suffix == "联盟" or suffix == "促进会":
+        return "association"
+    return ORG_SUFFIXES[suffix]
+
+
+def _resolve_overlaps(orgs: list[PartyMention]) -> list[PartyMention]:
+    """Longest mention wins where two overlap; one starting inside a longer one is dropped."""
+    orgs = sorted(orgs, key=lambda o: (o.start, -(o.end - o.start), o.source != "lexicon"))
+    kept: list[PartyMention] = []
+    for org in orgs:
+        if any(k.start <= org.start and org.end <= k.end for k in kept):
+            continue
+        if any(k.start < org.start < k.end < org.end for k in kept):
+            continue
+        kept = [k for k in kept if not (org.start <= k.start and k.end <= org.end)]
+        kept.append(org)
+    return kept
+
+
+def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMention]:
+    """An organization named at the start of another's name: its parent (天津大学 in 天津大学合成生物前沿研究院)."""
+    out = []
+    lex = lexicon(ref)
+    for org in orgs:
+        name = org.surface
+        own_suffix = max((s for s in ORG_SUFFIXES if name.rstrip(")）").split("(")[0].endswith(s)), key=len, default="")
+        limit = len(name.split("(")[0].split("（")[0]) - len(own_suffix)
+        for m in _SUFFIX_RE.finditer(name[:limit]):
+            head = name[: m.end()]
+            if head == name or len(head) < 3 or m.group() not in STRONG_SUFFIXES and head not in lex:
+                continue
+            if not _valid_org(head, head[: -len(m.group())], m.group(), ref):
+                continue
+            entry = lex.get(head)
+            inner = PartyMention(org.start, org.start + len(head), head,
+                                 entry["party_type"] if entry else _org_type(head, m.group()),
+                                 source="lexicon" if entry else "nested", lexicon_name=entry["name"] if entry else None,
+                                 country_code=entry["country_code"] if entry else None)
+            org.parent = head
+            out.append(inner)
+    out += _nested_lexicon(orgs, text, ref)
+    return out
+
+
+def _nested_lexicon(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMention]:
+    """A lexicon organization inside a longer name that is not at its start (上海合作组织 in 中国—上海合作组织…平台)."""
+    out = []
+    lex = lexicon(ref)
+    for org in orgs:
+        for surface in sorted(lex, key=len, reverse=True):
+            if len(surface) < 4 or surface == org.surface:
+                continue
+            at = org.surface.find(surface)
+            if at > 0 and lex[surface]["party_type"] == "international_org":
+                out.append(PartyMention(org.start + at, org.start + at + len(surface), surface, "international_org",
+                                        source="lexicon", lexicon_name=lex[surface]["name"]))
+                break
+    return out
+
+
+GOVERNMENT_LEVEL_SUFFIXES = {"局", "委", "厅", "办", "委员会", "办公室", "常委会"}
+STRONG_SUFFIXES = {"部", "委", "大学", "学院", "集团", "有限公司", "研究院", "中心", "管委会", "人民政府"}
+
+
+def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
+    """中国资环 for 中国资源循环集团有限公司, 国创中心 for 国家建筑绿色低碳技术创新中心."""
+    out: list[PartyMention] = []
+    taken = [(o.start, o.end) for o in orgs]
+    fulls = {o.surface for o in orgs if len(o.surface) >= 6 and o.party_type != "person"}
+    for full in sorted(fulls, key=len, reverse=True):
+        heads = {full[0]}
+        spans = place_spans(full, ref.place_names)
+        if spans and spans[0][0] == 0 and spans[0][1] < len(full):
+            heads.add(full[spans[0][1]])  # 生态管委会 starts after 中新天津's place
+        for i, ch in enumerate(text):
+            if ch not in heads or any(lo <= i < hi for lo, hi in taken):
+                continue
+            abbr = _subsequence_at(text, i, full)
+            if abbr is None or abbr in full or len(abbr) < 3:
+                continue
+            run = re.search(rf"{NAME_CHARS}*$", text[max(0, i - 10):i]).group()
+            if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
+                continue
+            out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
+            out[-1].aliases.add(full)
+            taken.append((i, i + len(abbr)))
+    return out
+
+
+def _subsequence_at(text: str, i: int, full: str) -> str | None:
+    """The longest run of text from i whose characters occur in order in `full`, ending on a word edge."""
+    j, k = i, 0
+    while j < len(text) and re.match(f"[{HAN}A-Za-z]", text[j]):
+        at = full.find(text[j], k)
+        if at < 0:
+            break
+        k, j = at + 1, j + 1
+    abbr = text[i:j]
+    suffix = _SUFFIX_RE.search(full)
+    ends_right = bool(suffix) and abbr.endswith(full[-1]) or text[j:j + 1] in "，,。；;、：:" or any(
+        text[j:].startswith(w) for w in STOP_WORDS if len(w) <= 2)
+    return abbr if ends_right else None
+
+
+WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "人员", "成员", "会员", "员工", "工作人员", "记者", "编辑",
+               "通讯员", "摄影", "主持人"}
+
+
+def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
+    titles = [t for t in ref.title_words if t not in WEAK_TITLES]
+    title_re = re.compile("|".join(map(re.escape, titles)))
+    found: dict[str, PartyMention] = {}
+    out: list[PartyMention] = []
+    for m in title_re.finditer(text):
+        name = _name_at(text, m.end(), ref)
+        if name is None:
+            continue
+        chain_start, title = _title_chain(text, m.start(), m.end(), title_re)
+        person = PartyMention(m.end(), m.end() + len(name), name, "person", title=title, source="person",
+                              affiliation=_affiliation(orgs, chain_start))
+        out.append(person)
+        found.setdefault(name, person)
+    for collective in COLLECTIVE_TITLES:
+        for m in re.finditer(collective, text):
+            pos = m.end()
+            while (name := _name_at(text, pos, ref)) is not None:
+                out.append(PartyMention(pos, pos + len(name), name, "person", source="person"))
+                found.setdefault(name, out[-1])
+                pos += len(name)
+                if text[pos:pos + 1] not in ("、", "和", "及"):
+                    break
+                pos += 1
+    for m in re.finditer(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})", text):
+        name = m.group(1)
+        if name[0] in ref.surname_set and _valid_given(name[1:]):
+            out.append(PartyMention(m.start(1), m.end(1), name, "person", source="person"))
+            found.setdefault(name, out[-1])
+    covered = {(p.start, p.end) for p in out}
+    for name, first in found.items():
+        for m in re.finditer(re.escape(name), text):
+            if (m.start(), m.end()) not in covered and not any(o.start <= m.start() < o.end for o in orgs):
+                out.append(PartyMention(m.start(), m.end(), name, "person", source="person",
+                                        title=first.title, affiliation=first.affiliation))
+                covered.add((m.start(), m.end()))
+    return out
+
+
+def _name_at(text: str, pos: int, ref: Reference) -> str | None:
+    """A person's name starting at pos: a surname plus one or two characters, then a name edge.
+
+    The shorter name wins when a word that follows names comes right after it (王凯|介绍),
+    else the longer one (詹道松|介绍).
+    """
+    foreign = re.match(rf"[{HAN}]{{1,6}}·[{HAN}]{{1,8}}", text[pos:])
+    if foreign:
+        name = foreign.group()
+        dot = name.index("·")
+        cut = min((i for i in range(dot + 2, len(name)) if name[i:].startswith(AFTER_NAME)), default=len(name))
+        return name[:cut]
+    for surname in (text[pos:pos + 2], text[pos:pos + 1]):
+        if surname not in ref.surname_set:
+            continue
+        for given in (1, 2):
+            name = text[pos:pos + len(surname) + given]
+            after = text[pos + len(name):]
+            if len(name) < len(surname) + given or not _valid_given(name[len(surname):]):
+                continue
+            if not after or not re.match(f"[{HAN}]", after[0]) or after.startswith(AFTER_NAME):
+                return name
+    return None
+
+
+def _valid_given(given: str) -> bool:
+    return bool(given) and re.fullmatch(f"[{HAN}]+", given) is not None and not any(ch in NOT_GIVEN_NAME for ch in given)
+
+
+def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple[int, str]:
+    """党委副书记、总经理 before a name: where the chain starts and its text."""
+    chain_start = start
+    while True:
+        before = text[max(0, chain_start - 12):chain_start]
+        m = re.search(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))$", before)
+        if not m or not before.endswith(m.group()):
+            break
+        chain_start -= len(m.group())
+    return chain_start, text[chain_start:end].lstrip("、和")
+
+
+def _affiliation(orgs: list[PartyMention], chain_start: int) -> PartyMention | None:
+    near = [o for o in orgs if 0 <= chain_start - o.end <= 1]
+    return max(near, key=lambda o: o.end - o.start) if near else None
+
+
+def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
+    """Give every mention its document-level canonical name (see the module docstring)."""
+    orgs = [m for m in mentions if m.party_type != "person"]
+    parent = list(range(len(orgs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    official = [_official(m.surface, ref) for m in orgs]
+    for i, a in enumerate(orgs):
+        for j in range(i):
+            b = orgs[j]
+            if (official[i] == official[j] or (a.lexicon_name and a.lexicon_name == b.lexicon_name)
+                    or _same_org(official[i], official[j], ref) or _same_org(official[j], official[i], ref)
+                    or b.surface in a.aliases or a.surface in b.aliases):
+                parent[root(i)] = root(j)
+    for i, a in enumerate(orgs):  # an abbreviation joins the shortest full name it abbreviates
+        fulls = [j for j, b in enumerate(orgs) if _abbreviates(a.surface, b.surface, ref)]
+        if fulls:
+            j = min(fulls, key=lambda j: len(orgs[j].surface))
+            parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(orgs)):
+        groups.setdefault(root(i), []).append(i)
+    for members in groups.values():
+        lexical = [orgs[i].lexicon_name for i in members if orgs[i].lexicon_name]
+        name = max(set(lexical), key=lexical.count) if lexical else max(
+            (official[i] for i in members if orgs[i].source != "abbreviation"), key=len,
+            default=official[members[0]])
+        kinds = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
+        kind = max(set(kinds), key=kinds.count) if kinds else "other"
+        for i in members:
+            orgs[i].name, orgs[i].party_type = name, kind
+    by_surface = {m.surface: m.name for m in orgs}
+    for m in mentions:
+        if m.party_type == "person":
+            m.name = m.surface
+            if isinstance(m.affiliation, PartyMention):
+                m.affiliation = m.affiliation.name or m.affiliation.surface
+        elif m.parent:
+            m.parent = by_surface.get(m.parent, m.parent)
+
+
+def _abbreviates(short: str, full: str, ref: Reference) -> bool:
+    """国创中心 abbreviates 国家建筑绿色低碳技术创新中心: its characters in order, same first
+    character (or the first after a place prefix), same last character, not a plain substring."""
+    full = re.sub(r"[(（][^()（）]*[)）]$", "", full)  # …国际示范中心(新加坡)
+    if len(short) < 3 or len(short) >= len(full) or short in full or short[-1] != full[-1]:
+        return False
+    spans = place_spans(full, ref.place_names)
+    heads = {full[0]} | ({full[spans[0][1]]} if spans and spans[0][0] == 0 and spans[0][1] < len(full) else set())
+    if short[0] not in heads:
+        return False
+    positions, k = [], 0
+    for ch in short:
+        k = full.find(ch, k) + 1
+        if k == 0:
+            return False
+        positions.append(k - 1)
+    skipped = "".join(full[i] if i not in positions else "|" for i in range(positions[0], positions[-1] + 1))
+    # Dropping a whole place (天津市|滨海新区|人民政府) names another body, not this one shorter.
+    return not any(place_spans(part, ref.place_names) for part in skipped.split("|") if part)
+
+
+def _official(surface: str, ref: Reference) -> str:
+    """Comparable form: short place names spelled out (天津滨海新区 -> 天津市滨海新区), 政府 -> 人民政府."""
+    out = surface
+    for short, full in _short_to_full(ref).items():
+        if out.startswith(short) and not out.startswith(full):
+            out = full + out[len(short):]
+            break
+    return re.sub(r"(?<=[市区县省])政府$", "人民政府", out)
+
+
+@lru_cache(maxsize=4)
+def _short_to_full(ref: Reference) -> dict[str, str]:
+    div = ref.divisions.filter(pl.col("level").is_in(["province", "prefecture"]) & pl.col("short_name").is_not_null())
+    return dict(sorted(zip(div["short_name"], div["name"]), key=lambda kv: -len(kv[0])))
+
+
+def _same_org(short: str, full: str, ref: Reference) -> bool:
+    """short names the same organization as full: legal suffix dropped, or place prefix dropped."""
+    for legal in ("股份有限公司", "有限责任公司", "有限公司"):
+        if full.endswith(legal) and full[: -len(legal)] == short:
+            return True
+    if full.endswith(short) and len(short) >= 4:
+        prefix = full[: -len(short)]
+        return bool(prefix) and (prefix in ("中国", "中华人民共和国") or
+                                 sum(hi - lo for lo, hi in place_spans(prefix, ref.place_names)) >= len(prefix) - 1)
+    return False
+
+
+def _locate(mentions: list[PartyMention], regions: list[RegionMention], ref: Reference) -> None:
+    """Country and region of each organization from the places named inside (or right before) it."""
+    for m in mentions:
+        if m.party_type == "person":
+            continue
+        inside = [r for r in regions if m.start <= r.start and r.end <= m.end]
+        if inside:
+            ranked = {"zone": 0, "county": 1, "prefecture": 2, "province": 3, "country": 4, "other": 5}
+            best = min(inside, key=lambda r: ranked.get(r.region.level, 9))
+            m.region_key = best.region.region_key
+            m.country_code = m.country_code or best.region.country_code
+        elif m.surface.startswith(("中国", "中华人民共和国", "国家", "全国")):
+            m.country_code = m.country_code or "CN"

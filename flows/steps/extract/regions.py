@@ -1,62 +1,392 @@
-"""Regions: gazetteer names found in the text (v0: full names, short names of provinces and prefectures)."""
+"""Regions: gazetteer places, development zones by name pattern, province abbreviations.
+
+- Gazetteer: every Chinese division (full name; short name for provinces and prefectures),
+  every country (name and aliases), and foreign first-level subdivisions when their country
+  is named in the same sentence. A name several divisions share (鼓楼区) is resolved by the
+  other places the document names, else kept without a code rather than guessed.
+- Zones: a name ending in a zone word (经济技术开发区, 高新区, 生态城, 产业园, 特别经济区,
+  农业公园…) whose own part is specific (holds a place name, or words that are not
+  generic modifiers like 国家级/绿色/零碳); its parent is the most specific place inside its
+  name or just before it. A short form (生态城, 子牙经开区, 天开园) of a zone named in full in
+  the same document is an alias of it.
+- Province abbreviations only in tight patterns: 在津, 来沪, 赴京, 津门, 京津冀.
+- Not regions: a place inside an international body's name (上海合作组织), a short place
+  name that is part of a company brand (阿里巴巴), a place before 协定/公约/宣言.
+"""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import polars as pl
 
-from flows.reference import countries, divisions
-from flows.schema import conform
-from flows.steps.extract.text import char_offsets, sentences
+from flows.steps.extract.lexicon import HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, strip_generic
+
+ZONE_SUFFIXES = sorted([
+    "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
+    "综合保税区", "保税区", "自由贸易试验区", "自贸试验区", "自贸区", "自由贸易区", "特别经济区", "经济特区",
+    "经济合作区", "合作区", "示范区", "试验区", "生态城", "科学城", "产业新城", "新城", "产业园区", "工业园区",
+    "产业园", "工业园", "科技园", "科创园", "创新园", "软件园", "物流园", "农业园", "都市农业公园", "农业公园",
+    "高教园", "经济区", "片区", "港区", "新区", "园",
+], key=len, reverse=True)
+# Expansions of short zone words, so 子牙经开区 is recognised as 天津子牙经济技术开发区.
+ZONE_ABBREVIATIONS = {"经开区": "经济技术开发区", "高新区": "高新技术产业开发区", "自贸区": "自由贸易试验区"}
+NOT_ZONES = {"幼儿园", "公园", "家园", "花园", "校园", "乐园", "动物园", "植物园", "庄园", "果园", "菜园", "田园",
+             "陵园", "游乐园", "新城新区", "城区", "园区", "新区", "新城"}
+MACRO_REGIONS = {"京津冀": "CN", "长三角": "CN", "长江三角洲": "CN", "珠三角": "CN", "珠江三角洲": "CN",
+                 "粤港澳大湾区": "CN", "成渝地区双城经济圈": "CN", "长江经济带": "CN", "黄河流域": "CN"}
+NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
+NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-+&()（）]"
+# Short place names that are everyday words far more often than places.
+COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "永安", "和平", "太平", "新余", "中山", "通化", "平安",
+                           "阿里"}
+# Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
+WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
+ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> pl.DataFrame:
-    """surface -> region attributes, longest surface first (the matcher takes the first that fits)."""
-    div = divisions().with_columns(
-        region_key="CN-" + pl.col("admin_code"),
-        parent_key=pl.when(pl.col("parent_code").fill_null("") == "").then(pl.lit("ISO-CN"))
-        .otherwise("CN-" + pl.col("parent_code")),
-        country_code=pl.lit("CN"),
-        longitude=pl.col("longitude").cast(pl.Float64, strict=False),
-        latitude=pl.col("latitude").cast(pl.Float64, strict=False),
-    )
-    attrs = ["region_key", "name", "level", "parent_key", "country_code", "admin_code", "longitude", "latitude"]
-    full = div.select(pl.col("name").alias("surface"), *attrs)
-    short = div.filter(pl.col("level").is_in(["province", "prefecture"]) & (pl.col("short_name").str.len_chars() >= 2))
-    short = short.select(pl.col("short_name").alias("surface"), *attrs)
-    ctry = countries().with_columns(
-        region_key="ISO-" + pl.col("iso2"), name=pl.col("name_zh"), level=pl.lit("country"),
-        parent_key=pl.lit(None, pl.String), country_code=pl.col("iso2"), admin_code=pl.lit(None, pl.String),
-        longitude=pl.lit(None, pl.Float64), latitude=pl.lit(None, pl.Float64),
-    )
-    ctry_names = pl.concat([
-        ctry.select(pl.col("name_zh").alias("surface"), *attrs),
-        ctry.explode("aliases").filter(pl.col("aliases").is_not_null())
-        .select(pl.col("aliases").alias("surface"), *attrs),
-    ])
-    lex = pl.concat([full, short, ctry_names]).filter(pl.col("surface").str.len_chars() >= 2)
-    # A surface shared by several regions (two counties both called 东区) is ambiguous: left out.
-    lex = lex.filter(pl.col("region_key").n_unique().over("surface") == 1).unique("surface")
-    return lex.sort(pl.col("surface").str.len_chars(), "surface", descending=[True, False])
+@dataclass
+class Region:
+    region_key: str
+    name: str
+    level: str
+    parent_key: str | None
+    country_code: str | None
+    admin_code: str | None = None
+    longitude: float | None = None
+    latitude: float | None = None
 
 
-def find_regions(documents: pl.DataFrame) -> pl.DataFrame:
-    """Region mentions with offsets: "在天津市举行" -> one mention of 天津市 (CN-120000) at 1..4."""
-    lex = lexicon()
-    surfaces = lex["surface"].to_list()
-    hits = documents.select(
+@lru_cache(maxsize=4)
+def gazetteer(ref: Reference) -> dict[str, list[Region]]:
+    """surface -> the regions it can name (several when ambiguous)."""
+    out: dict[str, list[Region]] = {}
+
+    def add(surface: str, region: Region) -> None:
+        if surface and len(surface) >= 2 and all(r.region_key != region.region_key for r in out.get(surface, [])):
+            out.setdefault(surface, []).append(region)
+
+    for row in ref.divisions.iter_rows(named=True):
+        parent = "CN-" + row["parent_code"] if row["parent_code"] else "ISO-CN"
+        region = Region("CN-" + row["admin_code"], row["name"], row["level"], parent, "CN", row["admin_code"],
+                        row["longitude"], row["latitude"])
+        add(row["name"], region)
+        short = row["short_name"]
+        if short and row["level"] in ("province", "prefecture") and short not in COMMON_WORD_SHORT_NAMES:
+            add(short, region)
+    for row in ref.countries.iter_rows(named=True):
+        region = Region("ISO-" + row["iso2"], row["name_zh"], "country", None, row["iso2"])
+        for surface in [row["name_zh"], *row["aliases"]]:
+            add(surface, region)
+    for name, country in MACRO_REGIONS.items():
+        add(name, Region(f"{country}-AREA:{name}", name, "other", "ISO-" + country, country))
+    return out
+
+
+@lru_cache(maxsize=4)
+def subdivisions(ref: Reference) -> dict[str, list[Region]]:
+    """Foreign first-level subdivisions by Chinese name (accepted only next to their country)."""
+    out: dict[str, list[Region]] = {}
+    for row in ref.subdivisions.iter_rows(named=True):
+        if len(row["name_zh"]) >= 2:
+            out.setdefault(row["name_zh"], []).append(
+                Region(row["code"], row["name_zh"], "province", "ISO-" + row["country_code"], row["country_code"]))
+    return out
+
+
+def surfaces(ref: Reference) -> list[str]:
+    """Every surface the matcher looks for, longest first."""
+    return sorted(set(gazetteer(ref)) | set(subdivisions(ref)), key=lambda s: (-len(s), s))
+
+
+def gazetteer_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
+    """doc_id -> (start, end, surface) of every gazetteer surface, overlaps included (vectorized)."""
+    from flows.steps.extract.text import char_offsets
+
+    names = surfaces(ref)
+    found = documents.select(
         "doc_id", "text",
-        starts=pl.col("text").str.find_many(surfaces, leftmost=True),
-        found=pl.col("text").str.extract_many(surfaces, leftmost=True),
+        at=pl.col("text").str.find_many(names, overlapping=True),
+        hit=pl.col("text").str.extract_many(names, overlapping=True),
     )
-    by_surface = {row["surface"]: row for row in lex.iter_rows(named=True)}
-    rows = []
-    for doc_id, text, starts, found in hits.iter_rows():
-        sents = sentences(text)
-        for start, surface in zip(char_offsets(text, starts), found):
-            end = start + len(surface)
-            evidence = next((s.text for s in sents if s.start <= start and end <= s.end), text[start:end])
-            rows.append({**by_surface[surface], "doc_id": doc_id, "char_start": start, "char_end": end,
-                         "surface": surface, "evidence": evidence})
-    return conform("region_mentions", pl.DataFrame(rows))
+    out = {}
+    for doc_id, text, at, hit in found.iter_rows():
+        starts = char_offsets(text, at)
+        out[doc_id] = [(s, s + len(h), h) for s, h in zip(starts, hit)]
+    return out
+
+
+@dataclass
+class RegionMention:
+    start: int
+    end: int
+    surface: str
+    region: Region
+    placed: bool = False  # a zone whose name holds a place (中新天津生态城), not just words
+
+
+def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, int, str]],
+         ref: Reference) -> list[RegionMention]:
+    """Region mentions of one document.
+
+    `hits` are gazetteer_hits for it; `blocked` are spans of names that contain places
+    without being about them: (start, end, kind) with kind `international` (上海合作组织) or
+    `brand` (a company from the organization lexicon).
+    """
+    gaz, subs = gazetteer(ref), subdivisions(ref)
+    chosen = [h for h in _longest(hits)
+              if not _blocked(*h, blocked, gaz) and not NOT_PLACE_AFTER.match(text[h[1]:h[1] + 4])]
+    context = {r.region_key for _, _, s in chosen if len(gaz.get(s, [])) == 1 for r in gaz[s]}
+    countries = [(start, r.country_code) for start, _, s in chosen for r in gaz.get(s, []) if r.level == "country"]
+    mentions: list[RegionMention] = []
+    for start, end, surface in chosen:
+        if surface in gaz:
+            mentions.append(RegionMention(start, end, surface, _pick(gaz[surface], surface, context)))
+        elif any(0 <= start - at <= 30 and code == subs[surface][0].country_code for at, code in countries):
+            mentions.append(RegionMention(start, end, surface, subs[surface][0]))
+    mentions += _abbreviations(text)
+    mentions += _zones(text, mentions, ref)
+    return sorted(mentions, key=lambda m: (m.start, -m.end))
+
+
+def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Drop a hit inside a longer one (天津 inside 天津市), keep adjacent and separate ones."""
+    hits = sorted(set(hits), key=lambda h: (h[0], -(h[1] - h[0])))
+    kept: list[tuple[int, int, str]] = []
+    for h in hits:
+        if any(k[0] <= h[0] and h[1] <= k[1] for k in kept):
+            continue
+        kept = [k for k in kept if not (h[0] <= k[0] and k[1] <= h[1])]
+        kept.append(h)
+    # Of two partly overlapping hits keep the longer (中山东路 vs 山东): rare, but no double counting.
+    out: list[tuple[int, int, str]] = []
+    for h in sorted(kept):
+        if out and h[0] < out[-1][1]:
+            if h[1] - h[0] > out[-1][1] - out[-1][0]:
+                out[-1] = h
+            continue
+        out.append(h)
+    return out
+
+
+def _blocked(start: int, end: int, surface: str, blocked, gaz) -> bool:
+    for lo, hi, kind in blocked:
+        if lo <= start and end <= hi:
+            if kind == "international":
+                return True
+            full_or_country = any(r.name == surface or r.level == "country" for r in gaz.get(surface, []))
+            if kind == "brand" and not (start == lo and full_or_country):
+                return True
+    return False
+
+
+def _pick(candidates: list[Region], surface: str, context: set[str]) -> Region:
+    """One region for a surface; an ambiguous one by the other places in the text, else uncoded."""
+    if len(candidates) == 1:
+        return candidates[0]
+    fitting = [c for c in candidates if c.parent_key in context or _province(c) in context]
+    if len(fitting) == 1:
+        return fitting[0]
+    first = candidates[0]
+    return Region(f"CN-NAME:{surface}", first.name, first.level, None, first.country_code)
+
+
+def _province(region: Region) -> str | None:
+    return f"CN-{region.admin_code[:2]}0000" if region.admin_code else None
+
+
+_ABBREVIATION = re.compile(
+    rf"(?:(?<=[在来赴抵返离驻留])(?P<one>[{''.join(PROVINCE_ABBREVIATIONS)}])(?=[举召落成开工投签设办考调参建]))"
+    r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪)")
+
+
+def _abbreviations(text: str) -> list[RegionMention]:
+    """在津举行 -> 天津市; 津门 -> 天津市; 京津冀 is a macro region handled by the gazetteer."""
+    out = []
+    for m in _ABBREVIATION.finditer(text):
+        if m["one"]:
+            code = PROVINCE_ABBREVIATIONS[m["one"]]
+        elif m["gate"]:
+            code = PROVINCE_ABBREVIATIONS[m["gate"][0]]
+        else:
+            continue
+        region = Region("CN-" + code, "", "province", "ISO-CN", "CN", code)
+        out.append(RegionMention(m.start(), m.end(), m.group(), region))
+    return out
+
+
+def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[RegionMention]:
+    full: list[RegionMention] = []
+    for m in re.finditer("|".join(ZONE_SUFFIXES), text):
+        zone = _zone_at(text, m.start(), m.end(), places, ref)
+        if zone is not None and not any(z.start == zone.start and z.end == zone.end for z in full):
+            full.append(zone)
+    full = _drop_alias_phrases(_merge_same_head(_outermost_zones(full)))
+    return full + _zone_aliases(text, full, ref)
+
+
+def _drop_alias_phrases(zones: list[RegionMention]) -> list[RegionMention]:
+    """扩大生态城, 打通子牙经开区: a word before the short form of a zone already named in full."""
+    out = []
+    for zone in zones:
+        shorts = [f for other in zones if other.region.region_key != zone.region.region_key
+                  for f in _short_forms(other.region.name)]
+        if not zone.placed and any(zone.region.name.endswith(f) and zone.region.name != f for f in shorts):
+            continue
+        out.append(zone)
+    return out
+
+
+def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Reference) -> RegionMention | None:
+    suffix = text[suffix_start:suffix_end]
+    if text[suffix_end:suffix_end + 1] == "型":
+        return None  # 工业园区型: a kind of zone, not a zone
+    run = re.search(rf"{NAME_CHARS}*$", text[max(0, suffix_start - 24):suffix_start]).group()
+    run = run[_zone_cut(run, ref):]
+    start = suffix_start - len(run)
+    name = run + suffix
+    if len(name) < 4 or name in NOT_ZONES or name in gazetteer(ref) or any(name.endswith(g) for g in _full_names(ref)):
+        return None  # 天津滨海新区 is the county 滨海新区
+    if suffix == "园" and any(name.endswith(w) for w in NOT_ZONES):
+        return None  # 幼儿园, 花园: a bare 园 that is an ordinary word
+    inner = [p for p in places if p.start >= start and p.end <= suffix_start]
+    local = _county_short_names(ref) & {run[i:i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
+    paired = re.search(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}", run[:3])  # 京津产业新城
+    placed = bool([p for p in inner if p.region.level != "country"] or local or paired)
+    specific = strip_generic(_drop_places(run, inner, start))
+    if suffix in WEAK_ZONE_SUFFIXES and not placed:
+        return None
+    if not placed and len(specific) < 3:
+        return None  # 推介国家绿色发展示范区: a verb and generic words, not a name
+    parent = _zone_parent(text, start, inner, places) or _local_parent(local, ref)
+    country = parent.region.country_code if parent else "CN"
+    if parent and parent.region.level == "country" and name.startswith(parent.surface) and parent.surface != name:
+        start, name = start + len(parent.surface), name[len(parent.surface):]  # 巴基斯坦|拉沙卡伊特别经济区
+        if len(name) < 4 or name == suffix:
+            return None
+    key = f"ZONE:{country}:{name}"
+    region = Region(key, name, "zone", parent.region.region_key if parent else None, country)
+    return RegionMention(start, suffix_end, name, region, placed=placed)
+
+
+def _zone_cut(run: str, ref: Reference) -> int:
+    """Where a zone name can start in the text before its zone word: after a stop word, a
+    quantity (40多年, 一个), a conjunction, or another zone or organization word."""
+    cut = left_cut(run, ref.place_names)
+    for pattern in (r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])", r"[和与及、]",
+                    "|".join(ZONE_SUFFIXES), ORG_WORDS.pattern):
+        for m in re.finditer(pattern, run):
+            cut = max(cut, m.end())
+    return cut
+
+
+@lru_cache(maxsize=4)
+def _full_names(ref: Reference) -> frozenset[str]:
+    """Full county names of three or more characters (滨海新区), to spot province + county spellings."""
+    counties = ref.divisions.filter(pl.col("level") == "county")
+    return frozenset(n for n in counties["name"] if len(n) >= 3)
+
+
+@lru_cache(maxsize=4)
+def _county_cores(ref: Reference) -> dict[str, list[dict]]:
+    """County names without their 区/县/市/旗 (河西 for 河西区) -> the counties: inside a zone
+    name they show it is specific, though alone they are too common to count as places."""
+    out: dict[str, list[dict]] = {}
+    for row in ref.divisions.filter(pl.col("level") == "county").iter_rows(named=True):
+        for core in {row["short_name"], row["name"][:-1] if len(row["name"]) >= 3 else None} - {None, ""}:
+            out.setdefault(core, []).append(row)
+    return out
+
+
+def _county_short_names(ref: Reference) -> frozenset[str]:
+    return frozenset(_county_cores(ref))
+
+
+def _local_parent(local: set[str], ref: Reference) -> RegionMention | None:
+    """The county a zone is named after, when that name belongs to one county only."""
+    for short in sorted(local, key=len, reverse=True):
+        rows = _county_cores(ref).get(short, [])
+        if len(rows) == 1:
+            row = rows[0]
+            region = Region("CN-" + row["admin_code"], row["name"], "county", "CN-" + row["parent_code"], "CN",
+                            row["admin_code"], row["longitude"], row["latitude"])
+            return RegionMention(-1, -1, short, region)
+    return None
+
+
+def _drop_places(run: str, inner: list[RegionMention], offset: int) -> str:
+    chars = list(run)
+    for p in inner:
+        for i in range(p.start - offset, p.end - offset):
+            if 0 <= i < len(chars):
+                chars[i] = ""
+    return "".join(chars)
+
+
+def _zone_parent(text: str, start: int, inner: list[RegionMention], places: list[RegionMention]):
+    """The most specific place inside the zone name, else the place right before it."""
+    ranked = {"county": 0, "prefecture": 1, "province": 2, "country": 3, "other": 4, "zone": 5}
+    if inner:
+        return min(inner, key=lambda p: ranked.get(p.region.level, 9))
+    before = [p for p in places if p.end == start or (0 < start - p.end <= 2 and text[p.end:start] in ("的", "省", "市"))]
+    return before[-1] if before else None
+
+
+def _outermost_zones(zones: list[RegionMention]) -> list[RegionMention]:
+    """A zone named inside a longer zone name is kept too (洋浦经济开发区 in 洋浦经济开发区石化新材料产业园),
+    but not a zone that is just a longer one with its head cut off."""
+    out = []
+    for z in sorted(zones, key=lambda z: (z.start, -z.end)):
+        if any(o.start < z.start and z.end == o.end for o in out):
+            continue
+        out.append(z)
+    return out
+
+
+def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list[RegionMention]:
+    """Short forms of zones named in full: 生态城, 子牙经开区, 天开园 (only where a name may start)."""
+    out = []
+    for zone in zones:
+        others = [z for z in zones if z.region.region_key != zone.region.region_key]
+        for short in _short_forms(zone.region.name):
+            if any(short in _short_forms(o.region.name) for o in others):
+                continue  # two zones share this short form: it names neither
+            for m in re.finditer(re.escape(short), text):
+                if any(z.start <= m.start() < z.end for z in zones) or any(o.start <= m.start() < o.end for o in out):
+                    continue
+                run = re.search(rf"{NAME_CHARS}*$", text[max(0, m.start() - 12):m.start()]).group()
+                if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
+                    continue  # 全国经济技术开发区: part of another name
+                out.append(RegionMention(m.start(), m.end(), short, zone.region))
+    return out
+
+
+def _split(name: str) -> tuple[str, str]:
+    suffix = next((s for s in ZONE_SUFFIXES if name.endswith(s)), "")
+    return name[: len(name) - len(suffix)], suffix
+
+
+def _merge_same_head(zones: list[RegionMention]) -> list[RegionMention]:
+    """拉沙卡伊园区 after 拉沙卡伊特别经济区: one zone (same own name, a different zone word)."""
+    canonical: dict[str, Region] = {}
+    for zone in zones:
+        head, _ = _split(zone.region.name)
+        if len(head) >= 3:
+            zone.region = canonical.setdefault(head, zone.region)
+    return zones
+
+
+def _short_forms(name: str) -> list[str]:
+    """生态城 for 中新天津生态城; 子牙经开区 for 天津子牙经济技术开发区; 天开园 for 天开高教科创园."""
+    forms = []
+    head, suffix = _split(name)
+    if len(suffix) >= 3:
+        forms.append(suffix)  # 生态城
+    for short, long in ZONE_ABBREVIATIONS.items():
+        if name.endswith(long):
+            core = name[: -len(long)]
+            forms += [core + short, core[-2:] + short] if len(core) > 2 else [core + short]
+    if len(head) >= 2 and suffix.endswith("园") and len(suffix) >= 2:
+        forms.append(head[:2] + "园")  # 天开园
+    return [f for f in dict.fromkeys(forms) if f != name and len(f) >= 3 and f not in NOT_ZONES]

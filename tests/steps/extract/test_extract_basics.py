@@ -2,13 +2,19 @@
 import polars as pl
 import pytest
 
-from flows.steps.extract import extract
+from flows.reference import load_all
+from flows.steps.extract import extract as _extract
 from flows.steps.extract.text import char_offsets, sentences
 
 
 def _docs(*texts):
     return pl.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": list(texts),
-                         "reference_date": [None] * len(texts)}, schema_overrides={"reference_date": pl.Date})
+                         "reference_date": [None] * len(texts), "context_year": [None] * len(texts)},
+                        schema_overrides={"reference_date": pl.Date, "context_year": pl.Int32})
+
+
+def extract(documents):
+    return _extract(documents, load_all())
 
 
 def test_sentences_keep_offsets():

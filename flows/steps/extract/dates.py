@@ -1,0 +1,117 @@
+"""Time expressions: absolute and relative dates, the year a text is set in, periods."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+FULL_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+YEAR_MONTH = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?!\d{0,2}日)")
+REL_YEAR_MONTH = re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?!\d{0,2}日)")
+YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?![\d—\-~～至到]*\d{1,2}月)")
+REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "当天": 0, "明天": 1}
+REL_YEAR = {"去年": -1, "今年": 0, "明年": 1}
+# A year that names a plan or target is not the year the text is set in (新加坡2030绿色发展蓝图).
+_FUTURE_NOUNS = "蓝图|规划|愿景|目标|远景|计划|战略|议程|路线图|行动方案|实施方案|达到|实现|达峰|峰值"
+_CONTEXT_YEAR = re.compile(
+    rf"(?<![\d到至在])((?:19|20)\d{{2}})(?!\d)(?!年?[^，。,;；]{{0,12}}(?:{_FUTURE_NOUNS}))")
+
+
+def context_year(text: str) -> int | None:
+    """The latest year a text speaks of as present or past: "2024年…2025中新绿色发展论坛…2030蓝图" -> 2025."""
+    cleaned = re.sub(r"《[^》]*》", "", text)
+    years = [int(y) for y in _CONTEXT_YEAR.findall(cleaned)]
+    return max(years) if years else None
+
+
+def infer_reference(text: str, year: int | None) -> date | None:
+    """Publication date of a page that gives none, or None.
+
+    A page that says 昨天/昨日 and names explicit days (9月18日) reports yesterday's news:
+    the latest day it names, plus one. Needs the year the page is set in.
+    """
+    if year is None or not re.search("昨天|昨日", text):
+        return None
+    days = [_safe(year, int(m["m"]), int(m["d"])) for m in MONTH_DAY.finditer(text)]
+    days += [_safe(int(m["y"]), int(m["m"]), int(m["d"])) for m in FULL_DATE.finditer(text)]
+    days = [d for d in days if d is not None]
+    return max(days) + timedelta(days=1) if days else None
+
+
+def _safe(y: int, m: int, d: int | None = None) -> date | None:
+    try:
+        return date(y, m, d or 1)
+    except ValueError:
+        return None
+
+
+def resolve(text: str, reference: date | None, year: int | None) -> tuple[date | None, str, int] | None:
+    """The first time expression in `text`: (date, precision, position), or None.
+
+    `resolve("昨天上午,论坛举行", date(2025, 9, 19), 2025)` -> (date(2025, 9, 18), "day", 0).
+    A relative expression that cannot be resolved gives (None, "unknown", position).
+    """
+    found = expressions(text, reference, year)
+    return min(found, key=lambda f: (f[2], -len(f[1]))) if found else None
+
+
+def last(text: str, reference: date | None, year: int | None) -> tuple[date | None, str, int] | None:
+    """The last time expression in `text` (the one nearest to what follows it)."""
+    found = expressions(re.sub(r"《[^》]*》", lambda m: " " * len(m.group()), text), reference, year)
+    if not found:
+        return None
+    position = max(f[2] for f in found)
+    return min((f for f in found if f[2] == position), key=lambda f: ("day", "month", "year", "unknown").index(f[1]))
+
+
+def expressions(text: str, reference: date | None, year: int | None) -> list[tuple[date | None, str, int]]:
+    """Every time expression in `text` as (date or None, precision, position)."""
+    found = []
+    for m in FULL_DATE.finditer(text):
+        found.append((_safe(int(m["y"]), int(m["m"]), int(m["d"])), "day", m.start()))
+    for m in MONTH_DAY.finditer(text):
+        found.append((_safe(year, int(m["m"]), int(m["d"])) if year else None, "day", m.start()))
+    for m in YEAR_MONTH.finditer(text):
+        found.append((_safe(int(m["y"]), int(m["m"])), "month", m.start()))
+    for m in REL_YEAR_MONTH.finditer(text):
+        base = reference.year if reference else None  # 今年/去年 need a real reference date
+        found.append((_safe(base + REL_YEAR[m["rel"]], int(m["m"])) if base else None, "month", m.start()))
+    for word, offset in REL_DAY.items():
+        for m in re.finditer(word, text):
+            found.append((reference + timedelta(days=offset) if reference else None, "day", m.start()))
+    for m in YEAR.finditer(text):
+        found.append((_safe(int(m["y"]), 1), "year", m.start()))
+    for word, offset in REL_YEAR.items():
+        for m in re.finditer(word + r"(?!\d{1,2}月)", text):
+            base = reference.year if reference else None
+            found.append((_safe(base + offset, 1) if base else None, "year", m.start()))
+    for m in re.finditer("近日|日前|近期|不久前", text):
+        found.append((None, "unknown", m.start()))
+    return [(value, precision if value else "unknown", position) for value, precision, position in found]
+
+
+PERIOD_PATTERNS = [
+    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"), lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}"),
+    (re.compile(r"(\d{4})年上半年"), lambda m, y: f"{m[1]}-H1"),
+    (re.compile(r"(\d{4})年下半年"), lambda m, y: f"{m[1]}-H2"),
+    (re.compile(r"今年上半年"), lambda m, y: f"{y}-H1" if y else None),
+    (re.compile(r"今年下半年"), lambda m, y: f"{y}-H2" if y else None),
+    (re.compile(r"(\d{4})年前三季度"), lambda m, y: f"{m[1]}-01/{m[1]}-09"),
+    (re.compile(r"“十四五”|十四五"), lambda m, y: "2021/2025"),
+    (re.compile(r"“十五五”|十五五"), lambda m, y: "2026/2030"),
+    (re.compile(r"截至(\d{4})年"), lambda m, y: m[1]),
+    (re.compile(r"(?<!\d)(\d{4})年(?!\d{1,2}月)"), lambda m, y: m[1]),
+    (re.compile(r"今年|年内"), lambda m, y: str(y) if y else None),
+    (re.compile(r"去年"), lambda m, y: str(y - 1) if y else None),
+]
+
+
+def period(sentence: str, year: int | None) -> str | None:
+    """The time a figure covers: "2023年1—9月,园区生产总值…" -> "2023-01/2023-09"."""
+    for pattern, fmt in PERIOD_PATTERNS:
+        m = pattern.search(sentence)
+        if m:
+            value = fmt(m, year)
+            if value:
+                return value
+    return None

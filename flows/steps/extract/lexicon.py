@@ -1,0 +1,136 @@
+"""Word lists and matchers shared by the extractors, built once from the reference tables.
+
+Everything here is general Chinese news vocabulary (function words, common verbs, generic
+modifiers, unit and suffix lists); nothing is taken from a particular article.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import polars as pl
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+# Words after which a name cannot continue to the left: prepositions, conjunctions,
+# pronouns, time words and the verbs news uses around organizations and places.
+STOP_WORDS = sorted({
+    "由", "与", "及", "以及", "或", "同", "跟", "向", "对", "从", "在", "于", "到", "至", "赴", "将", "把", "被", "让",
+    "使", "给", "为", "是", "的", "了", "着", "也", "还", "并", "又", "都", "就", "则", "而", "且", "等", "及其",
+    "由于", "通过", "依托", "借助", "围绕", "联合", "携手", "推动", "支持", "希望", "宣布", "发布", "成立", "组建",
+    "发起", "签署", "签订", "包括", "涵盖", "覆盖", "对接", "引进", "吸引", "参观", "出席", "会见", "看望", "邀请",
+    "介绍", "表示", "认为", "强调", "指出", "主持", "致辞", "举办", "举行", "召开", "承办", "主办", "协办", "指导",
+    "牵头", "打造", "设立", "落户", "入驻", "加入", "成为", "作为", "位于", "来自", "其中", "目前", "今年",
+    "去年", "近日", "昨天", "昨日", "今天", "此外", "同时", "下设", "旗下", "所属", "下属", "各", "该", "本", "这",
+    "那", "其", "我们", "他们", "我", "他", "她", "这家", "一家", "多家", "国内外", "共同", "分别", "正式", "首次",
+    "率先", "积极", "全面", "进一步", "已", "已经", "正在", "能够", "可以", "获得", "获批", "荣获", "获评", "入选",
+    "认定", "批复", "批准", "同意", "印发", "出台", "公布", "发出", "提出", "要求", "完成",
+    "实现", "加强", "深化", "聚焦", "面向", "针对", "按照", "根据", "经过", "受", "据", "称", "说",
+    "告诉", "透露", "介绍了", "访问", "考察", "调研", "走访", "参加", "参与", "带领", "率队", "接待", "拜会",
+    "洽谈", "商讨", "探讨", "筹建", "揭牌", "启动", "授牌", "颁发", "授予", "评为",
+    "列入", "纳入", "依靠", "凭借", "利用", "采用", "通知", "决定", "以", "用", "向来", "曾", "曾经", "先后", "陆续",
+    "还有", "已有", "拥有", "设有", "新建", "组成", "构成", "汇聚", "集聚", "吸纳", "招募", "遴选", "对于", "关于",
+    "随着", "伴随", "包含", "涉及", "有关", "相关", "一批", "多个", "一些", "部分", "全体", "所有", "其他", "另外",
+    "并且", "而且", "但是", "但", "却", "若", "如", "例如", "比如", "诸如", "之", "所", "各级", "全市", "全区", "全省",
+    "全国各", "省内", "市内", "区内", "境内", "当地", "本地", "当天", "当日", "期间", "之后", "以后", "此前", "随后",
+    "会上", "会后", "仪式上", "现场", "上午", "下午", "晚上", "同步", "宣告", "记者", "讯", "例如", "此前",
+    "联同", "协同", "连同", "会同", "携", "偕", "跟随", "共建", "建立", "搭建", "构建", "推出", "创建", "承接",
+})
+STOP_PATTERN = re.compile("(?:" + "|".join(map(re.escape, sorted(STOP_WORDS, key=len, reverse=True))) + ")")
+
+# Modifiers that make a name generic (零碳产业园, 相关行业协会, 国家级绿色工业园区).
+GENERIC_WORDS = sorted({
+    "国家", "国家级", "省级", "市级", "区级", "县级", "全国", "首批", "第一批", "第二批", "绿色", "低碳", "零碳", "生态",
+    "循环", "循环化", "改造", "示范", "试点", "智慧", "现代", "新型", "工业", "产业", "高新", "经济", "技术", "科技",
+    "创新", "农业", "特色", "重点", "相关", "有关", "各类", "各", "多个", "该", "本", "这些", "所在", "周边", "当地",
+    "我国", "全市", "全区", "各地", "新城", "新区", "化工", "石化", "新材料", "新能源", "数字", "文化", "旅游", "物流",
+    "电子", "医药", "生物", "汽车", "装备", "发展", "建设", "升级版", "合作", "友好", "行业", "企业", "服务", "管理",
+    "数据", "研究", "科研", "教育", "金融", "投资", "贸易", "商务", "能源", "环保", "节能", "一批", "部分", "其他",
+    "国内外", "知名", "优质", "龙头", "骨干", "领军", "子", "分", "母", "总", "下属", "所属", "后续", "我们", "他们",
+    "这家", "那家", "一家", "多家", "两家", "大型", "中小", "小型", "民营", "国有", "外资", "合资", "地方", "基层",
+    "园区", "城市", "乡村", "区域", "综合", "专业", "公共", "社会", "政府", "部门", "机构", "单位", "组织",
+    "国际", "全球", "指导", "咨询", "促进", "协调", "工作", "领导", "专家", "顾问", "评审", "联络", "推广", "运营",
+    "研发", "交易", "展览", "会展", "培训", "检测", "认证", "应用", "推进", "转化", "孵化", "示范平台",
+}, key=len, reverse=True)
+GENERIC_PATTERN = re.compile("(?:" + "|".join(map(re.escape, GENERIC_WORDS)) + ")")
+
+# Single-character province abbreviations, used only in tight patterns such as 在津 / 赴沪 / 津门.
+PROVINCE_ABBREVIATIONS = {
+    "京": "110000", "津": "120000", "沪": "310000", "渝": "500000", "冀": "130000", "晋": "140000",
+    "辽": "210000", "黑": "230000", "苏": "320000", "浙": "330000", "皖": "340000", "闽": "350000",
+    "赣": "360000", "鲁": "370000", "豫": "410000", "鄂": "420000", "湘": "430000", "粤": "440000",
+    "桂": "450000", "琼": "460000", "蜀": "510000", "川": "510000", "黔": "520000", "滇": "530000",
+    "陕": "610000", "甘": "620000", "陇": "620000", "港": "810000", "澳": "820000",
+}
+
+
+def strip_generic(text: str) -> str:
+    """What is left of a name prefix once generic words are removed: "国家级绿色" -> ""."""
+    return GENERIC_PATTERN.sub("", text)
+
+
+def left_cut(prefix: str, places: frozenset[str] = frozenset()) -> int:
+    """Where a name that ends with `prefix` starts: just after the last stop word in it.
+
+    `left_cut("论坛由中国住房和城乡建设")` -> 3 (after 由). A stop word inside a place name does not
+    count (都 in 成都, 本 in 日本). `和` is a stop word only when what follows it could start a
+    name of its own (a place or 中国/国家), so 住房和城乡建设部 stays whole.
+    """
+    protected = place_spans(prefix, places)
+    cut = 0
+    for match in STOP_PATTERN.finditer(prefix):
+        if not any(lo < match.end() and match.start() < hi for lo, hi in protected):
+            cut = max(cut, match.end())
+    for match in re.finditer("和", prefix):
+        rest = prefix[match.end():]
+        if match.end() > cut and (rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, places)):
+            cut = match.end()
+    return cut
+
+
+def place_spans(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of known place names in a short text (longest at each position)."""
+    spans, i = [], 0
+    while i < len(text):
+        for n in range(min(len(text) - i, 10), 1, -1):
+            if text[i:i + n] in places:
+                spans.append((i, i + n))
+                i += n - 1
+                break
+        i += 1
+    return spans
+
+
+def starts_with_place(text: str, places: frozenset[str]) -> bool:
+    """`starts_with_place("天津大学", places)` -> True when 天津 is a known place name."""
+    return any(text[:n] in places for n in range(2, min(len(text), 8) + 1))
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity, so per-reference caches can key on it
+class Reference:
+    """The reference tables (flows.reference) as the extractors need them."""
+
+    divisions: pl.DataFrame
+    countries: pl.DataFrame
+    subdivisions: pl.DataFrame
+    organizations: pl.DataFrame
+    surnames: pl.DataFrame
+    titles: pl.DataFrame
+
+    @cached_property
+    def place_names(self) -> frozenset[str]:
+        """Every Chinese division name and short name, country name and alias."""
+        div = self.divisions
+        names = {*div["name"], *div["short_name"].drop_nulls(), *self.countries["name_zh"],
+                 *self.countries["aliases"].explode().drop_nulls()}
+        return frozenset(n for n in names if n and len(n) >= 2)
+
+    @cached_property
+    def title_words(self) -> list[str]:
+        """Job titles, longest first (the matcher takes the first that fits)."""
+        return sorted(set(self.titles["title"]), key=len, reverse=True)
+
+    @cached_property
+    def surname_set(self) -> frozenset[str]:
+        return frozenset(self.surnames["surname"])
