@@ -19,7 +19,7 @@ from flows.inventory import scan
 from flows.reference import known_names, load_all
 from flows.settings import Settings
 from flows.steps.clean import clean
-from flows.steps.extract import extract
+from flows.steps.extract import extract_parallel
 
 
 def _transient(task, task_run, state) -> bool:
@@ -71,10 +71,15 @@ def clean_stage(inventory: pl.DataFrame) -> pl.DataFrame:
     return documents
 
 
+# Below this much article text, starting worker processes costs more than it saves.
+PARALLEL_FROM_BYTES = 1_000_000
+
+
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_stage(documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def extract_stage(documents: pl.DataFrame, workers: int = 1) -> dict[str, pl.DataFrame]:
     done = _timed("extract")
-    facts = extract(documents, load_all())
+    size = documents["text"].str.len_bytes().sum() if documents.height else 0
+    facts = extract_parallel(documents, load_all, workers if size >= PARALLEL_FROM_BYTES else 1)
     done(", ".join(f"{len(frame)} {name}" for name, frame in facts.items()))
     return facts
 

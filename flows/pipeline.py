@@ -62,7 +62,7 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
 def _stages(settings: settings_module.Settings, run_id: str) -> RunSummary:
     inventory = io.ingest(settings)
     documents = io.clean_stage(inventory)
-    facts = io.extract_stage(documents)
+    facts = io.extract_stage(documents, settings.workers)
     io.load(settings, run_id, inventory, documents, facts)
     summary = RunSummary(
         run_id=run_id,

@@ -11,6 +11,7 @@ environment variable (or a CLI flag that sets it):
 | GREENWIRE_MAX_FILE_BYTES  | 20000000                     |
 | GREENWIRE_KEEP_VERSIONS   | 5                            |
 | GREENWIRE_SQL_DIR         | <root>/sql                   |
+| GREENWIRE_WORKERS         | CPU count, at most 4         |
 | PREFECT_HOME              | <warehouse>/.prefect         |
 """
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Settings:
     max_file_bytes: int = 20_000_000
     keep_versions: int = 5
     sql_dir: Path = SQL_DIR
+    workers: int = 1  # processes for extraction of large batches
 
     @property
     def database(self) -> Path:
@@ -79,4 +81,5 @@ def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None =
         max_file_bytes=int(env.get("GREENWIRE_MAX_FILE_BYTES", 20_000_000)),
         keep_versions=int(env.get("GREENWIRE_KEEP_VERSIONS", 5)),
         sql_dir=Path(env.get("GREENWIRE_SQL_DIR") or SQL_DIR).resolve(),
+        workers=int(env.get("GREENWIRE_WORKERS") or min(os.cpu_count() or 1, 4)),
     )

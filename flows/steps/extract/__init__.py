@@ -126,3 +126,22 @@ def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:
     if unit == "percent" and clause.endswith(("增长", "下降", "提高", "降低", "增加", "减少")):
         clause += "幅度"
     return clause[-12:] or None
+
+
+def extract_parallel(documents: pl.DataFrame, ref_loader, workers: int) -> dict[str, pl.DataFrame]:
+    """extract() over chunks of documents in `workers` processes (the per-document rules are
+    pure-Python CPU work, so threads would not help); results concatenated in input order."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    if workers <= 1 or documents.height < 2 * workers:
+        return extract(documents, ref_loader())
+    size = -(-documents.height // workers)
+    chunks = [documents.slice(i, size) for i in range(0, documents.height, size)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        parts = list(pool.map(_extract_chunk, chunks, [ref_loader] * len(chunks)))
+    return {name: pl.concat([p[name] for p in parts]) for name in parts[0]}
+
+
+def _extract_chunk(documents: pl.DataFrame, ref_loader) -> dict[str, pl.DataFrame]:
+    return extract(documents, ref_loader())

@@ -92,27 +92,26 @@ def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
     return sentence.start + left, sentence.start + rel + right
 
 
+_NOUN_TYPE = {w: t for t, ws in NOUN_TRIGGERS.items() for w in ws}
+_NOUN_RE = re.compile("|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True)))
+
+
 def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
     out = []
-    words = sorted(((w, t) for t, ws in NOUN_TRIGGERS.items() for w in ws), key=lambda x: -len(x[0]))
-    taken: list[tuple[int, int]] = []
-    for word, event_type in words:
-        for m in re.finditer(re.escape(word), sentence.text):
-            if any(lo <= m.start() < hi for lo, hi in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            if event_type == "press_conference" and word == "发布会" and "新闻" not in sentence.text[m.start() - 2:m.start()]:
-                continue
-            np_start = _np_start(sentence.text, m.start())
-            name = sentence.text[np_start:m.end()]
-            if not _named(name, word):
-                continue
-            start = sentence.start + np_start
-            organizer = _organizer(sentence, start, parties)
-            if organizer is not None:
-                name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
-            out.append(Event("", event_type, name, start, sentence.start + m.end(), sentence,
-                             mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
+    for m in _NOUN_RE.finditer(sentence.text):
+        word = m.group()
+        if word == "发布会" and "新闻" not in sentence.text[m.start() - 2:m.start()]:
+            continue
+        np_start = _np_start(sentence.text, m.start())
+        name = sentence.text[np_start:m.end()]
+        if not _named(name, word):
+            continue
+        start = sentence.start + np_start
+        organizer = _organizer(sentence, start, parties)
+        if organizer is not None:
+            name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
+        out.append(Event("", _NOUN_TYPE[word], name, start, sentence.start + m.end(), sentence,
+                         mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
     return out
 
 
@@ -156,17 +155,24 @@ def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention]) -
 
 def _other_events(sentence: Sentence) -> list[Event]:
     out = []
-    for verb, obj in OTHER_TRIGGERS.items():
-        for m in re.finditer(rf"{verb}[^，,。；;]{{0,30}}?{obj}", sentence.text):
+    for pattern in _OTHER_RES:
+        for m in pattern.finditer(sentence.text):
             out.append(Event("", "other", m.group(), sentence.start + m.start(), sentence.start + m.end(), sentence))
     return out
 
 
+_VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True))) for t, ws in VERB_TRIGGERS.items()}
+_OTHER_RES = [re.compile(rf"{verb}[^，,。；;]{{0,30}}?{obj}") for verb, obj in OTHER_TRIGGERS.items()]
+_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午)$")
+_PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}$")
+_ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}$")
+_MONTH_TAIL = re.compile(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?$")
+
+
 def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
     out = _other_events(sentence)
-    for event_type, words in VERB_TRIGGERS.items():
-        pattern = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-        for m in re.finditer(pattern, sentence.text):
+    for event_type, pattern in _VERB_RES.items():
+        for m in pattern.finditer(sentence.text):
             if any(e.start <= sentence.start + m.start() < e.end for e in out if e.event_type == "other"):
                 continue  # 启动…应急响应 is that response, not a launch
             event = _verb_event(sentence, m, event_type, parties, regions)
@@ -338,10 +344,10 @@ def _adverbial(gap: str) -> bool:
     """Only adverbs, time words and a place phrase between a subject and its verb (正式, 在天津, 于今年5月在…)."""
     rest = gap
     for _ in range(6):
-        stripped = re.sub(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午)$", "", rest)
-        stripped = re.sub(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}$", "", stripped)
-        stripped = re.sub(rf"^等[{HAN}]{{0,8}}$", "", stripped)  # 平台等重要成果|落地
-        stripped = re.sub(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?$", "", stripped)
+        stripped = _ADVERB_TAIL.sub("", rest)
+        stripped = _PLACE_TAIL.sub("", stripped)
+        stripped = _ETC_TAIL.sub("", stripped)  # 平台等重要成果|落地
+        stripped = _MONTH_TAIL.sub("", stripped)
         if stripped == rest:
             break
         rest = stripped

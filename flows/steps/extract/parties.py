@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import HAN, Reference, STOP_WORDS, left_cut, place_spans, strip_generic
+from flows.steps.extract.lexicon import HAN, STOP_PATTERN, Reference, left_cut, place_spans, strip_generic
 from flows.steps.extract.regions import RegionMention
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
@@ -203,12 +203,19 @@ def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Refere
 def _country_prefix(text: str, start: int, ref: Reference) -> str | None:
     """A country name right before a mention (美国GE, 新加坡CPG集团)."""
     before = text[max(0, start - 8):start]
-    for n in range(min(len(before), 8), 1, -1):
-        name = before[-n:]
-        if name in ref.place_names and any(
-                r == name or name in a for r, a in zip(ref.countries["name_zh"], ref.countries["aliases"])):
-            return name
-    return None
+    names = _country_names(ref)
+    return next((before[-n:] for n in range(min(len(before), 8), 1, -1) if before[-n:] in names), None)
+
+
+@lru_cache(maxsize=4)
+def _country_names(ref: Reference) -> frozenset[str]:
+    return frozenset([*ref.countries["name_zh"], *ref.countries["aliases"].explode().drop_nulls()])
+
+
+@lru_cache(maxsize=4)
+def _title_set(ref: Reference) -> frozenset[str]:
+    """Titles that are not also organization words (常委 is a title, 委员会 a body)."""
+    return frozenset(t for t in ref.title_words if len(t) >= 2 and t not in ORG_SUFFIXES)
 
 
 def _pattern_orgs(text: str, ref: Reference) -> list[PartyMention]:
@@ -253,7 +260,8 @@ def _org_cut(run: str, ref: Reference) -> int:
 def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     if len(name) < 3 or name.endswith(NOT_ORG_ENDINGS) and name not in lexicon(ref):
         return False
-    if any(name.endswith(t) for t in ref.title_words if len(t) >= 2 and t not in ORG_SUFFIXES):
+    titles = _title_set(ref)
+    if any(name[-n:] in titles for n in range(2, min(len(name), 8) + 1)):
         return False  # 市委常委 is a title
     conj = re.search("和", body)
     if conj and len(body) - conj.end() < 2:
@@ -340,19 +348,22 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
     return out
 
 
+@lru_cache(maxsize=4)
+def _international(ref: Reference) -> re.Pattern:
+    """Names and aliases of international bodies (four characters or more), longest first."""
+    names = [s for s, e in lexicon(ref).items() if e["party_type"] == "international_org" and len(s) >= 4]
+    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
+
+
 def _nested_lexicon(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMention]:
     """A lexicon organization inside a longer name that is not at its start (上海合作组织 in 中国—上海合作组织…平台)."""
     out = []
     lex = lexicon(ref)
     for org in orgs:
-        for surface in sorted(lex, key=len, reverse=True):
-            if len(surface) < 4 or surface == org.surface:
-                continue
-            at = org.surface.find(surface)
-            if at > 0 and lex[surface]["party_type"] == "international_org":
-                out.append(PartyMention(org.start + at, org.start + at + len(surface), surface, "international_org",
-                                        source="lexicon", lexicon_name=lex[surface]["name"]))
-                break
+        m = _international(ref).search(org.surface, 1)
+        if m and m.group() != org.surface:
+            out.append(PartyMention(org.start + m.start(), org.start + m.end(), m.group(), "international_org",
+                                    source="lexicon", lexicon_name=lex[m.group()]["name"]))
     return out
 
 
@@ -363,15 +374,18 @@ STRONG_SUFFIXES = {"部", "委", "大学", "学院", "集团", "有限公司", "
 def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
     """中国资环 for 中国资源循环集团有限公司, 国创中心 for 国家建筑绿色低碳技术创新中心."""
     out: list[PartyMention] = []
-    taken = [(o.start, o.end) for o in orgs]
+    taken = bytearray(len(text) + 1)  # 1 where a name already stands
+    for o in orgs:
+        taken[o.start:o.end] = b"\x01" * (o.end - o.start)
     fulls = {o.surface for o in orgs if len(o.surface) >= 6 and o.party_type != "person"}
     for full in sorted(fulls, key=len, reverse=True):
         heads = {full[0]}
         spans = place_spans(full, ref.place_names)
         if spans and spans[0][0] == 0 and spans[0][1] < len(full):
             heads.add(full[spans[0][1]])  # 生态管委会 starts after 中新天津's place
-        for i, ch in enumerate(text):
-            if ch not in heads or any(lo <= i < hi for lo, hi in taken):
+        for hit in re.finditer("[" + re.escape("".join(heads)) + "]", text):
+            i = hit.start()
+            if taken[i]:
                 continue
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
@@ -381,7 +395,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
             out[-1].aliases.add(full)
-            taken.append((i, i + len(abbr)))
+            taken[i:i + len(abbr)] = b"\x01" * len(abbr)
     return out
 
 
@@ -394,9 +408,7 @@ def _subsequence_at(text: str, i: int, full: str) -> str | None:
             break
         k, j = at + 1, j + 1
     abbr = text[i:j]
-    suffix = _SUFFIX_RE.search(full)
-    ends_right = bool(suffix) and abbr.endswith(full[-1]) or text[j:j + 1] in "，,。；;、：:" or any(
-        text[j:].startswith(w) for w in STOP_WORDS if len(w) <= 2)
+    ends_right = abbr.endswith(full[-1]) or text[j:j + 1] in "，,。；;、：:" or STOP_PATTERN.match(text, j) is not None
     return abbr if ends_right else None
 
 
@@ -509,7 +521,8 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
                     or b.surface in a.aliases or a.surface in b.aliases):
                 parent[root(i)] = root(j)
     for i, a in enumerate(orgs):  # an abbreviation joins the shortest full name it abbreviates
-        fulls = [j for j, b in enumerate(orgs) if _abbreviates(a.surface, b.surface, ref)]
+        fulls = [j for j, b in enumerate(orgs) if len(b.surface) > len(a.surface) >= 3
+                 and _abbreviates(a.surface, b.surface, ref)]
         if fulls:
             j = min(fulls, key=lambda j: len(orgs[j].surface))
             parent[root(i)] = root(j)
@@ -559,9 +572,11 @@ def _abbreviates(short: str, full: str, ref: Reference) -> bool:
 def _official(surface: str, ref: Reference) -> str:
     """Comparable form: short place names spelled out (天津滨海新区 -> 天津市滨海新区), 政府 -> 人民政府."""
     out = surface
-    for short, full in _short_to_full(ref).items():
-        if out.startswith(short) and not out.startswith(full):
-            out = full + out[len(short):]
+    table = _short_to_full(ref)
+    for n in range(min(len(out), 8), 1, -1):
+        full = table.get(out[:n])
+        if full and not out.startswith(full):
+            out = full + out[n:]
             break
     return re.sub(r"(?<=[市区县省])政府$", "人民政府", out)
 

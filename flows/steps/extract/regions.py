@@ -246,7 +246,9 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     run = run[_zone_cut(run, ref):]
     start = suffix_start - len(run)
     name = run + suffix
-    if len(name) < 4 or name in NOT_ZONES or name in gazetteer(ref) or any(name.endswith(g) for g in _full_names(ref)):
+    counties = _full_names(ref)
+    if len(name) < 4 or name in NOT_ZONES or name in gazetteer(ref) or any(
+            name[-n:] in counties for n in range(3, min(len(name), 10) + 1)):
         return None  # 天津滨海新区 is the county 滨海新区
     if suffix == "园" and any(name.endswith(w) for w in NOT_ZONES):
         return None  # 幼儿园, 花园: a bare 园 that is an ordinary word
