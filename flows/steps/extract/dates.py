@@ -14,7 +14,7 @@ REL_YEAR = {"去年": -1, "今年": 0, "明年": 1}
 # A year that names a plan or target is not the year the text is set in (新加坡2030绿色发展蓝图).
 _FUTURE_NOUNS = "蓝图|规划|愿景|目标|远景|计划|战略|议程|路线图|行动方案|实施方案|达到|实现|达峰|峰值"
 _CONTEXT_YEAR = re.compile(
-    rf"(?<![\d到至在])((?:19|20)\d{{2}})(?!\d)(?!年?[^，。,;；]{{0,12}}(?:{_FUTURE_NOUNS}))")
+    rf"(?<![\d到至在])((?:19|20)\d{{2}})(?!\d)(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))")
 
 
 def context_year(text: str) -> int | None:

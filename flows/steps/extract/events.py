@@ -107,7 +107,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if not _named(name, word):
             continue
         start = sentence.start + np_start
-        organizer = _organizer(sentence, start, parties)
+        organizer = _organizer(sentence, start, parties, word)
         if organizer is not None:
             name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
         out.append(Event("", _NOUN_TYPE[word], name, start, sentence.start + m.end(), sentence,
@@ -142,8 +142,10 @@ def _named(name: str, trigger: str) -> bool:
     return len(head) >= 6 or (len(head) >= 4 and len(strip_generic(head)) >= 2)
 
 
-def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
-    """An organization right before 召开/举办 + the event: 市人大常委会召开第三十七次主任会议."""
+def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], trigger: str) -> PartyMention | None:
+    """The body whose own meeting it is: 市人大常委会召开第三十七次主任会议 (not for forums or press events)."""
+    if not trigger.endswith("会议"):
+        return None
     before = sentence.text[: np_start - sentence.start]
     m = re.search(r"(召开|举办|举行)$", before)
     if not m:
@@ -419,11 +421,13 @@ def _nearest_time_after(rest: str, reference, year):
 
 
 def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str | None:
-    """A region after 在/于 in the clause before the trigger (在中新天津生态城举行)."""
+    """The region after 在/于 nearest to the event in its sentence (…论坛在武汉市举行)."""
     lo = sentence.start
-    candidates = [r for r in regions if lo <= r.start < ev.end and sentence.text[max(0, r.start - lo - 1):r.start - lo] in ("在", "于")]
+    candidates = [r for r in regions if lo <= r.start < sentence.end
+                  and sentence.text[max(0, r.start - lo - 1):r.start - lo] in ("在", "于")]
     if candidates:
-        return candidates[-1].region.region_key
+        nearest = min(candidates, key=lambda r: abs(r.start - ev.end) if r.start >= ev.end else ev.start - r.end + 1000)
+        return nearest.region.region_key
     inside = [r for r in regions if ev.start <= r.start and r.end <= ev.end and r.region.level in ("zone", "county")]
     return inside[-1].region.region_key if inside else None
 

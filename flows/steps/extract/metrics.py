@@ -87,11 +87,19 @@ def _standalone(sentence: str, m: re.Match) -> bool:
     if num[0] in CN_NUMERAL and before and before[-1] in CN_NUMERAL:
         return False
     # A bare 百/千/万/亿 is a number only after a qualifier (超千场, 近千万吨); 万元增加值 is a unit.
-    return not (re.fullmatch("[百千万亿]+", num) and not m["pre"])
+    return not (re.fullmatch("[百千万亿]+", num) and not m["pre"])  # (a compound like 节约千万 stays out too)
+
+
+# Words that end in a one-character qualifier without being one (节约0.8万吨: saves, not "about").
+_NOT_QUALIFIER = {"节约", "制约", "签约", "预约", "履约", "条约", "合约", "违约", "公约", "特约", "最近", "附近", "邻近",
+                  "临近", "靠近", "亲近", "就近", "赶超", "高超"}
 
 
 def _measure(m: re.Match, sentence: str) -> dict | None:
     num = m["num"]
+    pre, start = m["pre"], m.start()
+    if pre and len(pre) == 1 and sentence[max(0, start - 1):start + 1] in _NOT_QUALIFIER:
+        pre, start = None, m.start("num")
     value = parse_number(num)
     if value is None:
         return None
@@ -103,11 +111,11 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
         value *= factor
         classifier = None
     else:
-        if num == "一" and not m["pre"] and not m["post"]:
+        if num == "一" and not pre and not m["post"]:
             return None  # 一个目标, 一批制度: "a", not a figure
         unit, classifier = "count", big or classifier
-    qualifier = QUALIFIERS.get(m["pre"] or m["post"] or m["tail"] or "", "exact")
-    return {"start": m.start(), "end": m.end(), "raw_text": m.group(), "value": value, "unit": unit,
+    qualifier = QUALIFIERS.get(pre or m["post"] or m["tail"] or "", "exact")
+    return {"start": start, "end": m.end(), "raw_text": sentence[start:m.end()], "value": value, "unit": unit,
             "classifier": classifier, "qualifier": qualifier}
 
 

@@ -81,7 +81,7 @@ AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布",
               "直言", "感慨", "补充", "建议", "希望", "回答", "此前", "日前", "近日", "担任", "当选", "代表",
               "看来", "认真", "带队", "一起", "深入", "前往", "莅临", "会议", "参观", "调研", "考察", "听取", "的",
               "亲自", "作为", "兼", "出任", "签署", "签约", "是否")
-NOT_GIVEN_NAME = set("的了在和与是等会说表示第一二三四五六七八九十各该本其这那个们长员者副总")
+NOT_GIVEN_NAME = set("的了在和与是等会说表示第各该本其这那个们长员者副总")
 
 
 @dataclass
@@ -140,6 +140,7 @@ def find(text: str, hits: list[tuple[int, int, str]], regions: list[RegionMentio
     orgs = _resolve_overlaps(orgs)
     orgs += _nested(orgs, text, ref)
     orgs += _abbreviations(text, orgs, ref)
+    orgs += _brands(text, orgs, ref)
     people = _people(text, orgs, ref)
     orgs = _after_people(orgs, people, ref)
     mentions = sorted(orgs + people, key=lambda m: (m.start, -m.end))
@@ -399,6 +400,54 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
     return out
 
 
+LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团股份", "集团", "公司")
+INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "数据", "智能", "能源", "新能源", "环保", "环境", "电力",
+                  "投资", "发展", "实业", "控股", "股份", "材料", "新材料", "化工", "医药", "生物", "电子", "机械", "建设",
+                  "工程", "物流", "贸易", "文化", "传媒", "咨询", "服务", "管理", "制造", "汽车", "光伏")
+
+
+def brand(name: str, ref: Reference) -> str | None:
+    """A company's trade name (字号), its usual short form: 海纳数聚(天津)科技有限公司 -> 海纳数聚.
+
+    Legal form, trailing industry words and a bracketed place are dropped; a leading place
+    is kept (宁德时代, 杭州云栖), since stripping it would leave common words (阿里|云计算).
+    """
+    core = name
+    legal = next((f for f in LEGAL_FORMS if core.endswith(f)), None)
+    if legal is None:
+        return None
+    core = re.sub(r"[(（][^()（）]*[)）]", "", core[: -len(legal)])
+    while True:
+        word = next((w for w in sorted(INDUSTRY_WORDS, key=len, reverse=True) if core.endswith(w) and len(core) > len(w) + 1), None)
+        if word is None:
+            break
+        core = core[: -len(word)]
+    specific = len(strip_generic(core)) >= 2
+    return core if len(core) >= 3 and specific and core != name else None
+
+
+def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
+    """Later uses of a company's trade name, standing alone (海纳数聚 after 海纳数聚(天津)科技有限公司)."""
+    out: list[PartyMention] = []
+    taken = bytearray(len(text) + 1)
+    for o in orgs:
+        taken[o.start:o.end] = b"\x01" * (o.end - o.start)
+    for org in [o for o in orgs if o.party_type == "enterprise"]:
+        short = brand(org.surface, ref)
+        if not short:
+            continue
+        for m in re.finditer(re.escape(short), text):
+            if taken[m.start()]:
+                continue
+            run = re.search(rf"{NAME_CHARS}*$", text[max(0, m.start() - 10):m.start()]).group()
+            if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
+                continue
+            out.append(PartyMention(m.start(), m.end(), short, "enterprise", source="abbreviation"))
+            out[-1].aliases.add(org.surface)
+            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    return out
+
+
 def _subsequence_at(text: str, i: int, full: str) -> str | None:
     """The longest run of text from i whose characters occur in order in `full`, ending on a word edge."""
     j, k = i, 0
@@ -531,9 +580,10 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
         groups.setdefault(root(i), []).append(i)
     for members in groups.values():
         lexical = [orgs[i].lexicon_name for i in members if orgs[i].lexicon_name]
+        # The longest name the text itself uses (the official key is only for comparing).
         name = max(set(lexical), key=lexical.count) if lexical else max(
-            (official[i] for i in members if orgs[i].source != "abbreviation"), key=len,
-            default=official[members[0]])
+            (orgs[i].surface for i in members if orgs[i].source != "abbreviation"), key=len,
+            default=orgs[members[0]].surface)
         kinds = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
         kind = max(set(kinds), key=kinds.count) if kinds else "other"
         for i in members:

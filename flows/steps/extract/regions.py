@@ -145,9 +145,13 @@ def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, i
             mentions.append(RegionMention(start, end, surface, _pick(gaz[surface], surface, context)))
         elif any(0 <= start - at <= 30 and code == subs[surface][0].country_code for at, code in countries):
             mentions.append(RegionMention(start, end, surface, subs[surface][0]))
-    mentions += _abbreviations(text)
-    mentions += _zones(text, mentions, ref)
-    return sorted(mentions, key=lambda m: (m.start, -m.end))
+    mentions += _abbreviations(text, gaz)
+    zones = _zones(text, mentions, ref)
+    foreign = [z for z in zones if z.region.country_code not in (None, "CN")]
+    # 越南海防安阳工业园区: a Chinese name inside a foreign zone's name is a coincidence of sounds
+    mentions = [m for m in mentions if not (m.region.country_code == "CN" and any(
+        z.start <= m.start and m.end <= z.end for z in foreign))]
+    return sorted(mentions + zones, key=lambda m: (m.start, -m.end))
 
 
 def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -201,18 +205,15 @@ _ABBREVIATION = re.compile(
     r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪)")
 
 
-def _abbreviations(text: str) -> list[RegionMention]:
+def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMention]:
     """在津举行 -> 天津市; 津门 -> 天津市; 京津冀 is a macro region handled by the gazetteer."""
+    by_code = {r.admin_code: r for regions in gaz.values() for r in regions if r.level == "province"}
     out = []
     for m in _ABBREVIATION.finditer(text):
-        if m["one"]:
-            code = PROVINCE_ABBREVIATIONS[m["one"]]
-        elif m["gate"]:
-            code = PROVINCE_ABBREVIATIONS[m["gate"][0]]
-        else:
-            continue
-        region = Region("CN-" + code, "", "province", "ISO-CN", "CN", code)
-        out.append(RegionMention(m.start(), m.end(), m.group(), region))
+        letter = m["one"] or (m["gate"][0] if m["gate"] else None)
+        region = by_code.get(PROVINCE_ABBREVIATIONS.get(letter or "", ""))
+        if region is not None:
+            out.append(RegionMention(m.start(), m.end(), m.group(), region))
     return out
 
 
@@ -222,18 +223,32 @@ def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[Regio
         zone = _zone_at(text, m.start(), m.end(), places, ref)
         if zone is not None and not any(z.start == zone.start and z.end == zone.end for z in full):
             full.append(zone)
-    full = _drop_alias_phrases(_merge_same_head(_outermost_zones(full)))
+    full = _drop_alias_phrases(_link_short_forms(_merge_same_head(_outermost_zones(full))), places)
     return full + _zone_aliases(text, full, ref)
 
 
-def _drop_alias_phrases(zones: list[RegionMention]) -> list[RegionMention]:
-    """扩大生态城, 打通子牙经开区: a word before the short form of a zone already named in full."""
+def _link_short_forms(zones: list[RegionMention]) -> list[RegionMention]:
+    """合肥高新区 after 合肥高新技术产业开发区: the short form names the zone named in full."""
+    for zone in zones:
+        full = next((o for o in zones if o.region.name != zone.region.name
+                     and zone.region.name in _short_forms(o.region.name)), None)
+        if full is not None:
+            zone.region = full.region
+    return zones
+
+
+def _drop_alias_phrases(zones: list[RegionMention], places: list[RegionMention]) -> list[RegionMention]:
+    """扩大生态城, 此后合肥高新区: words before the short form of a zone already named in full
+    (unless those words hold a place: 中新天津生态城 is a zone of its own)."""
     out = []
     for zone in zones:
         shorts = [f for other in zones if other.region.region_key != zone.region.region_key
                   for f in _short_forms(other.region.name)]
-        if not zone.placed and any(zone.region.name.endswith(f) and zone.region.name != f for f in shorts):
-            continue
+        hit = next((f for f in shorts if zone.region.name.endswith(f) and zone.region.name != f), None)
+        if hit is not None:
+            head_end = zone.end - len(hit)
+            if not any(zone.start <= p.start and p.end <= head_end for p in places):
+                continue
         out.append(zone)
     return out
 
@@ -253,6 +268,10 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     if suffix == "园" and any(name.endswith(w) for w in NOT_ZONES):
         return None  # 幼儿园, 花园: a bare 园 that is an ordinary word
     inner = [p for p in places if p.start >= start and p.end <= suffix_start]
+    lead = next((p for p in inner if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
+                None)
+    if lead is not None:
+        inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
     local = _county_short_names(ref) & {run[i:i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
     paired = re.search(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}", run[:3])  # 京津产业新城
     placed = bool([p for p in inner if p.region.level != "country"] or local or paired)

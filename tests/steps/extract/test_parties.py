@@ -1,0 +1,119 @@
+"""Parties: organizations by lexicon and name structure, people by titles, aliases in a document."""
+import pytest
+
+from flows.steps.extract.parties import brand
+
+
+def parties(run, text):
+    frame = run(text)["party_mentions"]
+    return {(r["surface"], r["name"], r["party_type"]) for r in frame.iter_rows(named=True)}
+
+
+def names(run, text):
+    return {r[1] for r in parties(run, text)}
+
+
+def test_hosts_listed_after_you(run):
+    found = parties(run, "论坛由生态环境部、江苏省人民政府、南京大学主办。")
+    assert found == {("生态环境部", "生态环境部", "government"), ("江苏省人民政府", "江苏省人民政府", "government"),
+                     ("南京大学", "南京大学", "research_education")}
+
+
+def test_lexicon_abbreviation_gets_the_canonical_name(run):
+    assert ("工信部", "工业和信息化部", "government") in parties(run, "工信部发布通知。")
+
+
+def test_country_prefix_is_part_of_the_mention(run):
+    frame = run("中国住房和城乡建设部与美国GE签约。")["party_mentions"]
+    assert {(r["surface"], r["name"]) for r in frame.iter_rows(named=True)} == {
+        ("中国住房和城乡建设部", "住房和城乡建设部"), ("美国GE", "通用电气公司")}
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("安徽省发展和改革委员会召开会议。", "安徽省发展和改革委员会", "government"),
+    ("合肥市生态环境局出台方案。", "合肥市生态环境局", "government"),
+    ("江苏恒远新材料股份有限公司投资建厂。", "江苏恒远新材料股份有限公司", "enterprise"),
+    ("中国光伏行业协会发布报告。", "中国光伏行业协会", "association"),
+    ("长三角绿色产业创新联盟成立。", "长三角绿色产业创新联盟", "association"),
+    ("国际可持续发展研究院开展研究。", "国际可持续发展研究院", "research_education"),
+    ("浙江日报刊发评论。", "浙江日报", "media"),
+    ("世界自然保护组织发布报告。", "世界自然保护组织", "international_org"),
+])
+def test_organizations_by_name_structure(run, text, name, kind):
+    assert (name, name, kind) in parties(run, text)
+
+
+@pytest.mark.parametrize("text", [
+    "相关行业协会代表参会。",
+    "各级政府部门积极配合。",
+    "将北京公司的子公司落户天津。",
+    "共有11家子公司。",
+    "优化空间布局,加强内部管理。",
+    "交通运输部门加强运力。",
+    "积极营造良好环境,增强基层党组织功能。",
+    "打造国际合作平台。",
+])
+def test_generic_groups_and_look_alikes_are_not_parties(run, text):
+    assert {r for r in parties(run, text) if r[2] != "person"} == set()
+
+
+def test_nested_unit_and_its_parent(run):
+    frame = run("清华大学环境学院院长表示。")["party_mentions"]
+    rows = {r["surface"]: r["parent"] for r in frame.iter_rows(named=True)}
+    assert rows == {"清华大学环境学院": "清华大学", "清华大学": None}
+
+
+def test_abbreviation_joins_its_full_name(run):
+    found = parties(run, "江苏省产业技术研究院成立十年。江苏产研院已孵化企业。")
+    assert ("江苏产研院", "江苏省产业技术研究院", "research_education") in found
+
+
+def test_place_prefixed_and_short_forms_are_one_party(run):
+    found = names(run, "南京市人民政府发布规划。市政府要求落实。南京市政府还表示。")
+    assert found == {"南京市人民政府"}
+
+
+def test_trade_name_after_the_full_company_name(run):
+    found = parties(run, "宁德时代新能源科技股份有限公司在当地投资。宁德时代表示将扩产。")
+    assert {r[1] for r in found} == {"宁德时代新能源科技股份有限公司"}
+    assert any(r[0] == "宁德时代" for r in found)
+
+
+@pytest.mark.parametrize("full, short", [
+    ("海纳智造(苏州)科技有限公司", "海纳智造"),
+    ("宁德时代新能源科技股份有限公司", "宁德时代"),
+    ("阿里云计算有限公司", "阿里云计算"),
+    ("北京科技有限公司", None),
+])
+def test_brand(ref, full, short):
+    assert brand(full, ref) == short
+
+
+@pytest.mark.parametrize("text, person, title", [
+    ("市长李建国表示,要加快转型。", "李建国", "市长"),
+    ("董事长欧阳明远详细介绍了项目。", "欧阳明远", "董事长"),
+    ("副秘书长王芳在会上发言。", "王芳", "副秘书长"),
+    ("总经理陈一鸣宣布项目启动。", "陈一鸣", "总经理"),
+    ("联合国副秘书长约翰·史密斯和中方代表出席。", "约翰·史密斯", "副秘书长"),
+])
+def test_people_after_titles(run, text, person, title):
+    frame = run(text)["party_mentions"]
+    people = {(r["name"], r["title"]) for r in frame.iter_rows(named=True) if r["party_type"] == "person"}
+    assert (person, title) in people
+
+
+def test_person_affiliation_and_later_mentions(run):
+    text = "苏州大学校长张晓明介绍了合作情况。张晓明表示,学校将加大投入。"
+    frame = run(text)["party_mentions"]
+    people = [r for r in frame.iter_rows(named=True) if r["party_type"] == "person"]
+    assert [(r["name"], r["affiliation"]) for r in people] == [("张晓明", "苏州大学"), ("张晓明", "苏州大学")]
+
+
+def test_collective_title_lists_people(run):
+    frame = run("市领导刘伟、赵敏和市政府秘书长孙强参加活动。")["party_mentions"]
+    assert {r["name"] for r in frame.iter_rows(named=True) if r["party_type"] == "person"} == {"刘伟", "赵敏", "孙强"}
+
+
+def test_weak_titles_do_not_make_people(run):
+    frame = run("企业的代表齐聚一堂。")["party_mentions"]
+    assert frame.filter(frame["party_type"] == "person").is_empty()
