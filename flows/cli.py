@@ -84,6 +84,32 @@ def _parser() -> argparse.ArgumentParser:
         "Data Docs. Exits non-zero when any expectation fails.",
     )
     validate.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+
+    serve = sub.add_parser(
+        "serve", help="run the pipeline on a schedule (needs a running Prefect server)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.dedent("""\
+            Register the deployment greenwire/NAME with a running Prefect server and execute its runs
+            from this process, on one host, until stopped. Ctrl-C (or SIGTERM) stops it and pauses
+            the deployment; start it again to resume.
+
+            Needs PREFECT_API_URL pointing at a running `prefect server`, e.g. in one terminal:
+              PREFECT_HOME=$PWD/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \\
+                .venv/bin/prefect server start --host 127.0.0.1 --port 4200
+            and in another:
+              export PREFECT_API_URL=http://127.0.0.1:4200/api
+              .venv/bin/greenwire serve
+            Run now instead of waiting: .venv/bin/prefect deployment run greenwire/greenwire-daily
+            The worker-based alternative (prefect.yaml) is in docs/deployment.md."""),
+    )
+    serve.add_argument("--cron", metavar="CRON",
+                       help='when to run, cron in UTC (default: GREENWIRE_SCHEDULE, else "0 6 * * *", daily 06:00)')
+    serve.add_argument("--name", default="greenwire-daily",
+                       help="deployment name, shown as greenwire/NAME (default: greenwire-daily)")
+    serve.add_argument("--input", metavar="DIR", help="folder of raw news files for every run (default: seeds/raw)")
+    serve.add_argument("--warehouse", metavar="DIR", help="warehouse folder for every run (default: warehouse/)")
+    # A long-running service should log each run it picks up, so Prefect's INFO lines stay on.
+    serve.set_defaults(verbose=True)
     return parser
 
 
@@ -91,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
-        return {"run": _run, "query": _query, "validate": _validate}[args.command](args)
+        return {"run": _run, "query": _query, "validate": _validate, "serve": _serve}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -172,7 +198,7 @@ def _query(args) -> int:
     if frame is None:
         return _fail("the statement returned no rows (only queries are allowed: the data is read-only)")
     if args.format == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(_flat(frame).write_csv())
     elif args.format == "json":
         print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
     else:
@@ -180,6 +206,18 @@ def _query(args) -> int:
                        tbl_hide_column_data_types=True):
             print(frame)
     return 0
+
+
+def _flat(frame):
+    """CSV has no nested values: lists and structs become JSON text (["生态管委会", "中国资环"])."""
+    import polars as pl
+
+    nested = [c for c, t in frame.schema.items() if t.is_nested()]
+    return frame.with_columns(
+        pl.col(c).map_elements(lambda v: json.dumps(v.to_list() if isinstance(v, pl.Series) else v,
+                                                    ensure_ascii=False, default=str), return_dtype=pl.String)
+        for c in nested
+    )
 
 
 def _validate(args) -> int:
@@ -198,6 +236,18 @@ def _validate(args) -> int:
     print(f"{'passed' if report.success else 'FAILED'}: {report.evaluated - len(report.failures)}/"
           f"{report.evaluated} expectations; Data Docs: {report.docs_index}")
     return 0 if report.success else 1
+
+
+def _serve(args) -> int:
+    from flows import deploy
+
+    try:
+        deploy.serve(name=args.name, cron=args.cron, input_dir=args.input, warehouse_dir=args.warehouse)
+    except deploy.ServeError as exc:
+        return _fail(str(exc))
+    print(f"greenwire: stopped serving; {deploy.full_name(args.name)} is paused until the next `greenwire serve`",
+          file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -31,6 +31,12 @@ def test_query_prints_csv(warehouse_dir, capsys):
     assert capsys.readouterr().out == "event_id,n\ne1,1\ne2,2\n"
 
 
+def test_query_csv_writes_lists_as_json(warehouse_dir, capsys):
+    assert main(["query", "select ['生态管委会', '中国资环'] as aliases", "--format", "csv",
+                 "--warehouse", str(warehouse_dir)]) == 0
+    assert capsys.readouterr().out == 'aliases\n"[""生态管委会"", ""中国资环""]"\n'
+
+
 def test_query_prints_json(warehouse_dir, capsys):
     assert main(["query", "select count(*) as rows from events", "--format", "json",
                  "--warehouse", str(warehouse_dir)]) == 0

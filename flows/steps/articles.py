@@ -32,17 +32,23 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 JUNK_RULES: dict[str, str] = {
     # `国产在线精品视频_亚洲日韩…`: SEO keyword strings glued with underscores.
     "seo_spam": r"^[^,，。;；!！?？]{2,40}(?:_[^,，。;；!！?？_]{2,40}){2,}$",
-    # `赫章县| 华阴市| 台州市|…`: a keyword list of place names.
-    "place_list": r"^(?:[^|｜,，。]{1,10}[|｜]\s*){4,}[^|｜,，。]{0,10}$",
+    # `赫章县| 华阴市| 台州市|…` or `关于我们 | 联系我们 | 网站地图`: a keyword or link list.
+    "place_list": r"^(?:[^|｜,，。]{1,10}[|｜]\s*){3,}[^|｜,，。]{0,10}$",
     "footer": r"(?i)(?:^(?:地址|电话|传真|邮编|邮箱|e-?mail|联系我们|举报电话)\s*[:：])|copyright|copy\s*@|©|版权所有"
               r"|icp[备证]|公网安备|技术支持\s*[:：]|^主办单位\s*[:：]|^承办单位\s*[:：]|^网站地图|^免责声明",
-    "share_bar": r"^(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|【打印】|【关闭】|点击排行)",
+    "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|打印|关闭|点击排行)"
+                 r"[）)】\]]?(?:[:：]|$)",
     "breadcrumb": r"^(?:当前位置|您的位置|您现在的位置|首页\s*[>›»/])",
+    "page_label": r"^第\s*[A-Z]?\d{1,3}\s*版(?:\s*[:：].{0,10})?$|^(?:发布者|浏览次数|阅读量|点击数)\s*[:：]",
     "no_text": rf"^[^{HAN}A-Za-z0-9]*$",
 }
 JUNK_KINDS = frozenset(JUNK_RULES)
-STAMP = r"^(?:发布)?(?:时间|日期)\s*[:：]\s*(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})"
+# A date stamp line: 时间:2023-12-15 作者:admin, 2024-06-18 10:30 来源:…, or a masthead 2024年6月18日 星期二.
+STAMP = (r"^(?:(?:发布)?(?:时间|日期)\s*[:：]\s*)?(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})日?"
+         r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:[\s作来编].*)?$")
 AUTHOR = r"作者\s*[:：]\s*(\S+)"
+# A newspaper's name alone on a line (凤城晚报): the publisher, not a headline.
+MASTHEAD = rf"^[{HAN}]{{2,8}}(?:日报|晚报|早报|时报|商报|都市报|青年报)$"
 _NAME = rf"[{HAN}·]{{2,5}}"
 PHOTO_CREDIT = rf"^(?:本报)?(?:记者|通讯员|实习生|摄影)?\s*(?:{_NAME}\s*)+摄$"
 _ROLE = r"(?:(?:本报|特约)?(?:摄影\s*)?(?:记者|通讯员|实习生|编辑|责任编辑|撰稿|摄影)\s*[/:：]?|(?:文|图)\s*[/:：])"
@@ -68,7 +74,8 @@ def classify(lines: pl.DataFrame) -> pl.DataFrame:
     for name, pattern in JUNK_RULES.items():
         kind = kind.when(line.str.contains(pattern)).then(pl.lit(name))
     kind = (
-        kind.when(line.str.contains(STAMP)).then(pl.lit("stamp"))
+        kind.when(line.str.contains(STAMP) & (line.str.len_chars() <= 60)).then(pl.lit("stamp"))
+        .when(line.str.contains(MASTHEAD)).then(pl.lit("masthead"))
         .when(line.str.contains(RELATED_HEADER)).then(pl.lit("related_header"))
         .when(line.str.contains(PHOTO_CREDIT)).then(pl.lit("photo_credit"))
         .when(line.str.contains(BYLINE)).then(pl.lit("byline"))
@@ -234,6 +241,8 @@ def segment(lines: list[dict]) -> tuple[list[Article], dict]:
         kind = ln["kind"]
         if kind == "stamp":
             meta.setdefault("stamp", ln["line"])
+        elif kind == "masthead":
+            meta.setdefault("masthead", ln["line"])
         elif kind == "related_header":
             break  # everything after a "related reports" header is navigation
         elif kind in ("byline", "photo_credit"):

@@ -161,7 +161,7 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
                 "text": article.text,
                 "original_script": first["original_script"],
                 "byline": "; ".join(dict.fromkeys(article.bylines)) or (author.group(1) if author else None),
-                "publisher": first["meta_source"] or article.publisher,
+                "publisher": first["meta_source"] or article.publisher or meta.get("masthead"),
                 "url": first["meta_url"],
             })
     schema = {"doc_id": pl.String, "source_file": pl.String, "article_index": pl.Int32, "title": pl.String,

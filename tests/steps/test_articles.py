@@ -79,9 +79,13 @@ def test_pinyin_junk_and_width(tmp_path, dirty, clean_text):
         "当前位置:首页 > 新闻中心 > 行业动态",
         "上一篇:某某园区获评绿色工厂",
         "?",
+        "（责任编辑：小新）",
+        "关于我们 | 联系我们 | 网站地图 | 免责声明",
+        "发布者：管理员　　浏览次数：1326",
+        "第A03版：要闻",
     ],
     ids=["seo-spam", "place-list", "address", "copyright-icp", "police-filing", "tech-support", "share-bar",
-         "breadcrumb", "prev-next", "stray-mark"],
+         "breadcrumb", "prev-next", "stray-mark", "editor", "link-list", "view-counter", "page-label"],
 )
 def test_site_chrome_is_removed_and_nothing_else(tmp_path, chrome):
     row = _one(tmp_path, f"{chrome}\n{BODY_S}\n{chrome}")
@@ -100,6 +104,11 @@ def test_teaser_list_after_the_article_is_dropped(tmp_path):
 def test_related_reports_list_is_dropped(tmp_path):
     row = _one(tmp_path, f"{BODY_S}\n相关报道:\n某地召开绿色发展大会\n某企业发布碳中和路线图")
     assert row["text"] == BODY_S
+
+
+def test_newspaper_masthead_gives_publisher_and_date(tmp_path):
+    row = _one(tmp_path, f"凤城晚报\n2024年6月18日 星期二\n第A03版：要闻\n{BODY_S}")
+    assert (row["publisher"], row["published_on"], row["text"]) == ("凤城晚报", date(2024, 6, 18), BODY_S)
 
 
 def test_stamp_and_sidecar_metadata(tmp_path):

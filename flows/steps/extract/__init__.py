@@ -42,7 +42,10 @@ def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: d
                for s, e, w in lexicon if entries[w]["party_type"] in BRAND_TYPES | {"international_org"}]
     places = region_step.find(text, gazetteer, blocked, ref)
     parties = party_step.find(text, lexicon, places, ref)
-    happenings = event_step.find(text, sents, parties, places, doc.get("reference_date"), doc.get("context_year"))
+    title = doc.get("title")
+    headline_end = len(title.replace(" / ", "\n")) if title and text.startswith(title.split(" / ")[0]) else 0
+    happenings = event_step.find(text, sents, parties, places, doc.get("reference_date"), doc.get("context_year"),
+                                 headline_end)
     evidence = _evidence(sents, text)
     for m in places:
         r = m.region

@@ -8,8 +8,11 @@ FULL_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 YEAR_MONTH = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?!\d{0,2}日)")
 REL_YEAR_MONTH = re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?!\d{0,2}日)")
+DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时)")
 YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?![\d—\-~～至到]*\d{1,2}月)")
-REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "当天": 0, "明天": 1}
+REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1}
+# Days that point back at the last date the text named, not at the publication date.
+SAME_DAY = ("当天", "当日", "同日", "同一天", "当晚")
 REL_YEAR = {"去年": -1, "今年": 0, "明年": 1}
 # A year that names a plan or target is not the year the text is set in (新加坡2030绿色发展蓝图).
 _FUTURE_NOUNS = "蓝图|规划|愿景|目标|远景|计划|战略|议程|路线图|行动方案|实施方案|达到|实现|达峰|峰值"
@@ -17,10 +20,15 @@ _CONTEXT_YEAR = re.compile(
     rf"(?<![\d到至在])((?:19|20)\d{{2}})(?!\d)(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))")
 
 
+_FUTURE_BEFORE = re.compile(r"(?:计划于|计划在|预计|预计于|将于|力争|争取|有望|确保|到|至)$")
+
+
 def context_year(text: str) -> int | None:
     """The latest year a text speaks of as present or past: "2024年…2025中新绿色发展论坛…2030蓝图" -> 2025."""
     cleaned = re.sub(r"《[^》]*》", "", text)
-    years = [int(y) for y in _CONTEXT_YEAR.findall(cleaned)]
+    years = [int(m.group(1)) for m in _CONTEXT_YEAR.finditer(cleaned)
+             if not _FUTURE_BEFORE.search(cleaned[max(0, m.start() - 4):m.start()])
+             and not re.match(r"年?底?前", cleaned[m.end():m.end() + 3])]
     return max(years) if years else None
 
 
@@ -45,27 +53,34 @@ def _safe(y: int, m: int, d: int | None = None) -> date | None:
         return None
 
 
-def resolve(text: str, reference: date | None, year: int | None) -> tuple[date | None, str, int] | None:
+def resolve(text: str, reference: date | None, year: int | None,
+            last_named: date | None = None) -> tuple[date | None, str, int] | None:
     """The first time expression in `text`: (date, precision, position), or None.
 
     `resolve("昨天上午,论坛举行", date(2025, 9, 19), 2025)` -> (date(2025, 9, 18), "day", 0).
     A relative expression that cannot be resolved gives (None, "unknown", position).
     """
-    found = expressions(text, reference, year)
+    found = expressions(text, reference, year, last_named)
     return min(found, key=lambda f: (f[2], -len(f[1]))) if found else None
 
 
-def last(text: str, reference: date | None, year: int | None) -> tuple[date | None, str, int] | None:
+def last(text: str, reference: date | None, year: int | None,
+         last_named: date | None = None) -> tuple[date | None, str, int] | None:
     """The last time expression in `text` (the one nearest to what follows it)."""
-    found = expressions(re.sub(r"《[^》]*》", lambda m: " " * len(m.group()), text), reference, year)
+    found = expressions(re.sub(r"《[^》]*》", lambda m: " " * len(m.group()), text), reference, year, last_named)
     if not found:
         return None
     position = max(f[2] for f in found)
     return min((f for f in found if f[2] == position), key=lambda f: ("day", "month", "year", "unknown").index(f[1]))
 
 
-def expressions(text: str, reference: date | None, year: int | None) -> list[tuple[date | None, str, int]]:
-    """Every time expression in `text` as (date or None, precision, position)."""
+def expressions(text: str, reference: date | None, year: int | None,
+                last_named: date | None = None) -> list[tuple[date | None, str, int]]:
+    """Every time expression in `text` as (date or None, precision, position).
+
+    当天/同日 resolve to `last_named`, the last date the text named before; 今年/去年 to the
+    reference date's year, else to `year` (the year the text is set in).
+    """
     found = []
     for m in FULL_DATE.finditer(text):
         found.append((_safe(int(m["y"]), int(m["m"]), int(m["d"])), "day", m.start()))
@@ -74,7 +89,7 @@ def expressions(text: str, reference: date | None, year: int | None) -> list[tup
     for m in YEAR_MONTH.finditer(text):
         found.append((_safe(int(m["y"]), int(m["m"])), "month", m.start()))
     for m in REL_YEAR_MONTH.finditer(text):
-        base = reference.year if reference else None  # 今年/去年 need a real reference date
+        base = reference.year if reference else year
         found.append((_safe(base + REL_YEAR[m["rel"]], int(m["m"])) if base else None, "month", m.start()))
     for word, offset in REL_DAY.items():
         for m in re.finditer(word, text):
@@ -83,11 +98,32 @@ def expressions(text: str, reference: date | None, year: int | None) -> list[tup
         found.append((_safe(int(m["y"]), 1), "year", m.start()))
     for word, offset in REL_YEAR.items():
         for m in re.finditer(word + r"(?!\d{1,2}月)", text):
-            base = reference.year if reference else None
+            base = reference.year if reference else year
             found.append((_safe(base + offset, 1) if base else None, "year", m.start()))
     for m in re.finditer("近日|日前|近期|不久前", text):
         found.append((None, "unknown", m.start()))
+    found += _anaphoric(text, found, reference, last_named)
     return [(value, precision if value else "unknown", position) for value, precision, position in found]
+
+
+def _anaphoric(text: str, found: list, reference: date | None, last_named: date | None) -> list:
+    """当天/同日/当月/17日: they point at the latest date named before them (in this text, else
+    `last_named`), not at the publication date."""
+    def before(position: int, precisions: tuple[str, ...]) -> date | None:
+        earlier = [(p, d) for d, precision, p in found if d and precision in precisions and p < position]
+        return max(earlier)[1] if earlier else last_named
+
+    out = []
+    for word in SAME_DAY:
+        for m in re.finditer(word, text):
+            out.append((before(m.start(), ("day",)), "day", m.start()))
+    for m in re.finditer("当月|同月", text):
+        anchor = before(m.start(), ("day", "month"))
+        out.append((anchor.replace(day=1) if anchor else None, "month", m.start()))
+    for m in DAY_ONLY.finditer(text):  # 17日凌晨: a day of the month the text is in
+        base = before(m.start(), ("day", "month")) or reference
+        out.append((_safe(base.year, base.month, int(m["d"])) if base else None, "day", m.start()))
+    return out
 
 
 PERIOD_PATTERNS = [

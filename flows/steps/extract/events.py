@@ -38,21 +38,24 @@ NOUN_TRIGGERS = {
                          "对接会", "招商会", "主任会议", "常务会议", "工作会议", "会议"],
 }
 # Verbs that make an `other` event only with their object: 解除…应急响应.
-OTHER_TRIGGERS = {"解除": "应急响应", "启动": "应急响应", "终止": "应急响应", "发布": "预警"}
+OTHER_TRIGGERS = {"解除": "应急响应", "启动": "应急响应", "终止": "应急响应"}
 VERB_TRIGGERS = {
     "signing": ["签署", "签订", "签约"],
     "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
-               "开业", "上线", "挂牌", "投用", "组建", "设立", "完成注册", "共建"],
+               "开业", "上线", "挂牌", "投用", "组建", "设立", "完成注册", "共建", "竣工", "建成投产", "并网投运",
+               "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
     "release": ["发布", "出台", "印发", "公布", "发出"],
-    "approval": ["批复", "批准", "认定", "获批", "获评"],
+    "approval": ["批复", "批准", "认定", "获批", "获评", "核准", "审议通过", "确定为", "列为", "评为", "命名为"],
     "visit": ["调研", "考察", "视察", "走访"],
 }
 SIGNING_OBJECTS = "协议|备忘录|合同|协定|意向书|框架|书|宣言"
-RELEASE_OBJECTS = r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南|目录|清单|路线图"
+RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南|目录|清单|路线图"
+                   r"|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》()（）]"
-TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已|将|于)$")
+TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已|将|于|同日|同时|当天|当日"
+                        r"|当月|随后|一同|全容量|全面|整体|实现)$")
 
 
 @dataclass
@@ -72,16 +75,26 @@ class Event:
 
 
 def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regions: list[RegionMention],
-         reference: date | None, year: int | None) -> list[Event]:
-    """Events of one document (see the module docstring)."""
+         reference: date | None, year: int | None, headline_end: int = 0) -> list[Event]:
+    """Events of one document (see the module docstring). `headline_end`: where the headline
+    ends in the text; a headline's event is the body's event of the same type when there is one."""
     candidates: list[Event] = []
     for sentence in sentences:
         candidates += _noun_events(sentence, parties, regions)
         candidates += _verb_events(sentence, parties, regions)
     candidates.sort(key=lambda e: e.start)
-    _date_and_place(candidates, regions, reference, year)
+    _date_and_place(candidates, regions, reference, year, text)
     _roles(text, sentences, candidates, parties)
-    return _merge(candidates)
+    body = [e for e in candidates if e.start >= headline_end]
+    heads = [e for e in candidates if e.start < headline_end]
+    for head in heads:
+        twin = next((e for e in body if e.event_type == head.event_type), None)
+        if twin is not None:
+            twin.mentions = (twin.mentions or [(twin.start, twin.end, twin.name)]) + (
+                head.mentions or [(head.start, head.end, head.name)])
+            twin.parties = list(dict.fromkeys(twin.parties + head.parties))
+            head.event_type = ""  # folded into its twin
+    return _merge([e for e in candidates if e.event_type])
 
 
 def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
@@ -105,7 +118,10 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         np_start = _np_start(sentence.text, m.start())
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
-            continue
+            holder = _holder(sentence, sentence.start + np_start, parties)
+            if holder is None or name != word:
+                continue
+            name = holder.surface + word  # 国家能源局举行新闻发布会 -> 国家能源局新闻发布会
         start = sentence.start + np_start
         organizer = _organizer(sentence, start, parties, word)
         if organizer is not None:
@@ -135,11 +151,21 @@ def _np_start(text: str, trigger_start: int) -> int:
 def _named(name: str, trigger: str) -> bool:
     """A named event, not a bare or demonstrative mention (论坛上, 此次推介会, 这场推介会)."""
     head = name[: -len(trigger)]
-    if not head or head.startswith(DEMONSTRATIVES):
-        return False
+    if not head or head.startswith(DEMONSTRATIVES) or head.startswith("等") or re.search(r"\d+场", head):
+        return False  # 此次推介会, 等6场专题论坛
     if re.search(r"\d|“|《|第", head):
         return True
     return len(head) >= 6 or (len(head) >= 4 and len(strip_generic(head)) >= 2)
+
+
+def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
+    """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
+    before = sentence.text[: np_start - sentence.start]
+    m = re.search(r"(?:今天|昨天|今日|昨日)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:举行|召开|举办)了?$", before)
+    if not m:
+        return None
+    near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + m.start()]
+    return near[0] if near else None
 
 
 def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], trigger: str) -> PartyMention | None:
@@ -165,7 +191,8 @@ def _other_events(sentence: Sentence) -> list[Event]:
 
 _VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True))) for t, ws in VERB_TRIGGERS.items()}
 _OTHER_RES = [re.compile(rf"{verb}[^，,。；;]{{0,30}}?{obj}") for verb, obj in OTHER_TRIGGERS.items()]
-_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午)$")
+_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午"
+                          r"|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现)$")
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}$")
 _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}$")
 _MONTH_TAIL = re.compile(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?$")
@@ -190,13 +217,14 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
     lo, hi = _clause_of(sentence, at)
     after = sentence.text[m.end():hi - sentence.start]
     before = sentence.text[lo - sentence.start:m.start()]
-    if re.search(r"由[^，,。]*?(?:共同|联合)?$", before) and event_type == "launch":
+    if re.search(r"由[^，,。的]*?(?:共同|联合)?$", before) and event_type == "launch":
         return None  # 由A和B共同组建: who founded an event already named
     if m.group() == "共建":
         return _joint_build(sentence, m, end, hi, parties)
     if re.search(r"[\d一二三四五六七八九十]+[家个项所位]$", before):
         return None  # 4家获批…: a count, not an event
-    if after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的")) or (m.group() == "发布" and after.startswith("会")):
+    if after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
+            event_type == "visit" and after.startswith(("组", "团", "员", "报告"))):
         return None
     in_clause = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
     people = [p for p in parties if lo <= p.start and p.end <= at and p.party_type == "person"]
@@ -220,17 +248,24 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
         ev.parties = [(p.name, "signatory") for p in in_clause + people]
         return [ev]
     if event_type == "release":
-        obj = re.match(rf"[了出]?(?:{RELEASE_OBJECTS})", after)
+        obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})", after)
         if not obj:
             return None
-        ev = Event("", event_type, m.group() + obj.group().lstrip("了出"), at, end + len(obj.group()), sentence)
+        what = re.sub(r"^[了出]", "", obj.group())
+        what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
+        ev = Event("", event_type, m.group() + what, at, end + len(obj.group()), sentence)
         if in_clause:
             ev.parties = [(in_clause[-1].name, "host")]
         return [ev]
     if event_type == "approval":
         subject = _subject(sentence, at, in_clause, regions)
         obj = re.match(r"[^，,。；;]*", after).group()
-        if subject is None or not obj:
+        document = re.match(r"了?(《[^》]+》)", obj)
+        if subject is None and document:  # 会议审议通过了《…方案》
+            return [Event("", event_type, m.group() + document.group(1), at, end + document.end(), sentence)]
+        if subject is not None and not obj and re.search("获得|经过|通过", before):
+            obj = ""  # 项目获得青海省能源局核准: the approver is the subject found
+        elif subject is None or not obj:
             return None
         ev = Event("", event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
                    end + len(obj), sentence)
@@ -256,7 +291,15 @@ def _respective_signings(sentence, m, before, lo, at, end, obj, in_clause, peopl
               if split < r.start and r.end <= at and r.region.level == "zone"]
     right = [r for r in right if not any(o[0] <= r[0] and r[1] <= o[1] and o != r for o in right)]
     out = []
-    for start, stop, surface, name in sorted(right):
+    if len(right) == 1 and len(left) > 1:  # A、B与C分别签署: A–C and B–C
+        start, stop, surface, name = right[0]
+        for p in left:
+            ev = Event("", "signing", _tidy(p.surface + "与" + surface + m.group() + obj), p.start, p.end, sentence)
+            ev.parties = [(p.name, "signatory")] + ([(name, "signatory")] if name else [])
+            ev.mentions = [(p.start, p.end, p.surface)]
+            out.append(ev)
+        return out
+    for start, stop, surface, name in sorted(right):  # A、B与C、D分别签署: A、B–C and A、B–D
         label = "、".join(p.surface for p in left) + "与" + surface + m.group() + obj
         ev = Event("", "signing", _tidy(label), start, stop, sentence)
         ev.parties = [(p.name, "signatory") for p in left] + ([(name, "signatory")] if name else [])
@@ -280,7 +323,7 @@ def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
     return [ev]
 
 
-FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)$")
+FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)$")
 
 
 def _announced(sentence, at, lo, in_clause):
@@ -303,8 +346,17 @@ def _announced(sentence, at, lo, in_clause):
     return build
 
 
+ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)")
+
+
 def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | None:
     """揭牌/成立/启动/落户…: one event per subject (A和B同步启动 -> two)."""
+    if m.group() == "启动":
+        activity = ACTIVITY.match(sentence.text[m.end():])
+        if activity and ("“" in activity.group() or len(activity.group()) >= 4):
+            ev = Event("", "launch", "启动" + activity.group(), at, end + len(activity.group()), sentence)
+            ev.parties = [(p.name, "host") for p in in_clause[-1:]]
+            return [ev]  # 启动“垃圾分类进万家”主题宣传月活动
     announced = _announced(sentence, at, lo, in_clause)
     if announced is not None:
         return [announced(m.group(), end)]
@@ -388,13 +440,14 @@ def _tidy(name: str) -> str:
     return re.sub(r"(?:正式|同步|顺利|成功|了)", "", name).strip("，,、 ")
 
 
-def _date_and_place(events: list[Event], regions, reference, year) -> None:
+def _date_and_place(events: list[Event], regions, reference, year, text: str = "") -> None:
     anchor: Event | None = None
     for ev in events:
         sentence = ev.sentence
         prefix = sentence.text[: ev.end - sentence.start]
-        found = _nearest_time(prefix, reference, year) or _nearest_time_after(sentence.text[ev.end - sentence.start:],
-                                                                               reference, year)
+        named = _last_named(text[: sentence.start], reference, year)
+        found = _nearest_time(prefix, reference, year, named) or _nearest_time_after(
+            sentence.text[ev.end - sentence.start:], reference, year, named)
         if found is not None:
             ev.event_date, ev.precision = found
         elif (named_year := re.match(r"((?:19|20)\d{2})(?!年)", ev.name)) is not None:
@@ -403,20 +456,26 @@ def _date_and_place(events: list[Event], regions, reference, year) -> None:
             ev.event_date, ev.precision = anchor.event_date, anchor.precision
         place = _place(sentence, ev, regions)
         ev.region_key = place or (anchor.region_key if anchor else None)
-        if anchor is None and ev.event_date is not None and ev.event_type in NOUN_TRIGGERS:
+        if anchor is None and ev.event_date is not None and ev.precision == "day":
             anchor = ev
 
 
-def _nearest_time(prefix: str, reference, year):
+def _nearest_time(prefix: str, reference, year, named=None):
     """The last resolvable time expression in `prefix` (the sentence up to the event)."""
-    hit = dates.last(prefix, reference, year)
+    hit = dates.last(prefix, reference, year, named)
     return (hit[0], hit[1]) if hit and hit[0] else None
 
 
-def _nearest_time_after(rest: str, reference, year):
+def _last_named(before: str, reference, year):
+    """The last day-precise date the text named before a sentence (what 当天/同日 refer to)."""
+    days = [d for d, precision, _ in dates.expressions(before[-600:], reference, year) if d and precision == "day"]
+    return days[-1] if days else None
+
+
+def _nearest_time_after(rest: str, reference, year, named=None):
     """A time expression right after a named event in its clause (…推介会昨天举办)."""
     clause = re.split(r"[,，;；。]", rest, maxsplit=1)[0]
-    hit = dates.resolve(clause, reference, year)
+    hit = dates.resolve(clause, reference, year, named)
     return (hit[0], hit[1]) if hit and hit[0] else None
 
 
@@ -479,6 +538,14 @@ def _dice(a: str, b: str) -> float:
     return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
 
 
+def _dates_agree(a: Event, b: Event) -> bool:
+    """Equal at the coarser precision, or one undated (2024 and 2024-11-08 agree)."""
+    if a.event_date is None or b.event_date is None:
+        return True
+    n = {"year": 4, "month": 7}.get(a.precision if a.precision in ("year", "month") else b.precision, 10)
+    return a.event_date.isoformat()[:n] == b.event_date.isoformat()[:n]
+
+
 def _same_happening(a: Event, b: Event) -> bool:
     """Same subject, or (for agreements) the same signatories, or near-identical names."""
     if a.subject and b.subject:
@@ -494,14 +561,15 @@ def _merge(candidates: list[Event]) -> list[Event]:
     events: list[Event] = []
     for ev in candidates:
         same = next((e for e in events if e.event_type == ev.event_type and _same_happening(e, ev)
-                     and (e.event_date is None or ev.event_date is None or e.event_date == ev.event_date)), None)
+                     and _dates_agree(e, ev)), None)
         if same is None:
             ev.mentions = ev.mentions or [(ev.start, ev.end, ev.name)]
             events.append(ev)
         else:
             same.mentions += ev.mentions or [(ev.start, ev.end, ev.name)]
             same.parties = list(dict.fromkeys(same.parties + ev.parties))
-            if same.event_date is None and ev.event_date is not None:
+            rank = {"day": 3, "month": 2, "year": 1}
+            if ev.event_date is not None and rank.get(ev.precision, 0) > rank.get(same.precision, 0):
                 same.event_date, same.precision = ev.event_date, ev.precision
     for i, ev in enumerate(events):
         ev.key = f"e{i}"

@@ -19,7 +19,7 @@ STOP_WORDS = sorted({
     "由", "与", "及", "以及", "或", "同", "跟", "向", "对", "从", "在", "于", "到", "至", "赴", "将", "把", "被", "让",
     "使", "给", "为", "是", "的", "了", "着", "也", "还", "并", "又", "都", "就", "则", "而", "且", "等", "及其",
     "由于", "通过", "依托", "借助", "围绕", "联合", "携手", "推动", "支持", "希望", "宣布", "发布", "成立", "组建",
-    "发起", "签署", "签订", "包括", "涵盖", "覆盖", "对接", "引进", "吸引", "参观", "出席", "会见", "看望", "邀请",
+    "发起", "签署", "签订", "包括", "涵盖", "覆盖", "引进", "吸引", "参观", "出席", "会见", "看望", "邀请",
     "介绍", "表示", "认为", "强调", "指出", "主持", "致辞", "举办", "举行", "召开", "承办", "主办", "协办", "指导",
     "牵头", "打造", "设立", "落户", "入驻", "加入", "成为", "作为", "位于", "来自", "其中", "目前", "今年",
     "去年", "近日", "昨天", "昨日", "今天", "此外", "同时", "下设", "旗下", "所属", "下属", "各", "该", "本", "这",
@@ -29,7 +29,7 @@ STOP_WORDS = sorted({
     "实现", "加强", "深化", "聚焦", "面向", "针对", "按照", "根据", "经过", "受", "据", "称", "说",
     "告诉", "透露", "介绍了", "访问", "考察", "调研", "走访", "参加", "参与", "带领", "率队", "接待", "拜会",
     "洽谈", "商讨", "探讨", "筹建", "揭牌", "启动", "授牌", "颁发", "授予", "评为",
-    "列入", "纳入", "依靠", "凭借", "利用", "采用", "通知", "决定", "以", "用", "向来", "曾", "曾经", "先后", "陆续",
+    "列入", "纳入", "依靠", "凭借", "采用", "通知", "决定", "以", "向来", "曾", "曾经", "先后", "陆续",
     "还有", "已有", "拥有", "设有", "新建", "组成", "构成", "汇聚", "集聚", "吸纳", "招募", "遴选", "对于", "关于",
     "随着", "伴随", "包含", "涉及", "有关", "相关", "一批", "多个", "一些", "部分", "全体", "所有", "其他", "另外",
     "并且", "而且", "但是", "但", "却", "若", "如", "例如", "比如", "诸如", "之", "所", "各级", "全市", "全区", "全省",
@@ -39,6 +39,15 @@ STOP_WORDS = sorted({
     "联同", "协同", "连同", "会同", "携", "偕", "跟随", "共建", "建立", "搭建", "构建", "推出", "创建", "承接",
 })
 STOP_PATTERN = re.compile("(?:" + "|".join(map(re.escape, sorted(STOP_WORDS, key=len, reverse=True))) + ")")
+# Common words that hold a one-character stop word (利用, 数据, 高等): no boundary there.
+COMPOUNDS = frozenset("""
+利用 应用 使用 采用 作用 费用 适用 专用 通用 民用 信用 实用 高等 平等 同等 中等 初等 数据 依据 根据 占据 证据 名称 简称
+号称 对称 学说 小说 现在 存在 所在 实在 内在 正在 将军 即将 大使 特使 对外 针对 面对 相对 绝对 应对 反对 从业 服从 到位
+达到 得到 受到 以来 以上 以下 所以 可以 难以 予以 给予 之间 之一 尤其 其他 其中 极其 为期 因为 行为 称为 为民 受益 感受
+接受 享受 承受 不曾 并购 合并 并网 而立 亦庄 于是 属于 等级 等候 的确 目的 了解 为了 除了 也许 还有 就业 则是 原则 规则
+法则 准则 由于 理由 自由 经由 由来 向来 方向 导向 志向 面向 走向 对接 对口 校对 在职 在建 在线 将来 把握 被动 让利 使命
+使馆 大使馆 给力 交给 供给 是非 着力 着手 执着 显著 著名 已经 而已 且慢 而且 的士 之江 其实 所有 所得 所长 据点 受理
+""".split())
 
 # Modifiers that make a name generic (零碳产业园, 相关行业协会, 国家级绿色工业园区).
 GENERIC_WORDS = sorted({
@@ -71,7 +80,7 @@ def strip_generic(text: str) -> str:
     return GENERIC_PATTERN.sub("", text)
 
 
-def left_cut(prefix: str, places: frozenset[str] = frozenset()) -> int:
+def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozenset[str] | None = None) -> int:
     """Where a name that ends with `prefix` starts: just after the last stop word in it.
 
     `left_cut("论坛由中国住房和城乡建设")` -> 3 (after 由). A stop word inside a place name does not
@@ -81,11 +90,17 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset()) -> int:
     protected = place_spans(prefix, places)
     cut = 0
     for match in STOP_PATTERN.finditer(prefix):
-        if not any(lo < match.end() and match.start() < hi for lo, hi in protected):
-            cut = max(cut, match.end())
+        if any(lo < match.end() and match.start() < hi for lo, hi in protected):
+            continue
+        i, j = match.start(), match.end()
+        if j - i == 1 and (prefix[i - 1:j] in COMPOUNDS or prefix[i:j + 1] in COMPOUNDS):
+            continue  # 利用, 数据: the character is part of a word
+        if match.group() == "联合" and prefix[j:j + 1] in ("国", "会"):
+            continue  # 联合国, 联合会: names, not the verb
+        cut = max(cut, j)
     for match in re.finditer("和", prefix):
         rest = prefix[match.end():]
-        if match.end() > cut and (rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, places)):
+        if match.end() > cut and (rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, starts or places)):
             cut = match.end()
     return cut
 
@@ -121,11 +136,23 @@ class Reference:
 
     @cached_property
     def place_names(self) -> frozenset[str]:
-        """Every Chinese division name and short name, country name and alias."""
+        """Every Chinese division's full name, the short names of provinces and prefectures,
+        every country name and alias. (County short names such as 会同 are ordinary words too
+        often to count as places.)"""
         div = self.divisions
-        names = {*div["name"], *div["short_name"].drop_nulls(), *self.countries["name_zh"],
+        shorts = div.filter(pl.col("level") != "county")["short_name"].drop_nulls()
+        names = {*div["name"], *shorts, *self.countries["name_zh"],
                  *self.countries["aliases"].explode().drop_nulls()}
+        from flows.steps.extract.regions import _prefecture_core
+
+        names |= {_prefecture_core(n) + "州" for n in div["name"] if n.endswith("自治州")}  # 海南州
         return frozenset(n for n in names if n and len(n) >= 2)
+
+    @cached_property
+    def name_starts(self) -> frozenset[str]:
+        """Place names that can start a new name after 和: places plus county short names (南开)."""
+        counties = self.divisions.filter(pl.col("level") == "county")["short_name"].drop_nulls()
+        return self.place_names | frozenset(n for n in counties if len(n) >= 2)
 
     @cached_property
     def title_words(self) -> list[str]:

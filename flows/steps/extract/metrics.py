@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flows.steps.extract.numbers import CN_NUMERAL, NUMBER, parse_number
+from flows.steps.extract.numbers import CN_NUMERAL, MULTIPLIERS, NUMBER, parse_number
 
 # unit word -> (unit code, factor applied to the number)
 UNITS: dict[str, tuple[str, float]] = {
@@ -25,11 +25,11 @@ UNITS: dict[str, tuple[str, float]] = {
     "千瓦": ("kW", 1), "兆瓦": ("MW", 1), "吉瓦": ("GW", 1), "GW": ("GW", 1), "MW": ("MW", 1), "kW": ("kW", 1),
     "PFlops": ("PFLOPS", 1), "PFLOPS": ("PFLOPS", 1), "EFlops": ("PFLOPS", 1e3), "EFLOPS": ("PFLOPS", 1e3),
     "周年": ("year", 1), "年": ("year", 1), "个月": ("month", 1), "天": ("day", 1),
-    "倍": ("other", 1), "立方米": ("other", 1), "小时": ("other", 1),
+    "倍": ("other", 1), "立方米": ("other", 1), "小时": ("other", 1), "毫米": ("other", 1), "厘米": ("other", 1),
 }
 CLASSIFIERS = ["家", "个", "项", "位", "名", "人次", "人", "所", "张", "场", "台", "座", "件", "条", "次", "批", "户",
                "辆", "架", "艘", "处", "套", "种", "类", "款", "份", "篇", "届", "轮", "只", "株", "棵", "间", "栋",
-               "趟", "支", "队", "组", "方面"]
+               "趟", "支", "队", "组", "方面", "期", "块", "台套", "套"]
 # "6大版块": a count of the noun after 大.
 BIG_NOUNS = ["版块", "板块", "集团", "行动", "领域", "方向", "产业", "载体", "工程", "任务", "举措", "平台", "体系",
              "基地", "功能", "能力", "环节", "类", "方面", "片区", "园区", "赛道", "产业链"]
@@ -46,7 +46,7 @@ _UNIT_WORDS = "|".join(map(re.escape, sorted(UNITS, key=len, reverse=True)))
 _CLASSIFIER_WORDS = "|".join(sorted(CLASSIFIERS, key=len, reverse=True))
 _BIG = "|".join(sorted(BIG_NOUNS, key=len, reverse=True))
 METRIC = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>{NUMBER})(?P<post>多|余)?"
+    rf"(?P<pre>{_PRE})?(?P<num>{NUMBER})(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?"
     rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[\u4e00-\u9fff]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
     rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
@@ -103,6 +103,8 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
     value = parse_number(num)
     if value is None:
         return None
+    if m["mult"]:  # 160余万亩: the qualifier sits before the multiplier
+        value *= MULTIPLIERS[m["mult"]]
     unit_word, big, classifier = m["unit"], m["big"], m["cls"]
     if unit_word:
         if not _plausible_unit(unit_word, num, m, sentence):
@@ -110,9 +112,13 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
         unit, factor = UNITS[unit_word]
         value *= factor
         classifier = None
+        if unit == "t" and re.search(r"(?:标准煤|标煤)(?:约|近|超|共|为|达)?$", sentence[:start]):
+            unit = "tce"  # 折合标准煤约57万吨
     else:
         if num == "一" and not pre and not m["post"]:
             return None  # 一个目标, 一批制度: "a", not a figure
+        if classifier == "期" and value < 10 and not pre and not m["post"]:
+            return None  # 二期项目: a phase, not a count
         unit, classifier = "count", big or classifier
     qualifier = QUALIFIERS.get(pre or m["post"] or m["tail"] or "", "exact")
     return {"start": start, "end": m.end(), "raw_text": sentence[start:m.end()], "value": value, "unit": unit,

@@ -35,6 +35,8 @@ from flows.steps.extract.regions import RegionMention
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
 ORG_SUFFIXES: dict[str, str] = {
     "股份有限公司": "enterprise", "有限责任公司": "enterprise", "集团有限公司": "enterprise", "有限公司": "enterprise",
+    "分公司": "enterprise", "分行": "enterprise", "支行": "enterprise", "办事处": "other", "代表处": "other",
+    "气象台": "government",
     "集团": "enterprise", "公司": "enterprise", "银行": "enterprise", "交易所": "enterprise", "事务所": "enterprise",
     "人民政府": "government", "政府": "government", "管理委员会": "government", "管委会": "government",
     "党工委": "government", "常委会": "government", "委员会": "government", "办公厅": "government",
@@ -68,19 +70,20 @@ NOT_ORG_NEXT = {"部": "门分署长件队位", "局": "面势长", "委": "员�
 # Markers of a generic group rather than one named organization.
 GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|两国|双方|"
                              r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
-                             r"城市间|部门间")
+                             r"城市间|部门间|国内|国外|海外|境内|境外")
 # An organization may be named by its place alone only for these (天津大学, 天津市人民政府).
-PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校"}
+PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校", "气象台"}
 COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
 HONORIFICS = ("先生", "女士", "同志")
 # What may follow a person's name.
 AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布", "主持", "出席", "参加", "会见", "致辞", "发言",
               "透露", "告诉", "一行", "等", "在", "于", "和", "与", "及", "先生", "女士", "同志", "也", "还", "则",
-              "就", "对", "向", "率", "带领", "一同", "共同", "并", "重点", "详细", "现场", "分别", "赴", "到达", "来到",
+              "就", "对", "向", "率", "带领", "一同", "共同", "并", "重点", "详细", "现场", "分别", "赴", "到", "来到",
+              "通过", "一行",
               "首先", "随后", "更加", "有着", "谈到", "解读", "推介", "作", "进行", "接受", "提出", "称", "坦言",
               "直言", "感慨", "补充", "建议", "希望", "回答", "此前", "日前", "近日", "担任", "当选", "代表",
               "看来", "认真", "带队", "一起", "深入", "前往", "莅临", "会议", "参观", "调研", "考察", "听取", "的",
-              "亲自", "作为", "兼", "出任", "签署", "签约", "是否")
+              "亲自", "作为", "兼", "出任", "签署", "签约", "是否", "发布", "宣读", "主讲", "点评", "致辞")
 NOT_GIVEN_NAME = set("的了在和与是等会说表示第各该本其这那个们长员者副总")
 
 
@@ -138,12 +141,13 @@ def find(text: str, hits: list[tuple[int, int, str]], regions: list[RegionMentio
     """Every party mention of one document, canonical names resolved within it."""
     orgs = _lexicon_orgs(text, hits, ref) + _pattern_orgs(text, ref)
     orgs = _resolve_overlaps(orgs)
-    orgs += _nested(orgs, text, ref)
+    _nested(orgs, text, ref)  # sets .parent; a parent named only inside its unit is no mention of its own
     orgs += _abbreviations(text, orgs, ref)
     orgs += _brands(text, orgs, ref)
     people = _people(text, orgs, ref)
     orgs = _after_people(orgs, people, ref)
     mentions = sorted(orgs + people, key=lambda m: (m.start, -m.end))
+    _bracketed_short_forms(text, orgs)
     _canonicalize(mentions, ref)
     _locate(mentions, regions, ref)
     return mentions
@@ -247,9 +251,22 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
 
 def _org_cut(run: str, ref: Reference) -> int:
     """Where an organization name can start in the text before its suffix: after a stop word,
-    a quantity (共有11家|子公司), or a conjunction that follows another organization
-    (…合作联盟和|中新文旅教育产业合作联盟)."""
-    cut = left_cut(run, ref.place_names)
+    a quantity (共有11家|子公司), a conjunction that follows another organization
+    (…合作联盟和|中新文旅教育产业合作联盟), or a bracket that is not closed inside the name
+    (吴起县林业和草原局（|县林草局）, （记者 何某）|中国生态环境部)."""
+    cut = left_cut(run, ref.place_names, ref.name_starts)
+    depth = 0
+    for i, ch in enumerate(run):
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            if depth == 0:
+                cut = max(cut, i + 1)
+            depth = max(depth - 1, 0)
+    opened = [i for i, ch in enumerate(run) if ch in "(（"]
+    closed = [i for i, ch in enumerate(run) if ch in ")）"]
+    if len(opened) > len(closed):
+        cut = max(cut, opened[len(closed)] + 1 if closed else opened[-1] + 1)
     for m in re.finditer(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]", run):
         cut = max(cut, m.end())
     for m in re.finditer(r"[和与及、]", run):
@@ -274,8 +291,8 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     rest = strip_generic("".join(ch for i, ch in enumerate(body) if not any(lo <= i < hi for lo, hi in places)))
     if suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", name):
         return False  # 展览厅, 新闻发布厅: only a province's 厅 is a body
-    if suffix == "司" and "部" not in body:
-        return False  # a 司 is a department of a ministry
+    if suffix == "司" and not re.search("[部局委署办院]", body):
+        return False  # a 司 is a department of a ministry or a national bureau
     if suffix in ("委", "办"):
         # 党委/党组 end a title chain (党委副书记), not a name; 举办/承办 are verbs
         return (len(body) >= 1 and len(name) <= 10 and not re.search("[举承主协创开督兴申筹停包代好怎]$", body)
@@ -284,8 +301,12 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
         return True
     if suffix == "组织" and not re.match("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲|东盟|经济合作)", name):
         return False  # 基层党组织, 运营组织: organizing, not an organization
+    if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.fullmatch("[市区县省州]", body) and suffix.endswith("政府"):
+        return True  # 市政府, 省政府
     if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.match("[市区县省州]", body) and len(body) >= 2:
         return True  # 区商务局, 市体育局: a local government body named by its level
+    if suffix == "司" and re.search("[部局委署]", body[:-1]):
+        return True  # 国家能源局|科技司: a department named after its ministry or bureau
     if suffix == "平台" and not any(org in body for org in _lexicon_names(ref)):
         return False  # 合作平台 is generic unless a known body's platform (中国—上海合作组织…平台)
     if place_chars == len(body) and body:
@@ -293,6 +314,8 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     if rest and len(rest) >= 2:
         return True
     research = suffix in ("研究院", "研究所", "研究中心", "学院", "大学", "实验室")
+    if research and places and len(body) - place_chars >= 1:
+        return True  # 盐城工学院, 南京林业大学
     return bool(places) and len(body) - place_chars >= 2 or (research and len(body) >= 4)
 
 
@@ -325,7 +348,8 @@ def _resolve_overlaps(orgs: list[PartyMention]) -> list[PartyMention]:
 
 
 def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMention]:
-    """An organization named at the start of another's name: its parent (天津大学 in 天津大学合成生物前沿研究院)."""
+    """An organization named at the start of another's name is its parent (天津大学 in
+    天津大学合成生物前沿研究院): recorded on the unit; returns those parents."""
     out = []
     lex = lexicon(ref)
     for org in orgs:
@@ -345,30 +369,10 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
                                  country_code=entry["country_code"] if entry else None)
             org.parent = head
             out.append(inner)
-    out += _nested_lexicon(orgs, text, ref)
     return out
 
 
-@lru_cache(maxsize=4)
-def _international(ref: Reference) -> re.Pattern:
-    """Names and aliases of international bodies (four characters or more), longest first."""
-    names = [s for s, e in lexicon(ref).items() if e["party_type"] == "international_org" and len(s) >= 4]
-    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
-
-
-def _nested_lexicon(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMention]:
-    """A lexicon organization inside a longer name that is not at its start (上海合作组织 in 中国—上海合作组织…平台)."""
-    out = []
-    lex = lexicon(ref)
-    for org in orgs:
-        m = _international(ref).search(org.surface, 1)
-        if m and m.group() != org.surface:
-            out.append(PartyMention(org.start + m.start(), org.start + m.end(), m.group(), "international_org",
-                                    source="lexicon", lexicon_name=lex[m.group()]["name"]))
-    return out
-
-
-GOVERNMENT_LEVEL_SUFFIXES = {"局", "委", "厅", "办", "委员会", "办公室", "常委会"}
+GOVERNMENT_LEVEL_SUFFIXES = {"局", "委", "厅", "办", "委员会", "办公室", "常委会", "政府", "人民政府"}
 STRONG_SUFFIXES = {"部", "委", "大学", "学院", "集团", "有限公司", "研究院", "中心", "管委会", "人民政府"}
 
 
@@ -418,11 +422,14 @@ def brand(name: str, ref: Reference) -> str | None:
         return None
     core = re.sub(r"[(（][^()（）]*[)）]", "", core[: -len(legal)])
     while True:
-        word = next((w for w in sorted(INDUSTRY_WORDS, key=len, reverse=True) if core.endswith(w) and len(core) > len(w) + 1), None)
+        word = next((w for w in sorted(INDUSTRY_WORDS, key=len, reverse=True)
+                     if core.endswith(w) and len(core) - len(w) >= 3), None)
         if word is None:
             break
         core = core[: -len(word)]
-    specific = len(strip_generic(core)) >= 2
+    own = "".join(ch for i, ch in enumerate(core)
+                  if not any(lo <= i < hi for lo, hi in place_spans(core, ref.place_names)))
+    specific = len(strip_generic(own)) >= 2  # 北京科技: a place and an industry, no name
     return core if len(core) >= 3 and specific and core != name else None
 
 
@@ -494,6 +501,30 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         if name[0] in ref.surname_set and _valid_given(name[1:]):
             out.append(PartyMention(m.start(1), m.end(1), name, "person", source="person"))
             found.setdefault(name, out[-1])
+    for dot in re.finditer("·", text):
+        if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
+            continue  # 副秘书长戴维·纳巴罗: already found after its title
+        left = re.search(rf"[{HAN}]{{1,10}}$", text[max(0, dot.start() - 10):dot.start()])
+        if left is None:
+            continue
+        run = left.group()
+        cut = max([run.rfind(t) + len(t) for t in ref.title_words if t in run] + [0])
+        cut = max(cut, len(run) - 5)  # the given part of a transliterated name: at most five characters
+        if cut >= len(run):
+            continue
+        start = dot.start() - len(run) + cut  # 国务秘书|索·维萨纳, 驻华代表|贝娅特丽丝·莫拉莱斯
+        name = _name_at(text, start, ref)
+        if name and "·" in name:
+            out.append(PartyMention(start, start + len(name), name, "person", source="person"))
+            found.setdefault(name, out[-1])
+    for name in [n for n in found if "·" in n]:  # 莫拉莱斯说: a foreign person by the last part of the name
+        last = name.split("·")[-1]
+        if len(last) >= 2:
+            for m in re.finditer(re.escape(last), text):
+                if not any(p.start <= m.start() < p.end for p in out):
+                    out.append(PartyMention(m.start(), m.end(), last, "person", source="person",
+                                            title=found[name].title, affiliation=found[name].affiliation))
+                    out[-1].name = name
     covered = {(p.start, p.end) for p in out}
     for name, first in found.items():
         for m in re.finditer(re.escape(name), text):
@@ -510,11 +541,12 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     The shorter name wins when a word that follows names comes right after it (王凯|介绍),
     else the longer one (詹道松|介绍).
     """
-    foreign = re.match(rf"[{HAN}]{{1,6}}·[{HAN}]{{1,8}}", text[pos:])
+    foreign = re.match(rf"[{HAN}]{{1,6}}·[{HAN}]{{1,8}}", text[pos:pos + 16])
     if foreign:
         name = foreign.group()
         dot = name.index("·")
-        cut = min((i for i in range(dot + 2, len(name)) if name[i:].startswith(AFTER_NAME)), default=len(name))
+        cut = min((i for i in range(dot + 2, len(name))
+                   if name[i:].startswith(AFTER_NAME) or STOP_PATTERN.match(name, i)), default=len(name))
         return name[:cut]
     for surname in (text[pos:pos + 2], text[pos:pos + 1]):
         if surname not in ref.surname_set:
@@ -548,6 +580,15 @@ def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple
 def _affiliation(orgs: list[PartyMention], chain_start: int) -> PartyMention | None:
     near = [o for o in orgs if 0 <= chain_start - o.end <= 1]
     return max(near, key=lambda o: o.end - o.start) if near else None
+
+
+def _bracketed_short_forms(text: str, orgs: list[PartyMention]) -> None:
+    """吴起县林业和草原局（县林草局）: the bracketed name right after a full name is its short form."""
+    by_start = {o.start: o for o in orgs}
+    for org in orgs:
+        if text[org.end:org.end + 1] in "(（" and (short := by_start.get(org.end + 1)) is not None:
+            if text[short.end:short.end + 1] in ")）" and len(short.surface) < len(org.surface):
+                short.aliases.add(org.surface)
 
 
 def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
@@ -586,12 +627,14 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
             default=orgs[members[0]].surface)
         kinds = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
         kind = max(set(kinds), key=kinds.count) if kinds else "other"
+        if not lexical and name.endswith("政府"):
+            name = _official(name, ref)  # 镇江市政府 -> 镇江市人民政府, 海南州… -> 海南藏族自治州…
         for i in members:
             orgs[i].name, orgs[i].party_type = name, kind
     by_surface = {m.surface: m.name for m in orgs}
     for m in mentions:
         if m.party_type == "person":
-            m.name = m.surface
+            m.name = m.name or m.surface
             if isinstance(m.affiliation, PartyMention):
                 m.affiliation = m.affiliation.name or m.affiliation.surface
         elif m.parent:
@@ -628,13 +671,19 @@ def _official(surface: str, ref: Reference) -> str:
         if full and not out.startswith(full):
             out = full + out[n:]
             break
-    return re.sub(r"(?<=[市区县省])政府$", "人民政府", out)
+    return re.sub(r"(?<=[市区县省州旗])政府$", "人民政府", out)
 
 
 @lru_cache(maxsize=4)
 def _short_to_full(ref: Reference) -> dict[str, str]:
+    """Short place name -> full name (天津 -> 天津市, 海南州 -> 海南藏族自治州)."""
+    from flows.steps.extract.regions import _prefecture_core
+
     div = ref.divisions.filter(pl.col("level").is_in(["province", "prefecture"]) & pl.col("short_name").is_not_null())
-    return dict(sorted(zip(div["short_name"], div["name"]), key=lambda kv: -len(kv[0])))
+    table = dict(zip(div["short_name"], div["name"]))
+    for name in ref.divisions.filter(pl.col("name").str.ends_with("自治州"))["name"]:
+        table[_prefecture_core(name) + "州"] = name
+    return table
 
 
 def _same_org(short: str, full: str, ref: Reference) -> bool:

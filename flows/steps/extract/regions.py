@@ -21,21 +21,27 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, strip_generic
+from flows.steps.extract.lexicon import HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, place_spans, strip_generic
 
 ZONE_SUFFIXES = sorted([
     "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
     "综合保税区", "保税区", "自由贸易试验区", "自贸试验区", "自贸区", "自由贸易区", "特别经济区", "经济特区",
     "经济合作区", "合作区", "示范区", "试验区", "生态城", "科学城", "产业新城", "新城", "产业园区", "工业园区",
     "产业园", "工业园", "科技园", "科创园", "创新园", "软件园", "物流园", "农业园", "都市农业公园", "农业公园",
-    "高教园", "经济区", "片区", "港区", "新区", "园",
+    "高教园", "经济区", "片区", "港区", "新区", "园", "能源化工基地",
 ], key=len, reverse=True)
 # Expansions of short zone words, so 子牙经开区 is recognised as 天津子牙经济技术开发区.
 ZONE_ABBREVIATIONS = {"经开区": "经济技术开发区", "高新区": "高新技术产业开发区", "自贸区": "自由贸易试验区"}
 NOT_ZONES = {"幼儿园", "公园", "家园", "花园", "校园", "乐园", "动物园", "植物园", "庄园", "果园", "菜园", "田园",
              "陵园", "游乐园", "新城新区", "城区", "园区", "新区", "新城"}
 MACRO_REGIONS = {"京津冀": "CN", "长三角": "CN", "长江三角洲": "CN", "珠三角": "CN", "珠江三角洲": "CN",
-                 "粤港澳大湾区": "CN", "成渝地区双城经济圈": "CN", "长江经济带": "CN", "黄河流域": "CN"}
+                 "粤港澳大湾区": "CN", "成渝地区双城经济圈": "CN"}
+# County names without 区/县 that are ordinary words (合作, 和平): no sign that a zone name is specific.
+COMMON_COUNTY_CORES = {"合作", "和平", "友好", "前进", "解放", "振兴", "复兴", "新兴", "兴隆", "光明", "向阳", "吉利",
+                       "富民", "爱民", "安定", "平安", "安宁", "太平", "工农", "新华", "红旗", "东方", "东风", "长安",
+                       "站前", "平原", "中原", "城关", "开发", "新城", "市中"}
+# 中新天津生态城: two-country prefixes (中国+新加坡) that start zone names before a place.
+COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]$")
 NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-+&()（）]"
 # Short place names that are everyday words far more often than places.
@@ -75,6 +81,8 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
         short = row["short_name"]
         if short and row["level"] in ("province", "prefecture") and short not in COMMON_WORD_SHORT_NAMES:
             add(short, region)
+        if row["name"].endswith("自治州"):
+            add(_prefecture_core(row["name"]) + "州", region)  # 海南藏族自治州 -> 海南州
     for row in ref.countries.iter_rows(named=True):
         region = Region("ISO-" + row["iso2"], row["name_zh"], "country", None, row["iso2"])
         for surface in [row["name_zh"], *row["aliases"]]:
@@ -82,6 +90,21 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
     for name, country in MACRO_REGIONS.items():
         add(name, Region(f"{country}-AREA:{name}", name, "other", "ISO-" + country, country))
     return out
+
+
+NATIONALITIES = sorted(
+    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 傈僳族 "
+    "佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 "
+    "阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 "
+    "珞巴族 基诺族".split(), key=len, reverse=True)
+
+
+def _prefecture_core(name: str) -> str:
+    """恩施土家族苗族自治州 -> 恩施: the place name before its nationalities."""
+    core = name.removesuffix("自治州")
+    while (ethnic := next((n for n in NATIONALITIES if core.endswith(n) and len(core) > len(n)), None)):
+        core = core[: -len(ethnic)]
+    return core
 
 
 @lru_cache(maxsize=4)
@@ -268,6 +291,16 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     if suffix == "园" and any(name.endswith(w) for w in NOT_ZONES):
         return None  # 幼儿园, 花园: a bare 园 that is an ordinary word
     inner = [p for p in places if p.start >= start and p.end <= suffix_start]
+    first = min(inner, key=lambda p: p.start, default=None)
+    if first is not None and first.start > start and not COUNTRY_PAIR.match(text[start:first.start]):
+        run, start = run[first.start - start:], first.start  # 鼓励|南昌高新技术产业开发区
+        name = run + suffix
+    elif first is None:
+        core_at = min((run.find(c) for c in _county_short_names(ref) if c in run), default=-1)
+        company = re.escape(run[:core_at]) + r"[^，。,;；]{0,8}(?:集团|公司)" if core_at >= 3 else None
+        if company and re.search(company, text):
+            start, run = start + core_at, run[core_at:]  # 中能清源|共和光伏产业园: a company before the place
+            name = run + suffix
     lead = next((p for p in inner if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
                 None)
     if lead is not None:
@@ -282,6 +315,13 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
         return None  # 推介国家绿色发展示范区: a verb and generic words, not a name
     parent = _zone_parent(text, start, inner, places) or _local_parent(local, ref)
     country = parent.region.country_code if parent else "CN"
+    while True:  # 江苏省|盐城经济技术开发区: a division written in full before the zone's own name
+        lead_full = next((p for p in inner if p.start == start and p.surface == p.region.name
+                          and p.region.level in ("province", "prefecture") and p.region.country_code == "CN"
+                          and p.end < suffix_start), None)
+        if lead_full is None or len(name) - len(lead_full.surface) < 4:
+            break
+        start, name = lead_full.end, name[len(lead_full.surface):]
     if parent and parent.region.level == "country" and name.startswith(parent.surface) and parent.surface != name:
         start, name = start + len(parent.surface), name[len(parent.surface):]  # 巴基斯坦|拉沙卡伊特别经济区
         if len(name) < 4 or name == suffix:
@@ -293,12 +333,15 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
 
 def _zone_cut(run: str, ref: Reference) -> int:
     """Where a zone name can start in the text before its zone word: after a stop word, a
-    quantity (40多年, 一个), a conjunction, or another zone or organization word."""
-    cut = left_cut(run, ref.place_names)
+    quantity (40多年, 一个), a conjunction, or another zone or organization word (never
+    inside a place name: 共和 is a county, not 共|和)."""
+    cut = left_cut(run, ref.place_names, ref.name_starts)
+    protected = place_spans(run, ref.place_names | _county_short_names(ref))
     for pattern in (r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])", r"[和与及、]",
                     "|".join(ZONE_SUFFIXES), ORG_WORDS.pattern):
         for m in re.finditer(pattern, run):
-            cut = max(cut, m.end())
+            if not any(lo < m.end() and m.start() < hi for lo, hi in protected):
+                cut = max(cut, m.end())
     return cut
 
 
@@ -316,7 +359,8 @@ def _county_cores(ref: Reference) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for row in ref.divisions.filter(pl.col("level") == "county").iter_rows(named=True):
         for core in {row["short_name"], row["name"][:-1] if len(row["name"]) >= 3 else None} - {None, ""}:
-            out.setdefault(core, []).append(row)
+            if core not in COMMON_COUNTY_CORES:
+                out.setdefault(core, []).append(row)
     return out
 
 

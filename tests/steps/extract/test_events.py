@@ -33,8 +33,15 @@ def test_yesterday_resolves_against_the_reference_date(run):
     assert [(e[2], e[3]) for e in found] == [(date(2024, 6, 5), "day")]
 
 
-def test_relative_year_needs_a_real_reference_date(run):
-    assert [e[2] for e in events(run, "去年成功举办首届长江绿色发展博览会。", year=2024)] == [None]
+def test_relative_year_falls_back_to_the_year_of_the_text(run):
+    assert [e[2] for e in events(run, "去年成功举办首届长江绿色发展博览会。", year=2024)] == [date(2023, 1, 1)]
+    assert [e[2] for e in events(run, "去年成功举办首届长江绿色发展博览会。")] == [None]
+
+
+def test_same_day_refers_to_the_last_date_named(run):
+    text = "2024年12月26日,光伏项目全容量并网投运。当天,副省长刘明一行到项目现场考察。"
+    found = {e[0]: e[2] for e in events(run, text)}
+    assert found == {"launch": date(2024, 12, 26), "visit": date(2024, 12, 26)}
 
 
 def test_signing_with_its_signatories_and_the_occasion_date(run):

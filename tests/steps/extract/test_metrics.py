@@ -38,6 +38,11 @@ def test_parse_number(text, value):
     ("整合为5大集团", "5大集团", 5, "count", "集团", "exact"),
     ("开展超百场活动", "超百场", 100, "count", "场", "more_than"),
     ("新增经营主体4.8万家", "4.8万家", 48000, "count", "家", "exact"),
+    ("治理面积160余万亩", "160余万亩", 1.6e6, "mu", None, "more_than"),
+    ("折合标准煤约57万吨", "约57万吨", 5.7e5, "tce", None, "about"),
+    ("安装光伏组件约182万块", "约182万块", 1.82e6, "count", "块", "about"),
+    ("全市平均降水量32.5毫米", "32.5毫米", 32.5, "other", None, "exact"),
+    ("已举办60余期", "60余期", 60, "count", "期", "more_than"),
 ])
 def test_metric(text, raw, value, unit, classifier, qualifier):
     found = [m for m in find(text) if m["raw_text"] == raw]

@@ -57,10 +57,16 @@ def test_generic_groups_and_look_alikes_are_not_parties(run, text):
     assert {r for r in parties(run, text) if r[2] != "person"} == set()
 
 
-def test_nested_unit_and_its_parent(run):
+def test_nested_unit_records_its_parent(run):
     frame = run("清华大学环境学院院长表示。")["party_mentions"]
     rows = {r["surface"]: r["parent"] for r in frame.iter_rows(named=True)}
-    assert rows == {"清华大学环境学院": "清华大学", "清华大学": None}
+    assert rows == {"清华大学环境学院": "清华大学"}  # named only inside its unit: a parent, no mention of its own
+
+
+def test_nested_parent_named_on_its_own_is_a_party_too(run):
+    frame = run("清华大学与企业合作。清华大学环境学院参与。")["party_mentions"]
+    rows = {(r["surface"], r["parent"]) for r in frame.iter_rows(named=True)}
+    assert rows == {("清华大学", None), ("清华大学环境学院", "清华大学")}
 
 
 def test_abbreviation_joins_its_full_name(run):
