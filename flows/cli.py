@@ -198,7 +198,7 @@ def _query(args) -> int:
     if frame is None:
         return _fail("the statement returned no rows (only queries are allowed: the data is read-only)")
     if args.format == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(_flat(frame).write_csv())
     elif args.format == "json":
         print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
     else:
@@ -206,6 +206,18 @@ def _query(args) -> int:
                        tbl_hide_column_data_types=True):
             print(frame)
     return 0
+
+
+def _flat(frame):
+    """CSV has no nested values: lists and structs become JSON text (["生态管委会", "中国资环"])."""
+    import polars as pl
+
+    nested = [c for c, t in frame.schema.items() if t.is_nested()]
+    return frame.with_columns(
+        pl.col(c).map_elements(lambda v: json.dumps(v.to_list() if isinstance(v, pl.Series) else v,
+                                                    ensure_ascii=False, default=str), return_dtype=pl.String)
+        for c in nested
+    )
 
 
 def _validate(args) -> int:
