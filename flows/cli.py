@@ -17,6 +17,7 @@ Commands:
   run        ingest -> clean -> extract -> load -> build -> validate -> publish, once
   query      read-only SQL over the published tables (every contract table by name)
   validate   re-run the Great Expectations suites on the marts in the warehouse
+  serve      register a scheduled deployment with a running Prefect server and execute its runs
 """
 
 EPILOG = """\
@@ -26,6 +27,7 @@ examples:
   greenwire query "select event_type, count(*) from events group by 1"
   greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
   greenwire validate
+  PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
 GREENWIRE_KEEP_VERSIONS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
