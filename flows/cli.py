@@ -17,6 +17,7 @@ Commands:
   run        ingest -> clean -> extract -> load -> build -> validate -> publish, once
   query      read-only SQL over the published tables (every contract table by name)
   validate   re-run the Great Expectations suites on the marts in the warehouse
+  status     the last runs (outcome, duration, counts), what is published, quarantined files
   serve      register a scheduled deployment with a running Prefect server and execute its runs
 """
 
@@ -27,6 +28,7 @@ examples:
   greenwire query "select event_type, count(*) from events group by 1"
   greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
   greenwire validate
+  greenwire status --runs 5
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
@@ -47,7 +49,9 @@ def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> No
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        # greenwire prints its own progress and one clear line per error; Prefect's copies (with
+        # tracebacks) stay in the run's log on the API and in <warehouse>/runs/<run>.jsonl.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,6 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
 
+    status = sub.add_parser(
+        "status", help="the last runs, what is published, and the quarantined files",
+        description="Show the last runs of this warehouse (outcome, duration, files seen / extracted / reused / "
+        "quarantined, articles, published version), the current publish, and every file now in quarantine "
+        "with its reason. Read-only. A run still marked running whose process is gone shows as interrupted.",
+    )
+    status.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    status.add_argument("--runs", type=int, default=10, metavar="N", help="how many runs to show (default 10)")
+    status.add_argument("--format", choices=["table", "json"], default="table",
+                        help="table (default, for people) or json (for programs)")
+    status.add_argument("--wait", metavar="SECONDS", type=float, default=10.0,
+                        help="if a run is writing to the warehouse file, wait this long for it (default: 10)")
+
     serve = sub.add_parser(
         "serve", help="run the pipeline on a schedule (needs a running Prefect server)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -119,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
-        return {"run": _run, "query": _query, "validate": _validate, "serve": _serve}[args.command](args)
+        return {"run": _run, "query": _query, "validate": _validate, "status": _status,
+                "serve": _serve}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -145,7 +163,13 @@ def _release(exc: BaseException | None) -> None:
 
 
 def _run(args) -> int:
-    from flows.lock import WarehouseLocked
+    from flows import settings
+    from flows.lock import WarehouseLocked, holder, refusal
+
+    lock_file = settings.load(args.input, args.warehouse).lock_file
+    if args.wait <= 0 and holder(lock_file) is not None:
+        # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
+        return _fail(refusal(lock_file))
     from flows.pipeline import ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy
 
@@ -165,19 +189,26 @@ def format_summary(summary) -> str:
     """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
     files = summary.files
     statuses = files["status"].to_list()
+    actions = files["action"].to_list()
     lines = [
         f"greenwire run {summary.run_id}: published",
-        f"  files     {len(statuses)} seen, {statuses.count('processed')} processed, "
+        f"  files     {len(statuses)} seen, {statuses.count('processed')} processed "
+        f"({actions.count('extract')} new or changed, {actions.count('reuse')} unchanged and reused), "
         f"{statuses.count('quarantined')} quarantined, {statuses.count('skipped')} skipped",
     ]
-    for source_file, status, reason, _ in files.filter(files["status"] != "processed").iter_rows():
+    for source_file, status, reason, *_ in files.filter(files["status"] != "processed").iter_rows():
         lines.append(f"    {status:<11} {source_file}: {reason}")
-    lines.append(f"  articles  {summary.articles} ({summary.relevant} relevant)")
+    warehouse_dir = summary.published.parent.parent.parent
+    if "quarantined" in statuses:
+        lines.append(f"    (copies and reasons: {warehouse_dir / 'quarantine' / 'manifest.json'})")
+    lines.append(f"  articles  {summary.articles} ({summary.relevant} relevant); "
+                 f"{summary.extracted_articles} cleaned and extracted by this run")
     lines.append("  rows      " + ", ".join(f"{t} {n}" for t, n in summary.marts.items()))
     report = summary.validation
     lines.append(f"  validated {report.evaluated - len(report.failures)}/{report.evaluated} expectations passed "
                  f"(Data Docs: {report.docs_index})")
     lines.append(f"  published {summary.published.parent.parent / 'current'} -> {summary.published.name}")
+    lines.append(f"  log       {warehouse_dir / 'runs' / (summary.run_id + '.jsonl')}")
     return "\n".join(lines)
 
 
@@ -238,6 +269,53 @@ def _validate(args) -> int:
     print(f"{'passed' if report.success else 'FAILED'}: {report.evaluated - len(report.failures)}/"
           f"{report.evaluated} expectations; Data Docs: {report.docs_index}")
     return 0 if report.success else 1
+
+
+def _status(args) -> int:
+    from flows import settings, status, warehouse
+
+    try:
+        found = status.read(settings.load(warehouse_dir=args.warehouse), runs=args.runs, wait_seconds=args.wait)
+    except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        print(json.dumps({"warehouse": str(found.warehouse_dir), "active_run": found.active_run, "runs": found.runs,
+                          "published": found.published, "quarantined": found.quarantined},
+                         ensure_ascii=False, default=str, indent=1))
+    else:
+        print(format_status(found))
+    return 0
+
+
+def format_status(found) -> str:
+    """`greenwire status` for people: runs newest first, the publish, the quarantine."""
+    from datetime import timezone
+
+    lines = [f"warehouse {found.warehouse_dir}"]
+    if found.active_run:
+        lines.append(f"  a run is in progress now (PID {found.active_run.get('pid')}, "
+                     f"since {found.active_run.get('since')})")
+    lines.append(f"last {len(found.runs)} runs, newest first:" if found.runs else "no runs yet")
+    for run in found.runs:
+        took = f"{run['seconds']:.0f} s" if run["seconds"] is not None else "-"
+        files = (f"files {run['files_seen']} seen, {run['files_extracted']} extracted, {run['files_reused']} reused, "
+                 f"{run['files_quarantined']} quarantined; articles {run['articles']}"
+                 if run["files_seen"] is not None else "")
+        lines.append(f"  {run['started_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
+                     f"{files}" + (f" -> {run['published_version']}" if run["published_version"] else ""))
+        if run["message"] and run["outcome"] != "published":
+            lines.append(f"      {run['message']}")
+    if found.published:
+        tables = ", ".join(f"{t} {e['rows']}" for t, e in found.published["tables"].items())
+        lines.append(f"published {found.published['version']} at {found.published['published_at']}: {tables}")
+    else:
+        lines.append("nothing published yet")
+    lines.append(f"quarantined files: {len(found.quarantined)}")
+    for row in found.quarantined:
+        lines.append(f"  {row['source_file']}: {row['reason']}")
+        if row["copy"]:
+            lines.append(f"      copy: {row['copy']}")
+    return "\n".join(lines)
 
 
 def _serve(args) -> int:

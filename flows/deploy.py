@@ -11,6 +11,9 @@ from pathlib import Path
 FLOW_NAME = "greenwire"  # the @flow name in flows/pipeline.py; kept here so importing this is cheap
 DEPLOYMENT_NAME = "greenwire-daily"
 WORK_POOL = "greenwire"
+# A scheduled run that finds a manual run holding the warehouse queues behind it this long
+# instead of failing at once (prefect.yaml sets the same).
+WAIT_SECONDS = 900
 TIMEZONE = "UTC"  # the same zone as prefect.yaml, so both paths fire at the same moment
 SERVER_HINT = ("start one with `.venv/bin/prefect server start --host 127.0.0.1 --port 4200`, then "
                "`export PREFECT_API_URL=http://127.0.0.1:4200/api` (docs/deployment.md)")
@@ -31,6 +34,7 @@ def flow_parameters(input_dir: str | Path | None = None, warehouse_dir: str | Pa
     return {
         "input_dir": str(Path(input_dir).resolve()) if input_dir else None,
         "warehouse_dir": str(Path(warehouse_dir).resolve()) if warehouse_dir else None,
+        "wait_seconds": WAIT_SECONDS,
     }
 
 

@@ -28,6 +28,7 @@ INVENTORY_SCHEMA = {
     "meta_published_on": pl.Date,
     "meta_url": pl.String,
     "meta_source": pl.String,
+    "sidecar_sha256": pl.String,  # of `<file>.meta.json`, when there is one
 }
 
 
@@ -42,6 +43,14 @@ def scan(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
         side = sidecars.get(row["source_file"] + SIDECAR_SUFFIX)
         if side is not None and row["status"] == "processed":
             _apply_sidecar(row, side)
+    names = {r["source_file"] for r in rows}
+    for name, side in sidecars.items():
+        if side["status"] == "sidecar":  # its file is missing, quarantined or skipped
+            owner = name.removesuffix(SIDECAR_SUFFIX)
+            side.update(status="skipped", text=None,
+                        reason=f"metadata sidecar of {owner}, which is not processed (see its own row)"
+                        if owner in names else
+                        f"metadata sidecar without its file ({owner} is not in the input folder)")
     return pl.DataFrame(rows, schema=INVENTORY_SCHEMA, orient="row").sort("source_file")
 
 
@@ -51,7 +60,8 @@ def _walk(input_dir: Path):
         dirnames.sort()
         here = Path(dirpath)
         for name in dirnames:
-            if (here / name).is_symlink():
+            # Symlinked folders, and folders named like files ("story.txt/"), get a row of their own.
+            if (here / name).is_symlink() or Path(name).suffix:
                 yield here / name
         for name in sorted(filenames):
             yield here / name
@@ -79,6 +89,8 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
             return _row(name, status="quarantined", reason=f"symlink points outside the input folder ({target})")
         if target.is_dir():
             return _row(name, status="skipped", reason="symlink to a folder inside the input folder (scanned there)")
+    elif path.is_dir():
+        return _row(name, status="skipped", reason="a folder named like a file; the files inside it are scanned")
     try:
         stat = path.stat()
         if not path.is_file():
@@ -111,6 +123,7 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
 
 def _apply_sidecar(row: dict, side: dict) -> None:
     """Fill meta_* from `<file>.meta.json`; a bad sidecar is quarantined, its file still processed."""
+    row["sidecar_sha256"] = side["sha256"]  # a changed sidecar changes the file's rows
     try:
         meta = json.loads(side["text"])
         if not isinstance(meta, dict):

@@ -30,7 +30,7 @@ def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise WarehouseLocked(_refusal(path)) from None
+                    raise WarehouseLocked(refusal(path)) from None
                 time.sleep(poll)
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"pid": os.getpid(), "since": datetime.now(timezone.utc).isoformat()}).encode())
@@ -39,7 +39,7 @@ def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5):
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _refusal(path: Path) -> str:
+def refusal(path: Path) -> str:
     try:
         holder = json.loads(path.read_text() or "{}")
     except (OSError, ValueError):
@@ -49,3 +49,23 @@ def _refusal(path: Path) -> str:
         f"another greenwire run is using the warehouse {path.parent} ({who}); "
         "this run did nothing. Wait for it to finish, or pass --wait SECONDS to queue behind it."
     )
+
+
+def holder(path: Path) -> dict | None:
+    """Who holds the lock now ({"pid": …, "since": …}), or None when no run does."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            # A shared lock is refused only while a run holds the exclusive one; dropped at once.
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                return json.loads(path.read_text() or "{}") or {"pid": "?"}
+            except (OSError, ValueError):
+                return {"pid": "?"}
+        return None
+    finally:
+        os.close(fd)

@@ -6,6 +6,7 @@ sql/<layer>/, built in folder order.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ FILES_DDL = """
 create table if not exists raw.files (
     source_file varchar primary key,
     sha256 varchar,
+    sidecar_sha256 varchar,
     size_bytes bigint,
     status varchar not null,
     reason varchar,
@@ -51,10 +53,21 @@ create table if not exists raw.runs (
     files_seen integer,
     files_processed integer,
     files_quarantined integer,
+    files_extracted integer,
+    files_reused integer,
     articles integer,
-    published_version varchar
+    relevant integer,
+    published_version varchar,
+    log_file varchar
 )
 """
+
+# Columns added to the bookkeeping tables after their first release; also in the DDL above.
+ADDED_COLUMNS = {
+    "files": {"sidecar_sha256": "varchar"},
+    "runs": {"files_extracted": "integer", "files_reused": "integer", "relevant": "integer",
+             "log_file": "varchar"},
+}
 
 
 class WarehouseBusy(RuntimeError):
@@ -98,6 +111,9 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"alter table raw.{table} add column if not exists {name} {_column_type(dtype)}")
     con.execute(FILES_DDL)
     con.execute(RUNS_DDL)
+    for table, columns in ADDED_COLUMNS.items():  # bookkeeping columns newer than the warehouse
+        for name, sql_type in columns.items():
+            con.execute(f"alter table raw.{table} add column if not exists {name} {sql_type}")
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path = REFERENCE_DIR) -> None:
@@ -110,8 +126,10 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path = REFEREN
         )
 
 
-def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], frames: dict[str, pl.DataFrame]) -> None:
-    """Swap the raw rows of `source_files` for the new frames, in one transaction."""
+def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], frames: dict[str, pl.DataFrame],
+                      then: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> None:
+    """Swap the raw rows of `source_files` for the new frames, in one transaction (which
+    `then(con)` joins, so the bookkeeping of raw.files commits with the rows or not at all)."""
     con.execute("begin transaction")
     try:
         con.execute("create or replace temp table gone as select unnest(?::varchar[]) as source_file", [source_files])
@@ -124,6 +142,8 @@ def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], f
             con.register("incoming", frame.to_arrow())
             con.execute(f"insert into raw.{table} by name select * from incoming")
             con.unregister("incoming")
+        if then is not None:
+            then(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -195,7 +195,7 @@ def test_worker_runs_the_prefect_yaml_deployment(server, client, seeds_copy, tmp
 
     deployment = client.read_deployment_by_name(deploy.full_name())
     assert deployment.work_pool_name == deploy.WORK_POOL
-    assert deployment.parameters == {"input_dir": None, "warehouse_dir": None}
+    assert deployment.parameters == {"input_dir": None, "warehouse_dir": None, "wait_seconds": deploy.WAIT_SECONDS}
     assert deployment.pull_steps == [
         {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
     [schedule] = deployment.schedules
@@ -229,7 +229,8 @@ def test_greenwire_serve_registers_the_cron_and_runs(server, client, seeds_copy,
         deployment = _wait_for_deployment(client, deploy.full_name(name), served)
         [schedule] = deployment.schedules
         assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 5 * * 1", "UTC")
-        assert deployment.parameters == {"input_dir": str(seeds_copy), "warehouse_dir": str(warehouse)}
+        assert deployment.parameters == {"input_dir": str(seeds_copy), "warehouse_dir": str(warehouse),
+                                         "wait_seconds": deploy.WAIT_SECONDS}
         _trigger_and_wait(client, deploy.full_name(name), {}, served)
         _assert_published(warehouse)
     finally:

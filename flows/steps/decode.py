@@ -78,11 +78,9 @@ def decode(data: bytes) -> Decoded:
 
 def _detect_legacy(data: bytes, utf8_error_at: int) -> Decoded:
     best = charset_normalizer.from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS).best()
+    mixed = _mixed(data, utf8_error_at)
     if best is None:
-        return Decoded(
-            None, None,
-            f"undecodable: not UTF-8 (invalid byte at {utf8_error_at}), GB18030 or Big5",
-        )
+        return Decoded(None, None, mixed or f"undecodable: not UTF-8 (invalid byte at {utf8_error_at}), GB18030 or Big5")
     encoding = best.encoding
     try:
         text = data.decode(encoding)
@@ -90,12 +88,23 @@ def _detect_legacy(data: bytes, utf8_error_at: int) -> Decoded:
         return Decoded(None, None, f"undecodable: best guess {encoding} fails at byte {exc.start}")
     share = common_cjk_share(text, encoding)
     if share < MIN_COMMON_CJK:
+        if mixed:
+            return Decoded(None, None, mixed)
         return Decoded(
             None, None,
             f"mixed or unknown encoding: not UTF-8 (invalid byte at {utf8_error_at}) and as {encoding} "
             f"only {share:.0%} of its Chinese characters are common ones",
         )
     return _checked(text, encoding)
+
+
+def _mixed(data: bytes, utf8_error_at: int, min_chinese: int = 10) -> str | None:
+    """The reason for a file that is Chinese UTF-8 up to some byte and something else after it."""
+    head = data[:utf8_error_at].decode("utf-8", errors="replace")
+    if sum(1 for ch in head if "\u4e00" <= ch <= "\u9fff") < min_chinese:
+        return None
+    return (f"mixed encodings: UTF-8 Chinese text up to byte {utf8_error_at}, then bytes that are not UTF-8 "
+            "(no single encoding reads the whole file)")
 
 
 def _utf16_without_bom(data: bytes) -> Decoded:

@@ -47,4 +47,11 @@ def test_refuses_mixed_encodings_instead_of_mangling():
     data = TEXT.encode("utf-8") * 3 + TEXT.encode("gbk") * 3
     decoded = decode(data)
     assert decoded.text is None
-    assert decoded.reason.startswith(("mixed or unknown encoding", "undecodable"))
+    assert decoded.reason == (f"mixed encodings: UTF-8 Chinese text up to byte {len(TEXT.encode()) * 3}, then bytes "
+                              "that are not UTF-8 (no single encoding reads the whole file)")
+
+
+def test_bytes_in_no_candidate_encoding_are_undecodable():
+    decoded = decode(b"abc " + bytes(range(0x80, 0x100)) * 4)
+    assert decoded.text is None
+    assert decoded.reason == "undecodable: not UTF-8 (invalid byte at 4), GB18030 or Big5"

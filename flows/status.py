@@ -1,0 +1,76 @@
+"""`greenwire status`: the last runs, what is published, and the quarantined files, from the warehouse.
+
+Reads raw.runs and raw.files read-only, the publish manifest and the quarantine manifest; it
+never changes anything, and works while no run is writing to the warehouse file.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows import lock, quarantine, warehouse
+from flows.settings import Settings
+
+
+@dataclass
+class Status:
+    warehouse_dir: Path
+    active_run: dict | None  # the lock holder, when a run is in progress
+    runs: list[dict] = field(default_factory=list)  # newest first
+    published: dict | None = None  # manifest.json of publish/current
+    quarantined: list[dict] = field(default_factory=list)  # raw.files rows, with their quarantine copy
+
+
+def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Status:
+    """The status of settings' warehouse; FileNotFoundError before the first run, WarehouseBusy
+    when a run keeps the warehouse file for longer than wait_seconds."""
+    status = Status(settings.warehouse_dir, lock.holder(settings.lock_file))
+    with _open(settings.database, wait_seconds) as con:
+        recent = con.sql(
+            """
+            select run_id, started_at, finished_at, outcome,
+                   date_diff('millisecond', started_at, finished_at) / 1000.0 as seconds,
+                   files_seen, files_processed, files_extracted, files_reused, files_quarantined,
+                   articles, relevant, published_version, message, log_file
+            from raw.runs order by started_at desc limit ?
+            """,
+            params=[runs],
+        )
+        status.runs = [dict(zip(recent.columns, row)) for row in recent.fetchall()]
+        held = con.sql("select source_file, reason, size_bytes, sha256, last_seen_at, run_id from raw.files "
+                       "where status = 'quarantined' order by source_file")
+        status.quarantined = [dict(zip(held.columns, row)) for row in held.fetchall()]
+    if status.active_run is None:  # a run marked running without the lock was killed
+        for run in status.runs:
+            if run["outcome"] == "running":
+                run["outcome"] = "interrupted"
+    copies = {e["source_file"]: e for e in quarantine.read(settings.quarantine_dir)}
+    for row in status.quarantined:
+        entry = copies.get(row["source_file"], {})
+        row["copy"] = str(settings.quarantine_dir / entry["copy"]) if entry.get("copy") else None
+    manifest = settings.current / "manifest.json"
+    if manifest.exists():
+        status.published = json.loads(manifest.read_text(encoding="utf-8"))
+    return status
+
+
+def _open(database: Path, wait_seconds: float):
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = warehouse.connect(database, read_only=True)
+            break
+        except warehouse.WarehouseBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+    # A warehouse from an older greenwire may lack the newest bookkeeping columns.
+    missing = {"files_extracted", "files_reused", "relevant", "log_file"} - {
+        r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'raw' "
+                                  "and table_name = 'runs'").fetchall()}
+    if missing:
+        con.close()
+        raise FileNotFoundError(f"the warehouse {database} predates `greenwire status`: run `greenwire run` once")
+    return con
