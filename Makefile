@@ -30,7 +30,7 @@ reference: setup
 
 ## bench: print throughput numbers per stage on synthetic news
 bench: setup
-	$(BIN)/python -m flows.bench
+	$(BIN)/python -m flows.bench --flow
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/publish warehouse/docs warehouse/.prefect

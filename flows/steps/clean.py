@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import opencc
 import polars as pl
@@ -186,14 +186,25 @@ def _date(year: str, month: str, day: str) -> date | None:
         return None
 
 
-def clean(files: pl.DataFrame, names: list[str] | None = None) -> pl.DataFrame:
+# Publication dates outside [EARLIEST_PUBLISHED, today + 1 day] are misread or garbled stamps
+# (2O24 read as 2024 is fine; 6361-06-08 is not): such a date is dropped, not published.
+# expectations/documents.json checks the same window.
+EARLIEST_PUBLISHED = date(1990, 1, 1)
+
+
+def clean(files: pl.DataFrame, names: list[str] | None = None, today: date | None = None) -> pl.DataFrame:
     """Inventory rows -> one row per article, shaped as raw.documents (flows.schema).
 
     `names` (gazetteer and organization names) lets a character lost in a garbled pinyin
-    annotation be put back; without it such gaps are simply closed.
+    annotation be put back; without it such gaps are simply closed. `today` (default: the
+    system date) bounds plausible publication dates.
     """
+    latest = (today or date.today()) + timedelta(days=1)
     processed = files.filter(pl.col("status") == "processed")
-    found = articles_of(lines_of(processed, names))
+    found = articles_of(lines_of(processed, names)).with_columns(
+        published_on=pl.when(pl.col("published_on").is_between(EARLIEST_PUBLISHED, latest))
+        .then(pl.col("published_on"))
+    )
     documents = (
         found.join(relevance(found), on="doc_id", how="left")
         .join(signatures(found), on="doc_id", how="left")

@@ -96,3 +96,14 @@ def test_doc_ids_are_stable_and_distinct():
     again = clean.clean(_files("第一篇文章的内容。", "第二篇文章的内容。"))
     assert first["doc_id"].to_list() == again["doc_id"].to_list()
     assert first["doc_id"].n_unique() == 2
+
+
+@pytest.mark.parametrize("stamp, expected", [
+    ("时间:2024-06-18", date(2024, 6, 18)),
+    ("时间:6361-06-08", None),  # a garbled year: dropped, not published
+    ("时间:1985-06-08", None),  # before EARLIEST_PUBLISHED
+    ("时间:2024-06-20", None),  # after today + 1 day
+])
+def test_implausible_publication_dates_are_dropped(stamp, expected):
+    docs = clean.clean(_files(f"绿色发展论坛在天津举行\n{stamp}\n会议在天津举行，多方代表出席。"), today=date(2024, 6, 18))
+    assert docs["published_on"].to_list() == [expected]

@@ -7,10 +7,11 @@ decisions that depend on neighbouring words run per document in Python.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import polars as pl
 
-from flows.schema import conform
+from flows.schema import RAW_SCHEMAS, conform
 from flows.steps.extract import events as event_step
 from flows.steps.extract import metrics as metric_step
 from flows.steps.extract import parties as party_step
@@ -19,22 +20,33 @@ from flows.steps.extract.dates import period
 from flows.steps.extract.lexicon import HAN, Reference
 from flows.steps.extract.text import Sentence, sentences
 
+# An event is dated between 1900 and five years from today (plans announce events a few years
+# ahead); a date outside is a misread or garbled number and is dropped (expectations/events.json
+# checks the same window).
+EARLIEST_EVENT = date(1900, 1, 1)
+EVENT_HORIZON = timedelta(days=5 * 365)
+
 BRAND_TYPES = {"enterprise", "media", "other", "research_education", "association"}
 
 
-def extract(documents: pl.DataFrame, ref: Reference) -> dict[str, pl.DataFrame]:
-    """Every raw fact table for these documents (see flows.schema.RAW_SCHEMAS)."""
+def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None) -> dict[str, pl.DataFrame]:
+    """Every raw fact table for these documents (see flows.schema.RAW_SCHEMAS); `today`
+    (default: the system date) bounds plausible event dates."""
+    latest_event = (today or date.today()) + EVENT_HORIZON
     rows: dict[str, list[dict]] = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [],
                                    "metrics": []}
     if documents.height:
         gazetteer = region_step.gazetteer_hits(documents, ref)
         lexicon = party_step.lexicon_hits(documents, ref)
         for doc in documents.iter_rows(named=True):
-            _document(doc, gazetteer.get(doc["doc_id"], []), lexicon.get(doc["doc_id"], []), ref, rows)
-    return {name: conform(name, pl.DataFrame(found)) for name, found in rows.items()}
+            _document(doc, gazetteer.get(doc["doc_id"], []), lexicon.get(doc["doc_id"], []), ref, rows, latest_event)
+    # Typed by RAW_SCHEMAS, not inferred: a column that is null in the first rows is still a date.
+    return {name: conform(name, pl.DataFrame(found, schema=RAW_SCHEMAS[name]) if found else pl.DataFrame())
+            for name, found in rows.items()}
 
 
-def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: dict[str, list[dict]]) -> None:
+def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: dict[str, list[dict]],
+              latest_event: date) -> None:
     doc_id, text = doc["doc_id"], doc["text"] or ""
     sents = sentences(text)
     entries = party_step.lexicon(ref)
@@ -63,11 +75,12 @@ def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: d
             "country_code": p.country_code, "region_key": p.region_key, "parent": p.parent,
         })
     for ev in happenings:
+        when = ev.event_date if ev.event_date and EARLIEST_EVENT <= ev.event_date <= latest_event else None
         for start, end, surface in ev.mentions:
             rows["events"].append({
                 "doc_id": doc_id, "event_key": ev.key, "event_type": ev.event_type, "name": ev.name,
                 "surface": text[start:end],
-                "event_date": ev.event_date, "date_precision": ev.precision if ev.event_date else "unknown",
+                "event_date": when, "date_precision": ev.precision if when else "unknown",
                 "region_key": ev.region_key, "subject": ev.subject, "char_start": start, "char_end": end,
                 "evidence": evidence(start, end),
             })
@@ -115,7 +128,7 @@ def _subject(at: int, s: Sentence, parties, places):
 
 
 _LEAD = re.compile(r"^(?:\d{4}年(?:\d{1,2}[—\-至到]?\d{0,2}月)?|今年|去年|截至\S{0,6}年|其中|目前|同时|此外)?[,，]?")
-_TRAIL = re.compile(r"(?:达到|达|为|是|约|近|超过|超|突破|共有|共|有|已|新增|累计|总计|合计|完成|实现|增加|较|比)+$")
+_TRAIL = re.compile(r"(?:达到|达|为|是|约|近|超过|超|突破|共有|共|有|已|新增|累计|总计|合计|完成|实现|增加|较|比)+\Z")
 
 
 def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:

@@ -20,7 +20,7 @@ _CONTEXT_YEAR = re.compile(
     rf"(?<![\d到至在])((?:19|20)\d{{2}})(?!\d)(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))")
 
 
-_FUTURE_BEFORE = re.compile(r"(?:计划于|计划在|预计|预计于|将于|力争|争取|有望|确保|到|至)$")
+_FUTURE_BEFORE = re.compile(r"(?:计划于|计划在|预计|预计于|将于|力争|争取|有望|确保|到|至)\Z")
 
 
 def context_year(text: str) -> int | None:

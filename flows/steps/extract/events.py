@@ -55,7 +55,7 @@ DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这�
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》()（）]"
 TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已|将|于|同日|同时|当天|当日"
-                        r"|当月|随后|一同|全容量|全面|整体|实现)$")
+                        r"|当月|随后|一同|全容量|全面|整体|实现)\Z")
 
 
 @dataclass
@@ -133,7 +133,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
 
 def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
-    run = re.search(rf"{EVENT_NP}*$", text[max(0, trigger_start - 40):trigger_start]).group()
+    run = re.search(rf"{EVENT_NP}*\Z", text[max(0, trigger_start - 40):trigger_start]).group()
     start = trigger_start - len(run)
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》", run)]
     cut = 0
@@ -161,7 +161,7 @@ def _named(name: str, trigger: str) -> bool:
 def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
     before = sentence.text[: np_start - sentence.start]
-    m = re.search(r"(?:今天|昨天|今日|昨日)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:举行|召开|举办)了?$", before)
+    m = re.search(r"(?:今天|昨天|今日|昨日)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:举行|召开|举办)了?\Z", before)
     if not m:
         return None
     near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + m.start()]
@@ -173,7 +173,7 @@ def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], t
     if not trigger.endswith("会议"):
         return None
     before = sentence.text[: np_start - sentence.start]
-    m = re.search(r"(召开|举办|举行)$", before)
+    m = re.search(r"(召开|举办|举行)\Z", before)
     if not m:
         return None
     verb_at = sentence.start + m.start()
@@ -192,10 +192,10 @@ def _other_events(sentence: Sentence) -> list[Event]:
 _VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True))) for t, ws in VERB_TRIGGERS.items()}
 _OTHER_RES = [re.compile(rf"{verb}[^，,。；;]{{0,30}}?{obj}") for verb, obj in OTHER_TRIGGERS.items()]
 _ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午"
-                          r"|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现)$")
-_PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}$")
-_ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}$")
-_MONTH_TAIL = re.compile(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?$")
+                          r"|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现)\Z")
+_PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}\Z")
+_ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
+_MONTH_TAIL = re.compile(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?\Z")
 
 
 def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
@@ -217,22 +217,22 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
     lo, hi = _clause_of(sentence, at)
     after = sentence.text[m.end():hi - sentence.start]
     before = sentence.text[lo - sentence.start:m.start()]
-    if re.search(r"由[^，,。的]*?(?:共同|联合)?$", before) and event_type == "launch":
+    if re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", before) and event_type == "launch":
         return None  # 由A和B共同组建: who founded an event already named
     if m.group() == "共建":
         return _joint_build(sentence, m, end, hi, parties)
-    if re.search(r"[\d一二三四五六七八九十]+[家个项所位]$", before):
+    if re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", before):
         return None  # 4家获批…: a count, not an event
     if after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
             event_type == "visit" and after.startswith(("组", "团", "员", "报告"))):
         return None
     in_clause = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
     people = [p for p in parties if lo <= p.start and p.end <= at and p.party_type == "person"]
-    if event_type == "launch" and re.search("宣布[^，,。；;]{2,40}$", before):
+    if event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", before):
         in_clause = in_clause + people
     if event_type == "signing":
         obj = re.match(rf"[^，,。；;]*?(?:{SIGNING_OBJECTS})", after)
-        passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?$", before)
+        passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
         if passive and not obj:
             name = _tidy(before[max(0, len(before) - 40):] + m.group())
             ev = Event("", event_type, name, at - len(before), end, sentence)
@@ -323,13 +323,13 @@ def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
     return [ev]
 
 
-FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)$")
+FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)\Z")
 
 
 def _announced(sentence, at, lo, in_clause):
     """X宣布Y成立: Y is launched (named even when generic, 咨询委员会), X announced it."""
     before = sentence.text[lo - sentence.start:at - sentence.start]
-    m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})$", before)
+    m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})\Z", before)
     if m is None:
         return None
     start = lo + m.start("what")
@@ -416,7 +416,7 @@ def _subject(sentence, at, in_clause, regions):
         if _adverbial(gap):
             text = sentence.text[party.start - sentence.start:at - sentence.start]
             return party.start, _drop_time(text), party
-    run = re.search(rf"{EVENT_NP}*$", sentence.text[:at - sentence.start]).group()
+    run = re.search(rf"{EVENT_NP}*\Z", sentence.text[:at - sentence.start]).group()
     while run and TIME_WORDS.search(run):
         run = TIME_WORDS.sub("", run)
     cut = max((m.end() for m in STOP_PATTERN.finditer(run)), default=0)
@@ -504,7 +504,7 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
             for p in parties:
                 if lo <= p.start and p.end <= hi and p.party_type != "person":
                     target.parties.append((p.name, role))
-        for m in re.finditer(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?$", sentence.text):
+        for m in re.finditer(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z", sentence.text):
             target = _referent(sentence, events, m.start())
             if target is not None:
                 for p in parties:

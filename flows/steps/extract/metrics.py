@@ -82,7 +82,7 @@ def _standalone(sentence: str, m: re.Match) -> bool:
     """Not part of a longer number, an ordinal (第三), a code or a version (PM2.5, 5G)."""
     before = sentence[: m.start()]
     num = m["num"]
-    if before.endswith(("第", "初", "十", ".", "·")) or re.search(r"[\dA-Za-z_{]$", before):
+    if before.endswith(("第", "初", "十", ".", "·")) or re.search(r"[\dA-Za-z_{]\Z", before):
         return False
     if num[0] in CN_NUMERAL and before and before[-1] in CN_NUMERAL:
         return False
@@ -112,7 +112,7 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
         unit, factor = UNITS[unit_word]
         value *= factor
         classifier = None
-        if unit == "t" and re.search(r"(?:标准煤|标煤)(?:约|近|超|共|为|达)?$", sentence[:start]):
+        if unit == "t" and re.search(r"(?:标准煤|标煤)(?:约|近|超|共|为|达)?\Z", sentence[:start]):
             unit = "tce"  # 折合标准煤约57万吨
     else:
         if num == "一" and not pre and not m["post"]:

@@ -178,7 +178,7 @@ def _lexicon_orgs(text: str, hits, ref: Reference) -> list[PartyMention]:
         if not _standalone_alias(text, start, end, surface, ref) or _continues(text, end, surface):
             continue
         entry = lex[surface]
-        prefix = re.search(r"(中华人民共和国|中国)$", text[max(0, start - 7):start])
+        prefix = re.search(r"(中华人民共和国|中国)\Z", text[max(0, start - 7):start])
         if prefix and entry["country_code"] == "CN" and not surface.startswith(("中国", "中华")):
             start -= len(prefix.group())
         country = _country_prefix(text, start, ref)
@@ -198,9 +198,9 @@ def _continues(text: str, end: int, surface: str) -> bool:
 def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Reference) -> bool:
     """A short or Latin alias must stand alone: GE is not in GEF, 国网 is not in 全国网."""
     if re.fullmatch(r"[A-Za-z0-9&. ]+", surface):
-        return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]$", text[:start])
+        return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
     if len(surface) <= 2:
-        run = re.search(rf"{NAME_CHARS}*$", text[max(0, start - 10):start]).group()
+        run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, start - 10):start]).group()
         return not run or left_cut(run, ref.place_names) == len(run)
     return True
 
@@ -236,7 +236,7 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     nxt = text[suffix_end:suffix_end + 1]
     if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = re.search(rf"{NAME_CHARS}*$", text[max(0, suffix_start - 30):suffix_start]).group()
+    run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, suffix_start - 30):suffix_start]).group()
     run = run[_org_cut(run, ref):].lstrip("—-·")
     name = run + suffix
     end = suffix_end
@@ -295,7 +295,7 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
         return False  # a 司 is a department of a ministry or a national bureau
     if suffix in ("委", "办"):
         # 党委/党组 end a title chain (党委副书记), not a name; 举办/承办 are verbs
-        return (len(body) >= 1 and len(name) <= 10 and not re.search("[举承主协创开督兴申筹停包代好怎]$", body)
+        return (len(body) >= 1 and len(name) <= 10 and not re.search("[举承主协创开督兴申筹停包代好怎]\\Z", body)
                 and not (suffix == "委" and body.endswith(("党", "组"))))
     if suffix in ("社科联", "文联", "科协", "工商联"):
         return True
@@ -320,7 +320,7 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
 
 
 def _org_type(name: str, suffix: str) -> str:
-    if re.search("新闻$", name):
+    if re.search("新闻\\Z", name):
         return "media"
     if suffix == "组织":
         return "international_org" if re.match("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲)", name) else "other"
@@ -395,7 +395,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
-            run = re.search(rf"{NAME_CHARS}*$", text[max(0, i - 10):i]).group()
+            run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, i - 10):i]).group()
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
@@ -446,7 +446,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         for m in re.finditer(re.escape(short), text):
             if taken[m.start()]:
                 continue
-            run = re.search(rf"{NAME_CHARS}*$", text[max(0, m.start() - 10):m.start()]).group()
+            run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, m.start() - 10):m.start()]).group()
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(m.start(), m.end(), short, "enterprise", source="abbreviation"))
@@ -504,7 +504,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     for dot in re.finditer("·", text):
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
             continue  # 副秘书长戴维·纳巴罗: already found after its title
-        left = re.search(rf"[{HAN}]{{1,10}}$", text[max(0, dot.start() - 10):dot.start()])
+        left = re.search(rf"[{HAN}]{{1,10}}\Z", text[max(0, dot.start() - 10):dot.start()])
         if left is None:
             continue
         run = left.group()
@@ -570,7 +570,7 @@ def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple
     chain_start = start
     while True:
         before = text[max(0, chain_start - 12):chain_start]
-        m = re.search(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))$", before)
+        m = re.search(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))\Z", before)
         if not m or not before.endswith(m.group()):
             break
         chain_start -= len(m.group())
@@ -644,7 +644,7 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
 def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     """国创中心 abbreviates 国家建筑绿色低碳技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
-    full = re.sub(r"[(（][^()（）]*[)）]$", "", full)  # …国际示范中心(新加坡)
+    full = re.sub(r"[(（][^()（）]*[)）]\Z", "", full)  # …国际示范中心(新加坡)
     if len(short) < 3 or len(short) >= len(full) or short in full or short[-1] != full[-1]:
         return False
     spans = place_spans(full, ref.place_names)
@@ -671,7 +671,7 @@ def _official(surface: str, ref: Reference) -> str:
         if full and not out.startswith(full):
             out = full + out[n:]
             break
-    return re.sub(r"(?<=[市区县省州旗])政府$", "人民政府", out)
+    return re.sub(r"(?<=[市区县省州旗])政府\Z", "人民政府", out)
 
 
 @lru_cache(maxsize=4)

@@ -41,7 +41,7 @@ COMMON_COUNTY_CORES = {"合作", "和平", "友好", "前进", "解放", "振兴
                        "富民", "爱民", "安定", "平安", "安宁", "太平", "工农", "新华", "红旗", "东方", "东风", "长安",
                        "站前", "平原", "中原", "城关", "开发", "新城", "市中"}
 # 中新天津生态城: two-country prefixes (中国+新加坡) that start zone names before a place.
-COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]$")
+COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]\\Z")
 NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-+&()（）]"
 # Short place names that are everyday words far more often than places.
@@ -280,7 +280,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     suffix = text[suffix_start:suffix_end]
     if text[suffix_end:suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
-    run = re.search(rf"{NAME_CHARS}*$", text[max(0, suffix_start - 24):suffix_start]).group()
+    run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, suffix_start - 24):suffix_start]).group()
     run = run[_zone_cut(run, ref):]
     start = suffix_start - len(run)
     name = run + suffix
@@ -420,7 +420,7 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
             for m in re.finditer(re.escape(short), text):
                 if any(z.start <= m.start() < z.end for z in zones) or any(o.start <= m.start() < o.end for o in out):
                     continue
-                run = re.search(rf"{NAME_CHARS}*$", text[max(0, m.start() - 12):m.start()]).group()
+                run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, m.start() - 12):m.start()]).group()
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
                 out.append(RegionMention(m.start(), m.end(), short, zone.region))

@@ -3,6 +3,9 @@ from datetime import date
 
 import pytest
 
+import polars as pl
+
+from flows.steps.extract import extract
 from flows.steps.extract.dates import context_year, infer_reference, last, period, resolve
 
 
@@ -46,3 +49,13 @@ def test_last_expression_ignores_book_titles():
 ])
 def test_period(text, expected):
     assert period(text, 2025) == expected
+
+
+@pytest.mark.parametrize("when, kept", [("1899年8月23日", False), ("1901年8月23日", True),
+                                        ("2029年6月1日", True), ("2029年6月3日", False)])
+def test_event_dates_outside_1900_to_five_years_ahead_are_dropped(ref, when, kept):
+    docs = pl.DataFrame({"doc_id": ["d"], "text": [f"{when}，第三届绿色发展论坛在天津举行。"]})
+    events = extract(docs, ref, today=date(2024, 6, 2))["events"]
+    assert events.height == 1
+    assert events.row(0, named=True)["date_precision"] == ("day" if kept else "unknown")
+    assert (events["event_date"][0] is not None) == kept
