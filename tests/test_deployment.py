@@ -17,6 +17,7 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
+from processes import descendants, kill_tree
 
 from flows import deploy
 from flows.contract import CONTRACT
@@ -64,36 +65,14 @@ class Service:
         """Ask politely, then kill the group and every descendant, so nothing outlives the test."""
         # Prefect starts each flow run in a session of its own, out of reach of killpg: list them
         # while they are still known as descendants (they are reparented once their parent dies).
-        below = _descendants(self.proc.pid)
+        below = descendants(self.proc.pid)
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(grace)
             except subprocess.TimeoutExpired:
                 pass
-        for kill, target in [(os.killpg, self.proc.pid), *((os.kill, pid) for pid in below)]:
-            try:
-                kill(target, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        self.proc.wait(10)
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below pid, from /proc (empty where there is none)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+        kill_tree(self.proc, below, wait=10)
 
 
 def _cli(args: list[str], env: dict[str, str], timeout: float = 180) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from processes import kill_tree
 
 from flows.lock import holder
 from flows.settings import SQL_DIR
@@ -37,33 +37,6 @@ def _greenwire(*args: str, env: dict[str, str], timeout: float = RUN_TIMEOUT) ->
 def _start(*args: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([str(GREENWIRE), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, stdin=subprocess.DEVNULL, start_new_session=True)
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _kill_everything(proc: subprocess.Popen) -> None:
-    """SIGKILL the run and everything it started (its temporary Prefect server too), like an OOM kill."""
-    below = _descendants(proc.pid)
-    for kill, target in [(os.killpg, proc.pid), *((os.kill, pid) for pid in below)]:
-        try:
-            kill(target, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    proc.wait(30)
 
 
 def _snapshot(warehouse_dir: Path) -> tuple[Path, bytes]:
@@ -103,7 +76,7 @@ def test_a_run_killed_mid_way_leaves_current_intact_and_the_next_run_completes(s
             if line.startswith(f"greenwire | {after:<8} |"):
                 break  # the stage after `after` has just begun
     finally:
-        _kill_everything(proc)
+        kill_tree(proc)
     assert seen and seen[-1].startswith(f"greenwire | {after:<8} |"), "".join(seen)
     assert _snapshot(warehouse_dir) == before
     _assert_current_is_readable(warehouse_dir)
@@ -141,7 +114,7 @@ def test_a_second_run_is_refused_or_waits_and_nothing_is_corrupted(setup):
     finally:
         for proc in (first, locals().get("queued")):
             if proc is not None and proc.poll() is None:
-                _kill_everything(proc)
+                kill_tree(proc)
     assert refused.returncode == 1 and refused.stdout == ""
     assert refused.stderr.startswith(f"greenwire: error: another greenwire run is using the warehouse {warehouse_dir} "
                                      f"(PID {first.pid}, ")

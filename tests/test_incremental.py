@@ -132,7 +132,7 @@ def test_a_changed_file_replaces_its_rows(history):
 def test_a_deleted_file_is_retracted_and_recorded(history):
     runs, warehouse_dir, _, deleted = history
     assert _published(runs["deleted"], f"select count(*) from documents where source_file = '{deleted}'") == [(0,)]
-    assert _published(runs["deleted"], f"""
+    assert _published(runs["deleted"], """
         select count(*) from mentions where doc_id not in (select doc_id from documents)""") == [(0,)]
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
         status, reason = con.execute("select status, reason from raw.files where source_file = ?", [deleted]).fetchone()

@@ -123,18 +123,9 @@ def _lexicon_names(ref: Reference) -> tuple[str, ...]:
 
 def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
     """doc_id -> (start, end, surface) of organization-lexicon surfaces, longest first (vectorized)."""
-    from flows.steps.extract.text import char_offsets
+    from flows.steps.extract.text import find_all
 
-    names = sorted(lexicon(ref), key=lambda s: (-len(s), s))
-    found = documents.select(
-        "doc_id", "text",
-        at=pl.col("text").str.find_many(names, overlapping=True),
-        hit=pl.col("text").str.extract_many(names, overlapping=True),
-    )
-    out = {}
-    for doc_id, text, at, hit in found.iter_rows():
-        out[doc_id] = [(s, s + len(h), h) for s, h in zip(char_offsets(text, at), hit)]
-    return out
+    return find_all(documents, sorted(lexicon(ref), key=lambda s: (-len(s), s)))
 
 
 def find(text: str, hits: list[tuple[int, int, str]], regions: list[RegionMention], ref: Reference) -> list[PartyMention]:

@@ -125,19 +125,9 @@ def surfaces(ref: Reference) -> list[str]:
 
 def gazetteer_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
     """doc_id -> (start, end, surface) of every gazetteer surface, overlaps included (vectorized)."""
-    from flows.steps.extract.text import char_offsets
+    from flows.steps.extract.text import find_all
 
-    names = surfaces(ref)
-    found = documents.select(
-        "doc_id", "text",
-        at=pl.col("text").str.find_many(names, overlapping=True),
-        hit=pl.col("text").str.extract_many(names, overlapping=True),
-    )
-    out = {}
-    for doc_id, text, at, hit in found.iter_rows():
-        starts = char_offsets(text, at)
-        out[doc_id] = [(s, s + len(h), h) for s, h in zip(starts, hit)]
-    return out
+    return find_all(documents, surfaces(ref))
 
 
 @dataclass
