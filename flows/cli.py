@@ -71,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
                      help="if another run holds the warehouse, wait this long before giving up (default: 0)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild, validate and publish even when nothing changed since the last publish")
 
     query = sub.add_parser(
         "query", help="read-only SQL over the published tables",
@@ -174,7 +176,8 @@ def _run(args) -> int:
     from flows.warehouse import WarehouseBusy
 
     try:
-        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait)
+        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
+                                 force=args.force)
     except ValidationFailed as exc:
         return _fail(str(exc), exc)
     except (WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError) as exc:
@@ -187,6 +190,9 @@ def _run(args) -> int:
 
 def format_summary(summary) -> str:
     """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
+    if summary.unchanged_since:
+        return (f"greenwire run {summary.run_id}: unchanged since run {summary.unchanged_since['run_id']}; "
+                f"{summary.unchanged_since['published_version']} stays published (--force rebuilds anyway)")
     files = summary.files
     statuses = files["status"].to_list()
     actions = files["action"].to_list()
