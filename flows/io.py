@@ -6,7 +6,6 @@ locked); a bad file, a failed model or a failed expectation fails at once.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -14,9 +13,8 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import batches, incremental, quarantine, runlog, validation, warehouse
+from flows import batches, incremental, quarantine, runlog, runs, validation, warehouse
 from flows import publish as publisher
-from flows.inventory import list_files
 from flows.settings import Settings
 
 
@@ -87,36 +85,21 @@ class Tally:
         say(stage, f"{message}{where} ({seconds:.1f} s)", event="done", seconds=seconds, counts=counts)
 
 
-@dataclass
-class Ingested:
-    inventory: pl.DataFrame  # every entry; files to read are `processed` until decoded
-    digest: str  # of the whole input and the code that turns it into the dataset (incremental.input_digest)
-    unchanged_since: dict | None  # the last publish, when it had this very digest
-    seconds: float
-
-
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def ingest(settings: Settings, run_id: str) -> Ingested:
+def ingest(settings: Settings, run_id: str) -> runs.Checked:
     """List and hash the input folder (no text kept), and plan each file: `action` "reuse" when
     its rows from an earlier run still hold, "extract" when it must be read again."""
-    started = time.perf_counter()
-    listing = list_files(settings.input_dir, settings.max_file_bytes)
-    with warehouse.connect(settings.database) as con:
-        warehouse.ensure_schemas(con)
-        previous = con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version "
-                           "from raw.files").pl()
-        digest = incremental.input_digest(listing, settings)
-        unchanged_since = incremental.last_publish_of(con, digest, run_id, settings.publish_dir)
-    inventory = incremental.plan(listing, previous, incremental.fingerprint())
+    checked = runs.check(settings, run_id)
+    inventory = checked.inventory
     counts = dict(inventory.group_by("status").len().iter_rows())
     actions = dict(inventory.group_by("action").len().iter_rows())
     message = (f"{inventory.height} entries in {settings.input_dir}: {counts.get('processed', 0)} files to read "
                f"({actions.get('extract', 0)} new or changed, {actions.get('reuse', 0)} unchanged)")
     message += "".join(f", {counts[s]} {s}" for s in ("quarantined", "skipped") if counts.get(s))
-    seconds = round(time.perf_counter() - started, 3)
-    say("ingest", f"{message} ({seconds:.1f} s)", event="listed", seconds=seconds, counts=counts,
-        extract=actions.get("extract", 0), reuse=actions.get("reuse", 0))
-    return Ingested(inventory, digest, unchanged_since, seconds)
+    if checked.unchanged_since is None:
+        say("ingest", f"{message} ({checked.seconds:.1f} s)", event="listed", seconds=checked.seconds,
+            counts=counts, extract=actions.get("extract", 0), reuse=actions.get("reuse", 0))
+    return checked
 
 
 @task(name="read", task_run_name="read {index}/{tally.batches}", cache_policy=NO_CACHE, retries=2,
