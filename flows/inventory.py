@@ -30,6 +30,7 @@ INVENTORY_SCHEMA = {
     "status": pl.String,  # processed | quarantined | skipped
     "reason": pl.String,
     "encoding": pl.String,
+    "decode_errors": pl.Int32,  # invalid bytes replaced by U+FFFD while decoding
     "text": pl.String,
     "meta_published_on": pl.Date,
     "meta_url": pl.String,
@@ -89,7 +90,7 @@ def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
         decoded = decode(data)
         if not decoded.ok:
             return {**row, "status": "quarantined", "reason": decoded.reason}
-        return {**row, "encoding": decoded.encoding, "text": decoded.text}
+        return {**row, "encoding": decoded.encoding, "decode_errors": decoded.errors, "text": decoded.text}
 
     return pl.DataFrame([read(row) for row in rows.iter_rows(named=True)], schema=INVENTORY_SCHEMA, orient="row")
 
