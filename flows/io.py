@@ -131,8 +131,8 @@ def extract_stage(documents: pl.DataFrame, extractor: batches.Extractor, tally: 
                   index: int) -> dict[str, pl.DataFrame]:
     started = time.perf_counter()
     facts = extractor.run(documents)
-    tally.batch("extract", index, started,
-                ", ".join(f"{len(frame)} {name}" for name, frame in facts.items()) + f" from {documents.height} articles",
+    found = ", ".join(f"{len(frame)} {name}" for name, frame in facts.items())
+    tally.batch("extract", index, started, f"{found} from {documents.height} articles",
                 articles=documents.height, **{name: len(frame) for name, frame in facts.items()})
     return facts
 
