@@ -215,7 +215,9 @@ class Run:
 def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path) -> Run:
     """`greenwire run` of the checkout at root as a subprocess, with its peak memory and stage seconds."""
     env = {**os.environ, "PYTHONPATH": str(root), "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
-           "PREFECT_HOME": str(warehouse_dir / ".prefect")}
+           "PREFECT_HOME": str(warehouse_dir / ".prefect"),
+           # a busy machine can take minutes to start Prefect's temporary API: measure, don't fail
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900"}
     env.pop("PREFECT_API_URL", None)
     before = set(warehouse_dir.glob("runs/*.jsonl"))
     start = time.perf_counter()
