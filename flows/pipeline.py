@@ -99,6 +99,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     ingested = _in("ingest", io.ingest, settings, run_id)
     if ingested.unchanged_since and not force:
         return runs.unchanged(run_id, ingested)
+    validation.preload()  # there is work: validate will run, and its import overlaps the batches
     inventory = ingested.inventory
     summary = RunSummary(run_id=run_id, files=inventory, digest=ingested.digest)
     todo = batches.plan(inventory, settings.batch_files)

@@ -6,8 +6,10 @@ boolean check columns (`_..._ok`) that the suites then expect to be all true.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -124,11 +126,28 @@ def load_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
     return suites
 
 
+def preload() -> threading.Thread:
+    """Import Great Expectations in a background thread (about 3 s, mostly waiting on the disk and
+    the interpreter), so a run's validate stage finds it loaded; validate() waits for it."""
+    global _preloading
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    if _preloading is None:
+        _preloading = threading.Thread(target=importlib.import_module, args=("great_expectations",),
+                                       name="preload-great-expectations", daemon=True)
+        _preloading.start()
+    return _preloading
+
+
+_preloading: threading.Thread | None = None
+
+
 def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None = None,
              expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
     """Run every suite on its mart and build Data Docs into docs_dir."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # ~3 s to import: only when validating
+    if _preloading is not None:
+        _preloading.join()
+    import great_expectations as gx  # ~3 s to import: only when validating (or preloaded by the flow)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     suites = load_suites(expectations_dir)
