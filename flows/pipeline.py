@@ -11,11 +11,10 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import batches, io, runlog
+from flows import batches, io, runlog, runs, validation
 from flows import settings as settings_module
 from flows.inventory import settle_sidecars
 from flows.lock import WarehouseLocked, warehouse_lock
-from flows import runs
 from flows.runs import RunSummary, record_run
 from flows.validation import ValidationReport
 from flows.warehouse import WarehouseBusy
