@@ -102,6 +102,9 @@ TABLES: tuple[Table, ...] = (
         C("original_script", "VARCHAR", "the script the article was written in before conversion to Simplified: "
           "`traditional` when over 5% of its Chinese characters are Traditional-only, `mixed` when any are",
           "simplified", values=("simplified", "traditional", "mixed")),
+        C("decode_errors", "INTEGER", "invalid bytes of the raw file replaced by U+FFFD while decoding (at most "
+          "0.5% of the file and 64 bytes; more and the file is quarantined); 0 for a clean file", 0,
+          nullable=False),
         C("byline", "VARCHAR", "reporters and photo credits as printed, `; `-separated", "记者 王睿; 记者 周志强"),
         C("publisher", "VARCHAR", "the outlet, from the sidecar's `source` or a `本报讯`-style lead", "中国化工报"),
         C("url", "VARCHAR", "the article's address, from the sidecar metadata", "https://example.cn/news/1.html"),

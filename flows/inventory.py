@@ -24,6 +24,7 @@ INVENTORY_SCHEMA = {
     "status": pl.String,  # processed | quarantined | skipped
     "reason": pl.String,
     "encoding": pl.String,
+    "decode_errors": pl.Int32,  # invalid bytes replaced by U+FFFD while decoding
     "text": pl.String,
     "meta_published_on": pl.Date,
     "meta_url": pl.String,
@@ -118,7 +119,8 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
     decoded = decode(data)
     if not decoded.ok:
         return _row(name, status="quarantined", reason=decoded.reason, **base)
-    return _row(name, status="processed", encoding=decoded.encoding, text=decoded.text, **base)
+    return _row(name, status="processed", encoding=decoded.encoding, decode_errors=decoded.errors, text=decoded.text,
+                **base)
 
 
 def _apply_sidecar(row: dict, side: dict) -> None:

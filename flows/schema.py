@@ -20,6 +20,7 @@ RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "context_year": pl.Int32,  # the year the text is set in, for dates written without one
         "text": pl.String,
         "original_script": pl.String,
+        "decode_errors": pl.Int32,  # invalid bytes of the file replaced by U+FFFD (flows.steps.decode)
         "byline": pl.String,
         "publisher": pl.String,
         "url": pl.String,
