@@ -18,6 +18,7 @@ Commands:
   query      read-only SQL over the published tables (every contract table by name)
   validate   re-run the Great Expectations suites on the marts in the warehouse
   status     the last runs (outcome, duration, counts), what is published, quarantined files
+  export     every published table as CSV (for Excel), an xlsx workbook or Parquet
   serve      register a scheduled deployment with a running Prefect server and execute its runs
 """
 
@@ -29,6 +30,7 @@ examples:
   greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
   greenwire validate
   greenwire status --runs 5
+  greenwire export --format xlsx --output greenwire.xlsx
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
@@ -107,6 +109,18 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--wait", metavar="SECONDS", type=float, default=10.0,
                         help="if a run is writing to the warehouse file, wait this long for it (default: 10)")
 
+    export = sub.add_parser(
+        "export", help="every published table as CSV, xlsx or Parquet",
+        description="Write every table of the current publish. csv: one <table>.csv per table in the folder "
+        "PATH, UTF-8 with a BOM (Excel reads it), lists joined as 'a; b'. xlsx: one workbook PATH, a sheet per "
+        "table, header row frozen (cells over Excel's 32,767 characters are cut). parquet: the published files "
+        "and dictionary.json into the folder PATH.",
+    )
+    export.add_argument("--format", choices=["csv", "xlsx", "parquet"], required=True, help="csv, xlsx or parquet")
+    export.add_argument("--output", metavar="PATH", required=True,
+                        help="a folder for csv and parquet, the workbook file for xlsx")
+    export.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+
     serve = sub.add_parser(
         "serve", help="run the pipeline on a schedule (needs a running Prefect server)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -140,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
-                "serve": _serve}[args.command](args)
+                "serve": _serve, "export": _export}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -346,6 +360,18 @@ def format_status(found) -> str:
         if row["copy"]:
             lines.append(f"      copy: {row['copy']}")
     return "\n".join(lines)
+
+
+def _export(args) -> int:
+    from flows import export, settings
+
+    current = settings.load(warehouse_dir=args.warehouse).current
+    try:
+        written = export.export(current, args.format, Path(args.output))
+    except export.ExportError as exc:
+        return _fail(str(exc))
+    print(f"greenwire: exported {len(written)} files from {current.resolve().name} to {args.output}")
+    return 0
 
 
 def _serve(args) -> int:
