@@ -166,7 +166,14 @@ def _run(args) -> int:
     from flows import settings
     from flows.lock import WarehouseLocked, holder, refusal
 
-    lock_file = settings.load(args.input, args.warehouse).lock_file
+    from flows.inventory import FolderConflict, check_folders
+
+    folders = settings.load(args.input, args.warehouse)
+    try:
+        check_folders(folders.input_dir, folders.warehouse_dir)
+    except FolderConflict as exc:
+        return _fail(str(exc))
+    lock_file = folders.lock_file
     if args.wait <= 0 and holder(lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
         return _fail(refusal(lock_file))
@@ -196,7 +203,8 @@ def format_summary(summary) -> str:
         f"({actions.count('extract')} new or changed, {actions.count('reuse')} unchanged and reused), "
         f"{statuses.count('quarantined')} quarantined, {statuses.count('skipped')} skipped",
     ]
-    for source_file, status, reason, *_ in files.filter(files["status"] != "processed").iter_rows():
+    for source_file, status, reason, *_ in files.filter((files["status"] != "processed")
+                                                        | files["reason"].is_not_null()).iter_rows():
         lines.append(f"    {status:<11} {source_file}: {reason}")
     warehouse_dir = summary.published.parent.parent.parent
     if "quarantined" in statuses:

@@ -16,6 +16,7 @@ from prefect.runtime import flow_run
 
 from flows import io, runlog, warehouse
 from flows import settings as settings_module
+from flows.inventory import check_folders
 from flows.lock import warehouse_lock
 from flows.validation import ValidationReport
 
@@ -50,6 +51,7 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
                    wait_seconds: float = 0.0) -> RunSummary:
     """Run the whole pipeline once; raises when any stage or any expectation fails."""
     settings = settings_module.load(input_dir, warehouse_dir)
+    check_folders(settings.input_dir, settings.warehouse_dir)  # before the lock creates the warehouse
     run_id = str(flow_run.id or uuid.uuid4())
     with warehouse_lock(settings.lock_file, wait_seconds=wait_seconds), \
             runlog.run_log(settings.runs_dir, run_id) as log_file:
@@ -78,7 +80,7 @@ def _stages(settings: settings_module.Settings, run_id: str) -> RunSummary:
     totals = io.load(settings, run_id, inventory, documents, facts)
     summary = RunSummary(
         run_id=run_id,
-        files=inventory.select("source_file", "status", "reason", "encoding", "action"),
+        files=_without_articles(inventory, documents).select("source_file", "status", "reason", "encoding", "action"),
         articles=totals["articles"],
         relevant=totals["relevant"],
         extracted_articles=documents.height,
@@ -89,6 +91,19 @@ def _stages(settings: settings_module.Settings, run_id: str) -> RunSummary:
         raise ValidationFailed(summary.validation)
     summary.published = io.publish(settings, run_id)
     return summary
+
+
+def _without_articles(inventory: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """A note on each file this run read that gave no article (never a silent zero)."""
+    found = documents["source_file"].unique() if documents.height else pl.Series([], dtype=pl.String)
+    empty = (pl.col("action") == "extract") & ~pl.col("source_file").is_in(found.implode())
+    noted = inventory.with_columns(
+        reason=pl.when(empty).then(pl.lit("read, but no article found in it (only chrome, junk or too little text)"))
+        .otherwise(pl.col("reason"))
+    )
+    for name in noted.filter(empty)["source_file"]:
+        runlog.write("clean", "no_articles", "no article found", source_file=name)
+    return noted
 
 
 def _record_run(settings, run_id: str, outcome: str, message: str | None = None,
