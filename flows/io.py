@@ -13,7 +13,7 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import incremental, quarantine, runlog, validation, warehouse
+from flows import dictionary, incremental, quarantine, runlog, validation, warehouse
 from flows import publish as publisher
 from flows.inventory import scan
 from flows.reference import known_names, load_all
@@ -193,6 +193,7 @@ def publish(settings: Settings, run_id: str) -> Path:
     """Parquet per mart into a new version folder, swapped in as publish/current."""
     done = _timed("publish")
     with warehouse.connect(settings.database, read_only=True) as con:
+        dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
         version = publisher.publish(con, settings.publish_dir, run_id, keep=settings.keep_versions)
     done(f"{settings.current} -> {version.name}", version=version.name)
     return version
