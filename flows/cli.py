@@ -37,6 +37,19 @@ GREENWIRE_KEEP_VERSIONS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_AP
 """
 
 
+def _folder_conflict(input_dir: str | None, warehouse_dir: str | None) -> str | None:
+    """Why the input folder and the warehouse cannot be used together, if they overlap."""
+    from flows import settings
+    from flows.inventory import FolderConflict, check_folders
+
+    resolved = settings.load(input_dir, warehouse_dir)
+    try:
+        check_folders(resolved.input_dir, resolved.warehouse_dir)
+    except FolderConflict as exc:
+        return str(exc)
+    return None
+
+
 def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> None:
     """Quiet, local defaults, set before Prefect or Great Expectations is imported."""
     from flows import settings
@@ -134,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "run" and (conflict := _folder_conflict(args.input, args.warehouse)):
+        return _fail(conflict)  # before anything, even Prefect's home, is created in the warehouse
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
@@ -166,14 +181,7 @@ def _run(args) -> int:
     from flows import settings
     from flows.lock import WarehouseLocked, holder, refusal
 
-    from flows.inventory import FolderConflict, check_folders
-
-    folders = settings.load(args.input, args.warehouse)
-    try:
-        check_folders(folders.input_dir, folders.warehouse_dir)
-    except FolderConflict as exc:
-        return _fail(str(exc))
-    lock_file = folders.lock_file
+    lock_file = settings.load(args.input, args.warehouse).lock_file
     if args.wait <= 0 and holder(lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
         return _fail(refusal(lock_file))

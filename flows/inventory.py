@@ -13,7 +13,7 @@ import polars as pl
 
 from flows import sidecar
 from flows.steps.decode import decode
-from flows.steps.html import is_html, read_page
+from flows.steps.html import PageRefused, is_html, read_page
 
 SIDECAR_SUFFIX = ".meta.json"
 
@@ -60,13 +60,13 @@ def check_folders(input_dir: Path, warehouse_dir: Path) -> None:
 def scan(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.DataFrame:
     """One row per entry under input_dir: `scan(Path("seeds/raw"), 20_000_000)` -> 5 processed rows.
 
-    `today` (default: the system date) bounds plausible dates in sidecars and pages.
+    `today` (default: the system date) bounds plausible dates in sidecars.
     """
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
     today = today or date.today()
     root = input_dir.resolve()
-    rows = [_inspect(path, root, max_file_bytes, today) for path in _walk(input_dir)]
+    rows = [_inspect(path, root, max_file_bytes) for path in _walk(input_dir)]
     sidecars = {r["source_file"]: r for r in rows if r.pop("_sidecar", False)}
     for row in rows:
         side = sidecars.get(row["source_file"] + SIDECAR_SUFFIX)
@@ -117,7 +117,7 @@ def _row(source_file: str, **values) -> dict:
     return row
 
 
-def _inspect(path: Path, root: Path, max_file_bytes: int, today: date) -> dict:
+def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
     name = _relative(path, root) if path.is_absolute() else _relative(path.absolute(), root)
     if _tool_folder(path.name) and path.is_dir() and not path.is_symlink():
         return _row(name, status="skipped", reason="hidden or tool folder: not scanned")
@@ -160,7 +160,10 @@ def _inspect(path: Path, root: Path, max_file_bytes: int, today: date) -> dict:
     base.update(encoding=decoded.encoding, decode_errors=decoded.errors)
     if not is_html(decoded.text):
         return _row(name, status="processed", format="text", text=decoded.text, **base)
-    page = read_page(decoded.text, today)
+    try:
+        page = read_page(decoded.text)
+    except PageRefused as exc:
+        return _row(name, status="quarantined", format="html", reason=str(exc), **base)
     if not page.text:
         return _row(name, status="quarantined", format="html", reason="HTML page without main text (only "
                     "navigation, scripts or boilerplate)", **base)
