@@ -43,7 +43,7 @@ class Sidecar:
 
 
 def parse(data: bytes, today: date) -> Sidecar:
-    """Checked metadata: `parse(b'{"url": "https://example.cn/1.html"}', date.today()).url` -> "https://example.cn/1.html".
+    """Checked metadata: `parse(b'{"source": "天津日报"}', date.today()).source` -> "天津日报".
 
     Raises SidecarRefused with the reason when the sidecar cannot be used at all.
     """
