@@ -80,6 +80,10 @@ ROLES = ("host", "co_organizer", "signatory", "speaker", "participant", "subject
 QUALIFIERS = ("exact", "more_than", "nearly", "about", "at_most", "at_least")
 TOPICS = ("low_carbon", "green_development", "circular_economy", "clean_energy", "environment")
 COUNTRY = "^[A-Z]{2}$"
+GEO_PRECISIONS = ("exact", "parent_zone", "parent_county", "parent_prefecture", "parent_province", "parent_other",
+                  "none")
+CATEGORIES = ("investment", "output_value", "money", "growth_rate", "share", "capacity", "energy_saving", "energy",
+              "emissions", "mass", "area", "length", "people", "count", "duration", "other")
 
 TABLES: tuple[Table, ...] = (
     Table("documents", "One row per article. A raw file can hold several articles (a newspaper page) or one "
@@ -122,7 +126,17 @@ TABLES: tuple[Table, ...] = (
           "countries, the ISO 3166-2 code for foreign subdivisions, `R-<hash>` for zones and other places",
           "CN-120116", nullable=False, contract=True),
         C("parent_region_id", "VARCHAR", "the enclosing region", "CN-120000", contract=True),
+        C("province_region_id", "VARCHAR", "the first-level division it lies in (itself for one): a Chinese "
+          "province, autonomous region or municipality, or a foreign first-level division; null for countries "
+          "and for places not known to lie in one. Events by province: join events.region_id to this",
+          "CN-120000"),
+        C("prefecture_region_id", "VARCHAR", "the prefecture-level division it lies in (itself for one); null "
+          "above prefecture level and under the four municipalities, whose counties have no prefecture",
+          "CN-321100"),
         C("name", "VARCHAR", "canonical full name", "滨海新区", nullable=False, contract=True),
+        C("name_en", "VARCHAR", "name in Latin script: for Chinese divisions Hanyu Pinyin as GB/T 16159 writes "
+          "place names (specific part joined, generic part apart); for countries the English (CLDR) name; null "
+          "for zones and foreign subdivisions", "Binhai Xinqu"),
         C("level", "VARCHAR", "kind of place; foreign first-level divisions are `province` too (filter on "
           "country_code)", "county", nullable=False, values=LEVELS, contract=True),
         C("country_code", "VARCHAR", "ISO 3166-1 alpha-2", "CN", pattern=COUNTRY, contract=True),
@@ -131,6 +145,10 @@ TABLES: tuple[Table, ...] = (
         C("aliases", "VARCHAR[]", "other names seen in the text", ["天津", "津门"], nullable=False),
         C("longitude", "DOUBLE", "longitude (WGS84) of the region's point; see geo_precision", 117.698407),
         C("latitude", "DOUBLE", "latitude (WGS84) of the region's point; see geo_precision", 39.01727),
+        C("geo_precision", "VARCHAR", "whose point longitude/latitude are: `exact` the region's own (every coded "
+          "Chinese division that the gazetteer places), `parent_<level>` the nearest enclosing region's that has "
+          "one (a zone takes its county's or city's point), `none` when no ancestor has a point (countries, "
+          "foreign places)", "parent_county", nullable=False, values=GEO_PRECISIONS),
     )),
     Table("parties", "Organizations and people that act in the news. Generic groups (企业代表, 科研机构) are not "
           "parties.", ("party_id",), (
@@ -163,6 +181,18 @@ TABLES: tuple[Table, ...] = (
         C("date_precision", "VARCHAR", "how much of event_date is known", "day", nullable=False,
           values=("day", "month", "year", "unknown"), contract=True),
         C("num_documents", "BIGINT", "how many articles report it", 2, nullable=False, contract=True),
+        C("event_year", "INTEGER", "year of event_date when the year is known (precision day, month or year)", 2025),
+        C("event_month", "DATE", "first day of the event's month, only when the month is known (precision day or "
+          "month): group by this, not date_trunc('month', event_date), which puts year-only dates in January",
+          "2025-09-01"),
+        C("first_doc_id", "VARCHAR", "the article that reported it first (earliest published_on or reference "
+          "date, then input order)", "d27a318a628188f8", nullable=False),
+        C("doc_ids", "VARCHAR[]", "every article that reports it, sorted", ["d27a318a628188f8", "da16d6cdfb4f0fd9"],
+          nullable=False),
+        C("first_reported_on", "DATE", "earliest date an article reported it: its published_on, else its "
+          "reference date; null when neither is known", "2025-09-19"),
+        C("is_relevant", "BOOLEAN", "reported by at least one relevant (green-development) article", True,
+          nullable=False),
     )),
     Table("event_parties", "Who took part in which event, in which role.", ("event_id", "party_id", "role"), (
         C("event_id", "VARCHAR", "the event", "e_10524dfa41a49866", nullable=False, contract=True),
@@ -189,6 +219,18 @@ TABLES: tuple[Table, ...] = (
         C("indicator", "VARCHAR", "what is measured, a short label from context", "与会代表人数", contract=True),
         C("period", "VARCHAR", "the time the figure covers, as text: a year, a month range or a half-year",
           "2023-01/2023-09", contract=True),
+        C("period_start", "DATE", "first day of period (`2023-01/2023-09` -> 2023-01-01, `2025-H1` -> 2025-01-01, "
+          "`2022` -> 2022-01-01); null when period is null", "2023-01-01"),
+        C("period_end", "DATE", "last day of period (`2023-01/2023-09` -> 2023-09-30, `2025-H1` -> 2025-06-30, "
+          "`2022` -> 2022-12-31)", "2023-09-30"),
+        C("indicator_category", "VARCHAR", "kind of figure, from the unit and keywords of the indicator: money "
+          "is `investment` (投资, 融资, 资金…), `output_value` (产值, 生产总值, 营收, 进出口…) or `money`; "
+          "percent is `growth_rate` (增长, 下降, 同比…) or `share`; `capacity` (kW/MW/GW, PFLOPS, or tonnes of "
+          "能力/产能); `energy_saving` (kWh or tce with 节能, 节约…) or `energy`; `emissions` (tonnes of 排放, "
+          "碳…) or `mass`; `area`; `length`; counts of people (人, 位, 名) are `people`, other counts `count`; "
+          "year/month/day spans are `duration`", "investment", nullable=False, values=CATEGORIES),
+        C("is_duration", "BOOLEAN", "the value is a time span (unit year, month or day: `40多年`), not a "
+          "quantity: leave these out of totals", False, nullable=False),
         C("value", "DOUBLE", "fully expanded number: `17.3万亿元` -> 17300000000000.0, `近千万吨` -> 10000000.0, "
           "`11.2%` -> 11.2", 300.0, nullable=False, contract=True),
     )),

@@ -1,11 +1,16 @@
 """Read the input folder: every entry becomes one row with its fate, nothing is skipped silently.
 
-This module touches the disk; the decoding itself is the pure step flows.steps.decode.
+Two passes, so that memory does not grow with the corpus: `list_files` stats and hashes every
+entry (sha256 streamed in a thread pool; sidecars parsed) without keeping any text, and
+`read_batch` then reads and decodes one batch of files at a time. `scan` does both for a whole
+folder at once (tests, small folders). This module touches the disk; the decoding itself is the
+pure step flows.steps.decode.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from flows.steps.decode import decode
 from flows.steps.html import PageRefused, is_html, read_page
 
 SIDECAR_SUFFIX = ".meta.json"
+HASH_THREADS = 8  # reading and hashing small files waits on the disk; hashlib releases the GIL
 
 # Folders that hold a tool's state, not input: never scanned (listed as skipped). Hidden
 # folders (.git, .prefect, .venv, ...) are skipped too.
@@ -58,15 +64,25 @@ def check_folders(input_dir: Path, warehouse_dir: Path) -> None:
 
 
 def scan(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.DataFrame:
-    """One row per entry under input_dir: `scan(Path("seeds/raw"), 20_000_000)` -> 5 processed rows.
+    """One row per entry under input_dir, every file decoded: `scan(Path("seeds/raw"), 20_000_000)`
+    -> 5 processed rows. Holds every text at once: the flow reads in batches instead."""
+    listing = list_files(input_dir, max_file_bytes, today)
+    return settle_sidecars(read_batch(listing, input_dir.resolve()))
 
+
+def list_files(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.DataFrame:
+    """Every entry under input_dir with its size, sha256 and sidecar metadata, but no text: a file
+    that could be read is `processed` here until read_batch decodes it (and may quarantine it).
     `today` (default: the system date) bounds plausible dates in sidecars.
+
+    `list_files(Path("seeds/raw"), 20_000_000)` -> 5 rows, status processed, text null.
     """
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
     today = today or date.today()
     root = input_dir.resolve()
-    rows = [_inspect(path, root, max_file_bytes) for path in _walk(input_dir)]
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        rows = list(pool.map(lambda path: _inspect(path, root, max_file_bytes), _walk(input_dir)))
     sidecars = {r["source_file"]: r for r in rows if r.pop("_sidecar", False)}
     for row in rows:
         side = sidecars.get(row["source_file"] + SIDECAR_SUFFIX)
@@ -83,6 +99,62 @@ def scan(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.
     for side in sidecars.values():
         side.pop("_bytes", None)
     return pl.DataFrame(rows, schema=INVENTORY_SCHEMA, orient="row").sort("source_file")
+
+
+def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
+    """The rows with their files read and decoded: `text` and `encoding` filled, or the row
+    quarantined with its reason. Only rows `processed` by list_files are read; the sha256 is of
+    the bytes actually decoded (a file rewritten since it was listed keeps its new hash)."""
+    def read(row: dict) -> dict:
+        if row["status"] != "processed":
+            return row
+        try:
+            data = (root / row["source_file"]).read_bytes()
+        except FileNotFoundError:
+            return {**row, "status": "quarantined", "reason": "disappeared before it could be read"}
+        except OSError as exc:
+            return {**row, "status": "quarantined", "reason": f"unreadable: {exc.strerror or exc}"}
+        row = {**row, "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        decoded = decode(data)
+        if not decoded.ok:
+            return {**row, "status": "quarantined", "reason": decoded.reason}
+        row = {**row, "encoding": decoded.encoding, "decode_errors": decoded.errors}
+        if not is_html(decoded.text):
+            return {**row, "format": "text", "text": decoded.text}
+        return _page_row({**row, "format": "html"}, decoded.text)
+
+    return pl.DataFrame([read(row) for row in rows.iter_rows(named=True)], schema=INVENTORY_SCHEMA, orient="row")
+
+
+def _page_row(row: dict, markup: str) -> dict:
+    """A page's main text, and its metadata where the sidecar gave none; or the row quarantined."""
+    try:
+        page = read_page(markup)
+    except PageRefused as exc:
+        return {**row, "status": "quarantined", "reason": str(exc)}
+    if not page.text:
+        return {**row, "status": "quarantined",
+                "reason": "HTML page without main text (only navigation, scripts or boilerplate)"}
+    return {**row, "text": page.text,
+            "meta_published_on": row["meta_published_on"] or page.published_on,
+            "meta_url": row["meta_url"] or page.url,
+            "meta_source": row["meta_source"] or page.site_name}
+
+
+def settle_sidecars(inventory: pl.DataFrame) -> pl.DataFrame:
+    """Once every file is decoded: the sidecar of a file that decoding quarantined is skipped (as
+    when list_files saw its file unprocessed), and only processed files keep sidecar metadata."""
+    owner = pl.col("source_file").str.strip_suffix(SIDECAR_SUFFIX)
+    unprocessed = inventory.filter(pl.col("status") != "processed")["source_file"]
+    orphaned = pl.col("source_file").str.ends_with(SIDECAR_SUFFIX) & owner.is_in(unprocessed.implode())
+    processed = pl.col("status") == "processed"
+    return inventory.with_columns(
+        status=pl.when(orphaned).then(pl.lit("skipped")).otherwise("status"),
+        reason=pl.when(orphaned).then(pl.format("metadata sidecar of {}, which is not processed (see its own row)",
+                                                owner)).otherwise("reason"),
+        **{column: pl.when(processed).then(column)
+           for column in ("meta_published_on", "meta_url", "meta_source", "sidecar_sha256")},
+    )
 
 
 def _walk(input_dir: Path):
@@ -142,7 +214,11 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
                 reason=f"too large: {stat.st_size:,} bytes, over the {max_file_bytes:,}-byte limit "
                 "(GREENWIRE_MAX_FILE_BYTES)",
             )
-        data = path.read_bytes()
+        if name.endswith(SIDECAR_SUFFIX):
+            data = path.read_bytes()
+        else:  # only the hash is kept: the text is read again, batch by batch
+            with open(path, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
     except FileNotFoundError:
         return _row(name, status="quarantined", reason="disappeared before it could be read")
     except PermissionError:
@@ -151,24 +227,11 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
         return _row(name, status="skipped", reason="a folder, not a file")
     except OSError as exc:
         return _row(name, status="quarantined", reason=f"unreadable: {exc.strerror or exc}")
-    base = dict(size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
     if name.endswith(SIDECAR_SUFFIX):
-        return _row(name, status="sidecar", reason=None, encoding="json", _sidecar=True, _bytes=data, **base)
-    decoded = decode(data)
-    if not decoded.ok:
-        return _row(name, status="quarantined", reason=decoded.reason, **base)
-    base.update(encoding=decoded.encoding, decode_errors=decoded.errors)
-    if not is_html(decoded.text):
-        return _row(name, status="processed", format="text", text=decoded.text, **base)
-    try:
-        page = read_page(decoded.text)
-    except PageRefused as exc:
-        return _row(name, status="quarantined", format="html", reason=str(exc), **base)
-    if not page.text:
-        return _row(name, status="quarantined", format="html", reason="HTML page without main text (only "
-                    "navigation, scripts or boilerplate)", **base)
-    return _row(name, status="processed", format="html", text=page.text, meta_published_on=page.published_on,
-                meta_url=page.url, meta_source=page.site_name, **base)
+        return _row(name, status="sidecar", reason=None, encoding="json", _sidecar=True, _bytes=data,
+                    size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
+    base = dict(size_bytes=stat.st_size, sha256=digest, modified_at=modified)
+    return _row(name, status="processed", **base)  # decoded later, one batch at a time (read_batch)
 
 
 def _apply_sidecar(row: dict, side: dict, today: date) -> None:
@@ -181,8 +244,5 @@ def _apply_sidecar(row: dict, side: dict, today: date) -> None:
         side.update(status="quarantined",
                     reason=f"invalid metadata sidecar ({row['source_file']} processed without it): {exc}")
         return
-    for column, value in (("meta_published_on", meta.published_on), ("meta_url", meta.url),
-                          ("meta_source", meta.source)):
-        if value is not None:
-            row[column] = value
+    row.update(meta_published_on=meta.published_on, meta_url=meta.url, meta_source=meta.source)
     side.update(status="skipped", reason="; ".join([f"metadata sidecar of {row['source_file']}", *meta.notes]))

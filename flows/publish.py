@@ -58,6 +58,7 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
         )
         files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
     dictionary.write_json(staging / "dictionary.json")
+    previous = current_version(publish_dir)
     final = versions / name
     manifest = {
         "run_id": run_id,
@@ -66,6 +67,8 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
         "greenwire_version": __version__,
         "version": name,
         "tables": files,
+        "previous_version": previous.name if previous else None,
+        "changes": changes(previous, staging),
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(staging, final)
@@ -73,6 +76,39 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
     _swap_current(publish_dir, final)
     prune(publish_dir, keep)
     return final
+
+
+def changes(previous: Path | None, new: Path) -> dict[str, dict[str, int]]:
+    """Rows added, removed and changed per table since the previous version, by each table's key
+    (flows/dictionary.py); a row is changed when its key stays and any shared column differs.
+    {"events": {"added": 2, "removed": 1, "changed": 3}, ...}; all rows are added when there is no previous."""
+    out = {}
+    with duckdb.connect() as con:
+        for table in MART_TABLES:
+            now = (new / f"{table}.parquet").as_posix()
+            before = previous / f"{table}.parquet" if previous else None
+            if before is None or not before.exists():
+                count = con.execute(f"select count(*) from read_parquet('{now}')").fetchall()[0][0]
+                out[table] = {"added": count, "removed": 0, "changed": 0}
+                continue
+            new_columns = con.sql(f"select * from read_parquet('{now}') limit 0").columns
+            old_columns = set(con.sql(f"select * from read_parquet('{before.as_posix()}') limit 0").columns)
+            shared = [c for c in new_columns if c in old_columns]
+            key = [c for c in dictionary.KEYS.get(table, ()) if c in shared] or shared
+            cols, keys = ", ".join(f'"{c}"' for c in shared), ", ".join(f'"{c}"' for c in key)
+            added, removed, changed = con.execute(f"""
+                with new as (select {cols} from read_parquet('{now}')),
+                old as (select {cols} from read_parquet('{before.as_posix()}')),
+                new_keys as (select distinct {keys} from new),
+                old_keys as (select distinct {keys} from old),
+                differing as (select {keys} from (select * from new except select * from old)
+                              intersect select {keys} from old_keys)
+                select
+                    (select count(*) from (select * from new_keys except select * from old_keys)),
+                    (select count(*) from (select * from old_keys except select * from new_keys)),
+                    (select count(*) from differing)""").fetchall()[0]
+            out[table] = {"added": added, "removed": removed, "changed": changed}
+    return out
 
 
 def _rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:

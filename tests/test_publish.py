@@ -103,3 +103,20 @@ def test_a_leftover_partial_folder_is_cleaned_and_current_survives(marts, tmp_pa
     publish(marts, tmp_path, "run-2", now=T0 + timedelta(seconds=10))
     assert not list((tmp_path / "versions").glob(".*.partial"))
     assert good.exists()
+
+
+def test_manifest_counts_rows_added_removed_and_changed_by_key(marts, tmp_path):
+    first = publish(marts, tmp_path, "run-1", now=T0)
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["previous_version"] is None
+    assert manifest["changes"]["documents"] == {"added": 3, "removed": 0, "changed": 0}
+    marts.execute("delete from marts.documents where doc_id = 'd0'")
+    marts.execute("update marts.documents set word = '低碳' where doc_id = 'd1'")
+    marts.execute("insert into marts.documents values ('d9', 'g.txt', 0, '绿色')")
+    marts.execute("insert into marts.events values ('e9', 9)")
+    second = publish(marts, tmp_path, "run-2", now=T0 + timedelta(seconds=1))
+    manifest = json.loads((second / "manifest.json").read_text())
+    assert manifest["previous_version"] == first.name
+    assert manifest["changes"]["documents"] == {"added": 1, "removed": 1, "changed": 1}
+    assert manifest["changes"]["events"] == {"added": 1, "removed": 0, "changed": 0}
+    assert manifest["changes"]["regions"] == {"added": 0, "removed": 0, "changed": 0}
