@@ -13,7 +13,7 @@ import pytest
 from pages import CHROME, news_page
 
 from flows import inventory
-from flows.cli import main
+from flows.cli import format_summary, main
 from flows.pipeline import greenwire_flow
 
 pytestmark = pytest.mark.e2e
@@ -244,9 +244,10 @@ def test_sidecars_are_checked_and_never_block_their_file(run, name):
     assert files[name]["status"] == "processed"
     [(publisher, url)] = _published(run, "select publisher, url from documents where source_file = ?", name)
     if refusal:
+        reason = f"invalid metadata sidecar ({name} processed without it): {refusal}"
         assert (publisher, url) == (None, None)
-        _assert_quarantined(run, name + ".meta.json", f"invalid metadata sidecar ({name} processed without it): "
-                            f"{refusal}", copied=True)
+        _assert_quarantined(run, name + ".meta.json", reason, copied=True)
+        assert {"event": "quarantined", "source_file": name + ".meta.json", "message": reason} in _run_log(run)
     else:
         assert publisher == "天津日报"
         assert files[name + ".meta.json"]["status"] == "skipped"
@@ -272,6 +273,15 @@ def test_a_file_without_articles_is_reported(run):
     _, files, _, _ = run
     assert (files["no_article.txt"]["status"], files["no_article.txt"]["reason"]) == (
         "processed", "read, but no article found in it (only chrome, junk or too little text)")
+    assert {"event": "no_articles", "source_file": "no_article.txt", "message": "no article found"} in _run_log(run)
+    assert "    processed   no_article.txt: read, but no article found in it" in format_summary(run[0])
+
+
+def _run_log(run) -> list[dict]:
+    """The run's JSON log, each record reduced to its event, file and message."""
+    summary, _, warehouse_dir, _ = run
+    records = (json.loads(line) for line in (warehouse_dir / "runs" / f"{summary.run_id}.jsonl").open(encoding="utf-8"))
+    return [{"event": r["event"], "source_file": r.get("source_file"), "message": r["message"]} for r in records]
 
 
 @pytest.mark.parametrize("folder", TOOL_FOLDERS)
