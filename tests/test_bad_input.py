@@ -298,3 +298,11 @@ def test_a_warehouse_inside_the_input_folder_is_refused_before_any_work(tmp_path
     assert err == (f"greenwire: error: the input folder {inbox} contains the warehouse {inbox / 'warehouse'}: a run "
                    "would read its own output; put the warehouse outside the input folder (--warehouse)\n")
     assert not (inbox / "warehouse").exists()
+
+
+def test_a_scheduled_run_into_the_input_folder_is_refused_too(prefect_harness, tmp_path, seeds):
+    # `greenwire serve` and deployments call the flow without the CLI: the flow checks as well.
+    inbox = Path(shutil.copytree(seeds, tmp_path / "in"))
+    with pytest.raises(inventory.FolderConflict, match="contains the warehouse"):
+        greenwire_flow(input_dir=str(inbox), warehouse_dir=str(inbox / "warehouse"))
+    assert not (inbox / "warehouse").exists()
