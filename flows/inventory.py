@@ -132,6 +132,9 @@ def _page_row(row: dict, markup: str) -> dict:
         page = read_page(markup)
     except PageRefused as exc:
         return {**row, "status": "quarantined", "reason": str(exc)}
+    except Exception as exc:  # a parser error on one hostile page must not stop the run
+        return {**row, "status": "quarantined", "reason": f"HTML page that could not be parsed ({type(exc).__name__}: "
+                f"{str(exc)[:200]})"}
     if not page.text:
         return {**row, "status": "quarantined",
                 "reason": "HTML page without main text (only navigation, scripts or boilerplate)"}

@@ -27,6 +27,9 @@ _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(0[1-9]|1[0-2])[-/]?(0[1-9]
 _DATE_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
               "publish_date", "publication_date", "dc.date.issued", "dc.date", "date", "ptime")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|\s-\s)\s*")
+# Characters XML cannot hold (control characters, U+FFFE/U+FFFF): trafilatura builds XML and
+# fails on them. Removed from the markup, and from the parsed text (numeric references).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # Text characters a page may hold and still be read as one news page; trafilatura's time grows
 # faster than linearly with the number of paragraphs (20,000 paragraphs, 740,000 characters: ~10 s).
@@ -60,6 +63,7 @@ def read_page(markup: str) -> Page:
     import lxml.html
     import trafilatura  # 1 s to import; only runs that meet a page pay it
 
+    markup = _NOT_XML.sub("", markup)
     try:
         tree = lxml.html.fromstring(markup.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except (ValueError, lxml.etree.ParserError):
@@ -68,6 +72,11 @@ def read_page(markup: str) -> Page:
     title = _title(tree, meta)
     url = _clean(_first(tree, "//link[@rel='canonical']/@href") or meta.get("og:url"))
     site = _clean(meta.get("og:site_name") or meta.get("application-name"))
+    for node in tree.iter():
+        if node.text and _NOT_XML.search(node.text):
+            node.text = _NOT_XML.sub("", node.text)
+        if node.tail and _NOT_XML.search(node.tail):
+            node.tail = _NOT_XML.sub("", node.tail)
     for node in tree.xpath("//script|//style|//noscript"):
         node.drop_tree()
     visible = tree.text_content()

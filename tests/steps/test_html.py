@@ -89,3 +89,11 @@ def test_a_page_far_larger_than_a_news_page_is_refused():
     with pytest.raises(PageRefused, match=r"^HTML page with [\d,]+ characters of text, over the 500,000 a news "
                                           r"page holds$"):
         read_page(news_page(TITLE, paragraphs))
+
+
+def test_characters_xml_cannot_hold_are_dropped_not_fatal():
+    # trafilatura builds XML: a control character or U+FFFF, raw or as a reference, made it raise.
+    hostile = ("<p>天津\x01生态城&#65535;绿色建筑示范项目开工，总投资12亿元。</p>"
+               "<p><script></script>&#1;项目采用光伏建筑一体化技术。</p>")
+    page = read_page(news_page(TITLE, ["HOSTILE"]).replace("<p>HOSTILE</p>", hostile))
+    assert page.text == TITLE + "\n\n天津生态城绿色建筑示范项目开工，总投资12亿元。\n项目采用光伏建筑一体化技术。"
