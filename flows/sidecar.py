@@ -26,7 +26,6 @@ FIELDS = {
 }
 
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|&[A-Za-z#][A-Za-z0-9]*;")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 
 
@@ -51,6 +50,8 @@ def parse(data: bytes, today: date) -> Sidecar:
         meta = json.loads(_text(data))
     except json.JSONDecodeError as exc:
         raise SidecarRefused(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise SidecarRefused("not a metadata object (JSON nested too deep to read)") from None
     if not isinstance(meta, dict):
         raise SidecarRefused(f"not a JSON object but {_kind(meta)}")
     sidecar = Sidecar()
@@ -100,7 +101,7 @@ def _url(value: str, today: date, notes: list[str]) -> str:
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise SidecarRefused(f"url must be {FIELDS['url']}, not {value[:60]!r}")
-    if len(value) > MAX_URL or _CONTROL.search(value) or " " in value or "<" in value or ">" in value:
+    if len(value) > MAX_URL or not value.isprintable() or " " in value or "<" in value or ">" in value:
         raise SidecarRefused(f"url is not a clean http(s) URL (spaces, markup, control characters or over "
                              f"{MAX_URL} characters): {value[:60]!r}")
     return value
@@ -109,7 +110,7 @@ def _url(value: str, today: date, notes: list[str]) -> str:
 def _source(value: str, today: date, notes: list[str]) -> str:
     if _MARKUP.search(value):
         raise SidecarRefused(f"source must be {FIELDS['source']}, not markup: {value[:60]!r}")
-    if _CONTROL.search(value) or len(value) > MAX_SOURCE:
+    if not value.isprintable() or len(value) > MAX_SOURCE:
         raise SidecarRefused(f"source must be {FIELDS['source']} of at most {MAX_SOURCE} characters on one line")
     return value
 

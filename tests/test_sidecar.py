@@ -76,3 +76,18 @@ def test_a_field_of_the_wrong_shape_refuses_the_sidecar(meta, reason):
 def test_broken_json_is_refused_with_where():
     with pytest.raises(SidecarRefused, match=r"^not valid JSON \(Expecting ',' delimiter at line 1, column 16\)$"):
         parse(b'{"source": "a" "url": 1}', TODAY)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"[" * 100_000, "not a metadata object (JSON nested too deep to read)"),
+     (_json({"url": "https://example.cn/a\u2028b"}), "url is not a clean http(s) URL (spaces, markup, control "
+                                                     "characters or over 2048 characters): 'https://example.cn/a\\u2028b'"),
+     (_json({"source": "天津\n日报"}), "source must be the publisher's name as plain text of at most 200 characters "
+                                     "on one line")],
+    ids=["nested-too-deep", "line-separator-in-url", "newline-in-source"],
+)
+def test_hostile_sidecars_are_refused_not_fatal(data, reason):
+    with pytest.raises(SidecarRefused) as refused:
+        parse(data, TODAY)
+    assert str(refused.value) == reason
