@@ -81,8 +81,9 @@ def test_broken_json_is_refused_with_where():
 @pytest.mark.parametrize(
     ("data", "reason"),
     [(b"[" * 100_000, "not a metadata object (JSON nested too deep to read)"),
-     (_json({"url": "https://example.cn/a\u2028b"}), "url is not a clean http(s) URL (spaces, markup, control "
-                                                     "characters or over 2048 characters): 'https://example.cn/a\\u2028b'"),
+     (_json({"url": "https://example.cn/a\u2028b"}),
+      "url is not a clean http(s) URL (spaces, markup, control characters or over 2048 characters): "
+      "'https://example.cn/a\\u2028b'"),
      (_json({"source": "天津\n日报"}), "source must be the publisher's name as plain text of at most 200 characters "
                                      "on one line")],
     ids=["nested-too-deep", "line-separator-in-url", "newline-in-source"],
