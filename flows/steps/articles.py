@@ -46,8 +46,8 @@ JUNK_RULES: dict[str, str] = {
               rf"[^{CHROME_STOPS}]{{0,80}}$",
     "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
                  r"[）)】\]]?(?:[:：]|$)",
-    # `扫码关注…公众号`: a prompt to follow the site's account.
-    "follow_prompt": r"^(?:扫码|扫描二维码|长按(?:识别)?二维码)",
+    # `扫码关注…公众号`: a prompt to follow the site's account (short, not a sentence: 扫码乘车… is news).
+    "follow_prompt": rf"^(?:扫码|扫描二维码|长按(?:识别)?二维码)[^{CHROME_STOPS}]{{0,40}}$",
     "breadcrumb": r"^(?:当前位置|您的位置|您现在的位置|首页\s*[>›»/])",
     "page_label": r"^第\s*[A-Z]?\d{1,3}\s*版(?:\s*[:：].{0,10})?$|^(?:发布者|浏览次数|阅读量|阅读|点击数)\s*[:：]",
     # `01`, `0`: a section number or a view counter alone on its line.

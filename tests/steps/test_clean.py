@@ -116,8 +116,10 @@ def test_implausible_publication_dates_are_dropped(stamp, expected):
         "记者注意到，该网站页面底部未标注ICP备案号，已被责令整改。",
         "报告指出，© 标志并非取得版权的前提，Copyright 声明只是提示。",
         "地址、电话等信息已在公示中列明，群众可通过多种渠道反映问题；举报电话的接听时间也已延长。",
+        "扫码乘车已覆盖全市1200条公交线路，市民绿色出行更加便捷。",
     ],
-    ids=["copyright-in-a-sentence", "icp-in-a-sentence", "mark-in-a-sentence", "contact-words-in-a-sentence"],
+    ids=["copyright-in-a-sentence", "icp-in-a-sentence", "mark-in-a-sentence", "contact-words-in-a-sentence",
+         "scan-code-in-a-sentence"],
 )
 def test_a_body_paragraph_that_mentions_chrome_words_is_text(line):
     assert clean.lines_of(_files(line))["kind"].to_list() == ["text"]
