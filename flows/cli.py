@@ -40,6 +40,19 @@ GREENWIRE_DUCKDB_THREADS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_A
 """
 
 
+def _folder_conflict(input_dir: str | None, warehouse_dir: str | None) -> str | None:
+    """Why the input folder and the warehouse cannot be used together, if they overlap."""
+    from flows import settings
+    from flows.inventory import FolderConflict, check_folders
+
+    resolved = settings.load(input_dir, warehouse_dir)
+    try:
+        check_folders(resolved.input_dir, resolved.warehouse_dir)
+    except FolderConflict as exc:
+        return str(exc)
+    return None
+
+
 def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> None:
     """Quiet, local defaults, set before Prefect or Great Expectations is imported."""
     from flows import settings
@@ -151,6 +164,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "run" and (conflict := _folder_conflict(args.input, args.warehouse)):
+        return _fail(conflict)  # before anything, even Prefect's home, is created in the warehouse
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
@@ -236,7 +251,8 @@ def format_summary(summary) -> str:
         f"({actions.count('extract')} new or changed, {actions.count('reuse')} unchanged and reused), "
         f"{statuses.count('quarantined')} quarantined, {statuses.count('skipped')} skipped",
     ]
-    for source_file, status, reason, *_ in files.filter(files["status"] != "processed").iter_rows():
+    for source_file, status, reason, *_ in files.filter((files["status"] != "processed")
+                                                        | files["reason"].is_not_null()).iter_rows():
         lines.append(f"    {status:<11} {source_file}: {reason}")
     warehouse_dir = summary.published.parent.parent.parent
     if "quarantined" in statuses:
