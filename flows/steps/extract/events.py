@@ -49,7 +49,7 @@ NOUN_TRIGGERS = {
 VERB_TRIGGERS = {
     "signing": ["签署", "签订", "签约"],
     "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
-               "开业", "上线", "挂牌", "投用", "组建", "设立", "完成注册", "共建", "竣工", "建成投产", "并网投运",
+               "开业", "上线", "挂牌", "投用", "组建成立", "组建", "设立", "完成注册", "共建", "竣工", "建成投产", "并网投运",
                "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
     "release": ["发布", "出台", "印发", "公布", "发出"],
     "approval": ["批复", "批准", "认定", "获批", "获评", "核准", "审议通过", "确定为", "列为", "评为", "命名为"],
@@ -61,8 +61,8 @@ RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》()（）]"
-TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已|将|于|同日|同时|当天|当日"
-                        r"|当月|随后|一同|全容量|全面|整体|实现)\Z")
+TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于|同日|同时"
+                        r"|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
 
 
 @dataclass
@@ -79,6 +79,7 @@ class Event:
     subject: str | None = None
     trigger_at: int | None = None  # where the time context ends: the verb, or a named occasion's start
     occasion: bool = False  # named by a noun (论坛, 签约仪式), so later bare mentions (会上, 论坛期间) refer to it
+    inherits: bool = True  # undated, it takes the date of the occasion the article reports
     parties: list[tuple[str, str]] = field(default_factory=list)
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -87,10 +88,15 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
          reference: date | None, year: int | None, headline_end: int = 0) -> list[Event]:
     """Events of one document (see the module docstring). `headline_end`: where the headline
     ends in the text; a headline's event is the body's event of the same type when there is one."""
+    if not re.search("[。，,；;]", text):
+        return []  # a list of headlines (a page's table of contents) reports no events of its own
     candidates: list[Event] = []
     for sentence in sentences:
-        candidates += _noun_events(sentence, parties, regions)
-        candidates += _verb_events(sentence, parties, regions)
+        named = _verb_events(sentence, parties, regions)
+        candidates += [e for e in _noun_events(sentence, parties, regions)
+                       if not any(v.start <= e.start and e.end <= v.end for v in named)]  # 启动“…”宣传月活动
+        candidates += named
+    candidates += _policy_page(text, sentences, headline_end)
     candidates.sort(key=lambda e: e.start)
     _date_and_place(candidates, regions, reference, year, text)
     _roles(text, sentences, candidates, parties)
@@ -103,7 +109,40 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
                 head.mentions or [(head.start, head.end, head.name)])
             twin.parties = list(dict.fromkeys(twin.parties + head.parties))
             head.event_type = ""  # folded into its twin
+    _fold_containers(candidates)
     return _merge([e for e in candidates if e.event_type])
+
+
+_BATCH = re.compile(r"(?:\d+|[一二三四五六七八九十两]+)[个项大家批]|项目\d+个")
+
+
+def _fold_containers(candidates: list[Event]) -> None:
+    """A signing ceremony, or a batch counted but not named (15个项目集中签约), is the occasion of the
+    agreements the article names: it folds into the first of them. With none named it is the event."""
+    specific = [e for e in candidates if e.event_type == "signing" and not e.occasion
+                and not (_BATCH.search(e.name) and "等" not in e.name)]
+    if not specific:
+        return
+    for ev in candidates:
+        if ev.event_type == "signing" and ev not in specific:
+            target = specific[0]
+            target.mentions = (target.mentions or [(target.start, target.end, target.name)]) + (
+                ev.mentions or [(ev.start, ev.end, ev.name)])
+            target.parties = list(dict.fromkeys(target.parties + ev.parties))
+            ev.event_type = ""
+
+
+_DOCUMENT = "方案|规划|意见|办法|通知|计划|细则|条例|规定|纲要|指南|措施|公告|决定"
+
+
+def _policy_page(text: str, sentences: list[Sentence], headline_end: int) -> list[Event]:
+    """A page that is a policy document (its title a document's name, its body 制定本方案): its release."""
+    title = text[:headline_end].strip()
+    if not (6 <= len(title) <= 60 and re.search(rf"(?:{_DOCUMENT})\Z", title) and "\n" not in title):
+        return []
+    if not re.search(rf"(?:制定|印发|发布)?本[{HAN}]{{0,4}}(?:{_DOCUMENT})", text[headline_end:headline_end + 2000]):
+        return []
+    return [Event("", "release", title, 0, len(title), sentences[0], trigger_at=0)]
 
 
 def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
@@ -130,6 +169,8 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if word.endswith("展") and sentence.text[m.end():m.end() + 1] in tuple("示览开出现馆位厅区"):
             continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
+        if _FUTURE.search(sentence.text[:np_start]):
+            continue  # 争取到第120届广交会: not held yet
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
             holder = _holder(sentence, sentence.start + np_start, parties)
@@ -147,7 +188,10 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if combined:
             end += combined.end() - combined.start()  # 第二次联席会议暨…主题论坛: one occasion
         name += sentence.text[m.end():end - sentence.start]
+        # 响应第28届…大会: another occasion the reported one relates to, not held at its date.
+        related = bool(re.search(r"(?:响应|呼应|迎接|筹备|对接|服务|助力)\Z", sentence.text[:np_start]))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
+                         inherits=not related,
                          mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
     return out
 
@@ -157,12 +201,13 @@ def _np_start(text: str, trigger_start: int) -> int:
     run = re.search(rf"{EVENT_NP}*\Z", text[max(0, trigger_start - 40):trigger_start]).group()
     start = trigger_start - len(run)
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》", run)]
+    quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
     cut = 0
     for m in STOP_PATTERN.finditer(run):
-        if m.group() in ("与", "和", "及", "以及", "等"):
-            continue  # 新城新区建设与绿色产业发展成就展: a conjunction inside the name
+        if m.group() in ("与", "和", "及", "以及", "等", "全省", "全市", "全区"):
+            continue  # 新城新区建设与绿色产业发展成就展, 全省…工作会议: part of the name
         if any(lo <= m.start() < hi for lo, hi in quoted):
-            continue  # inside a quoted or titled part of the name
+            continue  # inside a quoted or titled part of the name, or an occasion's own noun
         if _inside_word(run, m.start(), m.end()):
             continue  # 联合国气候变化大会, 利用: not a stop word here
         cut = max(cut, m.end())
@@ -187,7 +232,7 @@ def _named(name: str, trigger: str) -> bool:
     if not head or head.startswith(DEMONSTRATIVES) or head.startswith("等") or re.search(r"\d+场", head):
         return False  # 此次推介会, 等6场专题论坛
     if _NOUN_TYPE[trigger] == "other":  # 2019年…宣传周, 世界湿地日主场宣传活动, “…”主题党日活动; not 3次活动
-        return bool(re.search(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节|周)", head))
+        return bool(re.search(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节)", head))
     if re.search(r"\d|“|《|第", head):
         return True
     return len(head) >= 6 or (len(head) >= 4 and len(strip_generic(head)) >= 2)
@@ -222,7 +267,7 @@ def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], t
 # One unit of an object: a whole quoted or titled part, or one character that ends no clause.
 _OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;：:“\"《])"
 # Said of the future (双方将共同设立…基金): not an event yet.
-_FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备|即将)[^，,。；;]{0,6}\Z")
+_FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备)[^，,。；;]{0,6}\Z")
 PATTERN_EVENTS = [
     ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False),
     ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《湿地公约》
@@ -241,8 +286,15 @@ PATTERN_EVENTS = [
 ]
 
 
+_QUOTED_ITEMS = re.compile(r"签约(?:仪式|活动)?(?:涉及|包括|包含)(?P<items>(?:“[^”]{2,40}”(?:[、和及与]|以及)?){1,8})")
+
+
 def _pattern_events(sentence: Sentence, parties) -> list[Event]:
     out = []
+    for m in _QUOTED_ITEMS.finditer(sentence.text):  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+        for item in re.finditer(r"“([^”]+)”", m["items"]):
+            at = sentence.start + m.start("items") + item.start()
+            out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
     for event_type, pattern, dated in PATTERN_EVENTS:
         for m in pattern.finditer(sentence.text):
             if dated and not dates.expressions(sentence.text[:m.start()], None, 2000):
@@ -262,7 +314,7 @@ def _pattern_events(sentence: Sentence, parties) -> list[Event]:
 
 def _pattern_name(phrase: str) -> str:
     """The name of a whole-phrase event: 将X公布 -> X公布, 通过了Y -> 通过Y, a subject cut at its last stop word."""
-    phrase = re.sub(r"^将", "", phrase).replace("了", "")
+    phrase = _tidy(re.sub(r"^将", "", phrase))
     if "通过" in phrase and not phrase.startswith("《"):
         head, _, rest = phrase.partition("通过")
         cut = max((m.end() for m in STOP_PATTERN.finditer(head) if not _inside_word(head, m.start(), m.end())),
@@ -272,11 +324,11 @@ def _pattern_name(phrase: str) -> str:
 
 
 _VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True))) for t, ws in VERB_TRIGGERS.items()}
-_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午"
-                          r"|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现)\Z")
-_PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}\Z")
+_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午"
+                          r"|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
+_PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
 _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
-_MONTH_TAIL = re.compile(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?\Z")
+_MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
 
 
 def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
@@ -301,11 +353,18 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
     before = sentence.text[lo - sentence.start:m.start()]
     if re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", before) and event_type == "launch":
         return None  # 由A和B共同组建: who founded an event already named
-    if m.group() == "共建":
-        return _joint_build(sentence, m, end, hi, parties)
+    if event_type == "launch" and re.search("标志着|意味着|预示着", before):
+        return None  # 这标志着项目正式落户: what the event reported before it means, not a new one
+    if m.group() in ("共建", "组建", "成立", "设立", "组建成立"):
+        founded = _joint_build(sentence, m, end, hi, parties)
+        if founded or m.group() == "共建":
+            return founded
     if re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", before):
         return None  # 4家获批…: a count, not an event
-    if after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
+    reported = event_type == "release" and re.match(r"的(?=《[^》]+》)", after)  # 日前发布的《报告》显示
+    if reported:
+        after = after[1:]
+    elif after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
             event_type == "visit" and after.startswith(("组", "团", "员", "报告"))):
         return None
     in_clause = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
@@ -313,6 +372,8 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
     if event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", before):
         in_clause = in_clause + people
     if event_type == "signing":
+        if after.startswith("仪式"):
+            return None  # the ceremony is named by the noun (签约仪式)
         obj = re.match(rf"[^，,。；;]*?(?:{SIGNING_OBJECTS})", after)
         passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
         if passive and not obj:
@@ -320,10 +381,26 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
             ev = Event("", event_type, name, at - len(before), end, sentence)
             ev.parties = [(p.name, "signatory") for p in in_clause]
             return [ev]
-        if not in_clause or not obj:
+        batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
+        if batch and not obj and "、" not in batch and (
+                re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
+            return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 15个项目集中签约
+        if not obj:
+            return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
+        if not in_clause:
             return None
         if "分别" in before and "与" in before:
             return _respective_signings(sentence, m, before, lo, at, end, obj.group(), in_clause, people, regions)
+        counterparts = _counterparts(before, lo, in_clause)
+        if counterparts:  # A与B、C签订协议: one agreement with each
+            left, right = counterparts
+            out = []
+            for p in right:
+                ev = Event("", event_type, _tidy(left.surface + "与" + p.surface + m.group() + obj.group()), p.start,
+                           end + len(obj.group()), sentence, mentions=[(p.start, p.end, p.surface)])
+                ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
+                out.append(ev)
+            return out
         first = min(p.start for p in in_clause)
         name = sentence.text[first - sentence.start:m.end()] + obj.group()
         ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
@@ -335,11 +412,20 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
             return None
         what = re.sub(r"^[了出]", "", obj.group())
         what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
-        ev = Event("", event_type, m.group() + what, at, end + len(obj.group()), sentence)
+        ev = Event("", event_type, m.group() + _gloss_free(what), at, end + len(obj.group()) + bool(reported), sentence)
         if in_clause:
             ev.parties = [(in_clause[-1].name, "host")]
-        return [ev]
+        out = [ev]
+        rest = sentence.text[ev.end - sentence.start:]
+        while more := re.match(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))", rest):
+            start = ev.end + more.start("what")  # 发布A,以及B: B is released too
+            out.append(Event("", event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
+                             sentence, trigger_at=at, parties=list(ev.parties)))
+            rest = rest[more.end():]
+        return out
     if event_type == "approval":
+        if re.fullmatch(r"(?:连续\S{1,3}年|已|先后|多次|再次|曾|均|也|还|又)*被[^，,。；;]*", before):
+            return None  # 连续两年被省政府评为…: the one named is before this clause, the approver is no subject
         subject = _subject(sentence, at, in_clause, regions)
         obj = re.match(r"[^，,。；;]*", after).group()
         document = re.match(r"了?(《[^》]+》)", obj)
@@ -362,6 +448,51 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
         ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in in_clause if p is not actor]
         return [ev]
     return _launches(sentence, m, at, end, lo, in_clause, regions)
+
+
+def _gloss_free(name: str) -> str:
+    """A name without a bracketed gloss of a term: ESG(环境、社会和公司治理)报告 -> ESG报告."""
+    return re.sub(r"[(（](?=[^()（）]*、)[^()（）]{4,}[)）]", "", name)
+
+
+def _np_tail(before: str) -> str:
+    """The noun phrase ending a clause: after its last stop word (总投资64亿元的光伏项目 -> 光伏项目)."""
+    cut = max((m.end() for m in STOP_PATTERN.finditer(before) if not _inside_word(before, m.start(), m.end())
+               and m.group() not in ("与", "和", "及", "等")), default=0)
+    return before[cut:].lstrip("，,、 ")
+
+
+def _unnamed_signing(sentence, m, at, end, before, after, in_clause, people) -> list[Event] | None:
+    """签约 with no agreement named: 签约了A、B等5大项目 (the projects name it), or A与B(成功)签约
+    (named by the project the sentence says it brings, else by its signatories)."""
+    projects = re.match(r"了?(?P<list>[^，,。；;]{2,120}?项目(?:\d+个)?)", after)
+    if projects and m.group() == "签约":
+        items = projects["list"]
+        short = re.match(r"(?P<first>[^、.．]+)[、.．].*(?P<etc>等[\d一二三四五六七八九十]+[大个项]*项目)\Z", items)
+        name = (short["first"] + short["etc"] if short else items) + "签约"
+        ev = Event("", "signing", name, at, end + projects.end(), sentence)
+        ev.parties = [(p.name, "signatory") for p in in_clause]
+        return [ev]
+    pair = re.search(r"与[^，,。；;与]{2,30}?(?:成功|正式|现场)?\Z", before)
+    signatories = [p for p in in_clause + people if sentence.start + sentence.text.find(before) <= p.start]
+    if not pair or len(signatories) < 2:
+        return None
+    project = re.search(r"的(?P<p>[^，,。；;的]{4,40}?项目)", sentence.text[m.end():])
+    first = min(p.start for p in signatories)
+    name = project["p"] + "签约" if project else _tidy(sentence.text[first - sentence.start:m.end()])
+    ev = Event("", "signing", name, first, end, sentence)
+    ev.parties = [(p.name, "signatory") for p in sorted(signatories, key=lambda p: p.start)]
+    return [ev]
+
+
+def _counterparts(before: str, lo: int, in_clause) -> tuple | None:
+    """A与B、C签订: (A, [B, C]) when one party signs with a list of two or more (no 等, 三方, 共同)."""
+    if "与" not in before or re.search("等|三方|四方|多方|共同|分别", before):
+        return None
+    split = lo + before.rindex("与")
+    left = [p for p in in_clause if p.end <= split]
+    right = [p for p in in_clause if p.start > split]
+    return (left[0], right) if len(left) == 1 and len(right) >= 2 else None
 
 
 def _respective_signings(sentence, m, before, lo, at, end, obj, in_clause, people, regions) -> list[Event]:
@@ -395,11 +526,14 @@ def _quoted(text: str, position: int) -> bool:
 
 
 def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
-    """共建 + an organization: that organization is launched (共建绿色科技研究院)."""
-    obj = [p for p in parties if p.start == end and p.party_type != "person"]
+    """共建/组建/成立(了) + an organization: that organization is launched (共建绿色科技研究院,
+    共同组建成立了长三角…联盟 -> 长三角…联盟组建成立)."""
+    skip = 1 if sentence.text[m.end():m.end() + 1] == "了" else 0
+    obj = [p for p in parties if p.start == end + skip and p.party_type != "person"]
     if not obj:
         return None
-    ev = Event("", "launch", m.group() + obj[0].surface, sentence.start + m.start(), obj[0].end, sentence,
+    name = m.group() + obj[0].surface if m.group() == "共建" else obj[0].surface + m.group()
+    ev = Event("", "launch", name, sentence.start + m.start(), obj[0].end, sentence,
                subject=obj[0].name)
     ev.parties = [(obj[0].name, "subject")]
     return [ev]
@@ -428,7 +562,7 @@ def _announced(sentence, at, lo, in_clause):
     return build
 
 
-ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)")
+ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)(?:活动)?")
 
 
 def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | None:
@@ -439,6 +573,8 @@ def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | Non
             ev = Event("", "launch", "启动" + activity.group(), at, end + len(activity.group()), sentence)
             ev.parties = [(p.name, "host") for p in in_clause[-1:]]
             return [ev]  # 启动“垃圾分类进万家”主题宣传月活动
+    if re.search(r"宣布(?:该|本|此)?(?:项目|工程|基地|活动)\Z", sentence.text[lo - sentence.start:at - sentence.start]):
+        return None  # 宣布项目开工: the ceremony already named it
     announced = _announced(sentence, at, lo, in_clause)
     if announced is not None:
         return [announced(m.group(), end)]
@@ -499,10 +635,10 @@ def _subject(sentence, at, in_clause, regions):
             text = sentence.text[party.start - sentence.start:at - sentence.start]
             return party.start, _drop_time(text), party
     run = re.search(rf"{EVENT_NP}*\Z", sentence.text[:at - sentence.start]).group()
-    while run and TIME_WORDS.search(run):
-        run = TIME_WORDS.sub("", run)
-    cut = max((m.end() for m in STOP_PATTERN.finditer(run)), default=0)
-    phrase = run[cut:]
+    while run and (TIME_WORDS.search(run) or _PLACE_TAIL.search(run) or _MONTH_TAIL.search(run)):
+        run = _MONTH_TAIL.sub("", _PLACE_TAIL.sub("", TIME_WORDS.sub("", run)))  # 工程在北港镇正式|开工
+    cut = max((m.end() for m in STOP_PATTERN.finditer(run) if not _inside_word(run, m.start(), m.end())), default=0)
+    phrase = re.sub(r"^(?:此次|本次|这次|该|此)", "", run[cut:])  # 此次富国…储能电站的成功并网
     if (len(strip_generic(phrase)) < 4 or not FACILITY.search(phrase) or GENERIC_MARKERS.search(phrase)
             or re.search(r"\d+[个家项所座条]", phrase)):
         return None  # only a named facility launches without an organization: 百米国防教育长廊
@@ -526,8 +662,8 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
     """Date: a time expression before the trigger in its sentence (not one inside the event's own
     object, 发布2022年度报告), or right after the event in its clause; else a year in a named
     occasion's name; else the day of the article's first dated event (news reports what happened at
-    the occasion it covers), else the dateline's day (新华社…12月30日电). An event said to be 近日
-    with no publication date to count from stays undated."""
+    the occasion it covers). An event said to be 近日 with no publication date to count from stays
+    undated, and so does an occasion the reported one only relates to (响应第28届…大会)."""
     vague = set()
     for ev in events:
         sentence = ev.sentence
@@ -542,10 +678,9 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
         elif ev.occasion and (named_year := _NAME_YEAR.search(ev.name)) is not None:
             ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
     anchor = next((e for e in events if e.event_date is not None and e.precision == "day"), None)
-    fallback = (anchor.event_date, "day") if anchor else (dates.dateline(text, reference, year), "day")
     for ev in events:
-        if ev.event_date is None and id(ev) not in vague and fallback[0] is not None:
-            ev.event_date, ev.precision = fallback
+        if ev.event_date is None and id(ev) not in vague and ev.inherits and anchor is not None:
+            ev.event_date, ev.precision = anchor.event_date, "day"
         place = _place(ev.sentence, ev, regions)
         ev.region_key = place or (anchor.region_key if anchor else None)
 
@@ -592,13 +727,30 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
                 for p in parties:
                     if sentence.start + m.start() <= p.start < sentence.start + m.end() and p.party_type == "person":
                         target.parties.append((p.name, "participant"))
-    speakers = [p for p in parties if p.party_type == "person" and SPEECH.match(text[p.end:p.end + 2])]
+    speakers = _speakers(text, parties)
     anchor = next((e for e in events if e.occasion), None)
     if anchor is not None:
         for p in speakers:
             anchor.parties.append((p.name, "speaker"))
     for ev in events:
         ev.parties = list(dict.fromkeys(ev.parties))
+
+
+def _speakers(text: str, parties: list[PartyMention]) -> list[PartyMention]:
+    """People who speak: a person right before 表示/介绍/致辞…, and each person listed with them by
+    title and name (发展规划司副司长王明、新能源司副司长李强介绍…)."""
+    people = sorted((p for p in parties if p.party_type == "person"), key=lambda p: p.start)
+    out = []
+    for i, p in enumerate(people):
+        if not SPEECH.match(text[p.end:p.end + 2]):
+            continue
+        out.append(p)
+        for q in reversed(people[:i]):
+            gap = text[q.end:out[-1].start]
+            if not gap.startswith(("、", "和", "及")) or re.search(r"[，,。；;：:]", gap) or SPEECH.search(gap):
+                break
+            out.append(q)
+    return out
 
 
 def _referent(sentence: Sentence, events: list[Event], at: int) -> Event | None:
@@ -635,7 +787,14 @@ def _same_happening(a: Event, b: Event) -> bool:
     if a.event_type == "signing":
         sa, sb = {n for n, r in a.parties if r == "signatory"}, {n for n, r in b.parties if r == "signatory"}
         return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= 0.9
-    return _dice(a.name, b.name) >= 0.6
+    ordinals = [set(_ORDINAL.findall(e.name)) for e in (a, b)]
+    if ordinals[0] & ordinals[1]:
+        return True  # 联盟第二次联席会议 and …联盟第二次联席会议暨…论坛
+    shorter, longer = sorted((a.name, b.name), key=len)
+    return _dice(a.name, b.name) >= 0.6 or (len(shorter) >= 6 and shorter in longer)  # 联盟第二次联席会议
+
+
+_ORDINAL = re.compile(rf"第[\d一二三四五六七八九十百零]+[次届期][{HAN}]{{2,4}}")
 
 
 def _merge(candidates: list[Event]) -> list[Event]:
