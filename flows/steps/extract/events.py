@@ -721,7 +721,12 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
             for p in parties:
                 if lo <= p.start and p.end <= hi and p.party_type != "person":
                     target.parties.append((p.name, role))
-        for m in re.finditer(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z", sentence.text):
+        # The match ends the sentence and `who` holds no comma: it starts in the last clause, so the
+        # search starts there (from the sentence start it would be quadratic in the sentence length).
+        attended = "参加" in sentence.text or "出席" in sentence.text
+        last_clause = 1 + max(sentence.text.rfind(c, 0, max(0, len(sentence.text) - 40)) for c in "。；;，,")
+        for m in re.compile(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z").finditer(
+                sentence.text, last_clause if attended else len(sentence.text)):
             target = _referent(sentence, events, m.start())
             if target is not None:
                 for p in parties:
