@@ -37,7 +37,8 @@ NOUN_TRIGGERS = {
     "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会", "交会",
                    "洽会"],
     "forum_conference": ["论坛", "大会", "峰会", "研讨会", "座谈会", "推介会", "交流会", "洽谈会", "年会", "茶话会",
-                         "对接会", "招商会", "会议"],
+                         "对接会", "招商会", "推进会", "调度会", "部署会", "动员会", "现场会", "观摩会", "报告会", "恳谈会",
+                         "启动会", "培训会", "会议"],
     # Ceremonies named by their form: the ceremony is the event of the kind its verb names.
     "signing": ["签约仪式", "签字仪式", "签约活动"],
     "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式", "开业仪式",
@@ -80,6 +81,7 @@ class Event:
     trigger_at: int | None = None  # where the time context ends: the verb, or a named occasion's start
     occasion: bool = False  # named by a noun (论坛, 签约仪式), so later bare mentions (会上, 论坛期间) refer to it
     inherits: bool = True  # undated, it takes the date of the occasion the article reports
+    borrowed: bool = False  # its date is that occasion's, not one the text gives it
     parties: list[tuple[str, str]] = field(default_factory=list)
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -97,6 +99,7 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
                        if not any(v.start <= e.start and e.end <= v.end for v in named)]  # 启动“…”宣传月活动
         candidates += named
     candidates += _policy_page(text, sentences, headline_end)
+    candidates += _awards(text, sentences)
     candidates.sort(key=lambda e: e.start)
     _date_and_place(candidates, regions, reference, year, text)
     _roles(text, sentences, candidates, parties)
@@ -145,6 +148,21 @@ def _policy_page(text: str, sentences: list[Sentence], headline_end: int) -> lis
     return [Event("", "release", title, 0, len(title), sentences[0], trigger_at=0)]
 
 
+_AWARD_NAME = re.compile(r"(?:“[^”]{2,30}”|\"[^\"]{2,30}\")(?:评选|评比|奖项|大奖|奖)")
+
+
+def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
+    """为获奖企业颁奖: the results of the selection named last before it are released (“X”评选颁奖)."""
+    out = []
+    for sentence in sentences:
+        for m in re.finditer(r"颁奖(?!仪式|典礼|盛典|大会|晚会)", sentence.text):
+            at = sentence.start + m.start()
+            named = list(_AWARD_NAME.finditer(text[max(0, at - 300):at]))
+            if named:
+                out.append(Event("", "release", named[-1].group() + "颁奖", at, at + 2, sentence, trigger_at=at))
+    return out
+
+
 def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
     """[start, end) in document offsets of the clause (between ，；。) holding position `at`."""
     rel = at - sentence.start
@@ -154,7 +172,9 @@ def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
 
 
 _NOUN_TYPE = {w: t for t, ws in NOUN_TRIGGERS.items() for w in ws}
-_NOUN_RE = re.compile("|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True)))
+# A word ending in 会 never ends before 议: 推进会议 is named by 会议.
+_NOUN_RE = re.compile("|".join(re.escape(w) + ("(?!议)" if w.endswith("会") else "")
+                               for w in sorted(_NOUN_TYPE, key=len, reverse=True)))
 _COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{'|'.join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))})")
 # Verbs that end the text before an occasion's name (积极响应第28届…大会, 倡导绿色会议).
 _VERB_BEFORE_NAME = re.compile("响应|呼应|参与|参加|迎接|筹办|筹备|亮相|走进|迎来|倡导|推行|开展|见证")
@@ -189,7 +209,8 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
             end += combined.end() - combined.start()  # 第二次联席会议暨…主题论坛: one occasion
         name += sentence.text[m.end():end - sentence.start]
         # 响应第28届…大会: another occasion the reported one relates to, not held at its date.
-        related = bool(re.search(r"(?:响应|呼应|迎接|筹备|对接|服务|助力)\Z", sentence.text[:np_start]))
+        clause = re.split(r"[，,；;。]", sentence.text[:np_start])[-1]
+        related = bool(re.search(r"响应|呼应|迎接|筹备|对接|服务|助力", clause))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
                          inherits=not related,
                          mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
@@ -220,9 +241,9 @@ def _np_start(text: str, trigger_start: int) -> int:
 
 
 def _inside_word(text: str, i: int, j: int) -> bool:
-    """A stop word that is part of a word: 联合国, 联合会, 利用, 数据 (lexicon.COMPOUNDS)."""
-    if text[i:j] == "联合" and text[j:j + 1] in ("国", "会"):
-        return True
+    """A stop word that is part of a word: 联合国, 联合实验室, 利用, 数据 (lexicon.COMPOUNDS)."""
+    if text[i:j] == "联合" and re.match("国|会|体|实验室|研究|研发|创新|中心|工作组|舰队", text[j:]):
+        return True  # 联合国, 联合实验室: a name, not the verb
     return j - i == 1 and (text[i - 1:j] in COMPOUNDS or text[i:j + 1] in COMPOUNDS)
 
 
@@ -241,7 +262,8 @@ def _named(name: str, trigger: str) -> bool:
 def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
     before = sentence.text[: np_start - sentence.start]
-    m = re.search(r"(?:今天|昨天|今日|昨日)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:举行|召开|举办)了?\Z", before)
+    m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?(?:举行|召开|举办)了?\Z",
+                  before)
     if not m:
         return None
     near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + m.start()]
@@ -279,6 +301,9 @@ PATTERN_EVENTS = [
     # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
     ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False),
     ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False),
+    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False),  # 首单…债券成功发行
+    # A notice by its issuer's heading: 国家能源局关于开展…试点的通知.
+    ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False),
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
                             r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False),
     ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False),  # 为《…宣言》云签名
@@ -304,10 +329,17 @@ def _pattern_events(sentence: Sentence, parties) -> list[Event]:
                 continue  # 将共同设立…; 举办赛展演等特色活动 names no one event
             name = _pattern_name(m.group())
             at = sentence.start + m.start()
+            actors_before = []
+            if name.startswith("关于"):
+                issuer = [p for p in parties if p.end == at and p.party_type != "person"]
+                if not issuer or sentence.text[m.end():m.end() + 1] not in ("", "。", "\n", "(", "（"):
+                    continue  # a heading names its issuer first and stands alone (…的通知。)
+                name, at, actors_before = issuer[0].surface + name, issuer[0].start, issuer
             ev = Event("", event_type, name, at, sentence.start + m.end(), sentence, trigger_at=at)
             lo, _ = _clause_of(sentence, at)
             actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
-            ev.parties = [(p.name, "host") for p in actors[-1:]]
+            actors = actors or (actors_before if name.endswith(("通知", "公告", "通告", "决定", "批复")) else [])
+            ev.parties = [(p.name, "host") for p in actors[:1]]  # the clause's subject: A在B发行… is A's
             out.append(ev)
     return out
 
@@ -374,7 +406,7 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
     if event_type == "signing":
         if after.startswith("仪式"):
             return None  # the ceremony is named by the noun (签约仪式)
-        obj = re.match(rf"[^，,。；;]*?(?:{SIGNING_OBJECTS})", after)
+        obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
         passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
         if passive and not obj:
             name = _tidy(before[max(0, len(before) - 40):] + m.group())
@@ -401,20 +433,21 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
                 ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
                 out.append(ev)
             return out
-        first = min(p.start for p in in_clause)
+        # A government named by its place signs too (青山市与华光集团签署…): the name starts there.
+        first = min([p.start for p in in_clause] + [r.start for r in regions if lo <= r.start
+                                                     and r.end <= at and sentence.text[r.end - sentence.start] == "与"])
         name = sentence.text[first - sentence.start:m.end()] + obj.group()
         ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
         ev.parties = [(p.name, "signatory") for p in in_clause + people]
         return [ev]
     if event_type == "release":
-        obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})", after)
+        obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?", after)  # 印发《…意见》的通知
         if not obj:
             return None
         what = re.sub(r"^[了出]", "", obj.group())
         what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
         ev = Event("", event_type, m.group() + _gloss_free(what), at, end + len(obj.group()) + bool(reported), sentence)
-        if in_clause:
-            ev.parties = [(in_clause[-1].name, "host")]
+        ev.parties = [(p.name, "host") for p in in_clause]  # A、B联合印发: both issue it
         out = [ev]
         rest = sentence.text[ev.end - sentence.start:]
         while more := re.match(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))", rest):
@@ -677,10 +710,10 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
             vague.add(id(ev))
         elif ev.occasion and (named_year := _NAME_YEAR.search(ev.name)) is not None:
             ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
-    anchor = next((e for e in events if e.event_date is not None and e.precision == "day"), None)
+    anchor = next((e for e in events if e.event_date is not None and e.precision == "day" and e.inherits), None)
     for ev in events:
         if ev.event_date is None and id(ev) not in vague and ev.inherits and anchor is not None:
-            ev.event_date, ev.precision = anchor.event_date, "day"
+            ev.event_date, ev.precision, ev.borrowed = anchor.event_date, "day", True
         place = _place(ev.sentence, ev, regions)
         ev.region_key = place or (anchor.region_key if anchor else None)
 
@@ -746,6 +779,8 @@ def _speakers(text: str, parties: list[PartyMention]) -> list[PartyMention]:
     title and name (发展规划司副司长王明、新能源司副司长李强介绍…)."""
     people = sorted((p for p in parties if p.party_type == "person"), key=lambda p: p.start)
     out = []
+    for m in re.finditer(r"出席(?:本次|此次)?(?:新闻)?发布会[^，,。；;]{0,12}?的(?:有|是)[:：]?(?P<who>[^。；;]+)", text):
+        out += [p for p in people if m.start("who") <= p.start < m.end("who")]  # 出席发布会的有:局长章建华、…
     for i, p in enumerate(people):
         if not SPEECH.match(text[p.end:p.end + 2]):
             continue
@@ -778,8 +813,8 @@ def _dice(a: str, b: str) -> float:
 
 
 def _dates_agree(a: Event, b: Event) -> bool:
-    """Equal at the coarser precision, or one undated (2024 and 2024-11-08 agree)."""
-    if a.event_date is None or b.event_date is None:
+    """Equal at the coarser precision, or one undated or dated only by the occasion it was reported at."""
+    if a.event_date is None or b.event_date is None or a.borrowed or b.borrowed:
         return True
     n = {"year": 4, "month": 7}.get(a.precision if a.precision in ("year", "month") else b.precision, 10)
     return a.event_date.isoformat()[:n] == b.event_date.isoformat()[:n]
@@ -795,11 +830,36 @@ def _same_happening(a: Event, b: Event) -> bool:
     ordinals = [set(_ORDINAL.findall(e.name)) for e in (a, b)]
     if ordinals[0] & ordinals[1]:
         return True  # 联盟第二次联席会议 and …联盟第二次联席会议暨…论坛
+    editions = [_edition(e) for e in (a, b)]
+    if editions[0] and editions[0] == editions[1]:
+        return True  # 第二十八届联合国气候变化大会 and 《公约》第二十八次缔约方大会 in one article
     shorter, longer = sorted((a.name, b.name), key=len)
     return _dice(a.name, b.name) >= 0.6 or (len(shorter) >= 6 and shorter in longer)  # 联盟第二次联席会议
 
 
 _ORDINAL = re.compile(rf"第[\d一二三四五六七八九十百零]+[次届期][{HAN}]{{2,4}}")
+_DIGITS = dict(zip("零一二三四五六七八九", range(10)))
+
+
+def _edition(ev: Event) -> tuple[int, str] | None:
+    """(number, occasion noun) of an occasion's edition: 第二十八届…大会 -> (28, "大会"), as 第28次…大会."""
+    m = re.search(r"第([\d一二三四五六七八九十百零]+)[次届期]", ev.name)
+    nouns = [n.group() for n in _NOUN_RE.finditer(ev.name)] if ev.occasion else []
+    return (_number(m.group(1)), nouns[-1]) if m and nouns else None
+
+
+def _number(numeral: str) -> int:
+    """A small Chinese or Arabic numeral: "二十八" -> 28, "28" -> 28, "十" -> 10, "一百零五" -> 105."""
+    if numeral.isdigit():
+        return int(numeral)
+    total, digit = 0, 0
+    for ch in numeral:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        else:
+            total += (digit or 1) * {"十": 10, "百": 100}[ch]
+            digit = 0
+    return total + digit
 
 
 def _merge(candidates: list[Event]) -> list[Event]:
@@ -816,8 +876,9 @@ def _merge(candidates: list[Event]) -> list[Event]:
             same.parties = list(dict.fromkeys(same.parties + ev.parties))
             same.subject = same.subject or ev.subject  # a ceremony takes the subject of what it launches
             rank = {"day": 3, "month": 2, "year": 1}
-            if ev.event_date is not None and rank.get(ev.precision, 0) > rank.get(same.precision, 0):
-                same.event_date, same.precision = ev.event_date, ev.precision
+            if ev.event_date is not None and (same.borrowed and not ev.borrowed or same.borrowed == ev.borrowed
+                                              and rank.get(ev.precision, 0) > rank.get(same.precision, 0)):
+                same.event_date, same.precision, same.borrowed = ev.event_date, ev.precision, ev.borrowed
     for i, ev in enumerate(events):
         ev.key = f"e{i}"
     return events

@@ -239,3 +239,45 @@ def test_an_occasion_the_reported_one_responds_to_keeps_no_borrowed_date(run):
     text = "11月1日,第三届零碳使命国际气候峰会在北京召开。本届峰会积极响应第28届联合国气候变化大会。"
     assert [e[1:3] for e in events(run, text, year=2023)] == [
         ("第三届零碳使命国际气候峰会", date(2023, 11, 1)), ("第28届联合国气候变化大会", None)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("国家能源局关于组织开展2024年可再生能源发展试点示范的通知。",
+     ("release", "国家能源局关于组织开展2024年可再生能源发展试点示范的通知", {("国家能源局", "host")})),
+    ("国家发展改革委、国家能源局联合印发《关于做好新能源消纳工作的通知》。",
+     ("release", "印发《关于做好新能源消纳工作的通知》", {("国家发展和改革委员会", "host"), ("国家能源局", "host")})),
+    ("国家发展改革委印发《关于加快推动新型储能发展的指导意见》的通知。",
+     ("release", "印发《关于加快推动新型储能发展的指导意见》的通知", {("国家发展和改革委员会", "host")})),
+    ("近日,全国首单碳中和债券成功发行。", ("launch", "全国首单碳中和债券发行", set())),
+    ("生态环境部组织召开全国碳市场建设工作推进会。", ("forum_conference", "全国碳市场建设工作推进会", set())),
+    ("南京市与华光集团签署战略合作框架协议。", ("signing", "南京市与华光集团签署战略合作框架协议", {("华光集团", "signatory")})),
+])
+def test_notices_bonds_meetings_and_agreements(run, text, expected):
+    assert [(e[0], e[1], e[4]) for e in events(run, text)] == [expected]
+
+
+def test_press_conference_held_on_a_stated_day_with_its_listed_speakers(run):
+    text = "国务院新闻办公室于6月8日上午举行新闻发布会。出席发布会的有:国家能源局局长章建华、副局长任京东。"
+    found = events(run, text, year=2024)
+    assert [e[:3] for e in found] == [("press_conference", "国务院新闻办公室新闻发布会", date(2024, 6, 8))]
+    assert {n for n, r in found[0][4] if r == "speaker"} == {"章建华", "任京东"}
+
+
+def test_an_award_given_releases_the_selection_named_before_it(run):
+    text = "江城卫视发起“2024绿色发展年度致敬”评选。并于11月1日,在第三届江城气候峰会为获奖企业颁奖。"
+    found = [e[:3] for e in events(run, text, year=2024) if e[0] == "release"]
+    assert found == [("release", "“2024绿色发展年度致敬”评选颁奖", date(2024, 11, 1))]
+
+
+def test_one_edition_named_two_ways_is_one_occasion(run):
+    text = ("为呼应将于2023年11月30日在迪拜举行的第二十八届联合国气候变化大会,11月1日,第三届零碳峰会在北京举办。"
+            "“我们选择在《联合国气候变化框架公约》第28次缔约方大会召开前夕举办峰会。”")
+    found = events(run, text, year=2023)
+    assert [e[1:3] for e in found] == [("第二十八届联合国气候变化大会", date(2023, 11, 30)),
+                                      ("第三届零碳峰会", date(2023, 11, 1))]
+
+
+@pytest.mark.parametrize("numeral, value", [("二十八", 28), ("28", 28), ("十", 10), ("十五", 15), ("一百零五", 105)])
+def test_edition_numbers(numeral, value):
+    from flows.steps.extract.events import _number
+    assert _number(numeral) == value
