@@ -295,6 +295,8 @@ PATTERN_EVENTS = [
     ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《湿地公约》
     ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False),
     ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True),
+    # A civic green action done by a group on a stated day: 300余名干部群众在刘东村义务植树.
+    ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True),
     ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
      True),
     ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False),
@@ -307,6 +309,9 @@ PATTERN_EVENTS = [
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
                             r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False),
     ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False),  # 为《…宣言》云签名
+    # A designation stated as what is new: 新增A、B等18处国际重要湿地.
+    ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]{_OBJ}{{0,10}}?"
+                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False),
     ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False),  # 现将…公布如下
 ]
 
@@ -339,14 +344,20 @@ def _pattern_events(sentence: Sentence, parties) -> list[Event]:
             lo, _ = _clause_of(sentence, at)
             actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
             actors = actors or (actors_before if name.endswith(("通知", "公告", "通告", "决定", "批复")) else [])
+            source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)", sentence.text[:m.start()])
+            if not actors and source:  # 记者从国家林业和草原局获悉,我国新增…: the body that announced it
+                actors = [p for p in parties if sentence.start + source.start("who") <= p.start
+                          and p.end <= sentence.start + source.end("who") and p.party_type != "person"]
             ev.parties = [(p.name, "host") for p in actors[:1]]  # the clause's subject: A在B发行… is A's
             out.append(ev)
     return out
 
 
 def _pattern_name(phrase: str) -> str:
-    """The name of a whole-phrase event: 将X公布 -> X公布, 通过了Y -> 通过Y, a subject cut at its last stop word."""
+    """The name of a whole-phrase event: 将X公布 -> X公布, 通过了Y -> 通过Y, a subject cut at its last stop word,
+    a list shortened to its first item (新增A、B、C等18处湿地 -> 新增A等18处湿地)."""
     phrase = _tidy(re.sub(r"^将", "", phrase))
+    phrase = re.sub(r"、[^，,。；;“”《》]*?(?=等[\d一二三四五六七八九十]+)", "", phrase)
     if "通过" in phrase and not phrase.startswith("《"):
         head, _, rest = phrase.partition("通过")
         cut = max((m.end() for m in STOP_PATTERN.finditer(head) if not _inside_word(head, m.start(), m.end())),

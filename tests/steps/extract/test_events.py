@@ -281,3 +281,22 @@ def test_one_edition_named_two_ways_is_one_occasion(run):
 def test_edition_numbers(numeral, value):
     from flows.steps.extract.events import _number
     assert _number(numeral) == value
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3月12日,青山区300余名干部群众参加义务植树活动。", ("other", "青山区300余名干部群众参加义务植树活动", date(2024, 3, 12))),
+    ("记者从国家林业和草原局获悉,我国再新增青山湖、白水湾、绿源滩等18处国际重要湿地。",
+     ("approval", "新增青山湖等18处国际重要湿地", None)),
+])
+def test_civic_actions_and_designations(run, text, expected):
+    assert [e[:3] for e in events(run, text, year=2024)] == [expected]
+
+
+def test_the_body_a_reporter_learned_it_from_announced_it(run):
+    found = events(run, "记者从国家林业和草原局获悉,我国再新增青山湖等18处国际重要湿地。")
+    assert found[0][4] == {("国家林业和草原局", "host")}
+
+
+@pytest.mark.parametrize("text", ["青山区干部群众参加义务植树活动。", "全省新增口径统计的充电桩12万个。"])
+def test_undated_civic_actions_and_counts_are_not_events(run, text):
+    assert events(run, text) == []
