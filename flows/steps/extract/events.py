@@ -61,7 +61,7 @@ RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方
                    r"|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
-EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》()（）]"
+EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
 TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于|同日|同时"
                         r"|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
 
@@ -202,7 +202,8 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if organizer is not None:
             name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
         end = sentence.start + m.end()
-        if name.count("“") > name.count("”") and sentence.text[m.end():m.end() + 1] == "”":
+        if any(name.count(a) > name.count(b) and sentence.text[m.end():m.end() + 1] == b
+               for a, b in ("“”", "「」", "《》")):
             end += 1  # 第三届“2023零碳使命国际气候峰会”: the closing quote belongs to the name
         combined = _COMBINED.match(sentence.text, end - sentence.start)
         if combined:
@@ -221,7 +222,7 @@ def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
     run = re.search(rf"{EVENT_NP}*\Z", text[max(0, trigger_start - 40):trigger_start]).group()
     start = trigger_start - len(run)
-    quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》", run)]
+    quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
     quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
     cut = 0
     for m in STOP_PATTERN.finditer(run):
@@ -235,7 +236,7 @@ def _np_start(text: str, trigger_start: int) -> int:
     for m in _VERB_BEFORE_NAME.finditer(run):
         if not any(lo <= m.start() < hi for lo, hi in quoted):
             cut = max(cut, m.end())
-    while cut < len(run) and run[cut] in "“‘" and not any(lo == cut for lo, _ in quoted):
+    while cut < len(run) and run[cut] in "“‘「『" and not any(lo == cut for lo, _ in quoted):
         cut += 1  # an opening quote whose closing one is not part of the name
     return start + cut
 

@@ -300,3 +300,12 @@ def test_the_body_a_reporter_learned_it_from_announced_it(run):
 @pytest.mark.parametrize("text", ["青山区干部群众参加义务植树活动。", "全省新增口径统计的充电桩12万个。"])
 def test_undated_civic_actions_and_counts_are_not_events(run, text):
     assert events(run, text) == []
+
+
+@pytest.mark.parametrize("text, name", [
+    ("5月8日,青山市举办「绿色生活」主题论坛。", "「绿色生活」主题论坛"),
+    ("5月8日,青山市参加了“2024青山绿色发展”论坛。", "“2024青山绿色发展”论坛"),
+    ("5月8日,第二届「青山杯」绿色创新大赛颁奖大会在青山召开。", "第二届「青山杯」绿色创新大赛颁奖大会"),
+])
+def test_names_are_not_cut_at_an_opening_quotation_mark(run, text, name):
+    assert [e[1] for e in events(run, text, year=2024)] == [name]
