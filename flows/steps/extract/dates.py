@@ -35,12 +35,19 @@ def context_year(text: str) -> int | None:
     return max(years) if years else None
 
 
+_PAGE_STAMP = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日\s*(?:星期|周)[一二三四五六日天]")
+
+
 def infer_reference(text: str, year: int | None) -> date | None:
     """Publication date of a page that gives none, or None.
 
+    A newspaper page stamped with a date and its weekday (2016年06月28日 星期二) is of that day.
     A page that says 昨天/昨日 and names explicit days (9月18日) reports yesterday's news:
     the latest day it names, plus one. Needs the year the page is set in.
     """
+    stamp = _PAGE_STAMP.search(text[:500])
+    if stamp:  # a newspaper page's own date: 人民日报海外版 2016年06月28日 星期二
+        return _safe(int(stamp["y"]), int(stamp["m"]), int(stamp["d"]))
     if year is None or not re.search("昨天|昨日", text):
         return None
     days = [_safe(year, int(m["m"]), int(m["d"])) for m in MONTH_DAY.finditer(text)]

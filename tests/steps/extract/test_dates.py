@@ -82,3 +82,9 @@ def test_a_day_after_the_publication_date_is_last_month():
 
 def test_a_count_is_not_the_year_a_text_is_set_in():
     assert context_year("近日,300余名干部群众栽植树苗2000余株。") is None
+
+
+def test_a_newspaper_page_stamp_dates_the_page():
+    page = "人民日报海外版 2016年06月28日 星期二\n银行业绿色信贷余额超8万亿元\n协会日前发布报告。"
+    assert infer_reference(page, 2016) == date(2016, 6, 28)
+    assert infer_reference("2016年06月28日,协会发布报告。", 2016) is None  # a date in the story, not a stamp
