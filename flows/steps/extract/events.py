@@ -189,7 +189,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if word.endswith("展") and sentence.text[m.end():m.end() + 1] in tuple("示览开出现馆位厅区"):
             continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
-        if _FUTURE.search(sentence.text[:np_start]):
+        if _FUTURE.search(sentence.text[max(0, np_start - 20):np_start]):
             continue  # 争取到第120届广交会: not held yet
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
@@ -210,7 +210,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
             end += combined.end() - combined.start()  # 第二次联席会议暨…主题论坛: one occasion
         name += sentence.text[m.end():end - sentence.start]
         # 响应第28届…大会: another occasion the reported one relates to, not held at its date.
-        clause = re.split(r"[，,；;。]", sentence.text[:np_start])[-1]
+        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - 60):np_start])[-1]
         related = bool(re.search(r"响应|呼应|迎接|筹备|对接|服务|助力", clause))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
                          inherits=not related,
@@ -262,12 +262,13 @@ def _named(name: str, trigger: str) -> bool:
 
 def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
-    before = sentence.text[: np_start - sentence.start]
+    shift = max(0, np_start - sentence.start - 50)
+    before = sentence.text[shift:np_start - sentence.start]
     m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?(?:举行|召开|举办)了?\Z",
                   before)
     if not m:
         return None
-    near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + m.start()]
+    near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + shift + m.start()]
     return near[0] if near else None
 
 
@@ -320,17 +321,26 @@ PATTERN_EVENTS = [
 _QUOTED_ITEMS = re.compile(r"签约(?:仪式|活动)?(?:涉及|包括|包含)(?P<items>(?:“[^”]{2,40}”(?:[、和及与]|以及)?){1,8})")
 
 
+def _first_time(sentence: Sentence, known: int | None) -> int:
+    """Where the sentence's first time expression is (its length when none); computed once per sentence."""
+    if known is not None:
+        return known
+    found = dates.expressions(sentence.text, None, 2000)
+    return min((f[2] for f in found), default=len(sentence.text))
+
+
 def _pattern_events(sentence: Sentence, parties) -> list[Event]:
     out = []
+    first_time = None
     for m in _QUOTED_ITEMS.finditer(sentence.text):  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
             out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
     for event_type, pattern, dated in PATTERN_EVENTS:
         for m in pattern.finditer(sentence.text):
-            if dated and not dates.expressions(sentence.text[:m.start()], None, 2000):
+            if dated and (first_time := _first_time(sentence, first_time)) >= m.start():
                 continue
-            if _FUTURE.search(sentence.text[:m.start()]) or (
+            if _FUTURE.search(sentence.text[max(0, m.start() - 20):m.start()]) or (
                     m.group().endswith("活动") and GENERIC_MARKERS.search(m.group())):
                 continue  # 将共同设立…; 举办赛展演等特色活动 names no one event
             name = _pattern_name(m.group())
@@ -342,16 +352,24 @@ def _pattern_events(sentence: Sentence, parties) -> list[Event]:
                     continue  # a heading names its issuer first and stands alone (…的通知。)
                 name, at, actors_before = issuer[0].surface + name, issuer[0].start, issuer
             ev = Event("", event_type, name, at, sentence.start + m.end(), sentence, trigger_at=at)
-            lo, _ = _clause_of(sentence, at)
-            actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
-            actors = actors or (actors_before if name.endswith(("通知", "公告", "通告", "决定", "批复")) else [])
-            source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)", sentence.text[:m.start()])
-            if not actors and source:  # 记者从国家林业和草原局获悉,我国新增…: the body that announced it
-                actors = [p for p in parties if sentence.start + source.start("who") <= p.start
-                          and p.end <= sentence.start + source.end("who") and p.party_type != "person"]
-            ev.parties = [(p.name, "host") for p in actors[:1]]  # the clause's subject: A在B发行… is A's
+            ev.parties = [(p.name, "host") for p in _pattern_host(sentence, at, parties) or actors_before]
             out.append(ev)
     return out
+
+
+def _pattern_host(sentence: Sentence, at: int, parties) -> list[PartyMention]:
+    """Who did it: the first organization of its clause (A在B发行…: A), else the body a reporter
+    learned it from (记者从国家林业和草原局获悉,我国新增…)."""
+    lo, _ = _clause_of(sentence, at)
+    actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
+    if actors:
+        return actors[:1]
+    window = max(sentence.start, at - 80)
+    source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)", sentence.text[window - sentence.start:at - sentence.start])
+    if source is None:
+        return []
+    lo, hi = window + source.start("who"), window + source.end("who")
+    return [p for p in parties if lo <= p.start and p.end <= hi and p.party_type != "person"][:1]
 
 
 def _pattern_name(phrase: str) -> str:
@@ -714,7 +732,8 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
         sentence = ev.sentence
         cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
         named = _last_named(text[: sentence.start], reference, year)
-        hit = dates.last(sentence.text[:cut], reference, year, named) or dates.resolve(
+        # The time that governs an event is near it: a window keeps one long sentence from costing its square.
+        hit = dates.last(sentence.text[max(0, cut - 300):cut], reference, year, named) or dates.resolve(
             re.split(r"[,，;；。]", sentence.text[ev.end - sentence.start:], maxsplit=1)[0], reference, year, named)
         if hit is not None and hit[0] is not None:
             ev.event_date, ev.precision = hit[0], hit[1]
