@@ -152,7 +152,8 @@ def _anaphoric(text: str, found: list, reference: date | None, last_named: date 
 
 
 PERIOD_PATTERNS = [
-    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"), lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}"),
+    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"),
+     lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}"),
     (re.compile(r"(\d{4})年上半年"), lambda m, y: f"{m[1]}-H1"),
     (re.compile(r"(\d{4})年下半年"), lambda m, y: f"{m[1]}-H2"),
     (re.compile(r"今年上半年"), lambda m, y: f"{y}-H1" if y else None),

@@ -1,23 +1,22 @@
 """Events: things that happened or were announced, one per real happening, with date, place, parties.
 
-Triggers by type (TRIGGERS). Two kinds of trigger:
-- nouns naming the event (论坛, 大会, 推介会, 成就展, 新闻发布会…): the event is the named noun
-  phrase ending in the trigger (2025中新绿色发展论坛, “…”新闻发布会, 首届…展示会). A bare or
-  demonstrative use (论坛上, 此次推介会, 本届论坛) names no new event: it refers to the latest
-  event of that kind in the article, and its roles (由…主办 / 承办) go to that event;
-- verbs (签署, 揭牌, 成立, 启动, 落户, 发布, 批复, 调研…): the event is the clause around the
+Three kinds of trigger (tables at the top; how they work and their limits: docs/extraction.md):
+- nouns naming an occasion (论坛, 大会, 推介会, 成果展, 新闻发布会, 签约仪式, 开工仪式…): the event is
+  the named noun phrase ending in the noun (2025中新绿色发展论坛, “…”新闻发布会, 第130届广交会). A
+  bare or demonstrative use (论坛上, 此次推介会) names no new event: it refers to the latest
+  occasion, and its roles (由…主办 / 承办) go to that one;
+- verbs (签署, 揭牌, 成立, 启动, 并网, 开工, 发布, 批复, 调研…): the event is the clause around the
   verb: its subject (the nearest organization, zone or named thing before it) and, for
-  签署/发布/批复, its object (协议, 备忘录, 《…》, “…”, 报告, 名单…). Without a subject or an
-  object the verb is not an event (项目签约、主旨演讲 is a programme, 4家获批… is a count).
-Date: the time expression nearest before the trigger in its sentence (昨天 resolved against
-the document's reference date, 9月18日 against its year); else a year in the event's name
-(2017国际低碳大会); else the date of the article's first dated event, since news reports what
-happened at the occasion it covers. Place: a region after 在/于 before the trigger, else the
-anchor event's. Roles: host (主办, or the subject of 举办/举行/召开/发布/批复), co_organizer
-(承办, 协办), signatory (every party before 签署), speaker (a person who 表示/介绍/致辞/发言/宣布/推介
-in the article), participant (参加/出席), subject (what is launched).
-Within a document, candidates of one type with the same subject or near-identical names
-(bigram Dice >= 0.6) are one event.
+  签署/发布/批复, its object (协议, 备忘录, 《…》, 报告, 名单…). Without them the verb is not an
+  event (项目签约、主旨演讲 is a programme, 4家获批… is a count);
+- whole phrases (PATTERN_EVENTS: 加入《公约》, 组织开展…核查 with a date, 发行…债券, …通过…评审,
+  现将…公布如下, X局关于…的通知…).
+Date: a time expression before the trigger in its sentence (not one inside the event's own
+object), else right after it in its clause, else a year in an occasion's name, else the day of
+the article's first dated event. Place: a region after 在/于, else the occasion's. Roles: host,
+co_organizer, signatory, speaker, participant, subject. A signing ceremony folds into the
+agreements signed at it; within a document, candidates of one type with the same subject, the
+same edition or near-identical names are one event.
 """
 from __future__ import annotations
 
@@ -175,7 +174,8 @@ _NOUN_TYPE = {w: t for t, ws in NOUN_TRIGGERS.items() for w in ws}
 # A word ending in 会 never ends before 议: 推进会议 is named by 会议.
 _NOUN_RE = re.compile("|".join(re.escape(w) + ("(?!议)" if w.endswith("会") else "")
                                for w in sorted(_NOUN_TYPE, key=len, reverse=True)))
-_COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{'|'.join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))})")
+_NOUNS = "|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))
+_COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{_NOUNS})")
 # Verbs that end the text before an occasion's name (积极响应第28届…大会, 倡导绿色会议).
 _VERB_BEFORE_NAME = re.compile("响应|呼应|参与|参加|迎接|筹办|筹备|亮相|走进|迎来|倡导|推行|开展|见证")
 
@@ -365,7 +365,8 @@ def _pattern_host(sentence: Sentence, at: int, parties) -> list[PartyMention]:
     if actors:
         return actors[:1]
     window = max(sentence.start, at - 80)
-    source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)", sentence.text[window - sentence.start:at - sentence.start])
+    source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)",
+                       sentence.text[window - sentence.start:at - sentence.start])
     if source is None:
         return []
     lo, hi = window + source.start("who"), window + source.end("who")
@@ -385,7 +386,8 @@ def _pattern_name(phrase: str) -> str:
     return phrase
 
 
-_VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True))) for t, ws in VERB_TRIGGERS.items()}
+_VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True)))
+             for t, ws in VERB_TRIGGERS.items()}
 _ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午"
                           r"|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
@@ -507,7 +509,8 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
         if not people and not in_clause:
             return None
         actor = (people or in_clause)[0]
-        ev = Event("", event_type, _tidy(sentence.text[actor.start - sentence.start:m.end()]), actor.start, end, sentence)
+        name = _tidy(sentence.text[actor.start - sentence.start:m.end()])
+        ev = Event("", event_type, name, actor.start, end, sentence)
         ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in in_clause if p is not actor]
         return [ev]
     return _launches(sentence, m, at, end, lo, in_clause, regions)
