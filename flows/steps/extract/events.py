@@ -211,7 +211,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         name += sentence.text[m.end():end - sentence.start]
         # 响应第28届…大会: another occasion the reported one relates to, not held at its date.
         clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - 60):np_start])[-1]
-        related = bool(re.search(r"响应|呼应|迎接|筹备|对接|服务|助力", clause))
+        related = bool(re.search(r"响应|呼应|迎接|筹备|对接|助力", clause))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
                          inherits=not related,
                          mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
