@@ -81,6 +81,8 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
         short = row["short_name"]
         if short and row["level"] in ("province", "prefecture") and short not in COMMON_WORD_SHORT_NAMES:
             add(short, region)
+        if short and len(short) == 2 and row["level"] == "province":
+            add(f"{short[0]} {short[1]}", region)  # 北 京: a table pads two-character names to three
         if row["name"].endswith("自治州"):
             add(_prefecture_core(row["name"]) + "州", region)  # 海南藏族自治州 -> 海南州
     for row in ref.countries.iter_rows(named=True):

@@ -73,3 +73,8 @@ def test_places_inside_names_that_are_not_about_them(run, text):
 def test_foreign_subdivision_only_next_to_its_country(run):
     assert ("巴特肯州", "巴特肯州", "province", None) in regions(run, "吉尔吉斯斯坦巴特肯州的项目。")
     assert not any(r[0] == "巴特肯州" for r in regions(run, "巴特肯州的项目。"))
+
+
+def test_province_names_padded_in_a_table(run):
+    assert regions(run, "地 区 增速(%) 北 京 -9.18 上 海 -6.64") == {
+        ("北 京", "北京市", "province", "110000"), ("上 海", "上海市", "province", "310000")}
