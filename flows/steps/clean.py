@@ -211,6 +211,8 @@ def clean(files: pl.DataFrame, names: list[str] | None = None, today: date | Non
         .join(signatures(found), on="doc_id", how="left")
         .join(time_context(found), on="source_file", how="left")
     )
+    if "decode_errors" in processed.columns:  # invalid bytes are counted per file, published per article
+        documents = documents.join(processed.select("source_file", "decode_errors"), on="source_file", how="left")
     return conform("documents", documents)
 
 
