@@ -37,16 +37,21 @@ STOP_WORDS = sorted({
     "会上", "会后", "仪式上", "现场", "上午", "下午", "晚上", "同步", "宣告", "记者", "讯", "例如", "此前", "此后",
     "其后", "然后",
     "联同", "协同", "连同", "会同", "携", "偕", "跟随", "共建", "建立", "搭建", "构建", "推出", "创建", "承接",
+    # X代表Y政府 (on behalf of), 副总经理兼Y公司 (also), 开工仪式|县委, 推进|Y镇
+    "代表", "兼", "仪式", "推进", "加快",
+    # Role labels before the party that fills them (项目业主X公司, 建设方——X公司).
+    "业主", "建设方", "施工方", "监理方", "投资方", "承建方", "运营方", "设计方", "主办方", "承办方", "协办方",
+    "甲方", "乙方", "建设单位", "施工单位", "承建单位", "业主单位", "牵头单位", "责任单位", "实施单位",
 })
 STOP_PATTERN = re.compile("(?:" + "|".join(map(re.escape, sorted(STOP_WORDS, key=len, reverse=True))) + ")")
 # Common words that hold a one-character stop word (利用, 数据, 高等): no boundary there.
 COMPOUNDS = frozenset("""
 利用 应用 使用 采用 作用 费用 适用 专用 通用 民用 信用 实用 高等 平等 同等 中等 初等 数据 依据 根据 占据 证据 名称 简称
-号称 对称 学说 小说 现在 存在 所在 实在 内在 正在 将军 即将 大使 特使 对外 针对 面对 相对 绝对 应对 反对 从业 服从 到位
+资讯 通讯 快讯 喜讯 电讯 号称 对称 学说 小说 现在 存在 所在 实在 内在 正在 将军 即将 大使 特使 对外 针对 面对 相对 绝对 应对 反对 从业 服从 到位
 达到 得到 受到 以来 以上 以下 所以 可以 难以 予以 给予 之间 之一 尤其 其他 其中 极其 为期 因为 行为 称为 为民 受益 感受
 接受 享受 承受 不曾 并购 合并 并网 而立 亦庄 于是 属于 等级 等候 的确 目的 了解 为了 除了 也许 还有 就业 则是 原则 规则
 法则 准则 由于 理由 自由 经由 由来 向来 方向 导向 志向 面向 走向 对接 对口 校对 在职 在建 在线 将来 把握 被动 让利 使命
-使馆 大使馆 给力 交给 供给 是非 着力 着手 执着 显著 著名 已经 而已 且慢 而且 的士 之江 其实 所有 所得 所长 据点 受理
+使馆 大使馆 兼顾 兼容 兼具 兼并 兼职 兼任 给力 交给 供给 是非 着力 着手 执着 显著 著名 已经 而已 且慢 而且 的士 之江 其实 所有 所得 所长 据点 受理
 """.split())
 
 # Modifiers that make a name generic (零碳产业园, 相关行业协会, 国家级绿色工业园区).
@@ -62,6 +67,7 @@ GENERIC_WORDS = sorted({
     "园区", "城市", "乡村", "区域", "综合", "专业", "公共", "社会", "政府", "部门", "机构", "单位", "组织",
     "国际", "全球", "指导", "咨询", "促进", "协调", "工作", "领导", "专家", "顾问", "评审", "联络", "推广", "运营",
     "研发", "交易", "展览", "会展", "培训", "检测", "认证", "应用", "推进", "转化", "孵化", "示范平台",
+    "上市", "跨国", "老区", "山区", "农村", "贫困", "偏远", "某", "某些",
 }, key=len, reverse=True)
 GENERIC_PATTERN = re.compile("(?:" + "|".join(map(re.escape, GENERIC_WORDS)) + ")")
 
@@ -97,6 +103,8 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
             continue  # 利用, 数据: the character is part of a word
         if match.group() == "联合" and prefix[j:j + 1] in ("国", "会"):
             continue  # 联合国, 联合会: names, not the verb
+        if match.group() == "代表" and prefix[j:j + 2] == "大会":
+            continue  # 人民代表大会: a name, not "on behalf of"
         cut = max(cut, j)
     for match in re.finditer("和", prefix):
         rest = prefix[match.end():]
