@@ -20,6 +20,7 @@ Commands:
   status     the last runs (outcome, duration, counts), what is published, quarantined files
   export     every published table as CSV (for Excel), an xlsx workbook or Parquet
   serve      register a scheduled deployment with a running Prefect server and execute its runs
+  evaluate   precision, recall and F1 of the published tables against your own annotated files
 """
 
 EPILOG = """\
@@ -32,6 +33,7 @@ examples:
   greenwire status --runs 5
   greenwire export --format xlsx --output greenwire.xlsx
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
+  greenwire evaluate my-gold/ --verbose
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
 GREENWIRE_KEEP_VERSIONS, GREENWIRE_BATCH_FILES, GREENWIRE_WORKERS, GREENWIRE_DUCKDB_MEMORY,
@@ -159,6 +161,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--warehouse", metavar="DIR", help="warehouse folder for every run (default: warehouse/)")
     # A long-running service should log each run it picks up, so Prefect's INFO lines stay on.
     serve.set_defaults(verbose=True)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="score the published tables against annotated gold files",
+        description="Compare what the current publish (or --publish DIR) extracted from each raw file with "
+        "GOLD_DIR/<source_file>.json, annotated as docs/evaluation.md describes; print precision, recall and "
+        "F1 per table, articles exact per file, cross-file event deduplication and macro F1.",
+    )
+    evaluate.add_argument("gold_dir", metavar="GOLD_DIR", help="folder of <source_file>.json gold files")
+    evaluate.add_argument("--publish", metavar="DIR", help="a publish folder (default: <warehouse>/publish/current)")
+    evaluate.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    evaluate.add_argument("--verbose", action="store_true", help="list every missed and extra item")
+    evaluate.add_argument("--format", choices=["table", "json"], default="table",
+                          help="table (default, for people) or json (for programs)")
     return parser
 
 
@@ -169,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
-                "serve": _serve, "export": _export}[args.command](args)
+                "serve": _serve, "export": _export, "evaluate": _evaluate}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -387,6 +402,25 @@ def _export(args) -> int:
     except export.ExportError as exc:
         return _fail(str(exc))
     print(f"greenwire: exported {len(written)} files from {current.resolve().name} to {args.output}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from flows import settings
+    from flows.evaluate import EvaluationError, evaluate, format_report
+
+    publish = Path(args.publish) if args.publish else settings.load(warehouse_dir=args.warehouse).current
+    try:
+        report = evaluate(Path(args.gold_dir), publish)
+    except EvaluationError as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        if not args.verbose:
+            for table in report["tables"].values():
+                del table["missed"], table["extra"]
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, verbose=args.verbose))
     return 0
 
 
