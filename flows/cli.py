@@ -18,6 +18,7 @@ Commands:
   query      read-only SQL over the published tables (every contract table by name)
   validate   re-run the Great Expectations suites on the marts in the warehouse
   status     the last runs (outcome, duration, counts), what is published, quarantined files
+  rebuild    re-create a damaged warehouse file from the input folder, then publish
   serve      register a scheduled deployment with a running Prefect server and execute its runs
 """
 
@@ -29,6 +30,7 @@ examples:
   greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
   greenwire validate
   greenwire status --runs 5
+  greenwire rebuild                               # after "the warehouse file ... is damaged"
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
@@ -42,8 +44,7 @@ def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> No
     from flows import settings
 
     resolved = settings.load(warehouse_dir=warehouse_dir)
-    os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))  # created by the commands that run flows
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -71,6 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
                      help="if another run holds the warehouse, wait this long before giving up (default: 0)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+
+    rebuild = sub.add_parser(
+        "rebuild", help="re-create a damaged warehouse from the input folder",
+        description="Move greenwire.duckdb aside (as greenwire.duckdb.corrupt-<time> when it is damaged, "
+        ".replaced-<time> otherwise) and run the whole pipeline on the input folder into a new one. Every file "
+        "is extracted again; the published versions and the quarantine stay.",
+    )
+    rebuild.add_argument("--input", metavar="DIR", help="folder of raw news files (default: seeds/raw)")
+    rebuild.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    rebuild.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
+                         help="if a run holds the warehouse, wait this long before giving up (default: 0)")
+    rebuild.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
 
     query = sub.add_parser(
         "query", help="read-only SQL over the published tables",
@@ -136,8 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
+        problem = _path_problem(getattr(args, "warehouse", None))
+        if problem:
+            return _fail(problem)
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
-                "serve": _serve}[args.command](args)
+                "serve": _serve, "rebuild": _rebuild}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -147,6 +163,11 @@ def _fail(message: str, exc: BaseException | None = None) -> int:
     print(f"greenwire: error: {message}", file=sys.stderr)
     _release(exc)
     return 1
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def _release(exc: BaseException | None) -> None:
@@ -162,27 +183,117 @@ def _release(exc: BaseException | None) -> None:
     gc.collect()
 
 
+def _path_problem(warehouse_dir: str | None) -> str | None:
+    """Why the warehouse folder cannot be one (a file on its path), before anything touches it."""
+    from flows import settings
+
+    path = settings.load(warehouse_dir=warehouse_dir).warehouse_dir
+    for folder in (path, *path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                return (f"setup: the warehouse folder {path} cannot be created: {folder} is a file, not a folder; "
+                        "pass --warehouse DIR (or GREENWIRE_WAREHOUSE) naming a folder")
+            return None
+    return None
+
+
+# Below this, the temporary Prefect API cannot create its database and Prefect only says so after a
+# two-minute wait for it; the seeds' run needs about 6 MB for Prefect and 20 MB of warehouse.
+MIN_FREE_BYTES = 16 << 20
+
+
+def _preflight(resolved) -> str | None:
+    """Why a run cannot start (folders, free space, the Prefect API), as one line, or None."""
+    import shutil
+
+    home = Path(os.environ["PREFECT_HOME"])
+    for folder in (resolved.warehouse_dir, home):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"setup: cannot create {folder}: {exc.strerror}"
+    api = os.environ.get("PREFECT_API_URL")
+    if not api:
+        free = shutil.disk_usage(home).free
+        if free < MIN_FREE_BYTES:
+            return (f"setup: No space left on device: only {free / 2**20:.1f} MB free at {home}, where the temporary "
+                    f"Prefect API keeps its database (it needs {MIN_FREE_BYTES >> 20} MB); free some space, or set "
+                    "PREFECT_HOME to a folder on another disk")
+        return None
+    import httpx
+
+    try:
+        httpx.get(api.rstrip("/") + "/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        return (f"setup: the Prefect API at {api} is unavailable ({type(exc).__name__}: {exc}); start it "
+                "(`prefect server start`), or unset PREFECT_API_URL to run with a temporary local one")
+    return None
+
+
 def _run(args) -> int:
     from flows import settings
-    from flows.lock import WarehouseLocked, holder, refusal
+    from flows.lock import holder, refusal
 
-    lock_file = settings.load(args.input, args.warehouse).lock_file
-    if args.wait <= 0 and holder(lock_file) is not None:
+    resolved = settings.load(args.input, args.warehouse)
+    if args.wait <= 0 and holder(resolved.lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
-        return _fail(refusal(lock_file))
+        return _fail(refusal(resolved.lock_file))
+    problem = _preflight(resolved)
+    if problem:
+        return _fail(problem)
+    return _run_flow(args)
+
+
+def _run_flow(args) -> int:
+    from flows import integrity, runlog
+    from flows.lock import WarehouseLocked
     from flows.pipeline import ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy
 
     try:
         summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait)
-    except ValidationFailed as exc:
+    except (ValidationFailed, WarehouseLocked, WarehouseBusy, integrity.WarehouseCorrupt) as exc:
         return _fail(str(exc), exc)
-    except (WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError) as exc:
-        return _fail(str(exc), exc)
-    except Exception as exc:  # a stage failed: say which and why, without a wall of traceback
-        return _fail(f"run failed: {type(exc).__name__}: {exc}", exc)
+    except Exception as exc:  # a stage failed: say which and why; the full trace is in the run's log
+        stage = runlog.stage_of(exc)
+        detail = runlog.describe(exc).removeprefix(f"{stage}: ") if stage else runlog.describe(exc)
+        return _fail(f"run failed at {stage or 'start'}: {detail}", exc)
     print(format_summary(summary))
     return 0
+
+
+def _rebuild(args) -> int:
+    """Move the warehouse file aside and run once from the input folder: raw is reproducible."""
+    from datetime import datetime, timezone
+
+    from flows import integrity, settings
+    from flows.lock import WarehouseLocked, warehouse_lock
+
+    resolved = settings.load(args.input, args.warehouse)
+    problem = _preflight(resolved)
+    if problem:
+        return _fail(problem)
+    try:
+        with warehouse_lock(resolved.lock_file, wait_seconds=args.wait):
+            try:
+                integrity.check(resolved.database)
+                kind = "replaced"
+            except integrity.WarehouseCorrupt:
+                kind = "corrupt"
+            stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+            moved = []
+            for path in (resolved.database, resolved.database.with_name(resolved.database.name + ".wal")):
+                if path.exists():
+                    aside = path.with_name(f"{path.name}.{kind}-{stamp}")
+                    os.replace(path, aside)
+                    moved.append(aside)
+    except WarehouseLocked as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"rebuild: cannot move {exc.filename} aside: {exc.strerror}")
+    for aside in moved:
+        print(f"greenwire: moved {aside.name.split('.' + kind)[0]} aside to {aside}", file=sys.stderr)
+    return _run_flow(args)
 
 
 def format_summary(summary) -> str:
@@ -214,54 +325,37 @@ def format_summary(summary) -> str:
 
 def _query(args) -> int:
     import duckdb
-    import polars as pl
 
-    from flows import settings
+    from flows import query, settings
 
     current = settings.load(warehouse_dir=args.warehouse).current
-    snapshot = current / "greenwire.duckdb"
-    if not snapshot.exists():
+    if not (current / "manifest.json").exists():
         return _fail(f"nothing published yet at {current}: run `greenwire run` first")
-    with duckdb.connect(str(snapshot), read_only=True) as con:
-        try:
-            relation = con.sql(args.sql)
-            frame = relation.pl() if relation is not None else None
-        except duckdb.Error as exc:
-            return _fail(f"query failed: {exc}")
-    if frame is None:
-        return _fail("the statement returned no rows (only queries are allowed: the data is read-only)")
-    if args.format == "csv":
-        sys.stdout.write(_flat(frame).write_csv())
-    elif args.format == "json":
-        print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
-    else:
-        with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200,
-                       tbl_hide_column_data_types=True):
-            print(frame)
+    try:
+        con = query.connect(current)
+    except (OSError, ValueError, duckdb.Error) as exc:
+        return _fail(f"cannot open the published dataset at {current}: {exc}")
+    try:
+        with con:
+            sys.stdout.write(query.run(con, args.sql, args.format, args.max_rows))
+    except query.Refused as exc:
+        return _fail(str(exc), exc)
     return 0
 
 
-def _flat(frame):
-    """CSV has no nested values: lists and structs become JSON text (["生态管委会", "中国资环"])."""
-    import polars as pl
-
-    nested = [c for c, t in frame.schema.items() if t.is_nested()]
-    return frame.with_columns(
-        pl.col(c).map_elements(lambda v: json.dumps(v.to_list() if isinstance(v, pl.Series) else v,
-                                                    ensure_ascii=False, default=str), return_dtype=pl.String)
-        for c in nested
-    )
-
-
 def _validate(args) -> int:
-    from flows import settings, validation, warehouse
+    from flows import integrity, settings, validation, warehouse
 
     resolved = settings.load(warehouse_dir=args.warehouse)
     try:
         with warehouse.connect(resolved.database, read_only=True) as con:
+            integrity.verify(con, resolved.database)
             report = validation.validate(con, resolved.docs_dir)
-    except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
-        return _fail(str(exc))
+    except (warehouse.WarehouseBusy, FileNotFoundError, integrity.WarehouseCorrupt) as exc:
+        return _fail(str(exc), exc)
+    except Exception as exc:  # one line, never a traceback
+        found = integrity.damage(exc, resolved.database)
+        return _fail(str(found) if found else f"validate failed: {_line(exc)}", exc)
     for table, (passed, evaluated) in report.per_table.items():
         print(f"  {table:<14} {passed}/{evaluated} passed")
     for failure in report.failures:
@@ -272,12 +366,14 @@ def _validate(args) -> int:
 
 
 def _status(args) -> int:
-    from flows import settings, status, warehouse
+    from flows import integrity, settings, status, warehouse
 
     try:
         found = status.read(settings.load(warehouse_dir=args.warehouse), runs=args.runs, wait_seconds=args.wait)
-    except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
-        return _fail(str(exc))
+    except (warehouse.WarehouseBusy, FileNotFoundError, integrity.WarehouseCorrupt) as exc:
+        return _fail(str(exc), exc)
+    except Exception as exc:  # one line, never a traceback
+        return _fail(f"status failed: {_line(exc)}", exc)
     if args.format == "json":
         print(json.dumps({"warehouse": str(found.warehouse_dir), "active_run": found.active_run, "runs": found.runs,
                           "published": found.published, "quarantined": found.quarantined},

@@ -4,7 +4,6 @@ Only wiring lives here; each stage is a task in flows/io.py around a pure step.
 """
 from __future__ import annotations
 
-import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,7 +13,8 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import io, runlog, warehouse
+from flows import integrity, io, runlog, warehouse
+from flows import publish as publisher
 from flows import settings as settings_module
 from flows.lock import warehouse_lock
 from flows.validation import ValidationReport
@@ -55,12 +55,17 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
             runlog.run_log(settings.runs_dir, run_id) as log_file:
         runlog.write("run", "started", f"{settings.input_dir} -> {settings.warehouse_dir}",
                      input_dir=settings.input_dir, warehouse_dir=settings.warehouse_dir)
+        try:
+            integrity.check(settings.database)  # a damaged warehouse is never written to, let alone published
+        except integrity.WarehouseCorrupt as exc:
+            runlog.failed(exc)
+            raise
+        publisher.clean_leftovers(settings.publish_dir)
         _record_run(settings, run_id, "running", log_file=log_file)
         try:
             summary = _stages(settings, run_id)
         except BaseException as exc:
-            message = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-            runlog.write("run", "failed", message, error=type(exc).__name__, traceback=traceback.format_exc())
+            message = runlog.failed(exc)
             try:
                 _record_run(settings, run_id, "failed", message=message)
             except Exception as unrecorded:  # e.g. the warehouse file is what failed: keep the first error
