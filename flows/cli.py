@@ -203,30 +203,31 @@ MIN_FREE_BYTES = 16 << 20
 
 
 def _preflight(resolved) -> str | None:
-    """Why a run cannot start (folders, free space, the Prefect API), as one line, or None."""
+    """Why a run cannot start (the Prefect API, folders, free space), as one line, or None."""
     import shutil
 
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        import httpx
+
+        from flows.deploy import SERVER_HINT
+
+        try:  # /health answers without credentials; Prefect's own client would retry for half a minute first
+            httpx.get(api.rstrip("/") + "/health", timeout=5).raise_for_status()
+        except httpx.HTTPError as exc:
+            return (f"setup: no Prefect server answers at PREFECT_API_URL={api} ({type(exc).__name__}); "
+                    f"{SERVER_HINT}, or unset PREFECT_API_URL to run with a temporary local one")
     home = Path(os.environ["PREFECT_HOME"])
     for folder in (resolved.warehouse_dir, home):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return f"setup: cannot create {folder}: {exc.strerror}"
-    api = os.environ.get("PREFECT_API_URL")
-    if not api:
-        free = shutil.disk_usage(home).free
-        if free < MIN_FREE_BYTES:
-            return (f"setup: No space left on device: only {free / 2**20:.1f} MB free at {home}, where the temporary "
-                    f"Prefect API keeps its database (it needs {MIN_FREE_BYTES >> 20} MB); free some space, or set "
-                    "PREFECT_HOME to a folder on another disk")
-        return None
-    import httpx
-
-    try:
-        httpx.get(api.rstrip("/") + "/health", timeout=5).raise_for_status()
-    except httpx.HTTPError as exc:
-        return (f"setup: the Prefect API at {api} is unavailable ({type(exc).__name__}: {exc}); start it "
-                "(`prefect server start`), or unset PREFECT_API_URL to run with a temporary local one")
+    free = shutil.disk_usage(home).free
+    if not api and free < MIN_FREE_BYTES:
+        return (f"setup: No space left on device: only {free / 2**20:.1f} MB free at {home}, where the temporary "
+                f"Prefect API keeps its database (it needs {MIN_FREE_BYTES >> 20} MB); free some space, or set "
+                "PREFECT_HOME to a folder on another disk")
     return None
 
 
@@ -397,7 +398,8 @@ def format_status(found) -> str:
         files = (f"files {run['files_seen']} seen, {run['files_extracted']} extracted, {run['files_reused']} reused, "
                  f"{run['files_quarantined']} quarantined; articles {run['articles']}"
                  if run["files_seen"] is not None else "")
-        lines.append(f"  {run['started_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
+        started = run["started_at"].astimezone(timezone.utc)
+        lines.append(f"  {started:%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
                      f"{files}" + (f" -> {run['published_version']}" if run["published_version"] else ""))
         if run["message"] and run["outcome"] != "published":
             lines.append(f"      {run['message']}")
@@ -416,6 +418,11 @@ def format_status(found) -> str:
 
 def _serve(args) -> int:
     from flows import deploy
+
+    try:
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"setup: cannot create {os.environ['PREFECT_HOME']}: {exc.strerror}")
 
     try:
         deploy.serve(name=args.name, cron=args.cron, input_dir=args.input, warehouse_dir=args.warehouse)

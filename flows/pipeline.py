@@ -13,7 +13,7 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import integrity, io, runlog, warehouse
+from flows import integrity, io, runlog, status, warehouse
 from flows import publish as publisher
 from flows import settings as settings_module
 from flows.lock import warehouse_lock
@@ -111,9 +111,7 @@ def _record_run(settings, run_id: str, outcome: str, message: str | None = None,
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         if outcome == "running":
-            # This run holds the lock, so a run still marked running was killed before it could finish.
-            con.execute("update raw.runs set outcome = 'interrupted', message = 'the process ended before the "
-                        "run finished (killed or crashed); nothing was published' where outcome = 'running'")
+            status.settle_unfinished(con)  # this run holds the lock: a run still marked running has ended
             con.execute("insert into raw.runs (run_id, started_at, outcome, log_file) values (?, ?, ?, ?) "
                         "on conflict (run_id) do update set outcome = excluded.outcome",
                         [run_id, now, outcome, str(log_file) if log_file else None])

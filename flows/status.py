@@ -50,7 +50,7 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
             if run["outcome"] == "running":
                 # its log has the reason when the failure could not be written to the warehouse (a full disk)
                 reason = runlog.last_failure(run["log_file"])
-                run["outcome"], run["message"] = ("failed", reason) if reason else ("interrupted", run["message"])
+                run["outcome"], run["message"] = ("failed", reason) if reason else ("interrupted", INTERRUPTED)
     copies = {e["source_file"]: e for e in quarantine.read(settings.quarantine_dir)}
     for row in status.quarantined:
         entry = copies.get(row["source_file"], {})
@@ -59,6 +59,18 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
     if manifest.exists():
         status.published = json.loads(manifest.read_text(encoding="utf-8"))
     return status
+
+
+INTERRUPTED = "the process ended before the run finished (killed or crashed); nothing was published"
+
+
+def settle_unfinished(con: duckdb.DuckDBPyConnection) -> None:
+    """Give every run still marked running in raw.runs its end: `failed` with the reason from its run
+    log when it logged one (the warehouse could not be written, say a full disk), else `interrupted`."""
+    for run_id, log_file in con.execute("select run_id, log_file from raw.runs where outcome = 'running'").fetchall():
+        reason = runlog.last_failure(log_file)
+        con.execute("update raw.runs set outcome = ?, message = ? where run_id = ?",
+                    ["failed" if reason else "interrupted", reason or INTERRUPTED, run_id])
 
 
 def _open(database: Path, wait_seconds: float):

@@ -212,5 +212,6 @@ def test_an_unavailable_prefect_api_is_one_line(tmp_path):
     api = f"http://127.0.0.1:{port}/api"
     done = _cli("run", "--warehouse", str(tmp_path / "wh"), PREFECT_API_URL=api)
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith(f"greenwire: error: setup: the Prefect API at {api} is unavailable (ConnectError")
-    assert not (tmp_path / "wh" / "greenwire.duckdb").exists()
+    assert done.stderr.startswith(f"greenwire: error: setup: no Prefect server answers at PREFECT_API_URL={api} "
+                                  "(ConnectError); start one with ")
+    assert not (tmp_path / "wh").exists()
