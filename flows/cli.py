@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="the last runs, what is published, and the quarantined files",
         description="Show the last runs of this warehouse (outcome, duration, files seen / extracted / reused / "
         "quarantined, articles, published version), the current publish, and every file now in quarantine "
-        "with its reason. Read-only. A run still marked running whose process is gone shows as interrupted.",
+        "with its reason. Read-only. A run still marked running whose process is gone shows as failed with the "
+        "reason from its run log (say, a full disk), else as interrupted.",
     )
     status.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
     status.add_argument("--runs", type=int, default=10, metavar="N", help="how many runs to show (default 10)")
@@ -267,8 +268,11 @@ def _rebuild(args) -> int:
     """Move the warehouse file aside and run once from the input folder: raw is reproducible."""
     from datetime import datetime, timezone
 
+    import duckdb
+
     from flows import integrity, settings
     from flows.lock import WarehouseLocked, warehouse_lock
+    from flows.warehouse import WarehouseBusy
 
     resolved = settings.load(args.input, args.warehouse)
     problem = _preflight(resolved)
@@ -279,7 +283,7 @@ def _rebuild(args) -> int:
             try:
                 integrity.check(resolved.database)
                 kind = "replaced"
-            except integrity.WarehouseCorrupt:
+            except (integrity.WarehouseCorrupt, duckdb.Error):  # anything DuckDB cannot open goes aside
                 kind = "corrupt"
             stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
             moved = []
@@ -288,7 +292,7 @@ def _rebuild(args) -> int:
                     aside = path.with_name(f"{path.name}.{kind}-{stamp}")
                     os.replace(path, aside)
                     moved.append(aside)
-    except WarehouseLocked as exc:
+    except (WarehouseLocked, WarehouseBusy) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"rebuild: cannot move {exc.filename} aside: {exc.strerror}")

@@ -215,3 +215,18 @@ def test_an_unavailable_prefect_api_is_one_line(tmp_path):
     assert done.stderr.startswith(f"greenwire: error: setup: no Prefect server answers at PREFECT_API_URL={api} "
                                   "(ConnectError); start one with ")
     assert not (tmp_path / "wh").exists()
+
+
+@pytest.mark.parametrize("error, line", [
+    (OSError(28, "No space left on device", "/srv/wh/greenwire.duckdb"),
+     "No space left on device: /srv/wh/greenwire.duckdb (free some space, then run again)"),
+    (PermissionError(13, "Permission denied", "/srv/wh/runs"), "Permission denied: /srv/wh/runs"),
+    (NotADirectoryError(20, "Not a directory", "/srv/file/wh"), "Not a directory: /srv/file/wh"),
+    (duckdb.IOException('IO Error: Could not write file "/srv/wh/x.wal": No space left on device\nmore'),
+     'IO Error: Could not write file "/srv/wh/x.wal": No space left on device (free some space, then run again)'),
+    (RuntimeError(""), "RuntimeError"),
+])
+def test_a_failure_is_described_in_one_line_with_its_path(error, line):
+    from flows.runlog import describe
+
+    assert describe(error) == line
