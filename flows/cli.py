@@ -19,6 +19,7 @@ Commands:
   validate   re-run the Great Expectations suites on the marts in the warehouse
   status     the last runs (outcome, duration, counts), what is published, quarantined files
   rebuild    re-create a damaged warehouse file from the input folder, then publish
+  export     every published table as CSV (for Excel), an xlsx workbook or Parquet
   serve      register a scheduled deployment with a running Prefect server and execute its runs
 """
 
@@ -31,6 +32,7 @@ examples:
   greenwire validate
   greenwire status --runs 5
   greenwire rebuild                               # after "the warehouse file ... is damaged"
+  greenwire export --format xlsx --output greenwire.xlsx
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
@@ -72,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
                      help="if another run holds the warehouse, wait this long before giving up (default: 0)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild, validate and publish even when nothing changed since the last publish")
 
     rebuild = sub.add_parser(
         "rebuild", help="re-create a damaged warehouse from the input folder",
@@ -118,6 +122,18 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--wait", metavar="SECONDS", type=float, default=10.0,
                         help="if a run is writing to the warehouse file, wait this long for it (default: 10)")
 
+    export = sub.add_parser(
+        "export", help="every published table as CSV, xlsx or Parquet",
+        description="Write every table of the current publish. csv: one <table>.csv per table in the folder "
+        "PATH, UTF-8 with a BOM (Excel reads it), lists joined as 'a; b'. xlsx: one workbook PATH, a sheet per "
+        "table, header row frozen (cells over Excel's 32,767 characters are cut). parquet: the published files "
+        "and dictionary.json into the folder PATH.",
+    )
+    export.add_argument("--format", choices=["csv", "xlsx", "parquet"], required=True, help="csv, xlsx or parquet")
+    export.add_argument("--output", metavar="PATH", required=True,
+                        help="a folder for csv and parquet, the workbook file for xlsx")
+    export.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+
     serve = sub.add_parser(
         "serve", help="run the pipeline on a schedule (needs a running Prefect server)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -154,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             return _fail(problem)
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
-                "serve": _serve, "rebuild": _rebuild}[args.command](args)
+                "serve": _serve, "export": _export, "rebuild": _rebuild}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -166,9 +182,10 @@ def _fail(message: str, exc: BaseException | None = None) -> int:
     return 1
 
 
-def _line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+def _first_line(exc: BaseException) -> str:
+    """`InternalException: INTERNAL Error: …` without the C++ stack trace DuckDB appends to it."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
 def _release(exc: BaseException | None) -> None:
@@ -243,6 +260,25 @@ def _run(args) -> int:
     problem = _preflight(resolved)
     if problem:
         return _fail(problem)
+    from flows import integrity
+    from flows.warehouse import WarehouseBusy
+
+    try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
+        integrity.check(resolved.database)
+    except integrity.WarehouseCorrupt as exc:
+        return _fail(str(exc), exc)
+    except WarehouseBusy:
+        pass  # a run is writing it: the flow waits for the lock (--wait) and checks it then
+    if not args.force:
+        from flows.runs import quick_rerun
+
+        try:  # nothing changed since the last publish: say so without starting Prefect
+            summary = quick_rerun(resolved)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            return _fail(str(exc), exc)
+        if summary is not None:
+            print(format_summary(summary))
+            return 0
     return _run_flow(args)
 
 
@@ -253,13 +289,15 @@ def _run_flow(args) -> int:
     from flows.warehouse import WarehouseBusy
 
     try:
-        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait)
-    except (ValidationFailed, WarehouseLocked, WarehouseBusy, integrity.WarehouseCorrupt) as exc:
+        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
+                                 force=getattr(args, "force", False))
+    except (ValidationFailed, WarehouseLocked, WarehouseBusy, integrity.WarehouseCorrupt, FileNotFoundError,
+            NotADirectoryError) as exc:
         return _fail(str(exc), exc)
-    except Exception as exc:  # a stage failed: say which and why; the full trace is in the run's log
-        stage = runlog.stage_of(exc)
-        detail = runlog.describe(exc).removeprefix(f"{stage}: ") if stage else runlog.describe(exc)
-        return _fail(f"run failed at {stage or 'start'}: {detail}", exc)
+    except Exception as exc:  # a stage failed: say which, why and where; the full trace is in the run's log
+        stage, detail = runlog.explain(exc)
+        return _fail(f"run failed at {stage or 'start'}: {detail}; full trace: "
+                     f"{getattr(exc, 'run_log', 'the run log')}", exc)
     print(format_summary(summary))
     return 0
 
@@ -303,6 +341,9 @@ def _rebuild(args) -> int:
 
 def format_summary(summary) -> str:
     """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
+    if summary.unchanged_since:
+        return (f"greenwire run {summary.run_id}: unchanged since run {summary.unchanged_since['run_id']}; "
+                f"{summary.unchanged_since['published_version']} stays published (--force rebuilds anyway)")
     files = summary.files
     statuses = files["status"].to_list()
     actions = files["action"].to_list()
@@ -352,6 +393,8 @@ def _validate(args) -> int:
     from flows import integrity, settings, validation, warehouse
 
     resolved = settings.load(warehouse_dir=args.warehouse)
+    import duckdb
+
     try:
         with warehouse.connect(resolved.database, read_only=True) as con:
             integrity.verify(con, resolved.database)
@@ -360,7 +403,7 @@ def _validate(args) -> int:
         return _fail(str(exc), exc)
     except Exception as exc:  # one line, never a traceback
         found = integrity.damage(exc, resolved.database)
-        return _fail(str(found) if found else f"validate failed: {_line(exc)}", exc)
+        return _fail(str(found) if found else f"validate failed: {_first_line(exc)}", exc)
     for table, (passed, evaluated) in report.per_table.items():
         print(f"  {table:<14} {passed}/{evaluated} passed")
     for failure in report.failures:
@@ -378,7 +421,7 @@ def _status(args) -> int:
     except (warehouse.WarehouseBusy, FileNotFoundError, integrity.WarehouseCorrupt) as exc:
         return _fail(str(exc), exc)
     except Exception as exc:  # one line, never a traceback
-        return _fail(f"status failed: {_line(exc)}", exc)
+        return _fail(f"status failed: {_first_line(exc)}", exc)
     if args.format == "json":
         print(json.dumps({"warehouse": str(found.warehouse_dir), "active_run": found.active_run, "runs": found.runs,
                           "published": found.published, "quarantined": found.quarantined},
@@ -418,6 +461,18 @@ def format_status(found) -> str:
         if row["copy"]:
             lines.append(f"      copy: {row['copy']}")
     return "\n".join(lines)
+
+
+def _export(args) -> int:
+    from flows import export, settings
+
+    current = settings.load(warehouse_dir=args.warehouse).current
+    try:
+        written = export.export(current, args.format, Path(args.output))
+    except export.ExportError as exc:
+        return _fail(str(exc))
+    print(f"greenwire: exported {len(written)} files from {current.resolve().name} to {args.output}")
+    return 0
 
 
 def _serve(args) -> int:

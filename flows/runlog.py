@@ -10,7 +10,6 @@ without parsing text. The newest KEEP logs are kept.
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
 import threading
@@ -73,21 +72,29 @@ def stage_of(exc: BaseException) -> str | None:
     return stage
 
 
-def describe(exc: BaseException) -> str:
-    """One line for a failure, naming the stage and the path where there is one.
+def explain(exc: BaseException) -> tuple[str | None, str]:
+    """(stage, one line) for a failure, the line naming the path where there is one.
 
-    OSError(ENOSPC) raised in the publish task -> "publish: No space left on device: /srv/wh/publish/…"
+    OSError(ENOSPC) raised in the publish task -> ("publish", "No space left on device: /srv/wh/publish/…")
     """
+    stage = getattr(exc, "stage", None)  # StageFailed says which stage; its cause says what happened
+    if stage and exc.__cause__ is not None:
+        exc = exc.__cause__
+    stage = stage or stage_of(exc)
     if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
         detail = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-        if exc.errno == errno.ENOSPC:
-            detail += " (free some space, then run again)"
     else:
         text = str(exc).strip()
+        # DuckDB appends a C++ stack trace to some messages: its first line says it all
         detail = text.splitlines()[0][:500] if text else type(exc).__name__
-        if "no space left on device" in text.lower() and "free some space" not in detail:
-            detail += " (free some space, then run again)"
-    stage = stage_of(exc)
+    if "no space left on device" in detail.lower():
+        detail += " (free some space, then run again)"
+    return stage, detail
+
+
+def describe(exc: BaseException) -> str:
+    """explain() as one line: "publish: No space left on device: /srv/wh/publish/…"."""
+    stage, detail = explain(exc)
     return f"{stage}: {detail}" if stage else detail
 
 

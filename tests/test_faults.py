@@ -248,7 +248,7 @@ def test_a_full_disk_mid_run_names_stage_and_path_keeps_current_and_status_says_
         with open(disk / "filler", "wb") as fh:  # leaves 1.5 MB: enough to start, not enough to load
             os.posix_fallocate(fh.fileno(), 0, free - 1536 * 1024)
         says = _one_line(_greenwire("run", env=env))
-        found = re.match(r"greenwire: error: run failed at (\w+): (.*)\n", says)
+        found = re.match(r"greenwire: error: run failed at (\w+): (.*); full trace: (.*)\n", says)
         assert found and found[1] in ("ingest", "load", "build", "validate", "publish"), says
         assert "No space left on device" in found[2] and str(moved) in found[2], says
         assert _snapshot(moved) == before
