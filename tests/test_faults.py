@@ -19,7 +19,9 @@ import duckdb
 import pytest
 from processes import kill_tree
 
+from flows.integrity import WarehouseCorrupt
 from flows.lock import holder
+from flows.pipeline import greenwire_flow
 from flows.publish import clean_leftovers, current_version, prune, publish
 from flows.settings import SQL_DIR
 
@@ -197,10 +199,13 @@ def test_a_damaged_warehouse_is_one_line_never_published_and_rebuild_recreates_i
         says = _one_line(_greenwire(command, env=env))
         assert says.startswith(f"greenwire: error: the warehouse file {database} is damaged ("), (command, says)
         assert "Re-create it from the input folder with `greenwire rebuild`" in says, (command, says)
-    assert database.read_bytes() == damaged
-    assert _snapshot(warehouse_dir) == before
+    # A scheduled run starts the flow without the command's checks: the flow refuses by itself, and logs it.
+    with pytest.raises(WarehouseCorrupt):
+        greenwire_flow.fn(input_dir=env["GREENWIRE_INPUT"], warehouse_dir=str(warehouse_dir))
     refused_log = max((warehouse_dir / "runs").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
     assert json.loads(refused_log.read_text().splitlines()[-1])["error"] == "WarehouseCorrupt"
+    assert database.read_bytes() == damaged
+    assert _snapshot(warehouse_dir) == before
 
     rebuilt = _greenwire("rebuild", env=env)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
