@@ -393,8 +393,6 @@ def _validate(args) -> int:
     from flows import integrity, settings, validation, warehouse
 
     resolved = settings.load(warehouse_dir=args.warehouse)
-    import duckdb
-
     try:
         with warehouse.connect(resolved.database, read_only=True) as con:
             integrity.verify(con, resolved.database)

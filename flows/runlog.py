@@ -104,9 +104,10 @@ def failed(exc: BaseException) -> str:
     path = _active.get("path")
     if path is not None:
         (path.parent / BALLAST).unlink(missing_ok=True)
-    message = describe(exc)
+    stage, detail = explain(exc)
+    message = f"{stage}: {detail}" if stage else detail
     try:
-        write("run", "failed", message, failed_stage=stage_of(exc), error=type(exc).__name__,
+        write("run", "failed", message, failed_stage=stage, error=type(exc).__name__,
               traceback="".join(traceback.format_exception(exc)))
     except OSError:  # the disk is still full: the terminal line is all there is
         pass

@@ -109,8 +109,9 @@ def test_a_run_killed_mid_way_leaves_current_intact_and_the_next_run_completes(s
     assert again.returncode == 0, again.stdout + again.stderr
     assert _snapshot(warehouse_dir)[0] != before[0]
     _assert_current_is_readable(warehouse_dir)
-    with duckdb.connect(str(warehouse_dir / "publish" / "current" / "greenwire.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from documents where source_file = 'new.txt'").fetchone()[0] >= 1
+    documents = (warehouse_dir / "publish" / "current" / "documents.parquet").as_posix()
+    with duckdb.connect() as con:
+        assert con.execute(f"select count(*) from '{documents}' where source_file = 'new.txt'").fetchone()[0] >= 1
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
         outcomes = [r[0] for r in con.execute("select outcome from raw.runs order by started_at").fetchall()]
     assert outcomes == ["published", "interrupted", "published"]
