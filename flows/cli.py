@@ -261,14 +261,16 @@ def _run(args) -> int:
     if problem:
         return _fail(problem)
     from flows import integrity
+    from flows.lock import WarehouseLocked, warehouse_lock
     from flows.warehouse import WarehouseBusy
 
     try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
-        integrity.check(resolved.database)
+        with warehouse_lock(resolved.lock_file):  # a reader would make a running run's writes fail
+            integrity.check(resolved.database)
     except integrity.WarehouseCorrupt as exc:
         return _fail(str(exc), exc)
-    except WarehouseBusy:
-        pass  # a run is writing it: the flow waits for the lock (--wait) and checks it then
+    except (WarehouseLocked, WarehouseBusy):
+        pass  # a run is at work: the flow waits for the lock (--wait) and checks the file then
     if not args.force:
         from flows.runs import quick_rerun
 
