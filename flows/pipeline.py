@@ -4,14 +4,14 @@ Only wiring lives here; each stage is a task in flows/io.py around a pure step.
 """
 from __future__ import annotations
 
-import traceback
 import uuid
 
 import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import batches, io, runlog, runs, validation
+from flows import batches, integrity, io, runlog, runs, validation
+from flows import publish as publisher
 from flows import settings as settings_module
 from flows.inventory import check_folders, settle_sidecars
 from flows.lock import WarehouseLocked, warehouse_lock
@@ -72,12 +72,17 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
             runlog.run_log(settings.runs_dir, run_id) as log_file:
         runlog.write("run", "started", f"{settings.input_dir} -> {settings.warehouse_dir}",
                      input_dir=settings.input_dir, warehouse_dir=settings.warehouse_dir)
+        try:
+            integrity.check(settings.database)  # a damaged warehouse is never written to, let alone published
+        except integrity.WarehouseCorrupt as exc:
+            runlog.failed(exc)
+            raise
+        publisher.clean_leftovers(settings.publish_dir)
         record_run(settings, run_id, "running", log_file=log_file)
         try:
             summary = _stages(settings, run_id, force)
         except BaseException as exc:
-            message = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-            runlog.write("run", "failed", message, error=type(exc).__name__, traceback=traceback.format_exc())
+            message = runlog.failed(exc)  # stage, one line, full trace; works on a full disk
             exc.run_log = log_file  # where the CLI points for the full trace
             try:
                 record_run(settings, run_id, "failed", message=message)

@@ -169,14 +169,42 @@ def current_version(publish_dir: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
 
+def complete(version: Path) -> bool:
+    """A version folder a publish finished: its manifest and a views database that opens.
+    A publish killed before the swap leaves one without views, or with an empty or partial file."""
+    views = version / "greenwire.duckdb"
+    if not (version / "manifest.json").is_file() or not views.is_file() or views.stat().st_size == 0:
+        return False
+    try:
+        with duckdb.connect(str(views), read_only=True) as con:
+            con.execute("select count(*) from duckdb_views() where not internal").fetchall()
+    except duckdb.Error as exc:
+        return "lock" in str(exc).lower()  # someone has it open: it is a real version
+    return True
+
+
+def clean_leftovers(publish_dir: Path) -> list[Path]:
+    """Remove what killed publishes left: `.partial` folders and version folders that never completed
+    (never the current one); returns what was removed. Runs at the start of every run."""
+    versions = publish_dir / "versions"
+    if not versions.is_dir():
+        return []
+    current = current_version(publish_dir)
+    doomed = [p for p in versions.iterdir() if p.is_dir() and p != current
+              and (p.name.startswith(".") or not complete(p))]
+    for path in doomed:
+        shutil.rmtree(path, ignore_errors=True)
+    return sorted(doomed)
+
+
 def prune(publish_dir: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` versions (never the current one); returns what was deleted."""
+    """Delete all but the newest `keep` complete versions (never the current one), and what killed
+    publishes left; returns what was deleted."""
+    doomed = clean_leftovers(publish_dir)
     versions = publish_dir / "versions"
     current = current_version(publish_dir)
     done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
-    doomed = [p for p in done[max(keep, 1):] if p != current]
-    for path in doomed:
+    old = [p for p in done[max(keep, 1):] if p != current]
+    for path in old:
         shutil.rmtree(path)
-    for partial in versions.glob(".*.partial"):  # left by a run that was killed mid-publish
-        shutil.rmtree(partial, ignore_errors=True)
-    return doomed
+    return sorted(doomed + old)
