@@ -87,7 +87,7 @@ def _stages(settings: settings_module.Settings, run_id: str) -> RunSummary:
     summary.validation = io.validate(settings)
     if not summary.validation.success:
         raise ValidationFailed(summary.validation)
-    summary.published = io.publish(settings, run_id)
+    summary.published = io.publish(settings, run_id, summary.validation, summary.files.height)
     return summary
 
 
