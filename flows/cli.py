@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
                      help="if another run holds the warehouse, wait this long before giving up (default: 0)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild, validate and publish even when nothing changed since the last publish")
 
     query = sub.add_parser(
         "query", help="read-only SQL over the published tables",
@@ -163,6 +165,12 @@ def _fail(message: str, exc: BaseException | None = None) -> int:
     return 1
 
 
+def _first_line(exc: BaseException) -> str:
+    """`InternalException: INTERNAL Error: …` without the C++ stack trace DuckDB appends to it."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
 def _release(exc: BaseException | None) -> None:
     """Drop the frames a caught exception keeps alive: DuckDB objects left in them at
     interpreter exit make its bindings print pages of (harmless) leak warnings."""
@@ -180,27 +188,44 @@ def _run(args) -> int:
     from flows import settings
     from flows.lock import WarehouseLocked, holder, refusal
 
-    lock_file = settings.load(args.input, args.warehouse).lock_file
+    resolved = settings.load(args.input, args.warehouse)
+    lock_file = resolved.lock_file
     if args.wait <= 0 and holder(lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
         return _fail(refusal(lock_file))
-    from flows.pipeline import ValidationFailed, greenwire_flow
+    if not args.force:
+        from flows.runs import quick_rerun
+
+        try:  # nothing changed since the last publish: say so without starting Prefect
+            summary = quick_rerun(resolved)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            return _fail(str(exc), exc)
+        if summary is not None:
+            print(format_summary(summary))
+            return 0
+    from flows.pipeline import StageFailed, ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy
 
     try:
-        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait)
+        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
+                                 force=args.force)
     except ValidationFailed as exc:
         return _fail(str(exc), exc)
     except (WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError) as exc:
         return _fail(str(exc), exc)
-    except Exception as exc:  # a stage failed: say which and why, without a wall of traceback
-        return _fail(f"run failed: {type(exc).__name__}: {exc}", exc)
+    except StageFailed as exc:  # one line naming the stage, even when DuckDB's message holds a C++ trace
+        return _fail(f"run failed: {exc}; full trace: {getattr(exc, 'run_log', 'the run log')}", exc)
+    except Exception as exc:  # anything else: still one line, the trace is in the run log
+        return _fail(f"run failed: {_first_line(exc)}; full trace: {getattr(exc, 'run_log', 'the run log')}", exc)
     print(format_summary(summary))
     return 0
 
 
 def format_summary(summary) -> str:
     """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
+    if summary.unchanged_since:
+        return (f"greenwire run {summary.run_id}: unchanged since run {summary.unchanged_since['run_id']}; "
+                f"{summary.unchanged_since['published_version']} stays published (--force rebuilds anyway)")
     files = summary.files
     statuses = files["status"].to_list()
     actions = files["action"].to_list()
@@ -271,11 +296,15 @@ def _validate(args) -> int:
     from flows import settings, validation, warehouse
 
     resolved = settings.load(warehouse_dir=args.warehouse)
+    import duckdb
+
     try:
         with warehouse.connect(resolved.database, read_only=True) as con:
             report = validation.validate(con, resolved.docs_dir)
     except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
         return _fail(str(exc))
+    except duckdb.Error as exc:
+        return _fail(f"validate failed: {_first_line(exc)}", exc)
     for table, (passed, evaluated) in report.per_table.items():
         print(f"  {table:<14} {passed}/{evaluated} passed")
     for failure in report.failures:
