@@ -135,8 +135,8 @@ TABLES: tuple[Table, ...] = (
           "CN-321100"),
         C("name", "VARCHAR", "canonical full name", "滨海新区", nullable=False, contract=True),
         C("name_en", "VARCHAR", "name in Latin script: for Chinese divisions Hanyu Pinyin as GB/T 16159 writes "
-          "place names (specific part joined, generic part apart); for countries the English (CLDR) name; null "
-          "for zones and foreign subdivisions", "Binhai Xinqu"),
+          "place names (specific part joined, generic part apart); for countries and foreign subdivisions the "
+          "English (CLDR) name; null for zones and other places outside the gazetteer", "Binhai Xinqu"),
         C("level", "VARCHAR", "kind of place; foreign first-level divisions are `province` too (filter on "
           "country_code)", "county", nullable=False, values=LEVELS, contract=True),
         C("country_code", "VARCHAR", "ISO 3166-1 alpha-2", "CN", pattern=COUNTRY, contract=True),

@@ -75,3 +75,17 @@ def test_data_docs_render_offline_with_readable_names(run):
                 page.screenshot(DOCS / "data-docs.png")
             assert outside(page.requests) == []
         assert ready and rules and rules[0] > 1000, path
+
+
+def test_a_copied_publish_answers_every_view_from_inside(run, tmp_path, monkeypatch):
+    import duckdb
+
+    copy = tmp_path / "copied"
+    shutil.copytree(run[1].published, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    monkeypatch.chdir(copy)
+    with duckdb.connect("greenwire.duckdb", read_only=True) as views:
+        for table, entry in manifest["tables"].items():
+            assert views.execute(f"select count(*) from {table}").fetchall() == [(entry["rows"],)], table
+        located = views.execute("select count(*) from regions where admin_code is not null and latitude is null")
+        assert located.fetchall() == [(0,)]  # every coded Chinese division has a point
