@@ -261,7 +261,9 @@ def _query(args) -> int:
     snapshot = current / "greenwire.duckdb"
     if not snapshot.exists():
         return _fail(f"nothing published yet at {current}: run `greenwire run` first")
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    from flows.publish import open_views
+
+    with open_views(current) as con:
         try:
             relation = con.sql(args.sql)
             frame = relation.pl() if relation is not None else None

@@ -161,6 +161,16 @@ def _write_views(db_path: Path, final_dir: Path) -> None:
         con.execute("detach views")
 
 
+def open_views(folder: Path) -> duckdb.DuckDBPyConnection:
+    """The views database of a publish folder, read-only, from any working directory: its views read
+    the Parquet by relative paths, so DuckDB is told where the folder is (`file_search_path`).
+    open_views(Path("warehouse/publish/current")).sql("select count(*) from events")"""
+    folder = folder.resolve()  # a publish during the query must not mix two versions
+    con = duckdb.connect(str(folder / "greenwire.duckdb"), read_only=True)
+    con.execute("set file_search_path = ?", [folder.as_posix()])
+    return con
+
+
 def _swap_current(publish_dir: Path, target: Path) -> None:
     link = publish_dir / "current"
     tmp = publish_dir / f".current.{os.getpid()}.tmp"

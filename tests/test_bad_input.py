@@ -12,6 +12,7 @@ import pytest
 
 from flows import inventory
 from flows.pipeline import greenwire_flow
+from flows.publish import open_views
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +117,7 @@ def test_odd_file_names_are_processed_under_their_own_name(run, case):
     summary, files, _, _ = run
     name = BAD_NAMES[case]
     assert (files[name]["status"], files[name]["action"]) == ("processed", "extract")
-    with duckdb.connect(str(summary.published / "greenwire.duckdb"), read_only=True) as con:
+    with open_views(summary.published) as con:
         assert con.execute("select count(*) from documents where source_file = ?", [name]).fetchone()[0] == 1
 
 

@@ -15,6 +15,7 @@ import pytest
 from processes import kill_tree
 
 from flows.lock import holder
+from flows.publish import open_views
 from flows.settings import SQL_DIR
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +48,7 @@ def _snapshot(warehouse_dir: Path) -> tuple[Path, bytes]:
 def _assert_current_is_readable(warehouse_dir: Path) -> None:
     current = warehouse_dir / "publish" / "current"
     manifest = json.loads((current / "manifest.json").read_text())
-    with duckdb.connect(str(current / "greenwire.duckdb"), read_only=True) as con:
+    with open_views(current) as con:
         for table, entry in manifest["tables"].items():
             assert con.execute(f"select count(*) from {table}").fetchone()[0] == entry["rows"], table
 
@@ -90,7 +91,7 @@ def test_a_run_killed_mid_way_leaves_current_intact_and_the_next_run_completes(s
     assert again.returncode == 0, again.stdout + again.stderr
     assert _snapshot(warehouse_dir)[0] != before[0]
     _assert_current_is_readable(warehouse_dir)
-    with duckdb.connect(str(warehouse_dir / "publish" / "current" / "greenwire.duckdb"), read_only=True) as con:
+    with open_views(warehouse_dir / "publish" / "current") as con:
         assert con.execute("select count(*) from documents where source_file = 'new.txt'").fetchone()[0] >= 1
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
         outcomes = [r[0] for r in con.execute("select outcome from raw.runs order by started_at").fetchall()]
