@@ -223,8 +223,8 @@ TABLES: tuple[Table, ...] = (
           "`2022` -> 2022-01-01); null when period is null", "2023-01-01"),
         C("period_end", "DATE", "last day of period (`2023-01/2023-09` -> 2023-09-30, `2025-H1` -> 2025-06-30, "
           "`2022` -> 2022-12-31)", "2023-09-30"),
-        C("indicator_category", "VARCHAR", "kind of figure, from the unit and keywords of the indicator: money "
-          "is `investment` (投资, 融资, 资金…), `output_value` (产值, 生产总值, 营收, 进出口…) or `money`; "
+        C("indicator_category", "VARCHAR", "kind of figure, from the unit and keywords of the indicator and of "
+          "the clause before the number: money is `investment` (投资, 融资, 资金…), `output_value` (产值, 生产总值, 营收, 进出口…) or `money`; "
           "percent is `growth_rate` (增长, 下降, 同比…) or `share`; `capacity` (kW/MW/GW, PFLOPS, or tonnes of "
           "能力/产能); `energy_saving` (kWh or tce with 节能, 节约…) or `energy`; `emissions` (tonnes of 排放, "
           "碳…) or `mass`; `area`; `length`; counts of people (人, 位, 名) are `people`, other counts `count`; "
