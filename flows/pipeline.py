@@ -133,7 +133,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     summary.validation = _in("validate", io.validate, settings)
     if not summary.validation.success:
         raise ValidationFailed(summary.validation)
-    summary.published = _in("publish", io.publish, settings, run_id)
+    summary.published = _in("publish", io.publish, settings, run_id, summary.validation, summary.files.height)
     return summary
 
 

@@ -40,8 +40,9 @@ ORDER_BY = {
 
 
 def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep: int = 5,
-            now: datetime | None = None) -> Path:
-    """Write every mart to a new version folder and point `current` at it; returns the folder."""
+            now: datetime | None = None, quality: dict | None = None, report: bool = False) -> Path:
+    """Write every mart to a new version folder and point `current` at it; returns the folder.
+    `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
     now = now or datetime.now(timezone.utc)
     versions = publish_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,13 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
         "previous_version": previous.name if previous else None,
         "changes": changes(previous, staging),
     }
+    if quality is not None:
+        manifest["quality"] = quality
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if report:
+        from flows import report as reporter  # imports the Vega bundle only when a report is wanted
+
+        reporter.write(staging, manifest)
     os.replace(staging, final)
     _write_views(final / "greenwire.duckdb", final)
     _swap_current(publish_dir, final)
@@ -152,6 +159,16 @@ def _write_views(db_path: Path, final_dir: Path) -> None:
         con.execute(script)
         con.execute("use memory")
         con.execute("detach views")
+
+
+def open_views(folder: Path) -> duckdb.DuckDBPyConnection:
+    """The views database of a publish folder, read-only, from any working directory: its views read
+    the Parquet by relative paths, so DuckDB is told where the folder is (`file_search_path`).
+    open_views(Path("warehouse/publish/current")).sql("select count(*) from events")"""
+    folder = folder.resolve()  # a publish during the query must not mix two versions
+    con = duckdb.connect(str(folder / "greenwire.duckdb"), read_only=True)
+    con.execute("set file_search_path = ?", [folder.as_posix()])
+    return con
 
 
 def _swap_current(publish_dir: Path, target: Path) -> None:
