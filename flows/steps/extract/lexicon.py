@@ -107,15 +107,36 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
 
 def place_spans(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of known place names in a short text (longest at each position)."""
-    spans, i = [], 0
-    while i < len(text):
-        for n in range(min(len(text) - i, 10), 1, -1):
-            if text[i:i + n] in places:
+    lengths_at = _lengths_by_first_char(places)
+    spans, i, size = [], 0, len(text)
+    while i < size:
+        # Only the lengths of names starting with this character are tried (most characters start none).
+        for n in lengths_at.get(text[i], ()):
+            if n <= size - i and text[i:i + n] in places:
                 spans.append((i, i + n))
                 i += n - 1
                 break
         i += 1
     return spans
+
+
+_LENGTHS: dict[int, tuple[frozenset[str], dict[str, tuple[int, ...]]]] = {}
+
+
+def _lengths_by_first_char(places: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    """First character -> the lengths (2..10, longest first) of the names in `places` that start with it."""
+    cached = _LENGTHS.get(id(places))
+    if cached is not None and cached[0] is places:
+        return cached[1]
+    index: dict[str, set[int]] = {}
+    for name in places:
+        if 2 <= len(name) <= 10:
+            index.setdefault(name[0], set()).add(len(name))
+    table = {ch: tuple(sorted(ns, reverse=True)) for ch, ns in index.items()}
+    if len(_LENGTHS) >= 16:  # a few sets are in use (place names, place and county names): stay small
+        _LENGTHS.clear()
+    _LENGTHS[id(places)] = (places, table)
+    return table
 
 
 def starts_with_place(text: str, places: frozenset[str]) -> bool:

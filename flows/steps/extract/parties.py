@@ -58,6 +58,7 @@ ORG_SUFFIXES: dict[str, str] = {
     "展览馆": "other", "平台": "other", "医院": "other",
 }
 _SUFFIX_RE = re.compile("|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)))
+_LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
 # Words that end like an organization but are not one (布局, 内部, 部署 …): checked on the
 # last characters of a candidate, and on the character right after it.
@@ -345,7 +346,8 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
     lex = lexicon(ref)
     for org in orgs:
         name = org.surface
-        own_suffix = max((s for s in ORG_SUFFIXES if name.rstrip(")）").split("(")[0].endswith(s)), key=len, default="")
+        base = name.rstrip(")）").split("(")[0]
+        own_suffix = next((base[-n:] for n in range(_LONGEST_SUFFIX, 0, -1) if base[-n:] in ORG_SUFFIXES), "")
         limit = len(name.split("(")[0].split("（")[0]) - len(own_suffix)
         for m in _SUFFIX_RE.finditer(name[:limit]):
             head = name[: m.end()]
@@ -463,9 +465,20 @@ WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "�
                "通讯员", "摄影", "主持人"}
 
 
-def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
+@lru_cache(maxsize=4)
+def _title_re(ref: Reference) -> re.Pattern:
+    """Every title but the weak ones, as one pattern (built once per reference, not per document)."""
     titles = [t for t in ref.title_words if t not in WEAK_TITLES]
-    title_re = re.compile("|".join(map(re.escape, titles)))
+    return re.compile("|".join(map(re.escape, titles)))
+
+
+@lru_cache(maxsize=4)
+def _chain_re(title_re: re.Pattern) -> re.Pattern:
+    return re.compile(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))\Z")
+
+
+def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
+    title_re = _title_re(ref)
     found: dict[str, PartyMention] = {}
     out: list[PartyMention] = []
     for m in title_re.finditer(text):
@@ -561,7 +574,7 @@ def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple
     chain_start = start
     while True:
         before = text[max(0, chain_start - 12):chain_start]
-        m = re.search(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))\Z", before)
+        m = _chain_re(title_re).search(before)
         if not m or not before.endswith(m.group()):
             break
         chain_start -= len(m.group())

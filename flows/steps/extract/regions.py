@@ -220,7 +220,7 @@ _ABBREVIATION = re.compile(
 
 def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMention]:
     """在津举行 -> 天津市; 津门 -> 天津市; 京津冀 is a macro region handled by the gazetteer."""
-    by_code = {r.admin_code: r for regions in gaz.values() for r in regions if r.level == "province"}
+    by_code = _provinces_by_code(gaz)
     out = []
     for m in _ABBREVIATION.finditer(text):
         letter = m["one"] or (m["gate"][0] if m["gate"] else None)
@@ -228,6 +228,19 @@ def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMentio
         if region is not None:
             out.append(RegionMention(m.start(), m.end(), m.group(), region))
     return out
+
+
+_BY_CODE: dict[int, tuple[dict, dict[str, Region]]] = {}
+
+
+def _provinces_by_code(gaz: dict[str, list[Region]]) -> dict[str, Region]:
+    """Province admin code -> region, built once per gazetteer (not once per document)."""
+    cached = _BY_CODE.get(id(gaz))
+    if cached is None or cached[0] is not gaz:
+        _BY_CODE.clear()
+        cached = _BY_CODE[id(gaz)] = (gaz, {r.admin_code: r for regions in gaz.values() for r in regions
+                                             if r.level == "province"})
+    return cached[1]
 
 
 def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[RegionMention]:
@@ -286,7 +299,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
         run, start = run[first.start - start:], first.start  # 鼓励|南昌高新技术产业开发区
         name = run + suffix
     elif first is None:
-        core_at = min((run.find(c) for c in _county_short_names(ref) if c in run), default=-1)
+        core_at = _first_core_at(run, ref)
         company = re.escape(run[:core_at]) + r"[^，。,;；]{0,8}(?:集团|公司)" if core_at >= 3 else None
         if company and re.search(company, text):
             start, run = start + core_at, run[core_at:]  # 中能清源|共和光伏产业园: a company before the place
@@ -326,7 +339,7 @@ def _zone_cut(run: str, ref: Reference) -> int:
     quantity (40多年, 一个), a conjunction, or another zone or organization word (never
     inside a place name: 共和 is a county, not 共|和)."""
     cut = left_cut(run, ref.place_names, ref.name_starts)
-    protected = place_spans(run, ref.place_names | _county_short_names(ref))
+    protected = place_spans(run, _places_and_county_names(ref))
     for pattern in (r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])", r"[和与及、]",
                     "|".join(ZONE_SUFFIXES), ORG_WORDS.pattern):
         for m in re.finditer(pattern, run):
@@ -354,8 +367,32 @@ def _county_cores(ref: Reference) -> dict[str, list[dict]]:
     return out
 
 
+@lru_cache(maxsize=4)
 def _county_short_names(ref: Reference) -> frozenset[str]:
     return frozenset(_county_cores(ref))
+
+
+@lru_cache(maxsize=4)
+def _places_and_county_names(ref: Reference) -> frozenset[str]:
+    return ref.place_names | _county_short_names(ref)
+
+
+@lru_cache(maxsize=4)
+def _core_lengths(ref: Reference) -> dict[str, tuple[int, ...]]:
+    """First character -> lengths of the county cores starting with it."""
+    out: dict[str, set[int]] = {}
+    for core in _county_short_names(ref):
+        out.setdefault(core[0], set()).add(len(core))
+    return {ch: tuple(sorted(ns)) for ch, ns in out.items()}
+
+
+def _first_core_at(run: str, ref: Reference) -> int:
+    """Where the first county core in `run` starts (-1 if none): `run.find` of the earliest of them."""
+    cores, lengths = _county_short_names(ref), _core_lengths(ref)
+    for i, ch in enumerate(run):
+        if any(n <= len(run) - i and run[i:i + n] in cores for n in lengths.get(ch, ())):
+            return i
+    return -1
 
 
 def _local_parent(local: set[str], ref: Reference) -> RegionMention | None:
