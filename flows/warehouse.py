@@ -7,6 +7,7 @@ SQL does badly), each after the SQL files of its layer.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,7 +256,7 @@ def _one_line(exc: Exception) -> str:
     """The error's first line: an internal or fatal DuckDB error's C++ stack trace is for the run log."""
     first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
     if isinstance(exc, (duckdb.InternalException, duckdb.FatalException)):
-        return f"DuckDB internal error ({first}); full trace in the run log"
+        return "DuckDB internal error: " + re.sub(r"^(INTERNAL|FATAL) Error:\s*", "", first)
     if not isinstance(exc, duckdb.Error):  # a Python model's step: say what kind of error
         return f"{type(exc).__name__}: {first}"
     return first
