@@ -38,6 +38,8 @@ parties as (
 
 attributes as materialized (
     select
+        -- a number per mention: the blocks and pairs below join and deduplicate integers, not text
+        row_number() over (order by m.event_uid) as id,
         m.event_uid,
         m.doc_id,
         m.event_type,
@@ -61,7 +63,7 @@ limits as (
 ),
 
 grams as (
-    select event_uid, unnest(bigrams) as token, len(bigrams) as n_tokens
+    select id, unnest(bigrams) as token, len(bigrams) as n_tokens
     from attributes
 ),
 
@@ -70,15 +72,15 @@ gram_counts as (
 ),
 
 name_keys as (
-    select g.event_uid, g.token
+    select g.id, g.token
     from grams as g
     inner join gram_counts as c on c.token = g.token
-    qualify row_number() over (partition by g.event_uid order by c.mentions, g.token)
+    qualify row_number() over (partition by g.id order by c.mentions, g.token)
         <= g.n_tokens - (3 * g.n_tokens + 6) // 7 + 1
 ),
 
 party_list as (
-    select event_uid, unnest(parties) as token, len(parties) as n_tokens
+    select id, unnest(parties) as token, len(parties) as n_tokens
     from attributes
     where len(parties) >= 2
 ),
@@ -88,73 +90,74 @@ party_counts as (
 ),
 
 party_keys as (
-    select p.event_uid, p.token
+    select p.id, p.token
     from party_list as p
     inner join party_counts as c on c.token = p.token
-    qualify row_number() over (partition by p.event_uid order by c.mentions, p.token) <= p.n_tokens - 1
+    qualify row_number() over (partition by p.id order by c.mentions, p.token) <= p.n_tokens - 1
 ),
 
 keys as (
-    select 'name' as kind, event_uid, token from name_keys
+    select 'name' as kind, id, token from name_keys
     union all
-    select 'party', event_uid, token from party_keys
+    select 'party', id, token from party_keys
     union all
-    select 'subject', event_uid, subject from attributes where subject is not null
+    select 'subject', id, subject from attributes where subject is not null
 ),
 
+-- A block is named by a hash of its key: two keys sharing a hash only make a larger block, and
+-- every pair is checked against the rules anyway.
 filed as (
     select
-        k.kind, a.event_type, a.event_year, k.token, k.event_uid,
+        k.id,
+        a.event_year,
+        hash(k.kind, a.event_type, a.event_year, k.token) as block,
+        hash(k.kind, a.event_type, k.token) as any_year_block,
         -- subject blocks hold mentions whose names may differ: neighbours by date there
         case when k.kind = 'subject' then a.event_date end as first_sort,
         a.name,
         a.event_date
     from keys as k
-    inner join attributes as a on a.event_uid = k.event_uid
+    inner join attributes as a on a.id = k.id
 ),
 
 dated_blocks as (
     select
-        kind, event_type, event_year, token, event_uid,
-        row_number() over block as position,
-        count(*) over (partition by kind, event_type, event_year, token) as size
+        block, id,
+        row_number() over (partition by block order by first_sort, name, event_date, id) as position,
+        count(*) over (partition by block) as size
     from filed
     where event_year is not null
-    window block as (partition by kind, event_type, event_year, token order by first_sort, name, event_date, event_uid)
 ),
 
 -- Every later member of a small block, the next `block_window` of a large one.
 dated_pairs as (
-    select a.event_uid, b.event_uid as other_uid
+    select a.id, b.id as other_id
     from (
         select d.*, unnest(range(1, least(d.size - d.position,
                                           if(d.size <= l.block_cap, d.size, l.block_window)) + 1)) as step
         from dated_blocks as d, limits as l
         where d.size > 1
     ) as a
-    inner join dated_blocks as b
-        on b.kind = a.kind and b.event_type = a.event_type and b.event_year = a.event_year
-        and b.token = a.token and b.position = a.position + a.step
+    inner join dated_blocks as b on b.block = a.block and b.position = a.position + a.step
 ),
 
 -- Undated mentions: a block is one type and one key over all years, for keys an undated mention has.
 undated_keys as (
-    select distinct kind, event_type, token from filed where event_year is null
+    select distinct any_year_block from filed where event_year is null
 ),
 
 mixed_blocks as (
     select
-        f.kind, f.event_type, f.token, f.event_uid, f.event_year is null as is_undated,
-        row_number() over block as position,
-        count(*) over (partition by f.kind, f.event_type, f.token) as size
+        f.any_year_block as block, f.id, f.event_year is null as is_undated,
+        row_number() over (partition by f.any_year_block order by f.first_sort, f.name, f.event_date, f.id) as position,
+        count(*) over (partition by f.any_year_block) as size
     from filed as f
-    semi join undated_keys as u on u.kind = f.kind and u.event_type = f.event_type and u.token = f.token
-    window block as (partition by f.kind, f.event_type, f.token order by f.first_sort, f.name, f.event_date, f.event_uid)
+    semi join undated_keys as u on u.any_year_block = f.any_year_block
 ),
 
 -- Each undated member with every other member of a small block, its neighbours on both sides in a large one.
 undated_pairs as (
-    select a.event_uid, b.event_uid as other_uid
+    select a.id, b.id as other_id
     from (
         select m.*, unnest(range(greatest(1 - m.position, -reach), least(m.size - m.position, reach) + 1)) as step
         from (
@@ -163,14 +166,12 @@ undated_pairs as (
             where m.is_undated and m.size > 1
         ) as m
     ) as a
-    inner join mixed_blocks as b
-        on b.kind = a.kind and b.event_type = a.event_type and b.token = a.token
-        and b.position = a.position + a.step
+    inner join mixed_blocks as b on b.block = a.block and b.position = a.position + a.step
     where a.step <> 0
 ),
 
 candidates as (
-    select distinct least(event_uid, other_uid) as event_uid, greatest(event_uid, other_uid) as other_uid
+    select distinct least(id, other_id) as id, greatest(id, other_id) as other_id
     from (
         select * from dated_pairs
         union all
@@ -180,8 +181,8 @@ candidates as (
 
 compared as (
     select
-        c.event_uid,
-        c.other_uid,
+        a.event_uid,
+        b.event_uid as other_uid,
         a.event_date is not null and b.event_date is not null as both_dated,
         a.doc_id <> b.doc_id
         and a.event_type = b.event_type
@@ -205,8 +206,8 @@ compared as (
                 and len(list_filter(a.parties, lambda party: list_contains(b.parties, party))) >= 2
         ) as is_match
     from candidates as c
-    inner join attributes as a on a.event_uid = c.event_uid
-    inner join attributes as b on b.event_uid = c.other_uid
+    inner join attributes as a on a.id = c.id
+    inner join attributes as b on b.id = c.other_id
 ),
 
 final as (
