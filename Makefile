@@ -28,9 +28,10 @@ test: setup
 reference: setup
 	$(BIN)/python -m flows.reference.build
 
-## bench: print throughput numbers per stage on synthetic news
+## bench: greenwire end to end on generated corpora of 10,000 and 100,000 articles (SIZES=10000 for a quick one)
+SIZES ?= 10000,100000
 bench: setup
-	$(BIN)/python -m flows.bench --flow
+	$(BIN)/python -m flows.bench --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/publish warehouse/docs warehouse/.prefect

@@ -34,7 +34,8 @@ examples:
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
-GREENWIRE_KEEP_VERSIONS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
+GREENWIRE_KEEP_VERSIONS, GREENWIRE_BATCH_FILES, GREENWIRE_WORKERS, GREENWIRE_DUCKDB_MEMORY,
+GREENWIRE_DUCKDB_THREADS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
 (unset: a temporary local Prefect API is started for the run).
 """
 

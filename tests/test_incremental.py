@@ -65,8 +65,8 @@ def test_fingerprint_changes_with_any_reference_or_code_file(tmp_path):
     assert fingerprint() == digest_of(FINGERPRINTED) and len(fingerprint()) == 16
 
 
-def _run(input_dir: Path, warehouse_dir: Path):
-    return greenwire_flow(input_dir=str(input_dir), warehouse_dir=str(warehouse_dir))
+def _run(input_dir: Path, warehouse_dir: Path, force: bool = False):
+    return greenwire_flow(input_dir=str(input_dir), warehouse_dir=str(warehouse_dir), force=force)
 
 
 def _hashes(summary) -> dict[str, str]:
@@ -85,7 +85,8 @@ def history(prefect_harness, tmp_path_factory, seeds):
     root = tmp_path_factory.mktemp("incremental")
     inbox = Path(shutil.copytree(seeds, root / "in"))
     warehouse_dir = root / "warehouse"
-    runs = {"first": _run(inbox, warehouse_dir), "again": _run(inbox, warehouse_dir)}
+    # forced: an unforced rerun of an unchanged folder stops after ingest (tests/test_scale.py)
+    runs = {"first": _run(inbox, warehouse_dir), "again": _run(inbox, warehouse_dir, force=True)}
     shutil.copy(HELDOUT / "h02_yancheng_battery_plant.txt", inbox / "new.txt")
     runs["added"] = _run(inbox, warehouse_dir)
     changed = sorted(seeds.iterdir())[0].name
