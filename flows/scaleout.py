@@ -10,6 +10,7 @@ local run does. How to run it on a real cluster: docs/scale-out.md.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -57,6 +58,27 @@ def probe(address: str, timeout: float = 10.0) -> Cluster:
         raise ClusterUnreachable(f"the Dask scheduler at {address} has no workers; start some with "
                                  f"`dask worker {address}`")
     return Cluster(address, workers, dashboard)
+
+
+@contextlib.contextmanager
+def shared_api():
+    """A Prefect API the Dask workers can report to. With PREFECT_API_URL set (a real server, which a
+    multi-host cluster needs) nothing is done. Otherwise the temporary local API that a plain run
+    starts is started here, and its address put in the settings that travel with every task:
+    without it each worker would start a temporary API of its own (minutes, and one per worker)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    # The same server object a plain run's client starts; it stops at exit, after the log handlers
+    # have sent their last lines to it.
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
 
 
 def task_runner(address: str):
