@@ -200,6 +200,15 @@ def _run(args) -> int:
     if args.wait <= 0 and holder(lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
         return _fail(refusal(lock_file))
+    if resolved.cluster:
+        from flows import scaleout
+
+        try:  # before any work: an unreachable scheduler is one line, not a half-done run
+            cluster = scaleout.probe(resolved.cluster)
+        except scaleout.ClusterUnreachable as exc:
+            return _fail(str(exc), exc)
+        dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
+        print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
     if not args.force:
         from flows.runs import quick_rerun
 
@@ -217,13 +226,7 @@ def _run(args) -> int:
     if resolved.cluster:
         from flows import scaleout
 
-        try:  # before any work: an unreachable scheduler is one line, not a half-done run
-            cluster = scaleout.probe(resolved.cluster)
-        except scaleout.ClusterUnreachable as exc:
-            return _fail(str(exc), exc)
-        dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
-        print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
-        flow = greenwire_flow.with_options(task_runner=scaleout.task_runner(cluster.address))
+        flow = greenwire_flow.with_options(task_runner=scaleout.task_runner(resolved.cluster))
         api = scaleout.shared_api()
     try:
         with api:
