@@ -331,10 +331,12 @@ def _run(args) -> int:
 
 
 def _run_flow(args) -> int:
-    from flows import integrity, runlog
+    from flows import integrity, runlog, settings
     from flows.lock import WarehouseLocked
     from flows.pipeline import ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy
+
+    resolved = settings.load(args.input, args.warehouse, getattr(args, "cluster", None))
 
     flow, api = greenwire_flow, contextlib.nullcontext()
     if resolved.cluster:
