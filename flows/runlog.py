@@ -53,8 +53,14 @@ def write(stage: str, event: str, message: str = "", **fields) -> None:
     record = {"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
               "run_id": _active["run_id"], "stage": stage, "event": event, "message": message, **fields}
     line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-    with _lock, open(path, "a", encoding="utf-8") as fh:
-        fh.write(line)
+    try:
+        with _lock, open(path, "a", encoding="utf-8") as fh:
+            fh.write(line)
+    except OSError as exc:
+        if exc.filename:
+            raise
+        # a failed write() names no file: say which one, a full disk is otherwise a riddle
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def stage_of(exc: BaseException) -> str | None:
