@@ -352,7 +352,7 @@ def _run_flow(args) -> int:
             NotADirectoryError) as exc:
         return _fail(str(exc), exc)
     except Exception as exc:  # a stage failed: say which, why and where; the full trace is in the run's log
-        stage, detail = runlog.explain(exc)
+        stage, detail = runlog.explain(exc, settings.load(args.input, args.warehouse).warehouse_dir)
         return _fail(f"run failed at {stage or 'start'}: {detail}; full trace: "
                      f"{getattr(exc, 'run_log', 'the run log')}", exc)
     print(format_summary(summary))
