@@ -254,11 +254,25 @@ def validate(settings: Settings, today: date | None = None) -> validation.Valida
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def publish(settings: Settings, run_id: str) -> Path:
+def publish(settings: Settings, run_id: str, validated: validation.ValidationReport | None = None,
+            files_seen: int | None = None) -> Path:
     """Parquet per mart into a new version folder, swapped in as publish/current."""
     done = _timed("publish")
     with warehouse.connect(settings.database, read_only=True) as con:
         dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
-        version = publisher.publish(con, settings.publish_dir, run_id, keep=settings.keep_versions)
+        version = publisher.publish(con, settings.publish_dir, run_id, keep=settings.keep_versions,
+                                    quality=quality_summary(settings, validated, files_seen), report=True)
     done(f"{settings.current} -> {version.name}", version=version.name)
     return version
+
+
+def quality_summary(settings: Settings, validated: validation.ValidationReport | None,
+                    files_seen: int | None) -> dict:
+    """What the manifest and report say about quality: expectations passed per table, files quarantined."""
+    out: dict = {"files_seen": files_seen,
+                 "quarantined": [{"source_file": e["source_file"], "reason": e["reason"]}
+                                 for e in quarantine.read(settings.quarantine_dir)]}
+    if validated is not None:
+        out |= {"evaluated": validated.evaluated, "passed": validated.evaluated - len(validated.failures),
+                "per_table": {t: list(counts) for t, counts in validated.per_table.items()}}
+    return out

@@ -4,16 +4,16 @@ Only wiring lives here; each stage is a task in flows/io.py around a pure step.
 """
 from __future__ import annotations
 
-import traceback
 import uuid
 
 import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import batches, io, runlog, runs, validation
+from flows import batches, integrity, io, runlog, runs, validation
+from flows import publish as publisher
 from flows import settings as settings_module
-from flows.inventory import settle_sidecars
+from flows.inventory import check_folders, settle_sidecars
 from flows.lock import WarehouseLocked, warehouse_lock
 from flows.runs import RunSummary, record_run
 from flows.validation import ValidationReport
@@ -66,17 +66,23 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
     """Run the whole pipeline once; raises when any stage or any expectation fails. When nothing
     changed since the last publish it stops after ingest, unless `force`."""
     settings = settings_module.load(input_dir, warehouse_dir)
+    check_folders(settings.input_dir, settings.warehouse_dir)  # before the lock creates the warehouse
     run_id = str(flow_run.id or uuid.uuid4())
     with warehouse_lock(settings.lock_file, wait_seconds=wait_seconds), \
             runlog.run_log(settings.runs_dir, run_id) as log_file:
         runlog.write("run", "started", f"{settings.input_dir} -> {settings.warehouse_dir}",
                      input_dir=settings.input_dir, warehouse_dir=settings.warehouse_dir)
+        try:
+            integrity.check(settings.database)  # a damaged warehouse is never written to, let alone published
+        except integrity.WarehouseCorrupt as exc:
+            runlog.failed(exc)
+            raise
+        publisher.clean_leftovers(settings.publish_dir)
         record_run(settings, run_id, "running", log_file=log_file)
         try:
             summary = _stages(settings, run_id, force)
         except BaseException as exc:
-            message = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-            runlog.write("run", "failed", message, error=type(exc).__name__, traceback=traceback.format_exc())
+            message = runlog.failed(exc)  # stage, one line, full trace; works on a full disk
             exc.run_log = log_file  # where the CLI points for the full trace
             try:
                 record_run(settings, run_id, "failed", message=message)
@@ -104,7 +110,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     todo = batches.plan(inventory, settings.batch_files)
     tally = io.Tally(len(todo))
     tally.listing_seconds = ingested.seconds
-    decoded = []
+    decoded, with_articles = [], set()
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
             files = _in("ingest", io.read_stage, settings, rows, tally, index)
@@ -112,6 +118,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
             facts = _in("extract", io.extract_stage, documents, extractor, tally, index)
             _in("load", io.load_stage, settings, run_id, files, documents, facts, tally, index)
             summary.extracted_articles += documents.height
+            with_articles.update(documents["source_file"].unique().to_list() if documents.height else [])
             decoded.append(files.with_columns(text=pl.lit(None, pl.String)))
             del files, documents, facts  # only one batch of texts is ever held
     if decoded:  # the files read in a batch now have their final status (some were quarantined)
@@ -119,11 +126,25 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
                               how="vertical_relaxed").sort("source_file")
     inventory = settle_sidecars(inventory)
     totals = _in("load", io.finish, settings, run_id, inventory, tally)
-    summary.files = inventory.select("source_file", "status", "reason", "encoding", "action")
+    summary.files = _without_articles(inventory, with_articles).select(
+        "source_file", "status", "reason", "encoding", "action")
     summary.articles, summary.relevant, summary.batches = totals["articles"], totals["relevant"], len(todo)
     summary.marts = _in("build", io.build, settings)
     summary.validation = _in("validate", io.validate, settings)
     if not summary.validation.success:
         raise ValidationFailed(summary.validation)
-    summary.published = _in("publish", io.publish, settings, run_id)
+    summary.published = _in("publish", io.publish, settings, run_id, summary.validation, summary.files.height)
     return summary
+
+
+def _without_articles(inventory: pl.DataFrame, with_articles: set[str]) -> pl.DataFrame:
+    """A note on each file this run read that gave no article (never a silent zero)."""
+    empty = ((pl.col("status") == "processed") & (pl.col("action") == "extract")
+             & ~pl.col("source_file").is_in(sorted(with_articles)))
+    noted = inventory.with_columns(
+        reason=pl.when(empty).then(pl.lit("read, but no article found in it (only chrome, junk or too little text)"))
+        .otherwise(pl.col("reason"))
+    )
+    for name in noted.filter(empty)["source_file"]:
+        runlog.write("clean", "no_articles", "no article found", source_file=name)
+    return noted

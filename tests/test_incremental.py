@@ -13,6 +13,7 @@ import pytest
 from flows.incremental import FINGERPRINTED, PREVIOUS_SCHEMA, digest_of, fingerprint, plan
 from flows.inventory import INVENTORY_SCHEMA
 from flows.pipeline import greenwire_flow
+from flows.publish import open_views
 
 HELDOUT = Path(__file__).parent / "heldout" / "raw"
 
@@ -75,7 +76,7 @@ def _hashes(summary) -> dict[str, str]:
 
 
 def _published(summary, sql: str) -> list[tuple]:
-    with duckdb.connect(str(summary.published / "greenwire.duckdb"), read_only=True) as con:
+    with open_views(summary.published) as con:
         return con.sql(sql).fetchall()
 
 
