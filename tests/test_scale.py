@@ -103,7 +103,7 @@ def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1 and "Stack Trace" not in err, err
-    assert err.startswith("greenwire: error: run failed: build failed: ")
+    assert err.startswith("greenwire: error: run failed at build: ")
     assert "stg_zz_broken.sql" in err and "Attempted to dereference unique_ptr that is NULL!" in err
     assert (warehouse_dir / "publish" / "current").resolve() == current
     assert _outcomes(warehouse_dir)[-1] == "failed"
