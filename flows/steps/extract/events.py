@@ -29,7 +29,7 @@ from flows.steps.extract import dates
 from flows.steps.extract.lexicon import HAN, STOP_PATTERN, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
-from flows.steps.extract.text import Sentence
+from flows.steps.extract.text import Sentence, SpanIndex
 
 NOUN_TRIGGERS = {
     "press_conference": ["新闻发布会", "发布会"],
@@ -79,9 +79,13 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
     """Events of one document (see the module docstring). `headline_end`: where the headline
     ends in the text; a headline's event is the body's event of the same type when there is one."""
     candidates: list[Event] = []
+    near_parties, near_regions = SpanIndex(parties), SpanIndex(regions)
     for sentence in sentences:
-        candidates += _noun_events(sentence, parties, regions)
-        candidates += _verb_events(sentence, parties, regions)
+        # Only mentions touching the sentence can matter to it (all rules look inside the sentence).
+        in_parties = near_parties.touching(sentence.start, sentence.end)
+        in_regions = near_regions.touching(sentence.start, sentence.end)
+        candidates += _noun_events(sentence, in_parties, in_regions)
+        candidates += _verb_events(sentence, in_parties, in_regions)
     candidates.sort(key=lambda e: e.start)
     _date_and_place(candidates, regions, reference, year, text)
     _roles(text, sentences, candidates, parties)
@@ -442,10 +446,15 @@ def _tidy(name: str) -> str:
 
 def _date_and_place(events: list[Event], regions, reference, year, text: str = "") -> None:
     anchor: Event | None = None
+    near_regions = SpanIndex(regions)
+    named_before: dict[int, date | None] = {}  # per sentence start: several events share a sentence
     for ev in events:
         sentence = ev.sentence
         prefix = sentence.text[: ev.end - sentence.start]
-        named = _last_named(text[: sentence.start], reference, year)
+        if sentence.start not in named_before:
+            named_before[sentence.start] = _last_named(
+                text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
+        named = named_before[sentence.start]
         found = _nearest_time(prefix, reference, year, named) or _nearest_time_after(
             sentence.text[ev.end - sentence.start:], reference, year, named)
         if found is not None:
@@ -454,7 +463,7 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
             ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
         elif anchor is not None:
             ev.event_date, ev.precision = anchor.event_date, anchor.precision
-        place = _place(sentence, ev, regions)
+        place = _place(sentence, ev, near_regions.touching(sentence.start, sentence.end))
         ev.region_key = place or (anchor.region_key if anchor else None)
         if anchor is None and ev.event_date is not None and ev.precision == "day":
             anchor = ev
@@ -466,9 +475,13 @@ def _nearest_time(prefix: str, reference, year, named=None):
     return (hit[0], hit[1]) if hit and hit[0] else None
 
 
+NAMED_REACH = 600  # characters before a sentence searched for the date 当天/同日 refer to
+
+
 def _last_named(before: str, reference, year):
     """The last day-precise date the text named before a sentence (what 当天/同日 refer to)."""
-    days = [d for d, precision, _ in dates.expressions(before[-600:], reference, year) if d and precision == "day"]
+    days = [d for d, precision, _ in dates.expressions(before[-NAMED_REACH:], reference, year)
+            if d and precision == "day"]
     return days[-1] if days else None
 
 
@@ -494,14 +507,16 @@ def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str |
 def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: list[PartyMention]) -> None:
     """主办/承办 statements and speakers, attached to the event they refer to."""
     hosts = re.compile(r"由(?P<who>[^。；;]*?)(?:共同)?(?P<verb>主办|承办|协办|指导)")
+    near_parties = SpanIndex(parties)
     for sentence in sentences:
+        in_sentence = near_parties.touching(sentence.start, sentence.end)  # roles are read inside the sentence
         for m in hosts.finditer(sentence.text):
             target = _referent(sentence, events, m.start())
             if target is None:
                 continue
             role = {"主办": "host", "承办": "co_organizer", "协办": "co_organizer", "指导": "participant"}[m["verb"]]
             lo, hi = sentence.start + m.start("who"), sentence.start + m.end("who")
-            for p in parties:
+            for p in in_sentence:
                 if lo <= p.start and p.end <= hi and p.party_type != "person":
                     target.parties.append((p.name, role))
         # The match ends the sentence and `who` holds no comma: it starts in the last clause, so the
@@ -512,7 +527,7 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
                 sentence.text, last_clause if attended else len(sentence.text)):
             target = _referent(sentence, events, m.start())
             if target is not None:
-                for p in parties:
+                for p in in_sentence:
                     if sentence.start + m.start() <= p.start < sentence.start + m.end() and p.party_type == "person":
                         target.parties.append((p.name, "participant"))
     speakers = [p for p in parties if p.party_type == "person" and SPEECH.match(text[p.end:p.end + 2])]
