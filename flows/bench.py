@@ -1,93 +1,293 @@
-"""Throughput of each pure stage on a synthetic corpus made from the seeds: `make bench`.
+"""`make bench`: greenwire end to end on a synthetic news corpus of 10,000 and 100,000 articles.
 
-Prints numbers; asserts nothing. The corpus repeats the seed files with their digits changed
-and paragraphs shuffled, so sizes scale while the text stays realistic news.
+Prints numbers; asserts nothing. For each size it writes a corpus with the dirt of real pages
+(recombined seed paragraphs, a quarter in Traditional script, pinyin annotations such as
+`發(fā)`, SEO spam lines, site footers, GB18030 / Big5 / UTF-8-BOM files, sidecars on some)
+into a temporary folder, then measures in one process tree:
+
+- a floor pass: read + decode + OpenCC t2s + one Polars regex over the same files, one core;
+- `greenwire run` as a subprocess on a fresh warehouse: wall time, MB/s, articles/s, seconds
+  per stage (from the run's JSON log), peak RSS of the process tree and of its largest process;
+- an unchanged rerun, and a rerun after adding 100 files.
+
+Linux only (peak RSS is sampled from /proc). `--root DIR` runs another greenwire checkout on
+the same corpus, to compare branches.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
+from flows.settings import DEFAULT_INPUT, ROOT
 
-from flows.inventory import scan
-from flows.reference import known_names, load_all
-from flows.settings import DEFAULT_INPUT
-from flows.steps.clean import clean
-from flows.steps.dedup import signatures
-from flows.steps.extract import extract, extract_parallel
-
-
-def corpus(copies: int, seed: int = 7) -> pl.DataFrame:
-    """An inventory-shaped frame of `copies` variants of every seed file."""
-    rng = random.Random(seed)
-    base = scan(DEFAULT_INPUT, 10**9).filter(pl.col("status") == "processed")
-    rows = []
-    for i in range(copies):
-        for row in base.iter_rows(named=True):
-            paragraphs = row["text"].split("\n")
-            rng.shuffle(paragraphs)
-            text = "\n".join(paragraphs).translate(str.maketrans("0123456789", "".join(rng.sample("0123456789", 10))))
-            rows.append({**row, "source_file": f"{i:05d}_{row['source_file']}", "text": text})
-    return pl.DataFrame(rows, schema=base.schema)
+TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+SPAM = [
+    "国产精品视频在线观看_亚洲综合精品一区二区_免费高清无码",
+    "澳门金沙娱乐城 官方网站 注册就送88元 点击进入",
+    "我們專注于 网站建设 SEO优化 关键词排名 微信:abc123456",
+    "热门推荐 | 今日头条 | 点击排行 | 猜你喜欢",
+]
+FOOTERS = [
+    "版权所有 © 2025 绿色发展网 All Rights Reserved",
+    "京ICP备12345678号-1 京公网安备 11010502030000号",
+    "关于我们 | 联系我们 | 网站地图 | 免责声明 | 广告服务",
+    "责任编辑：王某 本文来源：网络 如有侵权请联系删除",
+]
+SOURCES = ["天津日报", "中国环境报", "经济日报", "新华网", "人民网", "北方网"]
 
 
-def timed(label: str, megabytes: float, fn):
+@dataclass
+class Corpus:
+    files: list[Path] = field(default_factory=list)  # the article files, not their sidecars
+    megabytes: float = 0.0  # bytes on disk, sidecars included
+
+
+def _seed_pool() -> tuple[list[str], list[str], dict[str, str]]:
+    """Paragraphs and headline-like lines of the seed files in Simplified script, and the
+    pinyin readings the seeds annotate (`發(fā)` -> {"發": "fā"})."""
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    paragraphs, headlines, readings = [], [], {}
+    annotation = re.compile(rf"(\w)\(([a-zü]*[{TONE}][a-zü]*)\)")
+    for path in sorted(DEFAULT_INPUT.iterdir()):
+        text = path.read_bytes().decode("utf-8", "replace")
+        for char, reading in annotation.findall(text):
+            readings[char] = reading
+        text = t2s.convert(annotation.sub(r"\1", text))
+        for line in (line.strip() for line in text.splitlines()):
+            if "\ufffd" in line or "|" in line:
+                continue
+            if len(line) >= 60:
+                paragraphs.append(line)
+            elif 8 <= len(line) <= 40 and not line.startswith(("■", "时间")):
+                headlines.append(line)
+    return paragraphs, headlines, readings
+
+
+def write_corpus(target: Path, articles: int, seed: int = 7, start: int = 0) -> Corpus:
+    """`articles` news files under target/NNN/, deterministic for a given seed and start index."""
+    import opencc
+
+    s2t = opencc.OpenCC("s2t")
+    paragraphs, headlines, readings = _seed_pool()
+    corpus = Corpus()
+    total = 0
+    for i in range(start, start + articles):
+        rng = random.Random(seed * 1_000_003 + i)
+        digits = "".join(rng.sample("0123456789", 10))
+        body = [p.translate(str.maketrans("0123456789", digits))
+                for p in rng.sample(paragraphs, rng.choice((3, 3, 4, 4, 5)))]
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        lines = [rng.choice(headlines), "", f"时间：2025-{month:02d}-{day:02d} 来源：{rng.choice(SOURCES)}", "", *body]
+        if rng.random() < 0.1:
+            lines.insert(0, rng.choice(SPAM))
+        if rng.random() < 0.3:
+            lines += ["", *rng.sample(FOOTERS, 2)]
+        text = "\n".join(lines) + "\n"
+        traditional = rng.random() < 0.25
+        if traditional:
+            text = s2t.convert(text)
+            if rng.random() < 0.5:  # pinyin junk from a bad copy-paste: 發(fā)展
+                text = "".join(f"{ch}({readings[ch]})" if ch in readings and rng.random() < 0.3 else ch
+                               for ch in text)
+        data = _encode(text, traditional, rng)
+        path = target / f"{i // 1000:03d}" / f"{i:06d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        corpus.files.append(path)
+        total += len(data)
+        if rng.random() < 0.2:
+            meta = {"published_on": f"2025-{month:02d}-{day:02d}", "url": f"https://news.example.cn/{i}.html",
+                    "source": rng.choice(SOURCES)}
+            sidecar = path.with_name(path.name + ".meta.json")
+            sidecar.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            total += sidecar.stat().st_size
+    corpus.megabytes = total / 1e6
+    return corpus
+
+
+def _encode(text: str, traditional: bool, rng: random.Random) -> bytes:
+    """UTF-8 mostly; GB18030 (a sixth, Traditional ones too), Big5 (a third of the Traditional
+    ones that fit in it) and UTF-8 with a BOM (a tenth), as Chinese sites serve them."""
+    roll = rng.random()
+    if traditional and roll < 0.33:
+        try:
+            return text.encode("big5")
+        except UnicodeEncodeError:
+            pass
+    if roll > 0.83:
+        return text.encode("gb18030")
+    if roll > 0.73:
+        return b"\xef\xbb\xbf" + text.encode("utf-8")
+    return text.encode("utf-8")
+
+
+def floor(files: list[Path]) -> float:
+    """Seconds for read + decode + t2s + one Polars regex over `files`, in this process."""
+    import opencc
+    import polars as pl
+
+    t2s = opencc.OpenCC("t2s")
     start = time.perf_counter()
-    result = fn()
+    texts = []
+    for path in files:
+        data = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030", "big5"):
+            try:
+                texts.append(t2s.convert(data.decode(encoding)))
+                break
+            except UnicodeDecodeError:
+                continue
+    frame = pl.DataFrame({"text": texts})
+    frame.select(pl.col("text").str.extract_all(r"\d+(?:\.\d+)?[万亿]?元")).height
+    return time.perf_counter() - start
+
+
+class TreeMemory:
+    """Peak RSS of a process and all its descendants, sampled from /proc every `every` seconds."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        self.pid, self.every = pid, every
+        self.peak_tree = self.peak_process = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            sizes = [self._rss(pid) for pid in self._tree()]
+            self.peak_tree = max(self.peak_tree, sum(sizes))
+            self.peak_process = max([self.peak_process, *sizes])
+            self._stop.wait(self.every)
+
+    def _tree(self) -> list[int]:
+        parents = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [pid for pid, parent in parents.items() if parent in frontier]
+            tree += frontier
+        return tree
+
+    def _rss(self, pid: int) -> int:
+        try:
+            return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self._page
+        except (OSError, IndexError, ValueError):
+            return 0
+
+
+@dataclass
+class Run:
+    seconds: float
+    returncode: int
+    peak_tree_mb: float
+    peak_process_mb: float
+    stages: dict[str, float]
+    last_line: str
+
+
+def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path) -> Run:
+    """`greenwire run` of the checkout at root as a subprocess, with its peak memory and stage seconds."""
+    env = {**os.environ, "PYTHONPATH": str(root), "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+           "PREFECT_HOME": str(warehouse_dir / ".prefect")}
+    env.pop("PREFECT_API_URL", None)
+    before = set(warehouse_dir.glob("runs/*.jsonl"))
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--input", str(input_dir),
+                                "--warehouse", str(warehouse_dir)], cwd=root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with TreeMemory(process.pid) as memory:
+        output, _ = process.communicate()
     seconds = time.perf_counter() - start
-    print(f"{label:<28} {seconds:8.2f} s   {megabytes / seconds:7.2f} MB/s")
-    return result
+    stages: dict[str, float] = {}
+    for log in set(warehouse_dir.glob("runs/*.jsonl")) - before:
+        for line in log.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record.get("event") == "done" and record.get("seconds") is not None:
+                stages[record["stage"]] = stages.get(record["stage"], 0.0) + record["seconds"]
+    lines = [line for line in output.splitlines() if line.strip()]
+    failure = next((line for line in lines if line.startswith("greenwire: error")), None)
+    return Run(seconds, process.returncode, memory.peak_tree / 1e6, memory.peak_process / 1e6, stages,
+               failure or (lines[-1] if lines else ""))
 
 
-def flow_runs(files: pl.DataFrame, megabytes: float) -> None:
-    """The real flow on the corpus written to disk: a first run, then a rerun with nothing changed."""
-    import json
-    import tempfile
+def bench(articles: int, root: Path, workdir: Path) -> dict:
+    """Every measurement for one corpus size; prints as it goes."""
+    print(f"\n== {articles:,} articles", flush=True)
+    input_dir, warehouse_dir = workdir / f"in-{articles}", workdir / f"warehouse-{articles}"
+    start = time.perf_counter()
+    corpus = write_corpus(input_dir, articles)
+    print(f"corpus      {len(corpus.files):,} files, {corpus.megabytes:.1f} MB "
+          f"(written in {time.perf_counter() - start:.1f} s)", flush=True)
+    floor_seconds = floor(corpus.files)
+    floor_rate = corpus.megabytes / floor_seconds
+    print(f"floor       {floor_seconds:7.1f} s  {floor_rate:6.2f} MB/s  (read + decode + t2s + one regex, 1 core)",
+          flush=True)
+    first = greenwire_run(root, input_dir, warehouse_dir)
+    rate = corpus.megabytes / first.seconds
+    _report("first run", first, f"{rate:6.2f} MB/s  {articles / first.seconds:7.1f} articles/s  "
+            f"{100 * rate / floor_rate:.1f}% of the floor")
+    again = greenwire_run(root, input_dir, warehouse_dir)
+    _report("unchanged", again, "")
+    write_corpus(input_dir, 100, start=10_000_000)
+    added = greenwire_run(root, input_dir, warehouse_dir)
+    _report("+100 files", added, "")
+    return {"articles": articles, "megabytes": corpus.megabytes, "floor": floor_seconds, "first": first,
+            "unchanged": again, "added": added}
 
-    with tempfile.TemporaryDirectory(prefix="greenwire-bench-") as tmp:
-        os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect"))
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-        from flows.pipeline import greenwire_flow
 
-        inbox, warehouse_dir = Path(tmp) / "in", Path(tmp) / "warehouse"
-        inbox.mkdir()
-        for name, text in files.select("source_file", "text").iter_rows():
-            (inbox / name).write_text(text, encoding="utf-8")
-        for label in ("first run (all new)", "rerun (nothing changed)"):
-            start = time.perf_counter()
-            summary = greenwire_flow(input_dir=str(inbox), warehouse_dir=str(warehouse_dir))
-            seconds = time.perf_counter() - start
-            log = warehouse_dir / "runs" / f"{summary.run_id}.jsonl"
-            stages = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-            per_stage = ", ".join(f"{r['stage']} {r['seconds']:.1f}" for r in stages if r["event"] == "done")
-            print(f"{label:<28} {seconds:8.2f} s   {megabytes / seconds:7.2f} MB/s   ({per_stage} s)")
+def _report(label: str, run: Run, rates: str) -> None:
+    outcome = "ok" if run.returncode == 0 else f"FAILED rc={run.returncode}: {run.last_line[:200]}"
+    stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in run.stages.items())
+    print(f"{label:<11} {run.seconds:7.1f} s  {rates}  peak RSS {run.peak_tree_mb:,.0f} MB tree / "
+          f"{run.peak_process_mb:,.0f} MB largest process  [{outcome}]", flush=True)
+    if stages:
+        print(f"{'':<11} stages (s): {stages}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=200, help="variants of each seed file (default 200, ~8 MB)")
-    parser.add_argument("--flow", action="store_true",
-                        help="also run the whole flow on the corpus twice (first run, then unchanged rerun)")
+    parser.add_argument("--sizes", default=os.environ.get("SIZES", "10000,100000"),
+                        help="corpus sizes in articles, comma-separated (default 10000,100000; env SIZES)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the greenwire checkout to run (default: this one)")
+    parser.add_argument("--keep", type=Path, help="write corpora and warehouses here and keep them")
     args = parser.parse_args()
-    files = corpus(args.copies)
-    megabytes = files["text"].str.len_bytes().sum() / 1e6
-    print(f"corpus: {files.height} files, {megabytes:.1f} MB of raw text; rates below are per MB of raw text")
-    ref = load_all()
-    names = list(known_names())
-    documents = timed("clean (all of it)", megabytes, lambda: clean(files, names))
-    timed("  of which: signatures", megabytes, lambda: signatures(documents))
-    facts = timed("extract, 1 process", megabytes, lambda: extract(documents, ref))
-    workers = min(os.cpu_count() or 1, 4)
-    timed(f"extract, {workers} processes", megabytes, lambda: extract_parallel(documents, load_all, workers))
-    print(f"{documents.height} articles; " + ", ".join(f"{len(v)} {k}" for k, v in facts.items()))
-    if args.flow:
-        flow_runs(files, megabytes)
+    sizes = [int(s) for s in args.sizes.replace(" ", "").split(",") if s]
+    with tempfile.TemporaryDirectory(prefix="greenwire-bench-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores")
+        results = [bench(n, args.root.resolve(), workdir) for n in sizes]
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        ratio = (large["first"].seconds / large["articles"]) / (small["first"].seconds / small["articles"])
+        print(f"\ncost per article at {large['articles']:,} / at {small['articles']:,}: {ratio:.2f} "
+              "(1.0 is linear)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Commands:
   query      read-only SQL over the published tables (every contract table by name)
   validate   re-run the Great Expectations suites on the marts in the warehouse
   status     the last runs (outcome, duration, counts), what is published, quarantined files
+  export     every published table as CSV (for Excel), an xlsx workbook or Parquet
   serve      register a scheduled deployment with a running Prefect server and execute its runs
 """
 
@@ -29,6 +30,7 @@ examples:
   greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
   greenwire validate
   greenwire status --runs 5
+  greenwire export --format xlsx --output greenwire.xlsx
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
@@ -71,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
                      help="if another run holds the warehouse, wait this long before giving up (default: 0)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild, validate and publish even when nothing changed since the last publish")
 
     query = sub.add_parser(
         "query", help="read-only SQL over the published tables",
@@ -103,6 +107,18 @@ def _parser() -> argparse.ArgumentParser:
                         help="table (default, for people) or json (for programs)")
     status.add_argument("--wait", metavar="SECONDS", type=float, default=10.0,
                         help="if a run is writing to the warehouse file, wait this long for it (default: 10)")
+
+    export = sub.add_parser(
+        "export", help="every published table as CSV, xlsx or Parquet",
+        description="Write every table of the current publish. csv: one <table>.csv per table in the folder "
+        "PATH, UTF-8 with a BOM (Excel reads it), lists joined as 'a; b'. xlsx: one workbook PATH, a sheet per "
+        "table, header row frozen (cells over Excel's 32,767 characters are cut). parquet: the published files "
+        "and dictionary.json into the folder PATH.",
+    )
+    export.add_argument("--format", choices=["csv", "xlsx", "parquet"], required=True, help="csv, xlsx or parquet")
+    export.add_argument("--output", metavar="PATH", required=True,
+                        help="a folder for csv and parquet, the workbook file for xlsx")
+    export.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
 
     serve = sub.add_parser(
         "serve", help="run the pipeline on a schedule (needs a running Prefect server)",
@@ -137,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
-                "serve": _serve}[args.command](args)
+                "serve": _serve, "export": _export}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -147,6 +163,12 @@ def _fail(message: str, exc: BaseException | None = None) -> int:
     print(f"greenwire: error: {message}", file=sys.stderr)
     _release(exc)
     return 1
+
+
+def _first_line(exc: BaseException) -> str:
+    """`InternalException: INTERNAL Error: …` without the C++ stack trace DuckDB appends to it."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
 def _release(exc: BaseException | None) -> None:
@@ -166,27 +188,44 @@ def _run(args) -> int:
     from flows import settings
     from flows.lock import WarehouseLocked, holder, refusal
 
-    lock_file = settings.load(args.input, args.warehouse).lock_file
+    resolved = settings.load(args.input, args.warehouse)
+    lock_file = resolved.lock_file
     if args.wait <= 0 and holder(lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
         return _fail(refusal(lock_file))
-    from flows.pipeline import ValidationFailed, greenwire_flow
+    if not args.force:
+        from flows.runs import quick_rerun
+
+        try:  # nothing changed since the last publish: say so without starting Prefect
+            summary = quick_rerun(resolved)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            return _fail(str(exc), exc)
+        if summary is not None:
+            print(format_summary(summary))
+            return 0
+    from flows.pipeline import StageFailed, ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy
 
     try:
-        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait)
+        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
+                                 force=args.force)
     except ValidationFailed as exc:
         return _fail(str(exc), exc)
     except (WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError) as exc:
         return _fail(str(exc), exc)
-    except Exception as exc:  # a stage failed: say which and why, without a wall of traceback
-        return _fail(f"run failed: {type(exc).__name__}: {exc}", exc)
+    except StageFailed as exc:  # one line naming the stage, even when DuckDB's message holds a C++ trace
+        return _fail(f"run failed: {exc}; full trace: {getattr(exc, 'run_log', 'the run log')}", exc)
+    except Exception as exc:  # anything else: still one line, the trace is in the run log
+        return _fail(f"run failed: {_first_line(exc)}; full trace: {getattr(exc, 'run_log', 'the run log')}", exc)
     print(format_summary(summary))
     return 0
 
 
 def format_summary(summary) -> str:
     """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
+    if summary.unchanged_since:
+        return (f"greenwire run {summary.run_id}: unchanged since run {summary.unchanged_since['run_id']}; "
+                f"{summary.unchanged_since['published_version']} stays published (--force rebuilds anyway)")
     files = summary.files
     statuses = files["status"].to_list()
     actions = files["action"].to_list()
@@ -257,11 +296,15 @@ def _validate(args) -> int:
     from flows import settings, validation, warehouse
 
     resolved = settings.load(warehouse_dir=args.warehouse)
+    import duckdb
+
     try:
         with warehouse.connect(resolved.database, read_only=True) as con:
             report = validation.validate(con, resolved.docs_dir)
     except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
         return _fail(str(exc))
+    except duckdb.Error as exc:
+        return _fail(f"validate failed: {_first_line(exc)}", exc)
     for table, (passed, evaluated) in report.per_table.items():
         print(f"  {table:<14} {passed}/{evaluated} passed")
     for failure in report.failures:
@@ -316,6 +359,18 @@ def format_status(found) -> str:
         if row["copy"]:
             lines.append(f"      copy: {row['copy']}")
     return "\n".join(lines)
+
+
+def _export(args) -> int:
+    from flows import export, settings
+
+    current = settings.load(warehouse_dir=args.warehouse).current
+    try:
+        written = export.export(current, args.format, Path(args.output))
+    except export.ExportError as exc:
+        return _fail(str(exc))
+    print(f"greenwire: exported {len(written)} files from {current.resolve().name} to {args.output}")
+    return 0
 
 
 def _serve(args) -> int:

@@ -14,6 +14,12 @@ Policy (README, "Incremental runs"):
 
 The marts are rebuilt from `raw` on every run, so reused and fresh rows give the same tables,
 and the same inputs give the same Parquet bytes, whichever runs got them there.
+
+A run whose whole input is unchanged since the last publish stops after ingest: same entries,
+same bytes (sha256 of every file and sidecar, not just sizes and times), same quarantine
+reasons from the listing, same code and settings that shape the output (`input_digest`), and
+no run other than `unchanged` ones since that publish. Nothing is rebuilt, validated or
+published again: the published version is the one these inputs give.
 """
 from __future__ import annotations
 
@@ -21,10 +27,11 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from flows import __version__
-from flows.settings import REFERENCE_DIR, ROOT
+from flows.settings import EXPECTATIONS_DIR, REFERENCE_DIR, ROOT, Settings
 
 # What decides the rows extracted from a file, besides the file itself.
 FINGERPRINTED = (ROOT / "flows" / "steps", ROOT / "flows" / "reference", ROOT / "flows" / "schema.py", REFERENCE_DIR)
@@ -39,6 +46,40 @@ def fingerprint() -> str:
     return digest_of(FINGERPRINTED)
 
 
+def input_digest(listing: pl.DataFrame, settings: Settings) -> str:
+    """sha256 of everything a publish depends on: every entry's name, size, sha256 and listing
+    status and reason, the settings that change the output, and all of greenwire's code, models,
+    suites and reference tables (digest_of). Equal digests give the same published bytes."""
+    digest = hashlib.sha256(_code_digest(settings.sql_dir).encode())
+    digest.update(f"max_file_bytes={settings.max_file_bytes}\0".encode())
+    rows = listing.select("source_file", "size_bytes", "sha256", "status", "reason").sort("source_file")
+    digest.update(rows.write_csv().encode())
+    return digest.hexdigest()
+
+
+@cache
+def _code_digest(sql_dir: Path) -> str:
+    return digest_of((ROOT / "flows", sql_dir, EXPECTATIONS_DIR, REFERENCE_DIR))
+
+
+def last_publish_of(con: duckdb.DuckDBPyConnection, digest: str, run_id: str, publish_dir: Path) -> dict | None:
+    """The last run (`unchanged` ones aside), when it published inputs with this digest and its
+    version is still `current`: {"run_id", "published_version", "articles", "relevant"}; else None."""
+    rows = con.execute(
+        """
+        select run_id, outcome, input_digest, published_version, articles, relevant from raw.runs
+        where run_id != ? and outcome != 'unchanged' order by started_at desc limit 1
+        """, [run_id]).fetchall()
+    if not rows:
+        return None
+    last_run, outcome, last_digest, version, articles, relevant = rows[0]
+    current = publish_dir / "current"
+    if outcome != "published" or last_digest != digest or not version or not current.exists() \
+            or current.resolve().name != version:
+        return None
+    return {"run_id": last_run, "published_version": version, "articles": articles, "relevant": relevant}
+
+
 def digest_of(parts: tuple[Path, ...], root: Path = ROOT) -> str:
     """sha256 (first 16 hex digits) of greenwire's version and every file under parts, by path and bytes."""
     digest = hashlib.sha256(__version__.encode())
@@ -47,7 +88,8 @@ def digest_of(parts: tuple[Path, ...], root: Path = ROOT) -> str:
         for path in files:
             if path.suffix in {".pyc", ".pyo"} or "__pycache__" in path.parts:
                 continue
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            name = path.relative_to(root) if path.is_relative_to(root) else path
+            digest.update(name.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -1,12 +1,17 @@
 """Read the input folder: every entry becomes one row with its fate, nothing is skipped silently.
 
-This module touches the disk; the decoding itself is the pure step flows.steps.decode.
+Two passes, so that memory does not grow with the corpus: `list_files` stats and hashes every
+entry (sha256 streamed in a thread pool; sidecars parsed) without keeping any text, and
+`read_batch` then reads and decodes one batch of files at a time. `scan` does both for a whole
+folder at once (tests, small folders). This module touches the disk; the decoding itself is the
+pure step flows.steps.decode.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -15,6 +20,7 @@ import polars as pl
 from flows.steps.decode import decode
 
 SIDECAR_SUFFIX = ".meta.json"
+HASH_THREADS = 8  # reading and hashing small files waits on the disk; hashlib releases the GIL
 
 INVENTORY_SCHEMA = {
     "source_file": pl.String,
@@ -24,6 +30,7 @@ INVENTORY_SCHEMA = {
     "status": pl.String,  # processed | quarantined | skipped
     "reason": pl.String,
     "encoding": pl.String,
+    "decode_errors": pl.Int32,  # invalid bytes replaced by U+FFFD while decoding
     "text": pl.String,
     "meta_published_on": pl.Date,
     "meta_url": pl.String,
@@ -33,11 +40,23 @@ INVENTORY_SCHEMA = {
 
 
 def scan(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
-    """One row per entry under input_dir: `scan(Path("seeds/raw"), 20_000_000)` -> 5 processed rows."""
+    """One row per entry under input_dir, every file decoded: `scan(Path("seeds/raw"), 20_000_000)`
+    -> 5 processed rows. Holds every text at once: the flow reads in batches instead."""
+    listing = list_files(input_dir, max_file_bytes)
+    return settle_sidecars(read_batch(listing, input_dir.resolve()))
+
+
+def list_files(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
+    """Every entry under input_dir with its size, sha256 and sidecar metadata, but no text: a file
+    that could be read is `processed` here until read_batch decodes it (and may quarantine it).
+
+    `list_files(Path("seeds/raw"), 20_000_000)` -> 5 rows, status processed, text null.
+    """
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
     root = input_dir.resolve()
-    rows = [_inspect(path, root, max_file_bytes) for path in _walk(input_dir)]
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        rows = list(pool.map(lambda path: _inspect(path, root, max_file_bytes), _walk(input_dir)))
     sidecars = {r["source_file"]: r for r in rows if r.pop("_sidecar", False)}
     for row in rows:
         side = sidecars.get(row["source_file"] + SIDECAR_SUFFIX)
@@ -52,6 +71,44 @@ def scan(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
                         if owner in names else
                         f"metadata sidecar without its file ({owner} is not in the input folder)")
     return pl.DataFrame(rows, schema=INVENTORY_SCHEMA, orient="row").sort("source_file")
+
+
+def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
+    """The rows with their files read and decoded: `text` and `encoding` filled, or the row
+    quarantined with its reason. Only rows `processed` by list_files are read; the sha256 is of
+    the bytes actually decoded (a file rewritten since it was listed keeps its new hash)."""
+    def read(row: dict) -> dict:
+        if row["status"] != "processed":
+            return row
+        try:
+            data = (root / row["source_file"]).read_bytes()
+        except FileNotFoundError:
+            return {**row, "status": "quarantined", "reason": "disappeared before it could be read"}
+        except OSError as exc:
+            return {**row, "status": "quarantined", "reason": f"unreadable: {exc.strerror or exc}"}
+        row = {**row, "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        decoded = decode(data)
+        if not decoded.ok:
+            return {**row, "status": "quarantined", "reason": decoded.reason}
+        return {**row, "encoding": decoded.encoding, "decode_errors": decoded.errors, "text": decoded.text}
+
+    return pl.DataFrame([read(row) for row in rows.iter_rows(named=True)], schema=INVENTORY_SCHEMA, orient="row")
+
+
+def settle_sidecars(inventory: pl.DataFrame) -> pl.DataFrame:
+    """Once every file is decoded: the sidecar of a file that decoding quarantined is skipped (as
+    when list_files saw its file unprocessed), and only processed files keep sidecar metadata."""
+    owner = pl.col("source_file").str.strip_suffix(SIDECAR_SUFFIX)
+    unprocessed = inventory.filter(pl.col("status") != "processed")["source_file"]
+    orphaned = pl.col("source_file").str.ends_with(SIDECAR_SUFFIX) & owner.is_in(unprocessed.implode())
+    processed = pl.col("status") == "processed"
+    return inventory.with_columns(
+        status=pl.when(orphaned).then(pl.lit("skipped")).otherwise("status"),
+        reason=pl.when(orphaned).then(pl.format("metadata sidecar of {}, which is not processed (see its own row)",
+                                                owner)).otherwise("reason"),
+        **{column: pl.when(processed).then(column)
+           for column in ("meta_published_on", "meta_url", "meta_source", "sidecar_sha256")},
+    )
 
 
 def _walk(input_dir: Path):
@@ -102,7 +159,11 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
                 reason=f"too large: {stat.st_size:,} bytes, over the {max_file_bytes:,}-byte limit "
                 "(GREENWIRE_MAX_FILE_BYTES)",
             )
-        data = path.read_bytes()
+        if name.endswith(SIDECAR_SUFFIX):
+            data = path.read_bytes()
+        else:  # only the hash is kept: the text is read again, batch by batch
+            with open(path, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
     except FileNotFoundError:
         return _row(name, status="quarantined", reason="disappeared before it could be read")
     except PermissionError:
@@ -111,14 +172,11 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
         return _row(name, status="skipped", reason="a folder, not a file")
     except OSError as exc:
         return _row(name, status="quarantined", reason=f"unreadable: {exc.strerror or exc}")
-    base = dict(size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
     if name.endswith(SIDECAR_SUFFIX):
         return _row(name, status="sidecar", reason=None, encoding="json", text=data.decode("utf-8", "replace"),
-                    _sidecar=True, **base)
-    decoded = decode(data)
-    if not decoded.ok:
-        return _row(name, status="quarantined", reason=decoded.reason, **base)
-    return _row(name, status="processed", encoding=decoded.encoding, text=decoded.text, **base)
+                    _sidecar=True, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
+    base = dict(size_bytes=stat.st_size, sha256=digest, modified_at=modified)
+    return _row(name, status="processed", **base)  # decoded later, one batch at a time (read_batch)
 
 
 def _apply_sidecar(row: dict, side: dict) -> None:

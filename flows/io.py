@@ -13,13 +13,9 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import incremental, quarantine, runlog, validation, warehouse
+from flows import batches, dictionary, incremental, quarantine, runlog, runs, validation, warehouse
 from flows import publish as publisher
-from flows.inventory import scan
-from flows.reference import known_names, load_all
 from flows.settings import Settings
-from flows.steps.clean import clean
-from flows.steps.extract import extract_parallel
 
 
 def _transient(task, task_run, state) -> bool:
@@ -35,9 +31,11 @@ def _transient(task, task_run, state) -> bool:
     return False
 
 
-def say(stage: str, message: str, event: str = "progress", **fields) -> None:
-    """One progress line on stdout, in the Prefect run log and (with its numbers) in the run's JSON log."""
-    print(f"greenwire | {stage:<8} | {message}", flush=True)
+def say(stage: str, message: str, event: str = "progress", echo: bool = True, **fields) -> None:
+    """One progress line on stdout (unless echo is false), in the Prefect run log and (with its
+    numbers) in the run's JSON log."""
+    if echo:
+        print(f"greenwire | {stage:<8} | {message}", flush=True)
     runlog.write(stage, event, message, **fields)
     try:
         get_run_logger().info(message, extra={"stage": stage, **fields})
@@ -56,82 +54,146 @@ def _timed(stage: str):
     return done
 
 
+class Tally:
+    """Seconds and counts per stage summed over a run's batches, for each stage's closing line.
+
+    A plain object on purpose: Prefect passes it to the batch tasks as is (a dataclass or dict
+    would be copied while Prefect resolves task parameters, and the sums lost)."""
+
+    def __init__(self, batches: int):
+        self.batches = batches
+        self.listing_seconds = 0.0  # ingest's listing and hashing, before the first batch
+        self.seconds: dict[str, float] = {}
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def batch(self, stage: str, index: int, started: float, message: str, **counts) -> None:
+        """Record one batch of a stage and print its line: `extract  | batch 3/40: … (1.2 s)`."""
+        seconds = round(time.perf_counter() - started, 3)
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+        totals = self.counts.setdefault(stage, {})
+        for name, value in counts.items():
+            totals[name] = totals.get(name, 0) + value
+        # A one-batch run (the usual daily run) prints only each stage's closing line.
+        say(stage, f"batch {index}/{self.batches}: {message} ({seconds:.1f} s)", event="batch",
+            echo=self.batches > 1, batch=index, batches=self.batches, seconds=seconds, counts=counts)
+
+    def done(self, stage: str, message: str, extra_seconds: float = 0.0) -> None:
+        """The stage's closing line over every batch, with its total seconds."""
+        seconds = round(self.seconds.get(stage, 0.0) + extra_seconds, 3)
+        counts = self.counts.get(stage, {})
+        where = f" in {self.batches} batches" if self.batches > 1 else ""
+        say(stage, f"{message}{where} ({seconds:.1f} s)", event="done", seconds=seconds, counts=counts)
+
+
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def ingest(settings: Settings, run_id: str) -> pl.DataFrame:
-    """Inventory of the input folder: every entry decoded or quarantined with its reason, and
-    for each processed file whether its rows from an earlier run can be reused (`action`)."""
-    done = _timed("ingest")
-    inventory = scan(settings.input_dir, settings.max_file_bytes)
-    with warehouse.connect(settings.database) as con:
-        warehouse.ensure_schemas(con)
-        previous = con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version "
-                           "from raw.files").pl()
-    inventory = incremental.plan(inventory, previous, incremental.fingerprint())
-    held = quarantine.record(inventory, settings.input_dir, settings.quarantine_dir, run_id,
-                             datetime.now(timezone.utc), settings.max_file_bytes)
+def ingest(settings: Settings, run_id: str) -> runs.Checked:
+    """List and hash the input folder (no text kept), and plan each file: `action` "reuse" when
+    its rows from an earlier run still hold, "extract" when it must be read again."""
+    checked = runs.check(settings, run_id)
+    inventory = checked.inventory
     counts = dict(inventory.group_by("status").len().iter_rows())
     actions = dict(inventory.group_by("action").len().iter_rows())
-    message = (f"{inventory.height} entries in {settings.input_dir}: "
-               + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    if counts.get("processed"):
-        message += f" ({actions.get('extract', 0)} new or changed, {actions.get('reuse', 0)} unchanged)"
-    if held:
-        message += f"; quarantine: {settings.quarantine_dir / quarantine.MANIFEST}"
-    done(message, **counts, extract=actions.get("extract", 0), reuse=actions.get("reuse", 0))
-    for row in inventory.filter(pl.col("status") == "quarantined").iter_rows(named=True):
-        runlog.write("ingest", "quarantined", row["reason"], source_file=row["source_file"])
-    return inventory
+    message = (f"{inventory.height} entries in {settings.input_dir}: {counts.get('processed', 0)} files to read "
+               f"({actions.get('extract', 0)} new or changed, {actions.get('reuse', 0)} unchanged)")
+    message += "".join(f", {counts[s]} {s}" for s in ("quarantined", "skipped") if counts.get(s))
+    if checked.unchanged_since is None:
+        say("ingest", f"{message} ({checked.seconds:.1f} s)", event="listed", seconds=checked.seconds,
+            counts=counts, extract=actions.get("extract", 0), reuse=actions.get("reuse", 0))
+    return checked
 
 
-@task(name="clean", cache_policy=NO_CACHE)
-def clean_stage(inventory: pl.DataFrame) -> pl.DataFrame:
-    """Articles of the files that are new or changed (action "extract"); reused files are not read again."""
-    done = _timed("clean")
-    todo = inventory.filter(pl.col("action") == "extract")
-    documents = clean(todo, list(known_names()) if todo.height else [])
+@task(name="read", task_run_name="read {index}/{tally.batches}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=1, retry_condition_fn=_transient)
+def read_stage(settings: Settings, rows: pl.DataFrame, tally: Tally, index: int) -> pl.DataFrame:
+    """One batch of files read and decoded (stage "ingest"); unreadable ones quarantined with a reason."""
+    started = time.perf_counter()
+    decoded = batches.decode_batch(rows, settings.input_dir)
+    quarantined = decoded.filter(pl.col("status") == "quarantined").height
+    tally.batch("ingest", index, started, f"{decoded.height} files read, {quarantined} quarantined",
+                read=decoded.height, quarantined=quarantined)
+    return decoded
+
+
+@task(name="clean", task_run_name="clean {index}/{tally.batches}", cache_policy=NO_CACHE)
+def clean_stage(decoded: pl.DataFrame, tally: Tally, index: int) -> pl.DataFrame:
+    """Articles of one decoded batch (the new or changed files; reused files are not read again)."""
+    started = time.perf_counter()
+    documents = batches.clean_batch(decoded)
+    files = decoded.filter(pl.col("status") == "processed").height
     relevant = int(documents["is_relevant"].sum()) if documents.height else 0
-    done(f"{documents.height} articles from {todo.height} new or changed files, {relevant} relevant",
-         files=todo.height, articles=documents.height, relevant=relevant)
+    tally.batch("clean", index, started, f"{documents.height} articles from {files} files, {relevant} relevant",
+                files=files, articles=documents.height, relevant=relevant)
     return documents
 
 
-# Below this much article text, starting worker processes costs more than it saves.
-PARALLEL_FROM_BYTES = 1_000_000
-
-
-@task(name="extract", cache_policy=NO_CACHE)
-def extract_stage(documents: pl.DataFrame, workers: int = 1) -> dict[str, pl.DataFrame]:
-    done = _timed("extract")
-    size = documents["text"].str.len_bytes().sum() if documents.height else 0
-    facts = extract_parallel(documents, load_all, workers if size >= PARALLEL_FROM_BYTES else 1)
-    done(", ".join(f"{len(frame)} {name}" for name, frame in facts.items()) + f" from {documents.height} articles",
-         articles=documents.height, **{name: len(frame) for name, frame in facts.items()})
+@task(name="extract", task_run_name="extract {index}/{tally.batches}", cache_policy=NO_CACHE)
+def extract_stage(documents: pl.DataFrame, extractor: batches.Extractor, tally: Tally,
+                  index: int) -> dict[str, pl.DataFrame]:
+    started = time.perf_counter()
+    facts = extractor.run(documents)
+    tally.batch("extract", index, started,
+                ", ".join(f"{len(frame)} {name}" for name, frame in facts.items()) + f" from {documents.height} articles",
+                articles=documents.height, **{name: len(frame) for name, frame in facts.items()})
     return facts
 
 
-@task(name="load", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
-def load(settings: Settings, run_id: str, inventory: pl.DataFrame, documents: pl.DataFrame,
-         facts: dict[str, pl.DataFrame]) -> dict[str, int]:
-    """Replace the raw rows of every new, changed, quarantined or vanished file, and record every
-    file's fate in raw.files, in one transaction; returns the warehouse's article counts."""
-    done = _timed("load")
+@task(name="load", task_run_name="load {index}/{tally.batches}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=2, retry_condition_fn=_transient)
+def load_stage(settings: Settings, run_id: str, decoded: pl.DataFrame, documents: pl.DataFrame,
+               facts: dict[str, pl.DataFrame], tally: Tally, index: int) -> None:
+    """Replace the raw rows of one batch's files and record their fate in raw.files, in one transaction."""
+    started = time.perf_counter()
     now = datetime.now(timezone.utc)
+    with warehouse.connect(settings.database) as con:
+        warehouse.ensure_schemas(con)
+        warehouse.replace_documents(
+            con, decoded["source_file"].to_list(), {"documents": documents, **facts},
+            then=lambda c: record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
+        )
+    tally.batch("load", index, started, f"{documents.height} articles from {decoded.height} files",
+                loaded=documents.height)
+
+
+@task(name="finish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
+def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tally) -> dict[str, int]:
+    """After the last batch: quarantine copies and manifest, rows of files that are gone or no longer
+    readable retracted, every entry's fate in raw.files; returns the warehouse's article counts."""
+    started = time.perf_counter()
+    now = datetime.now(timezone.utc)
+    held = quarantine.record(inventory, settings.input_dir, settings.quarantine_dir, run_id, now,
+                             settings.max_file_bytes)
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         warehouse.load_reference(con)
         present = inventory["source_file"].to_list()
         known = [r[0] for r in con.execute("select source_file from raw.files where status != 'deleted'").fetchall()]
         vanished = sorted(set(known) - set(present))
-        replaced = inventory.filter(pl.col("action").ne_missing("reuse"))["source_file"].to_list()
+        # Files read in a batch were replaced there; what is left is files that are unreadable now.
+        stale = inventory.filter(pl.col("status") != "processed")["source_file"].to_list()
         warehouse.replace_documents(
-            con, replaced + vanished, {"documents": documents, **facts},
+            con, stale + vanished, {},
             then=lambda c: record_files(c, inventory, run_id, now, vanished, incremental.fingerprint()),
         )
         articles, relevant = con.execute(
             "select count(*), count(*) filter (where is_relevant) from raw.documents").fetchall()[0]
-    done(f"{documents.height} articles from new or changed files into {settings.database.name}, "
-         f"{articles} in all" + (f"; retracted {len(vanished)} vanished files" if vanished else ""),
-         loaded=documents.height, articles=articles, relevant=relevant, retracted=len(vanished))
+    for row in inventory.filter(pl.col("status") == "quarantined").iter_rows(named=True):
+        runlog.write("ingest", "quarantined", row["reason"], source_file=row["source_file"])
+    counts = dict(inventory.group_by("status").len().iter_rows())
+    tally.counts["ingest"] = {**tally.counts.get("ingest", {}), **counts}
+    message = (f"{inventory.height} entries: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    if held:
+        message += f"; quarantine: {settings.quarantine_dir / quarantine.MANIFEST}"
+    tally.done("ingest", message, extra_seconds=tally.listing_seconds)
+    tally.done("clean", f"{tally.counts.get('clean', {}).get('articles', 0)} articles from "
+               f"{tally.counts.get('clean', {}).get('files', 0)} new or changed files, "
+               f"{tally.counts.get('clean', {}).get('relevant', 0)} relevant")
+    extracted = {k: v for k, v in tally.counts.get("extract", {}).items() if k != "articles"}
+    tally.done("extract", ", ".join(f"{n} {name}" for name, n in extracted.items())
+               + f" from {tally.counts.get('extract', {}).get('articles', 0)} articles")
+    tally.seconds["load"] = tally.seconds.get("load", 0.0) + time.perf_counter() - started
+    tally.done("load", f"{tally.counts.get('load', {}).get('loaded', 0)} articles from new or changed files into "
+               f"{settings.database.name}, {articles} in all" + (f"; retracted {len(vanished)} vanished files"
+                                                                  if vanished else ""))
     return {"articles": articles, "relevant": relevant}
 
 
@@ -193,6 +255,7 @@ def publish(settings: Settings, run_id: str) -> Path:
     """Parquet per mart into a new version folder, swapped in as publish/current."""
     done = _timed("publish")
     with warehouse.connect(settings.database, read_only=True) as con:
+        dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
         version = publisher.publish(con, settings.publish_dir, run_id, keep=settings.keep_versions)
     done(f"{settings.current} -> {version.name}", version=version.name)
     return version

@@ -2,7 +2,8 @@
 
 warehouse/publish/
     versions/<utc time>-<run id>/    one folder per publish: <table>.parquet, manifest.json,
-                                     greenwire.duckdb (views over the Parquet)
+                                     dictionary.json (every column described), views.sql and
+                                     greenwire.duckdb (views over the Parquet by relative paths)
     current -> versions/<...>        a symlink, replaced with os.replace (atomic on POSIX)
 
 A reader that opened `current` keeps reading the version it opened; a failed or killed
@@ -21,7 +22,10 @@ from pathlib import Path
 import duckdb
 
 from flows import CONTRACT_VERSION, __version__
+from flows import dictionary
 from flows.warehouse import MART_TABLES
+
+VIEWS_STORAGE_VERSION = "v1.2.0"  # the oldest DuckDB 2 writes; readable by duckdb >= 1.2
 
 # Row order of every published file, so the same marts give the same bytes.
 ORDER_BY = {
@@ -53,6 +57,8 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
             f"to '{target.as_posix()}' (format parquet, compression zstd)"
         )
         files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
+    dictionary.write_json(staging / "dictionary.json")
+    previous = current_version(publish_dir)
     final = versions / name
     manifest = {
         "run_id": run_id,
@@ -61,6 +67,8 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
         "greenwire_version": __version__,
         "version": name,
         "tables": files,
+        "previous_version": previous.name if previous else None,
+        "changes": changes(previous, staging),
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(staging, final)
@@ -68,6 +76,39 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
     _swap_current(publish_dir, final)
     prune(publish_dir, keep)
     return final
+
+
+def changes(previous: Path | None, new: Path) -> dict[str, dict[str, int]]:
+    """Rows added, removed and changed per table since the previous version, by each table's key
+    (flows/dictionary.py); a row is changed when its key stays and any shared column differs.
+    {"events": {"added": 2, "removed": 1, "changed": 3}, ...}; all rows are added when there is no previous."""
+    out = {}
+    with duckdb.connect() as con:
+        for table in MART_TABLES:
+            now = (new / f"{table}.parquet").as_posix()
+            before = previous / f"{table}.parquet" if previous else None
+            if before is None or not before.exists():
+                count = con.execute(f"select count(*) from read_parquet('{now}')").fetchall()[0][0]
+                out[table] = {"added": count, "removed": 0, "changed": 0}
+                continue
+            new_columns = con.sql(f"select * from read_parquet('{now}') limit 0").columns
+            old_columns = set(con.sql(f"select * from read_parquet('{before.as_posix()}') limit 0").columns)
+            shared = [c for c in new_columns if c in old_columns]
+            key = [c for c in dictionary.KEYS.get(table, ()) if c in shared] or shared
+            cols, keys = ", ".join(f'"{c}"' for c in shared), ", ".join(f'"{c}"' for c in key)
+            added, removed, changed = con.execute(f"""
+                with new as (select {cols} from read_parquet('{now}')),
+                old as (select {cols} from read_parquet('{before.as_posix()}')),
+                new_keys as (select distinct {keys} from new),
+                old_keys as (select distinct {keys} from old),
+                differing as (select {keys} from (select * from new except select * from old)
+                              intersect select {keys} from old_keys)
+                select
+                    (select count(*) from (select * from new_keys except select * from old_keys)),
+                    (select count(*) from (select * from old_keys except select * from new_keys)),
+                    (select count(*) from differing)""").fetchall()[0]
+            out[table] = {"added": added, "removed": removed, "changed": changed}
+    return out
 
 
 def _rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -82,12 +123,35 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def views_sql(columns: dict[str, list[str]]) -> str:
+    """views.sql: one view per table over its Parquet, by a path relative to the publish folder, and the
+    dictionary's comments on the columns present ({"documents": ["doc_id", ...]} -> SQL text)."""
+    lines = [
+        "-- greenwire: views over the Parquet files of this folder, with the data dictionary as comments.",
+        "-- The paths are relative: run from inside this folder (duckdb -init views.sql, or .read views.sql),",
+        "-- or from elsewhere after: SET file_search_path = '/path/to/this/folder';",
+    ]
+    lines += [f"create or replace view {table} as select * from read_parquet('{table}.parquet');" for table in columns]
+    lines += [f"{sql};" for table, column, sql in dictionary.comment_statements()
+              if table in columns and (column is None or column in columns[table])]
+    return "\n".join(lines) + "\n"
+
+
 def _write_views(db_path: Path, final_dir: Path) -> None:
-    """A small DuckDB file of views, so `duckdb current/greenwire.duckdb` opens the dataset."""
-    with duckdb.connect(str(db_path)) as snap:
-        for table in MART_TABLES:
-            parquet = (final_dir / f"{table}.parquet").as_posix()
-            snap.execute(f"create view {table} as select * from read_parquet('{parquet}')")
+    """views.sql, and greenwire.duckdb holding the same views, so `duckdb greenwire.duckdb` run inside the
+    folder opens the dataset. Written in storage version 1.2 so that duckdb 1.2+ clients (the 1.x CLI on
+    PyPI) read it too; DuckDB 2's default storage is unreadable to them."""
+    with duckdb.connect() as con:
+        con.execute("set file_search_path = ?", [final_dir.as_posix()])
+        columns = {table: con.sql(f"select * from read_parquet('{table}.parquet') limit 0").columns
+                   for table in MART_TABLES}
+        script = views_sql(columns)
+        (final_dir / "views.sql").write_text(script, encoding="utf-8")
+        con.execute(f"attach '{db_path.as_posix()}' as views (storage_version '{VIEWS_STORAGE_VERSION}')")
+        con.execute("use views")
+        con.execute(script)
+        con.execute("use memory")
+        con.execute("detach views")
 
 
 def _swap_current(publish_dir: Path, target: Path) -> None:

@@ -1,6 +1,6 @@
 """Column schemas of the frames that extraction hands to the warehouse (DuckDB schema `raw`).
 
-The published marts are defined by the SQL in sql/marts and by ../shared/CONTRACT.md;
+The published marts are defined by the SQL in sql/marts and described by flows/dictionary.py;
 these are the per-document facts they are built from.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "context_year": pl.Int32,  # the year the text is set in, for dates written without one
         "text": pl.String,
         "original_script": pl.String,
+        "decode_errors": pl.Int32,  # invalid bytes of the file replaced by U+FFFD (flows.steps.decode)
         "byline": pl.String,
         "publisher": pl.String,
         "url": pl.String,

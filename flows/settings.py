@@ -12,6 +12,9 @@ environment variable (or a CLI flag that sets it):
 | GREENWIRE_KEEP_VERSIONS   | 5                            |
 | GREENWIRE_SQL_DIR         | <root>/sql                   |
 | GREENWIRE_WORKERS         | CPU count, at most 4         |
+| GREENWIRE_BATCH_FILES     | 2000 (files per batch)       |
+| GREENWIRE_DUCKDB_MEMORY   | 2GB (DuckDB memory_limit)    |
+| GREENWIRE_DUCKDB_THREADS  | CPU count, at most 4         |
 | PREFECT_HOME              | <warehouse>/.prefect         |
 """
 from __future__ import annotations
@@ -37,6 +40,9 @@ class Settings:
     keep_versions: int = 5
     sql_dir: Path = SQL_DIR
     workers: int = 1  # processes for extraction of large batches
+    batch_files: int = 2000  # files read, cleaned, extracted and loaded together; bounds memory
+    duckdb_memory: str = "2GB"  # DuckDB's memory_limit: past it, joins and sorts spill to duckdb_temp
+    duckdb_threads: int = 1
 
     @property
     def database(self) -> Path:
@@ -63,6 +69,10 @@ class Settings:
         return self.warehouse_dir / "runs"
 
     @property
+    def duckdb_temp(self) -> Path:
+        return self.warehouse_dir / ".duckdb-tmp"
+
+    @property
     def lock_file(self) -> Path:
         return self.warehouse_dir / ".greenwire.lock"
 
@@ -82,4 +92,7 @@ def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None =
         keep_versions=int(env.get("GREENWIRE_KEEP_VERSIONS", 5)),
         sql_dir=Path(env.get("GREENWIRE_SQL_DIR") or SQL_DIR).resolve(),
         workers=int(env.get("GREENWIRE_WORKERS") or min(os.cpu_count() or 1, 4)),
+        batch_files=max(1, int(env.get("GREENWIRE_BATCH_FILES") or 2000)),
+        duckdb_memory=env.get("GREENWIRE_DUCKDB_MEMORY") or "2GB",
+        duckdb_threads=int(env.get("GREENWIRE_DUCKDB_THREADS") or min(os.cpu_count() or 1, 4)),
     )

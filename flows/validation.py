@@ -26,7 +26,13 @@ CHECK_QUERIES = {
         from marts.documents as d""",
     "regions": """
         select r.*,
-            r.parent_region_id is null or r.parent_region_id in (select region_id from marts.regions) as _parent_ok
+            r.parent_region_id is null or r.parent_region_id in (select region_id from marts.regions) as _parent_ok,
+            (r.province_region_id is null
+             or r.province_region_id in (select region_id from marts.regions where level = 'province'))
+            and (r.prefecture_region_id is null
+                 or r.prefecture_region_id in (select region_id from marts.regions where level = 'prefecture'))
+            as _rollup_ok,
+            (r.longitude is null) = (r.geo_precision = 'none') as _geo_ok
         from marts.regions as r""",
     "parties": """
         select p.*,
@@ -37,7 +43,9 @@ CHECK_QUERIES = {
     "events": """
         select e.*,
             e.region_id is null or e.region_id in (select region_id from marts.regions) as _region_ok,
-            (e.event_date is null) = (e.date_precision = 'unknown') as _date_precision_ok
+            (e.event_date is null) = (e.date_precision = 'unknown') as _date_precision_ok,
+            e.first_doc_id in (select doc_id from marts.documents) and list_contains(e.doc_ids, e.first_doc_id)
+            and len(e.doc_ids) = e.num_documents as _documents_ok
         from marts.events as e""",
     "event_parties": """
         select ep.*,
@@ -50,7 +58,9 @@ CHECK_QUERIES = {
             m.subject_party_id is null or m.subject_party_id in (select party_id from marts.parties) as _subject_party_ok,
             m.subject_region_id is null
             or m.subject_region_id in (select region_id from marts.regions) as _subject_region_ok,
-            m.event_id is null or m.event_id in (select event_id from marts.events) as _event_ok
+            m.event_id is null or m.event_id in (select event_id from marts.events) as _event_ok,
+            (m.period is null) = (m.period_start is null) and coalesce(m.period_start <= m.period_end, true)
+            as _period_ok
         from marts.metrics as m""",
     "mentions": """
         select n.*,

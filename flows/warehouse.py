@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from flows import settings as settings_module
 from flows.schema import RAW_SCHEMAS
 from flows.settings import REFERENCE_DIR, SQL_DIR
 
@@ -58,7 +59,8 @@ create table if not exists raw.runs (
     articles integer,
     relevant integer,
     published_version varchar,
-    log_file varchar
+    log_file varchar,
+    input_digest varchar
 )
 """
 
@@ -66,7 +68,7 @@ create table if not exists raw.runs (
 ADDED_COLUMNS = {
     "files": {"sidecar_sha256": "varchar"},
     "runs": {"files_extracted": "integer", "files_reused": "integer", "relevant": "integer",
-             "log_file": "varchar"},
+             "log_file": "varchar", "input_digest": "varchar"},
 }
 
 
@@ -75,12 +77,21 @@ class WarehouseBusy(RuntimeError):
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, turning DuckDB's lock conflict into a message a person can act on."""
+    """Open the warehouse with greenwire's memory cap, turning DuckDB's lock conflict into a message
+    a person can act on: `connect(Path("warehouse/greenwire.duckdb"))` -> memory_limit 2GB, spilling
+    to warehouse/.duckdb-tmp (GREENWIRE_DUCKDB_MEMORY, GREENWIRE_DUCKDB_THREADS)."""
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `greenwire run` first")
     path.parent.mkdir(parents=True, exist_ok=True)
+    # DuckDB's default is 80 % of the machine's memory; capped, a big join spills to disk instead.
+    limits = settings_module.load(warehouse_dir=path.parent)
+    config = {"memory_limit": limits.duckdb_memory, "threads": limits.duckdb_threads,
+              "temp_directory": str(limits.duckdb_temp)}
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config)
+    except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
+        raise ValueError(f"DuckDB settings GREENWIRE_DUCKDB_MEMORY={limits.duckdb_memory!r}, "
+                         f"GREENWIRE_DUCKDB_THREADS={limits.duckdb_threads}: {exc}") from exc
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             holder = str(exc).split("(PID", 1)[-1].split(")", 1)[0].strip() if "PID" in str(exc) else "?"

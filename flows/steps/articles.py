@@ -36,10 +36,16 @@ JUNK_RULES: dict[str, str] = {
     "place_list": r"^(?:[^|｜,，。]{1,10}[|｜]\s*){3,}[^|｜,，。]{0,10}$",
     "footer": r"(?i)(?:^(?:地址|电话|传真|邮编|邮箱|e-?mail|联系我们|举报电话)\s*[:：])|copyright|copy\s*@|©|版权所有"
               r"|icp[备证]|公网安备|技术支持\s*[:：]|^主办单位\s*[:：]|^承办单位\s*[:：]|^网站地图|^免责声明",
-    "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|打印|关闭|点击排行)"
+    "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
                  r"[）)】\]]?(?:[:：]|$)",
+    # `扫码关注…公众号`: a prompt to follow the site's account.
+    "follow_prompt": r"^(?:扫码|扫描二维码|长按(?:识别)?二维码)",
     "breadcrumb": r"^(?:当前位置|您的位置|您现在的位置|首页\s*[>›»/])",
-    "page_label": r"^第\s*[A-Z]?\d{1,3}\s*版(?:\s*[:：].{0,10})?$|^(?:发布者|浏览次数|阅读量|点击数)\s*[:：]",
+    "page_label": r"^第\s*[A-Z]?\d{1,3}\s*版(?:\s*[:：].{0,10})?$|^(?:发布者|浏览次数|阅读量|阅读|点击数)\s*[:：]",
+    # `01`, `0`: a section number or a view counter alone on its line.
+    "counter": r"^\d{1,3}$",
+    # `— 广告 —`: a label set between dashes (an advertisement slot), not text.
+    "dash_label": r"^[—\-]{1,3}\s*[^—\-]{1,30}\s*[—\-]{1,3}$",
     "no_text": rf"^[^{HAN}A-Za-z0-9]*$",
 }
 JUNK_KINDS = frozenset(JUNK_RULES)
@@ -47,6 +53,14 @@ JUNK_KINDS = frozenset(JUNK_RULES)
 STAMP = (r"^(?:(?:发布)?(?:时间|日期)\s*[:：]\s*)?(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})日?"
          r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:[\s作来编].*)?$")
 AUTHOR = r"作者\s*[:：]\s*(\S+)"
+# `来源:南丰发布`: the credit line naming where a story was taken from.
+SOURCE = r"^(?:信息|文章|新闻|稿件)?来源\s*[:：]\s*([^|｜\s]{2,30})\s*$"
+# Front matter of a Markdown page: `title: …` / `date: …` lines at the top, between `---` fences or not.
+FRONT_MATTER_KEY = r"^(title|date|author|categories|category|tags|layout|slug|description|keywords|draft|summary|url|" \
+                   r"source|updated|lastmod|excerpt|permalink|comments|toc|thumbnail|cover|id)\s*:\s*(.*)$"
+FENCE = r"^(?:-{3,}|\+{3,})$"
+# `三、实施重点工程`, `(一)重点行业…`, `1. 总体要求`: a numbered section heading of a document.
+SECTION_HEADING = r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
 # A newspaper's name alone on a line (凤城晚报): the publisher, not a headline.
 MASTHEAD = rf"^[{HAN}]{{2,8}}(?:日报|晚报|早报|时报|商报|都市报|青年报)$"
 _NAME = rf"[{HAN}·]{{2,5}}"
@@ -77,6 +91,7 @@ def classify(lines: pl.DataFrame) -> pl.DataFrame:
         kind.when(line.str.contains(STAMP) & (line.str.len_chars() <= 60)).then(pl.lit("stamp"))
         .when(line.str.contains(MASTHEAD)).then(pl.lit("masthead"))
         .when(line.str.contains(RELATED_HEADER)).then(pl.lit("related_header"))
+        .when(line.str.contains(SOURCE)).then(pl.lit("source"))
         .when(line.str.contains(PHOTO_CREDIT)).then(pl.lit("photo_credit"))
         .when(line.str.contains(BYLINE)).then(pl.lit("byline"))
         .otherwise(pl.lit("text"))
@@ -93,7 +108,8 @@ def classify(lines: pl.DataFrame) -> pl.DataFrame:
         is_headline=(pl.col("kind") == "text") & headline & ~continued,
         ends_sentence=line.str.contains(rf"[{TERMINAL}]$"),
         is_caption=line.str.contains("图为") & (length <= 120),
-        is_teaser=line.str.contains(r"(?:\.\.\.|…)$") & (length <= 200),
+        # `…` or a lead-in whose quotation was cut off (`他指出——`): a truncated summary.
+        is_teaser=line.str.contains(r"(?:\.\.\.|…|——)$") & (length <= 200),
         dateline=line.str.extract(DATELINE, 1),
         continued=continued,
     )
@@ -232,8 +248,9 @@ def _best_run(target: Article, runs: list[tuple[Article, int, int]], taken: set[
 def segment(lines: list[dict]) -> tuple[list[Article], dict]:
     """One file's classified lines (in order) -> its articles and file metadata (stamp line)."""
     meta: dict = {}
+    lines = _front_matter(lines, meta)
     content = [ln for ln in lines if ln["kind"] not in JUNK_KINDS and ln["kind"] != "blank"]
-    content = _drop_teasers(content)
+    content = _drop_repeats(_drop_teasers(content))
     page = _Page()
     i = 0
     while i < len(content):
@@ -243,6 +260,8 @@ def segment(lines: list[dict]) -> tuple[list[Article], dict]:
             meta.setdefault("stamp", ln["line"])
         elif kind == "masthead":
             meta.setdefault("masthead", ln["line"])
+        elif kind == "source":
+            meta.setdefault("source", re.search(SOURCE, ln["line"]).group(1))
         elif kind == "related_header":
             break  # everything after a "related reports" header is navigation
         elif kind in ("byline", "photo_credit"):
@@ -259,7 +278,59 @@ def segment(lines: list[dict]) -> tuple[list[Article], dict]:
         i += 1
     found = [a for a in page.articles if a.headline or any(_has_sentence(p.text) for p in a.paragraphs)]
     _reunite(found)
-    return found, meta
+    # Headlines with no sentence under them (a menu, `资讯搜索 / 推荐资讯`, a page's list of its
+    # other stories) are chrome, unless the page has nothing else.
+    told = [a for a in found if any(_has_sentence(t) for t in [*(p.text for p in a.paragraphs), *a.captions])]
+    for article in told:
+        while article.paragraphs and article.paragraphs[-1].subhead:
+            article.paragraphs.pop()  # a heading with nothing under it ends no story
+    return (told or found), meta
+
+
+def _front_matter(lines: list[dict], meta: dict) -> list[dict]:
+    """A Markdown page's front matter (`---` / `title: …` / `date: …` / `---` at the top) gives
+    the title, date and author and is no part of the text: its lines are left out."""
+    filled = [i for i, ln in enumerate(lines) if ln["line"]]
+    if not filled:
+        return lines
+    at = filled[0]
+    fenced = re.match(FENCE, lines[at]["line"]) is not None
+    fields, end, key = {}, at + 1 if fenced else at, None
+    while end < len(lines):
+        line = lines[end]["line"]
+        if fenced and re.match(FENCE, line):
+            end += 1
+            break
+        field = re.match(FRONT_MATTER_KEY, line, re.IGNORECASE)
+        if field:
+            key = field.group(1).lower()
+            fields.setdefault(key, field.group(2).strip().strip("\"'"))
+        elif not (line == "" or (key and re.match(r"^-\s+\S", line))):  # blank, or a `- tag` list item
+            if fenced:
+                return lines  # an opening rule and prose: not front matter
+            break
+        end += 1
+    if not ({"title", "date"} & set(fields)) or len(fields) < (1 if fenced else 2):
+        return lines
+    for key in ("title", "date", "author"):
+        if fields.get(key):
+            meta.setdefault("front_" + key, fields[key])
+    return lines[end:]
+
+
+def _drop_repeats(content: list[dict]) -> list[dict]:
+    """A line that repeats the opening of an earlier line (a page's share snippet of its own
+    lead) is not new text."""
+    seen: dict[str, list[str]] = {}  # first 12 characters -> lines seen
+    out = []
+    for ln in content:
+        line = ln["line"]
+        if (ln["kind"] == "text" and not ln["is_headline"] and len(line) >= 12
+                and any(s.startswith(line) for s in seen.get(line[:12], []))):
+            continue
+        seen.setdefault(line[:12], []).append(line)
+        out.append(ln)
+    return out
 
 
 def _has_sentence(text: str) -> bool:
@@ -281,7 +352,10 @@ def _headline_or_subhead(page: _Page, block: list[dict], following: dict | None)
     opens_story = following is not None and (
         following["kind"] in ("byline", "stamp") or following["dateline"] is not None or following["continued"]
     )
-    if not page.articles or len(block) >= 2 or opens_story:
+    if page.articles and all(re.match(SECTION_HEADING, ln["line"]) for ln in block):
+        for ln in block:  # 三、重点工程 / (一)节能改造: sections of the same document
+            page.subhead(ln["line"])
+    elif not page.articles or len(block) >= 2 or opens_story:
         page.start([ln["line"] for ln in block])
     elif page.current.dangling or (
         following is not None and following["kind"] == "text" and _opens_mid_sentence(following["line"])

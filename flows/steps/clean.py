@@ -149,19 +149,20 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
         first = group.row(0, named=True)
         records = _with_gaps(group.sort("line_no").to_dicts())
         found, meta = articles.segment(records)
-        stamp = re.search(articles.STAMP, meta.get("stamp", ""))
+        stamp = re.search(articles.STAMP, meta.get("stamp") or meta.get("front_date", ""))
         author = re.search(articles.AUTHOR, meta.get("stamp", ""))
+        author = author.group(1) if author else meta.get("front_author")
         for index, article in enumerate(found):
             rows.append({
                 "doc_id": _doc_id(source_file, index),
                 "source_file": source_file,
                 "article_index": index,
-                "title": article.title,
+                "title": article.title or (meta.get("front_title") if index == 0 else None),
                 "published_on": first["meta_published_on"] or (_date(*stamp.groups()) if stamp else None),
                 "text": article.text,
                 "original_script": first["original_script"],
-                "byline": "; ".join(dict.fromkeys(article.bylines)) or (author.group(1) if author else None),
-                "publisher": first["meta_source"] or article.publisher or meta.get("masthead"),
+                "byline": "; ".join(dict.fromkeys(article.bylines)) or author,
+                "publisher": first["meta_source"] or article.publisher or meta.get("masthead") or meta.get("source"),
                 "url": first["meta_url"],
             })
     schema = {"doc_id": pl.String, "source_file": pl.String, "article_index": pl.Int32, "title": pl.String,
@@ -210,6 +211,8 @@ def clean(files: pl.DataFrame, names: list[str] | None = None, today: date | Non
         .join(signatures(found), on="doc_id", how="left")
         .join(time_context(found), on="source_file", how="left")
     )
+    if "decode_errors" in processed.columns:  # invalid bytes are counted per file, published per article
+        documents = documents.join(processed.select("source_file", "decode_errors"), on="source_file", how="left")
     return conform("documents", documents)
 
 

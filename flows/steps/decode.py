@@ -1,16 +1,24 @@
 """Bytes to text: find the encoding, or say exactly why a file cannot be read.
 
 UTF-8 (with or without BOM) and UTF-16/32 with a BOM are recognised directly. Anything
-else goes to charset-normalizer, restricted to the encodings Chinese news actually
-comes in (GB18030 covers GB2312 and GBK; Big5), and the winner must decode strictly and
-read as Chinese text: mis-decoded bytes turn into rare characters, so a text whose
-Chinese characters are mostly outside the common GB2312 / Big5 repertoire is refused.
+else is tried as the encodings Chinese news actually comes in (GB18030 covers GB2312 and
+GBK; Big5), charset-normalizer's guess first, and a reading must look like Chinese text:
+mis-decoded bytes turn into rare characters, so a reading whose Chinese characters are
+mostly outside the common repertoire (common Simplified *and* common Traditional) is refused.
+
+A scraped page often carries a few stray bytes. Up to MAX_ERROR_SHARE of the bytes (at
+most MAX_ERRORS) may be invalid in the chosen encoding: each becomes U+FFFD and the count
+is kept (`Decoded.errors`, published as `documents.decode_errors`). More than that is a
+mixed or binary file and is refused.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 import charset_normalizer
+import opencc
 
 CANDIDATE_ENCODINGS = ["gb18030", "big5"]
 
@@ -35,9 +43,17 @@ _MAGIC = [
     (b"SQLite format 3\x00", "SQLite database"),
 ]
 
-# Share of CJK characters that must fall in the common repertoire of the decoded
-# encoding; real GB / Big5 news is above 0.97, UTF-8 read as GB18030 is near 0.5.
+# Share of CJK characters that must fall in the common repertoire; real Simplified and
+# Traditional news (GB or Big5) is above 0.97, UTF-8 read as GB18030 is 0.36-0.54.
 MIN_COMMON_CJK = 0.85
+
+# Invalid bytes tolerated in a file: 3 in a 4 KB page pass, a GBK half in a UTF-8 file does not.
+MAX_ERROR_SHARE = 0.005
+MAX_ERRORS = 64
+
+# decode(errors="surrogateescape") turns each invalid byte into one of these.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_REPLACE_ESCAPED = {c: "\ufffd" for c in range(0xDC80, 0xDD00)}
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,7 @@ class Decoded:
     text: str | None
     encoding: str | None
     reason: str | None  # why the file is quarantined; None when text is usable
+    errors: int = 0  # invalid bytes replaced by U+FFFD
 
     @property
     def ok(self) -> bool:
@@ -58,13 +75,14 @@ def decode(data: bytes) -> Decoded:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             return Decoded(None, None, f"binary file ({kind})")
+    allowed = tolerated_errors(len(data))
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            label = f"{encoding}-bom"
-            try:
-                return _checked(data[len(bom):].decode(encoding), label)
-            except UnicodeDecodeError as exc:
-                return Decoded(None, None, f"invalid {encoding} after its byte-order mark at byte {exc.start}")
+            text, errors = _lenient(data[len(bom):], encoding)
+            if errors > allowed:
+                return Decoded(None, None, f"invalid {encoding} after its byte-order mark: {errors} invalid bytes, "
+                                           f"{allowed} tolerated")
+            return _checked(text, f"{encoding}-bom", errors)
     if b"\x00" in data[:8192]:
         return _utf16_without_bom(data)
     try:
@@ -73,29 +91,54 @@ def decode(data: bytes) -> Decoded:
         utf8_error = exc
     if utf8_error.start >= len(data) - 3 and utf8_error.reason == "unexpected end of data":
         return Decoded(None, None, f"truncated: the file ends inside a UTF-8 character (byte {utf8_error.start})")
-    return _detect_legacy(data, utf8_error.start)
+    return _detect_legacy(data, utf8_error.start, allowed)
 
 
-def _detect_legacy(data: bytes, utf8_error_at: int) -> Decoded:
+def tolerated_errors(size: int) -> int:
+    """Invalid bytes a file of `size` bytes may carry and still be read: `tolerated_errors(4096)` -> 20."""
+    return min(MAX_ERRORS, int(size * MAX_ERROR_SHARE))
+
+
+def _detect_legacy(data: bytes, utf8_error_at: int, allowed: int) -> Decoded:
+    """A clean GB18030/Big5 reading, else UTF-8 with a few stray bytes, else GB18030/Big5 with a few."""
     best = charset_normalizer.from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS).best()
+    guess = best.encoding if best is not None else None
+    readings = []  # (encoding, text, errors, common share), the detector's guess first
+    for encoding in sorted(CANDIDATE_ENCODINGS, key=lambda enc: enc != guess):
+        text, errors = _lenient(data, encoding)
+        readings.append((encoding, text, errors, common_cjk_share(text)))
+    for encoding, text, errors, share in readings:
+        if errors == 0 and share >= MIN_COMMON_CJK:
+            return _checked(text, encoding)
+    text, errors = _lenient(data, "utf-8")
+    if errors <= allowed:
+        return _checked(text, "utf-8", errors)
+    utf8_errors = errors
+    plausible = [r for r in readings if r[2] <= allowed and r[3] >= MIN_COMMON_CJK]
+    if plausible:
+        encoding, text, errors, _ = min(plausible, key=lambda r: r[2])
+        return _checked(text, encoding, errors)
     mixed = _mixed(data, utf8_error_at)
-    if best is None:
-        return Decoded(None, None, mixed or f"undecodable: not UTF-8 (invalid byte at {utf8_error_at}), GB18030 or Big5")
-    encoding = best.encoding
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:  # the detector tolerates errors; the pipeline must not
-        return Decoded(None, None, f"undecodable: best guess {encoding} fails at byte {exc.start}")
-    share = common_cjk_share(text, encoding)
-    if share < MIN_COMMON_CJK:
-        if mixed:
-            return Decoded(None, None, mixed)
+    if mixed:
+        return Decoded(None, None, mixed)
+    readable = [r for r in readings if r[2] <= allowed]
+    if readable:
+        encoding, _, _, share = readable[0]
         return Decoded(
             None, None,
             f"mixed or unknown encoding: not UTF-8 (invalid byte at {utf8_error_at}) and as {encoding} "
             f"only {share:.0%} of its Chinese characters are common ones",
         )
-    return _checked(text, encoding)
+    fewest = min([utf8_errors] + [r[2] for r in readings])
+    return Decoded(None, None, f"undecodable: not UTF-8 (invalid byte at {utf8_error_at}), GB18030 or Big5 "
+                               f"(at least {fewest} invalid bytes in each, {allowed} tolerated)")
+
+
+def _lenient(data: bytes, encoding: str) -> tuple[str, int]:
+    """The text with each invalid byte as U+FFFD, and how many there were."""
+    text = data.decode(encoding, errors="surrogateescape")
+    errors = len(_ESCAPED.findall(text))
+    return (text.translate(_REPLACE_ESCAPED) if errors else text), errors
 
 
 def _mixed(data: bytes, utf8_error_at: int, min_chinese: int = 10) -> str | None:
@@ -115,29 +158,51 @@ def _utf16_without_bom(data: bytes) -> Decoded:
         except UnicodeDecodeError:
             continue
         plausible = sum(1 for ch in text[:4000] if ch.isprintable() or ch in "\n\r\t")
-        if plausible / max(1, len(text[:4000])) > 0.98 and common_cjk_share(text, "gb18030") >= MIN_COMMON_CJK:
+        if plausible / max(1, len(text[:4000])) > 0.98 and common_cjk_share(text) >= MIN_COMMON_CJK:
             return _checked(text, encoding)
     return Decoded(None, None, "binary file (contains NUL bytes and is not UTF-16 text)")
 
 
-def common_cjk_share(text: str, encoding: str) -> float:
-    """Share of CJK characters inside the common repertoire: `common_cjk_share("天津", "gb18030")` -> 1.0."""
-    common = "gb2312" if encoding.startswith("gb") else "big5"
-    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+def common_cjk_share(text: str) -> float:
+    """Share of CJK characters in common use, either script: `common_cjk_share("天津發展")` -> 1.0."""
+    cjk = _CJK.findall(text)
     if not cjk:
         return 1.0
-    return sum(_encodable(ch, common) for ch in cjk) / len(cjk)
+    common = common_characters()
+    return sum(map(common.__contains__, cjk)) / len(cjk)
 
 
-def _encodable(ch: str, encoding: str) -> bool:
-    try:
-        ch.encode(encoding)
-        return True
-    except UnicodeEncodeError:
-        return False
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 
-def _checked(text: str, encoding: str) -> Decoded:
+@cache
+def common_characters() -> frozenset[str]:
+    """GB2312 (common Simplified), Big5 level 1 (common Traditional) and the Traditional forms of GB2312.
+
+    GB2312 alone rejects every Traditional text read as GB18030; GBK or all of Big5 would be
+    too wide to tell a good reading from a bad one (a UTF-8 file read as GB18030 lands on GBK's
+    rarer characters). The OpenCC forms add mainland Traditional spellings such as 爲 and 覈.
+    `"爲" in common_characters()` -> True.
+    """
+    gb2312 = _two_byte_characters("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF))
+    big5_level1 = _two_byte_characters("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])
+    simplified = "\n".join(sorted(gb2312))  # one character a line: no phrase conversion
+    traditional = {ch for config in ("s2t", "s2tw") for ch in opencc.OpenCC(config).convert(simplified)}
+    return frozenset(gb2312 | big5_level1 | traditional)
+
+
+def _two_byte_characters(encoding: str, leads: range, trails) -> set[str]:
+    chars = set()
+    for lead in leads:
+        for trail in trails:
+            try:
+                chars.add(bytes([lead, trail]).decode(encoding))
+            except UnicodeDecodeError:
+                continue
+    return {ch for ch in chars if "\u4e00" <= ch <= "\u9fff"}
+
+
+def _checked(text: str, encoding: str, errors: int = 0) -> Decoded:
     """Refuse text that decoded but is mostly control characters (a binary in disguise)."""
     sample = text[:20000]
     control = sum(1 for ch in sample if ch < " " and ch not in "\n\r\t\f")
@@ -145,4 +210,4 @@ def _checked(text: str, encoding: str) -> Decoded:
         return Decoded(None, None, f"binary file ({control} control characters in the first {len(sample)})")
     if not sample.strip():
         return Decoded(None, None, "blank file (only white space)")
-    return Decoded(text, encoding, None)
+    return Decoded(text, encoding, None, errors)

@@ -71,6 +71,7 @@ final as (
         f.duplicate_similarity,
         o.topics,
         o.original_script,
+        o.decode_errors,
         o.byline,
         o.publisher,
         o.url

@@ -11,6 +11,7 @@ final as (
         title,
         text,
         original_script,
+        decode_errors,
         byline,
         publisher,
         url,

@@ -10,10 +10,21 @@ regions as (
     select * from intermediate.int_regions
 ),
 
+documents as (
+    select * from intermediate.int_documents
+),
+
 members as (
-    select c.event_id, e.*
+    select
+        c.event_id,
+        e.*,
+        d.is_relevant as doc_relevant,
+        coalesce(d.published_on, d.reference_date) as reported_on,
+        d.source_file,
+        d.article_index
     from clusters as c
     inner join events as e on e.event_uid = c.event_uid
+    inner join documents as d on d.doc_id = e.doc_id
 ),
 
 ranked as (
@@ -23,7 +34,7 @@ ranked as (
     from members
 ),
 
-final as (
+grouped as (
     select
         m.event_id,
         first(r.region_id order by r.region_id is null, m.event_uid) as region_id,
@@ -31,10 +42,24 @@ final as (
         first(m.name order by m.event_uid) as name,
         first(m.event_date order by m.precision_rank desc, m.event_uid) as event_date,
         first(m.date_precision order by m.precision_rank desc, m.event_uid) as date_precision,
-        count(distinct m.doc_id) as num_documents
+        count(distinct m.doc_id) as num_documents,
+        -- the article that reported it first: earliest date, then input order
+        first(m.doc_id order by m.reported_on nulls last, m.source_file, m.article_index) as first_doc_id,
+        list_sort(list_distinct(list(m.doc_id))) as doc_ids,
+        min(m.reported_on) as first_reported_on,
+        bool_or(m.doc_relevant) as is_relevant
     from ranked as m
     left join regions as r on r.region_key = m.region_key
     group by m.event_id
+),
+
+final as (
+    select
+        *,
+        -- a year-only date is stored as January 1: it has a year but no month
+        case when date_precision in ('day', 'month', 'year') then year(event_date) end::integer as event_year,
+        case when date_precision in ('day', 'month') then date_trunc('month', event_date)::date end as event_month
+    from grouped
 )
 
 select * from final

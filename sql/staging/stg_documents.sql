@@ -12,6 +12,7 @@ final as (
         cast(reference_date as date) as reference_date,
         text,
         original_script,
+        coalesce(cast(decode_errors as integer), 0) as decode_errors,
         nullif(trim(byline), '') as byline,
         publisher,
         url,

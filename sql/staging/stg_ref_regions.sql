@@ -22,7 +22,8 @@ final as (
         'CN' as country_code,
         admin_code,
         try_cast(longitude as double) as longitude,
-        try_cast(latitude as double) as latitude
+        try_cast(latitude as double) as latitude,
+        nullif(name_pinyin, '') as name_en
     from divisions
     union all
     select
@@ -33,7 +34,8 @@ final as (
         iso2,
         null,
         null,
-        null
+        null,
+        nullif(name_en, '')
     from countries
     union all
     select
@@ -42,6 +44,7 @@ final as (
         name_zh,
         'province',
         country_code,
+        null,
         null,
         null,
         null

@@ -5,7 +5,7 @@ import pytest
 from flows import reference
 
 DIVISION_COLUMNS = ["admin_code", "name", "short_name", "level", "parent_code", "province_code",
-                    "longitude", "latitude"]
+                    "longitude", "latitude", "name_pinyin"]
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +130,21 @@ def test_foreign_subdivisions(subdivisions, countries):
     assert subdivisions["country_code"].is_in(countries["iso2"].implode()).all()
     assert subdivisions.filter(pl.col("country_code") == "CN").is_empty()
     assert not subdivisions["name_zh"].str.contains(r"[A-Za-z0-9]").any()
+
+
+def test_every_division_has_a_pinyin_name(div):
+    assert div["name_pinyin"].null_count() == 0
+    assert div["name_pinyin"].str.contains(r"^[A-Z][a-zü']*( [A-Z][a-zü']*)*$").all()
+
+
+@pytest.mark.parametrize(("name", "level", "pinyin"), [
+    ("滨海新区", "county", "Binhai Xinqu"),
+    ("西安市", "prefecture", "Xi'an Shi"),
+    ("延边朝鲜族自治州", "prefecture", "Yanbian Chaoxianzu Zizhizhou"),
+    ("重庆市", "province", "Chongqing Shi"),
+    ("中沙群岛的岛礁及其海域", "county", "Zhongshaqundaodedaojiaojiqihaiyu"),
+])
+def test_pinyin_names_follow_the_place_name_rules(name, level, pinyin):
+    from flows.reference.build import pinyin_name
+
+    assert pinyin_name(name, level, ["朝鲜", "蒙古", "回"]) == pinyin

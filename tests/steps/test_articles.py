@@ -83,9 +83,14 @@ def test_pinyin_junk_and_width(tmp_path, dirty, clean_text):
         "关于我们 | 联系我们 | 网站地图 | 免责声明",
         "发布者：管理员　　浏览次数：1326",
         "第A03版：要闻",
+        "阅读:28",
+        "02",
+        "— 广告 —",
+        "扫码关注某某交易所公众号获得更多资讯",
     ],
     ids=["seo-spam", "place-list", "address", "copyright-icp", "police-filing", "tech-support", "share-bar",
-         "breadcrumb", "prev-next", "stray-mark", "editor", "link-list", "view-counter", "page-label"],
+         "breadcrumb", "prev-next", "stray-mark", "editor", "link-list", "view-counter", "page-label",
+         "read-count", "section-number", "ad-label", "follow-prompt"],
 )
 def test_site_chrome_is_removed_and_nothing_else(tmp_path, chrome):
     row = _one(tmp_path, f"{chrome}\n{BODY_S}\n{chrome}")
@@ -99,6 +104,49 @@ def test_teaser_list_after_the_article_is_dropped(tmp_path):
             "近日,某市在大湾区举办循环经济产业链招商推介会...")
     row = _one(tmp_path, text)
     assert (row["text"], row["publisher"], row["byline"]) == (BODY_S, "中国化工报", "张三")
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["资讯搜索\n推荐资讯", "来源:某某发布(有改动)\n评论", "快讯\n某市召开绿色发展大会\n某企业发布碳中和路线图"],
+    ids=["menu", "source-and-comments", "headline-list"],
+)
+def test_headlines_without_text_are_no_article(tmp_path, after):
+    row = _one(tmp_path, f"绿色发展论坛举行\n{BODY_S}\n{after}")
+    assert row["text"] == f"绿色发展论坛举行\n{BODY_S}"
+
+
+def test_source_line_gives_the_publisher(tmp_path):
+    assert _one(tmp_path, f"{BODY_S}\n来源:某某发布")["publisher"] == "某某发布"
+
+
+def test_numbered_sections_stay_in_their_document(tmp_path):
+    text = f"某市节能减排工作方案\n{BODY_S}\n三、实施重点工程\n(一)重点行业节能改造工程\n推进钢铁行业节能改造。"
+    assert _one(tmp_path, text)["text"] == text
+
+
+def test_a_repeated_lead_and_a_cut_off_teaser_are_dropped(tmp_path):
+    text = (f"{BODY_S}\n绿色发展论坛在天津举行。300多位代表参会,\n"
+            "快讯\n某领导:让开放带来新的前程\n11月4日晚,某领导出席开幕式并致辞,他指出——")
+    assert _one(tmp_path, text)["text"] == BODY_S
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "---\ntitle: 某地发布绿色工厂名单\ndate: 2023-12-15 08:00:00\nauthor: 张三\ncategories:\n  - 新闻\n---\n",
+        "title: 某地发布绿色工厂名单\ndate: 2023-12-15\nauthor: 张三\ncategories: [新闻, 绿色]\n\n",
+    ],
+    ids=["fenced", "bare"],
+)
+def test_front_matter_gives_metadata_and_no_text(tmp_path, front):
+    row = _one(tmp_path, front + BODY_S)
+    assert (row["title"], row["published_on"], row["byline"], row["text"]) == (
+        "某地发布绿色工厂名单", date(2023, 12, 15), "张三", BODY_S)
+
+
+def test_a_rule_that_opens_prose_is_no_front_matter(tmp_path):
+    assert _one(tmp_path, f"---\n{BODY_S}")["text"] == BODY_S
 
 
 def test_related_reports_list_is_dropped(tmp_path):

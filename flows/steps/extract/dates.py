@@ -9,15 +9,18 @@ MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 YEAR_MONTH = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?!\d{0,2}日)")
 REL_YEAR_MONTH = re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?!\d{0,2}日)")
 DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时)")
-YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?![\d—\-~～至到]*\d{1,2}月)")
+# 2022年度 is the period a report or an award covers, not when something happened.
+YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?!度)(?![\d—\-~～至到]*\d{1,2}月)")
 REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1}
 # Days that point back at the last date the text named, not at the publication date.
 SAME_DAY = ("当天", "当日", "同日", "同一天", "当晚")
 REL_YEAR = {"去年": -1, "今年": 0, "明年": 1}
 # A year that names a plan or target is not the year the text is set in (新加坡2030绿色发展蓝图).
 _FUTURE_NOUNS = "蓝图|规划|愿景|目标|远景|计划|战略|议程|路线图|行动方案|实施方案|达到|实现|达峰|峰值"
+# A four-digit number before a measure word is a quantity (2000余株, 2000万元), not a year.
+_COUNT_AFTER = "余多万亿千百个家项株棵吨元米亩人台辆座处条位件次名户套所只头公千瓦兆"
 _CONTEXT_YEAR = re.compile(
-    rf"(?<![\d到至在])((?:19|20)\d{{2}})(?!\d)(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))")
+    rf"(?<![\d到至在.])((?:19|20)\d{{2}})(?![\d.{_COUNT_AFTER}])(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))")
 
 
 _FUTURE_BEFORE = re.compile(r"(?:计划于|计划在|预计|预计于|将于|力争|争取|有望|确保|到|至)\Z")
@@ -44,6 +47,16 @@ def infer_reference(text: str, year: int | None) -> date | None:
     days += [_safe(int(m["y"]), int(m["m"]), int(m["d"])) for m in FULL_DATE.finditer(text)]
     days = [d for d in days if d is not None]
     return max(days) + timedelta(days=1) if days else None
+
+
+_DATELINE = re.compile(r"(?m)^[^。\n]{0,16}?(?P<when>(?:\d{4}年)?\d{1,2}月\d{1,2}日)(?:电|讯)")
+
+
+def dateline(text: str, reference: date | None, year: int | None) -> date | None:
+    """The day of a news agency or newspaper dateline: "新华社贵阳12月30日电(记者…)" -> 12-30 of `year`."""
+    m = _DATELINE.search(text[:400])
+    hit = resolve(m["when"], reference, year) if m else None
+    return hit[0] if hit and hit[1] == "day" else None
 
 
 def _safe(y: int, m: int, d: int | None = None) -> date | None:
@@ -101,9 +114,20 @@ def expressions(text: str, reference: date | None, year: int | None,
             base = reference.year if reference else year
             found.append((_safe(base + offset, 1) if base else None, "year", m.start()))
     for m in re.finditer("近日|日前|近期|不久前", text):
-        found.append((None, "unknown", m.start()))
+        found.append((_recent_month(reference), "month", m.start()))
     found += _anaphoric(text, found, reference, last_named)
-    return [(value, precision if value else "unknown", position) for value, precision, position in found]
+    return [(value, precision if value else "unknown", position) for value, precision, position in found
+            if not _RANGE_END_OR_BASELINE.search(text[max(0, position - 3):position])]
+
+
+# The end of a range (11月30日至12月12日), a target (到2030年) or a baseline (较2021年, 比2020年下降)
+# is not when something happened.
+_RANGE_END_OR_BASELINE = re.compile(r"(?:[至到—\-~～]|较|比|相比|同比|比上年|较上年)\Z")
+
+
+def _recent_month(reference: date | None) -> date | None:
+    """近日/日前 said on `reference`: its month, unless the month has just begun (the days may be last month's)."""
+    return reference.replace(day=1) if reference and reference.day > 7 else None
 
 
 def _anaphoric(text: str, found: list, reference: date | None, last_named: date | None) -> list:

@@ -26,19 +26,26 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flows.steps.extract import dates
-from flows.steps.extract.lexicon import HAN, STOP_PATTERN, strip_generic
+from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.text import Sentence, SpanIndex
 
 NOUN_TRIGGERS = {
-    "press_conference": ["新闻发布会", "发布会"],
-    "exhibition": ["展示会", "展览会", "博览会", "成就展", "图片展", "展会", "交易会"],
+    "press_conference": ["新闻发布会", "发布会", "新闻通气会"],
+    # 博会/交会/洽会: the short names of fairs (进博会, 广交会, 厦洽会).
+    "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会", "交会",
+                   "洽会"],
     "forum_conference": ["论坛", "大会", "峰会", "研讨会", "座谈会", "推介会", "交流会", "洽谈会", "年会", "茶话会",
-                         "对接会", "招商会", "主任会议", "常务会议", "工作会议", "会议"],
+                         "对接会", "招商会", "会议"],
+    # Ceremonies named by their form: the ceremony is the event of the kind its verb names.
+    "signing": ["签约仪式", "签字仪式", "签约活动"],
+    "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式", "开业仪式",
+               "上线仪式", "通车仪式", "投运仪式", "并网仪式", "授牌仪式"],
+    "release": ["颁奖仪式", "颁奖典礼", "颁奖盛典"],
+    # An activity, week or day of observance is named only with a year, an ordinal or a quoted theme (_named).
+    "other": ["活动", "宣传周", "宣传月", "活动周", "活动月"],
 }
-# Verbs that make an `other` event only with their object: 解除…应急响应.
-OTHER_TRIGGERS = {"解除": "应急响应", "启动": "应急响应", "终止": "应急响应"}
 VERB_TRIGGERS = {
     "signing": ["签署", "签订", "签约"],
     "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
@@ -70,6 +77,8 @@ class Event:
     precision: str = "unknown"
     region_key: str | None = None
     subject: str | None = None
+    trigger_at: int | None = None  # where the time context ends: the verb, or a named occasion's start
+    occasion: bool = False  # named by a noun (论坛, 签约仪式), so later bare mentions (会上, 论坛期间) refer to it
     parties: list[tuple[str, str]] = field(default_factory=list)
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -111,6 +120,9 @@ def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
 
 _NOUN_TYPE = {w: t for t, ws in NOUN_TRIGGERS.items() for w in ws}
 _NOUN_RE = re.compile("|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True)))
+_COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{'|'.join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))})")
+# Verbs that end the text before an occasion's name (积极响应第28届…大会, 倡导绿色会议).
+_VERB_BEFORE_NAME = re.compile("响应|呼应|参与|参加|迎接|筹办|筹备|亮相|走进|迎来|倡导|推行|开展|见证")
 
 
 def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
@@ -119,6 +131,8 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         word = m.group()
         if word == "发布会" and "新闻" not in sentence.text[m.start() - 2:m.start()]:
             continue
+        if word.endswith("展") and sentence.text[m.end():m.end() + 1] in tuple("示览开出现馆位厅区"):
+            continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
@@ -130,7 +144,14 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         organizer = _organizer(sentence, start, parties, word)
         if organizer is not None:
             name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
-        out.append(Event("", _NOUN_TYPE[word], name, start, sentence.start + m.end(), sentence,
+        end = sentence.start + m.end()
+        if name.count("“") > name.count("”") and sentence.text[m.end():m.end() + 1] == "”":
+            end += 1  # 第三届“2023零碳使命国际气候峰会”: the closing quote belongs to the name
+        combined = _COMBINED.match(sentence.text, end - sentence.start)
+        if combined:
+            end += combined.end() - combined.start()  # 第二次联席会议暨…主题论坛: one occasion
+        name += sentence.text[m.end():end - sentence.start]
+        out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
                          mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
     return out
 
@@ -146,10 +167,22 @@ def _np_start(text: str, trigger_start: int) -> int:
             continue  # 新城新区建设与绿色产业发展成就展: a conjunction inside the name
         if any(lo <= m.start() < hi for lo, hi in quoted):
             continue  # inside a quoted or titled part of the name
+        if _inside_word(run, m.start(), m.end()):
+            continue  # 联合国气候变化大会, 利用: not a stop word here
         cut = max(cut, m.end())
+    for m in _VERB_BEFORE_NAME.finditer(run):
+        if not any(lo <= m.start() < hi for lo, hi in quoted):
+            cut = max(cut, m.end())
     while cut < len(run) and run[cut] in "“‘" and not any(lo == cut for lo, _ in quoted):
         cut += 1  # an opening quote whose closing one is not part of the name
     return start + cut
+
+
+def _inside_word(text: str, i: int, j: int) -> bool:
+    """A stop word that is part of a word: 联合国, 联合会, 利用, 数据 (lexicon.COMPOUNDS)."""
+    if text[i:j] == "联合" and text[j:j + 1] in ("国", "会"):
+        return True
+    return j - i == 1 and (text[i - 1:j] in COMPOUNDS or text[i:j + 1] in COMPOUNDS)
 
 
 def _named(name: str, trigger: str) -> bool:
@@ -157,6 +190,8 @@ def _named(name: str, trigger: str) -> bool:
     head = name[: -len(trigger)]
     if not head or head.startswith(DEMONSTRATIVES) or head.startswith("等") or re.search(r"\d+场", head):
         return False  # 此次推介会, 等6场专题论坛
+    if _NOUN_TYPE[trigger] == "other":  # 2019年…宣传周, 世界湿地日主场宣传活动, “…”主题党日活动; not 3次活动
+        return bool(re.search(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节|周)", head))
     if re.search(r"\d|“|《|第", head):
         return True
     return len(head) >= 6 or (len(head) >= 4 and len(strip_generic(head)) >= 2)
@@ -185,16 +220,62 @@ def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], t
     return near[0] if near else None
 
 
-def _other_events(sentence: Sentence) -> list[Event]:
+# Events that one phrase names whole, by type: (pattern, needs a time expression before it in
+# its sentence). A campaign or a survey is an event only when the text says when it happened; in a
+# plan (开展…检查, 实施…工程) the same words describe what is to be done.
+# One unit of an object: a whole quoted or titled part, or one character that ends no clause.
+_OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;：:“\"《])"
+# Said of the future (双方将共同设立…基金): not an event yet.
+_FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备|即将)[^，,。；;]{0,6}\Z")
+PATTERN_EVENTS = [
+    ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False),
+    ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《湿地公约》
+    ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False),
+    ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True),
+    ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
+     True),
+    ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False),
+    # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
+    ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False),
+    ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False),
+    ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
+                            r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False),
+    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False),  # 为《…宣言》云签名
+    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False),  # 现将…公布如下
+]
+
+
+def _pattern_events(sentence: Sentence, parties) -> list[Event]:
     out = []
-    for pattern in _OTHER_RES:
+    for event_type, pattern, dated in PATTERN_EVENTS:
         for m in pattern.finditer(sentence.text):
-            out.append(Event("", "other", m.group(), sentence.start + m.start(), sentence.start + m.end(), sentence))
+            if dated and not dates.expressions(sentence.text[:m.start()], None, 2000):
+                continue
+            if _FUTURE.search(sentence.text[:m.start()]) or (
+                    m.group().endswith("活动") and GENERIC_MARKERS.search(m.group())):
+                continue  # 将共同设立…; 举办赛展演等特色活动 names no one event
+            name = _pattern_name(m.group())
+            at = sentence.start + m.start()
+            ev = Event("", event_type, name, at, sentence.start + m.end(), sentence, trigger_at=at)
+            lo, _ = _clause_of(sentence, at)
+            actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
+            ev.parties = [(p.name, "host") for p in actors[-1:]]
+            out.append(ev)
     return out
 
 
+def _pattern_name(phrase: str) -> str:
+    """The name of a whole-phrase event: 将X公布 -> X公布, 通过了Y -> 通过Y, a subject cut at its last stop word."""
+    phrase = re.sub(r"^将", "", phrase).replace("了", "")
+    if "通过" in phrase and not phrase.startswith("《"):
+        head, _, rest = phrase.partition("通过")
+        cut = max((m.end() for m in STOP_PATTERN.finditer(head) if not _inside_word(head, m.start(), m.end())),
+                  default=0)
+        phrase = head[cut:] + "通过" + rest
+    return phrase
+
+
 _VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True))) for t, ws in VERB_TRIGGERS.items()}
-_OTHER_RES = [re.compile(rf"{verb}[^，,。；;]{{0,30}}?{obj}") for verb, obj in OTHER_TRIGGERS.items()]
 _ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午"
                           r"|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现)\Z")
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}\Z")
@@ -203,14 +284,15 @@ _MONTH_TAIL = re.compile(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?\Z")
 
 
 def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
-    out = _other_events(sentence)
+    out = _pattern_events(sentence, parties)
     for event_type, pattern in _VERB_RES.items():
         for m in pattern.finditer(sentence.text):
-            if any(e.start <= sentence.start + m.start() < e.end for e in out if e.event_type == "other"):
-                continue  # 启动…应急响应 is that response, not a launch
+            if any(e.start <= sentence.start + m.start() < e.end for e in out):
+                continue  # 启动…应急响应 is that response, not a launch; 发起…基金 is named already
             event = _verb_event(sentence, m, event_type, parties, regions)
-            if event is not None:
-                out += event
+            for ev in event or []:
+                ev.trigger_at = sentence.start + m.start() if ev.trigger_at is None else ev.trigger_at
+                out.append(ev)
     return out
 
 
@@ -445,34 +527,41 @@ def _tidy(name: str) -> str:
 
 
 def _date_and_place(events: list[Event], regions, reference, year, text: str = "") -> None:
-    anchor: Event | None = None
-    near_regions = SpanIndex(regions)
+    """Date: a time expression before the trigger in its sentence (not one inside the event's own
+    object, 发布2022年度报告), or right after the event in its clause; else a year in a named
+    occasion's name; else the day of the article's first dated event (news reports what happened at
+    the occasion it covers), else the dateline's day (新华社…12月30日电). An event said to be 近日
+    with no publication date to count from stays undated."""
+    vague = set()
     named_before: dict[int, date | None] = {}  # per sentence start: several events share a sentence
     for ev in events:
         sentence = ev.sentence
-        prefix = sentence.text[: ev.end - sentence.start]
+        cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
         if sentence.start not in named_before:
             named_before[sentence.start] = _last_named(
                 text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
         named = named_before[sentence.start]
-        found = _nearest_time(prefix, reference, year, named) or _nearest_time_after(
-            sentence.text[ev.end - sentence.start:], reference, year, named)
-        if found is not None:
-            ev.event_date, ev.precision = found
-        elif (named_year := re.match(r"((?:19|20)\d{2})(?!年)", ev.name)) is not None:
+        hit = dates.last(sentence.text[:cut], reference, year, named) or dates.resolve(
+            re.split(r"[,，;；。]", sentence.text[ev.end - sentence.start:], maxsplit=1)[0], reference, year, named)
+        if hit is not None and hit[0] is not None:
+            ev.event_date, ev.precision = hit[0], hit[1]
+        elif hit is not None and _RECENTLY.search(sentence.text[:cut]):
+            vague.add(id(ev))
+        elif ev.occasion and (named_year := _NAME_YEAR.search(ev.name)) is not None:
             ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
-        elif anchor is not None:
-            ev.event_date, ev.precision = anchor.event_date, anchor.precision
-        place = _place(sentence, ev, near_regions.touching(sentence.start, sentence.end))
+    anchor = next((e for e in events if e.event_date is not None and e.precision == "day"), None)
+    fallback = (anchor.event_date, "day") if anchor else (dates.dateline(text, reference, year), "day")
+    near_regions = SpanIndex(regions)
+    for ev in events:
+        if ev.event_date is None and id(ev) not in vague and fallback[0] is not None:
+            ev.event_date, ev.precision = fallback
+        place = _place(ev.sentence, ev, near_regions.touching(ev.sentence.start, ev.sentence.end))
         ev.region_key = place or (anchor.region_key if anchor else None)
-        if anchor is None and ev.event_date is not None and ev.precision == "day":
-            anchor = ev
 
 
-def _nearest_time(prefix: str, reference, year, named=None):
-    """The last resolvable time expression in `prefix` (the sentence up to the event)."""
-    hit = dates.last(prefix, reference, year, named)
-    return (hit[0], hit[1]) if hit and hit[0] else None
+_RECENTLY = re.compile("近日|日前|近期|不久前")
+# A year written into an occasion's name (2017国际低碳大会, “2023零碳使命…峰会”), not a 2022年度 period.
+_NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
 
 NAMED_REACH = 600  # characters before a sentence searched for the date 当天/同日 refer to
@@ -483,13 +572,6 @@ def _last_named(before: str, reference, year):
     days = [d for d, precision, _ in dates.expressions(before[-NAMED_REACH:], reference, year)
             if d and precision == "day"]
     return days[-1] if days else None
-
-
-def _nearest_time_after(rest: str, reference, year, named=None):
-    """A time expression right after a named event in its clause (…推介会昨天举办)."""
-    clause = re.split(r"[,，;；。]", rest, maxsplit=1)[0]
-    hit = dates.resolve(clause, reference, year, named)
-    return (hit[0], hit[1]) if hit and hit[0] else None
 
 
 def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str | None:
@@ -531,7 +613,7 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
                     if sentence.start + m.start() <= p.start < sentence.start + m.end() and p.party_type == "person":
                         target.parties.append((p.name, "participant"))
     speakers = [p for p in parties if p.party_type == "person" and SPEECH.match(text[p.end:p.end + 2])]
-    anchor = next((e for e in events if e.event_type in NOUN_TRIGGERS), None)
+    anchor = next((e for e in events if e.occasion), None)
     if anchor is not None:
         for p in speakers:
             anchor.parties.append((p.name, "speaker"))
@@ -542,10 +624,10 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
 def _referent(sentence: Sentence, events: list[Event], at: int) -> Event | None:
     """The event a sentence speaks of: one named in it, else the latest event before it."""
     position = sentence.start + at
-    here = [e for e in events if e.sentence is sentence and e.event_type in NOUN_TRIGGERS]
+    here = [e for e in events if e.sentence is sentence and e.occasion]
     if here:
         return here[0]
-    before = [e for e in events if e.start < position and e.event_type in NOUN_TRIGGERS]
+    before = [e for e in events if e.start < position and e.occasion]
     return before[-1] if before else None
 
 
@@ -588,6 +670,7 @@ def _merge(candidates: list[Event]) -> list[Event]:
         else:
             same.mentions += ev.mentions or [(ev.start, ev.end, ev.name)]
             same.parties = list(dict.fromkeys(same.parties + ev.parties))
+            same.subject = same.subject or ev.subject  # a ceremony takes the subject of what it launches
             rank = {"day": 3, "month": 2, "year": 1}
             if ev.event_date is not None and rank.get(ev.precision, 0) > rank.get(same.precision, 0):
                 same.event_date, same.precision = ev.event_date, ev.precision

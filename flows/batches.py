@@ -1,0 +1,94 @@
+"""The unit of work of a run: one batch of input files in, its decoded rows, articles and facts out.
+
+A run lists and hashes the whole input folder (a frame of paths and hashes, no text), then
+reads, cleans, extracts and loads the files to (re)process a batch at a time, so memory holds
+one batch of texts whatever the size of the corpus. Every file's rows depend on that file alone,
+so the published bytes do not depend on the batch size (tests/test_scale.py).
+
+`process_batch` is the whole per-file chain with no Prefect and no warehouse: the flow runs its
+three parts as separate tasks (flows/io.py), and a worker elsewhere can run it whole and hand
+back the frames (or write them as Parquet) for the driver to load.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import polars as pl
+
+from flows.inventory import read_batch
+from flows.reference import known_names, load_all
+from flows.steps.clean import clean
+from flows.steps.extract import extract
+
+# Below this much article text, handing a batch to worker processes costs more than it saves.
+PARALLEL_FROM_BYTES = 1_000_000
+
+
+@dataclass
+class Batch:
+    files: pl.DataFrame  # the batch's inventory rows after decoding (status, reason, encoding; text dropped)
+    documents: pl.DataFrame  # raw.documents rows
+    facts: dict[str, pl.DataFrame]  # raw.<table> rows, per flows.schema.RAW_SCHEMAS
+
+
+def plan(inventory: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    """The files to read again (action "extract"), in source_file order, `size` at a time:
+    plan(inventory of 4,500 new files, 2000) -> 3 frames of 2000, 2000 and 500 rows."""
+    todo = inventory.filter(pl.col("action") == "extract").sort("source_file")
+    return [todo.slice(start, size) for start in range(0, todo.height, size)]
+
+
+def decode_batch(rows: pl.DataFrame, input_dir: Path) -> pl.DataFrame:
+    """read_batch, then the plan's `action` kept only for files that are still processed."""
+    decoded = read_batch(rows.drop("action"), input_dir)
+    return decoded.with_columns(action=pl.when(pl.col("status") == "processed").then(pl.lit("extract")))
+
+
+def clean_batch(decoded: pl.DataFrame) -> pl.DataFrame:
+    """Articles of a decoded batch (raw.documents rows)."""
+    processed = decoded.filter(pl.col("status") == "processed")
+    return clean(processed, list(known_names()) if processed.height else [])
+
+
+def process_batch(rows: pl.DataFrame, input_dir: Path, extractor: Extractor | None = None) -> Batch:
+    """decode -> clean -> extract for one batch of plan rows: plan(...)[0] -> Batch(files, documents, facts)."""
+    decoded = decode_batch(rows, input_dir)
+    documents = clean_batch(decoded)
+    facts = (extractor or Extractor(1)).run(documents)
+    return Batch(decoded.drop("text"), documents, facts)
+
+
+class Extractor:
+    """extract() over a batch of articles, in `workers` processes kept for the whole run (starting
+    them and loading the gazetteer in each costs seconds: once per run, not once per batch)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def run(self, documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        """Raw fact tables of these articles, rows in article order whatever the number of workers."""
+        size = documents["text"].str.len_bytes().sum() if documents.height else 0
+        if self.workers <= 1 or size < PARALLEL_FROM_BYTES or documents.height < 2 * self.workers:
+            return extract(documents, load_all())
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+        step = -(-documents.height // self.workers)
+        parts = list(self._pool.map(_extract_chunk, [documents.slice(i, step)
+                                                      for i in range(0, documents.height, step)]))
+        return {name: pl.concat([part[name] for part in parts]) for name in parts[0]}
+
+
+def _extract_chunk(documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    return extract(documents, load_all())
