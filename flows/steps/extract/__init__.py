@@ -103,7 +103,8 @@ def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: d
 
 def pieces(text: str, size: int) -> list[tuple[int, int]]:
     """[start, end) pieces of at most `size` characters, each ending after a line break where the
-    window has one, else after a sentence end, else at `size`: pieces("甲。\n乙。\n丙。", 4) -> [(0, 3), (3, 6), (6, 8)]."""
+    window has one, else after a sentence end, else at `size`:
+    pieces("甲。\n乙。\n丙。", 4) -> [(0, 3), (3, 6), (6, 8)]."""
     out, start = [], 0
     while len(text) - start > size:
         window_end = start + size
@@ -126,8 +127,9 @@ def _long_document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, ro
     for start, end in pieces(text, size):
         piece = {**doc, "text": text[start:end], "title": doc.get("title") if start == 0 else None}
         found: dict[str, list[dict]] = {name: [] for name in rows}
-        _document(piece, [(s - start, e - start, w) for s, e, w in gazetteer if start <= s and e <= end],
-                  [(s - start, e - start, w) for s, e, w in lexicon if start <= s and e <= end], ref, found, latest_event)
+        inside = [[(s - start, e - start, w) for s, e, w in hits if start <= s and e <= end]
+                  for hits in (gazetteer, lexicon)]
+        _document(piece, *inside, ref, found, latest_event)
         used = {int(r["event_key"][1:]) for r in found["events"]}
         for name, piece_rows in found.items():
             for r in piece_rows:
