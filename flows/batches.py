@@ -20,6 +20,7 @@ import polars as pl
 
 from flows.inventory import read_batch
 from flows.reference import known_names, load_all
+from flows.schema import RAW_SCHEMAS
 from flows.steps.clean import clean
 from flows.steps.extract import extract
 
@@ -29,9 +30,24 @@ PARALLEL_FROM_BYTES = 1_000_000
 
 @dataclass
 class Batch:
-    files: pl.DataFrame  # the batch's inventory rows after decoding (status, reason, encoding; text dropped)
+    files: pl.DataFrame  # the batch's inventory rows after decoding (status, reason, encoding; text null)
     documents: pl.DataFrame  # raw.documents rows
     facts: dict[str, pl.DataFrame]  # raw.<table> rows, per flows.schema.RAW_SCHEMAS
+
+    def write(self, folder: Path) -> Path:
+        """One Parquet file per frame under folder (files.parquet, documents.parquet, <fact>.parquet),
+        for a worker to hand a batch to the process that loads it; returns folder."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in {"files": self.files, "documents": self.documents, **self.facts}.items():
+            frame.write_parquet(folder / f"{name}.parquet")
+        return folder
+
+    @classmethod
+    def read(cls, folder: Path) -> Batch:
+        """The batch `write` left in folder."""
+        frames = {path.stem: pl.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
+        return cls(frames.pop("files"), frames.pop("documents"), {name: frames[name] for name in RAW_SCHEMAS
+                                                                  if name in frames})
 
 
 def plan(inventory: pl.DataFrame, size: int) -> list[pl.DataFrame]:
@@ -58,7 +74,7 @@ def process_batch(rows: pl.DataFrame, input_dir: Path, extractor: Extractor | No
     decoded = decode_batch(rows, input_dir)
     documents = clean_batch(decoded)
     facts = (extractor or Extractor(1)).run(documents)
-    return Batch(decoded.drop("text"), documents, facts)
+    return Batch(decoded.with_columns(text=pl.lit(None, pl.String)), documents, facts)
 
 
 class Extractor:

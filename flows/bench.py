@@ -89,7 +89,8 @@ def write_corpus(target: Path, articles: int, seed: int = 7, start: int = 0) -> 
         body = [p.translate(str.maketrans("0123456789", digits))
                 for p in rng.sample(paragraphs, rng.choice((3, 3, 4, 4, 5)))]
         month, day = rng.randint(1, 12), rng.randint(1, 28)
-        lines = [rng.choice(headlines), "", f"时间：2025-{month:02d}-{day:02d} 来源：{rng.choice(SOURCES)}", "", *body]
+        headline = rng.choice(headlines)  # draws in this order: the corpus stays the same from run to run
+        lines = [headline, "", f"时间：2025-{month:02d}-{day:02d} 来源：{rng.choice(SOURCES)}", "", *body]
         if rng.random() < 0.1:
             lines.insert(0, rng.choice(SPAM))
         if rng.random() < 0.3:
@@ -214,7 +215,9 @@ class Run:
 def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path) -> Run:
     """`greenwire run` of the checkout at root as a subprocess, with its peak memory and stage seconds."""
     env = {**os.environ, "PYTHONPATH": str(root), "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
-           "PREFECT_HOME": str(warehouse_dir / ".prefect")}
+           "PREFECT_HOME": str(warehouse_dir / ".prefect"),
+           # a busy machine can take minutes to start Prefect's temporary API: measure, don't fail
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900"}
     env.pop("PREFECT_API_URL", None)
     before = set(warehouse_dir.glob("runs/*.jsonl"))
     start = time.perf_counter()
@@ -234,6 +237,22 @@ def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path) -> Run:
     failure = next((line for line in lines if line.startswith("greenwire: error")), None)
     return Run(seconds, process.returncode, memory.peak_tree / 1e6, memory.peak_process / 1e6, stages,
                failure or (lines[-1] if lines else ""))
+
+
+def fixed_cost(root: Path, workdir: Path) -> None:
+    """Where the time of a run on the five seed files goes: imports, Prefect's temporary API, stages."""
+    print("\n== fixed cost: the 5 seed files, fresh warehouse", flush=True)
+    for module in ("prefect", "great_expectations", "polars", "duckdb"):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True,
+                       env={**os.environ, "PYTHONPATH": str(root)})
+        print(f"import {module:<19} {time.perf_counter() - start:5.1f} s (new process)", flush=True)
+    first = greenwire_run(root, root / "seeds" / "raw", workdir / "warehouse-seeds")
+    staged = sum(first.stages.values())
+    _report("seeds run", first, f"{staged:.1f} s in stages, {first.seconds - staged:.1f} s outside them "
+            "(interpreter, imports, Prefect's temporary API)")
+    again = greenwire_run(root, root / "seeds" / "raw", workdir / "warehouse-seeds")
+    _report("unchanged", again, "")
 
 
 def bench(articles: int, root: Path, workdir: Path) -> dict:
@@ -302,6 +321,7 @@ def main() -> None:
                         help="corpus sizes in articles, comma-separated (default 10000,100000; env SIZES)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the greenwire checkout to run (default: this one)")
     parser.add_argument("--keep", type=Path, help="write corpora and warehouses here and keep them")
+    parser.add_argument("--no-fixed", action="store_true", help="skip the fixed-cost run on the seed files")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.replace(" ", "").split(",") if s]
     with tempfile.TemporaryDirectory(prefix="greenwire-bench-") as tmp:
@@ -309,6 +329,8 @@ def main() -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores")
         long_article()
+        if not args.no_fixed:
+            fixed_cost(args.root.resolve(), workdir)
         results = [bench(n, args.root.resolve(), workdir) for n in sizes]
     if len(results) > 1:
         small, large = results[0], results[-1]

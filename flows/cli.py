@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -18,25 +19,44 @@ Commands:
   query      read-only SQL over the published tables (every contract table by name)
   validate   re-run the Great Expectations suites on the marts in the warehouse
   status     the last runs (outcome, duration, counts), what is published, quarantined files
+  rebuild    re-create a damaged warehouse file from the input folder, then publish
   export     every published table as CSV (for Excel), an xlsx workbook or Parquet
   serve      register a scheduled deployment with a running Prefect server and execute its runs
+  evaluate   precision, recall and F1 of the published tables against your own annotated files
 """
 
 EPILOG = """\
 examples:
   greenwire run                                   # seeds/raw -> warehouse/
   greenwire run --input ~/news --warehouse /srv/greenwire
+  greenwire run --cluster tcp://10.0.0.5:8786     # batches on a Dask cluster (docs/scale-out.md)
   greenwire query "select event_type, count(*) from events group by 1"
   greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
   greenwire validate
   greenwire status --runs 5
+  greenwire rebuild                               # after "the warehouse file ... is damaged"
   greenwire export --format xlsx --output greenwire.xlsx
   PREFECT_API_URL=http://127.0.0.1:4200/api greenwire serve --cron "0 6 * * *"
+  greenwire evaluate my-gold/ --verbose
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
-GREENWIRE_KEEP_VERSIONS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
+GREENWIRE_KEEP_VERSIONS, GREENWIRE_BATCH_FILES, GREENWIRE_WORKERS, GREENWIRE_DUCKDB_MEMORY,
+GREENWIRE_DUCKDB_THREADS, GREENWIRE_CLUSTER, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
 (unset: a temporary local Prefect API is started for the run).
 """
+
+
+def _folder_conflict(input_dir: str | None, warehouse_dir: str | None) -> str | None:
+    """Why the input folder and the warehouse cannot be used together, if they overlap."""
+    from flows import settings
+    from flows.inventory import FolderConflict, check_folders
+
+    resolved = settings.load(input_dir, warehouse_dir)
+    try:
+        check_folders(resolved.input_dir, resolved.warehouse_dir)
+    except FolderConflict as exc:
+        return str(exc)
+    return None
 
 
 def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> None:
@@ -44,8 +64,7 @@ def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> No
     from flows import settings
 
     resolved = settings.load(warehouse_dir=warehouse_dir)
-    os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))  # created by the commands that run flows
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -75,6 +94,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
     run.add_argument("--force", action="store_true",
                      help="rebuild, validate and publish even when nothing changed since the last publish")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="a Dask scheduler (tcp://HOST:PORT; or GREENWIRE_CLUSTER): decode, clean and extract "
+                     "each batch of files on its workers; the input and warehouse folders must be on storage "
+                     "every worker reaches (docs/scale-out.md)")
+
+    rebuild = sub.add_parser(
+        "rebuild", help="re-create a damaged warehouse from the input folder",
+        description="Move greenwire.duckdb aside (as greenwire.duckdb.corrupt-<time> when it is damaged, "
+        ".replaced-<time> otherwise) and run the whole pipeline on the input folder into a new one. Every file "
+        "is extracted again; the published versions and the quarantine stay.",
+    )
+    rebuild.add_argument("--input", metavar="DIR", help="folder of raw news files (default: seeds/raw)")
+    rebuild.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    rebuild.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
+                         help="if a run holds the warehouse, wait this long before giving up (default: 0)")
+    rebuild.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
 
     query = sub.add_parser(
         "query", help="read-only SQL over the published tables",
@@ -99,7 +134,8 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="the last runs, what is published, and the quarantined files",
         description="Show the last runs of this warehouse (outcome, duration, files seen / extracted / reused / "
         "quarantined, articles, published version), the current publish, and every file now in quarantine "
-        "with its reason. Read-only. A run still marked running whose process is gone shows as interrupted.",
+        "with its reason. Read-only. A run still marked running whose process is gone shows as failed with the "
+        "reason from its run log (say, a full disk), else as interrupted.",
     )
     status.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
     status.add_argument("--runs", type=int, default=10, metavar="N", help="how many runs to show (default 10)")
@@ -145,15 +181,33 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--warehouse", metavar="DIR", help="warehouse folder for every run (default: warehouse/)")
     # A long-running service should log each run it picks up, so Prefect's INFO lines stay on.
     serve.set_defaults(verbose=True)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="score the published tables against annotated gold files",
+        description="Compare what the current publish (or --publish DIR) extracted from each raw file with "
+        "GOLD_DIR/<source_file>.json, annotated as docs/evaluation.md describes; print precision, recall and "
+        "F1 per table, articles exact per file, cross-file event deduplication and macro F1.",
+    )
+    evaluate.add_argument("gold_dir", metavar="GOLD_DIR", help="folder of <source_file>.json gold files")
+    evaluate.add_argument("--publish", metavar="DIR", help="a publish folder (default: <warehouse>/publish/current)")
+    evaluate.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
+    evaluate.add_argument("--verbose", action="store_true", help="list every missed and extra item")
+    evaluate.add_argument("--format", choices=["table", "json"], default="table",
+                          help="table (default, for people) or json (for programs)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "run" and (conflict := _folder_conflict(args.input, args.warehouse)):
+        return _fail(conflict)  # before anything, even Prefect's home, is created in the warehouse
     _prepare_environment(getattr(args, "warehouse", None), getattr(args, "verbose", False))
     try:
+        problem = _path_problem(getattr(args, "warehouse", None))
+        if problem:
+            return _fail(problem)
         return {"run": _run, "query": _query, "validate": _validate, "status": _status,
-                "serve": _serve, "export": _export}[args.command](args)
+                "serve": _serve, "export": _export, "evaluate": _evaluate, "rebuild": _rebuild}[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -184,15 +238,85 @@ def _release(exc: BaseException | None) -> None:
     gc.collect()
 
 
+def _path_problem(warehouse_dir: str | None) -> str | None:
+    """Why the warehouse folder cannot be one (a file on its path), before anything touches it."""
+    from flows import settings
+
+    path = settings.load(warehouse_dir=warehouse_dir).warehouse_dir
+    for folder in (path, *path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                return (f"setup: the warehouse folder {path} cannot be created: {folder} is a file, not a folder; "
+                        "pass --warehouse DIR (or GREENWIRE_WAREHOUSE) naming a folder")
+            return None
+    return None
+
+
+# Below this, the temporary Prefect API cannot create its database and Prefect only says so after a
+# two-minute wait for it; the seeds' run needs about 6 MB for Prefect and 20 MB of warehouse.
+MIN_FREE_BYTES = 16 << 20
+
+
+def _preflight(resolved) -> str | None:
+    """Why a run cannot start (the Prefect API, folders, free space), as one line, or None."""
+    import shutil
+
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        import httpx
+
+        from flows.deploy import SERVER_HINT
+
+        try:  # /health answers without credentials; Prefect's own client would retry for half a minute first
+            httpx.get(api.rstrip("/") + "/health", timeout=5).raise_for_status()
+        except httpx.HTTPError as exc:
+            return (f"setup: no Prefect server answers at PREFECT_API_URL={api} ({type(exc).__name__}); "
+                    f"{SERVER_HINT}, or unset PREFECT_API_URL to run with a temporary local one")
+    home = Path(os.environ["PREFECT_HOME"])
+    for folder in (resolved.warehouse_dir, home):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"setup: cannot create {folder}: {exc.strerror}"
+    free = shutil.disk_usage(home).free
+    if not api and free < MIN_FREE_BYTES:
+        return (f"setup: No space left on device: only {free / 2**20:.1f} MB free at {home}, where the temporary "
+                f"Prefect API keeps its database (it needs {MIN_FREE_BYTES >> 20} MB); free some space, or set "
+                "PREFECT_HOME to a folder on another disk")
+    return None
+
+
 def _run(args) -> int:
     from flows import settings
-    from flows.lock import WarehouseLocked, holder, refusal
+    from flows.lock import holder, refusal
 
-    resolved = settings.load(args.input, args.warehouse)
-    lock_file = resolved.lock_file
-    if args.wait <= 0 and holder(lock_file) is not None:
+    resolved = settings.load(args.input, args.warehouse, args.cluster)
+    if args.wait <= 0 and holder(resolved.lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
-        return _fail(refusal(lock_file))
+        return _fail(refusal(resolved.lock_file))
+    problem = _preflight(resolved)
+    if problem:
+        return _fail(problem)
+    from flows import integrity
+    from flows.lock import WarehouseLocked, warehouse_lock
+    from flows.warehouse import WarehouseBusy
+
+    try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
+        with warehouse_lock(resolved.lock_file):  # a reader would make a running run's writes fail
+            integrity.check(resolved.database)
+    except integrity.WarehouseCorrupt as exc:
+        return _fail(str(exc), exc)
+    except (WarehouseLocked, WarehouseBusy):
+        pass  # a run is at work: the flow waits for the lock (--wait) and checks the file then
+    if resolved.cluster:
+        from flows import scaleout
+
+        try:  # before any work: an unreachable scheduler is one line, not a half-done run
+            cluster = scaleout.probe(resolved.cluster)
+        except scaleout.ClusterUnreachable as exc:
+            return _fail(str(exc), exc)
+        dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
+        print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
     if not args.force:
         from flows.runs import quick_rerun
 
@@ -203,22 +327,71 @@ def _run(args) -> int:
         if summary is not None:
             print(format_summary(summary))
             return 0
-    from flows.pipeline import StageFailed, ValidationFailed, greenwire_flow
+    return _run_flow(args)
+
+
+def _run_flow(args) -> int:
+    from flows import integrity, runlog
+    from flows.lock import WarehouseLocked
+    from flows.pipeline import ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy
 
+    flow, api = greenwire_flow, contextlib.nullcontext()
+    if resolved.cluster:
+        from flows import scaleout
+
+        flow = greenwire_flow.with_options(task_runner=scaleout.task_runner(resolved.cluster))
+        api = scaleout.shared_api()
     try:
-        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
-                                 force=args.force)
-    except ValidationFailed as exc:
+        with api:
+            summary = flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
+                           force=getattr(args, "force", False), cluster=resolved.cluster)
+    except (ValidationFailed, WarehouseLocked, WarehouseBusy, integrity.WarehouseCorrupt, FileNotFoundError,
+            NotADirectoryError) as exc:
         return _fail(str(exc), exc)
-    except (WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError) as exc:
-        return _fail(str(exc), exc)
-    except StageFailed as exc:  # one line naming the stage, even when DuckDB's message holds a C++ trace
-        return _fail(f"run failed: {exc}; full trace: {getattr(exc, 'run_log', 'the run log')}", exc)
-    except Exception as exc:  # anything else: still one line, the trace is in the run log
-        return _fail(f"run failed: {_first_line(exc)}; full trace: {getattr(exc, 'run_log', 'the run log')}", exc)
+    except Exception as exc:  # a stage failed: say which, why and where; the full trace is in the run's log
+        stage, detail = runlog.explain(exc)
+        return _fail(f"run failed at {stage or 'start'}: {detail}; full trace: "
+                     f"{getattr(exc, 'run_log', 'the run log')}", exc)
     print(format_summary(summary))
     return 0
+
+
+def _rebuild(args) -> int:
+    """Move the warehouse file aside and run once from the input folder: raw is reproducible."""
+    from datetime import datetime, timezone
+
+    import duckdb
+
+    from flows import integrity, settings
+    from flows.lock import WarehouseLocked, warehouse_lock
+    from flows.warehouse import WarehouseBusy
+
+    resolved = settings.load(args.input, args.warehouse)
+    problem = _preflight(resolved)
+    if problem:
+        return _fail(problem)
+    try:
+        with warehouse_lock(resolved.lock_file, wait_seconds=args.wait):
+            try:
+                integrity.check(resolved.database)
+                kind = "replaced"
+            except (integrity.WarehouseCorrupt, duckdb.Error):  # anything DuckDB cannot open goes aside
+                kind = "corrupt"
+            stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+            moved = []
+            for path in (resolved.database, resolved.database.with_name(resolved.database.name + ".wal")):
+                if path.exists():
+                    aside = path.with_name(f"{path.name}.{kind}-{stamp}")
+                    os.replace(path, aside)
+                    moved.append(aside)
+    except (WarehouseLocked, WarehouseBusy) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"rebuild: cannot move {exc.filename} aside: {exc.strerror}")
+    for aside in moved:
+        print(f"greenwire: moved {aside.name.split('.' + kind)[0]} aside to {aside}", file=sys.stderr)
+    return _run_flow(args)
 
 
 def format_summary(summary) -> str:
@@ -235,11 +408,14 @@ def format_summary(summary) -> str:
         f"({actions.count('extract')} new or changed, {actions.count('reuse')} unchanged and reused), "
         f"{statuses.count('quarantined')} quarantined, {statuses.count('skipped')} skipped",
     ]
-    for source_file, status, reason, *_ in files.filter(files["status"] != "processed").iter_rows():
+    for source_file, status, reason, *_ in files.filter((files["status"] != "processed")
+                                                        | files["reason"].is_not_null()).iter_rows():
         lines.append(f"    {status:<11} {source_file}: {reason}")
     warehouse_dir = summary.published.parent.parent.parent
     if "quarantined" in statuses:
         lines.append(f"    (copies and reasons: {warehouse_dir / 'quarantine' / 'manifest.json'})")
+    if summary.cluster_workers:
+        lines.append(f"  cluster   {summary.batches} batches on {summary.cluster_workers} Dask workers")
     lines.append(f"  articles  {summary.articles} ({summary.relevant} relevant); "
                  f"{summary.extracted_articles} cleaned and extracted by this run")
     lines.append("  rows      " + ", ".join(f"{t} {n}" for t, n in summary.marts.items()))
@@ -253,58 +429,37 @@ def format_summary(summary) -> str:
 
 def _query(args) -> int:
     import duckdb
-    import polars as pl
 
-    from flows import settings
+    from flows import query, settings
 
     current = settings.load(warehouse_dir=args.warehouse).current
-    snapshot = current / "greenwire.duckdb"
-    if not snapshot.exists():
+    if not (current / "manifest.json").exists():
         return _fail(f"nothing published yet at {current}: run `greenwire run` first")
-    with duckdb.connect(str(snapshot), read_only=True) as con:
-        try:
-            relation = con.sql(args.sql)
-            frame = relation.pl() if relation is not None else None
-        except duckdb.Error as exc:
-            return _fail(f"query failed: {exc}")
-    if frame is None:
-        return _fail("the statement returned no rows (only queries are allowed: the data is read-only)")
-    if args.format == "csv":
-        sys.stdout.write(_flat(frame).write_csv())
-    elif args.format == "json":
-        print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1))
-    else:
-        with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200,
-                       tbl_hide_column_data_types=True):
-            print(frame)
+    try:
+        con = query.connect(current)
+    except (OSError, ValueError, duckdb.Error) as exc:
+        return _fail(f"cannot open the published dataset at {current}: {exc}")
+    try:
+        with con:
+            sys.stdout.write(query.run(con, args.sql, args.format, args.max_rows))
+    except query.Refused as exc:
+        return _fail(str(exc), exc)
     return 0
 
 
-def _flat(frame):
-    """CSV has no nested values: lists and structs become JSON text (["生态管委会", "中国资环"])."""
-    import polars as pl
-
-    nested = [c for c, t in frame.schema.items() if t.is_nested()]
-    return frame.with_columns(
-        pl.col(c).map_elements(lambda v: json.dumps(v.to_list() if isinstance(v, pl.Series) else v,
-                                                    ensure_ascii=False, default=str), return_dtype=pl.String)
-        for c in nested
-    )
-
-
 def _validate(args) -> int:
-    from flows import settings, validation, warehouse
+    from flows import integrity, settings, validation, warehouse
 
     resolved = settings.load(warehouse_dir=args.warehouse)
-    import duckdb
-
     try:
         with warehouse.connect(resolved.database, read_only=True) as con:
+            integrity.verify(con, resolved.database)
             report = validation.validate(con, resolved.docs_dir)
-    except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
-        return _fail(str(exc))
-    except duckdb.Error as exc:
-        return _fail(f"validate failed: {_first_line(exc)}", exc)
+    except (warehouse.WarehouseBusy, FileNotFoundError, integrity.WarehouseCorrupt) as exc:
+        return _fail(str(exc), exc)
+    except Exception as exc:  # one line, never a traceback
+        found = integrity.damage(exc, resolved.database)
+        return _fail(str(found) if found else f"validate failed: {_first_line(exc)}", exc)
     for table, (passed, evaluated) in report.per_table.items():
         print(f"  {table:<14} {passed}/{evaluated} passed")
     for failure in report.failures:
@@ -315,12 +470,14 @@ def _validate(args) -> int:
 
 
 def _status(args) -> int:
-    from flows import settings, status, warehouse
+    from flows import integrity, settings, status, warehouse
 
     try:
         found = status.read(settings.load(warehouse_dir=args.warehouse), runs=args.runs, wait_seconds=args.wait)
-    except (warehouse.WarehouseBusy, FileNotFoundError) as exc:
-        return _fail(str(exc))
+    except (warehouse.WarehouseBusy, FileNotFoundError, integrity.WarehouseCorrupt) as exc:
+        return _fail(str(exc), exc)
+    except Exception as exc:  # one line, never a traceback
+        return _fail(f"status failed: {_first_line(exc)}", exc)
     if args.format == "json":
         print(json.dumps({"warehouse": str(found.warehouse_dir), "active_run": found.active_run, "runs": found.runs,
                           "published": found.published, "quarantined": found.quarantined},
@@ -344,7 +501,8 @@ def format_status(found) -> str:
         files = (f"files {run['files_seen']} seen, {run['files_extracted']} extracted, {run['files_reused']} reused, "
                  f"{run['files_quarantined']} quarantined; articles {run['articles']}"
                  if run["files_seen"] is not None else "")
-        lines.append(f"  {run['started_at'].astimezone(timezone.utc):%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
+        started = run["started_at"].astimezone(timezone.utc)
+        lines.append(f"  {started:%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
                      f"{files}" + (f" -> {run['published_version']}" if run["published_version"] else ""))
         if run["message"] and run["outcome"] != "published":
             lines.append(f"      {run['message']}")
@@ -373,8 +531,32 @@ def _export(args) -> int:
     return 0
 
 
+def _evaluate(args) -> int:
+    from flows import settings
+    from flows.evaluate import EvaluationError, evaluate, format_report
+
+    publish = Path(args.publish) if args.publish else settings.load(warehouse_dir=args.warehouse).current
+    try:
+        report = evaluate(Path(args.gold_dir), publish)
+    except EvaluationError as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        if not args.verbose:
+            for table in report["tables"].values():
+                del table["missed"], table["extra"]
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, verbose=args.verbose))
+    return 0
+
+
 def _serve(args) -> int:
     from flows import deploy
+
+    try:
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"setup: cannot create {os.environ['PREFECT_HOME']}: {exc.strerror}")
 
     try:
         deploy.serve(name=args.name, cron=args.cron, input_dir=args.input, warehouse_dir=args.warehouse)

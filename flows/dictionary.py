@@ -135,8 +135,8 @@ TABLES: tuple[Table, ...] = (
           "CN-321100"),
         C("name", "VARCHAR", "canonical full name", "滨海新区", nullable=False, contract=True),
         C("name_en", "VARCHAR", "name in Latin script: for Chinese divisions Hanyu Pinyin as GB/T 16159 writes "
-          "place names (specific part joined, generic part apart); for countries the English (CLDR) name; null "
-          "for zones and foreign subdivisions", "Binhai Xinqu"),
+          "place names (specific part joined, generic part apart); for countries and foreign subdivisions the "
+          "English (CLDR) name; null for zones and other places outside the gazetteer", "Binhai Xinqu"),
         C("level", "VARCHAR", "kind of place; foreign first-level divisions are `province` too (filter on "
           "country_code)", "county", nullable=False, values=LEVELS, contract=True),
         C("country_code", "VARCHAR", "ISO 3166-1 alpha-2", "CN", pattern=COUNTRY, contract=True),
@@ -223,8 +223,8 @@ TABLES: tuple[Table, ...] = (
           "`2022` -> 2022-01-01); null when period is null", "2023-01-01"),
         C("period_end", "DATE", "last day of period (`2023-01/2023-09` -> 2023-09-30, `2025-H1` -> 2025-06-30, "
           "`2022` -> 2022-12-31)", "2023-09-30"),
-        C("indicator_category", "VARCHAR", "kind of figure, from the unit and keywords of the indicator: money "
-          "is `investment` (投资, 融资, 资金…), `output_value` (产值, 生产总值, 营收, 进出口…) or `money`; "
+        C("indicator_category", "VARCHAR", "kind of figure, from the unit and keywords of the indicator and of "
+          "the clause before the number: money is `investment` (投资, 融资, 资金…), `output_value` (产值, 生产总值, 营收, 进出口…) or `money`; "
           "percent is `growth_rate` (增长, 下降, 同比…) or `share`; `capacity` (kW/MW/GW, PFLOPS, or tonnes of "
           "能力/产能); `energy_saving` (kWh or tce with 节能, 节约…) or `energy`; `emissions` (tonnes of 排放, "
           "碳…) or `mass`; `area`; `length`; counts of people (人, 位, 名) are `people`, other counts `count`; "

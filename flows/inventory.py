@@ -9,7 +9,6 @@ pure step flows.steps.decode.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
@@ -17,10 +16,16 @@ from pathlib import Path
 
 import polars as pl
 
+from flows import sidecar
 from flows.steps.decode import decode
+from flows.steps.html import PageRefused, is_html, read_page
 
 SIDECAR_SUFFIX = ".meta.json"
 HASH_THREADS = 8  # reading and hashing small files waits on the disk; hashlib releases the GIL
+
+# Folders that hold a tool's state, not input: never scanned (listed as skipped). Hidden
+# folders (.git, .prefect, .venv, ...) are skipped too.
+TOOL_FOLDERS = {"__pycache__", "node_modules"}
 
 INVENTORY_SCHEMA = {
     "source_file": pl.String,
@@ -31,6 +36,7 @@ INVENTORY_SCHEMA = {
     "reason": pl.String,
     "encoding": pl.String,
     "decode_errors": pl.Int32,  # invalid bytes replaced by U+FFFD while decoding
+    "format": pl.String,  # text | html (detected by content)
     "text": pl.String,
     "meta_published_on": pl.Date,
     "meta_url": pl.String,
@@ -39,21 +45,41 @@ INVENTORY_SCHEMA = {
 }
 
 
-def scan(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
+class FolderConflict(ValueError):
+    """The input folder and the warehouse overlap: a run would read its own output."""
+
+
+def check_folders(input_dir: Path, warehouse_dir: Path) -> None:
+    """Refuse overlapping folders: `check_folders(Path("in"), Path("in/warehouse"))` raises FolderConflict."""
+    source, target = Path(os.path.realpath(input_dir)), Path(os.path.realpath(warehouse_dir))
+    if source == target:
+        raise FolderConflict(f"the input folder and the warehouse are the same folder ({source}); "
+                             "give the warehouse a folder of its own (--warehouse)")
+    if target.is_relative_to(source):
+        raise FolderConflict(f"the input folder {source} contains the warehouse {target}: a run would read its "
+                             "own output; put the warehouse outside the input folder (--warehouse)")
+    if source.is_relative_to(target):
+        raise FolderConflict(f"the warehouse {target} contains the input folder {source}; "
+                             "put the input folder outside the warehouse (--input)")
+
+
+def scan(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.DataFrame:
     """One row per entry under input_dir, every file decoded: `scan(Path("seeds/raw"), 20_000_000)`
     -> 5 processed rows. Holds every text at once: the flow reads in batches instead."""
-    listing = list_files(input_dir, max_file_bytes)
+    listing = list_files(input_dir, max_file_bytes, today)
     return settle_sidecars(read_batch(listing, input_dir.resolve()))
 
 
-def list_files(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
+def list_files(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.DataFrame:
     """Every entry under input_dir with its size, sha256 and sidecar metadata, but no text: a file
     that could be read is `processed` here until read_batch decodes it (and may quarantine it).
+    `today` (default: the system date) bounds plausible dates in sidecars.
 
     `list_files(Path("seeds/raw"), 20_000_000)` -> 5 rows, status processed, text null.
     """
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
+    today = today or date.today()
     root = input_dir.resolve()
     with ThreadPoolExecutor(HASH_THREADS) as pool:
         rows = list(pool.map(lambda path: _inspect(path, root, max_file_bytes), _walk(input_dir)))
@@ -61,7 +87,7 @@ def list_files(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
     for row in rows:
         side = sidecars.get(row["source_file"] + SIDECAR_SUFFIX)
         if side is not None and row["status"] == "processed":
-            _apply_sidecar(row, side)
+            _apply_sidecar(row, side, today)
     names = {r["source_file"] for r in rows}
     for name, side in sidecars.items():
         if side["status"] == "sidecar":  # its file is missing, quarantined or skipped
@@ -70,6 +96,8 @@ def list_files(input_dir: Path, max_file_bytes: int) -> pl.DataFrame:
                         reason=f"metadata sidecar of {owner}, which is not processed (see its own row)"
                         if owner in names else
                         f"metadata sidecar without its file ({owner} is not in the input folder)")
+    for side in sidecars.values():
+        side.pop("_bytes", None)
     return pl.DataFrame(rows, schema=INVENTORY_SCHEMA, orient="row").sort("source_file")
 
 
@@ -90,9 +118,30 @@ def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
         decoded = decode(data)
         if not decoded.ok:
             return {**row, "status": "quarantined", "reason": decoded.reason}
-        return {**row, "encoding": decoded.encoding, "decode_errors": decoded.errors, "text": decoded.text}
+        row = {**row, "encoding": decoded.encoding, "decode_errors": decoded.errors}
+        if not is_html(decoded.text):
+            return {**row, "format": "text", "text": decoded.text}
+        return _page_row({**row, "format": "html"}, decoded.text)
 
     return pl.DataFrame([read(row) for row in rows.iter_rows(named=True)], schema=INVENTORY_SCHEMA, orient="row")
+
+
+def _page_row(row: dict, markup: str) -> dict:
+    """A page's main text, and its metadata where the sidecar gave none; or the row quarantined."""
+    try:
+        page = read_page(markup)
+    except PageRefused as exc:
+        return {**row, "status": "quarantined", "reason": str(exc)}
+    except Exception as exc:  # a parser error on one hostile page must not stop the run
+        return {**row, "status": "quarantined", "reason": f"HTML page that could not be parsed ({type(exc).__name__}: "
+                f"{str(exc)[:200]})"}
+    if not page.text:
+        return {**row, "status": "quarantined",
+                "reason": "HTML page without main text (only navigation, scripts or boilerplate)"}
+    return {**row, "text": page.text,
+            "meta_published_on": row["meta_published_on"] or page.published_on,
+            "meta_url": row["meta_url"] or page.url,
+            "meta_source": row["meta_source"] or page.site_name}
 
 
 def settle_sidecars(inventory: pl.DataFrame) -> pl.DataFrame:
@@ -116,12 +165,19 @@ def _walk(input_dir: Path):
     for dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False):
         dirnames.sort()
         here = Path(dirpath)
+        for name in [d for d in dirnames if _tool_folder(d)]:
+            dirnames.remove(name)  # not descended into
+            yield here / name
         for name in dirnames:
             # Symlinked folders, and folders named like files ("story.txt/"), get a row of their own.
             if (here / name).is_symlink() or Path(name).suffix:
                 yield here / name
         for name in sorted(filenames):
             yield here / name
+
+
+def _tool_folder(name: str) -> bool:
+    return name.startswith(".") or name in TOOL_FOLDERS
 
 
 def _relative(path: Path, input_dir: Path) -> str:
@@ -138,6 +194,8 @@ def _row(source_file: str, **values) -> dict:
 
 def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
     name = _relative(path, root) if path.is_absolute() else _relative(path.absolute(), root)
+    if _tool_folder(path.name) and path.is_dir() and not path.is_symlink():
+        return _row(name, status="skipped", reason="hidden or tool folder: not scanned")
     if path.is_symlink():
         target = Path(os.path.realpath(path))
         if not target.exists():
@@ -173,24 +231,21 @@ def _inspect(path: Path, root: Path, max_file_bytes: int) -> dict:
     except OSError as exc:
         return _row(name, status="quarantined", reason=f"unreadable: {exc.strerror or exc}")
     if name.endswith(SIDECAR_SUFFIX):
-        return _row(name, status="sidecar", reason=None, encoding="json", text=data.decode("utf-8", "replace"),
-                    _sidecar=True, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
+        return _row(name, status="sidecar", reason=None, encoding="json", _sidecar=True, _bytes=data,
+                    size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
     base = dict(size_bytes=stat.st_size, sha256=digest, modified_at=modified)
     return _row(name, status="processed", **base)  # decoded later, one batch at a time (read_batch)
 
 
-def _apply_sidecar(row: dict, side: dict) -> None:
-    """Fill meta_* from `<file>.meta.json`; a bad sidecar is quarantined, its file still processed."""
+def _apply_sidecar(row: dict, side: dict, today: date) -> None:
+    """Fill meta_* from `<file>.meta.json` (its values win over the page's); a sidecar that fails
+    its checks is quarantined with the reason and its file processed without it."""
     row["sidecar_sha256"] = side["sha256"]  # a changed sidecar changes the file's rows
     try:
-        meta = json.loads(side["text"])
-        if not isinstance(meta, dict):
-            raise ValueError("not a JSON object")
-        published = meta.get("published_on")
-        row["meta_published_on"] = date.fromisoformat(published[:10]) if published else None
-        row["meta_url"] = meta.get("url")
-        row["meta_source"] = meta.get("source")
-        side.update(status="skipped", reason=f"metadata sidecar of {row['source_file']}")
-    except (ValueError, TypeError) as exc:
-        side.update(status="quarantined", reason=f"invalid metadata sidecar: {exc}")
-    side["text"] = None
+        meta = sidecar.parse(side.pop("_bytes"), today)
+    except sidecar.SidecarRefused as exc:
+        side.update(status="quarantined",
+                    reason=f"invalid metadata sidecar ({row['source_file']} processed without it): {exc}")
+        return
+    row.update(meta_published_on=meta.published_on, meta_url=meta.url, meta_source=meta.source)
+    side.update(status="skipped", reason="; ".join([f"metadata sidecar of {row['source_file']}", *meta.notes]))

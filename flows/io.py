@@ -66,23 +66,25 @@ class Tally:
         self.seconds: dict[str, float] = {}
         self.counts: dict[str, dict[str, int]] = {}
 
-    def batch(self, stage: str, index: int, started: float, message: str, **counts) -> None:
+    def batch(self, stage: str, index: int, started: float, message: str, echo: bool = True, **counts) -> None:
         """Record one batch of a stage and print its line: `extract  | batch 3/40: … (1.2 s)`."""
         seconds = round(time.perf_counter() - started, 3)
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
         totals = self.counts.setdefault(stage, {})
         for name, value in counts.items():
             totals[name] = totals.get(name, 0) + value
-        # A one-batch run (the usual daily run) prints only each stage's closing line.
-        say(stage, f"batch {index}/{self.batches}: {message} ({seconds:.1f} s)", event="batch",
-            echo=self.batches > 1, batch=index, batches=self.batches, seconds=seconds, counts=counts)
+        where = f"batch {index}/{self.batches}: " if self.batches > 1 else ""
+        say(stage, f"{where}{message} ({seconds:.1f} s)", event="batch", echo=echo, batch=index,
+            batches=self.batches, seconds=seconds, counts=counts)
 
-    def done(self, stage: str, message: str, extra_seconds: float = 0.0) -> None:
-        """The stage's closing line over every batch, with its total seconds."""
+    def done(self, stage: str, message: str, extra_seconds: float = 0.0, echo: bool | None = None) -> None:
+        """The stage's closing line over every batch, with its total seconds; printed when there was
+        not exactly one batch (whose line already said it all), or when `echo`."""
         seconds = round(self.seconds.get(stage, 0.0) + extra_seconds, 3)
-        counts = self.counts.get(stage, {})
         where = f" in {self.batches} batches" if self.batches > 1 else ""
-        say(stage, f"{message}{where} ({seconds:.1f} s)", event="done", seconds=seconds, counts=counts)
+        echo = self.batches != 1 if echo is None else echo
+        say(stage, f"{message}{where} ({seconds:.1f} s)", event="done", echo=echo, seconds=seconds,
+            counts=self.counts.get(stage, {}))
 
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
@@ -109,8 +111,9 @@ def read_stage(settings: Settings, rows: pl.DataFrame, tally: Tally, index: int)
     started = time.perf_counter()
     decoded = batches.decode_batch(rows, settings.input_dir)
     quarantined = decoded.filter(pl.col("status") == "quarantined").height
+    # With one batch, ingest's closing line says the same: only several batches print each.
     tally.batch("ingest", index, started, f"{decoded.height} files read, {quarantined} quarantined",
-                read=decoded.height, quarantined=quarantined)
+                echo=tally.batches > 1, read=decoded.height, quarantined=quarantined)
     return decoded
 
 
@@ -131,8 +134,8 @@ def extract_stage(documents: pl.DataFrame, extractor: batches.Extractor, tally: 
                   index: int) -> dict[str, pl.DataFrame]:
     started = time.perf_counter()
     facts = extractor.run(documents)
-    tally.batch("extract", index, started,
-                ", ".join(f"{len(frame)} {name}" for name, frame in facts.items()) + f" from {documents.height} articles",
+    found = ", ".join(f"{len(frame)} {name}" for name, frame in facts.items())
+    tally.batch("extract", index, started, f"{found} from {documents.height} articles",
                 articles=documents.height, **{name: len(frame) for name, frame in facts.items()})
     return facts
 
@@ -151,7 +154,7 @@ def load_stage(settings: Settings, run_id: str, decoded: pl.DataFrame, documents
             then=lambda c: record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
         )
     tally.batch("load", index, started, f"{documents.height} articles from {decoded.height} files",
-                loaded=documents.height)
+                echo=tally.batches > 1, loaded=documents.height)
 
 
 @task(name="finish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
@@ -183,7 +186,7 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
     message = (f"{inventory.height} entries: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     if held:
         message += f"; quarantine: {settings.quarantine_dir / quarantine.MANIFEST}"
-    tally.done("ingest", message, extra_seconds=tally.listing_seconds)
+    tally.done("ingest", message, extra_seconds=tally.listing_seconds, echo=True)
     tally.done("clean", f"{tally.counts.get('clean', {}).get('articles', 0)} articles from "
                f"{tally.counts.get('clean', {}).get('files', 0)} new or changed files, "
                f"{tally.counts.get('clean', {}).get('relevant', 0)} relevant")
@@ -193,7 +196,7 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
     tally.seconds["load"] = tally.seconds.get("load", 0.0) + time.perf_counter() - started
     tally.done("load", f"{tally.counts.get('load', {}).get('loaded', 0)} articles from new or changed files into "
                f"{settings.database.name}, {articles} in all" + (f"; retracted {len(vanished)} vanished files"
-                                                                  if vanished else ""))
+                                                                  if vanished else ""), echo=True)
     return {"articles": articles, "relevant": relevant}
 
 
@@ -251,11 +254,25 @@ def validate(settings: Settings, today: date | None = None) -> validation.Valida
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def publish(settings: Settings, run_id: str) -> Path:
+def publish(settings: Settings, run_id: str, validated: validation.ValidationReport | None = None,
+            files_seen: int | None = None) -> Path:
     """Parquet per mart into a new version folder, swapped in as publish/current."""
     done = _timed("publish")
     with warehouse.connect(settings.database, read_only=True) as con:
         dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
-        version = publisher.publish(con, settings.publish_dir, run_id, keep=settings.keep_versions)
+        version = publisher.publish(con, settings.publish_dir, run_id, keep=settings.keep_versions,
+                                    quality=quality_summary(settings, validated, files_seen), report=True)
     done(f"{settings.current} -> {version.name}", version=version.name)
     return version
+
+
+def quality_summary(settings: Settings, validated: validation.ValidationReport | None,
+                    files_seen: int | None) -> dict:
+    """What the manifest and report say about quality: expectations passed per table, files quarantined."""
+    out: dict = {"files_seen": files_seen,
+                 "quarantined": [{"source_file": e["source_file"], "reason": e["reason"]}
+                                 for e in quarantine.read(settings.quarantine_dir)]}
+    if validated is not None:
+        out |= {"evaluated": validated.evaluated, "passed": validated.evaluated - len(validated.failures),
+                "per_table": {t: list(counts) for t, counts in validated.per_table.items()}}
+    return out

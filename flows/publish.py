@@ -40,8 +40,9 @@ ORDER_BY = {
 
 
 def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep: int = 5,
-            now: datetime | None = None) -> Path:
-    """Write every mart to a new version folder and point `current` at it; returns the folder."""
+            now: datetime | None = None, quality: dict | None = None, report: bool = False) -> Path:
+    """Write every mart to a new version folder and point `current` at it; returns the folder.
+    `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
     now = now or datetime.now(timezone.utc)
     versions = publish_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,13 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
         "previous_version": previous.name if previous else None,
         "changes": changes(previous, staging),
     }
+    if quality is not None:
+        manifest["quality"] = quality
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if report:
+        from flows import report as reporter  # imports the Vega bundle only when a report is wanted
+
+        reporter.write(staging, manifest)
     os.replace(staging, final)
     _write_views(final / "greenwire.duckdb", final)
     _swap_current(publish_dir, final)
@@ -154,6 +161,16 @@ def _write_views(db_path: Path, final_dir: Path) -> None:
         con.execute("detach views")
 
 
+def open_views(folder: Path) -> duckdb.DuckDBPyConnection:
+    """The views database of a publish folder, read-only, from any working directory: its views read
+    the Parquet by relative paths, so DuckDB is told where the folder is (`file_search_path`).
+    open_views(Path("warehouse/publish/current")).sql("select count(*) from events")"""
+    folder = folder.resolve()  # a publish during the query must not mix two versions
+    con = duckdb.connect(str(folder / "greenwire.duckdb"), read_only=True)
+    con.execute("set file_search_path = ?", [folder.as_posix()])
+    return con
+
+
 def _swap_current(publish_dir: Path, target: Path) -> None:
     link = publish_dir / "current"
     tmp = publish_dir / f".current.{os.getpid()}.tmp"
@@ -169,14 +186,42 @@ def current_version(publish_dir: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
 
+def complete(version: Path) -> bool:
+    """A version folder a publish finished: its manifest and a views database that opens.
+    A publish killed before the swap leaves one without views, or with an empty or partial file."""
+    views = version / "greenwire.duckdb"
+    if not (version / "manifest.json").is_file() or not views.is_file() or views.stat().st_size == 0:
+        return False
+    try:
+        with duckdb.connect(str(views), read_only=True) as con:
+            con.execute("select count(*) from duckdb_views() where not internal").fetchall()
+    except duckdb.Error as exc:
+        return "lock" in str(exc).lower()  # someone has it open: it is a real version
+    return True
+
+
+def clean_leftovers(publish_dir: Path) -> list[Path]:
+    """Remove what killed publishes left: `.partial` folders and version folders that never completed
+    (never the current one); returns what was removed. Runs at the start of every run."""
+    versions = publish_dir / "versions"
+    if not versions.is_dir():
+        return []
+    current = current_version(publish_dir)
+    doomed = [p for p in versions.iterdir() if p.is_dir() and p != current
+              and (p.name.startswith(".") or not complete(p))]
+    for path in doomed:
+        shutil.rmtree(path, ignore_errors=True)
+    return sorted(doomed)
+
+
 def prune(publish_dir: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` versions (never the current one); returns what was deleted."""
+    """Delete all but the newest `keep` complete versions (never the current one), and what killed
+    publishes left; returns what was deleted."""
+    doomed = clean_leftovers(publish_dir)
     versions = publish_dir / "versions"
     current = current_version(publish_dir)
     done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
-    doomed = [p for p in done[max(keep, 1):] if p != current]
-    for path in doomed:
+    old = [p for p in done[max(keep, 1):] if p != current]
+    for path in old:
         shutil.rmtree(path)
-    for partial in versions.glob(".*.partial"):  # left by a run that was killed mid-publish
-        shutil.rmtree(partial, ignore_errors=True)
-    return doomed
+    return sorted(doomed + old)

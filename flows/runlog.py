@@ -11,12 +11,18 @@ without parsing text. The newest KEEP logs are kept.
 from __future__ import annotations
 
 import json
+import os
 import threading
+import traceback
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 KEEP = 100
+# Space set aside at the start of a run and given back when it fails, so that the failure itself
+# (run log line, raw.runs row) can still be written when the disk is full.
+BALLAST = ".ballast"
+BALLAST_BYTES = 1 << 20
 
 _lock = threading.Lock()
 _active: dict[str, object] = {}  # "path", "run_id" of the run in progress in this process
@@ -29,6 +35,7 @@ def run_log(runs_dir: Path, run_id: str):
     path = runs_dir / f"{run_id}.jsonl"
     previous = dict(_active)
     _active.update(path=path, run_id=run_id)
+    _set_aside(runs_dir / BALLAST)
     try:
         yield path
     finally:
@@ -48,3 +55,87 @@ def write(stage: str, event: str, message: str = "", **fields) -> None:
     line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
     with _lock, open(path, "a", encoding="utf-8") as fh:
         fh.write(line)
+
+
+def stage_of(exc: BaseException) -> str | None:
+    """The Prefect task (stage) the exception was raised in, from its traceback: "publish", or None."""
+    from prefect import Task
+
+    stage = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        found = tb.tb_frame.f_globals.get(code.co_name)
+        if isinstance(found, Task) and found.fn.__code__ is code:
+            stage = found.name  # innermost wins
+        tb = tb.tb_next
+    return stage
+
+
+def explain(exc: BaseException) -> tuple[str | None, str]:
+    """(stage, one line) for a failure, the line naming the path where there is one.
+
+    OSError(ENOSPC) raised in the publish task -> ("publish", "No space left on device: /srv/wh/publish/…")
+    """
+    stage = getattr(exc, "stage", None)  # StageFailed says which stage; its cause says what happened
+    if stage and exc.__cause__ is not None:
+        exc = exc.__cause__
+    stage = stage or stage_of(exc)
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        detail = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        text = str(exc).strip()
+        # DuckDB appends a C++ stack trace to some messages: its first line says it all
+        detail = text.splitlines()[0][:500] if text else type(exc).__name__
+    if "no space left on device" in detail.lower():
+        detail += " (free some space, then run again)"
+    return stage, detail
+
+
+def describe(exc: BaseException) -> str:
+    """explain() as one line: "publish: No space left on device: /srv/wh/publish/…"."""
+    stage, detail = explain(exc)
+    return f"{stage}: {detail}" if stage else detail
+
+
+def failed(exc: BaseException) -> str:
+    """Record the run's failure (stage, one line, full trace) in its log and return the one line;
+    gives back the space set aside at the start, so this works on a full disk."""
+    path = _active.get("path")
+    if path is not None:
+        (path.parent / BALLAST).unlink(missing_ok=True)
+    stage, detail = explain(exc)
+    message = f"{stage}: {detail}" if stage else detail
+    try:
+        write("run", "failed", message, failed_stage=stage, error=type(exc).__name__,
+              traceback="".join(traceback.format_exception(exc)))
+    except OSError:  # the disk is still full: the terminal line is all there is
+        pass
+    return message
+
+
+def last_failure(log_file: str | Path | None) -> str | None:
+    """The message of a run log's "failed" record, if it has one: what `status` shows for a run
+    whose outcome could not be written to the warehouse (a full disk, a damaged file)."""
+    try:
+        lines = Path(log_file).read_text(encoding="utf-8").splitlines() if log_file else []
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("stage") == "run" and record.get("event") == "failed":
+            return record.get("message") or "failed"
+    return None
+
+
+def _set_aside(ballast: Path) -> None:
+    if ballast.exists():
+        return
+    try:
+        with open(ballast, "wb") as fh:
+            os.posix_fallocate(fh.fileno(), 0, BALLAST_BYTES)
+    except OSError:  # already too full to set space aside: the run will say so itself
+        ballast.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from flows import incremental, runlog, warehouse
+from flows import incremental, runlog, status, warehouse
 from flows.inventory import list_files
 from flows.lock import WarehouseLocked, warehouse_lock
 from flows.settings import Settings
@@ -38,6 +38,7 @@ class RunSummary:
     digest: str | None = None  # incremental.input_digest of this run's input
     unchanged_since: dict | None = None  # the last publish, when nothing changed since: nothing was done
     batches: int = 0
+    cluster_workers: int = 0  # Dask workers that ran this run's batches (0: a local run)
 
 
 @dataclass
@@ -123,9 +124,7 @@ def record_run(settings: Settings, run_id: str, outcome: str, message: str | Non
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         if outcome == "running":
-            # This run holds the lock, so a run still marked running was killed before it could finish.
-            con.execute("update raw.runs set outcome = 'interrupted', message = 'the process ended before the "
-                        "run finished (killed or crashed); nothing was published' where outcome = 'running'")
+            status.settle_unfinished(con)  # this run holds the lock: a run still marked running has ended
             con.execute("insert into raw.runs (run_id, started_at, outcome, log_file) values (?, ?, ?, ?) "
                         "on conflict (run_id) do update set outcome = excluded.outcome",
                         [run_id, now, outcome, str(log_file) if log_file else None])

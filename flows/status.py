@@ -10,7 +10,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows import lock, quarantine, warehouse
+import duckdb
+
+from flows import integrity, lock, quarantine, runlog, warehouse
 from flows.settings import Settings
 
 
@@ -28,6 +30,7 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
     when a run keeps the warehouse file for longer than wait_seconds."""
     status = Status(settings.warehouse_dir, lock.holder(settings.lock_file))
     with _open(settings.database, wait_seconds) as con:
+        integrity.verify(con, settings.database)
         recent = con.sql(
             """
             select run_id, started_at, finished_at, outcome,
@@ -42,10 +45,12 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
         held = con.sql("select source_file, reason, size_bytes, sha256, last_seen_at, run_id from raw.files "
                        "where status = 'quarantined' order by source_file")
         status.quarantined = [dict(zip(held.columns, row)) for row in held.fetchall()]
-    if status.active_run is None:  # a run marked running without the lock was killed
+    if status.active_run is None:  # a run marked running without the lock ended without recording it
         for run in status.runs:
             if run["outcome"] == "running":
-                run["outcome"] = "interrupted"
+                # its log has the reason when the failure could not be written to the warehouse (a full disk)
+                reason = runlog.last_failure(run["log_file"])
+                run["outcome"], run["message"] = ("failed", reason) if reason else ("interrupted", INTERRUPTED)
     copies = {e["source_file"]: e for e in quarantine.read(settings.quarantine_dir)}
     for row in status.quarantined:
         entry = copies.get(row["source_file"], {})
@@ -54,6 +59,18 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
     if manifest.exists():
         status.published = json.loads(manifest.read_text(encoding="utf-8"))
     return status
+
+
+INTERRUPTED = "the process ended before the run finished (killed or crashed); nothing was published"
+
+
+def settle_unfinished(con: duckdb.DuckDBPyConnection) -> None:
+    """Give every run still marked running in raw.runs its end: `failed` with the reason from its run
+    log when it logged one (the warehouse could not be written, say a full disk), else `interrupted`."""
+    for run_id, log_file in con.execute("select run_id, log_file from raw.runs where outcome = 'running'").fetchall():
+        reason = runlog.last_failure(log_file)
+        con.execute("update raw.runs set outcome = ?, message = ? where run_id = ?",
+                    ["failed" if reason else "interrupted", reason or INTERRUPTED, run_id])
 
 
 def _open(database: Path, wait_seconds: float):
@@ -66,6 +83,11 @@ def _open(database: Path, wait_seconds: float):
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
+        except duckdb.Error as exc:
+            found = integrity.damage(exc, database)
+            if found is None:
+                raise
+            raise found from exc
     # A warehouse from an older greenwire may lack the newest bookkeeping columns.
     missing = {"files_extracted", "files_reused", "relevant", "log_file"} - {
         r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'raw' "

@@ -6,8 +6,12 @@ boolean check columns (`_..._ok`) that the suites then expect to be all true.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
+import shutil
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -81,6 +85,56 @@ CHECK_QUERIES = {
         left join marts.documents as d on d.doc_id = n.doc_id""",
 }
 
+# What each check column means, shown in Data Docs instead of its internal name.
+CHECK_LABELS = {
+    "_duplicate_of_ok": "check: duplicate_of is null or names an earlier document",
+    "_parent_ok": "check: parent_region_id is null or names a region",
+    "_rollup_ok": "check: province/prefecture_region_id name regions of that level",
+    "_geo_ok": "check: a point exactly when geo_precision is not none",
+    "_affiliation_ok": "check: affiliation_party_id is null or names a party",
+    "_region_ok": "check: region_id is null or names a region",
+    "_date_precision_ok": "check: event_date is null exactly when date_precision is unknown",
+    "_documents_ok": "check: first_doc_id and doc_ids name the reporting documents",
+    "_event_ok": "check: event_id names an event",
+    "_party_ok": "check: party_id names a party",
+    "_doc_ok": "check: doc_id names a document",
+    "_subject_party_ok": "check: subject_party_id is null or names a party",
+    "_subject_region_ok": "check: subject_region_id is null or names a region",
+    "_period_ok": "check: period_start/period_end parsed from period, start <= end",
+    "_entity_ok": "check: entity_id names a row of its entity_kind's table",
+    "_span_ok": "check: the span slices documents.text and lies in evidence",
+}
+
+# The CDN files Data Docs pages load -> their local copies in flows/static/datadocs ("" drops the tag).
+VENDOR_DIR = Path(__file__).resolve().parent / "static" / "datadocs"
+VEGA_BUNDLE = "vega-bundle.js"
+CDN = {
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap.min.js",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
+        "bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
+        "bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
+        "bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
+        "bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
+        "bootstrap-datepicker.min.js",
+    "https://cdn.jsdelivr.net/npm/vega@5": VEGA_BUNDLE,
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": "",
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": "",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "icons.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": "",
+}
+REMOTE_TAG = re.compile(r'<(?:script|link)\b[^>]*?(?:src|href)="(https://[^"]+)"[^>]*>(?:\s*</script>)?')
+GX_IMAGES = re.compile(r"https://great-expectations-web-assets\.s3\.[^\"']*?\.amazonaws\.com/[^\"']*")
+PARAMETER = re.compile(r"\{(?:'|&#39;)\$PARAMETER(?:'|&#39;): (?:'|&#39;)(\w+)(?:'|&#39;)\}")
+
 # Row-count floors: a table may be empty only when the batch gave it nothing to come
 # from. regions, parties and mentions need one relevant article; events and metrics,
 # whose absence in a single short article is plausible, need three.
@@ -134,11 +188,28 @@ def load_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
     return suites
 
 
+def preload() -> threading.Thread:
+    """Import Great Expectations in a background thread (about 3 s, mostly waiting on the disk and
+    the interpreter), so a run's validate stage finds it loaded; validate() waits for it."""
+    global _preloading
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    if _preloading is None:
+        _preloading = threading.Thread(target=importlib.import_module, args=("great_expectations",),
+                                       name="preload-great-expectations", daemon=True)
+        _preloading.start()
+    return _preloading
+
+
+_preloading: threading.Thread | None = None
+
+
 def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None = None,
              expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
     """Run every suite on its mart and build Data Docs into docs_dir."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # ~3 s to import: only when validating
+    if _preloading is not None:
+        _preloading.join()
+    import great_expectations as gx  # ~3 s to import: only when validating (or preloaded by the flow)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     suites = load_suites(expectations_dir)
@@ -167,7 +238,43 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
         _collect(report, table, result)
     report.docs_index = docs_dir / "index.html"
     context.build_data_docs(site_names=["greenwire"])
+    offline_data_docs(docs_dir, params)
     return report
+
+
+def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
+    """Make Data Docs readable offline and by people: CSS/JS from local copies instead of CDNs, GX's
+    logos from the site's own images, check columns by meaning, parameters by value, assets by name."""
+    from flows.report import vega_bundle
+
+    vendor = docs_dir / "static" / "vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name in set(CDN.values()) - {"", VEGA_BUNDLE}:
+        shutil.copyfile(VENDOR_DIR / name, vendor / name)
+    (vendor / VEGA_BUNDLE).write_text(vega_bundle(), encoding="utf-8")
+    labels = re.compile(r"\b(" + "|".join(map(re.escape, CHECK_LABELS)) + r")\b")
+    for page in docs_dir.rglob("*.html"):
+        up = os.path.relpath(docs_dir / "static", page.parent)
+        text = REMOTE_TAG.sub(lambda m: _local_tag(m, f"{up}/vendor"), page.read_text(encoding="utf-8"))
+        text = GX_IMAGES.sub(f"{up}/images/logo-long.png", text)
+        text = labels.sub(lambda m: CHECK_LABELS[m[1]], text)
+        text = PARAMETER.sub(lambda m: f"{params.get(m[1], '?')} ({m[1]} at the last run)", text)
+        table = page.relative_to(docs_dir).parts[1] if page.parent != docs_dir else None
+        if table in MART_TABLES:
+            text = text.replace("Data asset: None", f"Data asset: marts.{table}")
+        page.write_text(text, encoding="utf-8")
+
+
+def _local_tag(match: re.Match, vendor: str) -> str:
+    """The <script>/<link> tag pointing at the local copy, without SRI attributes (a local file has no CORS)."""
+    local = CDN.get(match[1])
+    if local is None:
+        return match[0]
+    if not local:
+        return ""
+    if local.endswith(".css"):
+        return f'<link rel="stylesheet" href="{vendor}/{local}">'
+    return f'<script src="{vendor}/{local}"></script>'
 
 
 def _with_python_dates(frame):

@@ -2,11 +2,14 @@
 
 Schemas: `raw` (what extraction produced, replaced file by file), `ref` (the gazetteer
 from seeds/reference), then `staging`, `intermediate` and `marts`, one table per file of
-sql/<layer>/, built in folder order.
+sql/<layer>/, built in folder order, plus the Python models of PYTHON_MODELS (graph work that
+SQL does badly), each after the SQL files of its layer.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,6 +18,7 @@ import polars as pl
 from flows import settings as settings_module
 from flows.schema import RAW_SCHEMAS
 from flows.settings import REFERENCE_DIR, SQL_DIR
+from flows.steps import cluster
 
 LAYERS = ("staging", "intermediate", "marts")
 MART_TABLES = ("documents", "regions", "parties", "events", "event_parties", "metrics", "mentions")
@@ -161,19 +165,98 @@ def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], f
         raise
 
 
+@dataclass(frozen=True)
+class PythonModel:
+    """A model computed by a pure step between the SQL models: each query of `inputs` gives the
+    step a frame (by keyword), and `output` makes the table from the step's result, `step_output`.
+    It runs after the SQL models of its layer, so it may read those and lower layers."""
+
+    layer: str
+    table: str
+    inputs: dict[str, str]
+    step: Callable[..., pl.DataFrame]
+    output: str = "select * from step_output"
+
+
+PYTHON_MODELS = (
+    PythonModel(
+        layer="intermediate",
+        table="int_event_clusters",
+        inputs={
+            "events": "select event_uid, bool_or(event_date is not null) as is_dated from staging.stg_events "
+                      "group by event_uid",
+            "pairs": "select event_uid, other_uid from intermediate.int_event_pairs",
+        },
+        step=cluster.event_groups,
+        # md5 of the group's smallest member id: the same inputs always give the same event ids
+        output="select event_uid, 'e_' || substr(md5(group_uid), 1, 16) as event_id from step_output",
+    ),
+)
+
+
 def sql_models(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, Path]]:
-    """(layer, table, file) for every model, in run order: folder order, then file name."""
+    """(layer, table, file) for every SQL model, in run order: folder order, then file name."""
     return [(layer, path.stem, path) for layer in LAYERS for path in sorted((sql_dir / layer).glob("*.sql"))]
 
 
-def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> dict[str, int]:
-    """Run every model as `create or replace table <layer>.<file stem>`; returns rows per model."""
+def models(sql_dir: Path = SQL_DIR, python_models: tuple[PythonModel, ...] = PYTHON_MODELS
+           ) -> list[tuple[str, str, Path | PythonModel]]:
+    """(layer, table, file or Python model) in run order: each layer's SQL files, then its Python models."""
+    ordered = []
+    for layer in LAYERS:
+        ordered += [(layer, table, path) for model_layer, table, path in sql_models(sql_dir) if model_layer == layer]
+        ordered += [(layer, model.table, model) for model in python_models if model.layer == layer]
+    return ordered
+
+
+def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR,
+                 python_models: tuple[PythonModel, ...] = PYTHON_MODELS) -> dict[str, int]:
+    """Run every model as `create or replace table <layer>.<name>`; returns rows per model.
+
+    A failing model raises one line naming it ("model sql/staging/stg_x.sql failed: Catalog
+    Error: ..."); DuckDB's full message (an internal error's C++ stack trace) stays in the
+    exception chain, which the run log records.
+    """
     rows = {}
-    for layer, table, path in sql_models(sql_dir):
-        sql = path.read_text(encoding="utf-8")
-        try:
-            con.execute(f"create or replace table {layer}.{table} as\n{sql}")
-        except duckdb.Error as exc:
-            raise RuntimeError(f"model {path.relative_to(sql_dir.parent)} failed: {exc}") from exc
-        rows[f"{layer}.{table}"] = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
+    for layer, table, source in models(sql_dir, python_models):
+        rows[f"{layer}.{table}"] = build_model(con, layer, table, source, sql_dir)
     return rows
+
+
+def build_model(con: duckdb.DuckDBPyConnection, layer: str, table: str, source: Path | PythonModel,
+                sql_dir: Path = SQL_DIR) -> int:
+    """Build one model of `models()` as <layer>.<table>; returns its rows."""
+    try:
+        if isinstance(source, PythonModel):
+            _build_python_model(con, source)
+        else:
+            con.execute(f"create or replace table {layer}.{table} as\n{source.read_text(encoding='utf-8')}")
+    except Exception as exc:
+        raise RuntimeError(f"model {_model_name(source, sql_dir)} failed: {_one_line(exc)}") from exc
+    return con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
+
+
+def _build_python_model(con: duckdb.DuckDBPyConnection, model: PythonModel) -> None:
+    frames = {name: con.sql(query).pl() for name, query in model.inputs.items()}
+    step_output = model.step(**frames)
+    con.register("step_output", step_output.to_arrow())
+    try:
+        con.execute(f"create or replace table {model.layer}.{model.table} as {model.output}")
+    finally:
+        con.unregister("step_output")
+
+
+def _model_name(source: Path | PythonModel, sql_dir: Path) -> str:
+    if isinstance(source, PythonModel):
+        return f"{source.layer}.{source.table} ({source.step.__module__}.{source.step.__name__})"
+    return source.relative_to(sql_dir.parent).as_posix()
+
+
+def _one_line(exc: Exception) -> str:
+    """The error's first line: an internal or fatal DuckDB error's C++ stack trace is for the run log."""
+    first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    if isinstance(exc, (duckdb.InternalException, duckdb.FatalException)):
+        return "DuckDB internal error: " + re.sub(r"^(INTERNAL|FATAL) Error:\s*", "", first)
+    if not isinstance(exc, duckdb.Error):  # a Python model's step: say what kind of error
+        return f"{type(exc).__name__}: {first}"
+    return first

@@ -13,6 +13,7 @@ import pytest
 from flows.incremental import FINGERPRINTED, PREVIOUS_SCHEMA, digest_of, fingerprint, plan
 from flows.inventory import INVENTORY_SCHEMA
 from flows.pipeline import greenwire_flow
+from flows.publish import open_views
 
 HELDOUT = Path(__file__).parent / "heldout" / "raw"
 
@@ -65,8 +66,8 @@ def test_fingerprint_changes_with_any_reference_or_code_file(tmp_path):
     assert fingerprint() == digest_of(FINGERPRINTED) and len(fingerprint()) == 16
 
 
-def _run(input_dir: Path, warehouse_dir: Path):
-    return greenwire_flow(input_dir=str(input_dir), warehouse_dir=str(warehouse_dir))
+def _run(input_dir: Path, warehouse_dir: Path, force: bool = False):
+    return greenwire_flow(input_dir=str(input_dir), warehouse_dir=str(warehouse_dir), force=force)
 
 
 def _hashes(summary) -> dict[str, str]:
@@ -75,7 +76,7 @@ def _hashes(summary) -> dict[str, str]:
 
 
 def _published(summary, sql: str) -> list[tuple]:
-    with duckdb.connect(str(summary.published / "greenwire.duckdb"), read_only=True) as con:
+    with open_views(summary.published) as con:
         return con.sql(sql).fetchall()
 
 
@@ -85,7 +86,8 @@ def history(prefect_harness, tmp_path_factory, seeds):
     root = tmp_path_factory.mktemp("incremental")
     inbox = Path(shutil.copytree(seeds, root / "in"))
     warehouse_dir = root / "warehouse"
-    runs = {"first": _run(inbox, warehouse_dir), "again": _run(inbox, warehouse_dir)}
+    # forced: an unforced rerun of an unchanged folder stops after ingest (tests/test_scale.py)
+    runs = {"first": _run(inbox, warehouse_dir), "again": _run(inbox, warehouse_dir, force=True)}
     shutil.copy(HELDOUT / "h02_yancheng_battery_plant.txt", inbox / "new.txt")
     runs["added"] = _run(inbox, warehouse_dir)
     changed = sorted(seeds.iterdir())[0].name

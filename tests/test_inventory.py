@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from flows.inventory import scan
+from flows.inventory import FolderConflict, check_folders, scan
+from pages import news_page
 
 
 @pytest.fixture
@@ -57,3 +58,79 @@ def test_sidecar_metadata_is_applied_and_accounted_for(folder):
 def test_missing_input_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         scan(tmp_path / "nope", 1000)
+
+
+def test_hidden_and_tool_folders_are_listed_not_scanned(folder):
+    for name in (".git", ".prefect", "__pycache__", "node_modules", "2025"):
+        (folder / name).mkdir()
+        (folder / name / "x.txt").write_text("绿色发展论坛在天津举行。", encoding="utf-8")
+    inv = scan(folder, 1_000_000)
+    rows = dict(zip(inv["source_file"], zip(inv["status"], inv["reason"])))
+    assert rows == {
+        ".git": ("skipped", "hidden or tool folder: not scanned"),
+        ".prefect": ("skipped", "hidden or tool folder: not scanned"),
+        "__pycache__": ("skipped", "hidden or tool folder: not scanned"),
+        "node_modules": ("skipped", "hidden or tool folder: not scanned"),
+        "2025/x.txt": ("processed", None),
+    }
+
+
+@pytest.mark.parametrize(
+    ("input_dir", "warehouse_dir", "message"),
+    [("in", "in/warehouse", "the input folder {in} contains the warehouse {in}/warehouse: a run would read its "
+                            "own output; put the warehouse outside the input folder (--warehouse)"),
+     ("wh/in", "wh", "the warehouse {wh} contains the input folder {wh}/in; put the input folder outside the "
+                     "warehouse (--input)"),
+     ("in", "in", "the input folder and the warehouse are the same folder ({in}); give the warehouse a folder "
+                  "of its own (--warehouse)")],
+    ids=["warehouse-inside-input", "input-inside-warehouse", "same-folder"],
+)
+def test_overlapping_input_and_warehouse_are_refused(tmp_path, input_dir, warehouse_dir, message):
+    (tmp_path / input_dir).mkdir(parents=True)
+    expected = message.format(**{"in": tmp_path / "in", "wh": tmp_path / "wh"})
+    with pytest.raises(FolderConflict) as refused:
+        check_folders(tmp_path / input_dir, tmp_path / warehouse_dir)
+    assert str(refused.value) == expected
+
+
+def test_separate_folders_pass(tmp_path):
+    check_folders(tmp_path / "in", tmp_path / "warehouse")
+
+
+@pytest.mark.parametrize("sidecar", ['{"source": {"name": "x"}}', '{"url": ["a", "b"]}', '{"published_on": 2025}'],
+                         ids=["object", "list", "number"])
+def test_a_bad_sidecar_is_quarantined_and_its_file_processed_without_it(folder, sidecar):
+    (folder / "a.txt").write_text("正文。", encoding="utf-8")
+    (folder / "a.txt.meta.json").write_text(sidecar, encoding="utf-8")
+    rows = {r["source_file"]: r for r in scan(folder, 1_000_000).iter_rows(named=True)}
+    assert (rows["a.txt"]["status"], rows["a.txt"]["meta_source"], rows["a.txt"]["meta_url"]) == (
+        "processed", None, None)
+    assert rows["a.txt.meta.json"]["status"] == "quarantined"
+    assert rows["a.txt.meta.json"]["reason"].startswith("invalid metadata sidecar (a.txt processed without it): ")
+
+
+def test_a_sidecar_date_out_of_window_is_dropped_with_a_note_in_its_row(folder):
+    (folder / "a.txt").write_text("正文。", encoding="utf-8")
+    (folder / "a.txt.meta.json").write_text('{"published_on": "2099-12-31", "source": "某报"}', encoding="utf-8")
+    rows = {r["source_file"]: r for r in scan(folder, 1_000_000, today=date(2026, 1, 1)).iter_rows(named=True)}
+    assert (rows["a.txt"]["meta_published_on"], rows["a.txt"]["meta_source"]) == (None, "某报")
+    assert rows["a.txt.meta.json"]["reason"] == (
+        "metadata sidecar of a.txt; published_on 2099-12-31 dropped: outside 1990-01-01..2026-01-02")
+
+
+@pytest.mark.parametrize("name", ["page.html", "page.txt", "page"])
+def test_html_is_read_as_a_page_whatever_its_name(folder, name):
+    paragraphs = ["9月19日，天津生态城绿色建筑示范项目正式开工，项目总投资12亿元。", "项目采用光伏建筑一体化技术。"]
+    (folder / name).write_text(news_page("生态城示范项目开工", paragraphs), encoding="utf-8")
+    row = scan(folder, 1_000_000, today=date(2026, 1, 1)).row(0, named=True)
+    assert (row["status"], row["format"], row["text"]) == (
+        "processed", "html", "生态城示范项目开工\n\n" + "\n".join(paragraphs))
+    assert (row["meta_published_on"], row["meta_url"], row["meta_source"]) == (
+        date(2025, 9, 20), "https://news.example.cn/green/c_1130.html", "绿色网")
+
+
+def test_a_sidecar_wins_over_the_page_metadata(folder):
+    (folder / "a.html").write_text(news_page("生态城示范项目开工", ["项目正式开工，总投资12亿元。"]), encoding="utf-8")
+    (folder / "a.html.meta.json").write_text('{"source": "天津日报"}', encoding="utf-8")
+    row = scan(folder, 1_000_000, today=date(2026, 1, 1)).row(0, named=True)
+    assert (row["meta_source"], row["meta_published_on"]) == ("天津日报", date(2025, 9, 20))

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from flows import CONTRACT_VERSION
-from flows.publish import current_version, publish
+from flows.publish import current_version, open_views, publish
 from flows.warehouse import MART_TABLES
 
 
@@ -46,6 +46,8 @@ def test_a_copied_publish_folder_answers_every_view_from_inside(marts, tmp_path,
 
 def test_views_open_from_elsewhere_with_file_search_path_and_from_views_sql(marts, tmp_path):
     version = publish(marts, tmp_path, "run-1", now=T0)
+    with open_views(tmp_path / "current") as snap:
+        assert snap.execute("select count(*) from mentions").fetchall() == [(1,)]
     with duckdb.connect(str(version / "greenwire.duckdb"), read_only=True) as snap:
         snap.execute("set file_search_path = ?", [str(version)])
         assert snap.execute("select count(*) from documents").fetchall() == [(3,)]

@@ -122,3 +122,11 @@ def test_events_know_their_articles_relevance_and_month(con):
     row = con.execute("select first_doc_id, doc_ids, first_reported_on, is_relevant, event_year, event_month "
                       "from marts.events").fetchall()
     assert row == [("d1", ["d1"], date(2018, 3, 2), False, 2017, None)]
+
+
+def test_foreign_places_have_english_names_and_their_first_level_division(con):
+    mention = {**_region("d1", "巴特肯州", "KG-B", "巴特肯州", "province", "ISO-KG"), "country_code": "KG"}
+    _build(con, [_doc("d1", "a.txt", "巴特肯州发布方案。")], region_mentions=[mention])
+    names = dict(con.execute("select region_id, name_en from marts.regions").fetchall())
+    assert names == {"KG-B": "Batken", "ISO-KG": "Kyrgyzstan"}
+    assert _regions(con)["KG-B"][:2] == ("KG-B", None)

@@ -5,7 +5,7 @@ from flows.cli import _parser
 from flows.contract import CONTRACT
 from flows.settings import EXPECTATIONS_DIR, ROOT, SQL_DIR
 from flows.validation import load_suites
-from flows.warehouse import LAYERS, MART_TABLES, sql_models
+from flows.warehouse import LAYERS, MART_TABLES, PYTHON_MODELS, models, sql_models
 
 PREFIX = {"staging": "stg_", "intermediate": "int_"}
 
@@ -27,6 +27,25 @@ def test_no_model_reads_from_its_own_or_a_higher_layer():
         higher = LAYERS[LAYERS.index(layer):]
         for other in higher:
             assert not re.search(rf"\b{other}\.", sql), f"{path} reads from {other}"
+
+
+def test_python_models_read_only_lower_layers_and_their_layers_sql_models():
+    sql = {(layer, table): path for layer, table, path in sql_models()}
+    for model in PYTHON_MODELS:
+        assert model.table.startswith(PREFIX.get(model.layer, "")), model.table
+        assert (model.layer, model.table) not in sql, f"{model.table} is both a SQL file and a Python model"
+        for query in model.inputs.values():
+            for layer, table in re.findall(rf"\b({'|'.join(LAYERS)})\.(\w+)", query):
+                assert LAYERS.index(layer) < LAYERS.index(model.layer) or (layer, table) in sql, f"{model.table} reads {table}"
+        # the SQL models of its layer run before it, so none of them may read it
+        for (layer, table), path in sql.items():
+            if layer == model.layer:
+                assert not re.search(rf"\b{layer}\.{model.table}\b", path.read_text()), f"{path} reads {model.table}"
+
+
+def test_models_run_layer_by_layer():
+    layers = [layer for layer, _, _ in models()]
+    assert layers == sorted(layers, key=LAYERS.index)
 
 
 def test_every_mart_has_a_suite_and_every_suite_a_mart():

@@ -374,11 +374,12 @@ def expand_validity(text: str) -> set[str]:
 
 
 def subdivision_rows(xml: dict[str, bytes], countries: set[str]) -> tuple[list[list[str]], dict]:
-    """foreign_subdivisions.csv rows and counts, e.g. ["KG", "KG-B", "巴特肯州"]."""
+    """foreign_subdivisions.csv rows and counts, e.g. ["KG", "KG-B", "巴特肯州", "Batken"]."""
     def elements(member: str, tag: str) -> list[ET.Element]:
         return list(ET.fromstring(xml[CLDR_COMMON + member]).iter(tag))
 
     names = {e.get("type"): e.text for e in elements("subdivisions/zh.xml", "subdivision")}
+    english = {e.get("type"): e.text for e in elements("subdivisions/en.xml", "subdivision")}
     ids = elements("validity/subdivision.xml", "id")
     regular = set().union(*(expand_validity(e.text) for e in ids if e.get("idStatus") == "regular"))
     # Groups typed with a country code hold the first level; lower-case types (gbeng) nest deeper.
@@ -394,7 +395,7 @@ def subdivision_rows(xml: dict[str, bytes], countries: set[str]) -> tuple[list[l
         name = to_simplified.convert(raw)
         converted += name != raw
         if re.search(f"[{CJK}]", name) and not re.search("[A-Za-z0-9]", name):
-            rows.append([country, f"{country}-{code[2:].upper()}", name])
+            rows.append([country, f"{country}-{code[2:].upper()}", name, english.get(code) or ""])
     stats = {"named": sum(c in names for c in first_level), "first_level": len(first_level), "converted": converted}
     return sorted(rows), stats
 
@@ -422,7 +423,8 @@ def main() -> None:
         names = fetch(CLDR_NAMES, work, ["package/main/zh/territories.json", "package/main/en/territories.json"])
         core = fetch(CLDR_CORE, work, ["package/supplemental/codeMappings.json",
                                        "package/supplemental/territoryContainment.json"])
-        xml_files = ("subdivisions/zh.xml", "supplemental/subdivisions.xml", "validity/subdivision.xml")
+        xml_files = ("subdivisions/zh.xml", "subdivisions/en.xml", "supplemental/subdivisions.xml",
+                     "validity/subdivision.xml")
         xml = fetch(CLDR_XML, work, [CLDR_COMMON + f for f in xml_files])
     pcc, cd, cpca = pcc_divisions(pcc_files), cd_divisions(cd_files), cpca_places(cpca_files)
     ethnic = nations(cpca_files)
@@ -438,7 +440,7 @@ def main() -> None:
     write_csv(REFERENCE_DIR / "cn_divisions.csv", ["admin_code", "name", "short_name", "level", "parent_code",
                                                    "province_code", "longitude", "latitude", "name_pinyin"], div_rows)
     write_csv(REFERENCE_DIR / "countries.csv", ["iso2", "iso3", "name_zh", "name_en", "aliases"], countries)
-    write_csv(REFERENCE_DIR / "foreign_subdivisions.csv", ["country_code", "code", "name_zh"], subdivisions)
+    write_csv(REFERENCE_DIR / "foreign_subdivisions.csv", ["country_code", "code", "name_zh", "name_en"], subdivisions)
     facts = {"pcc": pcc, "cd": cd, "cpca": cpca, "changes": changes, "carried": carried,
              "div_rows": div_rows, "countries": countries, "subdivisions": subdivisions, "sub_stats": sub_stats,
              "cpca_diff": cpca_comparison(pcc, cpca), "divisions": divisions}
@@ -578,6 +580,7 @@ coordinates only.
   disambiguating suffixes CLDR adds (`聖克魯斯省 (玻利維亞)`, `納瓦拉²`) are removed, and only
   names with Chinese characters and no Latin letters or digits are kept. Expect some
   transliterations that differ from the forms Xinhua uses.
+- `name_en`: the English name from CLDR 48 `common/subdivisions/en.xml` (`KG-B` → Batken).
 """
 
 

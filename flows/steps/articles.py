@@ -29,17 +29,25 @@ import polars as pl
 # Chinese characters, spelled out so the same pattern works in Polars (Rust) and Python `re`.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
+# Sentence punctuation: a line with any of these is prose, not a footer.
+CHROME_STOPS = "。！？；!?"
+
 JUNK_RULES: dict[str, str] = {
     # `国产在线精品视频_亚洲日韩…`: SEO keyword strings glued with underscores.
     "seo_spam": r"^[^,，。;；!！?？]{2,40}(?:_[^,，。;；!！?？_]{2,40}){2,}$",
     # `赫章县| 华阴市| 台州市|…` or `关于我们 | 联系我们 | 网站地图`: a keyword or link list.
     "place_list": r"^(?:[^|｜,，。]{1,10}[|｜]\s*){3,}[^|｜,，。]{0,10}$",
-    "footer": r"(?i)(?:^(?:地址|电话|传真|邮编|邮箱|e-?mail|联系我们|举报电话)\s*[:：])|copyright|copy\s*@|©|版权所有"
-              r"|icp[备证]|公网安备|技术支持\s*[:：]|^主办单位\s*[:：]|^承办单位\s*[:：]|^网站地图|^免责声明",
+    # Footer chrome has a shape: a short line that starts with a contact label or a copyright
+    # mark, or that carries a copyright/ICP mark and no sentence punctuation. A paragraph that
+    # mentions 版权所有 or ICP备 in a sentence, or a whole page on one line, is not a footer.
+    "footer": r"(?i)^(?:地址|电话|传真|邮编|邮箱|e-?mail|联系我们|举报电话|主办单位|承办单位)\s*[:：].{0,80}$"
+              r"|^(?:copyright|copy\s*@|©|版权所有|网站地图|免责声明).{0,100}$"
+              rf"|^[^{CHROME_STOPS}]{{0,80}}(?:copyright|copy\s*@|©|版权所有|icp[备证]|公网安备|技术支持\s*[:：])"
+              rf"[^{CHROME_STOPS}]{{0,80}}$",
     "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
                  r"[）)】\]]?(?:[:：]|$)",
-    # `扫码关注…公众号`: a prompt to follow the site's account.
-    "follow_prompt": r"^(?:扫码|扫描二维码|长按(?:识别)?二维码)",
+    # `扫码关注…公众号`: a prompt to follow the site's account (short, not a sentence: 扫码乘车… is news).
+    "follow_prompt": rf"^(?:扫码|扫描二维码|长按(?:识别)?二维码)[^{CHROME_STOPS}]{{0,40}}$",
     "breadcrumb": r"^(?:当前位置|您的位置|您现在的位置|首页\s*[>›»/])",
     "page_label": r"^第\s*[A-Z]?\d{1,3}\s*版(?:\s*[:：].{0,10})?$|^(?:发布者|浏览次数|阅读量|阅读|点击数)\s*[:：]",
     # `01`, `0`: a section number or a view counter alone on its line.

@@ -131,12 +131,18 @@ def _detect_legacy(data: bytes, utf8_error_at: int, allowed: int) -> Decoded:
         )
     fewest = min([utf8_errors] + [r[2] for r in readings])
     return Decoded(None, None, f"undecodable: not UTF-8 (invalid byte at {utf8_error_at}), GB18030 or Big5 "
-                               f"(at least {fewest} invalid bytes in each, {allowed} tolerated)")
+                               f"({fewest} invalid bytes at best, {allowed} tolerated)")
 
 
 def _lenient(data: bytes, encoding: str) -> tuple[str, int]:
     """The text with each invalid byte as U+FFFD, and how many there were."""
-    text = data.decode(encoding, errors="surrogateescape")
+    try:
+        text = data.decode(encoding, errors="surrogateescape")
+    except UnicodeDecodeError:
+        # UTF-16/32 can fail on an ASCII byte (an odd length), which surrogateescape cannot hold:
+        # count the replacements instead (a U+FFFD already in the text counts too; rare).
+        text = data.decode(encoding, errors="replace")
+        return text, text.count("\ufffd")
     errors = len(_ESCAPED.findall(text))
     return (text.translate(_REPLACE_ESCAPED) if errors else text), errors
 

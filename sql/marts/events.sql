@@ -55,10 +55,20 @@ grouped as (
 
 final as (
     select
-        *,
+        event_id,
+        region_id,
+        first_doc_id,
+        doc_ids,
+        event_type,
+        name,
+        is_relevant,
+        num_documents,
+        event_date,
+        date_precision,
         -- a year-only date is stored as January 1: it has a year but no month
         case when date_precision in ('day', 'month', 'year') then year(event_date) end::integer as event_year,
-        case when date_precision in ('day', 'month') then date_trunc('month', event_date)::date end as event_month
+        case when date_precision in ('day', 'month') then date_trunc('month', event_date)::date end as event_month,
+        first_reported_on
     from grouped
 )
 

@@ -37,27 +37,38 @@ bounds as (
     from periods
 ),
 
--- what kind of figure it is, from the unit and keywords of the indicator
+-- what kind of figure it is, from the unit and keywords of the indicator and of the clause just before
+-- the number (the indicator alone is often cut short)
+context as (
+    select
+        metric_id,
+        unit,
+        classifier,
+        coalesce(indicator, '') || ' '
+        || right(regexp_extract(split_part(evidence, raw_text, 1), '[^，。；;,]*$'), 12) as words
+    from metrics
+),
+
 categorized as (
     select
         metric_id,
         case
             when unit in ('year', 'month', 'day') then 'duration'
             when regexp_full_match(unit, '[A-Z]{3}') then case
-                when regexp_matches(indicator, '投资|投入|融资|资金|基金|外资|信贷|贷款') then 'investment'
-                when regexp_matches(indicator, '产值|生产总值|GDP|增加值|营收|营业收入|收入|销售|交易额|进出口|出口|消费')
+                when regexp_matches(words, '投资|投入|融资|资金|基金|外资|信贷|贷款') then 'investment'
+                when regexp_matches(words, '产值|生产总值|GDP|增加值|营收|营业收入|收入|销售|交易额|进出口|出口|消费')
                     then 'output_value'
                 else 'money' end
             when unit = 'percent' then case
-                when regexp_matches(indicator, '增长|增速|下降|提高|降低|减少|提升|同比|环比') then 'growth_rate'
+                when regexp_matches(words, '增长|增速|下降|提高|降低|减少|提升|同比|环比') then 'growth_rate'
                 else 'share' end
             when unit in ('kW', 'MW', 'GW', 'PFLOPS') then 'capacity'
             when unit in ('kWh', 'tce') then case
-                when regexp_matches(indicator, '节能|节约|节省|降低|减少') then 'energy_saving'
+                when regexp_matches(words, '节能|节约|节省|降低|减少') then 'energy_saving'
                 else 'energy' end
             when unit = 't' then case
-                when regexp_matches(indicator, '排放|二氧化碳|碳|减排') then 'emissions'
-                when regexp_matches(indicator, '能力|产能|规模') then 'capacity'
+                when regexp_matches(words, '排放|二氧化碳|碳|减排') then 'emissions'
+                when regexp_matches(words, '能力|产能|规模') then 'capacity'
                 else 'mass' end
             when unit in ('mu', 'hectare', 'km2', 'm2') then 'area'
             when unit = 'km' then 'length'
@@ -66,7 +77,7 @@ categorized as (
                 else 'count' end
             else 'other'
         end as indicator_category
-    from metrics
+    from context
 ),
 
 final as (

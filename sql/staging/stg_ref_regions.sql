@@ -47,7 +47,7 @@ final as (
         null,
         null,
         null,
-        null
+        nullif(name_en, '')
     from subdivisions
 )
 

@@ -32,7 +32,7 @@ def row(frame: pl.DataFrame, column: str, value: str) -> dict:
 def test_loaders_give_columns_and_string_codes(div, countries, subdivisions):
     assert div.columns == DIVISION_COLUMNS
     assert countries.columns == ["iso2", "iso3", "name_zh", "name_en", "aliases"]
-    assert subdivisions.columns == ["country_code", "code", "name_zh"]
+    assert subdivisions.columns == ["country_code", "code", "name_zh", "name_en"]
     assert all(div.schema[c] == pl.String for c in DIVISION_COLUMNS[:6])
     assert div.schema["longitude"] == div.schema["latitude"] == pl.Float64
     assert countries.schema["aliases"] == pl.List(pl.String)
@@ -125,6 +125,7 @@ def test_aliases_unambiguous_and_not_single_characters(countries):
 def test_foreign_subdivisions(subdivisions, countries):
     assert subdivisions["code"].is_unique().all()
     assert row(subdivisions, "code", "US-CA")["name_zh"] == "加利福尼亚州"
+    assert row(subdivisions, "code", "US-CA")["name_en"] == "California"
     assert row(subdivisions, "code", "KG-B")["name_zh"] == "巴特肯州"
     assert (subdivisions["code"].str.slice(0, 2) == subdivisions["country_code"]).all()
     assert subdivisions["country_code"].is_in(countries["iso2"].implode()).all()

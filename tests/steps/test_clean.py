@@ -107,3 +107,33 @@ def test_doc_ids_are_stable_and_distinct():
 def test_implausible_publication_dates_are_dropped(stamp, expected):
     docs = clean.clean(_files(f"绿色发展论坛在天津举行\n{stamp}\n会议在天津举行，多方代表出席。"), today=date(2024, 6, 18))
     assert docs["published_on"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "据国家版权局介绍，截至2024年底，全国作品登记量大幅增长，版权所有人的合法权益得到更好保护。",
+        "记者注意到，该网站页面底部未标注ICP备案号，已被责令整改。",
+        "报告指出，© 标志并非取得版权的前提，Copyright 声明只是提示。",
+        "地址、电话等信息已在公示中列明，群众可通过多种渠道反映问题；举报电话的接听时间也已延长。",
+        "扫码乘车已覆盖全市1200条公交线路，市民绿色出行更加便捷。",
+    ],
+    ids=["copyright-in-a-sentence", "icp-in-a-sentence", "mark-in-a-sentence", "contact-words-in-a-sentence",
+         "scan-code-in-a-sentence"],
+)
+def test_a_body_paragraph_that_mentions_chrome_words_is_text(line):
+    assert clean.lines_of(_files(line))["kind"].to_list() == ["text"]
+
+
+def test_a_paragraph_mentioning_copyright_stays_in_its_article():
+    body = ("绿色版权保护论坛在天津举行\n"
+            "会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护。\n"
+            "版权所有 © 2025 绿色网 京ICP备12345678号-1")
+    docs = clean.clean(_files(body), today=date(2026, 1, 1))
+    assert docs["text"].to_list() == ["绿色版权保护论坛在天津举行\n会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护。"]
+
+
+def test_a_whole_page_on_one_line_is_not_dropped_as_a_footer():
+    line = "9月18日，绿色发展论坛在天津举行，300多位代表参会。论坛发布了低碳合作倡议。版权所有 © 2025 绿色网"
+    docs = clean.clean(_files(line), today=date(2026, 1, 1))
+    assert docs["text"].to_list() == [line]

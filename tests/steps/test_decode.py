@@ -62,7 +62,7 @@ def test_bytes_in_no_candidate_encoding_are_undecodable():
     decoded = decode(b"abc " + bytes(range(0x80, 0x100)) * 4)
     assert decoded.text is None
     assert decoded.reason == ("undecodable: not UTF-8 (invalid byte at 4), GB18030 or Big5 "
-                              "(at least 8 invalid bytes in each, 2 tolerated)")
+                              "(8 invalid bytes at best, 2 tolerated)")
 
 
 ARTICLE = TEXT * 40  # 3.4 KB as GBK, 4.9 KB as UTF-8
@@ -92,7 +92,7 @@ def test_stray_bytes_over_the_share_are_refused():
     decoded = decode(data)
     assert decoded.text is None
     assert decoded.reason == ("undecodable: not UTF-8 (invalid byte at 0), GB18030 or Big5 "
-                              f"(at least 39 invalid bytes in each, {tolerated_errors(len(data))} tolerated)")
+                              f"(39 invalid bytes at best, {tolerated_errors(len(data))} tolerated)")
 
 
 def test_tolerated_errors_is_a_share_with_a_cap():
@@ -103,3 +103,9 @@ def test_common_repertoire_covers_both_scripts_but_not_misread_utf8():
     assert common_cjk_share(ARTICLE) == 1.0
     assert common_cjk_share(TRADITIONAL) == 1.0
     assert common_cjk_share(ARTICLE.encode("utf-8").decode("gb18030", errors="replace")) < MIN_COMMON_CJK
+
+
+def test_an_odd_trailing_byte_after_a_utf16_bom_is_one_replaced_byte():
+    data = (TEXT * 10).encode("utf-16") + b"\n"
+    decoded = decode(data)
+    assert (decoded.text, decoded.encoding, decoded.errors) == (TEXT * 10 + "\ufffd", "utf-16-le-bom", 1)

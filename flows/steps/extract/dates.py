@@ -8,7 +8,7 @@ FULL_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 YEAR_MONTH = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?!\d{0,2}日)")
 REL_YEAR_MONTH = re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?!\d{0,2}日)")
-DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时)")
+DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])")
 # 2022年度 is the period a report or an award covers, not when something happened.
 YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?!度)(?![\d—\-~～至到]*\d{1,2}月)")
 REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1}
@@ -35,28 +35,25 @@ def context_year(text: str) -> int | None:
     return max(years) if years else None
 
 
+_PAGE_STAMP = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日\s*(?:星期|周)[一二三四五六日天]")
+
+
 def infer_reference(text: str, year: int | None) -> date | None:
     """Publication date of a page that gives none, or None.
 
+    A newspaper page stamped with a date and its weekday (2016年06月28日 星期二) is of that day.
     A page that says 昨天/昨日 and names explicit days (9月18日) reports yesterday's news:
     the latest day it names, plus one. Needs the year the page is set in.
     """
+    stamp = _PAGE_STAMP.search(text[:500])
+    if stamp:  # a newspaper page's own date: 人民日报海外版 2016年06月28日 星期二
+        return _safe(int(stamp["y"]), int(stamp["m"]), int(stamp["d"]))
     if year is None or not re.search("昨天|昨日", text):
         return None
     days = [_safe(year, int(m["m"]), int(m["d"])) for m in MONTH_DAY.finditer(text)]
     days += [_safe(int(m["y"]), int(m["m"]), int(m["d"])) for m in FULL_DATE.finditer(text)]
     days = [d for d in days if d is not None]
     return max(days) + timedelta(days=1) if days else None
-
-
-_DATELINE = re.compile(r"(?m)^[^。\n]{0,16}?(?P<when>(?:\d{4}年)?\d{1,2}月\d{1,2}日)(?:电|讯)")
-
-
-def dateline(text: str, reference: date | None, year: int | None) -> date | None:
-    """The day of a news agency or newspaper dateline: "新华社贵阳12月30日电(记者…)" -> 12-30 of `year`."""
-    m = _DATELINE.search(text[:400])
-    hit = resolve(m["when"], reference, year) if m else None
-    return hit[0] if hit and hit[1] == "day" else None
 
 
 def _safe(y: int, m: int, d: int | None = None) -> date | None:
@@ -146,12 +143,17 @@ def _anaphoric(text: str, found: list, reference: date | None, last_named: date 
         out.append((anchor.replace(day=1) if anchor else None, "month", m.start()))
     for m in DAY_ONLY.finditer(text):  # 17日凌晨: a day of the month the text is in
         base = before(m.start(), ("day", "month")) or reference
-        out.append((_safe(base.year, base.month, int(m["d"])) if base else None, "day", m.start()))
+        day = _safe(base.year, base.month, int(m["d"])) if base else None
+        if day and reference and day > reference:  # 27日 in a page of the 25th: last month's 27th
+            previous = base.replace(day=1) - timedelta(days=1)
+            day = _safe(previous.year, previous.month, int(m["d"]))
+        out.append((day, "day", m.start()))
     return out
 
 
 PERIOD_PATTERNS = [
-    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"), lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}"),
+    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"),
+     lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}"),
     (re.compile(r"(\d{4})年上半年"), lambda m, y: f"{m[1]}-H1"),
     (re.compile(r"(\d{4})年下半年"), lambda m, y: f"{m[1]}-H2"),
     (re.compile(r"今年上半年"), lambda m, y: f"{y}-H1" if y else None),

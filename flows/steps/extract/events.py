@@ -1,23 +1,22 @@
 """Events: things that happened or were announced, one per real happening, with date, place, parties.
 
-Triggers by type (TRIGGERS). Two kinds of trigger:
-- nouns naming the event (论坛, 大会, 推介会, 成就展, 新闻发布会…): the event is the named noun
-  phrase ending in the trigger (2025中新绿色发展论坛, “…”新闻发布会, 首届…展示会). A bare or
-  demonstrative use (论坛上, 此次推介会, 本届论坛) names no new event: it refers to the latest
-  event of that kind in the article, and its roles (由…主办 / 承办) go to that event;
-- verbs (签署, 揭牌, 成立, 启动, 落户, 发布, 批复, 调研…): the event is the clause around the
+Three kinds of trigger (tables at the top; how they work and their limits: docs/extraction.md):
+- nouns naming an occasion (论坛, 大会, 推介会, 成果展, 新闻发布会, 签约仪式, 开工仪式…): the event is
+  the named noun phrase ending in the noun (2025中新绿色发展论坛, “…”新闻发布会, 第130届广交会). A
+  bare or demonstrative use (论坛上, 此次推介会) names no new event: it refers to the latest
+  occasion, and its roles (由…主办 / 承办) go to that one;
+- verbs (签署, 揭牌, 成立, 启动, 并网, 开工, 发布, 批复, 调研…): the event is the clause around the
   verb: its subject (the nearest organization, zone or named thing before it) and, for
-  签署/发布/批复, its object (协议, 备忘录, 《…》, “…”, 报告, 名单…). Without a subject or an
-  object the verb is not an event (项目签约、主旨演讲 is a programme, 4家获批… is a count).
-Date: the time expression nearest before the trigger in its sentence (昨天 resolved against
-the document's reference date, 9月18日 against its year); else a year in the event's name
-(2017国际低碳大会); else the date of the article's first dated event, since news reports what
-happened at the occasion it covers. Place: a region after 在/于 before the trigger, else the
-anchor event's. Roles: host (主办, or the subject of 举办/举行/召开/发布/批复), co_organizer
-(承办, 协办), signatory (every party before 签署), speaker (a person who 表示/介绍/致辞/发言/宣布/推介
-in the article), participant (参加/出席), subject (what is launched).
-Within a document, candidates of one type with the same subject or near-identical names
-(bigram Dice >= 0.6) are one event.
+  签署/发布/批复, its object (协议, 备忘录, 《…》, 报告, 名单…). Without them the verb is not an
+  event (项目签约、主旨演讲 is a programme, 4家获批… is a count);
+- whole phrases (PATTERN_EVENTS: 加入《公约》, 组织开展…核查 with a date, 发行…债券, …通过…评审,
+  现将…公布如下, X局关于…的通知…).
+Date: a time expression before the trigger in its sentence (not one inside the event's own
+object), else right after it in its clause, else a year in an occasion's name, else the day of
+the article's first dated event. Place: a region after 在/于, else the occasion's. Roles: host,
+co_organizer, signatory, speaker, participant, subject. A signing ceremony folds into the
+agreements signed at it; within a document, candidates of one type with the same subject, the
+same edition or near-identical names are one event.
 """
 from __future__ import annotations
 
@@ -37,7 +36,8 @@ NOUN_TRIGGERS = {
     "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会", "交会",
                    "洽会"],
     "forum_conference": ["论坛", "大会", "峰会", "研讨会", "座谈会", "推介会", "交流会", "洽谈会", "年会", "茶话会",
-                         "对接会", "招商会", "会议"],
+                         "对接会", "招商会", "推进会", "调度会", "部署会", "动员会", "现场会", "观摩会", "报告会", "恳谈会",
+                         "启动会", "培训会", "会议"],
     # Ceremonies named by their form: the ceremony is the event of the kind its verb names.
     "signing": ["签约仪式", "签字仪式", "签约活动"],
     "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式", "开业仪式",
@@ -49,7 +49,7 @@ NOUN_TRIGGERS = {
 VERB_TRIGGERS = {
     "signing": ["签署", "签订", "签约"],
     "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
-               "开业", "上线", "挂牌", "投用", "组建", "设立", "完成注册", "共建", "竣工", "建成投产", "并网投运",
+               "开业", "上线", "挂牌", "投用", "组建成立", "组建", "设立", "完成注册", "共建", "竣工", "建成投产", "并网投运",
                "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
     "release": ["发布", "出台", "印发", "公布", "发出"],
     "approval": ["批复", "批准", "认定", "获批", "获评", "核准", "审议通过", "确定为", "列为", "评为", "命名为"],
@@ -60,9 +60,9 @@ RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方
                    r"|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
-EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》()（）]"
-TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已|将|于|同日|同时|当天|当日"
-                        r"|当月|随后|一同|全容量|全面|整体|实现)\Z")
+EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
+TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于|同日|同时"
+                        r"|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
 
 
 @dataclass
@@ -79,6 +79,8 @@ class Event:
     subject: str | None = None
     trigger_at: int | None = None  # where the time context ends: the verb, or a named occasion's start
     occasion: bool = False  # named by a noun (论坛, 签约仪式), so later bare mentions (会上, 论坛期间) refer to it
+    inherits: bool = True  # undated, it takes the date of the occasion the article reports
+    borrowed: bool = False  # its date is that occasion's, not one the text gives it
     parties: list[tuple[str, str]] = field(default_factory=list)
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -87,14 +89,20 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
          reference: date | None, year: int | None, headline_end: int = 0) -> list[Event]:
     """Events of one document (see the module docstring). `headline_end`: where the headline
     ends in the text; a headline's event is the body's event of the same type when there is one."""
+    if not re.search("[。，,；;]", text):
+        return []  # a list of headlines (a page's table of contents) reports no events of its own
     candidates: list[Event] = []
     near_parties, near_regions = SpanIndex(parties), SpanIndex(regions)
     for sentence in sentences:
         # Only mentions touching the sentence can matter to it (all rules look inside the sentence).
         in_parties = near_parties.touching(sentence.start, sentence.end)
         in_regions = near_regions.touching(sentence.start, sentence.end)
-        candidates += _noun_events(sentence, in_parties, in_regions)
-        candidates += _verb_events(sentence, in_parties, in_regions)
+        named = _verb_events(sentence, in_parties, in_regions)
+        candidates += [e for e in _noun_events(sentence, in_parties, in_regions)
+                       if not any(v.start <= e.start and e.end <= v.end for v in named)]  # 启动“…”宣传月活动
+        candidates += named
+    candidates += _policy_page(text, sentences, headline_end)
+    candidates += _awards(text, sentences)
     candidates.sort(key=lambda e: e.start)
     _date_and_place(candidates, regions, reference, year, text)
     _roles(text, sentences, candidates, parties)
@@ -107,7 +115,55 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
                 head.mentions or [(head.start, head.end, head.name)])
             twin.parties = list(dict.fromkeys(twin.parties + head.parties))
             head.event_type = ""  # folded into its twin
+    _fold_containers(candidates)
     return _merge([e for e in candidates if e.event_type])
+
+
+_BATCH = re.compile(r"(?:\d+|[一二三四五六七八九十两]+)[个项大家批]|项目\d+个")
+
+
+def _fold_containers(candidates: list[Event]) -> None:
+    """A signing ceremony, or a batch counted but not named (15个项目集中签约), is the occasion of the
+    agreements the article names: it folds into the first of them. With none named it is the event."""
+    specific = [e for e in candidates if e.event_type == "signing" and not e.occasion
+                and not (_BATCH.search(e.name) and "等" not in e.name)]
+    if not specific:
+        return
+    for ev in candidates:
+        if ev.event_type == "signing" and ev not in specific:
+            target = specific[0]
+            target.mentions = (target.mentions or [(target.start, target.end, target.name)]) + (
+                ev.mentions or [(ev.start, ev.end, ev.name)])
+            target.parties = list(dict.fromkeys(target.parties + ev.parties))
+            ev.event_type = ""
+
+
+_DOCUMENT = "方案|规划|意见|办法|通知|计划|细则|条例|规定|纲要|指南|措施|公告|决定"
+
+
+def _policy_page(text: str, sentences: list[Sentence], headline_end: int) -> list[Event]:
+    """A page that is a policy document (its title a document's name, its body 制定本方案): its release."""
+    title = text[:headline_end].strip()
+    if not (6 <= len(title) <= 60 and re.search(rf"(?:{_DOCUMENT})\Z", title) and "\n" not in title):
+        return []
+    if not re.search(rf"(?:制定|印发|发布)?本[{HAN}]{{0,4}}(?:{_DOCUMENT})", text[headline_end:headline_end + 2000]):
+        return []
+    return [Event("", "release", title, 0, len(title), sentences[0], trigger_at=0)]
+
+
+_AWARD_NAME = re.compile(r"(?:“[^”]{2,30}”|\"[^\"]{2,30}\")(?:评选|评比|奖项|大奖|奖)")
+
+
+def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
+    """为获奖企业颁奖: the results of the selection named last before it are released (“X”评选颁奖)."""
+    out = []
+    for sentence in sentences:
+        for m in re.finditer(r"颁奖(?!仪式|典礼|盛典|大会|晚会)", sentence.text):
+            at = sentence.start + m.start()
+            named = list(_AWARD_NAME.finditer(text[max(0, at - 300):at]))
+            if named:
+                out.append(Event("", "release", named[-1].group() + "颁奖", at, at + 2, sentence, trigger_at=at))
+    return out
 
 
 def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
@@ -119,8 +175,11 @@ def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
 
 
 _NOUN_TYPE = {w: t for t, ws in NOUN_TRIGGERS.items() for w in ws}
-_NOUN_RE = re.compile("|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True)))
-_COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{'|'.join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))})")
+# A word ending in 会 never ends before 议: 推进会议 is named by 会议.
+_NOUN_RE = re.compile("|".join(re.escape(w) + ("(?!议)" if w.endswith("会") else "")
+                               for w in sorted(_NOUN_TYPE, key=len, reverse=True)))
+_NOUNS = "|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))
+_COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{_NOUNS})")
 # Verbs that end the text before an occasion's name (积极响应第28届…大会, 倡导绿色会议).
 _VERB_BEFORE_NAME = re.compile("响应|呼应|参与|参加|迎接|筹办|筹备|亮相|走进|迎来|倡导|推行|开展|见证")
 
@@ -134,6 +193,8 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if word.endswith("展") and sentence.text[m.end():m.end() + 1] in tuple("示览开出现馆位厅区"):
             continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
+        if _FUTURE.search(sentence.text[max(0, np_start - 20):np_start]):
+            continue  # 争取到第120届广交会: not held yet
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
             holder = _holder(sentence, sentence.start + np_start, parties)
@@ -145,13 +206,18 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if organizer is not None:
             name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
         end = sentence.start + m.end()
-        if name.count("“") > name.count("”") and sentence.text[m.end():m.end() + 1] == "”":
+        if any(name.count(a) > name.count(b) and sentence.text[m.end():m.end() + 1] == b
+               for a, b in ("“”", "「」", "《》")):
             end += 1  # 第三届“2023零碳使命国际气候峰会”: the closing quote belongs to the name
         combined = _COMBINED.match(sentence.text, end - sentence.start)
         if combined:
             end += combined.end() - combined.start()  # 第二次联席会议暨…主题论坛: one occasion
         name += sentence.text[m.end():end - sentence.start]
+        # 响应第28届…大会: another occasion the reported one relates to, not held at its date.
+        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - 60):np_start])[-1]
+        related = bool(re.search(r"响应|呼应|迎接|筹备|对接|助力", clause))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
+                         inherits=not related,
                          mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
     return out
 
@@ -160,28 +226,29 @@ def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
     run = re.search(rf"{EVENT_NP}*\Z", text[max(0, trigger_start - 40):trigger_start]).group()
     start = trigger_start - len(run)
-    quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》", run)]
+    quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
+    quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
     cut = 0
     for m in STOP_PATTERN.finditer(run):
-        if m.group() in ("与", "和", "及", "以及", "等"):
-            continue  # 新城新区建设与绿色产业发展成就展: a conjunction inside the name
+        if m.group() in ("与", "和", "及", "以及", "等", "全省", "全市", "全区"):
+            continue  # 新城新区建设与绿色产业发展成就展, 全省…工作会议: part of the name
         if any(lo <= m.start() < hi for lo, hi in quoted):
-            continue  # inside a quoted or titled part of the name
+            continue  # inside a quoted or titled part of the name, or an occasion's own noun
         if _inside_word(run, m.start(), m.end()):
             continue  # 联合国气候变化大会, 利用: not a stop word here
         cut = max(cut, m.end())
     for m in _VERB_BEFORE_NAME.finditer(run):
         if not any(lo <= m.start() < hi for lo, hi in quoted):
             cut = max(cut, m.end())
-    while cut < len(run) and run[cut] in "“‘" and not any(lo == cut for lo, _ in quoted):
+    while cut < len(run) and run[cut] in "“‘「『" and not any(lo == cut for lo, _ in quoted):
         cut += 1  # an opening quote whose closing one is not part of the name
     return start + cut
 
 
 def _inside_word(text: str, i: int, j: int) -> bool:
-    """A stop word that is part of a word: 联合国, 联合会, 利用, 数据 (lexicon.COMPOUNDS)."""
-    if text[i:j] == "联合" and text[j:j + 1] in ("国", "会"):
-        return True
+    """A stop word that is part of a word: 联合国, 联合实验室, 利用, 数据 (lexicon.COMPOUNDS)."""
+    if text[i:j] == "联合" and re.match("国|会|体|实验室|研究|研发|创新|中心|工作组|舰队", text[j:]):
+        return True  # 联合国, 联合实验室: a name, not the verb
     return j - i == 1 and (text[i - 1:j] in COMPOUNDS or text[i:j + 1] in COMPOUNDS)
 
 
@@ -191,7 +258,7 @@ def _named(name: str, trigger: str) -> bool:
     if not head or head.startswith(DEMONSTRATIVES) or head.startswith("等") or re.search(r"\d+场", head):
         return False  # 此次推介会, 等6场专题论坛
     if _NOUN_TYPE[trigger] == "other":  # 2019年…宣传周, 世界湿地日主场宣传活动, “…”主题党日活动; not 3次活动
-        return bool(re.search(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节|周)", head))
+        return bool(re.search(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节)", head))
     if re.search(r"\d|“|《|第", head):
         return True
     return len(head) >= 6 or (len(head) >= 4 and len(strip_generic(head)) >= 2)
@@ -199,11 +266,13 @@ def _named(name: str, trigger: str) -> bool:
 
 def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
-    before = sentence.text[: np_start - sentence.start]
-    m = re.search(r"(?:今天|昨天|今日|昨日)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:举行|召开|举办)了?\Z", before)
+    shift = max(0, np_start - sentence.start - 50)
+    before = sentence.text[shift:np_start - sentence.start]
+    m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?(?:举行|召开|举办)了?\Z",
+                  before)
     if not m:
         return None
-    near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + m.start()]
+    near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + shift + m.start()]
     return near[0] if near else None
 
 
@@ -226,47 +295,93 @@ def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], t
 # One unit of an object: a whole quoted or titled part, or one character that ends no clause.
 _OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;：:“\"《])"
 # Said of the future (双方将共同设立…基金): not an event yet.
-_FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备|即将)[^，,。；;]{0,6}\Z")
+_FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备)[^，,。；;]{0,6}\Z")
 PATTERN_EVENTS = [
     ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False),
     ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《湿地公约》
     ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False),
     ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True),
+    # A civic green action done by a group on a stated day: 300余名干部群众在刘东村义务植树.
+    ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True),
     ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
      True),
     ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False),
     # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
     ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False),
     ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False),
+    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False),  # 首单…债券成功发行
+    # A notice by its issuer's heading: 国家能源局关于开展…试点的通知.
+    ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False),
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
                             r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False),
     ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False),  # 为《…宣言》云签名
+    # A designation stated as what is new: 新增A、B等18处国际重要湿地.
+    ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]{_OBJ}{{0,10}}?"
+                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False),
     ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False),  # 现将…公布如下
 ]
 
 
+_QUOTED_ITEMS = re.compile(r"签约(?:仪式|活动)?(?:涉及|包括|包含)(?P<items>(?:“[^”]{2,40}”(?:[、和及与]|以及)?){1,8})")
+
+
+def _first_time(sentence: Sentence, known: int | None) -> int:
+    """Where the sentence's first time expression is (its length when none); computed once per sentence."""
+    if known is not None:
+        return known
+    found = dates.expressions(sentence.text, None, 2000)
+    return min((f[2] for f in found), default=len(sentence.text))
+
+
 def _pattern_events(sentence: Sentence, parties) -> list[Event]:
     out = []
+    first_time = None
+    for m in _QUOTED_ITEMS.finditer(sentence.text):  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+        for item in re.finditer(r"“([^”]+)”", m["items"]):
+            at = sentence.start + m.start("items") + item.start()
+            out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
     for event_type, pattern, dated in PATTERN_EVENTS:
         for m in pattern.finditer(sentence.text):
-            if dated and not dates.expressions(sentence.text[:m.start()], None, 2000):
+            if dated and (first_time := _first_time(sentence, first_time)) >= m.start():
                 continue
-            if _FUTURE.search(sentence.text[:m.start()]) or (
+            if _FUTURE.search(sentence.text[max(0, m.start() - 20):m.start()]) or (
                     m.group().endswith("活动") and GENERIC_MARKERS.search(m.group())):
                 continue  # 将共同设立…; 举办赛展演等特色活动 names no one event
             name = _pattern_name(m.group())
             at = sentence.start + m.start()
+            actors_before = []
+            if name.startswith("关于"):
+                issuer = [p for p in parties if p.end == at and p.party_type != "person"]
+                if not issuer or sentence.text[m.end():m.end() + 1] not in ("", "。", "\n", "(", "（"):
+                    continue  # a heading names its issuer first and stands alone (…的通知。)
+                name, at, actors_before = issuer[0].surface + name, issuer[0].start, issuer
             ev = Event("", event_type, name, at, sentence.start + m.end(), sentence, trigger_at=at)
-            lo, _ = _clause_of(sentence, at)
-            actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
-            ev.parties = [(p.name, "host") for p in actors[-1:]]
+            ev.parties = [(p.name, "host") for p in _pattern_host(sentence, at, parties) or actors_before]
             out.append(ev)
     return out
 
 
+def _pattern_host(sentence: Sentence, at: int, parties) -> list[PartyMention]:
+    """Who did it: the first organization of its clause (A在B发行…: A), else the body a reporter
+    learned it from (记者从国家林业和草原局获悉,我国新增…)."""
+    lo, _ = _clause_of(sentence, at)
+    actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
+    if actors:
+        return actors[:1]
+    window = max(sentence.start, at - 80)
+    source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)",
+                       sentence.text[window - sentence.start:at - sentence.start])
+    if source is None:
+        return []
+    lo, hi = window + source.start("who"), window + source.end("who")
+    return [p for p in parties if lo <= p.start and p.end <= hi and p.party_type != "person"][:1]
+
+
 def _pattern_name(phrase: str) -> str:
-    """The name of a whole-phrase event: 将X公布 -> X公布, 通过了Y -> 通过Y, a subject cut at its last stop word."""
-    phrase = re.sub(r"^将", "", phrase).replace("了", "")
+    """The name of a whole-phrase event: 将X公布 -> X公布, 通过了Y -> 通过Y, a subject cut at its last stop word,
+    a list shortened to its first item (新增A、B、C等18处湿地 -> 新增A等18处湿地)."""
+    phrase = _tidy(re.sub(r"^将", "", phrase))
+    phrase = re.sub(r"、[^，,。；;“”《》]*?(?=等[\d一二三四五六七八九十]+)", "", phrase)
     if "通过" in phrase and not phrase.startswith("《"):
         head, _, rest = phrase.partition("通过")
         cut = max((m.end() for m in STOP_PATTERN.finditer(head) if not _inside_word(head, m.start(), m.end())),
@@ -275,12 +390,13 @@ def _pattern_name(phrase: str) -> str:
     return phrase
 
 
-_VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True))) for t, ws in VERB_TRIGGERS.items()}
-_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午|下午"
-                          r"|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现)\Z")
-_PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）]{{0,14}}\Z")
+_VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True)))
+             for t, ws in VERB_TRIGGERS.items()}
+_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午"
+                          r"|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
+_PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
 _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
-_MONTH_TAIL = re.compile(r"(?:今年|去年)?\d{1,2}月(?:\d{1,2}日)?\Z")
+_MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
 
 
 def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
@@ -305,11 +421,18 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
     before = sentence.text[lo - sentence.start:m.start()]
     if re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", before) and event_type == "launch":
         return None  # 由A和B共同组建: who founded an event already named
-    if m.group() == "共建":
-        return _joint_build(sentence, m, end, hi, parties)
+    if event_type == "launch" and re.search("标志着|意味着|预示着", before):
+        return None  # 这标志着项目正式落户: what the event reported before it means, not a new one
+    if m.group() in ("共建", "组建", "成立", "设立", "组建成立"):
+        founded = _joint_build(sentence, m, end, hi, parties)
+        if founded or m.group() == "共建":
+            return founded
     if re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", before):
         return None  # 4家获批…: a count, not an event
-    if after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
+    reported = event_type == "release" and re.match(r"的(?=《[^》]+》)", after)  # 日前发布的《报告》显示
+    if reported:
+        after = after[1:]
+    elif after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
             event_type == "visit" and after.startswith(("组", "团", "员", "报告"))):
         return None
     in_clause = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
@@ -317,33 +440,61 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
     if event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", before):
         in_clause = in_clause + people
     if event_type == "signing":
-        obj = re.match(rf"[^，,。；;]*?(?:{SIGNING_OBJECTS})", after)
+        if after.startswith("仪式"):
+            return None  # the ceremony is named by the noun (签约仪式)
+        obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
         passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
         if passive and not obj:
             name = _tidy(before[max(0, len(before) - 40):] + m.group())
             ev = Event("", event_type, name, at - len(before), end, sentence)
             ev.parties = [(p.name, "signatory") for p in in_clause]
             return [ev]
-        if not in_clause or not obj:
+        batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
+        if batch and not obj and "、" not in batch and (
+                re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
+            return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 15个项目集中签约
+        if not obj:
+            return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
+        if not in_clause:
             return None
         if "分别" in before and "与" in before:
             return _respective_signings(sentence, m, before, lo, at, end, obj.group(), in_clause, people, regions)
-        first = min(p.start for p in in_clause)
+        counterparts = _counterparts(before, lo, in_clause)
+        if counterparts:  # A与B、C签订协议: one agreement with each
+            left, right = counterparts
+            out = []
+            for p in right:
+                ev = Event("", event_type, _tidy(left.surface + "与" + p.surface + m.group() + obj.group()), p.start,
+                           end + len(obj.group()), sentence, mentions=[(p.start, p.end, p.surface)])
+                ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
+                out.append(ev)
+            return out
+        # A government named by its place signs too (青山市与华光集团签署…): the name starts there.
+        first = min([p.start for p in in_clause] + [r.start for r in regions if lo <= r.start
+                                                     and r.end <= at and sentence.text[r.end - sentence.start] == "与"])
         name = sentence.text[first - sentence.start:m.end()] + obj.group()
         ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
         ev.parties = [(p.name, "signatory") for p in in_clause + people]
         return [ev]
     if event_type == "release":
-        obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})", after)
+        obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?", after)  # 印发《…意见》的通知
         if not obj:
             return None
         what = re.sub(r"^[了出]", "", obj.group())
         what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
-        ev = Event("", event_type, m.group() + what, at, end + len(obj.group()), sentence)
-        if in_clause:
-            ev.parties = [(in_clause[-1].name, "host")]
-        return [ev]
+        ev = Event("", event_type, m.group() + _gloss_free(what), at, end + len(obj.group()) + bool(reported), sentence)
+        ev.parties = [(p.name, "host") for p in in_clause]  # A、B联合印发: both issue it
+        out = [ev]
+        rest = sentence.text[ev.end - sentence.start:]
+        while more := re.match(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))", rest):
+            start = ev.end + more.start("what")  # 发布A,以及B: B is released too
+            out.append(Event("", event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
+                             sentence, trigger_at=at, parties=list(ev.parties)))
+            rest = rest[more.end():]
+        return out
     if event_type == "approval":
+        if re.fullmatch(r"(?:连续\S{1,3}年|已|先后|多次|再次|曾|均|也|还|又)*被[^，,。；;]*", before):
+            return None  # 连续两年被省政府评为…: the one named is before this clause, the approver is no subject
         subject = _subject(sentence, at, in_clause, regions)
         obj = re.match(r"[^，,。；;]*", after).group()
         document = re.match(r"了?(《[^》]+》)", obj)
@@ -362,10 +513,56 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
         if not people and not in_clause:
             return None
         actor = (people or in_clause)[0]
-        ev = Event("", event_type, _tidy(sentence.text[actor.start - sentence.start:m.end()]), actor.start, end, sentence)
+        name = _tidy(sentence.text[actor.start - sentence.start:m.end()])
+        ev = Event("", event_type, name, actor.start, end, sentence)
         ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in in_clause if p is not actor]
         return [ev]
     return _launches(sentence, m, at, end, lo, in_clause, regions)
+
+
+def _gloss_free(name: str) -> str:
+    """A name without a bracketed gloss of a term: ESG(环境、社会和公司治理)报告 -> ESG报告."""
+    return re.sub(r"[(（](?=[^()（）]*、)[^()（）]{4,}[)）]", "", name)
+
+
+def _np_tail(before: str) -> str:
+    """The noun phrase ending a clause: after its last stop word (总投资64亿元的光伏项目 -> 光伏项目)."""
+    cut = max((m.end() for m in STOP_PATTERN.finditer(before) if not _inside_word(before, m.start(), m.end())
+               and m.group() not in ("与", "和", "及", "等")), default=0)
+    return before[cut:].lstrip("，,、 ")
+
+
+def _unnamed_signing(sentence, m, at, end, before, after, in_clause, people) -> list[Event] | None:
+    """签约 with no agreement named: 签约了A、B等5大项目 (the projects name it), or A与B(成功)签约
+    (named by the project the sentence says it brings, else by its signatories)."""
+    projects = re.match(r"了?(?P<list>[^，,。；;]{2,120}?项目(?:\d+个)?)", after)
+    if projects and m.group() == "签约":
+        items = projects["list"]
+        short = re.match(r"(?P<first>[^、.．]+)[、.．].*(?P<etc>等[\d一二三四五六七八九十]+[大个项]*项目)\Z", items)
+        name = (short["first"] + short["etc"] if short else items) + "签约"
+        ev = Event("", "signing", name, at, end + projects.end(), sentence)
+        ev.parties = [(p.name, "signatory") for p in in_clause]
+        return [ev]
+    pair = re.search(r"与[^，,。；;与]{2,30}?(?:成功|正式|现场)?\Z", before)
+    signatories = [p for p in in_clause + people if sentence.start + sentence.text.find(before) <= p.start]
+    if not pair or len(signatories) < 2:
+        return None
+    project = re.search(r"的(?P<p>[^，,。；;的]{4,40}?项目)", sentence.text[m.end():])
+    first = min(p.start for p in signatories)
+    name = project["p"] + "签约" if project else _tidy(sentence.text[first - sentence.start:m.end()])
+    ev = Event("", "signing", name, first, end, sentence)
+    ev.parties = [(p.name, "signatory") for p in sorted(signatories, key=lambda p: p.start)]
+    return [ev]
+
+
+def _counterparts(before: str, lo: int, in_clause) -> tuple | None:
+    """A与B、C签订: (A, [B, C]) when one party signs with a list of two or more (no 等, 三方, 共同)."""
+    if "与" not in before or re.search("等|三方|四方|多方|共同|分别", before):
+        return None
+    split = lo + before.rindex("与")
+    left = [p for p in in_clause if p.end <= split]
+    right = [p for p in in_clause if p.start > split]
+    return (left[0], right) if len(left) == 1 and len(right) >= 2 else None
 
 
 def _respective_signings(sentence, m, before, lo, at, end, obj, in_clause, people, regions) -> list[Event]:
@@ -399,11 +596,14 @@ def _quoted(text: str, position: int) -> bool:
 
 
 def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
-    """共建 + an organization: that organization is launched (共建绿色科技研究院)."""
-    obj = [p for p in parties if p.start == end and p.party_type != "person"]
+    """共建/组建/成立(了) + an organization: that organization is launched (共建绿色科技研究院,
+    共同组建成立了长三角…联盟 -> 长三角…联盟组建成立)."""
+    skip = 1 if sentence.text[m.end():m.end() + 1] == "了" else 0
+    obj = [p for p in parties if p.start == end + skip and p.party_type != "person"]
     if not obj:
         return None
-    ev = Event("", "launch", m.group() + obj[0].surface, sentence.start + m.start(), obj[0].end, sentence,
+    name = m.group() + obj[0].surface if m.group() == "共建" else obj[0].surface + m.group()
+    ev = Event("", "launch", name, sentence.start + m.start(), obj[0].end, sentence,
                subject=obj[0].name)
     ev.parties = [(obj[0].name, "subject")]
     return [ev]
@@ -432,7 +632,7 @@ def _announced(sentence, at, lo, in_clause):
     return build
 
 
-ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)")
+ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)(?:活动)?")
 
 
 def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | None:
@@ -443,6 +643,8 @@ def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | Non
             ev = Event("", "launch", "启动" + activity.group(), at, end + len(activity.group()), sentence)
             ev.parties = [(p.name, "host") for p in in_clause[-1:]]
             return [ev]  # 启动“垃圾分类进万家”主题宣传月活动
+    if re.search(r"宣布(?:该|本|此)?(?:项目|工程|基地|活动)\Z", sentence.text[lo - sentence.start:at - sentence.start]):
+        return None  # 宣布项目开工: the ceremony already named it
     announced = _announced(sentence, at, lo, in_clause)
     if announced is not None:
         return [announced(m.group(), end)]
@@ -503,10 +705,10 @@ def _subject(sentence, at, in_clause, regions):
             text = sentence.text[party.start - sentence.start:at - sentence.start]
             return party.start, _drop_time(text), party
     run = re.search(rf"{EVENT_NP}*\Z", sentence.text[:at - sentence.start]).group()
-    while run and TIME_WORDS.search(run):
-        run = TIME_WORDS.sub("", run)
-    cut = max((m.end() for m in STOP_PATTERN.finditer(run)), default=0)
-    phrase = run[cut:]
+    while run and (TIME_WORDS.search(run) or _PLACE_TAIL.search(run) or _MONTH_TAIL.search(run)):
+        run = _MONTH_TAIL.sub("", _PLACE_TAIL.sub("", TIME_WORDS.sub("", run)))  # 工程在北港镇正式|开工
+    cut = max((m.end() for m in STOP_PATTERN.finditer(run) if not _inside_word(run, m.start(), m.end())), default=0)
+    phrase = re.sub(r"^(?:此次|本次|这次|该|此)", "", run[cut:])  # 此次富国…储能电站的成功并网
     if (len(strip_generic(phrase)) < 4 or not FACILITY.search(phrase) or GENERIC_MARKERS.search(phrase)
             or re.search(r"\d+[个家项所座条]", phrase)):
         return None  # only a named facility launches without an organization: 百米国防教育长廊
@@ -530,8 +732,8 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
     """Date: a time expression before the trigger in its sentence (not one inside the event's own
     object, 发布2022年度报告), or right after the event in its clause; else a year in a named
     occasion's name; else the day of the article's first dated event (news reports what happened at
-    the occasion it covers), else the dateline's day (新华社…12月30日电). An event said to be 近日
-    with no publication date to count from stays undated."""
+    the occasion it covers). An event said to be 近日 with no publication date to count from stays
+    undated, and so does an occasion the reported one only relates to (响应第28届…大会)."""
     vague = set()
     named_before: dict[int, date | None] = {}  # per sentence start: several events share a sentence
     for ev in events:
@@ -541,7 +743,8 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
             named_before[sentence.start] = _last_named(
                 text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
         named = named_before[sentence.start]
-        hit = dates.last(sentence.text[:cut], reference, year, named) or dates.resolve(
+        # The time that governs an event is near it: a window keeps one long sentence from costing its square.
+        hit = dates.last(sentence.text[max(0, cut - 300):cut], reference, year, named) or dates.resolve(
             re.split(r"[,，;；。]", sentence.text[ev.end - sentence.start:], maxsplit=1)[0], reference, year, named)
         if hit is not None and hit[0] is not None:
             ev.event_date, ev.precision = hit[0], hit[1]
@@ -549,12 +752,11 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
             vague.add(id(ev))
         elif ev.occasion and (named_year := _NAME_YEAR.search(ev.name)) is not None:
             ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
-    anchor = next((e for e in events if e.event_date is not None and e.precision == "day"), None)
-    fallback = (anchor.event_date, "day") if anchor else (dates.dateline(text, reference, year), "day")
+    anchor = next((e for e in events if e.event_date is not None and e.precision == "day" and e.inherits), None)
     near_regions = SpanIndex(regions)
     for ev in events:
-        if ev.event_date is None and id(ev) not in vague and fallback[0] is not None:
-            ev.event_date, ev.precision = fallback
+        if ev.event_date is None and id(ev) not in vague and ev.inherits and anchor is not None:
+            ev.event_date, ev.precision, ev.borrowed = anchor.event_date, "day", True
         place = _place(ev.sentence, ev, near_regions.touching(ev.sentence.start, ev.sentence.end))
         ev.region_key = place or (anchor.region_key if anchor else None)
 
@@ -612,13 +814,32 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
                 for p in in_sentence:
                     if sentence.start + m.start() <= p.start < sentence.start + m.end() and p.party_type == "person":
                         target.parties.append((p.name, "participant"))
-    speakers = [p for p in parties if p.party_type == "person" and SPEECH.match(text[p.end:p.end + 2])]
+    speakers = _speakers(text, parties)
     anchor = next((e for e in events if e.occasion), None)
     if anchor is not None:
         for p in speakers:
             anchor.parties.append((p.name, "speaker"))
     for ev in events:
         ev.parties = list(dict.fromkeys(ev.parties))
+
+
+def _speakers(text: str, parties: list[PartyMention]) -> list[PartyMention]:
+    """People who speak: a person right before 表示/介绍/致辞…, and each person listed with them by
+    title and name (发展规划司副司长王明、新能源司副司长李强介绍…)."""
+    people = sorted((p for p in parties if p.party_type == "person"), key=lambda p: p.start)
+    out = []
+    for m in re.finditer(r"出席(?:本次|此次)?(?:新闻)?发布会[^，,。；;]{0,12}?的(?:有|是)[:：]?(?P<who>[^。；;]+)", text):
+        out += [p for p in people if m.start("who") <= p.start < m.end("who")]  # 出席发布会的有:局长章建华、…
+    for i, p in enumerate(people):
+        if not SPEECH.match(text[p.end:p.end + 2]):
+            continue
+        out.append(p)
+        for q in reversed(people[:i]):
+            gap = text[q.end:out[-1].start]
+            if not gap.startswith(("、", "和", "及")) or re.search(r"[，,。；;：:]", gap) or SPEECH.search(gap):
+                break
+            out.append(q)
+    return out
 
 
 def _referent(sentence: Sentence, events: list[Event], at: int) -> Event | None:
@@ -641,8 +862,8 @@ def _dice(a: str, b: str) -> float:
 
 
 def _dates_agree(a: Event, b: Event) -> bool:
-    """Equal at the coarser precision, or one undated (2024 and 2024-11-08 agree)."""
-    if a.event_date is None or b.event_date is None:
+    """Equal at the coarser precision, or one undated or dated only by the occasion it was reported at."""
+    if a.event_date is None or b.event_date is None or a.borrowed or b.borrowed:
         return True
     n = {"year": 4, "month": 7}.get(a.precision if a.precision in ("year", "month") else b.precision, 10)
     return a.event_date.isoformat()[:n] == b.event_date.isoformat()[:n]
@@ -655,7 +876,39 @@ def _same_happening(a: Event, b: Event) -> bool:
     if a.event_type == "signing":
         sa, sb = {n for n, r in a.parties if r == "signatory"}, {n for n, r in b.parties if r == "signatory"}
         return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= 0.9
-    return _dice(a.name, b.name) >= 0.6
+    ordinals = [set(_ORDINAL.findall(e.name)) for e in (a, b)]
+    if ordinals[0] & ordinals[1]:
+        return True  # 联盟第二次联席会议 and …联盟第二次联席会议暨…论坛
+    editions = [_edition(e) for e in (a, b)]
+    if editions[0] and editions[0] == editions[1]:
+        return True  # 第二十八届联合国气候变化大会 and 《公约》第二十八次缔约方大会 in one article
+    shorter, longer = sorted((a.name, b.name), key=len)
+    return _dice(a.name, b.name) >= 0.6 or (len(shorter) >= 6 and shorter in longer)  # 联盟第二次联席会议
+
+
+_ORDINAL = re.compile(rf"第[\d一二三四五六七八九十百零]+[次届期][{HAN}]{{2,4}}")
+_DIGITS = dict(zip("零一二三四五六七八九", range(10)))
+
+
+def _edition(ev: Event) -> tuple[int, str] | None:
+    """(number, occasion noun) of an occasion's edition: 第二十八届…大会 -> (28, "大会"), as 第28次…大会."""
+    m = re.search(r"第([\d一二三四五六七八九十百零]+)[次届期]", ev.name)
+    nouns = [n.group() for n in _NOUN_RE.finditer(ev.name)] if ev.occasion else []
+    return (_number(m.group(1)), nouns[-1]) if m and nouns else None
+
+
+def _number(numeral: str) -> int:
+    """A small Chinese or Arabic numeral: "二十八" -> 28, "28" -> 28, "十" -> 10, "一百零五" -> 105."""
+    if numeral.isdigit():
+        return int(numeral)
+    total, digit = 0, 0
+    for ch in numeral:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        else:
+            total += (digit or 1) * {"十": 10, "百": 100}[ch]
+            digit = 0
+    return total + digit
 
 
 def _merge(candidates: list[Event]) -> list[Event]:
@@ -672,8 +925,9 @@ def _merge(candidates: list[Event]) -> list[Event]:
             same.parties = list(dict.fromkeys(same.parties + ev.parties))
             same.subject = same.subject or ev.subject  # a ceremony takes the subject of what it launches
             rank = {"day": 3, "month": 2, "year": 1}
-            if ev.event_date is not None and rank.get(ev.precision, 0) > rank.get(same.precision, 0):
-                same.event_date, same.precision = ev.event_date, ev.precision
+            if ev.event_date is not None and (same.borrowed and not ev.borrowed or same.borrowed == ev.borrowed
+                                              and rank.get(ev.precision, 0) > rank.get(same.precision, 0)):
+                same.event_date, same.precision, same.borrowed = ev.event_date, ev.precision, ev.borrowed
     for i, ev in enumerate(events):
         ev.key = f"e{i}"
     return events

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from flows.steps.extract.lexicon import HAN
 from flows.steps.extract.numbers import CN_NUMERAL, MULTIPLIERS, NUMBER, parse_number
 
 # unit word -> (unit code, factor applied to the number)
@@ -26,6 +27,14 @@ UNITS: dict[str, tuple[str, float]] = {
     "PFlops": ("PFLOPS", 1), "PFLOPS": ("PFLOPS", 1), "EFlops": ("PFLOPS", 1e3), "EFLOPS": ("PFLOPS", 1e3),
     "周年": ("year", 1), "年": ("year", 1), "个月": ("month", 1), "天": ("day", 1),
     "倍": ("other", 1), "立方米": ("other", 1), "小时": ("other", 1), "毫米": ("other", 1), "厘米": ("other", 1),
+    "m2": ("m2", 1), "m²": ("m2", 1), "km2": ("km2", 1), "km²": ("km2", 1), "km": ("km", 1),
+    "kWh": ("kWh", 1), "MWh": ("kWh", 1e3), "GWh": ("kWh", 1e6), "万千瓦时": ("kWh", 1e4), "亿千瓦时": ("kWh", 1e8),
+    # Volumes, concentrations and temperatures have no contract code of their own.
+    "标准立方米": ("other", 1), "标立方": ("other", 1), "标方": ("other", 1), "方": ("other", 1), "m3": ("other", 1),
+    "m³": ("other", 1), "微克/立方米": ("other", 1), "微克每立方米": ("other", 1), "毫克/立方米": ("other", 1),
+    "毫克每立方米": ("other", 1), "μg/m3": ("other", 1), "μg/m³": ("other", 1), "mg/m3": ("other", 1),
+    "mg/L": ("other", 1), "毫克/升": ("other", 1), "℃": ("other", 1), "摄氏度": ("other", 1), "°C": ("other", 1),
+    "分贝": ("other", 1), "瓦时/千克": ("other", 1), "Wh/kg": ("other", 1),
 }
 CLASSIFIERS = ["家", "个", "项", "位", "名", "人次", "人", "所", "张", "场", "台", "座", "件", "条", "次", "批", "户",
                "辆", "架", "艘", "处", "套", "种", "类", "款", "份", "篇", "届", "轮", "只", "株", "棵", "间", "栋",
@@ -42,11 +51,14 @@ QUALIFIERS = {
     "约": "about", "大约": "about", "左右": "about", "上下": "about",
 }
 _PRE = "不超过|不少于|不低于|将近|接近|大约|至少|超过|突破|多达|超|逾|近|约"
-_UNIT_WORDS = "|".join(map(re.escape, sorted(UNITS, key=len, reverse=True)))
+# 方 is a unit (cubic metres) only where it is no word of its own (方面, 方案, 三方).
+_UNIT_WORDS = "|".join(re.escape(u) + ("(?![面案式向法针位言])" if u == "方" else "")
+                       for u in sorted(UNITS, key=len, reverse=True))
 _CLASSIFIER_WORDS = "|".join(sorted(CLASSIFIERS, key=len, reverse=True))
 _BIG = "|".join(sorted(BIG_NOUNS, key=len, reverse=True))
+_GAP = "[ \u2009\u202f]?"  # HTML-to-text often leaves a space between a number and its unit (15.6 万亩)
 METRIC = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>{NUMBER})(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?"
+    rf"(?P<pre>{_PRE})?(?P<num>{NUMBER}){_GAP}(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?{_GAP}"
     rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[\u4e00-\u9fff]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
     rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
@@ -55,19 +67,84 @@ _INDEFINITE = set(CLASSIFIERS) | {"大"}
 _DURATION_TAIL = re.compile(r"(?:来|以来|内|之内|以内|前|后|间|期间|里)")
 
 
+# `(%)`, `(±%)`, `(万吨)`: a table column's unit in its header; the bare numbers after it are in that unit.
+_COLUMN_UNIT = re.compile(rf"[(（][±+\-]?\s*({_UNIT_WORDS})\s*[)）]")
+_CELL = re.compile(r"(?<!\S)[-+−]?\d+(?:\.\d+)?(?!\S)")
+# `综合指数3.58`: an index stated as a bare number.
+_INDEX = re.compile(r"(?:指数|系数)(?:为|是|达到|达|仅为|仅)?(?P<num>\d+\.\d+|\d+)(?![\d.%％])")
+# `贷款8.0亿,`: a sum of money without 元, told by a money word before it in the clause.
+_BARE_MONEY = re.compile(rf"(?P<pre>{_PRE})?(?P<num>\d+(?:\.\d+)?)(?P<post>多|余)?(?P<mult>万亿|亿|万)(?=[,，。;；、)）\s]|\Z)")
+_MONEY_WORDS = re.compile("投资|融资|贷款|资金|产值|收入|营收|利税|利润|税收|总额|金额|销售额|交易额|成交额|补贴|补助")
+# `二十大精神`: a party congress, not twenty of something.
+_NOT_BIG = {"精神", "报告", "以来", "代表", "召开", "胜利", "提出", "部署", "强调", "期间", "会议", "决策", "开幕", "闭幕"}
+_RANGE = re.compile(r"[至到~～\-—－]{1,2}")
+
+
 def find(sentence: str) -> list[dict]:
     """Every metric in one sentence, with offsets inside it.
 
     `find("园区生产总值达到17.3万亿元")[0]` -> value 1.73e13, unit CNY, qualifier exact.
     """
     blocked = _blocked_spans(sentence)
-    out = []
+    out = _table_cells(sentence)
+    cells = [(c["start"], c["end"]) for c in out]
     for m in METRIC.finditer(sentence):
-        if any(lo <= m.start("num") < hi for lo, hi in blocked) or not _standalone(sentence, m):
+        if any(lo <= m.start("num") < hi for lo, hi in blocked + cells) or not _standalone(sentence, m):
             continue
         metric = _measure(m, sentence)
         if metric is not None:
             out.append(metric)
+    out += _unitless(sentence, out, blocked)
+    return _drop_range_ends(sorted(out, key=lambda x: x["start"]), sentence)
+
+
+def _table_cells(sentence: str) -> list[dict]:
+    """A table flattened to text: bare numbers after a `(%)` column header are in that unit
+    (`增速(%) 北 京 -9.18 -8.1` -> -9.18 percent, -8.1 percent)."""
+    headers = list(_COLUMN_UNIT.finditer(sentence))
+    if not headers:
+        return []
+    cells = list(_CELL.finditer(sentence, headers[0].end()))
+    if len(cells) < 3:  # a table, not a stray number after a bracket
+        return []
+    unit, factor = UNITS[headers[-1].group(1)]
+    return [_metric(sentence, c.start(), c.end(), float(c.group().replace("−", "-")) * factor, unit) for c in cells]
+
+
+def _metric(sentence: str, start: int, end: int, value: float, unit: str, qualifier: str = "exact") -> dict:
+    return {"start": start, "end": end, "raw_text": sentence[start:end], "value": value, "unit": unit,
+            "classifier": None, "qualifier": qualifier}
+
+
+def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) -> list[dict]:
+    """Figures whose unit is not written after them: an index value (综合指数3.58), a sum in
+    亿/万 after a money word (融资贷款8.0亿)."""
+    taken = [(f["start"], f["end"]) for f in found] + blocked
+    out: list[dict] = []
+
+    def free(lo: int, hi: int) -> bool:
+        return not any(a < hi and lo < b for a, b in taken + [(o["start"], o["end"]) for o in out])
+
+    for m in _INDEX.finditer(sentence):
+        if free(m.start("num"), m.end("num")):
+            out.append(_metric(sentence, m.start("num"), m.end("num"), float(m["num"]), "other"))
+    for m in _BARE_MONEY.finditer(sentence):
+        clause = re.split(r"[,，。;；、]", sentence[:m.start()])[-1]
+        if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not re.search(r"[\dA-Za-z.]\Z", clause):
+            value = float(m["num"]) * MULTIPLIERS[m["mult"]]
+            out.append(_metric(sentence, m.start(), m.end(), value, "CNY", QUALIFIERS.get(m["pre"] or m["post"] or "", "exact")))
+    return out
+
+
+def _drop_range_ends(found: list[dict], sentence: str) -> list[dict]:
+    """4亿元至10亿元, 200台至400台: a range is one figure, stated by its lower bound."""
+    out: list[dict] = []
+    for metric in found:
+        last = out[-1] if out else None
+        if (last is not None and last["unit"] == metric["unit"]
+                and _RANGE.fullmatch(sentence[last["end"]:metric["start"]] or "x")):
+            continue
+        out.append(metric)
     return out
 
 
@@ -115,6 +192,10 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
         if unit == "t" and re.search(r"(?:标准煤|标煤)(?:约|近|超|共|为|达)?\Z", sentence[:start]):
             unit = "tce"  # 折合标准煤约57万吨
     else:
+        if big and big not in BIG_NOUNS and big in _NOT_BIG:
+            return None
+        if num == "二" and classifier == "次" and re.match(f"[{HAN}]", sentence[m.end():m.end() + 1]):
+            return None  # 二次创业, 二次污染: "secondary", not twice
         if num == "一" and not pre and not m["post"]:
             return None  # 一个目标, 一批制度: "a", not a figure
         if classifier == "期" and value < 10 and not pre and not m["post"]:
@@ -137,6 +218,8 @@ def _plausible_unit(unit_word: str, num: str, m: re.Match, sentence: str) -> boo
         return bool(re.search(r"万|亿", num)) or after.startswith("电")
     if unit_word == "米":
         return not sentence[m.end() - 2:m.end() + 1].endswith(("平方米", "立方米"))
+    if unit_word == "方":  # 86.1万方 (cubic metres); 三方 is three parties
+        return bool(m["mult"] or re.search("[万亿]", num))
     if unit_word in ("天", "个月", "周年"):
         return True
     return True

@@ -9,9 +9,10 @@ CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 MULTIPLIERS = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "千万": 1e7, "百万": 1e6, "十万": 1e5, "万": 1e4,
                "千": 1e3, "百": 1e2}
 CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
-ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# Thousands may be grouped by commas or by (thin) spaces as typeset pages do: 1,460 / 1 460.
+ARABIC = r"\d{1,3}(?:[ \u2009\u202f]\d{3})+(?![\d.])|\d+(?:,\d{3})*(?:\.\d+)?"
 # An Arabic number with an optional Chinese multiplier, or a run of Chinese numerals.
-NUMBER = rf"(?:{ARABIC}(?:万亿|千亿|百亿|亿|千万|百万|十万|万|千|百)?|[{CN_NUMERAL}]+)"
+NUMBER = rf"(?:(?:{ARABIC})(?:万亿|千亿|百亿|亿|千万|百万|十万|万|千|百)?|[{CN_NUMERAL}]+)"
 
 
 def parse_chinese(text: str) -> float | None:
@@ -36,8 +37,8 @@ def parse_chinese(text: str) -> float | None:
 
 
 def parse_number(text: str) -> float | None:
-    """Any number token: "17.3万亿" -> 1.73e13, "2万" -> 2e4, "1,400" -> 1400, "近千万" is given as "千万" -> 1e7."""
+    """Any number token: "17.3万亿" -> 1.73e13, "2万" -> 2e4, "1,400" and "1 400" -> 1400, "近千万" is given as "千万" -> 1e7."""
     m = re.fullmatch(rf"({ARABIC})(万亿|千亿|百亿|亿|千万|百万|十万|万|千|百)?", text)
     if m:
-        return float(m[1].replace(",", "")) * MULTIPLIERS.get(m[2] or "", 1)
+        return float(re.sub(r"[, \u2009\u202f]", "", m[1])) * MULTIPLIERS.get(m[2] or "", 1)
     return parse_chinese(text)

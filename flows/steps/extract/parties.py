@@ -53,7 +53,7 @@ ORG_SUFFIXES: dict[str, str] = {
     "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association",
     "社科联": "association", "文联": "association", "科协": "association", "工商联": "association",
     "组织": "international_org",
-    "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media", "杂志社": "media",
+    "卫视": "media", "网": "media", "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media", "杂志社": "media",
     "电视台": "media", "通讯社": "media", "新闻社": "media",
     "博物馆": "other", "美术馆": "other", "图书馆": "other", "纪念馆": "other", "科技馆": "other",
     "展览馆": "other", "平台": "other", "医院": "other",
@@ -66,9 +66,16 @@ NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
 NOT_ORG_ENDINGS = ("布局", "格局", "大局", "全局", "结局", "开局", "当局", "全部", "内部", "外部", "局部", "干部",
                    "本部", "北部", "南部", "东部", "西部", "中部", "头部", "顶部", "底部", "腹部", "各部", "俱乐部",
                    "总部", "司机", "上司", "举办", "承办", "主办", "协办", "创办", "开办", "督办", "兴办", "申办",
-                   "筹办", "停办", "包办", "代办", "好办", "怎么办", "首都", "一部", "部委", "中小学", "幼儿园")
+                   "筹办", "停办", "包办", "代办", "好办", "怎么办", "首都", "一部", "部委", "中小学", "幼儿园",
+                   "交办", "董事局", "董事会",
+                   # Venues are places, not parties (广州锦汉展览中心).
+                   "展览中心", "会展中心", "会议中心", "博览中心", "体育中心", "国际会议中心")
 NOT_ORG_NEXT = {"部": "门分署长件队位", "局": "面势长", "委": "员托屈婉", "司": "机长法", "办": "法理公事成学",
-                "厅": "长", "集团": "化军", "联盟": "国", "中心": "城区", "组织": "部", "平台": "上"}
+                "厅": "长", "集团": "化军", "联盟": "国", "中心": "城区", "组织": "部", "平台": "上", "银行": "业卡",
+                "网": "络站点格上民友页店购红关球员速评架化"}
+# Networks that are not news sites (电网, 互联网, 管网): a name ending in 网 is a site only without these.
+NOT_NEWS_SITES = ("电网", "联网", "管网", "上网", "官网", "全网", "光网", "路网", "水网", "热网", "气网", "渔网", "天网",
+                  "外网", "内网", "域网", "骨干网", "主网", "带网", "信网", "专网", "窝网", "铁网", "丝网", "球网", "蛛网")
 # Markers of a generic group rather than one named organization.
 GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|两国|双方|"
                              r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
@@ -85,7 +92,7 @@ AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布",
               "首先", "随后", "更加", "有着", "谈到", "解读", "推介", "作", "进行", "接受", "提出", "称", "坦言",
               "直言", "感慨", "补充", "建议", "希望", "回答", "此前", "日前", "近日", "担任", "当选", "代表",
               "看来", "认真", "带队", "一起", "深入", "前往", "莅临", "会议", "参观", "调研", "考察", "听取", "的",
-              "亲自", "作为", "兼", "出任", "签署", "签约", "是否", "发布", "宣读", "主讲", "点评", "致辞")
+              "亲自", "作为", "兼", "出任", "签署", "签约", "是否", "发布", "宣读", "主讲", "点评", "致辞", "成功")
 NOT_GIVEN_NAME = set("的了在和与是等会说表示第各该本其这那个们长员者副总")
 
 
@@ -260,8 +267,15 @@ def _org_cut(run: str, ref: Reference) -> int:
     closed = [i for i, ch in enumerate(run) if ch in ")）"]
     if len(opened) > len(closed):
         cut = max(cut, opened[len(closed)] + 1 if closed else opened[-1] + 1)
-    for m in re.finditer(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]", run):
+    for m in re.finditer(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?", run):
         cut = max(cut, m.end())
+    depth = 0
+    for i, ch in enumerate(run[cut:], cut):  # (记者李延霞)|中国银行业协会: a bracket closed after the cut
+        depth += ch in "(（"
+        if ch in ")）":
+            if depth == 0:
+                cut = i + 1
+            depth = max(depth - 1, 0)
     for m in re.finditer(r"[和与及、]", run):
         if _SUFFIX_RE.search(run[: m.start()][-6:] + "") and run[: m.start()].endswith(tuple(ORG_SUFFIXES)):
             cut = max(cut, m.end())
@@ -292,6 +306,8 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
                 and not (suffix == "委" and body.endswith(("党", "组"))))
     if suffix in ("社科联", "文联", "科协", "工商联"):
         return True
+    if suffix == "网":  # 凤凰网, 参考消息网: a news site named by a word or two
+        return 3 <= len(name) <= 7 and not name.endswith(NOT_NEWS_SITES) and len(strip_generic(body)) >= 2
     if suffix == "组织" and not re.match("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲|东盟|经济合作)", name):
         return False  # 基层党组织, 运营组织: organizing, not an organization
     if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.fullmatch("[市区县省州]", body) and suffix.endswith("政府"):
@@ -552,16 +568,20 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     The shorter name wins when a word that follows names comes right after it (王凯|介绍),
     else the longer one (詹道松|介绍).
     """
-    foreign = re.match(rf"[{HAN}]{{1,6}}·[{HAN}]{{1,8}}", text[pos:pos + 16])
+    foreign = re.match(rf"[{HAN}]{{1,6}}(?:·[{HAN}]{{1,8}})+", text[pos:pos + 32])
     if foreign:
         name = foreign.group()
-        dot = name.index("·")
+        dot = name.rindex("·")
         cut = min((i for i in range(dot + 2, len(name))
                    if name[i:].startswith(AFTER_NAME) or STOP_PATTERN.match(name, i)), default=len(name))
         return name[:cut]
     for surname in (text[pos:pos + 2], text[pos:pos + 1]):
         if surname not in ref.surname_set:
             continue
+        three = text[pos:pos + len(surname) + 2]
+        if (len(three) == len(surname) + 2 and _valid_given(three[len(surname):], allow="和")
+                and re.match(r"[、，,。；;等]", text[pos + len(three):pos + len(three) + 1])):
+            return three  # 涂瑞和等: a full name before a list break, though 和 could follow a name
         for given in (1, 2):
             name = text[pos:pos + len(surname) + given]
             after = text[pos + len(name):]
@@ -572,8 +592,10 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     return None
 
 
-def _valid_given(given: str) -> bool:
-    return bool(given) and re.fullmatch(f"[{HAN}]+", given) is not None and not any(ch in NOT_GIVEN_NAME for ch in given)
+def _valid_given(given: str, allow: str = "") -> bool:
+    """`allow`: function words that may still end a given name where the name's end is certain (涂瑞和等)."""
+    return bool(given) and re.fullmatch(f"[{HAN}]+", given) is not None and not any(
+        ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
 
 
 def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple[int, str]:
@@ -668,6 +690,9 @@ def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     """国创中心 abbreviates 国家建筑绿色低碳技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
     full = re.sub(r"[(（][^()（）]*[)）]\Z", "", full)  # …国际示范中心(新加坡)
+    legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None)
+    if legal and _abbreviates(short, full[: -len(legal)], ref):
+        return True  # 卓阳集团 for 卓阳能源集团有限公司
     if len(short) < 3 or len(short) >= len(full) or short in full or short[-1] != full[-1]:
         return False
     spans = place_spans(full, ref.place_names)

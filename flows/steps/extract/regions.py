@@ -29,7 +29,7 @@ ZONE_SUFFIXES = sorted([
     "综合保税区", "保税区", "自由贸易试验区", "自贸试验区", "自贸区", "自由贸易区", "特别经济区", "经济特区",
     "经济合作区", "合作区", "示范区", "试验区", "生态城", "科学城", "产业新城", "新城", "产业园区", "工业园区",
     "产业园", "工业园", "科技园", "科创园", "创新园", "软件园", "物流园", "农业园", "都市农业公园", "农业公园",
-    "高教园", "经济区", "片区", "港区", "新区", "园", "能源化工基地",
+    "高教园", "经济区", "片区", "港区", "新区", "园", "能源化工基地", "工业城", "新片区",
 ], key=len, reverse=True)
 # Expansions of short zone words, so 子牙经开区 is recognised as 天津子牙经济技术开发区.
 ZONE_ABBREVIATIONS = {"经开区": "经济技术开发区", "高新区": "高新技术产业开发区", "自贸区": "自由贸易试验区"}
@@ -85,8 +85,13 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
         short = row["short_name"]
         if short and row["level"] in ("province", "prefecture") and short not in COMMON_WORD_SHORT_NAMES:
             add(short, region)
+        if short and len(short) == 2 and row["level"] == "province":
+            add(f"{short[0]} {short[1]}", region)  # 北 京: a table pads two-character names to three
         if row["name"].endswith("自治州"):
             add(_prefecture_core(row["name"]) + "州", region)  # 海南藏族自治州 -> 海南州
+        ethnic = re.fullmatch(r"(.+?族)(?:自治)?([县区旗])", row["name"]) if row["level"] == "county" else None
+        if ethnic and len(core := _prefecture_core(ethnic.group(1) + "自治州")) >= 2:
+            add(core + ethnic.group(2), region)  # 管城回族区 -> 管城区, 长阳土家族自治县 -> 长阳县
     for row in ref.countries.iter_rows(named=True):
         region = Region("ISO-" + row["iso2"], row["name_zh"], "country", None, row["iso2"])
         for surface in [row["name_zh"], *row["aliases"]]:
@@ -152,9 +157,10 @@ def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, i
     `brand` (a company from the organization lexicon).
     """
     gaz, subs = gazetteer(ref), subdivisions(ref)
+    blocked = blocked + _chrome_spans(text)
     near_blocked = SpanIndex(blocked, span=lambda b: (b[0], b[1]))  # only names around a hit can block it
     chosen = [h for h in _longest(hits) if not _blocked(*h, near_blocked.touching(h[0], h[1]), gaz)
-              and not NOT_PLACE_AFTER.match(text[h[1]:h[1] + 4])]
+              and not NOT_PLACE_AFTER.match(text[h[1]:h[1] + 4]) and not _word_not_place(text, *h, gaz)]
     context = {r.region_key for _, _, s in chosen if len(gaz.get(s, [])) == 1 for r in gaz[s]}
     countries = [(start, r.country_code) for start, _, s in chosen for r in gaz.get(s, []) if r.level == "country"]
     mentions: list[RegionMention] = []
@@ -164,12 +170,111 @@ def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, i
         elif any(0 <= start - at <= 30 and code == subs[surface][0].country_code for at, code in countries):
             mentions.append(RegionMention(start, end, surface, subs[surface][0]))
     mentions += _abbreviations(text, gaz)
+    mentions += _counties_after_parent(text, mentions, ref)
+    mentions += _townships(text, mentions, ref)
     zones = _zones(text, mentions, ref)
     foreign = [z for z in zones if z.region.country_code not in (None, "CN")]
     # 越南海防安阳工业园区: a Chinese name inside a foreign zone's name is a coincidence of sounds
     mentions = [m for m in mentions if not (m.region.country_code == "CN" and any(
         z.start <= m.start and m.end <= z.end for z in foreign))]
     return sorted(mentions + zones, key=lambda m: (m.start, -m.end))
+
+
+# `地址:甘肃省…路88号`, `主办:某某资讯网`: the site's own address and name in the page chrome.
+_CHROME = re.compile(rf"(?:地址|通讯地址|联系地址)\s*[:：][^\s,，。;；]{{2,40}}"
+                     rf"|[{HAN}]{{2,12}}(?:门户网站|网站|(?<![电管联水气路热光渔])网)(?![{HAN}])")
+# A county whose name is also a word (城区, 矿区, 郊区): a place only right after its prefecture.
+COMMON_WORD_COUNTIES = {"城区", "矿区", "郊区", "市辖区", "新区"}
+# 中国特色社会主义, 中国式现代化: set phrases, not the country as a place of the news.
+COUNTRY_PHRASES = re.compile("^(?:特色社会主义|式现代化|梦)")
+
+
+def _chrome_spans(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), "international") for m in _CHROME.finditer(text)]
+
+
+def _word_not_place(text: str, start: int, end: int, surface: str, gaz) -> bool:
+    """代县长, 代理县长, 城市和县城: a two-character county name whose second half begins a
+    word (县长, 县委, 县城); 城区 alone; 中国特色社会主义."""
+    after = text[end:end + 1]
+    if len(surface) == 2 and surface[-1] in "县区市旗" and after in set("长委城级域内里"):
+        return True
+    if surface in COMMON_WORD_COUNTIES:
+        return not any(r.level == "prefecture" for r in gaz.get(text[max(0, start - 3):start], []))
+    return surface == "中国" and COUNTRY_PHRASES.match(text[end:end + 6]) is not None
+
+
+def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Reference) -> list[RegionMention]:
+    """上海崇明, 北京延庆, 新疆库车: a county's short name right after its province or prefecture."""
+    out = []
+    taken = {m.start for m in mentions}
+    for m in mentions:
+        if m.region.level not in ("province", "prefecture") or not m.region.admin_code or m.end in taken:
+            continue
+        prefix = m.region.admin_code[:2] if m.region.level == "province" else m.region.admin_code[:4]
+        for n in (3, 2):
+            rows = [r for r in _county_cores(ref).get(text[m.end:m.end + n], [])
+                    if r["admin_code"].startswith(prefix)]
+            if len(rows) == 1 and not text[m.end:].startswith(rows[0]["name"]):
+                row = rows[0]
+                region = Region("CN-" + row["admin_code"], row["name"], "county", "CN-" + row["parent_code"], "CN",
+                                row["admin_code"], row["longitude"], row["latitude"])
+                out.append(RegionMention(m.end, m.end + n, text[m.end:m.end + n], region))
+                break
+    return out
+
+
+# Townships, subdistricts and villages (乐安镇, 田庄乡, 十八里河街道, 茂梧村) are in no gazetteer.
+_TOWNSHIP = re.compile(rf"([{HAN}]{{2,4}}?)(镇|乡|街道)(?!村|镇(?!长)|[土亲愁下间贤情音长江])")
+_TOWN_HEAD = re.compile(rf"^(?:镇长|乡长|党委|人民政府|政府|办事处|[{HAN}]{{2,3}}村)")
+_TOWN_AT = re.compile(r"(?:在|于|到|来到|位于|落户|前往|赴|走进|深入)\Z")
+GENERIC_TOWNS = {"城镇", "乡镇", "小镇", "集镇", "重镇", "名镇", "古镇", "村镇", "城乡", "家乡", "故乡", "下乡", "返乡",
+                 "建制镇", "中心镇", "特色小镇", "重点镇", "全镇", "全乡", "本镇", "该镇", "各镇"}
+
+
+def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list[RegionMention]:
+    """A township named as one: after its county (永德县德党镇), before its head or a village
+    (鲇鱼须镇镇长, 北港镇横冲村), after 在/来到, or listed with another (乐安镇、田庄乡);
+    then a village right after a township (德党镇茂梧村)."""
+    ends = {m.end: m for m in mentions if m.region.level in ("county", "prefecture")}
+    found: list[RegionMention] = []
+    candidates = []
+    for m in _TOWNSHIP.finditer(text):
+        suffix = m.group(2)
+        run = re.search(rf"[{HAN}]*\Z", text[max(0, m.end(1) - 8):m.end(1)]).group()
+        county = next((ends[e] for e in ends if m.end(1) - len(run) <= e < m.end(1) and m.end(1) - e >= 2), None)
+        name = run[len(run) - (m.end(1) - county.end):] if county else run[left_cut(run, ref.place_names):]
+        if len(name) > (4 if suffix == "街道" else 3):
+            name = name[-2:]
+        full = name + suffix
+        if (len(name) < 2 or full in GENERIC_TOWNS or len(strip_generic(name)) < 2 or full in gazetteer(ref)
+                or name[-1] in "乡镇城村区县市" or re.search("[个每各些全本该]", name)):
+            continue  # 每个乡镇, 城乡: words, not a township
+        start, end = m.end(1) - len(name), m.end()
+        before = text[max(0, start - 4):start]
+        evidence = (county is not None or _TOWN_HEAD.match(text[end:end + 5]) or _TOWN_AT.search(before)
+                    or text[end:end + 1] == "、" or before.endswith("、"))
+        candidates.append((start, end, full, bool(evidence), county))
+    listed = {c[0] for c in candidates if c[3]}
+    for start, end, full, evidence, county in candidates:
+        near_list = any(abs(start - s) <= 8 for s in listed if s != start) and (
+            text[end:end + 1] == "、" or text[max(0, start - 1):start] == "、")
+        if not (evidence and (county or _TOWN_HEAD.match(text[end:end + 5]) or _TOWN_AT.search(text[:start])
+                              or near_list)):
+            continue
+        parent = county.region.region_key if county else None
+        found.append(RegionMention(start, end, full, Region(f"TOWN:CN:{full}", full, "other", parent, "CN")))
+    parents = {t.region.name: t.region for t in sorted(found, key=lambda t: t.region.parent_key is None)}
+    for town in found:  # one region per township name, with the county a mention gave it
+        town.region = parents[town.region.name]
+    for town in list(found):
+        village = re.match(rf"([{HAN}]{{2,3}}?)村(?![{HAN}]{{0,1}}(?:民|庄|落|镇|级|集体|干部))", text[town.end:town.end + 5])
+        if village and len(strip_generic(village.group(1))) >= 2:
+            name = village.group()
+            found.append(RegionMention(town.end, town.end + len(name), name,
+                                       Region(f"TOWN:CN:{town.region.name}:{name}", name, "other",
+                                              town.region.region_key, "CN")))
+    return found
 
 
 def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -59,3 +59,32 @@ def test_event_dates_outside_1900_to_five_years_ahead_are_dropped(ref, when, kep
     assert events.height == 1
     assert events.row(0, named=True)["date_precision"] == ("day" if kept else "unknown")
     assert (events["event_date"][0] is not None) == kept
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("于2023年11月30日至12月12日举行", (date(2023, 11, 30), "day", 1)),  # a range: its start
+    ("综合成绩较2021年前进1位", None),  # a baseline
+    ("到2030年实现碳达峰", None),  # a target
+    ("发布2022年度监测成果", None),  # the period a report covers
+    ("协会日前发布", (date(2024, 6, 1), "month", 2)),  # said on 2024-06-20: that month
+])
+def test_what_dates_an_event(text, expected):
+    assert last(text, date(2024, 6, 20), 2024) == expected
+
+
+def test_recently_early_in_a_month_may_be_last_month():
+    assert last("协会日前发布", date(2024, 6, 3), 2024) == (None, "unknown", 2)
+
+
+def test_a_day_after_the_publication_date_is_last_month():
+    assert last("27日,我县举行签约仪式", date(2018, 1, 25), 2018) == (date(2017, 12, 27), "day", 0)
+
+
+def test_a_count_is_not_the_year_a_text_is_set_in():
+    assert context_year("近日,300余名干部群众栽植树苗2000余株。") is None
+
+
+def test_a_newspaper_page_stamp_dates_the_page():
+    page = "人民日报海外版 2016年06月28日 星期二\n银行业绿色信贷余额超8万亿元\n协会日前发布报告。"
+    assert infer_reference(page, 2016) == date(2016, 6, 28)
+    assert infer_reference("2016年06月28日,协会发布报告。", 2016) is None  # a date in the story, not a stamp

@@ -7,7 +7,7 @@ from flows.steps.extract.numbers import parse_number
 
 @pytest.mark.parametrize("text, value", [
     ("一百二十", 120), ("四十", 40), ("千万", 1e7), ("两千三百万", 2.3e7), ("17.3万亿", 1.73e13), ("2万", 2e4),
-    ("1,400", 1400), ("十二", 12), ("三千五百亿", 3.5e11), ("一亿五千万", 1.5e8), ("0.423", 0.423),
+    ("1,400", 1400), ("1 400", 1400), ("十二", 12), ("三千五百亿", 3.5e11), ("一亿五千万", 1.5e8), ("0.423", 0.423),
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == pytest.approx(value)
@@ -43,6 +43,20 @@ def test_parse_number(text, value):
     ("安装光伏组件约182万块", "约182万块", 1.82e6, "count", "块", "about"),
     ("全市平均降水量32.5毫米", "32.5毫米", 32.5, "other", None, "exact"),
     ("已举办60余期", "60余期", 60, "count", "期", "more_than"),
+    ("新增造林15.6 万亩", "15.6 万亩", 1.56e5, "mu", None, "exact"),
+    ("每年提供 823 个岗位", "823 个", 823, "count", "个", "exact"),
+    ("完成改造项目1 460项", "1 460项", 1460, "count", "项", "exact"),
+    ("比例上升0.5个百分点", "0.5个百分点", 0.5, "percent", None, "exact"),
+    ("可供3万户居民用电", "3万户", 3e4, "count", "户", "exact"),
+    ("节能改造面积315万m2", "315万m2", 3.15e6, "m2", None, "exact"),
+    ("储氢规模约21万标立方", "约21万标立方", 2.1e5, "other", None, "about"),
+    ("预计土方量约86.1万方", "约86.1万方", 8.61e5, "other", None, "about"),
+    ("PM2.5浓度均值34.5微克每立方米", "34.5微克每立方米", 34.5, "other", None, "exact"),
+    ("PM2.5平均浓度为32微克/立方米", "32微克/立方米", 32, "other", None, "exact"),
+    ("最高气温38℃", "38℃", 38, "other", None, "exact"),
+    ("空气质量综合指数3.77,排名第9", "3.77", 3.77, "other", None, "exact"),
+    ("计划融资贷款8.0亿,建设规模扩大", "8.0亿", 8e8, "CNY", None, "exact"),
+    ("总投资4亿元至10亿元的生产基地", "4亿元", 4e8, "CNY", None, "exact"),
 ])
 def test_metric(text, raw, value, unit, classifier, qualifier):
     found = [m for m in find(text) if m["raw_text"] == raw]
@@ -55,7 +69,18 @@ def test_metric(text, raw, value, unit, classifier, qualifier):
 @pytest.mark.parametrize("text", [
     "2024年启动建设", "9月18日11时起", "第三十七次会议", "2025中新绿色发展论坛", "新加坡2030绿色发展蓝图",
     "《实施方案(2024-2035)》", "形成“五位一体”格局", "明确一个目标", "蜀ICP备06000706号-1", "电话:022-12345678",
-    "PM2.5浓度下降", "工业企业万元增加值能耗", "千万不要大意", "温度30度",
+    "PM2.5浓度下降", "工业企业万元增加值能耗", "千万不要大意", "温度30度", "2019 年启动", "贯彻党的二十大精神",
+    "推进二次创业", "三方签约", "方案共分三方案",
 ])
 def test_not_metrics(text):
     assert find(text) == []
+
+
+def test_a_range_is_one_figure():
+    assert [m["raw_text"] for m in find("年产200台至400台,产值40亿元到80亿元")] == ["200台", "40亿元"]
+
+
+def test_table_cells_take_the_unit_of_their_column_header():
+    table = "地 区 能耗上升或下降(±%) 能源消费总量增速 (%) 北 京 -9.18 -8.1 天 津 3.07 1.7 附注: 1.指标解释"
+    assert [(m["raw_text"], m["value"], m["unit"]) for m in find(table)] == [
+        ("-9.18", -9.18, "percent"), ("-8.1", -8.1, "percent"), ("3.07", 3.07, "percent"), ("1.7", 1.7, "percent")]

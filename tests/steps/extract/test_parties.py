@@ -123,3 +123,41 @@ def test_collective_title_lists_people(run):
 def test_weak_titles_do_not_make_people(run):
     frame = run("企业的代表齐聚一堂。")["party_mentions"]
     assert frame.filter(frame["party_type"] == "person").is_empty()
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("项目建设方——江苏恒远新材料股份有限公司负责施工。", "江苏恒远新材料股份有限公司", "enterprise"),
+    ("项目业主浙江某某能源发展有限公司介绍了情况。", "浙江某某能源发展有限公司", "enterprise"),
+    ("副总经理兼宁波绿源能源有限公司总经理出席。", "宁波绿源能源有限公司", "enterprise"),
+    ("李明代表苏州市政府签约。", "苏州市人民政府", "government"),
+    ("(记者王小明)中国光伏行业协会日前发布报告。", "中国光伏行业协会", "association"),
+    ("峰会由星河卫视、绿色资讯网联合主办。", "星河卫视", "media"),
+    ("峰会由星河卫视、绿色资讯网联合主办。", "绿色资讯网", "media"),
+    ("全国人民代表大会常务委员会通过决定。", "全国人民代表大会常务委员会", "government"),
+], ids=["role-and-dash", "role-label", "second-title", "on-behalf-of", "closed-bracket", "tv", "news-site",
+        "congress"])
+def test_organization_boundaries(run, text, name, kind):
+    assert (name, kind) in {(r[1], r[2]) for r in parties(run, text)}
+
+
+@pytest.mark.parametrize("text", [
+    "跨国公司纷纷加大投资。", "推动老区学校建设。", "加快推进交办问题整改。", "会议在广州国际会展中心举行。",
+    "主要银行业金融机构绿色信贷余额增长。", "加快配电网建设和工业互联网应用。",
+])
+def test_generic_phrases_venues_and_networks_are_not_parties(run, text):
+    assert {r for r in parties(run, text) if r[2] != "person"} == set()
+
+
+def test_group_short_name_joins_the_registered_company(run):
+    frame = run("卓阳能源集团有限公司与县政府签约。卓阳集团投资40亿元。")["party_mentions"]
+    assert {r["name"] for r in frame.iter_rows(named=True) if r["surface"] == "卓阳集团"} == {"卓阳能源集团有限公司"}
+
+
+@pytest.mark.parametrize("text, person", [
+    ("联合国环境规划署驻华代表处主任涂瑞和等嘉宾出席。", "涂瑞和"),
+    ("副镇长张哲君成功签约。", "张哲君"),
+    ("驻华大使侯赛因·本·伊卜拉欣·哈马迪出席。", "侯赛因·本·伊卜拉欣·哈马迪"),
+], ids=["name-before-list-break", "name-before-verb", "multi-part-foreign-name"])
+def test_people_names_end_where_the_name_ends(run, text, person):
+    frame = run(text)["party_mentions"]
+    assert {r["name"] for r in frame.iter_rows(named=True) if r["party_type"] == "person"} == {person}

@@ -73,3 +73,37 @@ def test_places_inside_names_that_are_not_about_them(run, text):
 def test_foreign_subdivision_only_next_to_its_country(run):
     assert ("巴特肯州", "巴特肯州", "province", None) in regions(run, "吉尔吉斯斯坦巴特肯州的项目。")
     assert not any(r[0] == "巴特肯州" for r in regions(run, "巴特肯州的项目。"))
+
+
+def test_province_names_padded_in_a_table(run):
+    assert regions(run, "地 区 增速(%) 北 京 -9.18 上 海 -6.64") == {
+        ("北 京", "北京市", "province", "110000"), ("上 海", "上海市", "province", "310000")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("开工仪式在永德县德党镇茂梧村举行。", {("永德县", "永德县", "county", "530923"), ("德党镇", "德党镇", "other", None),
+                                ("茂梧村", "茂梧村", "other", None)}),
+    ("王洪伟与鲇鱼须镇镇长张哲君签约。", {("鲇鱼须镇", "鲇鱼须镇", "other", None)}),
+    ("重点推进乐安镇、田庄乡等地光伏项目。", {("乐安镇", "乐安镇", "other", None), ("田庄乡", "田庄乡", "other", None)}),
+    ("群众来到十八里河街道办事处植树。", {("十八里河街道", "十八里河街道", "other", None)}),
+    ("推进特色小镇和美丽乡村建设,城乡融合,每个乡镇都有。", set()),
+], ids=["after-county", "before-head", "listed", "subdistrict", "words"])
+def test_townships_and_villages(run, text, expected):
+    assert regions(run, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("上海崇明、新疆库车推进试点。", {("上海", "上海市", "province", "310000"), ("崇明", "崇明区", "county", "310151"),
+                            ("新疆", "新疆维吾尔自治区", "province", "650000"), ("库车", "库车市", "county", "652902")}),
+    ("管城区坚持生态亮区战略。", {("管城区", "管城回族区", "county", "410104")}),
+], ids=["county-short-after-province", "autonomous-county-without-nationality"])
+def test_county_forms(run, text, expected):
+    assert regions(run, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "签约仪式由县委副书记、代县长陶伟军主持。", "城市和县城新增处理能力。", "以城区为发展新增点。",
+    "以新时代中国特色社会主义思想为指导。", "主办:绿能资讯网 地址:甘肃省天水市秦州区民主西路88号",
+])
+def test_words_and_page_chrome_are_not_places(run, text):
+    assert regions(run, text) == set()

@@ -1,0 +1,84 @@
+"""Is the warehouse file whole? A damaged greenwire.duckdb is found before anything writes to it.
+
+DuckDB checksums every block it reads, so reading the raw tables (what a run carries over; every
+other schema is rebuilt from them) finds flipped bytes, and the block count in the file's header
+finds a truncated file without reading it. `greenwire rebuild` re-creates a damaged warehouse
+from the input folder.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from flows import warehouse
+
+HEADER_BYTES = 3 * 4096  # the file header and the two database headers that precede the first block
+
+# What DuckDB says when the bytes under a table are not what it wrote.
+DAMAGE_MARKERS = ("checksum", "corrupt", "could not read enough bytes", "not a valid duckdb database",
+                  "invalid metadata", "serialization error", "deserializ")
+
+
+class WarehouseCorrupt(RuntimeError):
+    """greenwire.duckdb is damaged: nothing was changed; `greenwire rebuild` re-creates it."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path = path
+        super().__init__(
+            f"the warehouse file {path} is damaged ({detail}); nothing was changed and publish/current is as it "
+            "was. Re-create it from the input folder with `greenwire rebuild` (the damaged file is kept beside it)"
+        )
+
+
+def damage(exc: BaseException, path: Path) -> WarehouseCorrupt | None:
+    """The WarehouseCorrupt that a DuckDB error means, or None when it means something else.
+
+    IOException('... does not match stored checksum ...') -> WarehouseCorrupt(path, ...)
+    """
+    text = str(exc).strip()
+    if isinstance(exc, duckdb.Error) and any(marker in text.lower() for marker in DAMAGE_MARKERS):
+        return WarehouseCorrupt(path, text.splitlines()[0] if text else type(exc).__name__)
+    return None
+
+
+def check(path: Path) -> None:
+    """Raise WarehouseCorrupt when the warehouse file at `path` is truncated or fails a checksum;
+    a warehouse that does not exist yet passes."""
+    if not path.exists():
+        return
+    try:
+        con = warehouse.connect(path, read_only=True)
+    except duckdb.Error as exc:
+        found = damage(exc, path)
+        if found is None:
+            raise
+        raise found from exc
+    with con:
+        verify(con, path)
+
+
+def verify(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """check() on an open connection: the file's size against its header, then every raw table read
+    once (what a run carries over; every other schema is rebuilt from raw)."""
+    try:
+        _check_size(con, path)
+        tables = con.execute("select table_name from duckdb_tables() where schema_name = 'raw' "
+                             "order by table_name").fetchall()
+        for (table,) in tables:
+            # hash() of every column makes DuckDB read (and checksum) every block of the table
+            con.execute(f'select max(hash(columns(*))) from raw."{table}"').fetchall()
+    except duckdb.Error as exc:
+        found = damage(exc, path)
+        if found is None:
+            raise
+        raise found from exc
+
+
+def _check_size(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    block_size, blocks = con.execute("select block_size, total_blocks from pragma_database_size()").fetchall()[0]
+    expected = HEADER_BYTES + block_size * blocks
+    actual = path.stat().st_size
+    if actual < expected:
+        raise WarehouseCorrupt(path, f"the file is {actual} bytes but its header counts {blocks} blocks of "
+                                     f"{block_size} bytes: it was truncated")

@@ -1,0 +1,112 @@
+"""Scale: batches give the same bytes as one batch, an unchanged rerun costs nothing, DuckDB is
+capped, and an error inside a stage is one line naming it."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import cli, runs, settings, status, warehouse
+from flows.pipeline import greenwire_flow
+
+
+def _hashes(published: Path) -> dict[str, str]:
+    tables = json.loads((published / "manifest.json").read_text())["tables"]
+    return {table: entry["sha256"] for table, entry in tables.items()}
+
+
+def _outcomes(warehouse_dir: Path) -> list[str]:
+    with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
+        return [r[0] for r in con.execute("select outcome from raw.runs order by started_at").fetchall()]
+
+
+@pytest.fixture(scope="module")
+def published(prefect_harness, tmp_path_factory, seeds):
+    """The seeds published once with the default batch size; returns (input, warehouse, summary)."""
+    root = tmp_path_factory.mktemp("scale")
+    inbox = Path(shutil.copytree(seeds, root / "in"))
+    summary = greenwire_flow(input_dir=str(inbox), warehouse_dir=str(root / "warehouse"))
+    return inbox, root / "warehouse", summary
+
+
+def test_batches_of_two_files_publish_the_same_bytes_as_one_batch(published, tmp_path, monkeypatch):
+    inbox, _, whole = published
+    monkeypatch.setenv("GREENWIRE_BATCH_FILES", "2")
+    batched = greenwire_flow(input_dir=str(inbox), warehouse_dir=str(tmp_path / "warehouse"))
+    assert (whole.batches, batched.batches) == (1, 3)
+    assert batched.extracted_articles == whole.extracted_articles > 0
+    assert _hashes(batched.published) == _hashes(whole.published)
+    assert batched.files.equals(whole.files)
+
+
+def test_an_unchanged_rerun_stops_after_ingest_and_publishes_nothing(published, capsys):
+    inbox, warehouse_dir, first = published
+    versions = sorted((warehouse_dir / "publish" / "versions").iterdir())
+    again = greenwire_flow(input_dir=str(inbox), warehouse_dir=str(warehouse_dir))
+    assert again.unchanged_since == {"run_id": first.run_id, "published_version": first.published.name,
+                                     "articles": first.articles, "relevant": first.relevant}
+    assert again.published is None and again.validation is None and again.marts == {}
+    assert sorted((warehouse_dir / "publish" / "versions").iterdir()) == versions
+    assert (warehouse_dir / "publish" / "current").resolve() == first.published
+    said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("greenwire |")]
+    assert len(said) == 1 and "nothing changed since run " + first.run_id in said[0]
+    assert _outcomes(warehouse_dir)[-1] == "unchanged"
+    shown = status.read(settings.load(inbox, warehouse_dir))
+    assert (shown.runs[0]["outcome"], shown.runs[0]["published_version"]) == ("unchanged", first.published.name)
+
+
+def test_the_cli_answers_an_unchanged_rerun_without_prefect_and_a_changed_file_means_work(published):
+    inbox, warehouse_dir, first = published
+    resolved = settings.load(inbox, warehouse_dir)
+    quick = runs.quick_rerun(resolved)
+    assert quick is not None and quick.unchanged_since["run_id"] == first.run_id
+    assert _outcomes(warehouse_dir)[-1] == "unchanged"
+    assert cli.format_summary(quick).count("\n") == 0
+    changed = sorted(inbox.iterdir())[0]
+    original = changed.read_bytes()
+    changed.write_bytes(original + "\n".encode())
+    try:
+        assert runs.quick_rerun(resolved) is None  # same size and name are not enough: the bytes differ
+    finally:
+        changed.write_bytes(original)
+    assert runs.quick_rerun(resolved) is not None
+
+
+def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp_path, monkeypatch):
+    monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "1GB")
+    monkeypatch.setenv("GREENWIRE_DUCKDB_THREADS", "1")
+    with warehouse.connect(tmp_path / "greenwire.duckdb") as con:
+        got = con.execute("select current_setting('memory_limit'), current_setting('threads'), "
+                          "current_setting('temp_directory')").fetchall()[0]
+    assert got == ("953.6 MiB", 1, str(tmp_path / ".duckdb-tmp"))
+    with warehouse.connect(tmp_path / "greenwire.duckdb", read_only=True) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
+    monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "lots")
+    with pytest.raises(ValueError, match="GREENWIRE_DUCKDB_MEMORY='lots'"):
+        warehouse.connect(tmp_path / "greenwire.duckdb")
+
+
+def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage(published, tmp_path, monkeypatch,
+                                                                                capsys):
+    inbox, warehouse_dir, _ = published
+    current = (warehouse_dir / "publish" / "current").resolve()
+    models = Path(shutil.copytree(settings.SQL_DIR, tmp_path / "sql"))
+    # What DuckDB's internal errors look like: a first line, then a C++ stack trace.
+    (models / "staging" / "stg_zz_broken.sql").write_text(
+        "select error('INTERNAL Error: Attempted to dereference unique_ptr that is NULL!' || chr(10) || "
+        "'Stack Trace:' || chr(10) || '/usr/lib/libduckdb.so(duckdb::Exception::Exception+0x4d) [0x7f]')\n")
+    monkeypatch.setenv("GREENWIRE_SQL_DIR", str(models))
+    code = cli.main(["run", "--input", str(inbox), "--warehouse", str(warehouse_dir)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Stack Trace" not in err, err
+    assert err.startswith("greenwire: error: run failed: build failed: ")
+    assert "stg_zz_broken.sql" in err and "Attempted to dereference unique_ptr that is NULL!" in err
+    assert (warehouse_dir / "publish" / "current").resolve() == current
+    assert _outcomes(warehouse_dir)[-1] == "failed"
+    log = Path(err.rsplit("full trace: ", 1)[1].strip())
+    failed = [json.loads(line) for line in Path(log).read_text().splitlines() if '"failed"' in line]
+    assert "Stack Trace" in failed[-1]["traceback"]
