@@ -289,6 +289,32 @@ def _report(label: str, run: Run, rates: str) -> None:
         print(f"{'':<11} stages (s): {stages}", flush=True)
 
 
+def long_article(megabytes: float = 1.0, seed: int = 7) -> float:
+    """Extraction time of one article of `megabytes` of text (seed paragraphs with their digits
+    varied, one per line): it is cut into pieces of PIECE_CHARS, so the time grows linearly."""
+    import polars as pl
+
+    from flows.reference import load_all
+    from flows.steps.extract import PIECE_CHARS, extract, pieces
+
+    rng = random.Random(seed)
+    paragraphs, lines, size = _seed_pool()[0], [], 0
+    while size < megabytes * 1e6:
+        digits = "".join(rng.sample("0123456789", 10))
+        lines.append(rng.choice(paragraphs).translate(str.maketrans("0123456789", digits)))
+        size += len(lines[-1].encode()) + 1
+    text = "\n".join(lines)
+    documents = pl.DataFrame({"doc_id": ["long"], "text": [text]})
+    ref = load_all()
+    extract(documents.with_columns(pl.col("text").str.slice(0, 200)), ref)  # load the matchers first
+    start, cpu = time.perf_counter(), time.process_time()
+    facts = extract(documents, ref)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"one {size / 1e6:.1f} MB article ({len(text):,} characters, {len(pieces(text, PIECE_CHARS))} pieces): "
+          f"extract {seconds:.1f} s ({cpu:.1f} s CPU), {sum(len(f) for f in facts.values()):,} rows", flush=True)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=os.environ.get("SIZES", "10000,100000"),
@@ -302,6 +328,7 @@ def main() -> None:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores")
+        long_article()
         if not args.no_fixed:
             fixed_cost(args.root.resolve(), workdir)
         results = [bench(n, args.root.resolve(), workdir) for n in sizes]

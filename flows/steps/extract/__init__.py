@@ -7,6 +7,7 @@ decisions that depend on neighbouring words run per document in Python.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import date, timedelta
 
 import polars as pl
@@ -18,7 +19,7 @@ from flows.steps.extract import parties as party_step
 from flows.steps.extract import regions as region_step
 from flows.steps.extract.dates import period
 from flows.steps.extract.lexicon import HAN, Reference
-from flows.steps.extract.text import Sentence, sentences
+from flows.steps.extract.text import Sentence, SpanIndex, sentences
 
 # An event is dated between 1900 and five years from today (plans announce events a few years
 # ahead); a date outside is a misread or garbled number and is dropped (expectations/events.json
@@ -28,10 +29,17 @@ EVENT_HORIZON = timedelta(days=5 * 365)
 
 BRAND_TYPES = {"enterprise", "media", "other", "research_education", "association"}
 
+# An article longer than this (in characters) is extracted in pieces of at most this size, cut at line
+# breaks (else after a sentence end): names, aliases and events are then resolved within a piece, and the
+# cost of one huge article stays linear in its length (docs/extraction.md, "Long articles").
+PIECE_CHARS = 100_000
 
-def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None) -> dict[str, pl.DataFrame]:
+
+def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None,
+            piece_chars: int = PIECE_CHARS) -> dict[str, pl.DataFrame]:
     """Every raw fact table for these documents (see flows.schema.RAW_SCHEMAS); `today`
-    (default: the system date) bounds plausible event dates."""
+    (default: the system date) bounds plausible event dates; articles over `piece_chars`
+    characters are extracted piece by piece (see PIECE_CHARS)."""
     latest_event = (today or date.today()) + EVENT_HORIZON
     rows: dict[str, list[dict]] = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [],
                                    "metrics": []}
@@ -39,7 +47,11 @@ def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None) 
         gazetteer = region_step.gazetteer_hits(documents, ref)
         lexicon = party_step.lexicon_hits(documents, ref)
         for doc in documents.iter_rows(named=True):
-            _document(doc, gazetteer.get(doc["doc_id"], []), lexicon.get(doc["doc_id"], []), ref, rows, latest_event)
+            hits = gazetteer.get(doc["doc_id"], []), lexicon.get(doc["doc_id"], [])
+            if len(doc["text"] or "") > piece_chars:
+                _long_document(doc, *hits, ref, rows, latest_event, piece_chars)
+            else:
+                _document(doc, *hits, ref, rows, latest_event)
     # Typed by RAW_SCHEMAS, not inferred: a column that is null in the first rows is still a date.
     return {name: conform(name, pl.DataFrame(found, schema=RAW_SCHEMAS[name]) if found else pl.DataFrame())
             for name, found in rows.items()}
@@ -89,23 +101,76 @@ def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: d
     rows["metrics"] += _metrics(doc_id, sents, parties, places, happenings, doc.get("context_year"))
 
 
+def pieces(text: str, size: int) -> list[tuple[int, int]]:
+    """[start, end) pieces of at most `size` characters, each ending after a line break where the
+    window has one, else after a sentence end, else at `size`:
+    pieces("甲。\n乙。\n丙。", 4) -> [(0, 3), (3, 6), (6, 8)]."""
+    out, start = [], 0
+    while len(text) - start > size:
+        window_end = start + size
+        cut = text.rfind("\n", start, window_end) + 1
+        if cut <= start:
+            cut = 1 + max(text.rfind(mark, start, window_end) for mark in "。！？!?；;")
+        if cut <= start:
+            cut = window_end
+        out.append((start, cut))
+        start = cut
+    out.append((start, len(text)))
+    return out
+
+
+def _long_document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: dict[str, list[dict]],
+                   latest_event: date, size: int) -> None:
+    """_document over each piece of a long article, spans shifted back to the article and event keys
+    numbered on across pieces (e0… of the first piece, then the next piece's, …)."""
+    text, keys = doc["text"], 0
+    for start, end in pieces(text, size):
+        piece = {**doc, "text": text[start:end], "title": doc.get("title") if start == 0 else None}
+        found: dict[str, list[dict]] = {name: [] for name in rows}
+        inside = [[(s - start, e - start, w) for s, e, w in hits if start <= s and e <= end]
+                  for hits in (gazetteer, lexicon)]
+        _document(piece, *inside, ref, found, latest_event)
+        used = {int(r["event_key"][1:]) for r in found["events"]}
+        for name, piece_rows in found.items():
+            for r in piece_rows:
+                if "char_start" in r:
+                    r["char_start"], r["char_end"] = r["char_start"] + start, r["char_end"] + start
+                if r.get("event_key") is not None:
+                    r["event_key"] = f"e{keys + int(r['event_key'][1:])}"
+            rows[name] += piece_rows
+        keys += max(used, default=-1) + 1
+
+
 def _evidence(sents: list[Sentence], text: str):
     """The sentence that holds a span (or the text around it when a span crosses sentences)."""
+    starts = [s.start for s in sents]  # sentences are disjoint and in order: the last one starting at or before
+
     def of(start: int, end: int) -> str:
-        for s in sents:
-            if s.start <= start and end <= s.end:
-                return s.text
+        i = bisect_right(starts, start) - 1
+        if i >= 0 and sents[i].start <= start and end <= sents[i].end:
+            return sents[i].text
         return text[max(0, start - 40):end + 40]
     return of
 
 
 def _metrics(doc_id, sents, parties, places, happenings, year) -> list[dict]:
     out = []
-    for s in sents:
-        for found in metric_step.find(s.text):
+    near_parties, near_places = SpanIndex(parties), SpanIndex(places)
+    starts = [s.start for s in sents]
+    first_event: dict[int, object] = {}  # sentence index -> the first event (in order) mentioned in it
+    for e in happenings:
+        for a, _, _ in e.mentions:
+            i = bisect_right(starts, a) - 1
+            if i >= 0 and a < sents[i].end:
+                first_event.setdefault(i, e)
+    for i, s in enumerate(sents):
+        found_here = metric_step.find(s.text)
+        if found_here:
+            in_parties, in_places = near_parties.touching(s.start, s.end), near_places.touching(s.start, s.end)
+        for found in found_here:
             start, end = s.start + found["start"], s.start + found["end"]
-            subject = _subject(start, s, parties, places)
-            event = next((e for e in happenings if any(s.start <= a < s.end for a, _, _ in e.mentions)), None)
+            subject = _subject(start, s, in_parties, in_places)
+            event = first_event.get(i)
             out.append({
                 "doc_id": doc_id, "char_start": start, "char_end": end, "evidence": s.text,
                 "raw_text": found["raw_text"], "value": found["value"], "unit": found["unit"],

@@ -28,7 +28,7 @@ from flows.steps.extract import dates
 from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
-from flows.steps.extract.text import Sentence
+from flows.steps.extract.text import Sentence, SpanIndex
 
 NOUN_TRIGGERS = {
     "press_conference": ["新闻发布会", "发布会", "新闻通气会"],
@@ -92,9 +92,13 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
     if not re.search("[。，,；;]", text):
         return []  # a list of headlines (a page's table of contents) reports no events of its own
     candidates: list[Event] = []
+    near_parties, near_regions = SpanIndex(parties), SpanIndex(regions)
     for sentence in sentences:
-        named = _verb_events(sentence, parties, regions)
-        candidates += [e for e in _noun_events(sentence, parties, regions)
+        # Only mentions touching the sentence can matter to it (all rules look inside the sentence).
+        in_parties = near_parties.touching(sentence.start, sentence.end)
+        in_regions = near_regions.touching(sentence.start, sentence.end)
+        named = _verb_events(sentence, in_parties, in_regions)
+        candidates += [e for e in _noun_events(sentence, in_parties, in_regions)
                        if not any(v.start <= e.start and e.end <= v.end for v in named)]  # 启动“…”宣传月活动
         candidates += named
     candidates += _policy_page(text, sentences, headline_end)
@@ -731,10 +735,14 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
     the occasion it covers). An event said to be 近日 with no publication date to count from stays
     undated, and so does an occasion the reported one only relates to (响应第28届…大会)."""
     vague = set()
+    named_before: dict[int, date | None] = {}  # per sentence start: several events share a sentence
     for ev in events:
         sentence = ev.sentence
         cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
-        named = _last_named(text[: sentence.start], reference, year)
+        if sentence.start not in named_before:
+            named_before[sentence.start] = _last_named(
+                text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
+        named = named_before[sentence.start]
         # The time that governs an event is near it: a window keeps one long sentence from costing its square.
         hit = dates.last(sentence.text[max(0, cut - 300):cut], reference, year, named) or dates.resolve(
             re.split(r"[,，;；。]", sentence.text[ev.end - sentence.start:], maxsplit=1)[0], reference, year, named)
@@ -745,10 +753,11 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
         elif ev.occasion and (named_year := _NAME_YEAR.search(ev.name)) is not None:
             ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
     anchor = next((e for e in events if e.event_date is not None and e.precision == "day" and e.inherits), None)
+    near_regions = SpanIndex(regions)
     for ev in events:
         if ev.event_date is None and id(ev) not in vague and ev.inherits and anchor is not None:
             ev.event_date, ev.precision, ev.borrowed = anchor.event_date, "day", True
-        place = _place(ev.sentence, ev, regions)
+        place = _place(ev.sentence, ev, near_regions.touching(ev.sentence.start, ev.sentence.end))
         ev.region_key = place or (anchor.region_key if anchor else None)
 
 
@@ -757,9 +766,13 @@ _RECENTLY = re.compile("近日|日前|近期|不久前")
 _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
 
+NAMED_REACH = 600  # characters before a sentence searched for the date 当天/同日 refer to
+
+
 def _last_named(before: str, reference, year):
     """The last day-precise date the text named before a sentence (what 当天/同日 refer to)."""
-    days = [d for d, precision, _ in dates.expressions(before[-600:], reference, year) if d and precision == "day"]
+    days = [d for d, precision, _ in dates.expressions(before[-NAMED_REACH:], reference, year)
+            if d and precision == "day"]
     return days[-1] if days else None
 
 
@@ -778,14 +791,16 @@ def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str |
 def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: list[PartyMention]) -> None:
     """主办/承办 statements and speakers, attached to the event they refer to."""
     hosts = re.compile(r"由(?P<who>[^。；;]*?)(?:共同)?(?P<verb>主办|承办|协办|指导)")
+    near_parties = SpanIndex(parties)
     for sentence in sentences:
+        in_sentence = near_parties.touching(sentence.start, sentence.end)  # roles are read inside the sentence
         for m in hosts.finditer(sentence.text):
             target = _referent(sentence, events, m.start())
             if target is None:
                 continue
             role = {"主办": "host", "承办": "co_organizer", "协办": "co_organizer", "指导": "participant"}[m["verb"]]
             lo, hi = sentence.start + m.start("who"), sentence.start + m.end("who")
-            for p in parties:
+            for p in in_sentence:
                 if lo <= p.start and p.end <= hi and p.party_type != "person":
                     target.parties.append((p.name, role))
         # The match ends the sentence and `who` holds no comma: it starts in the last clause, so the
@@ -796,7 +811,7 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
                 sentence.text, last_clause if attended else len(sentence.text)):
             target = _referent(sentence, events, m.start())
             if target is not None:
-                for p in parties:
+                for p in in_sentence:
                     if sentence.start + m.start() <= p.start < sentence.start + m.end() and p.party_type == "person":
                         target.parties.append((p.name, "participant"))
     speakers = _speakers(text, parties)

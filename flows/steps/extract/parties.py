@@ -31,6 +31,7 @@ import polars as pl
 
 from flows.steps.extract.lexicon import HAN, STOP_PATTERN, Reference, left_cut, place_spans, strip_generic
 from flows.steps.extract.regions import RegionMention
+from flows.steps.extract.text import SpanIndex
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
 ORG_SUFFIXES: dict[str, str] = {
@@ -346,13 +347,15 @@ def _resolve_overlaps(orgs: list[PartyMention]) -> list[PartyMention]:
     """Longest mention wins where two overlap; one starting inside a longer one is dropped."""
     orgs = sorted(orgs, key=lambda o: (o.start, -(o.end - o.start), o.source != "lexicon"))
     kept: list[PartyMention] = []
+    # In this order every kept mention starts at or before org and none lies inside a later one (at an
+    # equal start the longer comes first), so the furthest end kept so far decides: org is inside a
+    # kept mention when it reaches org's end, and overlaps one partly when it reaches past org's start.
+    reach = -1
     for org in orgs:
-        if any(k.start <= org.start and org.end <= k.end for k in kept):
+        if org.end <= reach or org.start < reach:
             continue
-        if any(k.start < org.start < k.end < org.end for k in kept):
-            continue
-        kept = [k for k in kept if not (org.start <= k.start and k.end <= org.end)]
         kept.append(org)
+        reach = max(reach, org.end)
     return kept
 
 
@@ -398,10 +401,11 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
         spans = place_spans(full, ref.place_names)
         if spans and spans[0][0] == 0 and spans[0][1] < len(full):
             heads.add(full[spans[0][1]])  # 生态管委会 starts after 中新天津's place
+        chars = set(full)
         for hit in re.finditer("[" + re.escape("".join(heads)) + "]", text):
             i = hit.start()
-            if taken[i]:
-                continue
+            if taken[i] or text[i + 1:i + 2] not in chars or text[i + 2:i + 3] not in chars:
+                continue  # (the next two characters must be in the name for three characters in order)
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
@@ -420,6 +424,7 @@ INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "�
                   "工程", "物流", "贸易", "文化", "传媒", "咨询", "服务", "管理", "制造", "汽车", "光伏")
 
 
+@lru_cache(maxsize=65536)
 def brand(name: str, ref: Reference) -> str | None:
     """A company's trade name (字号), its usual short form: 海纳数聚(天津)科技有限公司 -> 海纳数聚.
 
@@ -449,10 +454,12 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     taken = bytearray(len(text) + 1)
     for o in orgs:
         taken[o.start:o.end] = b"\x01" * (o.end - o.start)
+    done: set[str] = set()  # a trade name already looked for finds nothing new the second time
     for org in [o for o in orgs if o.party_type == "enterprise"]:
         short = brand(org.surface, ref)
-        if not short:
+        if not short or short in done:
             continue
+        done.add(short)
         for m in re.finditer(re.escape(short), text):
             if taken[m.start()]:
                 continue
@@ -635,16 +642,27 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
         return i
 
     official = [_official(m.surface, ref) for m in orgs]
-    for i, a in enumerate(orgs):
-        for j in range(i):
+    # The pair tests read only a mention's surface, lexicon name and aliases, and mentions alike in
+    # those are one group anyway: test each distinct kind once (a long article repeats its names, and
+    # testing every pair of mentions was quadratic in its length).
+    kinds: dict[tuple, int] = {}
+    for i, m in enumerate(orgs):
+        parent[root(i)] = root(kinds.setdefault((m.surface, m.lexicon_name, frozenset(m.aliases)), i))
+    distinct = list(kinds.values())
+    for x, i in enumerate(distinct):
+        a = orgs[i]
+        for j in distinct[:x]:
             b = orgs[j]
             if (official[i] == official[j] or (a.lexicon_name and a.lexicon_name == b.lexicon_name)
                     or _same_org(official[i], official[j], ref) or _same_org(official[j], official[i], ref)
                     or b.surface in a.aliases or a.surface in b.aliases):
                 parent[root(i)] = root(j)
-    for i, a in enumerate(orgs):  # an abbreviation joins the shortest full name it abbreviates
-        fulls = [j for j, b in enumerate(orgs) if len(b.surface) > len(a.surface) >= 3
-                 and _abbreviates(a.surface, b.surface, ref)]
+    first_of: dict[str, int] = {}  # surface -> its first mention (the others are in its group)
+    for i, m in enumerate(orgs):
+        first_of.setdefault(m.surface, i)
+    for a_surface, i in first_of.items():  # an abbreviation joins the shortest full name it abbreviates
+        fulls = [j for b_surface, j in first_of.items() if len(b_surface) > len(a_surface) >= 3
+                 and _abbreviates(a_surface, b_surface, ref)]
         if fulls:
             j = min(fulls, key=lambda j: len(orgs[j].surface))
             parent[root(i)] = root(j)
@@ -653,12 +671,13 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
         groups.setdefault(root(i), []).append(i)
     for members in groups.values():
         lexical = [orgs[i].lexicon_name for i in members if orgs[i].lexicon_name]
-        # The longest name the text itself uses (the official key is only for comparing).
-        name = max(set(lexical), key=lexical.count) if lexical else max(
+        # The longest name the text itself uses (the official key is only for comparing). Ties go to the
+        # first mentioned: a set's order changes from run to run, and so did the name.
+        name = max(dict.fromkeys(lexical), key=lexical.count) if lexical else max(
             (orgs[i].surface for i in members if orgs[i].source != "abbreviation"), key=len,
             default=orgs[members[0]].surface)
         kinds = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
-        kind = max(set(kinds), key=kinds.count) if kinds else "other"
+        kind = max(dict.fromkeys(kinds), key=kinds.count) if kinds else "other"
         if not lexical and name.endswith("政府"):
             name = _official(name, ref)  # 镇江市政府 -> 镇江市人民政府, 海南州… -> 海南藏族自治州…
         for i in members:
@@ -735,10 +754,11 @@ def _same_org(short: str, full: str, ref: Reference) -> bool:
 
 def _locate(mentions: list[PartyMention], regions: list[RegionMention], ref: Reference) -> None:
     """Country and region of each organization from the places named inside (or right before) it."""
+    near = SpanIndex(regions)
     for m in mentions:
         if m.party_type == "person":
             continue
-        inside = [r for r in regions if m.start <= r.start and r.end <= m.end]
+        inside = [r for r in near.touching(m.start, m.end) if m.start <= r.start and r.end <= m.end]
         if inside:
             ranked = {"zone": 0, "county": 1, "prefecture": 2, "province": 3, "country": 4, "other": 5}
             best = min(inside, key=lambda r: ranked.get(r.region.level, 9))

@@ -22,6 +22,7 @@ from functools import lru_cache
 import polars as pl
 
 from flows.steps.extract.lexicon import HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, place_spans, strip_generic
+from flows.steps.extract.text import SpanIndex
 
 ZONE_SUFFIXES = sorted([
     "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
@@ -50,6 +51,9 @@ COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "�
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
+# How far before its zone word a zone name (and the place right before it) is looked for: generous,
+# since it only bounds which place mentions _zone_at is shown.
+ZONE_REACH = 100
 
 
 @dataclass
@@ -154,9 +158,9 @@ def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, i
     """
     gaz, subs = gazetteer(ref), subdivisions(ref)
     blocked = blocked + _chrome_spans(text)
-    chosen = [h for h in _longest(hits)
-              if not _blocked(*h, blocked, gaz) and not NOT_PLACE_AFTER.match(text[h[1]:h[1] + 4])
-              and not _word_not_place(text, *h, gaz)]
+    near_blocked = SpanIndex(blocked, span=lambda b: (b[0], b[1]))  # only names around a hit can block it
+    chosen = [h for h in _longest(hits) if not _blocked(*h, near_blocked.touching(h[0], h[1]), gaz)
+              and not NOT_PLACE_AFTER.match(text[h[1]:h[1] + 4]) and not _word_not_place(text, *h, gaz)]
     context = {r.region_key for _, _, s in chosen if len(gaz.get(s, [])) == 1 for r in gaz[s]}
     countries = [(start, r.country_code) for start, _, s in chosen for r in gaz.get(s, []) if r.level == "country"]
     mentions: list[RegionMention] = []
@@ -277,11 +281,14 @@ def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Drop a hit inside a longer one (天津 inside 天津市), keep adjacent and separate ones."""
     hits = sorted(set(hits), key=lambda h: (h[0], -(h[1] - h[0])))
     kept: list[tuple[int, int, str]] = []
+    # In this order every kept hit starts at or before h, and none lies inside a later one (at an
+    # equal start the longer comes first): h is inside a kept hit exactly when one reaches its end.
+    reach = -1
     for h in hits:
-        if any(k[0] <= h[0] and h[1] <= k[1] for k in kept):
+        if h[1] <= reach:
             continue
-        kept = [k for k in kept if not (h[0] <= k[0] and k[1] <= h[1])]
         kept.append(h)
+        reach = max(reach, h[1])
     # Of two partly overlapping hits keep the longer (中山东路 vs 山东): rare, but no double counting.
     out: list[tuple[int, int, str]] = []
     for h in sorted(kept):
@@ -351,9 +358,13 @@ def _provinces_by_code(gaz: dict[str, list[Region]]) -> dict[str, Region]:
 
 def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[RegionMention]:
     full: list[RegionMention] = []
+    seen: set[tuple[int, int]] = set()
+    near = SpanIndex(places)
     for m in re.finditer("|".join(ZONE_SUFFIXES), text):
-        zone = _zone_at(text, m.start(), m.end(), places, ref)
-        if zone is not None and not any(z.start == zone.start and z.end == zone.end for z in full):
+        # _zone_at looks at most a few dozen characters before its zone word: the places there are enough
+        zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_REACH, m.end()), ref)
+        if zone is not None and (zone.start, zone.end) not in seen:
+            seen.add((zone.start, zone.end))
             full.append(zone)
     full = _drop_alias_phrases(_link_short_forms(_merge_same_head(_outermost_zones(full))), places)
     return full + _zone_aliases(text, full, ref)
@@ -535,28 +546,41 @@ def _outermost_zones(zones: list[RegionMention]) -> list[RegionMention]:
     """A zone named inside a longer zone name is kept too (洋浦经济开发区 in 洋浦经济开发区石化新材料产业园),
     but not a zone that is just a longer one with its head cut off."""
     out = []
+    first_start: dict[int, int] = {}  # end -> the smallest start of a kept zone ending there
     for z in sorted(zones, key=lambda z: (z.start, -z.end)):
-        if any(o.start < z.start and z.end == o.end for o in out):
+        if first_start.get(z.end, z.start) < z.start:
             continue
         out.append(z)
+        first_start.setdefault(z.end, z.start)
     return out
 
 
 def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list[RegionMention]:
     """Short forms of zones named in full: 生态城, 子牙经开区 (only where a name may start)."""
     out = []
-    for zone in zones:
-        others = [z for z in zones if z.region.region_key != zone.region.region_key]
+    owners: dict[str, set[str]] = {}  # short form -> keys of the zones it could name
+    taken = bytearray(len(text) + 1)  # 1 inside a zone or an alias found
+    for z in zones:
+        taken[z.start:z.end] = b"\x01" * (z.end - z.start)
+        for short in _short_forms(z.region.name):
+            owners.setdefault(short, set()).add(z.region.region_key)
+    # A later mention of a zone already done finds nothing new (its short forms' matches are all
+    # taken or refused): each zone key once.
+    first: dict[str, RegionMention] = {}
+    for z in zones:
+        first.setdefault(z.region.region_key, z)
+    for zone in first.values():
         for short in _short_forms(zone.region.name):
-            if any(short in _short_forms(o.region.name) for o in others):
+            if owners[short] - {zone.region.region_key}:
                 continue  # two zones share this short form: it names neither
             for m in re.finditer(re.escape(short), text):
-                if any(z.start <= m.start() < z.end for z in zones) or any(o.start <= m.start() < o.end for o in out):
+                if taken[m.start()]:
                     continue
                 run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, m.start() - 12):m.start()]).group()
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
                 out.append(RegionMention(m.start(), m.end(), short, zone.region))
+                taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     return out
 
 
@@ -575,7 +599,8 @@ def _merge_same_head(zones: list[RegionMention]) -> list[RegionMention]:
     return zones
 
 
-def _short_forms(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _short_forms(name: str) -> tuple[str, ...]:
     """生态城 for 中新天津生态城; 子牙经开区 for 天津子牙经济技术开发区."""
     forms = []
     head, suffix = _split(name)
@@ -585,4 +610,4 @@ def _short_forms(name: str) -> list[str]:
         if name.endswith(long):
             core = name[: -len(long)]
             forms += [core + short, core[-2:] + short] if len(core) > 2 else [core + short]
-    return [f for f in dict.fromkeys(forms) if f != name and len(f) >= 3 and f not in NOT_ZONES]
+    return tuple(f for f in dict.fromkeys(forms) if f != name and len(f) >= 3 and f not in NOT_ZONES)

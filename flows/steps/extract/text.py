@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,6 +29,25 @@ def sentences(text: str) -> list[Sentence]:
         start = match.start() + (len(raw) - len(raw.lstrip()))
         out.append(Sentence(start, start + len(stripped), stripped))
     return out
+
+
+class SpanIndex:
+    """Mentions (anything with .start and .end, or spans given by `span`) looked up by the span they
+    touch, in O(log n) plus what is returned, so per-sentence or per-name work does not scan every
+    mention of a long document."""
+
+    def __init__(self, items: list, span=lambda item: (item.start, item.end)) -> None:
+        self.items = items
+        self.spans = [span(item) for item in items]
+        self.order = sorted(range(len(items)), key=lambda i: self.spans[i][0])
+        self.starts = [self.spans[i][0] for i in self.order]
+        self.reach = max((end - start for start, end in self.spans), default=0)
+
+    def touching(self, lo: int, hi: int) -> list:
+        """Items with start <= hi and end >= lo, in their original order:
+        SpanIndex([Sentence(0, 2, "甲。"), Sentence(5, 6, "乙")]).touching(2, 4) -> [Sentence(0, 2, "甲。")]."""
+        a, b = bisect_left(self.starts, lo - self.reach), bisect_right(self.starts, hi)
+        return [self.items[i] for i in sorted(i for i in self.order[a:b] if self.spans[i][1] >= lo)]
 
 
 def sentence_frame(documents: pl.DataFrame) -> pl.DataFrame:
