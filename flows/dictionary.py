@@ -39,7 +39,7 @@ UNITS: dict[str, str] = {
     "MW": "power, 兆瓦",
     "GW": "power, 吉瓦",
     "PFLOPS": "computing power",
-    "year": "a time span in years (`40多年`); see `is_duration`",
+    "year": "a time span in years (`30多年`); see `is_duration`",
     "month": "a time span in months",
     "day": "a time span in days",
     "other": "any other unit",
@@ -91,13 +91,13 @@ TABLES: tuple[Table, ...] = (
         C("doc_id", "VARCHAR", "stable id of the article", "da16d6cdfb4f0fd9", nullable=False, contract=True),
         C("duplicate_of", "VARCHAR", "doc_id of an earlier near-duplicate article (5-gram Jaccard similarity "
           ">= 0.8); null for an original", None, contract=True),
-        C("source_file", "VARCHAR", "file name relative to the input folder", "000_714d73668faffbcc.txt",
+        C("source_file", "VARCHAR", "file name relative to the input folder", "000_5c2e9a7f13b0d846.txt",
           nullable=False, contract=True),
         C("article_index", "INTEGER", "0-based position of the article in its file", 0, nullable=False,
           contract=True),
-        C("title", "VARCHAR", "headline, if one is present", "2025中新绿色发展论坛在生态城举行", contract=True),
+        C("title", "VARCHAR", "headline, if one is present", "2023临江绿色发展论坛在新区举行", contract=True),
         C("text", "VARCHAR", "the cleaned article text (Simplified Chinese, NFC, no pinyin annotations); every "
-          "char offset in mentions refers to it", "9月18日，2025中新绿色发展论坛在中新天津生态城举行。…",
+          "char offset in mentions refers to it", "5月12日，2023临江绿色发展论坛在临江新区举行。…",
           nullable=False, contract=True),
         C("original_script", "VARCHAR", "the script the article was written in before conversion to Simplified: "
           "`traditional` when over 5% of its Chinese characters are Traditional-only, `mixed` when any are",
@@ -105,8 +105,8 @@ TABLES: tuple[Table, ...] = (
         C("decode_errors", "INTEGER", "invalid bytes of the raw file replaced by U+FFFD while decoding (at most "
           "0.5% of the file and 64 bytes; more and the file is quarantined); 0 for a clean file", 0,
           nullable=False),
-        C("byline", "VARCHAR", "reporters and photo credits as printed, `; `-separated", "记者 王睿; 记者 周志强"),
-        C("publisher", "VARCHAR", "the outlet, from the sidecar's `source` or a `本报讯`-style lead", "中国化工报"),
+        C("byline", "VARCHAR", "reporters and photo credits as printed, `; `-separated", "记者 王小红; 记者 赵明远"),
+        C("publisher", "VARCHAR", "the outlet, from the sidecar's `source` or a `本报讯`-style lead", "临江日报"),
         C("url", "VARCHAR", "the article's address, from the sidecar metadata", "https://example.cn/news/1.html"),
         C("topics", "VARCHAR[]", "green topics the article mentions (keyword lists in flows/steps/relevance.py); "
           "empty when none", ["low_carbon", "green_development"], nullable=False, values=TOPICS),
@@ -114,10 +114,10 @@ TABLES: tuple[Table, ...] = (
           True, nullable=False, contract=True),
         C("duplicate_similarity", "DOUBLE", "estimated 5-gram Jaccard similarity to `duplicate_of` (0.8-1.0); "
           "null for an original", 0.94),
-        C("published_on", "DATE", "publication date: sidecar metadata, an in-text stamp (时间:2023-12-15) or "
-          "context; null when unknown", "2023-12-15", contract=True),
+        C("published_on", "DATE", "publication date: sidecar metadata, an in-text stamp (时间:2022-11-08) or "
+          "context; null when unknown", "2022-11-08", contract=True),
         C("reference_date", "DATE", "the date relative dates (昨天, 当天) were resolved against: published_on, "
-          "else a date inferred from the text", "2025-09-19"),
+          "else a date inferred from the text", "2023-05-13"),
     )),
     Table("regions", "Places: countries, Chinese provinces / prefectures / counties, foreign subdivisions, and "
           "development zones, parks and new towns. Every region's ancestors up to its country are rows too.",
@@ -157,10 +157,10 @@ TABLES: tuple[Table, ...] = (
         C("affiliation_party_id", "VARCHAR", "for a person: the organization they hold the title in",
           "p_0c1d2e3f4a5b6c7d", contract=True),
         C("region_id", "VARCHAR", "where it is based, when known", "CN-120000", contract=True),
-        C("name", "VARCHAR", "canonical full name", "中新天津生态城管委会", nullable=False, contract=True),
+        C("name", "VARCHAR", "canonical full name", "临江新区管委会", nullable=False, contract=True),
         C("party_type", "VARCHAR", "kind of party", "government", nullable=False, values=PARTY_TYPES,
           contract=True),
-        C("aliases", "VARCHAR[]", "other names seen", ["生态城管委会"], nullable=False, contract=True),
+        C("aliases", "VARCHAR[]", "other names seen", ["新区管委会"], nullable=False, contract=True),
         C("title", "VARCHAR", "for a person: role title", "院长", contract=True),
         C("country_code", "VARCHAR", "ISO 3166-1 alpha-2 of its country, when known", "CN", pattern=COUNTRY,
           contract=True),
@@ -174,23 +174,23 @@ TABLES: tuple[Table, ...] = (
           "(揭牌, 成立, 启动, 落户), `release` (发布 a report, list, policy, index), `exhibition` (展会, 展示会, "
           "成就展), `press_conference` (新闻发布会), `approval` (批复, 批准, 认定), `visit` (调研, 考察), `other`",
           "forum_conference", nullable=False, values=EVENT_TYPES, contract=True),
-        C("name", "VARCHAR", "short name", "2025中新绿色发展论坛", nullable=False, contract=True),
+        C("name", "VARCHAR", "short name", "2023临江绿色发展论坛", nullable=False, contract=True),
         C("event_date", "DATE", "resolved calendar date (relative dates resolved against the article's "
           "reference_date); a month- or year-only date is stored as its first day: read date_precision",
-          "2025-09-18", contract=True),
+          "2023-05-12", contract=True),
         C("date_precision", "VARCHAR", "how much of event_date is known", "day", nullable=False,
           values=("day", "month", "year", "unknown"), contract=True),
         C("num_documents", "BIGINT", "how many articles report it", 2, nullable=False, contract=True),
-        C("event_year", "INTEGER", "year of event_date when the year is known (precision day, month or year)", 2025),
+        C("event_year", "INTEGER", "year of event_date when the year is known (precision day, month or year)", 2023),
         C("event_month", "DATE", "first day of the event's month, only when the month is known (precision day or "
           "month): group by this, not date_trunc('month', event_date), which puts year-only dates in January",
-          "2025-09-01"),
+          "2023-05-01"),
         C("first_doc_id", "VARCHAR", "the article that reported it first (earliest published_on or reference "
           "date, then input order)", "d27a318a628188f8", nullable=False),
         C("doc_ids", "VARCHAR[]", "every article that reports it, sorted", ["d27a318a628188f8", "da16d6cdfb4f0fd9"],
           nullable=False),
         C("first_reported_on", "DATE", "earliest date an article reported it: its published_on, else its "
-          "reference date; null when neither is known", "2025-09-19"),
+          "reference date; null when neither is known", "2023-05-13"),
         C("is_relevant", "BOOLEAN", "reported by at least one relevant (green-development) article", True,
           nullable=False),
     )),
@@ -209,29 +209,29 @@ TABLES: tuple[Table, ...] = (
         C("subject_party_id", "VARCHAR", "whose figure it is, when a party", None, contract=True),
         C("subject_region_id", "VARCHAR", "whose figure it is, when a region", "CN-120116", contract=True),
         C("event_id", "VARCHAR", "the event it belongs to, when one", None, contract=True),
-        C("raw_text", "VARCHAR", "the span as written", "300多位", nullable=False, contract=True),
+        C("raw_text", "VARCHAR", "the span as written", "200多位", nullable=False, contract=True),
         C("unit", "VARCHAR", "canonical unit code (see the unit codes below)", "CNY", nullable=False,
           pattern=UNIT_PATTERN, contract=True),
         C("classifier", "VARCHAR", "the measure word for counts", "位", contract=True),
         C("qualifier", "VARCHAR", "`more_than` (多, 余, 超, 逾, 以上), `nearly` (近, 将近), `about` (约, 左右), "
           "`at_most` (不超过, 以内), `at_least` (至少, 不少于), else `exact`", "more_than", nullable=False,
           values=QUALIFIERS, contract=True),
-        C("indicator", "VARCHAR", "what is measured, a short label from context", "与会代表人数", contract=True),
+        C("indicator", "VARCHAR", "what is measured, a short label from context", "与会嘉宾人数", contract=True),
         C("period", "VARCHAR", "the time the figure covers, as text: a year, a month range or a half-year",
-          "2023-01/2023-09", contract=True),
-        C("period_start", "DATE", "first day of period (`2023-01/2023-09` -> 2023-01-01, `2025-H1` -> 2025-01-01, "
-          "`2022` -> 2022-01-01); null when period is null", "2023-01-01"),
-        C("period_end", "DATE", "last day of period (`2023-01/2023-09` -> 2023-09-30, `2025-H1` -> 2025-06-30, "
-          "`2022` -> 2022-12-31)", "2023-09-30"),
+          "2022-01/2022-06", contract=True),
+        C("period_start", "DATE", "first day of period (`2022-01/2022-06` -> 2022-01-01, `2025-H1` -> 2025-01-01, "
+          "`2022` -> 2022-01-01); null when period is null", "2022-01-01"),
+        C("period_end", "DATE", "last day of period (`2022-01/2022-06` -> 2022-06-30, `2025-H1` -> 2025-06-30, "
+          "`2022` -> 2022-12-31)", "2022-06-30"),
         C("indicator_category", "VARCHAR", "kind of figure, from the unit and keywords of the indicator and of "
           "the clause before the number: money is `investment` (投资, 融资, 资金…), `output_value` (产值, 生产总值, 营收, 进出口…) or `money`; "
           "percent is `growth_rate` (增长, 下降, 同比…) or `share`; `capacity` (kW/MW/GW, PFLOPS, or tonnes of "
           "能力/产能); `energy_saving` (kWh or tce with 节能, 节约…) or `energy`; `emissions` (tonnes of 排放, "
           "碳…) or `mass`; `area`; `length`; counts of people (人, 位, 名) are `people`, other counts `count`; "
           "year/month/day spans are `duration`", "investment", nullable=False, values=CATEGORIES),
-        C("is_duration", "BOOLEAN", "the value is a time span (unit year, month or day: `40多年`), not a "
+        C("is_duration", "BOOLEAN", "the value is a time span (unit year, month or day: `30多年`), not a "
           "quantity: leave these out of totals", False, nullable=False),
-        C("value", "DOUBLE", "fully expanded number: `17.3万亿元` -> 17300000000000.0, `近千万吨` -> 10000000.0, "
+        C("value", "DOUBLE", "fully expanded number: `8.6万亿元` -> 8600000000000.0, `近千万吨` -> 10000000.0, "
           "`11.2%` -> 11.2", 300.0, nullable=False, contract=True),
     )),
     Table("mentions", "Provenance: every extracted row points back at the span of documents.text it came from.",

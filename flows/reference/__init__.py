@@ -22,7 +22,7 @@ def divisions() -> pl.DataFrame:
 
 @lru_cache(maxsize=1)
 def countries() -> pl.DataFrame:
-    """ISO 3166-1 countries, aliases as list[str], e.g. the KG row has name_zh 吉尔吉斯斯坦 and "吉尔吉斯" in aliases."""
+    """ISO 3166-1 countries, aliases as list[str], e.g. the KZ row has name_zh 哈萨克斯坦 and "哈萨克" in aliases."""
     return _read("countries.csv").with_columns(pl.col("aliases").fill_null("").str.split(";").list.eval(
         pl.element().filter(pl.element() != "")))
 

@@ -327,7 +327,7 @@ def iso_territories(core: dict[str, bytes]) -> dict[str, str]:
 
 
 def country_rows(names: dict[str, bytes], core: dict[str, bytes], pcc: dict[str, bytes]) -> list[list[str]]:
-    """countries.csv rows, e.g. ["KG", "KGZ", "吉尔吉斯斯坦", "Kyrgyzstan", "吉尔吉斯;吉尔吉斯共和国"]."""
+    """countries.csv rows, e.g. ["KZ", "KAZ", "哈萨克斯坦", "Kazakhstan", "哈萨克;哈萨克斯坦共和国"]."""
     zh = cldr_json(names, "package/main/zh/territories.json")["main"]["zh"]["localeDisplayNames"]["territories"]
     en = cldr_json(names, "package/main/en/territories.json")["main"]["en"]["localeDisplayNames"]["territories"]
     gb2659 = {r["alpha2"]: r["cnname"] for r in read_csv(pcc["package/dist/country.csv"])}
@@ -374,7 +374,7 @@ def expand_validity(text: str) -> set[str]:
 
 
 def subdivision_rows(xml: dict[str, bytes], countries: set[str]) -> tuple[list[list[str]], dict]:
-    """foreign_subdivisions.csv rows and counts, e.g. ["KG", "KG-B", "巴特肯州", "Batken"]."""
+    """foreign_subdivisions.csv rows and counts, e.g. ["KZ", "KZ-11", "阿克莫拉州", "Aqmola oblysy"]."""
     def elements(member: str, tag: str) -> list[ET.Element]:
         return list(ET.fromstring(xml[CLDR_COMMON + member]).iter(tag))
 

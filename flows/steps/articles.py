@@ -35,7 +35,7 @@ CHROME_STOPS = "。！？；!?"
 JUNK_RULES: dict[str, str] = {
     # `国产在线精品视频_亚洲日韩…`: SEO keyword strings glued with underscores.
     "seo_spam": r"^[^,，。;；!！?？]{2,40}(?:_[^,，。;；!！?？_]{2,40}){2,}$",
-    # `赫章县| 华阴市| 台州市|…` or `关于我们 | 联系我们 | 网站地图`: a keyword or link list.
+    # `临江县| 石门市| 白沙市|…` or `关于我们 | 联系我们 | 网站地图`: a keyword or link list.
     "place_list": r"^(?:[^|｜,，。]{1,10}[|｜]\s*){3,}[^|｜,，。]{0,10}$",
     # Footer chrome has a shape: a short line that starts with a contact label or a copyright
     # mark, or that carries a copyright/ICP mark and no sentence punctuation. A paragraph that
@@ -57,11 +57,11 @@ JUNK_RULES: dict[str, str] = {
     "no_text": rf"^[^{HAN}A-Za-z0-9]*$",
 }
 JUNK_KINDS = frozenset(JUNK_RULES)
-# A date stamp line: 时间:2023-12-15 作者:admin, 2024-06-18 10:30 来源:…, or a masthead 2024年6月18日 星期二.
+# A date stamp line: 时间:2022-11-08 作者:admin, 2021-03-09 10:30 来源:…, or a masthead 2021年3月9日 星期二.
 STAMP = (r"^(?:(?:发布)?(?:时间|日期)\s*[:：]\s*)?(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})日?"
          r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:[\s作来编].*)?$")
 AUTHOR = r"作者\s*[:：]\s*(\S+)"
-# `来源:南丰发布`: the credit line naming where a story was taken from.
+# `来源:临江发布`: the credit line naming where a story was taken from.
 SOURCE = r"^(?:信息|文章|新闻|稿件)?来源\s*[:：]\s*([^|｜\s]{2,30})\s*$"
 # Front matter of a Markdown page: `title: …` / `date: …` lines at the top, between `---` fences or not.
 FRONT_MATTER_KEY = r"^(title|date|author|categories|category|tags|layout|slug|description|keywords|draft|summary|url|" \
@@ -69,7 +69,7 @@ FRONT_MATTER_KEY = r"^(title|date|author|categories|category|tags|layout|slug|de
 FENCE = r"^(?:-{3,}|\+{3,})$"
 # `三、实施重点工程`, `(一)重点行业…`, `1. 总体要求`: a numbered section heading of a document.
 SECTION_HEADING = r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
-# A newspaper's name alone on a line (凤城晚报): the publisher, not a headline.
+# A newspaper's name alone on a line (临江晚报): the publisher, not a headline.
 MASTHEAD = rf"^[{HAN}]{{2,8}}(?:日报|晚报|早报|时报|商报|都市报|青年报)$"
 _NAME = rf"[{HAN}·]{{2,5}}"
 PHOTO_CREDIT = rf"^(?:本报)?(?:记者|通讯员|实习生|摄影)?\s*(?:{_NAME}\s*)+摄$"
@@ -164,7 +164,7 @@ class Article:
 
 
 def _opens_mid_sentence(line: str) -> bool:
-    """`专线,实现…` or `场观众动容。` may open mid-sentence; `目前,…` and `2024年,…` do not."""
+    """`专线,实现…` or `名代表参会。` may open mid-sentence; `目前,…` and `2024年,…` do not."""
     clause = re.split(r"[,，。；;：:！？!?、]", line, maxsplit=1)[0]
     return 0 < len(clause) <= 5 and not clause.startswith(OPENERS) and not re.match(r"[0-9“《(（]", clause)
 

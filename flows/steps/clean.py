@@ -82,7 +82,7 @@ def script_of(original: pl.Expr) -> pl.Expr:
 def fill_index(names: list[str], context: int = 3) -> dict[tuple[str, str], set[str]]:
     """(left, right) -> the characters that complete a known name between them.
 
-    `fill_index(["滨海新区"])[("", "海新区")]` -> {"滨"}. Only names of 4+ characters, so at
+    `fill_index(["临江新区"])[("", "江新区")]` -> {"临"}. Only names of 4+ characters, so at
     least `context` known characters surround the gap.
     """
     index: dict[tuple[str, str], set[str]] = {}
@@ -97,7 +97,7 @@ def fill_index(names: list[str], context: int = 3) -> dict[tuple[str, str], set[
 def repair_lost(text: str, index: dict[tuple[str, str], set[str]], reach: int = 6) -> str:
     """Put back a character lost in a garbled annotation when a known name fixes it, else drop the gap.
 
-    `repair_lost("天津\ufffd海新区", fill_index(["滨海新区"]))` -> "天津滨海新区".
+    `repair_lost("江南\ufffd江新区", fill_index(["临江新区"]))` -> "江南临江新区".
     """
     out, pos = [], 0
     while (gap := text.find(LOST_CHAR, pos)) != -1:

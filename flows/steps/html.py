@@ -50,7 +50,7 @@ class Page:
 
 
 def is_html(text: str) -> bool:
-    """Content sniffing: `is_html("<!DOCTYPE html><html>…")` -> True, `is_html("天津日报 9月18日")` -> False."""
+    """Content sniffing: `is_html("<!DOCTYPE html><html>…")` -> True, `is_html("临江日报 5月12日")` -> False."""
     head = text[:65536]
     return bool(_DOCUMENT_START.match(head)) or len(_CLOSING_BLOCK.findall(head)) >= 3
 

@@ -197,7 +197,7 @@ _TRAIL = re.compile(r"(?:达到|达|为|是|约|近|超过|超|突破|共有|共
 
 
 def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:
-    """What a figure measures, in a few words of its sentence: "生产总值达到17.3万亿元" -> 生产总值."""
+    """What a figure measures, in a few words of its sentence: "生产总值达到8.6万亿元" -> 生产总值."""
     if unit == "count":
         after = re.match(rf"[{HAN}A-Za-z]{{1,10}}", sentence[end:])
         if after:

@@ -15,9 +15,9 @@ REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "
 # Days that point back at the last date the text named, not at the publication date.
 SAME_DAY = ("当天", "当日", "同日", "同一天", "当晚")
 REL_YEAR = {"去年": -1, "今年": 0, "明年": 1}
-# A year that names a plan or target is not the year the text is set in (新加坡2030绿色发展蓝图).
+# A year that names a plan or target is not the year the text is set in (临江2035绿色发展蓝图).
 _FUTURE_NOUNS = "蓝图|规划|愿景|目标|远景|计划|战略|议程|路线图|行动方案|实施方案|达到|实现|达峰|峰值"
-# A four-digit number before a measure word is a quantity (2000余株, 2000万元), not a year.
+# A four-digit number before a measure word is a quantity (3000余株, 3000万元), not a year.
 _COUNT_AFTER = "余多万亿千百个家项株棵吨元米亩人台辆座处条位件次名户套所只头公千瓦兆"
 _CONTEXT_YEAR = re.compile(
     rf"(?<![\d到至在.])((?:19|20)\d{{2}})(?![\d.{_COUNT_AFTER}])(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))")
@@ -27,7 +27,7 @@ _FUTURE_BEFORE = re.compile(r"(?:计划于|计划在|预计|预计于|将于|力
 
 
 def context_year(text: str) -> int | None:
-    """The latest year a text speaks of as present or past: "2024年…2025中新绿色发展论坛…2030蓝图" -> 2025."""
+    """The latest year a text speaks of as present or past: "2022年…2023临江绿色发展论坛…2035蓝图" -> 2023."""
     cleaned = re.sub(r"《[^》]*》", "", text)
     years = [int(m.group(1)) for m in _CONTEXT_YEAR.finditer(cleaned)
              if not _FUTURE_BEFORE.search(cleaned[max(0, m.start() - 4):m.start()])
@@ -41,12 +41,12 @@ _PAGE_STAMP = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日\s*(
 def infer_reference(text: str, year: int | None) -> date | None:
     """Publication date of a page that gives none, or None.
 
-    A newspaper page stamped with a date and its weekday (2016年06月28日 星期二) is of that day.
-    A page that says 昨天/昨日 and names explicit days (9月18日) reports yesterday's news:
+    A newspaper page stamped with a date and its weekday (2019年03月12日 星期二) is of that day.
+    A page that says 昨天/昨日 and names explicit days (5月12日) reports yesterday's news:
     the latest day it names, plus one. Needs the year the page is set in.
     """
     stamp = _PAGE_STAMP.search(text[:500])
-    if stamp:  # a newspaper page's own date: 人民日报海外版 2016年06月28日 星期二
+    if stamp:  # a newspaper page's own date: 临江日报 2019年03月12日 星期二
         return _safe(int(stamp["y"]), int(stamp["m"]), int(stamp["d"]))
     if year is None or not re.search("昨天|昨日", text):
         return None
@@ -117,7 +117,7 @@ def expressions(text: str, reference: date | None, year: int | None,
             if not _RANGE_END_OR_BASELINE.search(text[max(0, position - 3):position])]
 
 
-# The end of a range (11月30日至12月12日), a target (到2030年) or a baseline (较2021年, 比2020年下降)
+# The end of a range (10月8日至10月20日), a target (到2030年) or a baseline (较2021年, 比2020年下降)
 # is not when something happened.
 _RANGE_END_OR_BASELINE = re.compile(r"(?:[至到—\-~～]|较|比|相比|同比|比上年|较上年)\Z")
 
@@ -141,7 +141,7 @@ def _anaphoric(text: str, found: list, reference: date | None, last_named: date 
     for m in re.finditer("当月|同月", text):
         anchor = before(m.start(), ("day", "month"))
         out.append((anchor.replace(day=1) if anchor else None, "month", m.start()))
-    for m in DAY_ONLY.finditer(text):  # 17日凌晨: a day of the month the text is in
+    for m in DAY_ONLY.finditer(text):  # 23日凌晨: a day of the month the text is in
         base = before(m.start(), ("day", "month")) or reference
         day = _safe(base.year, base.month, int(m["d"])) if base else None
         if day and reference and day > reference:  # 27日 in a page of the 25th: last month's 27th
@@ -169,7 +169,7 @@ PERIOD_PATTERNS = [
 
 
 def period(sentence: str, year: int | None) -> str | None:
-    """The time a figure covers: "2023年1—9月,园区生产总值…" -> "2023-01/2023-09"."""
+    """The time a figure covers: "2022年1—6月,园区生产总值…" -> "2022-01/2022-06"."""
     for pattern, fmt in PERIOD_PATTERNS:
         m = pattern.search(sentence)
         if m:

@@ -2,7 +2,7 @@
 
 Three kinds of trigger (tables at the top; how they work and their limits: docs/extraction.md):
 - nouns naming an occasion (论坛, 大会, 推介会, 成果展, 新闻发布会, 签约仪式, 开工仪式…): the event is
-  the named noun phrase ending in the noun (2025中新绿色发展论坛, “…”新闻发布会, 第130届广交会). A
+  the named noun phrase ending in the noun (2023临江绿色发展论坛, “…”新闻发布会, 第97届广交会). A
   bare or demonstrative use (论坛上, 此次推介会) names no new event: it refers to the latest
   occasion, and its roles (由…主办 / 承办) go to that one;
 - verbs (签署, 揭牌, 成立, 启动, 并网, 开工, 发布, 批复, 调研…): the event is the clause around the
@@ -123,7 +123,7 @@ _BATCH = re.compile(r"(?:\d+|[一二三四五六七八九十两]+)[个项大家�
 
 
 def _fold_containers(candidates: list[Event]) -> None:
-    """A signing ceremony, or a batch counted but not named (15个项目集中签约), is the occasion of the
+    """A signing ceremony, or a batch counted but not named (12个项目集中签约), is the occasion of the
     agreements the article names: it folds into the first of them. With none named it is the event."""
     specific = [e for e in candidates if e.event_type == "signing" and not e.occasion
                 and not (_BATCH.search(e.name) and "等" not in e.name)]
@@ -180,7 +180,7 @@ _NOUN_RE = re.compile("|".join(re.escape(w) + ("(?!议)" if w.endswith("会") el
                                for w in sorted(_NOUN_TYPE, key=len, reverse=True)))
 _NOUNS = "|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))
 _COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{_NOUNS})")
-# Verbs that end the text before an occasion's name (积极响应第28届…大会, 倡导绿色会议).
+# Verbs that end the text before an occasion's name (积极响应第31届…大会, 倡导绿色会议).
 _VERB_BEFORE_NAME = re.compile("响应|呼应|参与|参加|迎接|筹办|筹备|亮相|走进|迎来|倡导|推行|开展|见证")
 
 
@@ -194,26 +194,26 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
             continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
         if _FUTURE.search(sentence.text[max(0, np_start - 20):np_start]):
-            continue  # 争取到第120届广交会: not held yet
+            continue  # 争取到第99届广交会: not held yet
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
             holder = _holder(sentence, sentence.start + np_start, parties)
             if holder is None or name != word:
                 continue
-            name = holder.surface + word  # 国家能源局举行新闻发布会 -> 国家能源局新闻发布会
+            name = holder.surface + word  # 省能源局举行新闻发布会 -> 省能源局新闻发布会
         start = sentence.start + np_start
         organizer = _organizer(sentence, start, parties, word)
         if organizer is not None:
-            name = organizer.surface + name  # 市人大常委会召开第三十七次主任会议 -> 市人大常委会第三十七次主任会议
+            name = organizer.surface + name  # 市人大常委会召开第十二次主任会议 -> 市人大常委会第十二次主任会议
         end = sentence.start + m.end()
         if any(name.count(a) > name.count(b) and sentence.text[m.end():m.end() + 1] == b
                for a, b in ("“”", "「」", "《》")):
-            end += 1  # 第三届“2023零碳使命国际气候峰会”: the closing quote belongs to the name
+            end += 1  # 第五届“2021临江低碳国际峰会”: the closing quote belongs to the name
         combined = _COMBINED.match(sentence.text, end - sentence.start)
         if combined:
-            end += combined.end() - combined.start()  # 第二次联席会议暨…主题论坛: one occasion
+            end += combined.end() - combined.start()  # 第三次联席会议暨…主题论坛: one occasion
         name += sentence.text[m.end():end - sentence.start]
-        # 响应第28届…大会: another occasion the reported one relates to, not held at its date.
+        # 响应第31届…大会: another occasion the reported one relates to, not held at its date.
         clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - 60):np_start])[-1]
         related = bool(re.search(r"响应|呼应|迎接|筹备|对接|助力", clause))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
@@ -231,7 +231,7 @@ def _np_start(text: str, trigger_start: int) -> int:
     cut = 0
     for m in STOP_PATTERN.finditer(run):
         if m.group() in ("与", "和", "及", "以及", "等", "全省", "全市", "全区"):
-            continue  # 新城新区建设与绿色产业发展成就展, 全省…工作会议: part of the name
+            continue  # 美丽乡村建设与绿色产业发展成就展, 全省…工作会议: part of the name
         if any(lo <= m.start() < hi for lo, hi in quoted):
             continue  # inside a quoted or titled part of the name, or an occasion's own noun
         if _inside_word(run, m.start(), m.end()):
@@ -256,8 +256,8 @@ def _named(name: str, trigger: str) -> bool:
     """A named event, not a bare or demonstrative mention (论坛上, 此次推介会, 这场推介会)."""
     head = name[: -len(trigger)]
     if not head or head.startswith(DEMONSTRATIVES) or head.startswith("等") or re.search(r"\d+场", head):
-        return False  # 此次推介会, 等6场专题论坛
-    if _NOUN_TYPE[trigger] == "other":  # 2019年…宣传周, 世界湿地日主场宣传活动, “…”主题党日活动; not 3次活动
+        return False  # 此次推介会, 等4场专题论坛
+    if _NOUN_TYPE[trigger] == "other":  # 2018年…宣传周, 世界环境日主场宣传活动, “…”主题党日活动; not 3次活动
         return bool(re.search(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节)", head))
     if re.search(r"\d|“|《|第", head):
         return True
@@ -277,7 +277,7 @@ def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> P
 
 
 def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], trigger: str) -> PartyMention | None:
-    """The body whose own meeting it is: 市人大常委会召开第三十七次主任会议 (not for forums or press events)."""
+    """The body whose own meeting it is: 市人大常委会召开第十二次主任会议 (not for forums or press events)."""
     if not trigger.endswith("会议"):
         return None
     before = sentence.text[: np_start - sentence.start]
@@ -298,10 +298,10 @@ _OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;�
 _FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备)[^，,。；;]{0,6}\Z")
 PATTERN_EVENTS = [
     ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False),
-    ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《湿地公约》
+    ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《某某公约》
     ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False),
     ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True),
-    # A civic green action done by a group on a stated day: 300余名干部群众在刘东村义务植树.
+    # A civic green action done by a group on a stated day: 200余名干部群众在柳树村义务植树.
     ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True),
     ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
      True),
@@ -310,12 +310,12 @@ PATTERN_EVENTS = [
     ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False),
     ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False),
     ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False),  # 首单…债券成功发行
-    # A notice by its issuer's heading: 国家能源局关于开展…试点的通知.
+    # A notice by its issuer's heading: 省能源局关于开展…试点的通知.
     ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False),
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
                             r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False),
     ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False),  # 为《…宣言》云签名
-    # A designation stated as what is new: 新增A、B等18处国际重要湿地.
+    # A designation stated as what is new: 新增A、B等7处国家湿地公园.
     ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]{_OBJ}{{0,10}}?"
                             r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False),
     ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False),  # 现将…公布如下
@@ -363,7 +363,7 @@ def _pattern_events(sentence: Sentence, parties) -> list[Event]:
 
 def _pattern_host(sentence: Sentence, at: int, parties) -> list[PartyMention]:
     """Who did it: the first organization of its clause (A在B发行…: A), else the body a reporter
-    learned it from (记者从国家林业和草原局获悉,我国新增…)."""
+    learned it from (记者从省生态环境厅获悉,全省新增…)."""
     lo, _ = _clause_of(sentence, at)
     actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
     if actors:
@@ -415,7 +415,7 @@ def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
 def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regions) -> list[Event] | None:
     at, end = sentence.start + m.start(), sentence.start + m.end()
     if _quoted(sentence.text, m.start()):
-        return None  # “签约即挂牌”: a slogan
+        return None  # “拿地即开工”: a slogan
     lo, hi = _clause_of(sentence, at)
     after = sentence.text[m.end():hi - sentence.start]
     before = sentence.text[lo - sentence.start:m.start()]
@@ -452,7 +452,7 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
         batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
         if batch and not obj and "、" not in batch and (
                 re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
-            return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 15个项目集中签约
+            return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 12个项目集中签约
         if not obj:
             return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
         if not in_clause:
@@ -501,7 +501,7 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
         if subject is None and document:  # 会议审议通过了《…方案》
             return [Event("", event_type, m.group() + document.group(1), at, end + document.end(), sentence)]
         if subject is not None and not obj and re.search("获得|经过|通过", before):
-            obj = ""  # 项目获得青海省能源局核准: the approver is the subject found
+            obj = ""  # 项目获得省能源局核准: the approver is the subject found
         elif subject is None or not obj:
             return None
         ev = Event("", event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
@@ -526,14 +526,14 @@ def _gloss_free(name: str) -> str:
 
 
 def _np_tail(before: str) -> str:
-    """The noun phrase ending a clause: after its last stop word (总投资64亿元的光伏项目 -> 光伏项目)."""
+    """The noun phrase ending a clause: after its last stop word (总投资12亿元的光伏项目 -> 光伏项目)."""
     cut = max((m.end() for m in STOP_PATTERN.finditer(before) if not _inside_word(before, m.start(), m.end())
                and m.group() not in ("与", "和", "及", "等")), default=0)
     return before[cut:].lstrip("，,、 ")
 
 
 def _unnamed_signing(sentence, m, at, end, before, after, in_clause, people) -> list[Event] | None:
-    """签约 with no agreement named: 签约了A、B等5大项目 (the projects name it), or A与B(成功)签约
+    """签约 with no agreement named: 签约了A、B等3大项目 (the projects name it), or A与B(成功)签约
     (named by the project the sentence says it brings, else by its signatories)."""
     projects = re.match(r"了?(?P<list>[^，,。；;]{2,120}?项目(?:\d+个)?)", after)
     if projects and m.group() == "签约":
@@ -596,8 +596,8 @@ def _quoted(text: str, position: int) -> bool:
 
 
 def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
-    """共建/组建/成立(了) + an organization: that organization is launched (共建绿色科技研究院,
-    共同组建成立了长三角…联盟 -> 长三角…联盟组建成立)."""
+    """共建/组建/成立(了) + an organization: that organization is launched (共建低碳技术研究院,
+    共同组建成立了临江…联盟 -> 临江…联盟组建成立)."""
     skip = 1 if sentence.text[m.end():m.end() + 1] == "了" else 0
     obj = [p for p in parties if p.start == end + skip and p.party_type != "person"]
     if not obj:
@@ -642,7 +642,7 @@ def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | Non
         if activity and ("“" in activity.group() or len(activity.group()) >= 4):
             ev = Event("", "launch", "启动" + activity.group(), at, end + len(activity.group()), sentence)
             ev.parties = [(p.name, "host") for p in in_clause[-1:]]
-            return [ev]  # 启动“垃圾分类进万家”主题宣传月活动
+            return [ev]  # 启动“节水进万家”主题宣传月活动
     if re.search(r"宣布(?:该|本|此)?(?:项目|工程|基地|活动)\Z", sentence.text[lo - sentence.start:at - sentence.start]):
         return None  # 宣布项目开工: the ceremony already named it
     announced = _announced(sentence, at, lo, in_clause)
@@ -683,7 +683,7 @@ def _conjoined_subjects(sentence, at, lo, in_clause):
 
 
 def _adverbial(gap: str) -> bool:
-    """Only adverbs, time words and a place phrase between a subject and its verb (正式, 在天津, 于今年5月在…)."""
+    """Only adverbs, time words and a place phrase between a subject and its verb (正式, 在临江, 于今年3月在…)."""
     rest = gap
     for _ in range(6):
         stripped = _ADVERB_TAIL.sub("", rest)
@@ -706,12 +706,12 @@ def _subject(sentence, at, in_clause, regions):
             return party.start, _drop_time(text), party
     run = re.search(rf"{EVENT_NP}*\Z", sentence.text[:at - sentence.start]).group()
     while run and (TIME_WORDS.search(run) or _PLACE_TAIL.search(run) or _MONTH_TAIL.search(run)):
-        run = _MONTH_TAIL.sub("", _PLACE_TAIL.sub("", TIME_WORDS.sub("", run)))  # 工程在北港镇正式|开工
+        run = _MONTH_TAIL.sub("", _PLACE_TAIL.sub("", TIME_WORDS.sub("", run)))  # 工程在李家镇正式|开工
     cut = max((m.end() for m in STOP_PATTERN.finditer(run) if not _inside_word(run, m.start(), m.end())), default=0)
-    phrase = re.sub(r"^(?:此次|本次|这次|该|此)", "", run[cut:])  # 此次富国…储能电站的成功并网
+    phrase = re.sub(r"^(?:此次|本次|这次|该|此)", "", run[cut:])  # 此次临江…储能电站的成功并网
     if (len(strip_generic(phrase)) < 4 or not FACILITY.search(phrase) or GENERIC_MARKERS.search(phrase)
             or re.search(r"\d+[个家项所座条]", phrase)):
-        return None  # only a named facility launches without an organization: 百米国防教育长廊
+        return None  # only a named facility launches without an organization: 千米生态科普长廊
     return at - len(run) + cut, phrase, None
 
 
@@ -733,7 +733,7 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
     object, 发布2022年度报告), or right after the event in its clause; else a year in a named
     occasion's name; else the day of the article's first dated event (news reports what happened at
     the occasion it covers). An event said to be 近日 with no publication date to count from stays
-    undated, and so does an occasion the reported one only relates to (响应第28届…大会)."""
+    undated, and so does an occasion the reported one only relates to (响应第31届…大会)."""
     vague = set()
     named_before: dict[int, date | None] = {}  # per sentence start: several events share a sentence
     for ev in events:
@@ -762,7 +762,7 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
 
 
 _RECENTLY = re.compile("近日|日前|近期|不久前")
-# A year written into an occasion's name (2017国际低碳大会, “2023零碳使命…峰会”), not a 2022年度 period.
+# A year written into an occasion's name (2019临江低碳大会, “2021临江低碳…峰会”), not a 2022年度 period.
 _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
 
@@ -777,7 +777,7 @@ def _last_named(before: str, reference, year):
 
 
 def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str | None:
-    """The region after 在/于 nearest to the event in its sentence (…论坛在武汉市举行)."""
+    """The region after 在/于 nearest to the event in its sentence (…论坛在长沙市举行)."""
     lo = sentence.start
     candidates = [r for r in regions if lo <= r.start < sentence.end
                   and sentence.text[max(0, r.start - lo - 1):r.start - lo] in ("在", "于")]
@@ -829,7 +829,7 @@ def _speakers(text: str, parties: list[PartyMention]) -> list[PartyMention]:
     people = sorted((p for p in parties if p.party_type == "person"), key=lambda p: p.start)
     out = []
     for m in re.finditer(r"出席(?:本次|此次)?(?:新闻)?发布会[^，,。；;]{0,12}?的(?:有|是)[:：]?(?P<who>[^。；;]+)", text):
-        out += [p for p in people if m.start("who") <= p.start < m.end("who")]  # 出席发布会的有:局长章建华、…
+        out += [p for p in people if m.start("who") <= p.start < m.end("who")]  # 出席发布会的有:局长张三、…
     for i, p in enumerate(people):
         if not SPEECH.match(text[p.end:p.end + 2]):
             continue
@@ -878,12 +878,12 @@ def _same_happening(a: Event, b: Event) -> bool:
         return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= 0.9
     ordinals = [set(_ORDINAL.findall(e.name)) for e in (a, b)]
     if ordinals[0] & ordinals[1]:
-        return True  # 联盟第二次联席会议 and …联盟第二次联席会议暨…论坛
+        return True  # 联盟第三次联席会议 and …联盟第三次联席会议暨…论坛
     editions = [_edition(e) for e in (a, b)]
     if editions[0] and editions[0] == editions[1]:
-        return True  # 第二十八届联合国气候变化大会 and 《公约》第二十八次缔约方大会 in one article
+        return True  # 第二十六届联合国气候变化大会 and 《公约》第二十六次缔约方大会 in one article
     shorter, longer = sorted((a.name, b.name), key=len)
-    return _dice(a.name, b.name) >= 0.6 or (len(shorter) >= 6 and shorter in longer)  # 联盟第二次联席会议
+    return _dice(a.name, b.name) >= 0.6 or (len(shorter) >= 6 and shorter in longer)  # 联盟第三次联席会议
 
 
 _ORDINAL = re.compile(rf"第[\d一二三四五六七八九十百零]+[次届期][{HAN}]{{2,4}}")
@@ -891,14 +891,14 @@ _DIGITS = dict(zip("零一二三四五六七八九", range(10)))
 
 
 def _edition(ev: Event) -> tuple[int, str] | None:
-    """(number, occasion noun) of an occasion's edition: 第二十八届…大会 -> (28, "大会"), as 第28次…大会."""
+    """(number, occasion noun) of an occasion's edition: 第二十六届…大会 -> (26, "大会"), as 第26次…大会."""
     m = re.search(r"第([\d一二三四五六七八九十百零]+)[次届期]", ev.name)
     nouns = [n.group() for n in _NOUN_RE.finditer(ev.name)] if ev.occasion else []
     return (_number(m.group(1)), nouns[-1]) if m and nouns else None
 
 
 def _number(numeral: str) -> int:
-    """A small Chinese or Arabic numeral: "二十八" -> 28, "28" -> 28, "十" -> 10, "一百零五" -> 105."""
+    """A small Chinese or Arabic numeral: "二十六" -> 26, "26" -> 26, "十" -> 10, "一百零五" -> 105."""
     if numeral.isdigit():
         return int(numeral)
     total, digit = 0, 0

@@ -89,7 +89,7 @@ def strip_generic(text: str) -> str:
 def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozenset[str] | None = None) -> int:
     """Where a name that ends with `prefix` starts: just after the last stop word in it.
 
-    `left_cut("论坛由中国住房和城乡建设")` -> 3 (after 由). A stop word inside a place name does not
+    `left_cut("大会由中国住房和城乡建设")` -> 3 (after 由). A stop word inside a place name does not
     count (都 in 成都, 本 in 日本). `和` is a stop word only when what follows it could start a
     name of its own (a place or 中国/国家), so 住房和城乡建设部 stays whole.
     """
@@ -148,7 +148,7 @@ def _lengths_by_first_char(places: frozenset[str]) -> dict[str, tuple[int, ...]]
 
 
 def starts_with_place(text: str, places: frozenset[str]) -> bool:
-    """`starts_with_place("天津大学", places)` -> True when 天津 is a known place name."""
+    """`starts_with_place("兰州大学", places)` -> True when 兰州 is a known place name."""
     return any(text[:n] in places for n in range(2, min(len(text), 8) + 1))
 
 
@@ -174,7 +174,7 @@ class Reference:
                  *self.countries["aliases"].explode().drop_nulls()}
         from flows.steps.extract.regions import _prefecture_core
 
-        names |= {_prefecture_core(n) + "州" for n in div["name"] if n.endswith("自治州")}  # 海南州
+        names |= {_prefecture_core(n) + "州" for n in div["name"] if n.endswith("自治州")}  # 黄南州
         return frozenset(n for n in names if n and len(n) >= 2)
 
     @cached_property

@@ -2,8 +2,8 @@
 
 Grammar of one metric, in order (see METRIC below):
     [qualifier] number [多|余] [unit or classifier] [以上|左右|以内|…]
-A number needs a unit or a measure word right after it, so years (2024年), dates (9月18日),
-ordinals (第三), numbers inside names (2025中新…论坛, “五位一体”, 《…2024-2035》) and phone,
+A number needs a unit or a measure word right after it, so years (2024年), dates (5月12日),
+ordinals (第三), numbers inside names (2023临江…论坛, “五位一体”, 《…2024-2035》) and phone,
 ICP or house numbers are never metrics.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ UNITS: dict[str, tuple[str, float]] = {
 CLASSIFIERS = ["家", "个", "项", "位", "名", "人次", "人", "所", "张", "场", "台", "座", "件", "条", "次", "批", "户",
                "辆", "架", "艘", "处", "套", "种", "类", "款", "份", "篇", "届", "轮", "只", "株", "棵", "间", "栋",
                "趟", "支", "队", "组", "方面", "期", "块", "台套", "套"]
-# "6大版块": a count of the noun after 大.
+# "4大版块": a count of the noun after 大.
 BIG_NOUNS = ["版块", "板块", "集团", "行动", "领域", "方向", "产业", "载体", "工程", "任务", "举措", "平台", "体系",
              "基地", "功能", "能力", "环节", "类", "方面", "片区", "园区", "赛道", "产业链"]
 QUALIFIERS = {
@@ -70,9 +70,9 @@ _DURATION_TAIL = re.compile(r"(?:来|以来|内|之内|以内|前|后|间|期间
 # `(%)`, `(±%)`, `(万吨)`: a table column's unit in its header; the bare numbers after it are in that unit.
 _COLUMN_UNIT = re.compile(rf"[(（][±+\-]?\s*({_UNIT_WORDS})\s*[)）]")
 _CELL = re.compile(r"(?<!\S)[-+−]?\d+(?:\.\d+)?(?!\S)")
-# `综合指数3.58`: an index stated as a bare number.
+# `综合指数2.74`: an index stated as a bare number.
 _INDEX = re.compile(r"(?:指数|系数)(?:为|是|达到|达|仅为|仅)?(?P<num>\d+\.\d+|\d+)(?![\d.%％])")
-# `贷款8.0亿,`: a sum of money without 元, told by a money word before it in the clause.
+# `贷款6.5亿,`: a sum of money without 元, told by a money word before it in the clause.
 _BARE_MONEY = re.compile(rf"(?P<pre>{_PRE})?(?P<num>\d+(?:\.\d+)?)(?P<post>多|余)?(?P<mult>万亿|亿|万)(?=[,，。;；、)）\s]|\Z)")
 _MONEY_WORDS = re.compile("投资|融资|贷款|资金|产值|收入|营收|利税|利润|税收|总额|金额|销售额|交易额|成交额|补贴|补助")
 # `二十大精神`: a party congress, not twenty of something.
@@ -83,7 +83,7 @@ _RANGE = re.compile(r"[至到~～\-—－]{1,2}")
 def find(sentence: str) -> list[dict]:
     """Every metric in one sentence, with offsets inside it.
 
-    `find("园区生产总值达到17.3万亿元")[0]` -> value 1.73e13, unit CNY, qualifier exact.
+    `find("园区生产总值达到8.6万亿元")[0]` -> value 8.6e12, unit CNY, qualifier exact.
     """
     blocked = _blocked_spans(sentence)
     out = _table_cells(sentence)
@@ -117,8 +117,8 @@ def _metric(sentence: str, start: int, end: int, value: float, unit: str, qualif
 
 
 def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) -> list[dict]:
-    """Figures whose unit is not written after them: an index value (综合指数3.58), a sum in
-    亿/万 after a money word (融资贷款8.0亿)."""
+    """Figures whose unit is not written after them: an index value (综合指数2.74), a sum in
+    亿/万 after a money word (融资贷款6.5亿)."""
     taken = [(f["start"], f["end"]) for f in found] + blocked
     out: list[dict] = []
 
@@ -137,7 +137,7 @@ def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) 
 
 
 def _drop_range_ends(found: list[dict], sentence: str) -> list[dict]:
-    """4亿元至10亿元, 200台至400台: a range is one figure, stated by its lower bound."""
+    """3亿元至8亿元, 150台至300台: a range is one figure, stated by its lower bound."""
     out: list[dict] = []
     for metric in found:
         last = out[-1] if out else None
@@ -180,7 +180,7 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
     value = parse_number(num)
     if value is None:
         return None
-    if m["mult"]:  # 160余万亩: the qualifier sits before the multiplier
+    if m["mult"]:  # 240余万亩: the qualifier sits before the multiplier
         value *= MULTIPLIERS[m["mult"]]
     unit_word, big, classifier = m["unit"], m["big"], m["cls"]
     if unit_word:
@@ -190,7 +190,7 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
         value *= factor
         classifier = None
         if unit == "t" and re.search(r"(?:标准煤|标煤)(?:约|近|超|共|为|达)?\Z", sentence[:start]):
-            unit = "tce"  # 折合标准煤约57万吨
+            unit = "tce"  # 折合标准煤约42万吨
     else:
         if big and big not in BIG_NOUNS and big in _NOT_BIG:
             return None
@@ -214,11 +214,11 @@ def _plausible_unit(unit_word: str, num: str, m: re.Match, sentence: str) -> boo
         if num == "一" and not (m["tail"] or _DURATION_TAIL.match(sentence[m.end():])):
             return False  # 一年: only "within a year" style durations
         return not after.startswith(("级", "代", "度"))  # 三年级, 80年代, 年度
-    if unit_word == "度":  # electricity only: 30亿度 / 度电
+    if unit_word == "度":  # electricity only: 45亿度 / 度电
         return bool(re.search(r"万|亿", num)) or after.startswith("电")
     if unit_word == "米":
         return not sentence[m.end() - 2:m.end() + 1].endswith(("平方米", "立方米"))
-    if unit_word == "方":  # 86.1万方 (cubic metres); 三方 is three parties
+    if unit_word == "方":  # 52.4万方 (cubic metres); 三方 is three parties
         return bool(m["mult"] or re.search("[万亿]", num))
     if unit_word in ("天", "个月", "周年"):
         return True

@@ -37,7 +37,7 @@ def parse_chinese(text: str) -> float | None:
 
 
 def parse_number(text: str) -> float | None:
-    """Any number token: "17.3万亿" -> 1.73e13, "2万" -> 2e4, "1,400" and "1 400" -> 1400, "近千万" is given as "千万" -> 1e7."""
+    """Any number token: "8.6万亿" -> 8.6e12, "2万" -> 2e4, "1,400" and "1 400" -> 1400, "近千万" is given as "千万" -> 1e7."""
     m = re.fullmatch(rf"({ARABIC})(万亿|千亿|百亿|亿|千万|百万|十万|万|千|百)?", text)
     if m:
         return float(re.sub(r"[, \u2009\u202f]", "", m[1])) * MULTIPLIERS.get(m[2] or "", 1)

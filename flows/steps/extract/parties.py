@@ -7,14 +7,14 @@ Organizations come from
   有限公司, 集团, 大学, 研究院, 中心, 协会, 商会, 联盟…) whose start is found by walking left
   to the last stop word (lexicon.left_cut), rejected when what is left is generic
   (行业协会, 数据中心, 北京公司) or a common word that ends like a name (布局, 内部, 部署);
-- nesting: a name that starts with another organization's name (住房和城乡建设部|标准定额司,
-  天津大学|合成生物前沿研究院) also yields that organization, recorded as its parent;
-- abbreviations: 中国资环, 国创中心, 生态管委会 — a later word whose characters appear in order
+- nesting: a name that starts with another organization's name (生态环境部|气候变化司,
+  兰州大学|先进材料研究院) also yields that organization, recorded as its parent;
+- abbreviations: 中国绿环, 国材中心, 新区管委会 — a later word whose characters appear in order
   in a full name of the same document, starting with its first character (or the first after
   its place prefix), at least three characters long.
-People come from a title right before a name (院长王凯, 董事长张楠坤, 副秘书长肖清明; a surname
+People come from a title right before a name (院长王平, 董事长张立新, 副秘书长赵明远; a surname
 from the surname list, one or two more characters, then a word that can follow a name), from
-collective titles (市领导连茂君、谢元), honorifics (张伯苓先生), and every later use of a name
+collective titles (市领导李文华、孙亮), honorifics (陈嘉树先生), and every later use of a name
 found so.
 Within a document, mentions are grouped under one canonical name: the same name without a
 legal suffix (…集团 / …集团有限公司), without or with a place prefix (滨海新区人民政府 /
@@ -68,7 +68,7 @@ NOT_ORG_ENDINGS = ("布局", "格局", "大局", "全局", "结局", "开局", "
                    "总部", "司机", "上司", "举办", "承办", "主办", "协办", "创办", "开办", "督办", "兴办", "申办",
                    "筹办", "停办", "包办", "代办", "好办", "怎么办", "首都", "一部", "部委", "中小学", "幼儿园",
                    "交办", "董事局", "董事会",
-                   # Venues are places, not parties (广州锦汉展览中心).
+                   # Venues are places, not parties (临江国际会展中心).
                    "展览中心", "会展中心", "会议中心", "博览中心", "体育中心", "国际会议中心")
 NOT_ORG_NEXT = {"部": "门分署长件队位", "局": "面势长", "委": "员托屈婉", "司": "机长法", "办": "法理公事成学",
                 "厅": "长", "集团": "化军", "联盟": "国", "中心": "城区", "组织": "部", "平台": "上", "银行": "业卡",
@@ -80,7 +80,7 @@ NOT_NEWS_SITES = ("电网", "联网", "管网", "上网", "官网", "全网", "�
 GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|两国|双方|"
                              r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
                              r"城市间|部门间|国内|国外|海外|境内|境外")
-# An organization may be named by its place alone only for these (天津大学, 天津市人民政府).
+# An organization may be named by its place alone only for these (兰州大学, 兰州市人民政府).
 PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校", "气象台"}
 COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
 HONORIFICS = ("先生", "女士", "同志")
@@ -155,7 +155,7 @@ def find(text: str, hits: list[tuple[int, int, str]], regions: list[RegionMentio
 
 
 def _after_people(orgs: list[PartyMention], people: list[PartyMention], ref: Reference) -> list[PartyMention]:
-    """谢元和市政府: a name that starts with a person found elsewhere starts after that person."""
+    """孙亮和市政府: a name that starts with a person found elsewhere starts after that person."""
     out = []
     for org in orgs:
         person = next((p for p in people if p.start <= org.start < p.end), None)
@@ -207,7 +207,7 @@ def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Refere
 
 
 def _country_prefix(text: str, start: int, ref: Reference) -> str | None:
-    """A country name right before a mention (美国GE, 新加坡CPG集团)."""
+    """A country name right before a mention (美国GE, 法国ABC集团)."""
     before = text[max(0, start - 8):start]
     names = _country_names(ref)
     return next((before[-n:] for n in range(min(len(before), 8), 1, -1) if before[-n:] in names), None)
@@ -243,7 +243,7 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     end = suffix_end
     trailing = re.match(r"[(（]([^()（）]{2,8})[)）]", text[suffix_end:])
     if trailing and trailing.group(1) in ref.place_names:
-        end += trailing.end()  # 国际示范中心(新加坡)
+        end += trailing.end()  # 国际合作中心(德国)
     start = suffix_start - len(run)
     if not _valid_org(name, run, suffix, ref):
         return None
@@ -252,9 +252,9 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
 
 def _org_cut(run: str, ref: Reference) -> int:
     """Where an organization name can start in the text before its suffix: after a stop word,
-    a quantity (共有11家|子公司), a conjunction that follows another organization
-    (…合作联盟和|中新文旅教育产业合作联盟), or a bracket that is not closed inside the name
-    (吴起县林业和草原局（|县林草局）, （记者 何某）|中国生态环境部)."""
+    a quantity (共有7家|子公司), a conjunction that follows another organization
+    (…合作联盟和|中外文旅教育产业合作联盟), or a bracket that is not closed inside the name
+    (临江县林业和草原局（|县林草局）, （记者 何某）|中国生态环境部)."""
     cut = left_cut(run, ref.place_names, ref.name_starts)
     depth = 0
     for i, ch in enumerate(run):
@@ -271,7 +271,7 @@ def _org_cut(run: str, ref: Reference) -> int:
     for m in re.finditer(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?", run):
         cut = max(cut, m.end())
     depth = 0
-    for i, ch in enumerate(run[cut:], cut):  # (记者李延霞)|中国银行业协会: a bracket closed after the cut
+    for i, ch in enumerate(run[cut:], cut):  # (记者王小红)|中国钢铁工业协会: a bracket closed after the cut
         depth += ch in "(（"
         if ch in ")）":
             if depth == 0:
@@ -316,7 +316,7 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.match("[市区县省州]", body) and len(body) >= 2:
         return True  # 区商务局, 市体育局: a local government body named by its level
     if suffix == "司" and re.search("[部局委署]", body[:-1]):
-        return True  # 国家能源局|科技司: a department named after its ministry or bureau
+        return True  # 生态环境部|气候变化司: a department named after its ministry or bureau
     if suffix == "平台" and not any(org in body for org in _lexicon_names(ref)):
         return False  # 合作平台 is generic unless a known body's platform (中国—上海合作组织…平台)
     if place_chars == len(body) and body:
@@ -325,7 +325,7 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
         return True
     research = suffix in ("研究院", "研究所", "研究中心", "学院", "大学", "实验室")
     if research and places and len(body) - place_chars >= 1:
-        return True  # 盐城工学院, 南京林业大学
+        return True  # 常州工学院, 南京林业大学
     return bool(places) and len(body) - place_chars >= 2 or (research and len(body) >= 4)
 
 
@@ -360,8 +360,8 @@ def _resolve_overlaps(orgs: list[PartyMention]) -> list[PartyMention]:
 
 
 def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMention]:
-    """An organization named at the start of another's name is its parent (天津大学 in
-    天津大学合成生物前沿研究院): recorded on the unit; returns those parents."""
+    """An organization named at the start of another's name is its parent (兰州大学 in
+    兰州大学先进材料研究院): recorded on the unit; returns those parents."""
     out = []
     lex = lexicon(ref)
     for org in orgs:
@@ -390,7 +390,7 @@ STRONG_SUFFIXES = {"部", "委", "大学", "学院", "集团", "有限公司", "
 
 
 def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
-    """中国资环 for 中国资源循环集团有限公司, 国创中心 for 国家建筑绿色低碳技术创新中心."""
+    """中国绿环 for 中国绿色环保集团有限公司, 国材中心 for 国家先进材料技术创新中心."""
     out: list[PartyMention] = []
     taken = bytearray(len(text) + 1)  # 1 where a name already stands
     for o in orgs:
@@ -400,7 +400,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
         heads = {full[0]}
         spans = place_spans(full, ref.place_names)
         if spans and spans[0][0] == 0 and spans[0][1] < len(full):
-            heads.add(full[spans[0][1]])  # 生态管委会 starts after 中新天津's place
+            heads.add(full[spans[0][1]])  # 新区管委会 starts after 江苏南京's place
         chars = set(full)
         for hit in re.finditer("[" + re.escape("".join(heads)) + "]", text):
             i = hit.start()
@@ -426,7 +426,7 @@ INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "�
 
 @lru_cache(maxsize=65536)
 def brand(name: str, ref: Reference) -> str | None:
-    """A company's trade name (字号), its usual short form: 海纳数聚(天津)科技有限公司 -> 海纳数聚.
+    """A company's trade name (字号), its usual short form: 云启智联(天津)科技有限公司 -> 云启智联.
 
     Legal form, trailing industry words and a bracketed place are dropped; a leading place
     is kept (宁德时代, 杭州云栖), since stripping it would leave common words (阿里|云计算).
@@ -449,7 +449,7 @@ def brand(name: str, ref: Reference) -> str | None:
 
 
 def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMention]:
-    """Later uses of a company's trade name, standing alone (海纳数聚 after 海纳数聚(天津)科技有限公司)."""
+    """Later uses of a company's trade name, standing alone (云启智联 after 云启智联(天津)科技有限公司)."""
     out: list[PartyMention] = []
     taken = bytearray(len(text) + 1)
     for o in orgs:
@@ -531,7 +531,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
             found.setdefault(name, out[-1])
     for dot in re.finditer("·", text):
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
-            continue  # 副秘书长戴维·纳巴罗: already found after its title
+            continue  # 副秘书长约翰·史密斯: already found after its title
         left = re.search(rf"[{HAN}]{{1,10}}\Z", text[max(0, dot.start() - 10):dot.start()])
         if left is None:
             continue
@@ -540,12 +540,12 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         cut = max(cut, len(run) - 5)  # the given part of a transliterated name: at most five characters
         if cut >= len(run):
             continue
-        start = dot.start() - len(run) + cut  # 国务秘书|索·维萨纳, 驻华代表|贝娅特丽丝·莫拉莱斯
+        start = dot.start() - len(run) + cut  # 国务秘书|安·卡尔松, 驻华代表|玛丽亚·加西亚
         name = _name_at(text, start, ref)
         if name and "·" in name:
             out.append(PartyMention(start, start + len(name), name, "person", source="person"))
             found.setdefault(name, out[-1])
-    for name in [n for n in found if "·" in n]:  # 莫拉莱斯说: a foreign person by the last part of the name
+    for name in [n for n in found if "·" in n]:  # 加西亚说: a foreign person by the last part of the name
         last = name.split("·")[-1]
         if len(last) >= 2:
             for m in re.finditer(re.escape(last), text):
@@ -571,8 +571,8 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
 def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     """A person's name starting at pos: a surname plus one or two characters, then a name edge.
 
-    The shorter name wins when a word that follows names comes right after it (王凯|介绍),
-    else the longer one (詹道松|介绍).
+    The shorter name wins when a word that follows names comes right after it (王平|介绍),
+    else the longer one (赵明远|介绍).
     """
     foreign = re.match(rf"[{HAN}]{{1,6}}(?:·[{HAN}]{{1,8}})+", text[pos:pos + 32])
     if foreign:
@@ -587,7 +587,7 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
         three = text[pos:pos + len(surname) + 2]
         if (len(three) == len(surname) + 2 and _valid_given(three[len(surname):], allow="和")
                 and re.match(r"[、，,。；;等]", text[pos + len(three):pos + len(three) + 1])):
-            return three  # 涂瑞和等: a full name before a list break, though 和 could follow a name
+            return three  # 高志和等: a full name before a list break, though 和 could follow a name
         for given in (1, 2):
             name = text[pos:pos + len(surname) + given]
             after = text[pos + len(name):]
@@ -599,7 +599,7 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
 
 
 def _valid_given(given: str, allow: str = "") -> bool:
-    """`allow`: function words that may still end a given name where the name's end is certain (涂瑞和等)."""
+    """`allow`: function words that may still end a given name where the name's end is certain (高志和等)."""
     return bool(given) and re.fullmatch(f"[{HAN}]+", given) is not None and not any(
         ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
 
@@ -622,7 +622,7 @@ def _affiliation(orgs: list[PartyMention], chain_start: int) -> PartyMention | N
 
 
 def _bracketed_short_forms(text: str, orgs: list[PartyMention]) -> None:
-    """吴起县林业和草原局（县林草局）: the bracketed name right after a full name is its short form."""
+    """临江县林业和草原局（县林草局）: the bracketed name right after a full name is its short form."""
     by_start = {o.start: o for o in orgs}
     for org in orgs:
         if text[org.end:org.end + 1] in "(（" and (short := by_start.get(org.end + 1)) is not None:
@@ -679,7 +679,7 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
         kinds = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
         kind = max(dict.fromkeys(kinds), key=kinds.count) if kinds else "other"
         if not lexical and name.endswith("政府"):
-            name = _official(name, ref)  # 镇江市政府 -> 镇江市人民政府, 海南州… -> 海南藏族自治州…
+            name = _official(name, ref)  # 扬州市政府 -> 扬州市人民政府, 黄南州… -> 黄南藏族自治州…
         for i in members:
             orgs[i].name, orgs[i].party_type = name, kind
     by_surface = {m.surface: m.name for m in orgs}
@@ -693,12 +693,12 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
 
 
 def _abbreviates(short: str, full: str, ref: Reference) -> bool:
-    """国创中心 abbreviates 国家建筑绿色低碳技术创新中心: its characters in order, same first
+    """国材中心 abbreviates 国家先进材料技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
-    full = re.sub(r"[(（][^()（）]*[)）]\Z", "", full)  # …国际示范中心(新加坡)
+    full = re.sub(r"[(（][^()（）]*[)）]\Z", "", full)  # …国际合作中心(德国)
     legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None)
     if legal and _abbreviates(short, full[: -len(legal)], ref):
-        return True  # 卓阳集团 for 卓阳能源集团有限公司
+        return True  # 华光集团 for 华光能源集团有限公司
     if len(short) < 3 or len(short) >= len(full) or short in full or short[-1] != full[-1]:
         return False
     spans = place_spans(full, ref.place_names)
@@ -730,7 +730,7 @@ def _official(surface: str, ref: Reference) -> str:
 
 @lru_cache(maxsize=4)
 def _short_to_full(ref: Reference) -> dict[str, str]:
-    """Short place name -> full name (天津 -> 天津市, 海南州 -> 海南藏族自治州)."""
+    """Short place name -> full name (天津 -> 天津市, 黄南州 -> 黄南藏族自治州)."""
     from flows.steps.extract.regions import _prefecture_core
 
     div = ref.divisions.filter(pl.col("level").is_in(["province", "prefecture"]) & pl.col("short_name").is_not_null())

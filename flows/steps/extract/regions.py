@@ -7,7 +7,7 @@
 - Zones: a name ending in a zone word (经济技术开发区, 高新区, 生态城, 产业园, 特别经济区,
   农业公园…) whose own part is specific (holds a place name, or words that are not
   generic modifiers like 国家级/绿色/零碳); its parent is the most specific place inside its
-  name or just before it. A short form (生态城, 子牙经开区, 合肥高新区) of a zone named in full in
+  name or just before it. A short form (生态城, 南沙经开区, 合肥高新区) of a zone named in full in
   the same document is an alias of it.
 - Province abbreviations only in tight patterns: 在津, 来沪, 赴京, 津门, 京津冀.
 - Not regions: a place inside an international body's name (上海合作组织), a short place
@@ -31,7 +31,7 @@ ZONE_SUFFIXES = sorted([
     "产业园", "工业园", "科技园", "科创园", "创新园", "软件园", "物流园", "农业园", "都市农业公园", "农业公园",
     "高教园", "经济区", "片区", "港区", "新区", "园", "能源基地", "化工基地", "工业城", "新片区",
 ], key=len, reverse=True)
-# Expansions of short zone words, so 子牙经开区 is recognised as 天津子牙经济技术开发区.
+# Expansions of short zone words, so 南沙经开区 is recognised as 广州南沙经济技术开发区.
 ZONE_ABBREVIATIONS = {"经开区": "经济技术开发区", "高新区": "高新技术产业开发区", "自贸区": "自由贸易试验区"}
 NOT_ZONES = {"幼儿园", "公园", "家园", "花园", "校园", "乐园", "动物园", "植物园", "庄园", "果园", "菜园", "田园",
              "陵园", "游乐园", "新城新区", "城区", "园区", "新区", "新城"}
@@ -41,7 +41,7 @@ MACRO_REGIONS = {"京津冀": "CN", "长三角": "CN", "长江三角洲": "CN", 
 COMMON_COUNTY_CORES = {"合作", "和平", "友好", "前进", "解放", "振兴", "复兴", "新兴", "兴隆", "光明", "向阳", "吉利",
                        "富民", "爱民", "安定", "平安", "安宁", "太平", "工农", "新华", "红旗", "东方", "东风", "长安",
                        "站前", "平原", "中原", "城关", "开发", "新城", "市中"}
-# 中新天津生态城: two-country prefixes (中国+新加坡) that start zone names before a place.
+# 中新青岛生态城: two-country prefixes (中国+新加坡) that start zone names before a place.
 COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]\\Z")
 NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-+&()（）]"
@@ -88,7 +88,7 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
         if short and len(short) == 2 and row["level"] == "province":
             add(f"{short[0]} {short[1]}", region)  # 北 京: a table pads two-character names to three
         if row["name"].endswith("自治州"):
-            add(_prefecture_core(row["name"]) + "州", region)  # 海南藏族自治州 -> 海南州
+            add(_prefecture_core(row["name"]) + "州", region)  # 黄南藏族自治州 -> 黄南州
         ethnic = re.fullmatch(r"(.+?族)(?:自治)?([县区旗])", row["name"]) if row["level"] == "county" else None
         if ethnic and len(core := _prefecture_core(ethnic.group(1) + "自治州")) >= 2:
             add(core + ethnic.group(2), region)  # 管城回族区 -> 管城区, 长阳土家族自治县 -> 长阳县
@@ -145,7 +145,7 @@ class RegionMention:
     end: int
     surface: str
     region: Region
-    placed: bool = False  # a zone whose name holds a place (中新天津生态城), not just words
+    placed: bool = False  # a zone whose name holds a place (中新青岛生态城), not just words
 
 
 def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, int, str]],
@@ -205,7 +205,7 @@ def _word_not_place(text: str, start: int, end: int, surface: str, gaz) -> bool:
 
 
 def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Reference) -> list[RegionMention]:
-    """上海崇明, 北京延庆, 新疆库车: a county's short name right after its province or prefecture."""
+    """浙江安吉, 福建长汀, 四川汶川: a county's short name right after its province or prefecture."""
     out = []
     taken = {m.start for m in mentions}
     for m in mentions:
@@ -224,7 +224,7 @@ def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Refere
     return out
 
 
-# Townships, subdistricts and villages (乐安镇, 田庄乡, 十八里河街道, 茂梧村) are in no gazetteer.
+# Townships, subdistricts and villages (李家镇, 王庄乡, 东湖街道, 柳树村) are in no gazetteer.
 _TOWNSHIP = re.compile(rf"([{HAN}]{{2,4}}?)(镇|乡|街道)(?!村|镇(?!长)|[土亲愁下间贤情音长江])")
 _TOWN_HEAD = re.compile(rf"^(?:镇长|乡长|党委|人民政府|政府|办事处|[{HAN}]{{2,3}}村)")
 _TOWN_AT = re.compile(r"(?:在|于|到|来到|位于|落户|前往|赴|走进|深入)\Z")
@@ -233,9 +233,9 @@ GENERIC_TOWNS = {"城镇", "乡镇", "小镇", "集镇", "重镇", "名镇", "�
 
 
 def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list[RegionMention]:
-    """A township named as one: after its county (永德县德党镇), before its head or a village
-    (鲇鱼须镇镇长, 北港镇横冲村), after 在/来到, or listed with another (乐安镇、田庄乡);
-    then a village right after a township (德党镇茂梧村)."""
+    """A township named as one: after its county (临江县李家镇), before its head or a village
+    (白石镇镇长, 南湾镇柳树村), after 在/来到, or listed with another (李家镇、王庄乡);
+    then a village right after a township (李家镇柳树村)."""
     ends = {m.end: m for m in mentions if m.region.level in ("county", "prefecture")}
     found: list[RegionMention] = []
     candidates = []
@@ -382,7 +382,7 @@ def _link_short_forms(zones: list[RegionMention]) -> list[RegionMention]:
 
 def _drop_alias_phrases(zones: list[RegionMention], places: list[RegionMention]) -> list[RegionMention]:
     """扩大生态城, 此后合肥高新区: words before the short form of a zone already named in full
-    (unless those words hold a place: 中新天津生态城 is a zone of its own)."""
+    (unless those words hold a place: 中新青岛生态城 is a zone of its own)."""
     out = []
     for zone in zones:
         shorts = [f for other in zones if other.region.region_key != zone.region.region_key
@@ -413,20 +413,20 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     inner = [p for p in places if p.start >= start and p.end <= suffix_start]
     first = min(inner, key=lambda p: p.start, default=None)
     if first is not None and first.start > start and not COUNTRY_PAIR.match(text[start:first.start]):
-        run, start = run[first.start - start:], first.start  # 鼓励|南昌高新技术产业开发区
+        run, start = run[first.start - start:], first.start  # 鼓励|合肥高新技术产业开发区
         name = run + suffix
     elif first is None:
         core_at = _first_core_at(run, ref)
         company = re.escape(run[:core_at]) + r"[^，。,;；]{0,8}(?:集团|公司)" if core_at >= 3 else None
         if company and re.search(company, text):
-            start, run = start + core_at, run[core_at:]  # 中能清源|共和光伏产业园: a company before the place
+            start, run = start + core_at, run[core_at:]  # 华光能源|格尔木光伏产业园: a company before the place
             name = run + suffix
     lead = next((p for p in inner if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
                 None)
     if lead is not None:
         inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
     local = _county_short_names(ref) & {run[i:i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
-    paired = re.search(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}", run[:3])  # 京津产业新城
+    paired = re.search(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}", run[:3])  # 沪苏产业新城
     placed = bool([p for p in inner if p.region.level != "country"] or local or paired)
     specific = strip_generic(_drop_places(run, inner, start))
     if suffix in WEAK_ZONE_SUFFIXES and not placed:
@@ -435,7 +435,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
         return None  # 推介国家绿色发展示范区: a verb and generic words, not a name
     parent = _zone_parent(text, start, inner, places) or _local_parent(local, ref)
     country = parent.region.country_code if parent else "CN"
-    while True:  # 江苏省|盐城经济技术开发区: a division written in full before the zone's own name
+    while True:  # 江苏省|常州经济技术开发区: a division written in full before the zone's own name
         lead_full = next((p for p in inner if p.start == start and p.surface == p.region.name
                           and p.region.level in ("province", "prefecture") and p.region.country_code == "CN"
                           and p.end < suffix_start), None)
@@ -443,7 +443,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
             break
         start, name = lead_full.end, name[len(lead_full.surface):]
     if parent and parent.region.level == "country" and name.startswith(parent.surface) and parent.surface != name:
-        start, name = start + len(parent.surface), name[len(parent.surface):]  # 巴基斯坦|拉沙卡伊特别经济区
+        start, name = start + len(parent.surface), name[len(parent.surface):]  # 泰国|泰达特别经济区
         if len(name) < 4 or name == suffix:
             return None
     key = f"ZONE:{country}:{name}"
@@ -543,7 +543,7 @@ def _zone_parent(text: str, start: int, inner: list[RegionMention], places: list
 
 
 def _outermost_zones(zones: list[RegionMention]) -> list[RegionMention]:
-    """A zone named inside a longer zone name is kept too (洋浦经济开发区 in 洋浦经济开发区石化新材料产业园),
+    """A zone named inside a longer zone name is kept too (临江经济开发区 in 临江经济开发区新材料产业园),
     but not a zone that is just a longer one with its head cut off."""
     out = []
     first_start: dict[int, int] = {}  # end -> the smallest start of a kept zone ending there
@@ -556,7 +556,7 @@ def _outermost_zones(zones: list[RegionMention]) -> list[RegionMention]:
 
 
 def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list[RegionMention]:
-    """Short forms of zones named in full: 生态城, 子牙经开区 (only where a name may start)."""
+    """Short forms of zones named in full: 生态城, 南沙经开区 (only where a name may start)."""
     out = []
     owners: dict[str, set[str]] = {}  # short form -> keys of the zones it could name
     taken = bytearray(len(text) + 1)  # 1 inside a zone or an alias found
@@ -590,7 +590,7 @@ def _split(name: str) -> tuple[str, str]:
 
 
 def _merge_same_head(zones: list[RegionMention]) -> list[RegionMention]:
-    """拉沙卡伊园区 after 拉沙卡伊特别经济区: one zone (same own name, a different zone word)."""
+    """泰达园区 after 泰达特别经济区: one zone (same own name, a different zone word)."""
     canonical: dict[str, Region] = {}
     for zone in zones:
         head, _ = _split(zone.region.name)
@@ -601,7 +601,7 @@ def _merge_same_head(zones: list[RegionMention]) -> list[RegionMention]:
 
 @lru_cache(maxsize=65536)
 def _short_forms(name: str) -> tuple[str, ...]:
-    """生态城 for 中新天津生态城; 子牙经开区 for 天津子牙经济技术开发区."""
+    """生态城 for 中新青岛生态城; 南沙经开区 for 广州南沙经济技术开发区."""
     forms = []
     head, suffix = _split(name)
     if len(suffix) >= 3:
