@@ -212,7 +212,7 @@ class Run:
     last_line: str
 
 
-def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path) -> Run:
+def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path, *extra: str) -> Run:
     """`greenwire run` of the checkout at root as a subprocess, with its peak memory and stage seconds."""
     env = {**os.environ, "PYTHONPATH": str(root), "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
            "PREFECT_HOME": str(warehouse_dir / ".prefect"),
@@ -222,7 +222,7 @@ def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path) -> Run:
     before = set(warehouse_dir.glob("runs/*.jsonl"))
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--input", str(input_dir),
-                                "--warehouse", str(warehouse_dir)], cwd=root, env=env,
+                                "--warehouse", str(warehouse_dir), *extra], cwd=root, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with TreeMemory(process.pid) as memory:
         output, _ = process.communicate()
@@ -280,6 +280,44 @@ def bench(articles: int, root: Path, workdir: Path) -> dict:
             "unchanged": again, "added": added}
 
 
+def cluster_vs_local(articles: int, root: Path, workdir: Path, workers: int = 2) -> None:
+    """The same corpus run plainly and on a local Dask cluster (`dask scheduler` and `workers`
+    `dask worker` processes of one thread each, started and stopped here): `run --cluster`."""
+    import socket
+
+    print(f"\n== {articles:,} articles: plain run against a local {workers}-worker Dask cluster", flush=True)
+    input_dir = workdir / f"in-cluster-{articles}"
+    corpus = write_corpus(input_dir, articles)
+    plain = greenwire_run(root, input_dir, workdir / f"warehouse-plain-{articles}")
+    _report("plain", plain, f"{corpus.megabytes / plain.seconds:6.2f} MB/s")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", f"tcp://127.0.0.1:{port}",
+                                    "--nthreads", "1", "--no-nanny"], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL) for _ in range(workers)]
+    try:
+        time.sleep(10)  # the workers register with the scheduler
+        on_cluster = greenwire_run(root, input_dir, workdir / f"warehouse-cluster-{articles}",
+                                   "--cluster", f"tcp://127.0.0.1:{port}")
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+    _report("cluster", on_cluster, f"{corpus.megabytes / on_cluster.seconds:6.2f} MB/s  (peak RSS: the driver's "
+            "tree only; the workers are apart)")
+    same = all((workdir / f"warehouse-{kind}-{articles}" / "publish" / "current" / "manifest.json").exists()
+               for kind in ("plain", "cluster"))
+    if same:
+        tables = [json.loads((workdir / f"warehouse-{kind}-{articles}" / "publish" / "current" / "manifest.json")
+                             .read_text())["tables"] for kind in ("plain", "cluster")]
+        print(f"{'':<11} published tables identical: {tables[0] == tables[1]}", flush=True)
+
+
 def _report(label: str, run: Run, rates: str) -> None:
     outcome = "ok" if run.returncode == 0 else f"FAILED rc={run.returncode}: {run.last_line[:200]}"
     stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in run.stages.items())
@@ -322,6 +360,9 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="the greenwire checkout to run (default: this one)")
     parser.add_argument("--keep", type=Path, help="write corpora and warehouses here and keep them")
     parser.add_argument("--no-fixed", action="store_true", help="skip the fixed-cost run on the seed files")
+    parser.add_argument("--cluster-articles", type=int, default=int(os.environ.get("CLUSTER_ARTICLES", 10000)),
+                        help="corpus size of the plain vs 2-worker Dask cluster comparison (0 skips it; "
+                        "env CLUSTER_ARTICLES)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.replace(" ", "").split(",") if s]
     with tempfile.TemporaryDirectory(prefix="greenwire-bench-") as tmp:
@@ -332,6 +373,8 @@ def main() -> None:
         if not args.no_fixed:
             fixed_cost(args.root.resolve(), workdir)
         results = [bench(n, args.root.resolve(), workdir) for n in sizes]
+        if args.cluster_articles:
+            cluster_vs_local(args.cluster_articles, args.root.resolve(), workdir)
     if len(results) > 1:
         small, large = results[0], results[-1]
         ratio = (large["first"].seconds / large["articles"]) / (small["first"].seconds / small["articles"])

@@ -152,8 +152,8 @@ def _anaphoric(text: str, found: list, reference: date | None, last_named: date 
 
 
 PERIOD_PATTERNS = [
-    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"),
-     lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}"),
+    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"),  # a reversed or impossible range is a misread
+     lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}" if 1 <= int(m[2]) <= int(m[3]) <= 12 else None),
     (re.compile(r"(\d{4})年上半年"), lambda m, y: f"{m[1]}-H1"),
     (re.compile(r"(\d{4})年下半年"), lambda m, y: f"{m[1]}-H2"),
     (re.compile(r"今年上半年"), lambda m, y: f"{y}-H1" if y else None),
@@ -168,12 +168,16 @@ PERIOD_PATTERNS = [
 ]
 
 
+# Years a period can be in; outside, the number is a misread (a code, a garbled digit), not a period.
+PERIOD_YEARS = range(1900, 2101)
+
+
 def period(sentence: str, year: int | None) -> str | None:
     """The time a figure covers: "2022年1—6月,园区生产总值…" -> "2022-01/2022-06"."""
     for pattern, fmt in PERIOD_PATTERNS:
         m = pattern.search(sentence)
         if m:
             value = fmt(m, year)
-            if value:
+            if value and all(int(y) in PERIOD_YEARS for y in re.findall(r"\d{4}", value)):
                 return value
     return None

@@ -46,6 +46,9 @@ def test_last_expression_ignores_book_titles():
     ("“十四五”以来,新增项目60余项", "2021/2025"),
     ("截至2024年,新城新区约3900个", "2024"),
     ("新增项目60余项", None),
+    ("2023年9—3月,产值达到12.33万亿元", "2023"),  # a reversed month range is a misread: the year stays
+    ("2023年3—13月,产值达到12.33万亿元", "2023"),
+    ("7075年1—9月,产值达到12.33万亿元", None),  # no such year
 ])
 def test_period(text, expected):
     assert period(text, 2025) == expected
