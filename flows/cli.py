@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -28,6 +29,7 @@ EPILOG = """\
 examples:
   greenwire run                                   # seeds/raw -> warehouse/
   greenwire run --input ~/news --warehouse /srv/greenwire
+  greenwire run --cluster tcp://10.0.0.5:8786     # batches on a Dask cluster (docs/scale-out.md)
   greenwire query "select event_type, count(*) from events group by 1"
   greenwire query "select * from metrics where unit = 'CNY'" --format csv > money.csv
   greenwire validate
@@ -39,7 +41,7 @@ examples:
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
 GREENWIRE_KEEP_VERSIONS, GREENWIRE_BATCH_FILES, GREENWIRE_WORKERS, GREENWIRE_DUCKDB_MEMORY,
-GREENWIRE_DUCKDB_THREADS, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
+GREENWIRE_DUCKDB_THREADS, GREENWIRE_CLUSTER, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
 (unset: a temporary local Prefect API is started for the run).
 """
 
@@ -92,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
     run.add_argument("--force", action="store_true",
                      help="rebuild, validate and publish even when nothing changed since the last publish")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="a Dask scheduler (tcp://HOST:PORT; or GREENWIRE_CLUSTER): decode, clean and extract "
+                     "each batch of files on its workers; the input and warehouse folders must be on storage "
+                     "every worker reaches (docs/scale-out.md)")
 
     rebuild = sub.add_parser(
         "rebuild", help="re-create a damaged warehouse from the input folder",
@@ -284,7 +290,7 @@ def _run(args) -> int:
     from flows import settings
     from flows.lock import holder, refusal
 
-    resolved = settings.load(args.input, args.warehouse)
+    resolved = settings.load(args.input, args.warehouse, args.cluster)
     if args.wait <= 0 and holder(resolved.lock_file) is not None:
         # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
         return _fail(refusal(resolved.lock_file))
@@ -302,6 +308,15 @@ def _run(args) -> int:
         return _fail(str(exc), exc)
     except (WarehouseLocked, WarehouseBusy):
         pass  # a run is at work: the flow waits for the lock (--wait) and checks the file then
+    if resolved.cluster:
+        from flows import scaleout
+
+        try:  # before any work: an unreachable scheduler is one line, not a half-done run
+            cluster = scaleout.probe(resolved.cluster)
+        except scaleout.ClusterUnreachable as exc:
+            return _fail(str(exc), exc)
+        dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
+        print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
     if not args.force:
         from flows.runs import quick_rerun
 
@@ -316,19 +331,28 @@ def _run(args) -> int:
 
 
 def _run_flow(args) -> int:
-    from flows import integrity, runlog
+    from flows import integrity, runlog, settings
     from flows.lock import WarehouseLocked
     from flows.pipeline import ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy
 
+    resolved = settings.load(args.input, args.warehouse, getattr(args, "cluster", None))
+
+    flow, api = greenwire_flow, contextlib.nullcontext()
+    if resolved.cluster:
+        from flows import scaleout
+
+        flow = greenwire_flow.with_options(task_runner=scaleout.task_runner(resolved.cluster))
+        api = scaleout.shared_api()
     try:
-        summary = greenwire_flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
-                                 force=getattr(args, "force", False))
+        with api:
+            summary = flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
+                           force=getattr(args, "force", False), cluster=resolved.cluster)
     except (ValidationFailed, WarehouseLocked, WarehouseBusy, integrity.WarehouseCorrupt, FileNotFoundError,
             NotADirectoryError) as exc:
         return _fail(str(exc), exc)
     except Exception as exc:  # a stage failed: say which, why and where; the full trace is in the run's log
-        stage, detail = runlog.explain(exc)
+        stage, detail = runlog.explain(exc, settings.load(args.input, args.warehouse).warehouse_dir)
         return _fail(f"run failed at {stage or 'start'}: {detail}; full trace: "
                      f"{getattr(exc, 'run_log', 'the run log')}", exc)
     print(format_summary(summary))
@@ -392,6 +416,8 @@ def format_summary(summary) -> str:
     warehouse_dir = summary.published.parent.parent.parent
     if "quarantined" in statuses:
         lines.append(f"    (copies and reasons: {warehouse_dir / 'quarantine' / 'manifest.json'})")
+    if summary.cluster_workers:
+        lines.append(f"  cluster   {summary.batches} batches on {summary.cluster_workers} Dask workers")
     lines.append(f"  articles  {summary.articles} ({summary.relevant} relevant); "
                  f"{summary.extracted_articles} cleaned and extracted by this run")
     lines.append("  rows      " + ", ".join(f"{t} {n}" for t, n in summary.marts.items()))

@@ -4,13 +4,14 @@ Only wiring lives here; each stage is a task in flows/io.py around a pure step.
 """
 from __future__ import annotations
 
+import time
 import uuid
 
 import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import batches, integrity, io, runlog, runs, validation
+from flows import batches, integrity, io, runlog, runs, scaleout, validation
 from flows import publish as publisher
 from flows import settings as settings_module
 from flows.inventory import check_folders, settle_sidecars
@@ -62,10 +63,12 @@ def _in(stage: str, task, *args):
 
 @flow(name="greenwire", description="Raw Chinese green-development news -> validated Parquet dataset.")
 def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = None,
-                   wait_seconds: float = 0.0, force: bool = False) -> RunSummary:
+                   wait_seconds: float = 0.0, force: bool = False, cluster: str | None = None) -> RunSummary:
     """Run the whole pipeline once; raises when any stage or any expectation fails. When nothing
-    changed since the last publish it stops after ingest, unless `force`."""
-    settings = settings_module.load(input_dir, warehouse_dir)
+    changed since the last publish it stops after ingest, unless `force`. With `cluster` (a Dask
+    scheduler address) each batch is decoded, cleaned and extracted on the cluster (flows/scaleout.py);
+    the flow must then run with scaleout.task_runner(cluster)."""
+    settings = settings_module.load(input_dir, warehouse_dir, cluster)
     check_folders(settings.input_dir, settings.warehouse_dir)  # before the lock creates the warehouse
     run_id = str(flow_run.id or uuid.uuid4())
     with warehouse_lock(settings.lock_file, wait_seconds=wait_seconds), \
@@ -111,19 +114,17 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     tally = io.Tally(len(todo))
     tally.listing_seconds = ingested.seconds
     decoded, with_articles = [], set()
-    with batches.Extractor(settings.workers) as extractor:
-        for index, rows in enumerate(todo, 1):
-            files = _in("ingest", io.read_stage, settings, rows, tally, index)
-            documents = _in("clean", io.clean_stage, files, tally, index)
-            facts = _in("extract", io.extract_stage, documents, extractor, tally, index)
-            _in("load", io.load_stage, settings, run_id, files, documents, facts, tally, index)
-            summary.extracted_articles += documents.height
-            with_articles.update(documents["source_file"].unique().to_list() if documents.height else [])
-            decoded.append(files.with_columns(text=pl.lit(None, pl.String)))
-            del files, documents, facts  # only one batch of texts is ever held
+    made = _on_cluster(settings, run_id, todo, tally, summary) if settings.cluster else _here(settings, todo, tally)
+    for index, (files, documents, facts) in enumerate(made, 1):
+        _in("load", io.load_stage, settings, run_id, files, documents, facts, tally, index)
+        summary.extracted_articles += documents.height
+        with_articles.update(documents["source_file"].unique().to_list() if documents.height else [])
+        decoded.append(files.with_columns(text=pl.lit(None, pl.String)))
+        del files, documents, facts  # only one batch of texts is ever held
     if decoded:  # the files read in a batch now have their final status (some were quarantined)
-        inventory = pl.concat([inventory.join(pl.concat(decoded), on="source_file", how="anti"), *decoded],
-                              how="vertical_relaxed").sort("source_file")
+        read = pl.concat(decoded, how="diagonal_relaxed")  # a staged batch's columns may come in another order
+        inventory = pl.concat([inventory.join(read, on="source_file", how="anti"), read],
+                              how="diagonal_relaxed").sort("source_file")
     inventory = settle_sidecars(inventory)
     totals = _in("load", io.finish, settings, run_id, inventory, tally)
     summary.files = _without_articles(inventory, with_articles).select(
@@ -135,6 +136,40 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
         raise ValidationFailed(summary.validation)
     summary.published = _in("publish", io.publish, settings, run_id, summary.validation, summary.files.height)
     return summary
+
+
+def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: io.Tally):
+    """Each batch read, cleaned and extracted in this process (and its extraction workers), in order."""
+    with batches.Extractor(settings.workers) as extractor:
+        for index, rows in enumerate(todo, 1):
+            files = _in("ingest", io.read_stage, settings, rows, tally, index)
+            documents = _in("clean", io.clean_stage, files, tally, index)
+            facts = _in("extract", io.extract_stage, documents, extractor, tally, index)
+            yield files, documents, facts
+
+
+def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.DataFrame], tally: io.Tally,
+                summary: RunSummary):
+    """Every batch submitted to the Dask cluster at once; their staged Parquet read back in batch
+    order, so the warehouse is loaded exactly as a local run loads it."""
+    staging = scaleout.staging_dir(settings.warehouse_dir, run_id)
+    scaleout.clear_staging(settings.warehouse_dir)  # leftovers of a killed run
+    futures = [scaleout.process_batch.submit(rows, str(settings.input_dir), str(staging), index)
+               for index, rows in enumerate(todo, 1)]
+    workers = set()
+    started = time.perf_counter()
+    try:
+        for index, future in enumerate(futures, 1):
+            done = _in("extract", future.result)
+            workers.add(done["worker"])
+            batch = scaleout.read_staged(done["path"])
+            tally.batch("extract", index, started, f"{done['articles']} articles from {batch.files.height} files "
+                        f"on {done['worker']}", articles=done["articles"])
+            started = time.perf_counter()
+            yield batch.files, batch.documents, batch.facts
+    finally:
+        summary.cluster_workers = len(workers)
+        scaleout.clear_staging(settings.warehouse_dir)
 
 
 def _without_articles(inventory: pl.DataFrame, with_articles: set[str]) -> pl.DataFrame:

@@ -53,8 +53,14 @@ def write(stage: str, event: str, message: str = "", **fields) -> None:
     record = {"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
               "run_id": _active["run_id"], "stage": stage, "event": event, "message": message, **fields}
     line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-    with _lock, open(path, "a", encoding="utf-8") as fh:
-        fh.write(line)
+    try:
+        with _lock, open(path, "a", encoding="utf-8") as fh:
+            fh.write(line)
+    except OSError as exc:
+        if exc.filename:
+            raise
+        # a failed write() names no file: say which one, a full disk is otherwise a riddle
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def stage_of(exc: BaseException) -> str | None:
@@ -72,8 +78,9 @@ def stage_of(exc: BaseException) -> str | None:
     return stage
 
 
-def explain(exc: BaseException) -> tuple[str | None, str]:
-    """(stage, one line) for a failure, the line naming the path where there is one.
+def explain(exc: BaseException, where: Path | None = None) -> tuple[str | None, str]:
+    """(stage, one line) for a failure, the line naming the path where there is one (else `where`,
+    the warehouse folder: a failed write() names no file).
 
     OSError(ENOSPC) raised in the publish task -> ("publish", "No space left on device: /srv/wh/publish/…")
     """
@@ -82,7 +89,8 @@ def explain(exc: BaseException) -> tuple[str | None, str]:
         exc = exc.__cause__
     stage = stage or stage_of(exc)
     if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
-        detail = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+        detail = (f"{exc.strerror}: {exc.filename}" if exc.filename
+                  else f"{exc.strerror} (writing under {where})" if where else exc.strerror)
     else:
         text = str(exc).strip()
         # DuckDB appends a C++ stack trace to some messages: its first line says it all
@@ -104,7 +112,7 @@ def failed(exc: BaseException) -> str:
     path = _active.get("path")
     if path is not None:
         (path.parent / BALLAST).unlink(missing_ok=True)
-    stage, detail = explain(exc)
+    stage, detail = explain(exc, path.parent.parent if path is not None else None)
     message = f"{stage}: {detail}" if stage else detail
     try:
         write("run", "failed", message, failed_stage=stage, error=type(exc).__name__,

@@ -38,6 +38,7 @@ class RunSummary:
     digest: str | None = None  # incremental.input_digest of this run's input
     unchanged_since: dict | None = None  # the last publish, when nothing changed since: nothing was done
     batches: int = 0
+    cluster_workers: int = 0  # Dask workers that ran this run's batches (0: a local run)
 
 
 @dataclass

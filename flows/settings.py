@@ -15,6 +15,7 @@ environment variable (or a CLI flag that sets it):
 | GREENWIRE_BATCH_FILES     | 2000 (files per batch)       |
 | GREENWIRE_DUCKDB_MEMORY   | 2GB (DuckDB memory_limit)    |
 | GREENWIRE_DUCKDB_THREADS  | CPU count, at most 4         |
+| GREENWIRE_CLUSTER         | none (a Dask scheduler address: run batches there) |
 | PREFECT_HOME              | <warehouse>/.prefect         |
 """
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Settings:
     batch_files: int = 2000  # files read, cleaned, extracted and loaded together; bounds memory
     duckdb_memory: str = "2GB"  # DuckDB's memory_limit: past it, joins and sorts spill to duckdb_temp
     duckdb_threads: int = 1
+    cluster: str | None = None  # a Dask scheduler address (tcp://host:port): batches run there
 
     @property
     def database(self) -> Path:
@@ -81,7 +83,8 @@ class Settings:
         return Path(os.environ.get("PREFECT_HOME") or self.warehouse_dir / ".prefect")
 
 
-def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> Settings:
+def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None,
+         cluster: str | None = None) -> Settings:
     """Settings from explicit arguments, else the environment, else the defaults."""
     env = os.environ
     return Settings(
@@ -95,4 +98,5 @@ def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None =
         batch_files=max(1, int(env.get("GREENWIRE_BATCH_FILES") or 2000)),
         duckdb_memory=env.get("GREENWIRE_DUCKDB_MEMORY") or "2GB",
         duckdb_threads=int(env.get("GREENWIRE_DUCKDB_THREADS") or min(os.cpu_count() or 1, 4)),
+        cluster=cluster or env.get("GREENWIRE_CLUSTER") or None,
     )

@@ -161,7 +161,10 @@ def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], f
             then(con)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        try:
+            con.execute("rollback")
+        except duckdb.TransactionException:  # a failed commit has ended it already: keep the real error
+            pass
         raise
 
 

@@ -35,7 +35,8 @@ def _cluster(con, mentions: list[dict], parties: list[tuple[str, str]] = ()) -> 
 
 def _mention(uid, name, day=None, event_type="forum_conference", subject=None, precision=None):
     return {"event_uid": uid, "event_type": event_type, "name": name, "subject": subject,
-            "event_date": date(2025, 9, day) if day else None, "date_precision": precision or ("day" if day else "unknown")}
+            "event_date": date(2025, 9, day) if day else None,
+            "date_precision": precision or ("day" if day else "unknown")}
 
 
 def _pairs(con) -> set[tuple[str, str]]:
@@ -116,7 +117,9 @@ def test_blocks_under_the_cap_find_every_matching_pair(con):
         if a["event_date"] and b["event_date"] and a["event_date"] != b["event_date"]:
             continue
         numbers_a, numbers_b = (set(re.findall("[0-9]+", m["name"])) for m in (a, b))
-        if numbers_a and numbers_b and numbers_a != numbers_b or a["subject"] and b["subject"] and a["subject"] != b["subject"]:
+        if numbers_a and numbers_b and numbers_a != numbers_b:
+            continue
+        if a["subject"] and b["subject"] and a["subject"] != b["subject"]:
             continue
         if (_dice(a["name"], b["name"]) >= 0.6 or (a["subject"] and a["subject"] == b["subject"])
                 or len(party_sets[a["event_uid"]] & party_sets[b["event_uid"]]) >= 2):

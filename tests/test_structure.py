@@ -36,7 +36,8 @@ def test_python_models_read_only_lower_layers_and_their_layers_sql_models():
         assert (model.layer, model.table) not in sql, f"{model.table} is both a SQL file and a Python model"
         for query in model.inputs.values():
             for layer, table in re.findall(rf"\b({'|'.join(LAYERS)})\.(\w+)", query):
-                assert LAYERS.index(layer) < LAYERS.index(model.layer) or (layer, table) in sql, f"{model.table} reads {table}"
+                lower = LAYERS.index(layer) < LAYERS.index(model.layer)
+                assert lower or (layer, table) in sql, f"{model.table} reads {table}"
         # the SQL models of its layer run before it, so none of them may read it
         for (layer, table), path in sql.items():
             if layer == model.layer:

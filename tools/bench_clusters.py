@@ -126,8 +126,8 @@ def main() -> None:
         con.execute("set variable event_block_cap = 1000000000")
     start = time.perf_counter()
     build_clusters(con)
-    print(f"clustering models {time.perf_counter() - start:.2f} s; "
-          f"{con.sql('select count(distinct event_id) from intermediate.int_event_clusters').fetchall()[0][0]:,} events")
+    events_found = con.sql("select count(distinct event_id) from intermediate.int_event_clusters").fetchall()[0][0]
+    print(f"clustering models {time.perf_counter() - start:.2f} s; {events_found:,} events")
     if args.compare:
         start = time.perf_counter()
         con.execute(f"create table intermediate.reference as {args.compare.read_text(encoding='utf-8')}")

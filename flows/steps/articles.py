@@ -327,14 +327,14 @@ def _front_matter(lines: list[dict], meta: dict) -> list[dict]:
 
 
 def _drop_repeats(content: list[dict]) -> list[dict]:
-    """A line that repeats the opening of an earlier line (a page's share snippet of its own
-    lead) is not new text."""
+    """A line that repeats the opening of an earlier, longer line (a page's share snippet of its own
+    lead) is not new text. A story printed twice in full stays: dedup marks the copy."""
     seen: dict[str, list[str]] = {}  # first 12 characters -> lines seen
     out = []
     for ln in content:
         line = ln["line"]
         if (ln["kind"] == "text" and not ln["is_headline"] and len(line) >= 12
-                and any(s.startswith(line) for s in seen.get(line[:12], []))):
+                and any(len(s) > len(line) and s.startswith(line) for s in seen.get(line[:12], []))):
             continue
         seen.setdefault(line[:12], []).append(line)
         out.append(ln)

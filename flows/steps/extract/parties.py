@@ -49,7 +49,7 @@ ORG_SUFFIXES: dict[str, str] = {
     "学校": "research_education", "中学": "research_education", "小学": "research_education",
     "党校": "research_education", "中心": "research_education",
     "协会": "association", "商会": "association", "学会": "association", "联合会": "association",
-    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association",
+    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association", "理事会": "association",
     "社科联": "association", "文联": "association", "科协": "association", "工商联": "association",
     "组织": "international_org",
     "卫视": "media", "网": "media", "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media", "杂志社": "media",
@@ -92,6 +92,7 @@ AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布",
               "直言", "感慨", "补充", "建议", "希望", "回答", "此前", "日前", "近日", "担任", "当选", "代表",
               "看来", "认真", "带队", "一起", "深入", "前往", "莅临", "会议", "参观", "调研", "考察", "听取", "的",
               "亲自", "作为", "兼", "出任", "签署", "签约", "是否", "发布", "宣读", "主讲", "点评", "致辞", "成功")
+SPEECH = re.compile("表示|介绍|指出|强调|认为|透露|说|称|坦言|直言|谈到")
 NOT_GIVEN_NAME = set("的了在和与是等会说表示第各该本其这那个们长员者副总")
 
 
@@ -545,6 +546,11 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                     out.append(PartyMention(m.start(), m.end(), last, "person", source="person",
                                             title=found[name].title, affiliation=found[name].affiliation))
                     out[-1].name = name
+    for org in orgs:  # 某某公司张三表示: a person right after their unit, before a verb of speech
+        name = _name_at(text, org.end, ref)
+        if name and org.party_type != "person" and SPEECH.match(text, org.end + len(name)) and name not in found:
+            out.append(PartyMention(org.end, org.end + len(name), name, "person", source="person", affiliation=org))
+            found[name] = out[-1]
     covered = {(p.start, p.end) for p in out}
     for name, first in found.items():
         for m in re.finditer(re.escape(name), text):

@@ -7,7 +7,7 @@
 - Zones: a name ending in a zone word (经济技术开发区, 高新区, 生态城, 产业园, 特别经济区,
   农业公园…) whose own part is specific (holds a place name, or words that are not
   generic modifiers like 国家级/绿色/零碳); its parent is the most specific place inside its
-  name or just before it. A short form (生态城, 子牙经开区, 天开园) of a zone named in full in
+  name or just before it. A short form (生态城, 子牙经开区, 合肥高新区) of a zone named in full in
   the same document is an alias of it.
 - Province abbreviations only in tight patterns: 在津, 来沪, 赴京, 津门, 京津冀.
 - Not regions: a place inside an international body's name (上海合作组织), a short place
@@ -28,7 +28,7 @@ ZONE_SUFFIXES = sorted([
     "综合保税区", "保税区", "自由贸易试验区", "自贸试验区", "自贸区", "自由贸易区", "特别经济区", "经济特区",
     "经济合作区", "合作区", "示范区", "试验区", "生态城", "科学城", "产业新城", "新城", "产业园区", "工业园区",
     "产业园", "工业园", "科技园", "科创园", "创新园", "软件园", "物流园", "农业园", "都市农业公园", "农业公园",
-    "高教园", "经济区", "片区", "港区", "新区", "园", "能源化工基地", "工业城", "新片区",
+    "高教园", "经济区", "片区", "港区", "新区", "园", "能源基地", "化工基地", "工业城", "新片区",
 ], key=len, reverse=True)
 # Expansions of short zone words, so 子牙经开区 is recognised as 天津子牙经济技术开发区.
 ZONE_ABBREVIATIONS = {"经开区": "经济技术开发区", "高新区": "高新技术产业开发区", "自贸区": "自由贸易试验区"}
@@ -543,7 +543,7 @@ def _outermost_zones(zones: list[RegionMention]) -> list[RegionMention]:
 
 
 def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list[RegionMention]:
-    """Short forms of zones named in full: 生态城, 子牙经开区, 天开园 (only where a name may start)."""
+    """Short forms of zones named in full: 生态城, 子牙经开区 (only where a name may start)."""
     out = []
     for zone in zones:
         others = [z for z in zones if z.region.region_key != zone.region.region_key]
@@ -576,7 +576,7 @@ def _merge_same_head(zones: list[RegionMention]) -> list[RegionMention]:
 
 
 def _short_forms(name: str) -> list[str]:
-    """生态城 for 中新天津生态城; 子牙经开区 for 天津子牙经济技术开发区; 天开园 for 天开高教科创园."""
+    """生态城 for 中新天津生态城; 子牙经开区 for 天津子牙经济技术开发区."""
     forms = []
     head, suffix = _split(name)
     if len(suffix) >= 3:
@@ -585,6 +585,4 @@ def _short_forms(name: str) -> list[str]:
         if name.endswith(long):
             core = name[: -len(long)]
             forms += [core + short, core[-2:] + short] if len(core) > 2 else [core + short]
-    if len(head) >= 2 and suffix.endswith("园") and len(suffix) >= 2:
-        forms.append(head[:2] + "园")  # 天开园
     return [f for f in dict.fromkeys(forms) if f != name and len(f) >= 3 and f not in NOT_ZONES]

@@ -161,3 +161,22 @@ def test_group_short_name_joins_the_registered_company(run):
 def test_people_names_end_where_the_name_ends(run, text, person):
     frame = run(text)["party_mentions"]
     assert {r["name"] for r in frame.iter_rows(named=True) if r["party_type"] == "person"} == {person}
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("长三角绿色金融理事会成立。", "长三角绿色金融理事会", "association"),
+    ("中国—上海合作组织绿色产业合作平台落地。", "中国—上海合作组织绿色产业合作平台", "other"),
+], ids=["council", "platform-of-a-known-body"])
+def test_councils_and_platforms(run, text, name, kind):
+    assert (name, name, kind) in parties(run, text)
+
+
+@pytest.mark.parametrize("text", ["打造国际合作平台。", "建设绿色金融综合服务平台。", "应邀出席的企业代表参观展区。"])
+def test_generic_platforms_and_verbs_are_not_parties(run, text):
+    assert {r for r in parties(run, text) if r[2] != "person"} == set()
+
+
+def test_person_right_after_their_unit_before_a_verb_of_speech(run):
+    frame = run("江苏恒远新材料股份有限公司李明表示,项目年内投产。")["party_mentions"]
+    people = [(r["name"], r["affiliation"]) for r in frame.iter_rows(named=True) if r["party_type"] == "person"]
+    assert people == [("李明", "江苏恒远新材料股份有限公司")]

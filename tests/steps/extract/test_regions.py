@@ -107,3 +107,12 @@ def test_county_forms(run, text, expected):
 ])
 def test_words_and_page_chrome_are_not_places(run, text):
     assert regions(run, text) == set()
+
+
+@pytest.mark.parametrize("text, zone", [
+    ("鄂尔多斯能源化工基地加快建设。", "鄂尔多斯能源化工基地"),
+    ("榆林煤化工基地项目开工。", "榆林煤化工基地"),
+    ("投资建设湛江钢铁工业城。", "湛江钢铁工业城"),
+], ids=["energy-base", "chemical-base", "industrial-city"])
+def test_bases_and_industrial_cities_are_zones(run, text, zone):
+    assert (zone, zone, "zone", None) in regions(run, text)
