@@ -10,7 +10,7 @@ import pytest
 
 from flows import warehouse
 
-CLUSTER_MODELS = ("int_event_pairs", "int_event_clusters")
+CLUSTER_MODELS = ("int_event_attributes", "int_event_candidates", "int_event_pairs", "int_event_clusters")
 
 
 @pytest.fixture

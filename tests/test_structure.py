@@ -21,12 +21,15 @@ def test_every_sql_file_carries_its_layer_prefix():
             assert table.startswith(PREFIX[layer]), path
 
 
-def test_no_model_reads_from_its_own_or_a_higher_layer():
+def test_no_model_reads_from_a_higher_layer_or_a_later_model_of_its_own():
+    """Run order is folder order, then file order in a folder: a model may read its own layer's
+    models that sort before it (int_event_pairs reads int_event_candidates), nothing later."""
     for layer, table, path in sql_models():
         sql = path.read_text()
-        higher = LAYERS[LAYERS.index(layer):]
-        for other in higher:
+        for other in LAYERS[LAYERS.index(layer) + 1:]:
             assert not re.search(rf"\b{other}\.", sql), f"{path} reads from {other}"
+        for read in re.findall(rf"\b{layer}\.(\w+)", sql):
+            assert read < table, f"{path} reads {layer}.{read}, which is built after it"
 
 
 def test_python_models_read_only_lower_layers_and_their_layers_sql_models():

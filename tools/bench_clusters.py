@@ -29,7 +29,7 @@ CORES = ["绿色发展论坛", "签约仪式", "低碳发展大会", "新能源�
          "绿色金融峰会", "节能减排成果展", "循环经济推介会", "清洁能源合作协议", "零碳园区揭牌", "环保产业博览会"]
 SUFFIXES = ["", "", "", "开幕", "举行", "召开", "在京举行"]
 CHARS = list("东南西北中华新安平江河湖山海天金云长宁德兴福广荣昌盛和泰嘉永春明清阳龙凤")
-CLUSTER_MODELS = ("int_event_pairs", "int_event_clusters")
+CLUSTER_MODELS = ("int_event_attributes", "int_event_candidates", "int_event_pairs", "int_event_clusters")
 
 
 def _zipf(rng: np.random.Generator, size: int, pool: int, a: float = 1.3) -> np.ndarray:
