@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,14 @@ from flows.pipeline import greenwire_flow
 
 pytestmark = pytest.mark.e2e
 
-DOCS = __import__("pathlib").Path(__file__).resolve().parent.parent / "docs"
+# Screenshots go to the pytest temp folder; GREENWIRE_SCREENSHOTS=docs writes them into docs/ (to refresh
+# docs/report.png and docs/data-docs.png), so a test run never changes the checkout by itself.
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return DOCS if os.environ.get("GREENWIRE_SCREENSHOTS") == "docs" else tmp_path_factory.mktemp("screenshots")
 CHARTS_DRAWN = ("[...document.querySelectorAll('.chart')]"
                 ".map(c => c.querySelectorAll('svg [class^=mark-] > path, svg [class^=mark-] > text').length)")
 
@@ -49,16 +58,16 @@ def test_the_manifest_says_what_changed_and_how_validation_went(run):
     assert manifest["quality"]["files_seen"] == 5 and manifest["quality"]["quarantined"] == []
 
 
-def test_report_renders_every_chart_offline(run):
+def test_report_renders_every_chart_offline(run, shots):
     with open_page((run[1].published / "report.html").as_uri()) as page:
         page.until(f"{CHARTS_DRAWN}.every(n => n > 0)", timeout=60)
         drawn = page.evaluate(CHARTS_DRAWN)
-        page.screenshot(DOCS / "report.png")
+        page.screenshot(shots / "report.png")
         assert outside(page.requests) == []
     assert len(drawn) == 8 and all(n > 0 for n in drawn), drawn
 
 
-def test_data_docs_render_offline_with_readable_names(run):
+def test_data_docs_render_offline_with_readable_names(run, shots):
     docs = run[0] / "docs"
     pages = list(docs.rglob("*.html"))
     text = "".join(p.read_text(encoding="utf-8") for p in pages)
@@ -72,7 +81,7 @@ def test_data_docs_render_offline_with_readable_names(run):
             rules = page.evaluate("[...document.styleSheets].filter(s => (s.href || '').endsWith('bootstrap.min.css'))"
                                   ".map(s => s.cssRules.length)")
             if path == docs / "index.html":
-                page.screenshot(DOCS / "data-docs.png")
+                page.screenshot(shots / "data-docs.png")
             assert outside(page.requests) == []
         assert ready and rules and rules[0] > 1000, path
 
