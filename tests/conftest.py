@@ -51,3 +51,17 @@ def tiny_marts():
                 "'CN-120000' as entity_id, 3 as char_end")
     yield con
     con.close()
+
+
+@pytest.fixture
+def con():
+    """An in-memory warehouse: every schema and raw table, and the gazetteer in `ref`."""
+    import duckdb
+
+    from flows import warehouse
+
+    con = duckdb.connect()
+    warehouse.ensure_schemas(con)
+    warehouse.load_reference(con)
+    yield con
+    con.close()

@@ -9,15 +9,6 @@ from flows import warehouse
 from flows.schema import conform
 
 
-@pytest.fixture
-def con():
-    con = duckdb.connect()
-    warehouse.ensure_schemas(con)
-    warehouse.load_reference(con)
-    yield con
-    con.close()
-
-
 def _doc(doc_id, source_file, text, published_on=None, relevant=True):
     return {"doc_id": doc_id, "source_file": source_file, "article_index": 0, "text": text, "is_relevant": relevant,
             "published_on": published_on, "signature": [hash((doc_id, i)) % 1000 for i in range(64)]}

@@ -1,7 +1,6 @@
 """The SQL models on tiny inline raw data, in an in-memory DuckDB."""
 from datetime import date
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -13,15 +12,6 @@ from flows.warehouse import MART_TABLES
 def _doc(doc_id, source_file, text, signature=None):
     return {"doc_id": doc_id, "source_file": source_file, "article_index": 0, "text": text,
             "is_relevant": True, "topics": ["low_carbon"], "signature": signature or list(range(64))}
-
-
-@pytest.fixture
-def con():
-    con = duckdb.connect()
-    warehouse.ensure_schemas(con)
-    warehouse.load_reference(con)
-    yield con
-    con.close()
 
 
 def _load(con, docs, **facts):
