@@ -288,26 +288,31 @@ def _preflight(resolved) -> str | None:
 
 def _run(args) -> int:
     from flows import settings
-    from flows.lock import holder, refusal
+    from flows.lock import WarehouseLocked, holder, refusal, warehouse_lock
 
     resolved = settings.load(args.input, args.warehouse, args.cluster)
     if args.wait <= 0 and holder(resolved.lock_file) is not None:
-        # Refuse before starting Prefect; the flow's own lock is what actually keeps runs apart.
-        return _fail(refusal(resolved.lock_file))
+        return _fail(refusal(resolved.lock_file))  # before the preflight: one line, nothing touched
     problem = _preflight(resolved)
     if problem:
         return _fail(problem)
+    try:  # one hold for the whole run: no other run can slip in between the checks and the flow
+        with warehouse_lock(resolved.lock_file, wait_seconds=args.wait):
+            return _run_locked(args, resolved)
+    except WarehouseLocked as exc:
+        return _fail(str(exc))
+
+
+def _run_locked(args, resolved) -> int:
     from flows import integrity
-    from flows.lock import WarehouseLocked, warehouse_lock
     from flows.warehouse import WarehouseBusy
 
     try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
-        with warehouse_lock(resolved.lock_file):  # a reader would make a running run's writes fail
-            integrity.check(resolved.database)
+        integrity.check(resolved.database)
     except integrity.WarehouseCorrupt as exc:
         return _fail(str(exc), exc)
-    except (WarehouseLocked, WarehouseBusy):
-        pass  # a run is at work: the flow waits for the lock (--wait) and checks the file then
+    except WarehouseBusy:
+        pass  # another process holds the file: the flow says so in one line
     if resolved.cluster:
         from flows import scaleout
 
@@ -385,15 +390,16 @@ def _rebuild(args) -> int:
             for path in (resolved.database, resolved.database.with_name(resolved.database.name + ".wal")):
                 if path.exists():
                     aside = path.with_name(f"{path.name}.{kind}-{stamp}")
-                    os.replace(path, aside)
+                    try:
+                        os.replace(path, aside)
+                    except OSError as exc:
+                        return _fail(f"rebuild: cannot move {exc.filename} aside: {exc.strerror}")
                     moved.append(aside)
+            for aside in moved:
+                print(f"greenwire: moved {aside.name.split('.' + kind)[0]} aside to {aside}", file=sys.stderr)
+            return _run_flow(args)  # under the same hold: no other run starts on the emptied warehouse
     except (WarehouseLocked, WarehouseBusy) as exc:
         return _fail(str(exc))
-    except OSError as exc:
-        return _fail(f"rebuild: cannot move {exc.filename} aside: {exc.strerror}")
-    for aside in moved:
-        print(f"greenwire: moved {aside.name.split('.' + kind)[0]} aside to {aside}", file=sys.stderr)
-    return _run_flow(args)
 
 
 def format_summary(summary) -> str:

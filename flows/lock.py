@@ -1,6 +1,8 @@
 """One greenwire run per warehouse at a time: an advisory lock on warehouse/.greenwire.lock.
 
 The kernel drops an flock when its process dies, so a killed run never leaves a stale lock.
+The lock is re-entrant within a process: `greenwire run` takes it once for the whole run (its
+quick checks and the flow), so no other run can slip in between them.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+_held: dict[Path, int] = {}  # lock files this process holds, and how deep
+
+
 
 class WarehouseLocked(RuntimeError):
     """Another greenwire run holds the warehouse."""
@@ -19,7 +24,16 @@ class WarehouseLocked(RuntimeError):
 
 @contextmanager
 def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5):
-    """Hold the lock for the duration of the block; wait up to `wait_seconds`, then refuse."""
+    """Hold the lock for the duration of the block; wait up to `wait_seconds`, then refuse.
+    A block nested in one that already holds the same lock (same process) just goes on."""
+    key = path.resolve()
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_seconds
@@ -34,7 +48,11 @@ def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5):
                 time.sleep(poll)
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"pid": os.getpid(), "since": datetime.now(timezone.utc).isoformat()}).encode())
-        yield
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 

@@ -43,3 +43,17 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
     holder.wait()
     with warehouse_lock(tmp_path / "w.lock"):
         pass
+
+
+def test_a_nested_hold_in_the_same_process_goes_on_and_the_outer_one_keeps_the_lock(tmp_path):
+    """`greenwire run` holds the lock once around its quick checks and the flow, which locks again."""
+    from flows.lock import holder
+
+    lock_file = tmp_path / "w.lock"
+    with warehouse_lock(lock_file):
+        with warehouse_lock(lock_file):  # would block on a second flock if the lock were not re-entrant
+            pass
+        assert holder(lock_file) is not None  # leaving the inner block did not release the lock
+        other = subprocess.run([sys.executable, "-c", HOLDER, str(lock_file), "0"], capture_output=True, text=True)
+        assert other.returncode == 1 and "WarehouseLocked" in other.stderr and other.stdout == ""
+    assert holder(lock_file) is None
