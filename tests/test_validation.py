@@ -56,8 +56,13 @@ def test_every_suite_passes_on_good_marts(con, tmp_path):
          "expect_column_values_to_be_in_set", "_parent_ok"),
         ("update marts.documents set published_on = date '2031-01-01'", "documents",
          "expect_column_values_to_be_between", "published_on"),
+        ("update marts.documents set duplicate_of = doc_id", "documents",
+         "expect_column_values_to_be_in_set", "_duplicate_of_ok"),
+        ("update marts.documents set duplicate_of = 'no-such-doc'", "documents",
+         "expect_column_values_to_be_in_set", "_duplicate_of_ok"),
     ],
-    ids=["duplicate-key", "unknown-unit", "insane-percent", "span-mismatch", "dangling-parent", "future-date"],
+    ids=["duplicate-key", "unknown-unit", "insane-percent", "span-mismatch", "dangling-parent", "future-date",
+         "duplicate-of-itself", "duplicate-of-nothing"],
 )
 def test_broken_mart_fails_the_named_expectation(con, tmp_path, sabotage, table, expectation, column):
     con.execute("begin transaction")
