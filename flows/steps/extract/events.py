@@ -296,29 +296,34 @@ def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], t
 _OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;：:“\"《])"
 # Said of the future (双方将共同设立…基金): not an event yet.
 _FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备)[^，,。；;]{0,6}\Z")
+# The last column lists words one of which every match holds: a sentence with none of them is not
+# searched with the pattern (most patterns start with a free-running object, costly to try at every position).
 PATTERN_EVENTS = [
-    ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False),
-    ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《某某公约》
-    ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False),
-    ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True),
+    ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False, ("应急响应",)),
+    ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False, ("加入",)),  # 加入《某某公约》
+    ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False, ("举办", "举行")),
+    ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True, ("开展",)),
     # A civic green action done by a group on a stated day: 200余名干部群众在柳树村义务植树.
-    ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True),
+    ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True,
+     ("义务植树", "植树造林", "净滩", "志愿服务")),
     ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
-     True),
-    ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False),
+     True, ("组织实施", "部署实施", "组织开展", "启动")),
+    ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False, ("发起",)),
     # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
-    ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False),
-    ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False),
-    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False),  # 首单…债券成功发行
+    ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False, ("发行",)),
+    ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False, ("基金",)),
+    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False, ("发行",)),  # 首单…债券成功发行
     # A notice by its issuer's heading: 省能源局关于开展…试点的通知.
-    ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False),
+    ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False, ("关于",)),
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
-                            r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False),
-    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False),  # 为《…宣言》云签名
+                            r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False, ("通过",)),
+    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False, ("签名", "签字")),  # 为《…宣言》云签名
     # A designation stated as what is new: 新增A、B等7处国家湿地公园.
     ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]{_OBJ}{{0,10}}?"
-                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False),
-    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False),  # 现将…公布如下
+                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False,
+     ("新增", "新认定", "新命名")),
+    # 现将…公布如下
+    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False, ("如下", "给你们")),
 ]
 
 
@@ -336,12 +341,15 @@ def _first_time(sentence: Sentence, known: int | None) -> int:
 def _pattern_events(sentence: Sentence, parties) -> list[Event]:
     out = []
     first_time = None
-    for m in _QUOTED_ITEMS.finditer(sentence.text):  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+    text = sentence.text
+    for m in _QUOTED_ITEMS.finditer(text) if "签约" in text else ():  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
             out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
-    for event_type, pattern, dated in PATTERN_EVENTS:
-        for m in pattern.finditer(sentence.text):
+    for event_type, pattern, dated, cue in PATTERN_EVENTS:
+        if not any(word in text for word in cue):
+            continue
+        for m in pattern.finditer(text):
             if dated and (first_time := _first_time(sentence, first_time)) >= m.start():
                 continue
             if _FUTURE.search(sentence.text[max(0, m.start() - 20):m.start()]) or (

@@ -106,7 +106,7 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
         if match.group() == "代表" and prefix[j:j + 2] == "大会":
             continue  # 人民代表大会: a name, not "on behalf of"
         cut = max(cut, j)
-    for match in re.finditer("和", prefix):
+    for match in re.finditer("和", prefix) if "和" in prefix else ():
         rest = prefix[match.end():]
         if match.end() > cut and (rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, starts or places)):
             cut = match.end()

@@ -61,6 +61,19 @@ ORG_SUFFIXES: dict[str, str] = {
 _SUFFIX_RE = re.compile("|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)))
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
+# Compiled once here: the per-candidate rules below run thousands of times per document.
+_NAME_RUN = re.compile(rf"{NAME_CHARS}*\Z")  # the name characters ending a text
+_QUANTITY = re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?")
+_CONJUNCTION = re.compile(r"[和与及、]")
+_TRAILING_PLACE = re.compile(r"[(（]([^()（）]{2,8})[)）]")
+_TRAILING_BRACKET = re.compile(r"[(（][^()（）]*[)）]\Z")
+_LATIN = re.compile(r"[A-Za-z0-9&. ]+")
+_NAME_LETTER = re.compile(f"[{HAN}A-Za-z]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_FOREIGN_NAME = re.compile(rf"[{HAN}]{{1,6}}(?:·[{HAN}]{{1,8}})+")
+_LIST_BREAK = re.compile(r"[、，,。；;等]")
+_LOCAL_GOVERNMENT = re.compile(r"(?<=[市区县省州旗])政府\Z")
 # Words that end like an organization but are not one (布局, 内部, 部署 …): checked on the
 # last characters of a candidate, and on the character right after it.
 NOT_ORG_ENDINGS = ("布局", "格局", "大局", "全局", "结局", "开局", "当局", "全部", "内部", "外部", "局部", "干部",
@@ -84,6 +97,7 @@ GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|
 PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校", "气象台"}
 COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
 HONORIFICS = ("先生", "女士", "同志")
+_HONORED = re.compile(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})")
 # What may follow a person's name.
 AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布", "主持", "出席", "参加", "会见", "致辞", "发言",
               "透露", "告诉", "一行", "等", "在", "于", "和", "与", "及", "先生", "女士", "同志", "也", "还", "则",
@@ -198,10 +212,10 @@ def _continues(text: str, end: int, surface: str) -> bool:
 
 def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Reference) -> bool:
     """A short or Latin alias must stand alone: GE is not in GEF, 国网 is not in 全国网."""
-    if re.fullmatch(r"[A-Za-z0-9&. ]+", surface):
+    if _LATIN.fullmatch(surface):
         return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
     if len(surface) <= 2:
-        run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, start - 10):start]).group()
+        run = _NAME_RUN.search(text[max(0, start - 10):start]).group()
         return not run or left_cut(run, ref.place_names) == len(run)
     return True
 
@@ -237,11 +251,11 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     nxt = text[suffix_end:suffix_end + 1]
     if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, suffix_start - 30):suffix_start]).group()
+    run = _NAME_RUN.search(text[max(0, suffix_start - 30):suffix_start]).group()
     run = run[_org_cut(run, ref):].lstrip("—-·")
     name = run + suffix
     end = suffix_end
-    trailing = re.match(r"[(（]([^()（）]{2,8})[)）]", text[suffix_end:])
+    trailing = _TRAILING_PLACE.match(text[suffix_end:suffix_end + 10])
     if trailing and trailing.group(1) in ref.place_names:
         end += trailing.end()  # 国际合作中心(德国)
     start = suffix_start - len(run)
@@ -268,7 +282,7 @@ def _org_cut(run: str, ref: Reference) -> int:
     closed = [i for i, ch in enumerate(run) if ch in ")）"]
     if len(opened) > len(closed):
         cut = max(cut, opened[len(closed)] + 1 if closed else opened[-1] + 1)
-    for m in re.finditer(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?", run):
+    for m in _QUANTITY.finditer(run):
         cut = max(cut, m.end())
     depth = 0
     for i, ch in enumerate(run[cut:], cut):  # (记者王小红)|中国钢铁工业协会: a bracket closed after the cut
@@ -277,7 +291,7 @@ def _org_cut(run: str, ref: Reference) -> int:
             if depth == 0:
                 cut = i + 1
             depth = max(depth - 1, 0)
-    for m in re.finditer(r"[和与及、]", run):
+    for m in _CONJUNCTION.finditer(run):
         if _SUFFIX_RE.search(run[: m.start()][-6:] + "") and run[: m.start()].endswith(tuple(ORG_SUFFIXES)):
             cut = max(cut, m.end())
     return cut
@@ -409,7 +423,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
-            run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, i - 10):i]).group()
+            run = _NAME_RUN.search(text[max(0, i - 10):i]).group()
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
@@ -463,7 +477,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         for m in re.finditer(re.escape(short), text):
             if taken[m.start()]:
                 continue
-            run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, m.start() - 10):m.start()]).group()
+            run = _NAME_RUN.search(text[max(0, m.start() - 10):m.start()]).group()
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(m.start(), m.end(), short, "enterprise", source="abbreviation"))
@@ -475,7 +489,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
 def _subsequence_at(text: str, i: int, full: str) -> str | None:
     """The longest run of text from i whose characters occur in order in `full`, ending on a word edge."""
     j, k = i, 0
-    while j < len(text) and re.match(f"[{HAN}A-Za-z]", text[j]):
+    while j < len(text) and _NAME_LETTER.match(text, j):
         at = full.find(text[j], k)
         if at < 0:
             break
@@ -514,7 +528,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                               affiliation=_affiliation(orgs, chain_start))
         out.append(person)
         found.setdefault(name, person)
-    for collective in COLLECTIVE_TITLES:
+    for collective in (c for c in COLLECTIVE_TITLES if c in text):  # (most pages name none)
         for m in re.finditer(collective, text):
             pos = m.end()
             while (name := _name_at(text, pos, ref)) is not None:
@@ -524,12 +538,12 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                 if text[pos:pos + 1] not in ("、", "和", "及"):
                     break
                 pos += 1
-    for m in re.finditer(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})", text):
+    for m in _HONORED.finditer(text):
         name = m.group(1)
         if name[0] in ref.surname_set and _valid_given(name[1:]):
             out.append(PartyMention(m.start(1), m.end(1), name, "person", source="person"))
             found.setdefault(name, out[-1])
-    for dot in re.finditer("·", text):
+    for dot in re.finditer("·", text) if "·" in text else ():
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
             continue  # 副秘书长约翰·史密斯: already found after its title
         left = re.search(rf"[{HAN}]{{1,10}}\Z", text[max(0, dot.start() - 10):dot.start()])
@@ -574,7 +588,7 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     The shorter name wins when a word that follows names comes right after it (王平|介绍),
     else the longer one (赵明远|介绍).
     """
-    foreign = re.match(rf"[{HAN}]{{1,6}}(?:·[{HAN}]{{1,8}})+", text[pos:pos + 32])
+    foreign = _FOREIGN_NAME.match(text[pos:pos + 32])
     if foreign:
         name = foreign.group()
         dot = name.rindex("·")
@@ -586,21 +600,21 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
             continue
         three = text[pos:pos + len(surname) + 2]
         if (len(three) == len(surname) + 2 and _valid_given(three[len(surname):], allow="和")
-                and re.match(r"[、，,。；;等]", text[pos + len(three):pos + len(three) + 1])):
+                and _LIST_BREAK.match(text[pos + len(three):pos + len(three) + 1])):
             return three  # 高志和等: a full name before a list break, though 和 could follow a name
         for given in (1, 2):
             name = text[pos:pos + len(surname) + given]
             after = text[pos + len(name):]
             if len(name) < len(surname) + given or not _valid_given(name[len(surname):]):
                 continue
-            if not after or not re.match(f"[{HAN}]", after[0]) or after.startswith(AFTER_NAME):
+            if not after or not _HAN_CHAR.match(after[0]) or after.startswith(AFTER_NAME):
                 return name
     return None
 
 
 def _valid_given(given: str, allow: str = "") -> bool:
     """`allow`: function words that may still end a given name where the name's end is certain (高志和等)."""
-    return bool(given) and re.fullmatch(f"[{HAN}]+", given) is not None and not any(
+    return bool(given) and _HAN_RUN.fullmatch(given) is not None and not any(
         ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
 
 
@@ -695,7 +709,7 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
 def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     """国材中心 abbreviates 国家先进材料技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
-    full = re.sub(r"[(（][^()（）]*[)）]\Z", "", full)  # …国际合作中心(德国)
+    full = _TRAILING_BRACKET.sub("", full)  # …国际合作中心(德国)
     legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None)
     if legal and _abbreviates(short, full[: -len(legal)], ref):
         return True  # 华光集团 for 华光能源集团有限公司
@@ -725,7 +739,7 @@ def _official(surface: str, ref: Reference) -> str:
         if full and not out.startswith(full):
             out = full + out[n:]
             break
-    return re.sub(r"(?<=[市区县省州旗])政府\Z", "人民政府", out)
+    return _LOCAL_GOVERNMENT.sub("人民政府", out)
 
 
 @lru_cache(maxsize=4)

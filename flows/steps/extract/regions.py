@@ -51,6 +51,11 @@ COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "�
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
+_NAME_RUN = re.compile(rf"{NAME_CHARS}*\Z")  # the name characters ending a text
+_ZONE_SUFFIX_RE = re.compile("|".join(ZONE_SUFFIXES))
+# What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
+_ZONE_CUTS = (re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"), re.compile(r"[和与及、]"),
+              _ZONE_SUFFIX_RE, ORG_WORDS)
 # How far before its zone word a zone name (and the place right before it) is looked for: generous,
 # since it only bounds which place mentions _zone_at is shown.
 ZONE_REACH = 100
@@ -190,6 +195,8 @@ COUNTRY_PHRASES = re.compile("^(?:特色社会主义|式现代化|梦)")
 
 
 def _chrome_spans(text: str) -> list[tuple[int, int, str]]:
+    if "网" not in text and "地址" not in text:
+        return []  # (every match holds one or the other: the pattern is costly to try at every character)
     return [(m.start(), m.end(), "international") for m in _CHROME.finditer(text)]
 
 
@@ -360,7 +367,7 @@ def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[Regio
     full: list[RegionMention] = []
     seen: set[tuple[int, int]] = set()
     near = SpanIndex(places)
-    for m in re.finditer("|".join(ZONE_SUFFIXES), text):
+    for m in _ZONE_SUFFIX_RE.finditer(text):
         # _zone_at looks at most a few dozen characters before its zone word: the places there are enough
         zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_REACH, m.end()), ref)
         if zone is not None and (zone.start, zone.end) not in seen:
@@ -400,7 +407,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     suffix = text[suffix_start:suffix_end]
     if text[suffix_end:suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
-    run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, suffix_start - 24):suffix_start]).group()
+    run = _NAME_RUN.search(text[max(0, suffix_start - 24):suffix_start]).group()
     run = run[_zone_cut(run, ref):]
     start = suffix_start - len(run)
     name = run + suffix
@@ -457,9 +464,8 @@ def _zone_cut(run: str, ref: Reference) -> int:
     inside a place name: 共和 is a county, not 共|和)."""
     cut = left_cut(run, ref.place_names, ref.name_starts)
     protected = place_spans(run, _places_and_county_names(ref))
-    for pattern in (r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])", r"[和与及、]",
-                    "|".join(ZONE_SUFFIXES), ORG_WORDS.pattern):
-        for m in re.finditer(pattern, run):
+    for pattern in _ZONE_CUTS:
+        for m in pattern.finditer(run):
             if not any(lo < m.end() and m.start() < hi for lo, hi in protected):
                 cut = max(cut, m.end())
     return cut
@@ -576,7 +582,7 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
             for m in re.finditer(re.escape(short), text):
                 if taken[m.start()]:
                     continue
-                run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, m.start() - 12):m.start()]).group()
+                run = _NAME_RUN.search(text[max(0, m.start() - 12):m.start()]).group()
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
                 out.append(RegionMention(m.start(), m.end(), short, zone.region))
