@@ -326,6 +326,8 @@ PATTERN_EVENTS = [
     ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False, ("如下", "给你们")),
 ]
 
+_CUES = [re.compile("|".join(words)) for _, _, _, words in PATTERN_EVENTS]
+
 
 _QUOTED_ITEMS = re.compile(r"签约(?:仪式|活动)?(?:涉及|包括|包含)(?P<items>(?:“[^”]{2,40}”(?:[、和及与]|以及)?){1,8})")
 
@@ -346,8 +348,8 @@ def _pattern_events(sentence: Sentence, parties) -> list[Event]:
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
             out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
-    for event_type, pattern, dated, cue in PATTERN_EVENTS:
-        if not any(word in text for word in cue):
+    for (event_type, pattern, dated, _), cue in zip(PATTERN_EVENTS, _CUES):
+        if not cue.search(text):
             continue
         for m in pattern.finditer(text):
             if dated and (first_time := _first_time(sentence, first_time)) >= m.start():

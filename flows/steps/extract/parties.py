@@ -60,11 +60,13 @@ ORG_SUFFIXES: dict[str, str] = {
 }
 _SUFFIX_RE = re.compile("|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)))
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
+_SUFFIX_TUPLE = tuple(ORG_SUFFIXES)
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
 # Compiled once here: the per-candidate rules below run thousands of times per document.
 _NAME_RUN = re.compile(rf"{NAME_CHARS}*\Z")  # the name characters ending a text
 _QUANTITY = re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?")
 _CONJUNCTION = re.compile(r"[和与及、]")
+_BRACKET = re.compile(r"[()（）]")
 _TRAILING_PLACE = re.compile(r"[(（]([^()（）]{2,8})[)）]")
 _TRAILING_BRACKET = re.compile(r"[(（][^()（）]*[)）]\Z")
 _LATIN = re.compile(r"[A-Za-z0-9&. ]+")
@@ -270,29 +272,32 @@ def _org_cut(run: str, ref: Reference) -> int:
     (…合作联盟和|中外文旅教育产业合作联盟), or a bracket that is not closed inside the name
     (临江县林业和草原局（|县林草局）, （记者 何某）|中国生态环境部)."""
     cut = left_cut(run, ref.place_names, ref.name_starts)
-    depth = 0
-    for i, ch in enumerate(run):
-        if ch in "(（":
-            depth += 1
-        elif ch in ")）":
-            if depth == 0:
-                cut = max(cut, i + 1)
-            depth = max(depth - 1, 0)
-    opened = [i for i, ch in enumerate(run) if ch in "(（"]
-    closed = [i for i, ch in enumerate(run) if ch in ")）"]
-    if len(opened) > len(closed):
-        cut = max(cut, opened[len(closed)] + 1 if closed else opened[-1] + 1)
+    bracketed = _BRACKET.search(run) is not None  # (most names hold no bracket: their loops are skipped)
+    if bracketed:
+        depth = 0
+        for i, ch in enumerate(run):
+            if ch in "(（":
+                depth += 1
+            elif ch in ")）":
+                if depth == 0:
+                    cut = max(cut, i + 1)
+                depth = max(depth - 1, 0)
+        opened = [i for i, ch in enumerate(run) if ch in "(（"]
+        closed = [i for i, ch in enumerate(run) if ch in ")）"]
+        if len(opened) > len(closed):
+            cut = max(cut, opened[len(closed)] + 1 if closed else opened[-1] + 1)
     for m in _QUANTITY.finditer(run):
         cut = max(cut, m.end())
-    depth = 0
-    for i, ch in enumerate(run[cut:], cut):  # (记者王小红)|中国钢铁工业协会: a bracket closed after the cut
-        depth += ch in "(（"
-        if ch in ")）":
-            if depth == 0:
-                cut = i + 1
-            depth = max(depth - 1, 0)
+    if bracketed:
+        depth = 0
+        for i, ch in enumerate(run[cut:], cut):  # (记者王小红)|中国钢铁工业协会: a bracket closed after the cut
+            depth += ch in "(（"
+            if ch in ")）":
+                if depth == 0:
+                    cut = i + 1
+                depth = max(depth - 1, 0)
     for m in _CONJUNCTION.finditer(run):
-        if _SUFFIX_RE.search(run[: m.start()][-6:] + "") and run[: m.start()].endswith(tuple(ORG_SUFFIXES)):
+        if _SUFFIX_RE.search(run[: m.start()][-6:] + "") and run[: m.start()].endswith(_SUFFIX_TUPLE):
             cut = max(cut, m.end())
     return cut
 
@@ -303,14 +308,14 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     titles = _title_set(ref)
     if any(name[-n:] in titles for n in range(2, min(len(name), 8) + 1)):
         return False  # 市委常委 is a title
-    conj = re.search("和", body)
-    if conj and len(body) - conj.end() < 2:
+    conj = body.find("和") + 1
+    if conj and len(body) - conj < 2:
         return False  # 企业和政府: a list, not a name
     if GENERIC_MARKERS.search(body):
         return False
     places = place_spans(body, ref.place_names)
     place_chars = sum(hi - lo for lo, hi in places)
-    rest = strip_generic("".join(ch for i, ch in enumerate(body) if not any(lo <= i < hi for lo, hi in places)))
+    rest = strip_generic(_outside(body, places))
     if suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", name):
         return False  # 展览厅, 新闻发布厅: only a province's 厅 is a body
     if suffix == "司" and not re.search("[部局委署办院]", body):
@@ -341,6 +346,17 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     if research and places and len(body) - place_chars >= 1:
         return True  # 常州工学院, 南京林业大学
     return bool(places) and len(body) - place_chars >= 2 or (research and len(body) >= 4)
+
+
+def _outside(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text without the given spans (disjoint, in order, as place_spans returns them):
+    _outside("兰州新材料", [(0, 2)]) -> "新材料"."""
+    out, at = [], 0
+    for lo, hi in spans:
+        out.append(text[at:lo])
+        at = hi
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _org_type(name: str, suffix: str) -> str:
@@ -456,8 +472,7 @@ def brand(name: str, ref: Reference) -> str | None:
         if word is None:
             break
         core = core[: -len(word)]
-    own = "".join(ch for i, ch in enumerate(core)
-                  if not any(lo <= i < hi for lo, hi in place_spans(core, ref.place_names)))
+    own = _outside(core, place_spans(core, ref.place_names))
     specific = len(strip_generic(own)) >= 2  # 北京科技: a place and an industry, no name
     return core if len(core) >= 3 and specific and core != name else None
 
