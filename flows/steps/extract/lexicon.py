@@ -43,7 +43,33 @@ STOP_WORDS = sorted({
     "业主", "建设方", "施工方", "监理方", "投资方", "承建方", "运营方", "设计方", "主办方", "承办方", "协办方",
     "甲方", "乙方", "建设单位", "施工单位", "承建单位", "业主单位", "牵头单位", "责任单位", "实施单位",
 })
-STOP_PATTERN = re.compile("(?:" + "|".join(map(re.escape, sorted(STOP_WORDS, key=len, reverse=True))) + ")")
+
+
+def longest_word_pattern(words) -> re.Pattern:
+    """At each position, the longest of `words` starting there: the same matches as the alternation of the
+    words sorted longest first, built as a trie so the engine does not try every word in turn:
+    longest_word_pattern(["以", "以及", "及"]).pattern -> "(?:以及?|及)"."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: dict) -> str:
+        ways = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not ways:
+            return ""
+        ends = "" in node
+        body = "|".join(ways)
+        if len(ways) > 1 or ends and len(body) > 1:
+            body = "(?:" + body + ")"
+        return body + "?" if ends else body  # a greedy "?": the longer word is tried first
+
+    return re.compile(branch(trie))
+
+
+STOP_PATTERN = longest_word_pattern(STOP_WORDS)
 # Common words that hold a one-character stop word (利用, 数据, 高等): no boundary there.
 COMPOUNDS = frozenset("""
 利用 应用 使用 采用 作用 费用 适用 专用 通用 民用 信用 实用 高等 平等 同等 中等 初等 数据 依据 根据 占据 证据 名称 简称
@@ -69,7 +95,7 @@ GENERIC_WORDS = sorted({
     "研发", "交易", "展览", "会展", "培训", "检测", "认证", "应用", "推进", "转化", "孵化", "示范平台",
     "上市", "跨国", "老区", "山区", "农村", "贫困", "偏远", "某", "某些",
 }, key=len, reverse=True)
-GENERIC_PATTERN = re.compile("(?:" + "|".join(map(re.escape, GENERIC_WORDS)) + ")")
+GENERIC_PATTERN = longest_word_pattern(GENERIC_WORDS)
 
 # Single-character province abbreviations, used only in tight patterns such as 在津 / 赴沪 / 津门.
 PROVINCE_ABBREVIATIONS = {

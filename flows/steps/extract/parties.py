@@ -29,7 +29,8 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import HAN, STOP_PATTERN, Reference, left_cut, place_spans, strip_generic
+from flows.steps.extract.lexicon import (HAN, STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
+                                         strip_generic)
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.text import SpanIndex
 
@@ -58,7 +59,7 @@ ORG_SUFFIXES: dict[str, str] = {
     "博物馆": "other", "美术馆": "other", "图书馆": "other", "纪念馆": "other", "科技馆": "other",
     "展览馆": "other", "平台": "other", "医院": "other",
 }
-_SUFFIX_RE = re.compile("|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)))
+_SUFFIX_RE = longest_word_pattern(ORG_SUFFIXES)
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
 _SUFFIX_TUPLE = tuple(ORG_SUFFIXES)
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
@@ -143,8 +144,21 @@ def lexicon(ref: Reference) -> dict[str, dict]:
 
 
 @lru_cache(maxsize=4)
-def _lexicon_names(ref: Reference) -> tuple[str, ...]:
-    return tuple(s for s in lexicon(ref) if len(s) >= 4)
+def _lexicon_names(ref: Reference) -> frozenset[str]:
+    """Lexicon surfaces of four characters or more."""
+    return frozenset(s for s in lexicon(ref) if len(s) >= 4)
+
+
+@lru_cache(maxsize=4)
+def _longest_lexicon_name(ref: Reference) -> int:
+    return max(map(len, _lexicon_names(ref)), default=0)
+
+
+def _holds_lexicon_name(text: str, ref: Reference) -> bool:
+    """Some lexicon surface of four characters or more occurs in `text` (its substrings are looked up,
+    not every surface scanned for)."""
+    names, longest = _lexicon_names(ref), _longest_lexicon_name(ref)
+    return any(text[i:i + n] in names for i in range(len(text)) for n in range(4, min(longest, len(text) - i) + 1))
 
 
 def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
@@ -336,7 +350,7 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
         return True  # 区商务局, 市体育局: a local government body named by its level
     if suffix == "司" and re.search("[部局委署]", body[:-1]):
         return True  # 生态环境部|气候变化司: a department named after its ministry or bureau
-    if suffix == "平台" and not any(org in body for org in _lexicon_names(ref)):
+    if suffix == "平台" and not _holds_lexicon_name(body, ref):
         return False  # 合作平台 is generic unless a known body's platform (中国—上海合作组织…平台)
     if place_chars == len(body) and body:
         return suffix in PLACE_NAMED or suffix in ("委员会", "常委会", "人民政府")
@@ -522,7 +536,7 @@ WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "�
 def _title_re(ref: Reference) -> re.Pattern:
     """Every title but the weak ones, as one pattern (built once per reference, not per document)."""
     titles = [t for t in ref.title_words if t not in WEAK_TITLES]
-    return re.compile("|".join(map(re.escape, titles)))
+    return longest_word_pattern(titles)
 
 
 @lru_cache(maxsize=4)

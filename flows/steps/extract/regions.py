@@ -21,7 +21,8 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, place_spans, strip_generic
+from flows.steps.extract.lexicon import (HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, longest_word_pattern,
+                                         place_spans, strip_generic)
 from flows.steps.extract.text import SpanIndex
 
 ZONE_SUFFIXES = sorted([
@@ -52,7 +53,7 @@ COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "�
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
 _NAME_RUN = re.compile(rf"{NAME_CHARS}*\Z")  # the name characters ending a text
-_ZONE_SUFFIX_RE = re.compile("|".join(ZONE_SUFFIXES))
+_ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
 # What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
 _ZONE_CUTS = (re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"), re.compile(r"[和与及、]"),
               _ZONE_SUFFIX_RE, ORG_WORDS)

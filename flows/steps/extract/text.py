@@ -42,11 +42,14 @@ class SpanIndex:
         self.order = sorted(range(len(items)), key=lambda i: self.spans[i][0])
         self.starts = [self.spans[i][0] for i in self.order]
         self.reach = max((end - start for start, end in self.spans), default=0)
+        self.in_order = all(a < b for a, b in zip(self.order, self.order[1:]))  # items already sorted by start
 
     def touching(self, lo: int, hi: int) -> list:
         """Items with start <= hi and end >= lo, in their original order:
         SpanIndex([Sentence(0, 2, "甲。"), Sentence(5, 6, "乙")]).touching(2, 4) -> [Sentence(0, 2, "甲。")]."""
         a, b = bisect_left(self.starts, lo - self.reach), bisect_right(self.starts, hi)
+        if self.in_order:  # then order[a:b] is range(a, b): nothing to sort
+            return [self.items[i] for i in range(a, b) if self.spans[i][1] >= lo]
         return [self.items[i] for i in sorted(i for i in self.order[a:b] if self.spans[i][1] >= lo)]
 
 
