@@ -143,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="table (default, for people) or json (for programs)")
     status.add_argument("--wait", metavar="SECONDS", type=float, default=10.0,
                         help="if a run is writing to the warehouse file, wait this long for it (default: 10)")
+    status.add_argument("--files", action="store_true",
+                        help="instead: every input file the warehouse knows, with its status (processed, skipped, "
+                        "quarantined) and reason, one per line")
 
     export = sub.add_parser(
         "export", help="every published table as CSV, xlsx or Parquet",
@@ -211,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `greenwire status --files | head`: the reader left; stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _fail(message: str, exc: BaseException | None = None) -> int:
@@ -416,10 +422,8 @@ def format_summary(summary) -> str:
         f"({actions.count('extract')} new or changed, {actions.count('reuse')} unchanged and reused), "
         f"{statuses.count('quarantined')} quarantined, {statuses.count('skipped')} skipped",
     ]
-    for source_file, status, reason, *_ in files.filter((files["status"] != "processed")
-                                                        | files["reason"].is_not_null()).iter_rows():
-        lines.append(f"    {status:<11} {source_file}: {reason}")
     warehouse_dir = summary.published.parent.parent.parent
+    lines += _file_notes(files, warehouse_dir)
     if "quarantined" in statuses:
         lines.append(f"    (copies and reasons: {warehouse_dir / 'quarantine' / 'manifest.json'})")
     if summary.cluster_workers:
@@ -433,6 +437,32 @@ def format_summary(summary) -> str:
     lines.append(f"  published {summary.published.parent.parent / 'current'} -> {summary.published.name}")
     lines.append(f"  log       {warehouse_dir / 'runs' / (summary.run_id + '.jsonl')}")
     return "\n".join(lines)
+
+
+SUMMARY_FILES_PER_STATUS = 20  # a 100,000-file folder must not print 100,000 lines
+
+
+def _file_notes(files, warehouse_dir: Path) -> list[str]:
+    """One line per file worth a look (quarantined, skipped, processed with a note), at most
+    SUMMARY_FILES_PER_STATUS per status; a sidecar read with its article is counted, not listed."""
+    import polars as pl
+
+    noted = files.filter((pl.col("status") != "processed") | pl.col("reason").is_not_null())
+    plain_sidecar = pl.col("reason") == pl.lit("metadata sidecar of ") + pl.col("source_file").str.replace(
+        r"\.meta\.json$", "")
+    sidecars = noted.filter(plain_sidecar).height
+    lines = []
+    for status in ("quarantined", "skipped", "processed"):
+        shown = noted.filter((pl.col("status") == status) & ~plain_sidecar)
+        for source_file, reason in shown.head(SUMMARY_FILES_PER_STATUS).select("source_file", "reason").iter_rows():
+            lines.append(f"    {status:<11} {source_file}: {reason}")
+        if shown.height > SUMMARY_FILES_PER_STATUS:
+            lines.append(f"    {status:<11} … and {shown.height - SUMMARY_FILES_PER_STATUS} more "
+                         f"(every file: greenwire status --files --warehouse {warehouse_dir})")
+    if sidecars:
+        lines.append(f"    skipped     {sidecars} metadata sidecar{'s' * (sidecars != 1)} (*.meta.json), "
+                     "each read with its article")
+    return lines
 
 
 def _query(args) -> int:
@@ -481,9 +511,19 @@ def _status(args) -> int:
     from flows import integrity, settings, status, warehouse
 
     try:
+        if args.files:
+            rows = status.files(settings.load(warehouse_dir=args.warehouse), wait_seconds=args.wait)
+            if args.format == "json":
+                print(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
+            else:
+                sys.stdout.writelines(f"{r['status']:<11} {r['source_file']}" + (f": {r['reason']}" if r["reason"]
+                                      else "") + "\n" for r in rows)
+            return 0
         found = status.read(settings.load(warehouse_dir=args.warehouse), runs=args.runs, wait_seconds=args.wait)
     except (warehouse.WarehouseBusy, FileNotFoundError, integrity.WarehouseCorrupt) as exc:
         return _fail(str(exc), exc)
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # one line, never a traceback
         return _fail(f"status failed: {_first_line(exc)}", exc)
     if args.format == "json":

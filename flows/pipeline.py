@@ -125,10 +125,9 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
         read = pl.concat(decoded, how="diagonal_relaxed")  # a staged batch's columns may come in another order
         inventory = pl.concat([inventory.join(read, on="source_file", how="anti"), read],
                               how="diagonal_relaxed").sort("source_file")
-    inventory = settle_sidecars(inventory)
+    inventory = _without_articles(settle_sidecars(inventory), with_articles)  # recorded in raw.files too
     totals = _in("load", io.finish, settings, run_id, inventory, tally)
-    summary.files = _without_articles(inventory, with_articles).select(
-        "source_file", "status", "reason", "encoding", "action")
+    summary.files = inventory.select("source_file", "status", "reason", "encoding", "action")
     summary.articles, summary.relevant, summary.batches = totals["articles"], totals["relevant"], len(todo)
     summary.marts = _in("build", io.build, settings)
     summary.validation = _in("validate", io.validate, settings)

@@ -61,6 +61,14 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
     return status
 
 
+def files(settings: Settings, wait_seconds: float = 10.0) -> list[dict]:
+    """Every input file of the warehouse (raw.files) with its status and reason, by path."""
+    with _open(settings.database, wait_seconds) as con:
+        listed = con.sql("select source_file, status, reason, encoding, size_bytes, sha256, last_seen_at "
+                         "from raw.files order by source_file")
+        return [dict(zip(listed.columns, row)) for row in listed.fetchall()]
+
+
 INTERRUPTED = "the process ended before the run finished (killed or crashed); nothing was published"
 
 

@@ -306,3 +306,21 @@ def test_a_scheduled_run_into_the_input_folder_is_refused_too(prefect_harness, t
     with pytest.raises(inventory.FolderConflict, match="contains the warehouse"):
         greenwire_flow(input_dir=str(inbox), warehouse_dir=str(inbox / "warehouse"))
     assert not (inbox / "warehouse").exists()
+
+
+def test_the_summary_counts_plain_sidecars_and_lists_the_noted_ones(run):
+    summary, files, _, _ = run
+    lines = format_summary(summary).splitlines()
+    plain = [n for n, f in files.items() if f["reason"] == f"metadata sidecar of {n.removesuffix('.meta.json')}"]
+    assert plain and not any(line.endswith(f" {name}: metadata sidecar of {name[:-10]}") for name in plain
+                             for line in lines)
+    assert f"    skipped     {len(plain)} metadata sidecars (*.meta.json), each read with its article" in lines
+    assert any(line.startswith("    skipped     sc_future.txt.meta.json: metadata sidecar of sc_future.txt; ")
+               for line in lines)
+
+
+def test_status_files_lists_every_file_the_run_saw(run, capsys):
+    _, files, warehouse_dir, _ = run
+    assert main(["status", "--files", "--format", "json", "--warehouse", str(warehouse_dir)]) == 0
+    listed = {r["source_file"]: (r["status"], r["reason"]) for r in json.loads(capsys.readouterr().out)}
+    assert listed == {name: (f["status"], f["reason"]) for name, f in files.items()}

@@ -230,3 +230,22 @@ def test_a_failure_is_described_in_one_line_with_its_path(error, line):
     from flows.runlog import describe
 
     assert describe(error) == line
+
+
+def test_the_run_summary_lists_at_most_twenty_files_per_status(tmp_path):
+    """A folder with thousands of quarantined files prints twenty of them and says where the rest are."""
+    import polars as pl
+
+    from flows.cli import _file_notes
+
+    files = pl.DataFrame({
+        "source_file": [f"bad{i:03}.txt" for i in range(25)] + ["a.txt", "a.txt.meta.json"],
+        "status": ["quarantined"] * 25 + ["processed", "skipped"],
+        "reason": ["undecodable"] * 25 + [None, "metadata sidecar of a.txt"],
+    })
+    lines = _file_notes(files, tmp_path)
+    assert lines[:20] == [f"    quarantined bad{i:03}.txt: undecodable" for i in range(20)]
+    assert lines[20:] == [
+        f"    quarantined … and 5 more (every file: greenwire status --files --warehouse {tmp_path})",
+        "    skipped     1 metadata sidecar (*.meta.json), each read with its article",
+    ]
