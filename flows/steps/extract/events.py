@@ -166,11 +166,15 @@ def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
     return out
 
 
+_CLAUSE_START = re.compile(r"[,，;；:：]")  # a clause starts after one of these
+_CLAUSE_END = re.compile(r"[,，;；。:：]")
+
+
 def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
     """[start, end) in document offsets of the clause (between ，；。) holding position `at`."""
     rel = at - sentence.start
-    left = max((m.end() for m in re.finditer(r"[,，;；:：]", sentence.text[:rel])), default=0)
-    right = next((m.start() for m in re.finditer(r"[,，;；。:：]", sentence.text[rel:])), len(sentence.text) - rel)
+    left = max((m.end() for m in _CLAUSE_START.finditer(sentence.text, 0, rel)), default=0)
+    right = next((m.start() - rel for m in _CLAUSE_END.finditer(sentence.text, rel)), len(sentence.text) - rel)
     return sentence.start + left, sentence.start + rel + right
 
 

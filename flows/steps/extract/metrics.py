@@ -78,6 +78,8 @@ _MONEY_WORDS = re.compile("投资|融资|贷款|资金|产值|收入|营收|利�
 # `二十大精神`: a party congress, not twenty of something.
 _NOT_BIG = {"精神", "报告", "以来", "代表", "召开", "胜利", "提出", "部署", "强调", "期间", "会议", "决策", "开幕", "闭幕"}
 _RANGE = re.compile(r"[至到~～\-—－]{1,2}")
+_CLAUSE_BREAK = re.compile(r"[,，。;；、]")
+_NUMBER_END = re.compile(r"[\dA-Za-z.]\Z")
 
 
 def find(sentence: str) -> list[dict]:
@@ -87,9 +89,9 @@ def find(sentence: str) -> list[dict]:
     """
     blocked = _blocked_spans(sentence)
     out = _table_cells(sentence)
-    cells = [(c["start"], c["end"]) for c in out]
+    not_here = blocked + [(c["start"], c["end"]) for c in out]
     for m in METRIC.finditer(sentence):
-        if any(lo <= m.start("num") < hi for lo, hi in blocked + cells) or not _standalone(sentence, m):
+        if any(lo <= m.start("num") < hi for lo, hi in not_here) or not _standalone(sentence, m):
             continue
         metric = _measure(m, sentence)
         if metric is not None:
@@ -129,8 +131,8 @@ def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) 
         if free(m.start("num"), m.end("num")):
             out.append(_metric(sentence, m.start("num"), m.end("num"), float(m["num"]), "other"))
     for m in _BARE_MONEY.finditer(sentence):
-        clause = re.split(r"[,，。;；、]", sentence[:m.start()])[-1]
-        if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not re.search(r"[\dA-Za-z.]\Z", clause):
+        clause = _CLAUSE_BREAK.split(sentence[:m.start()])[-1]
+        if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not _NUMBER_END.search(clause):
             value = float(m["num"]) * MULTIPLIERS[m["mult"]]
             out.append(_metric(sentence, m.start(), m.end(), value, "CNY", QUALIFIERS.get(m["pre"] or m["post"] or "", "exact")))
     return out
@@ -148,23 +150,31 @@ def _drop_range_ends(found: list[dict], sentence: str) -> list[dict]:
     return out
 
 
+_TITLED = re.compile(r"《[^》]*》")
+_SHORT_QUOTED = re.compile(r"[“\"‘'][^”\"’']{1,8}[”\"’']")
+
+
 def _blocked_spans(sentence: str) -> list[tuple[int, int]]:
     """Book titles and short quoted names hold numbers that are names, not quantities."""
-    spans = [m.span() for m in re.finditer(r"《[^》]*》", sentence)]
-    spans += [m.span() for m in re.finditer(r"[“\"‘'][^”\"’']{1,8}[”\"’']", sentence)]
+    spans = [m.span() for m in _TITLED.finditer(sentence)] if "《" in sentence else []
+    spans += [m.span() for m in _SHORT_QUOTED.finditer(sentence)]
     return spans
+
+
+_CODE_END = re.compile(r"[\dA-Za-z_{]\Z")
+_BARE_MULTIPLIER = re.compile("[百千万亿]+")
 
 
 def _standalone(sentence: str, m: re.Match) -> bool:
     """Not part of a longer number, an ordinal (第三), a code or a version (PM2.5, 5G)."""
     before = sentence[: m.start()]
     num = m["num"]
-    if before.endswith(("第", "初", "十", ".", "·")) or re.search(r"[\dA-Za-z_{]\Z", before):
+    if before.endswith(("第", "初", "十", ".", "·")) or _CODE_END.search(before):
         return False
     if num[0] in CN_NUMERAL and before and before[-1] in CN_NUMERAL:
         return False
     # A bare 百/千/万/亿 is a number only after a qualifier (超千场, 近千万吨); 万元增加值 is a unit.
-    return not (re.fullmatch("[百千万亿]+", num) and not m["pre"])  # (a compound like 节约千万 stays out too)
+    return not (_BARE_MULTIPLIER.fullmatch(num) and not m["pre"])  # (a compound like 节约千万 stays out too)
 
 
 # Words that end in a one-character qualifier without being one (节约0.8万吨: saves, not "about").
