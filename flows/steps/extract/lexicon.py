@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import polars as pl
 
@@ -139,8 +139,10 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
     return cut
 
 
+@lru_cache(maxsize=65536)
 def place_spans(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of known place names in a short text (longest at each position)."""
+    """Spans of known place names in a short text (longest at each position). Cached, since the same
+    names and the words around them come back in article after article: read the list, never change it."""
     lengths_at = _lengths_by_first_char(places)
     spans, i, size = [], 0, len(text)
     while i < size:

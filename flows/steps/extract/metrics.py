@@ -127,10 +127,10 @@ def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) 
     def free(lo: int, hi: int) -> bool:
         return not any(a < hi and lo < b for a, b in taken + [(o["start"], o["end"]) for o in out])
 
-    for m in _INDEX.finditer(sentence):
+    for m in _INDEX.finditer(sentence) if "数" in sentence else ():  # (指数, 系数: skip the scan without them)
         if free(m.start("num"), m.end("num")):
             out.append(_metric(sentence, m.start("num"), m.end("num"), float(m["num"]), "other"))
-    for m in _BARE_MONEY.finditer(sentence):
+    for m in _BARE_MONEY.finditer(sentence) if "万" in sentence or "亿" in sentence else ():
         clause = _CLAUSE_BREAK.split(sentence[:m.start()])[-1]
         if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not _NUMBER_END.search(clause):
             value = float(m["num"]) * MULTIPLIERS[m["mult"]]

@@ -738,6 +738,8 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
 def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     """国材中心 abbreviates 国家先进材料技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
+    if short[0] not in full or short[-1] not in full:
+        return False  # (what every test below needs, checked first: most pairs of names fail it)
     full = _TRAILING_BRACKET.sub("", full)  # …国际合作中心(德国)
     legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None)
     if legal and _abbreviates(short, full[: -len(legal)], ref):

@@ -39,10 +39,11 @@ class SpanIndex:
     def __init__(self, items: list, span=lambda item: (item.start, item.end)) -> None:
         self.items = items
         self.spans = [span(item) for item in items]
-        self.order = sorted(range(len(items)), key=lambda i: self.spans[i][0])
-        self.starts = [self.spans[i][0] for i in self.order]
+        first = [start for start, _ in self.spans]
+        self.in_order = all(a <= b for a, b in zip(first, first[1:]))  # mentions mostly come sorted by start
+        self.order = range(len(items)) if self.in_order else sorted(range(len(items)), key=first.__getitem__)
+        self.starts = first if self.in_order else [first[i] for i in self.order]
         self.reach = max((end - start for start, end in self.spans), default=0)
-        self.in_order = all(a < b for a, b in zip(self.order, self.order[1:]))  # items already sorted by start
 
     def touching(self, lo: int, hi: int) -> list:
         """Items with start <= hi and end >= lo, in their original order:
