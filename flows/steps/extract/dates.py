@@ -127,6 +127,16 @@ def expressions(text: str, reference: date | None, year: int | None,
 _RANGE_END_OR_BASELINE = re.compile(r"(?:[至到—\-~～]|较|比|相比|同比|比上年|较上年)\Z")
 
 
+# Every word _anaphoric resolves against the last date named (当天, 同日, 当月, 17日…) holds one of these.
+_POINTS_BACK = re.compile("日|当天|同一天|当晚|当月|同月")
+
+
+def refers_back(text: str) -> bool:
+    """Whether `text` may hold a time word that needs the last date named before it (expressions'
+    `last_named`): refers_back("当天下午") -> True, refers_back("2023年10月") -> False."""
+    return _POINTS_BACK.search(text) is not None
+
+
 def _recent_month(reference: date | None) -> date | None:
     """近日/日前 said on `reference`: its month, unless the month has just begun (the days may be last month's)."""
     return reference.replace(day=1) if reference and reference.day > 7 else None

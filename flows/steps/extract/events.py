@@ -753,13 +753,16 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
     for ev in events:
         sentence = ev.sentence
         cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
-        if sentence.start not in named_before:
-            named_before[sentence.start] = _last_named(
-                text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
-        named = named_before[sentence.start]
         # The time that governs an event is near it: a window keeps one long sentence from costing its square.
-        hit = dates.last(sentence.text[max(0, cut - 300):cut], reference, year, named) or dates.resolve(
-            re.split(r"[,，;；。]", sentence.text[ev.end - sentence.start:], maxsplit=1)[0], reference, year, named)
+        before = sentence.text[max(0, cut - 300):cut]
+        after = _CLAUSE_SPLIT.split(sentence.text[ev.end - sentence.start:], maxsplit=1)[0]
+        named = None  # the last day named before the sentence: looked for only when a word here points back at it
+        if dates.refers_back(before) or dates.refers_back(after):
+            if sentence.start not in named_before:
+                named_before[sentence.start] = _last_named(
+                    text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
+            named = named_before[sentence.start]
+        hit = dates.last(before, reference, year, named) or dates.resolve(after, reference, year, named)
         if hit is not None and hit[0] is not None:
             ev.event_date, ev.precision = hit[0], hit[1]
         elif hit is not None and _RECENTLY.search(sentence.text[:cut]):
@@ -776,6 +779,7 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
 
 
 _RECENTLY = re.compile("近日|日前|近期|不久前")
+_CLAUSE_SPLIT = re.compile(r"[,，;；。]")
 # A year written into an occasion's name (2019临江低碳大会, “2021临江低碳…峰会”), not a 2022年度 period.
 _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
