@@ -53,6 +53,7 @@ COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "�
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
 _NAME_RUN = re.compile(rf"{NAME_CHARS}*\Z")  # the name characters ending a text
+_PROVINCE_PAIR = re.compile(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}")  # 沪苏产业新城
 _ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
 # What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
 _ZONE_CUTS = (re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"), re.compile(r"[和与及、]"),
@@ -236,6 +237,8 @@ def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Refere
 _TOWNSHIP = re.compile(rf"([{HAN}]{{2,4}}?)(镇|乡|街道)(?!村|镇(?!长)|[土亲愁下间贤情音长江])")
 _TOWN_HEAD = re.compile(rf"^(?:镇长|乡长|党委|人民政府|政府|办事处|[{HAN}]{{2,3}}村)")
 _TOWN_AT = re.compile(r"(?:在|于|到|来到|位于|落户|前往|赴|走进|深入)\Z")
+_HAN_RUN_END = re.compile(rf"[{HAN}]*\Z")
+_VILLAGE = re.compile(rf"([{HAN}]{{2,3}}?)村(?![{HAN}]{{0,1}}(?:民|庄|落|镇|级|集体|干部))")
 GENERIC_TOWNS = {"城镇", "乡镇", "小镇", "集镇", "重镇", "名镇", "古镇", "村镇", "城乡", "家乡", "故乡", "下乡", "返乡",
                  "建制镇", "中心镇", "特色小镇", "重点镇", "全镇", "全乡", "本镇", "该镇", "各镇"}
 
@@ -249,7 +252,7 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     candidates = []
     for m in _TOWNSHIP.finditer(text):
         suffix = m.group(2)
-        run = re.search(rf"[{HAN}]*\Z", text[max(0, m.end(1) - 8):m.end(1)]).group()
+        run = _HAN_RUN_END.search(text[max(0, m.end(1) - 8):m.end(1)]).group()
         county = next((ends[e] for e in ends if m.end(1) - len(run) <= e < m.end(1) and m.end(1) - e >= 2), None)
         name = run[len(run) - (m.end(1) - county.end):] if county else run[left_cut(run, ref.place_names):]
         if len(name) > (4 if suffix == "街道" else 3):
@@ -267,8 +270,9 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     for start, end, full, evidence, county in candidates:
         near_list = any(abs(start - s) <= 8 for s in listed if s != start) and (
             text[end:end + 1] == "、" or text[max(0, start - 1):start] == "、")
-        if not (evidence and (county or _TOWN_HEAD.match(text[end:end + 5]) or _TOWN_AT.search(text[:start])
-                              or near_list)):
+        # _TOWN_AT's words have at most two characters: the two before `start` decide (not the whole text before it).
+        said_at = _TOWN_AT.search(text[max(0, start - 2):start])
+        if not (evidence and (county or _TOWN_HEAD.match(text[end:end + 5]) or said_at or near_list)):
             continue
         parent = county.region.region_key if county else None
         found.append(RegionMention(start, end, full, Region(f"TOWN:CN:{full}", full, "other", parent, "CN")))
@@ -276,7 +280,7 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     for town in found:  # one region per township name, with the county a mention gave it
         town.region = parents[town.region.name]
     for town in list(found):
-        village = re.match(rf"([{HAN}]{{2,3}}?)村(?![{HAN}]{{0,1}}(?:民|庄|落|镇|级|集体|干部))", text[town.end:town.end + 5])
+        village = _VILLAGE.match(text[town.end:town.end + 5])
         if village and len(strip_generic(village.group(1))) >= 2:
             name = village.group()
             found.append(RegionMention(town.end, town.end + len(name), name,
@@ -434,7 +438,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     if lead is not None:
         inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
     local = _county_short_names(ref) & {run[i:i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
-    paired = re.search(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}", run[:3])  # 沪苏产业新城
+    paired = _PROVINCE_PAIR.search(run[:3])  # 沪苏产业新城
     placed = bool([p for p in inner if p.region.level != "country"] or local or paired)
     specific = strip_generic(_drop_places(run, inner, start))
     if suffix in WEAK_ZONE_SUFFIXES and not placed:
