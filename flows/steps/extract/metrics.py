@@ -57,8 +57,11 @@ _UNIT_WORDS = "|".join(re.escape(u) + ("(?![面案式向法针位言])" if u == 
 _CLASSIFIER_WORDS = "|".join(sorted(CLASSIFIERS, key=len, reverse=True))
 _BIG = "|".join(sorted(BIG_NOUNS, key=len, reverse=True))
 _GAP = "[ \u2009\u202f]?"  # HTML-to-text often leaves a space between a number and its unit (15.6 万亩)
+# What a metric can start with (a qualifier's first character, a digit, a Chinese numeral): checked first, so
+# the engine rejects most positions at once instead of trying every qualifier there.
+_METRIC_START = "".join(sorted({word[0] for word in _PRE.split("|")})) + CN_NUMERAL
 METRIC = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>{NUMBER}){_GAP}(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?{_GAP}"
+    rf"(?=[\d{_METRIC_START}])(?P<pre>{_PRE})?(?P<num>{NUMBER}){_GAP}(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?{_GAP}"
     rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[\u4e00-\u9fff]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
     rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
