@@ -61,8 +61,15 @@ RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
+EVENT_NP_REVERSED = re.compile(f"{EVENT_NP}*")
 TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于|同日|同时"
                         r"|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
+
+
+def _np_run(window: str) -> str:
+    """The noun-phrase characters ending `window`: _np_run("会上，绿色发展论坛") -> "绿色发展论坛" (read backwards:
+    a search for a run ending the text would retry from every character)."""
+    return window[len(window) - EVENT_NP_REVERSED.match(window[::-1]).end():]
 
 
 @dataclass
@@ -228,7 +235,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
 
 def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
-    run = re.search(rf"{EVENT_NP}*\Z", text[max(0, trigger_start - 40):trigger_start]).group()
+    run = _np_run(text[max(0, trigger_start - 40):trigger_start])
     start = trigger_start - len(run)
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
     quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
@@ -718,7 +725,7 @@ def _subject(sentence, at, in_clause, regions):
         if _adverbial(gap):
             text = sentence.text[party.start - sentence.start:at - sentence.start]
             return party.start, _drop_time(text), party
-    run = re.search(rf"{EVENT_NP}*\Z", sentence.text[:at - sentence.start]).group()
+    run = _np_run(sentence.text[:at - sentence.start])
     while run and (TIME_WORDS.search(run) or _PLACE_TAIL.search(run) or _MONTH_TAIL.search(run)):
         run = _MONTH_TAIL.sub("", _PLACE_TAIL.sub("", TIME_WORDS.sub("", run)))  # 工程在李家镇正式|开工
     cut = max((m.end() for m in STOP_PATTERN.finditer(run) if not _inside_word(run, m.start(), m.end())), default=0)

@@ -64,7 +64,7 @@ _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
 _SUFFIX_TUPLE = tuple(ORG_SUFFIXES)
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
 # Compiled once here: the per-candidate rules below run thousands of times per document.
-_NAME_RUN = re.compile(rf"{NAME_CHARS}*\Z")  # the name characters ending a text
+_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
 _QUANTITY = re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?")
 _CONJUNCTION = re.compile(r"[和与及、]")
 _BRACKET = re.compile(r"[()（）]")
@@ -129,6 +129,12 @@ class PartyMention:
     source: str = "pattern"
     lexicon_name: str | None = None
     aliases: set[str] = field(default_factory=set)
+
+
+def _name_run(window: str) -> str:
+    """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
+    for a run ending the text would retry from every character)."""
+    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
 
 
 @lru_cache(maxsize=4)
@@ -231,7 +237,7 @@ def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Refere
     if _LATIN.fullmatch(surface):
         return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
     if len(surface) <= 2:
-        run = _NAME_RUN.search(text[max(0, start - 10):start]).group()
+        run = _name_run(text[max(0, start - 10):start])
         return not run or left_cut(run, ref.place_names) == len(run)
     return True
 
@@ -267,7 +273,7 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     nxt = text[suffix_end:suffix_end + 1]
     if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = _NAME_RUN.search(text[max(0, suffix_start - 30):suffix_start]).group()
+    run = _name_run(text[max(0, suffix_start - 30):suffix_start])
     run = run[_org_cut(run, ref):].lstrip("—-·")
     name = run + suffix
     end = suffix_end
@@ -453,7 +459,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
-            run = _NAME_RUN.search(text[max(0, i - 10):i]).group()
+            run = _name_run(text[max(0, i - 10):i])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
@@ -506,7 +512,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         for m in re.finditer(re.escape(short), text):
             if taken[m.start()]:
                 continue
-            run = _NAME_RUN.search(text[max(0, m.start() - 10):m.start()]).group()
+            run = _name_run(text[max(0, m.start() - 10):m.start()])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(m.start(), m.end(), short, "enterprise", source="abbreviation"))

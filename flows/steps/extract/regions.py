@@ -52,7 +52,7 @@ COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "�
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
-_NAME_RUN = re.compile(rf"{NAME_CHARS}*\Z")  # the name characters ending a text
+_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
 _PROVINCE_PAIR = re.compile(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}")  # 沪苏产业新城
 _ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
 # What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
@@ -73,6 +73,12 @@ class Region:
     admin_code: str | None = None
     longitude: float | None = None
     latitude: float | None = None
+
+
+def _name_run(window: str) -> str:
+    """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
+    for a run ending the text would retry from every character)."""
+    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
 
 
 @lru_cache(maxsize=4)
@@ -412,7 +418,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     suffix = text[suffix_start:suffix_end]
     if text[suffix_end:suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
-    run = _NAME_RUN.search(text[max(0, suffix_start - 24):suffix_start]).group()
+    run = _name_run(text[max(0, suffix_start - 24):suffix_start])
     run = run[_zone_cut(run, ref):]
     start = suffix_start - len(run)
     name = run + suffix
@@ -587,7 +593,7 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
             for m in re.finditer(re.escape(short), text):
                 if taken[m.start()]:
                     continue
-                run = _NAME_RUN.search(text[max(0, m.start() - 12):m.start()]).group()
+                run = _name_run(text[max(0, m.start() - 12):m.start()])
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
                 out.append(RegionMention(m.start(), m.end(), short, zone.region))
