@@ -100,11 +100,13 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
         return []  # a list of headlines (a page's table of contents) reports no events of its own
     candidates: list[Event] = []
     near_parties, near_regions = SpanIndex(parties), SpanIndex(regions)
+    # The whole-phrase patterns whose cue words the document holds at all: only these are tried per sentence.
+    phrases = [(rule, cue) for rule, cue in zip(PATTERN_EVENTS, _CUES) if cue.search(text)]
     for sentence in sentences:
         # Only mentions touching the sentence can matter to it (all rules look inside the sentence).
         in_parties = near_parties.touching(sentence.start, sentence.end)
         in_regions = near_regions.touching(sentence.start, sentence.end)
-        named = _verb_events(sentence, in_parties, in_regions)
+        named = _verb_events(sentence, in_parties, in_regions, phrases)
         candidates += [e for e in _noun_events(sentence, in_parties, in_regions)
                        if not any(v.start <= e.start and e.end <= v.end for v in named)]  # 启动“…”宣传月活动
         candidates += named
@@ -164,7 +166,7 @@ _AWARD_NAME = re.compile(r"(?:“[^”]{2,30}”|\"[^\"]{2,30}\")(?:评选|评�
 def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
     """为获奖企业颁奖: the results of the selection named last before it are released (“X”评选颁奖)."""
     out = []
-    for sentence in sentences:
+    for sentence in sentences if "颁奖" in text else ():
         for m in re.finditer(r"颁奖(?!仪式|典礼|盛典|大会|晚会)", sentence.text):
             at = sentence.start + m.start()
             named = list(_AWARD_NAME.finditer(text[max(0, at - 300):at]))
@@ -351,7 +353,8 @@ def _first_time(sentence: Sentence, known: int | None) -> int:
     return min((f[2] for f in found), default=len(sentence.text))
 
 
-def _pattern_events(sentence: Sentence, parties) -> list[Event]:
+def _pattern_events(sentence: Sentence, parties, phrases: list) -> list[Event]:
+    """Whole-phrase events of a sentence; `phrases`: (PATTERN_EVENTS row, its cue pattern) pairs to try."""
     out = []
     first_time = None
     text = sentence.text
@@ -359,7 +362,7 @@ def _pattern_events(sentence: Sentence, parties) -> list[Event]:
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
             out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
-    for (event_type, pattern, dated, _), cue in zip(PATTERN_EVENTS, _CUES):
+    for (event_type, pattern, dated, _), cue in phrases:
         if not cue.search(text):
             continue
         for m in pattern.finditer(text):
@@ -420,8 +423,8 @@ _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
 _MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
 
 
-def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
-    out = _pattern_events(sentence, parties)
+def _verb_events(sentence: Sentence, parties, regions, phrases: list) -> list[Event]:
+    out = _pattern_events(sentence, parties, phrases)
     for event_type, pattern in _VERB_RES.items():
         for m in pattern.finditer(sentence.text):
             if any(e.start <= sentence.start + m.start() < e.end for e in out):
@@ -813,11 +816,17 @@ def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str |
     return inside[-1].region.region_key if inside else None
 
 
+_ATTENDED = re.compile(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z")
+
+
 def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: list[PartyMention]) -> None:
     """主办/承办 statements and speakers, attached to the event they refer to."""
     hosts = re.compile(r"由(?P<who>[^。；;]*?)(?:共同)?(?P<verb>主办|承办|协办|指导)")
     near_parties = SpanIndex(parties)
     for sentence in sentences:
+        attended = "参加" in sentence.text or "出席" in sentence.text
+        if not attended and "由" not in sentence.text:
+            continue  # states no role (both patterns below need one of these words)
         in_sentence = near_parties.touching(sentence.start, sentence.end)  # roles are read inside the sentence
         for m in hosts.finditer(sentence.text):
             target = _referent(sentence, events, m.start())
@@ -830,10 +839,10 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
                     target.parties.append((p.name, role))
         # The match ends the sentence and `who` holds no comma: it starts in the last clause, so the
         # search starts there (from the sentence start it would be quadratic in the sentence length).
-        attended = "参加" in sentence.text or "出席" in sentence.text
+        if not attended:
+            continue
         last_clause = 1 + max(sentence.text.rfind(c, 0, max(0, len(sentence.text) - 40)) for c in "。；;，,")
-        for m in re.compile(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z").finditer(
-                sentence.text, last_clause if attended else len(sentence.text)):
+        for m in _ATTENDED.finditer(sentence.text, last_clause):
             target = _referent(sentence, events, m.start())
             if target is not None:
                 for p in in_sentence:
