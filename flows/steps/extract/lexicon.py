@@ -121,17 +121,19 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
     """
     protected = place_spans(prefix, places)
     cut = 0
-    for match in STOP_PATTERN.finditer(prefix):
-        if any(lo < match.end() and match.start() < hi for lo, hi in protected):
-            continue
+    # Stop words match left to right without overlapping: the last one that counts is the cut.
+    for match in reversed(list(STOP_PATTERN.finditer(prefix))):
         i, j = match.start(), match.end()
+        if protected and any(lo < j and i < hi for lo, hi in protected):
+            continue
         if j - i == 1 and (prefix[i - 1:j] in COMPOUNDS or prefix[i:j + 1] in COMPOUNDS):
             continue  # 利用, 数据: the character is part of a word
         if match.group() == "联合" and prefix[j:j + 1] in ("国", "会"):
             continue  # 联合国, 联合会: names, not the verb
         if match.group() == "代表" and prefix[j:j + 2] == "大会":
             continue  # 人民代表大会: a name, not "on behalf of"
-        cut = max(cut, j)
+        cut = j
+        break
     for match in re.finditer("和", prefix) if "和" in prefix else ():
         rest = prefix[match.end():]
         if match.end() > cut and (rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, starts or places)):

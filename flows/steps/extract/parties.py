@@ -32,7 +32,7 @@ import polars as pl
 from flows.steps.extract.lexicon import (HAN, STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
                                          strip_generic)
 from flows.steps.extract.regions import RegionMention
-from flows.steps.extract.text import SpanIndex
+from flows.steps.extract.text import SpanIndex, literal_spans
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
 ORG_SUFFIXES: dict[str, str] = {
@@ -509,15 +509,15 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         if not short or short in done:
             continue
         done.add(short)
-        for m in re.finditer(re.escape(short), text):
-            if taken[m.start()]:
+        for start, end in literal_spans(text, short):
+            if taken[start]:
                 continue
-            run = _name_run(text[max(0, m.start() - 10):m.start()])
+            run = _name_run(text[max(0, start - 10):start])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
-            out.append(PartyMention(m.start(), m.end(), short, "enterprise", source="abbreviation"))
+            out.append(PartyMention(start, end, short, "enterprise", source="abbreviation"))
             out[-1].aliases.add(org.surface)
-            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+            taken[start:end] = b"\x01" * (end - start)
     return out
 
 
@@ -597,9 +597,9 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     for name in [n for n in found if "·" in n]:  # 加西亚说: a foreign person by the last part of the name
         last = name.split("·")[-1]
         if len(last) >= 2:
-            for m in re.finditer(re.escape(last), text):
-                if not any(p.start <= m.start() < p.end for p in out):
-                    out.append(PartyMention(m.start(), m.end(), last, "person", source="person",
+            for start, end in literal_spans(text, last):
+                if not any(p.start <= start < p.end for p in out):
+                    out.append(PartyMention(start, end, last, "person", source="person",
                                             title=found[name].title, affiliation=found[name].affiliation))
                     out[-1].name = name
     for org in orgs:  # 某某公司张三表示: a person right after their unit, before a verb of speech
@@ -609,11 +609,11 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
             found[name] = out[-1]
     covered = {(p.start, p.end) for p in out}
     for name, first in found.items():
-        for m in re.finditer(re.escape(name), text):
-            if (m.start(), m.end()) not in covered and not any(o.start <= m.start() < o.end for o in orgs):
-                out.append(PartyMention(m.start(), m.end(), name, "person", source="person",
+        for start, end in literal_spans(text, name):
+            if (start, end) not in covered and not any(o.start <= start < o.end for o in orgs):
+                out.append(PartyMention(start, end, name, "person", source="person",
                                         title=first.title, affiliation=first.affiliation))
-                covered.add((m.start(), m.end()))
+                covered.add((start, end))
     return out
 
 

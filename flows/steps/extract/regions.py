@@ -23,7 +23,7 @@ import polars as pl
 
 from flows.steps.extract.lexicon import (HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, longest_word_pattern,
                                          place_spans, strip_generic)
-from flows.steps.extract.text import SpanIndex
+from flows.steps.extract.text import SpanIndex, literal_spans
 
 ZONE_SUFFIXES = sorted([
     "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
@@ -590,14 +590,14 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
         for short in _short_forms(zone.region.name):
             if owners[short] - {zone.region.region_key}:
                 continue  # two zones share this short form: it names neither
-            for m in re.finditer(re.escape(short), text):
-                if taken[m.start()]:
+            for start, end in literal_spans(text, short):
+                if taken[start]:
                     continue
-                run = _name_run(text[max(0, m.start() - 12):m.start()])
+                run = _name_run(text[max(0, start - 12):start])
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
-                out.append(RegionMention(m.start(), m.end(), short, zone.region))
-                taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+                out.append(RegionMention(start, end, short, zone.region))
+                taken[start:end] = b"\x01" * (end - start)
     return out
 
 

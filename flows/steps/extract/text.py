@@ -54,6 +54,16 @@ class SpanIndex:
         return [self.items[i] for i in sorted(i for i in self.order[a:b] if self.spans[i][1] >= lo)]
 
 
+def literal_spans(text: str, word: str) -> list[tuple[int, int]]:
+    """Where `word` occurs, left to right and not overlapping, as re.finditer(re.escape(word), text)
+    finds it but without compiling a pattern per word: literal_spans("甲乙甲乙甲", "甲乙") -> [(0, 2), (2, 4)]."""
+    out, at = [], text.find(word)
+    while at >= 0 and word:
+        out.append((at, at + len(word)))
+        at = text.find(word, at + len(word))
+    return out
+
+
 def sentence_frame(documents: pl.DataFrame) -> pl.DataFrame:
     """One row per sentence: doc_id, sent_start, sent_end, sentence (offsets into documents.text)."""
     rows = [
