@@ -135,6 +135,17 @@ REMOTE_TAG = re.compile(r'<(?:script|link)\b[^>]*?(?:src|href)="(https://[^"]+)"
 GX_IMAGES = re.compile(r"https://great-expectations-web-assets\.s3\.[^\"']*?\.amazonaws\.com/[^\"']*")
 PARAMETER = re.compile(r"\{(?:'|&#39;)\$PARAMETER(?:'|&#39;): (?:'|&#39;)(\w+)(?:'|&#39;)\}")
 
+# Expectations whose verdict on a table is the AND of their verdicts on any split of its rows. A mart
+# whose suite has only these is validated in slices of VALIDATION_CHUNK_ROWS rows (as GX validates a
+# table batch by batch), so the pandas copy GX needs stays bounded: 2.6 million mentions at 100,000
+# articles would be about 1.5 GB as one frame. Uniqueness is not row-local: such marts go whole.
+ROW_LOCAL = {
+    "expect_column_to_exist", "expect_column_values_to_not_be_null", "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
+    "expect_column_value_lengths_to_be_between", "expect_column_pair_values_a_to_be_greater_than_b",
+}
+VALIDATION_CHUNK_ROWS = 500_000
+
 # Row-count floors: a table may be empty only when the batch gave it nothing to come
 # from. regions, parties and mentions need one relevant article; events and metrics,
 # whose absence in a single short article is plausible, need three.
@@ -204,8 +215,9 @@ _preloading: threading.Thread | None = None
 
 
 def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None = None,
-             expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
-    """Run every suite on its mart and build Data Docs into docs_dir."""
+             expectations_dir: Path = EXPECTATIONS_DIR, chunk_rows: int = VALIDATION_CHUNK_ROWS) -> ValidationReport:
+    """Run every suite on its mart and build Data Docs into docs_dir; a mart of more than `chunk_rows`
+    rows whose checks are all row-local is validated slice by slice (see ROW_LOCAL)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if _preloading is not None:
         _preloading.join()
@@ -230,16 +242,46 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
     source = context.data_sources.add_pandas("marts")
     report = ValidationReport(success=True, evaluated=0)
     for table in MART_TABLES:
-        frame = _with_python_dates(con.execute(CHECK_QUERIES[table]).df())
         suite = context.suites.add(gx.ExpectationSuite(**suites[table]))
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("current")
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
-        result = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params)
-        _collect(report, table, result)
+        results = [definition.run(batch_parameters={"dataframe": _with_python_dates(frame)},
+                                  expectation_parameters=params)
+                   for frame in _frames(con, table, suites[table], chunk_rows)]
+        _collect(report, table, results)
     report.docs_index = docs_dir / "index.html"
     context.build_data_docs(site_names=["greenwire"])
     offline_data_docs(docs_dir, params)
     return report
+
+
+def row_local(suite: dict) -> bool:
+    """True when every expectation of the suite can be checked on any slice of the rows: ROW_LOCAL
+    types, and a row-count floor of at most 1 (which every non-empty slice meets) without a ceiling."""
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        if expectation["type"] == "expect_table_row_count_to_be_between":
+            floor = kwargs.get("min_value")
+            if kwargs.get("max_value") is not None or not (isinstance(floor, dict) or floor is None or floor <= 1):
+                return False  # a parameterized floor is a min_rows_* parameter: 0 or 1 (see parameters())
+        elif expectation["type"] not in ROW_LOCAL or kwargs.get("mostly", 1) != 1:
+            return False
+    return True
+
+
+def _frames(con: duckdb.DuckDBPyConnection, table: str, suite: dict, chunk_rows: int):
+    """The check query of the mart as pandas frames: one, or slices of chunk_rows when the suite is row-local."""
+    result = con.execute(CHECK_QUERIES[table])
+    if not row_local(suite):
+        yield result.df()
+        return
+    vectors = max(1, chunk_rows // 2048)  # DuckDB hands out rows in vectors of 2,048
+    frame = result.fetch_df_chunk(vectors)
+    yield frame  # even when empty: the row-count floor is still checked
+    while len(frame):
+        frame = result.fetch_df_chunk(vectors)
+        if len(frame):
+            yield frame
 
 
 def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
@@ -295,24 +337,27 @@ def _exception_message(info: dict | None) -> str | None:
     return next((m for m in nested if m), None)
 
 
-def _collect(report: ValidationReport, table: str, result) -> None:
+def _collect(report: ValidationReport, table: str, results: list) -> None:
+    """One verdict per expectation of the table: it passes when it passed on every slice; a failure
+    counts the unexpected rows of all slices."""
     passed = 0
-    for outcome in result.results:
+    for outcomes in zip(*(result.results for result in results)):
         report.evaluated += 1
-        if outcome.success:
+        failed = [o for o in outcomes if not o.success]
+        if not failed:
             passed += 1
             continue
         report.success = False
-        config = outcome.expectation_config
-        res = outcome.result or {}
-        error = _exception_message(outcome.exception_info)
+        config = failed[0].expectation_config
+        found = [o.result or {} for o in failed]
+        error = next(filter(None, (_exception_message(o.exception_info) for o in failed)), None)
         if error:
             detail = f"could not be evaluated: {error}"
-        elif res.get("unexpected_count") is not None:
-            sample = ", ".join(map(str, (res.get("partial_unexpected_list") or [])[:3]))
-            detail = f"{res['unexpected_count']} unexpected rows, e.g. {sample}"
+        elif found[0].get("unexpected_count") is not None:
+            sample = ", ".join(map(str, (found[0].get("partial_unexpected_list") or [])[:3]))
+            detail = f"{sum(r.get('unexpected_count') or 0 for r in found)} unexpected rows, e.g. {sample}"
         else:
-            detail = f"observed {res.get('observed_value')}"
+            detail = f"observed {found[0].get('observed_value')}"
         column = config.kwargs.get("column") or (",".join(config.kwargs.get("column_list", [])) or None)
         report.failures.append(Failure(table, config.type, column, detail))
-    report.per_table[table] = (passed, len(result.results))
+    report.per_table[table] = (passed, len(results[0].results))

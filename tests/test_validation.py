@@ -84,3 +84,37 @@ def test_built_marts_have_exactly_the_dictionary_columns_and_types(con):
     from flows.dictionary import check_marts
 
     check_marts(con)
+
+
+def test_only_suites_of_row_local_checks_are_validated_in_slices():
+    suites = validation.load_suites()
+    assert validation.row_local(suites["mentions"])
+    assert not validation.row_local(suites["documents"])  # doc_id must be unique over the whole table
+    ceiling = {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1, "max_value": 10}}
+    assert not validation.row_local({"expectations": [ceiling]})
+    partly = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x", "mostly": 0.9}}
+    assert not validation.row_local({"expectations": [partly]})
+
+
+def test_a_mart_validated_in_slices_gets_the_verdict_of_the_whole(con, tmp_path):
+    """Mentions over two slices of 2,048 rows: every slice passes, then a broken span in each slice is
+    counted over all of them, as one failure of the expectation."""
+    con.execute("begin transaction")
+    try:
+        con.execute("insert into marts.mentions select m.* from marts.mentions as m, range(1500)")
+        rows, regions = con.execute("select count(*), count(*) filter (where entity_kind = 'region') "
+                                    "from marts.mentions").fetchall()[0]
+        assert rows > 2 * 2048
+        slices = [len(f) for f in validation._frames(con, "mentions", validation.load_suites()["mentions"], 2048)]
+        assert slices[:2] == [2048, 2048] and sum(slices) == rows
+        sliced = validation.validate(con, tmp_path / "sliced", today=date(2026, 1, 1), chunk_rows=2048)
+        con.execute("update marts.mentions set char_end = char_start + 2 where entity_kind = 'region'")
+        broken = validation.validate(con, tmp_path / "broken", today=date(2026, 1, 1), chunk_rows=2048)
+        whole = validation.validate(con, tmp_path / "whole", today=date(2026, 1, 1))
+    finally:
+        con.execute("rollback")
+    assert sliced.success and sliced.per_table["mentions"][0] == sliced.per_table["mentions"][1]
+    assert not broken.success and [str(f) for f in broken.failures] == [str(f) for f in whole.failures]
+    [failure] = [f for f in broken.failures if f.column == "_span_ok"]
+    assert failure.detail.startswith(f"{regions} unexpected rows")
+    assert broken.per_table == whole.per_table
