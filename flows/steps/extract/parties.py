@@ -793,6 +793,8 @@ def _short_to_full(ref: Reference) -> dict[str, str]:
 
 def _same_org(short: str, full: str, ref: Reference) -> bool:
     """short names the same organization as full: legal suffix dropped, or place prefix dropped."""
+    if short not in full:
+        return False  # (both tests below need it: a cheap first check for the many pairs of unrelated names)
     for legal in ("股份有限公司", "有限责任公司", "有限公司"):
         if full.endswith(legal) and full[: -len(legal)] == short:
             return True
