@@ -452,8 +452,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
         if spans and spans[0][0] == 0 and spans[0][1] < len(full):
             heads.add(full[spans[0][1]])  # 新区管委会 starts after 江苏南京's place
         chars = set(full)
-        for hit in re.finditer("[" + re.escape("".join(heads)) + "]", text):
-            i = hit.start()
+        for i in sorted(start for head in heads for start, _ in literal_spans(text, head)):
             if taken[i] or text[i + 1:i + 2] not in chars or text[i + 2:i + 3] not in chars:
                 continue  # (the next two characters must be in the name for three characters in order)
             abbr = _subsequence_at(text, i, full)

@@ -253,6 +253,8 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     """A township named as one: after its county (临江县李家镇), before its head or a village
     (白石镇镇长, 南湾镇柳树村), after 在/来到, or listed with another (李家镇、王庄乡);
     then a village right after a township (李家镇柳树村)."""
+    if "镇" not in text and "乡" not in text and "街道" not in text:
+        return []  # (every township ends in one of these)
     ends = {m.end: m for m in mentions if m.region.level in ("county", "prefecture")}
     found: list[RegionMention] = []
     candidates = []
@@ -344,9 +346,11 @@ def _province(region: Region) -> str | None:
     return f"CN-{region.admin_code[:2]}0000" if region.admin_code else None
 
 
+# Every match starts with a province's letter: the lookahead lets the engine reject other characters at once.
 _ABBREVIATION = re.compile(
-    rf"(?:(?<=[在来赴抵返离驻留])(?P<one>[{''.join(PROVINCE_ABBREVIATIONS)}])(?=[举召落成开工投签设办考调参建]))"
-    r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪)")
+    rf"(?=[{''.join(PROVINCE_ABBREVIATIONS)}])"
+    rf"(?:(?:(?<=[在来赴抵返离驻留])(?P<one>[{''.join(PROVINCE_ABBREVIATIONS)}])(?=[举召落成开工投签设办考调参建]))"
+    r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪))")
 
 
 def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMention]:
