@@ -28,6 +28,7 @@ EARLIEST_EVENT = date(1900, 1, 1)
 EVENT_HORIZON = timedelta(days=5 * 365)
 
 BRAND_TYPES = {"enterprise", "media", "other", "research_education", "association"}
+_BLOCKING_TYPES = BRAND_TYPES | {"international_org"}  # lexicon names whose places are not the news' places
 
 # An article longer than this (in characters) is extracted in pieces of at most this size, cut at line
 # breaks (else after a sentence end): names, aliases and events are then resolved within a piece, and the
@@ -63,7 +64,7 @@ def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: d
     sents = sentences(text)
     entries = party_step.lexicon(ref)
     blocked = [(s, e, "international" if entries[w]["party_type"] == "international_org" else "brand")
-               for s, e, w in lexicon if entries[w]["party_type"] in BRAND_TYPES | {"international_org"}]
+               for s, e, w in lexicon if entries[w]["party_type"] in _BLOCKING_TYPES]
     places = region_step.find(text, gazetteer, blocked, ref)
     parties = party_step.find(text, lexicon, places, ref)
     title = doc.get("title")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flows.steps.extract import dates
-from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, strip_generic
+from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, longest_word_pattern, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.text import Sentence, SpanIndex
@@ -414,8 +414,7 @@ def _pattern_name(phrase: str) -> str:
     return phrase
 
 
-_VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True)))
-             for t, ws in VERB_TRIGGERS.items()}
+_VERB_RES = {t: longest_word_pattern(ws) for t, ws in VERB_TRIGGERS.items()}
 _ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午"
                           r"|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
