@@ -689,7 +689,8 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
             i = parent[i]
         return i
 
-    official = [_official(m.surface, ref) for m in orgs]
+    officials = {s: _official(s, ref) for s in dict.fromkeys(m.surface for m in orgs)}  # once per name, not mention
+    official = [officials[m.surface] for m in orgs]
     # The pair tests read only a mention's surface, lexicon name and aliases, and mentions alike in
     # those are one group anyway: test each distinct kind once (a long article repeats its names, and
     # testing every pair of mentions was quadratic in its length).

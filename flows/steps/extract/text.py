@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import attrgetter
 
 import polars as pl
 
@@ -36,11 +37,11 @@ class SpanIndex:
     touch, in O(log n) plus what is returned, so per-sentence or per-name work does not scan every
     mention of a long document."""
 
-    def __init__(self, items: list, span=lambda item: (item.start, item.end)) -> None:
+    def __init__(self, items: list, span=attrgetter("start", "end")) -> None:
         self.items = items
-        self.spans = [span(item) for item in items]
+        self.spans = list(map(span, items))
         first = [start for start, _ in self.spans]
-        self.in_order = all(a <= b for a, b in zip(first, first[1:]))  # mentions mostly come sorted by start
+        self.in_order = first == sorted(first)  # mentions mostly come sorted by start
         self.order = range(len(items)) if self.in_order else sorted(range(len(items)), key=first.__getitem__)
         self.starts = first if self.in_order else [first[i] for i in self.order]
         self.reach = max((end - start for start, end in self.spans), default=0)
