@@ -45,7 +45,8 @@ def timed(docs: pl.DataFrame, profile: bool, top: int) -> float:
 def report(label: str, docs: pl.DataFrame, profile: bool, top: int, repeat: int) -> None:
     megabytes = docs["text"].str.len_bytes().sum() / 1e6
     best = min(timed(docs, profile, top) for _ in range(repeat))
-    print(f"{label}: {docs.height} documents, {megabytes:.2f} MB in {best:.2f} s CPU -> {megabytes / best:.3f} MB/s per core")
+    print(f"{label}: {docs.height} documents, {megabytes:.2f} MB in {best:.2f} s CPU"
+          f" -> {megabytes / best:.3f} MB/s per core")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,7 +81,8 @@ def resolve(text: str, reference: date | None, year: int | None,
 def last(text: str, reference: date | None, year: int | None,
          last_named: date | None = None) -> tuple[date | None, str, int] | None:
     """The last time expression in `text` (the one nearest to what follows it)."""
-    found = expressions(_TITLED.sub(lambda m: " " * len(m.group()), text) if "《" in text else text, reference, year, last_named)
+    blanked = _TITLED.sub(lambda m: " " * len(m.group()), text) if "《" in text else text
+    found = expressions(blanked, reference, year, last_named)
     if not found:
         return None
     position = max(f[2] for f in found)
