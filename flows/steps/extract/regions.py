@@ -480,9 +480,10 @@ def _zone_cut(run: str, ref: Reference) -> int:
     cut = left_cut(run, ref.place_names, ref.name_starts)
     protected = place_spans(run, _places_and_county_names(ref))
     for pattern in _ZONE_CUTS:
-        for m in pattern.finditer(run):
-            if not any(lo < m.end() and m.start() < hi for lo, hi in protected):
+        for m in reversed(list(pattern.finditer(run))):  # non-overlapping, in order: the last free one counts
+            if not (protected and any(lo < m.end() and m.start() < hi for lo, hi in protected)):
                 cut = max(cut, m.end())
+                break
     return cut
 
 
