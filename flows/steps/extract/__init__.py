@@ -28,6 +28,7 @@ EARLIEST_EVENT = date(1900, 1, 1)
 EVENT_HORIZON = timedelta(days=5 * 365)
 
 BRAND_TYPES = {"enterprise", "media", "other", "research_education", "association"}
+_BLOCKING_TYPES = BRAND_TYPES | {"international_org"}  # lexicon names whose places are not the news' places
 
 # An article longer than this (in characters) is extracted in pieces of at most this size, cut at line
 # breaks (else after a sentence end): names, aliases and events are then resolved within a piece, and the
@@ -63,7 +64,7 @@ def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: d
     sents = sentences(text)
     entries = party_step.lexicon(ref)
     blocked = [(s, e, "international" if entries[w]["party_type"] == "international_org" else "brand")
-               for s, e, w in lexicon if entries[w]["party_type"] in BRAND_TYPES | {"international_org"}]
+               for s, e, w in lexicon if entries[w]["party_type"] in _BLOCKING_TYPES]
     places = region_step.find(text, gazetteer, blocked, ref)
     parties = party_step.find(text, lexicon, places, ref)
     title = doc.get("title")
@@ -193,16 +194,19 @@ def _subject(at: int, s: Sentence, parties, places):
 
 
 _LEAD = re.compile(r"^(?:\d{4}年(?:\d{1,2}[—\-至到]?\d{0,2}月)?|今年|去年|截至\S{0,6}年|其中|目前|同时|此外)?[,，]?")
+_WORDS_AFTER = re.compile(rf"[{HAN}A-Za-z]{{1,10}}")
+_COUNT_NOUN_END = re.compile("(?:的|在|于|和|与|注册|落户)")
+_CLAUSE_BREAK = re.compile(r"[,，;；。、]")
 _TRAIL = re.compile(r"(?:达到|达|为|是|约|近|超过|超|突破|共有|共|有|已|新增|累计|总计|合计|完成|实现|增加|较|比)+\Z")
 
 
 def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:
     """What a figure measures, in a few words of its sentence: "生产总值达到8.6万亿元" -> 生产总值."""
     if unit == "count":
-        after = re.match(rf"[{HAN}A-Za-z]{{1,10}}", sentence[end:])
+        after = _WORDS_AFTER.match(sentence, end)
         if after:
-            return re.split("(?:的|在|于|和|与|注册|落户)", after.group())[0] or None
-    clause = re.split(r"[,，;；。、]", sentence[:start])[-1]
+            return _COUNT_NOUN_END.split(after.group())[0] or None
+    clause = _CLAUSE_BREAK.split(sentence[:start])[-1]
     clause = _TRAIL.sub("", _LEAD.sub("", clause))
     if unit == "percent" and clause.endswith(("增长", "下降", "提高", "降低", "增加", "减少")):
         clause += "幅度"

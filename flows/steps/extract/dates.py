@@ -15,6 +15,10 @@ REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "
 # Days that point back at the last date the text named, not at the publication date.
 SAME_DAY = ("当天", "当日", "同日", "同一天", "当晚")
 REL_YEAR = {"去年": -1, "今年": 0, "明年": 1}
+_REL_YEAR_RES = [(word, re.compile(word + r"(?!\d{1,2}月)")) for word in REL_YEAR]
+_RECENT = re.compile("近日|日前|近期|不久前")
+_SAME_MONTH = re.compile("当月|同月")
+_TITLED = re.compile(r"《[^》]*》")
 # A year that names a plan or target is not the year the text is set in (临江2035绿色发展蓝图).
 _FUTURE_NOUNS = "蓝图|规划|愿景|目标|远景|计划|战略|议程|路线图|行动方案|实施方案|达到|实现|达峰|峰值"
 # A four-digit number before a measure word is a quantity (3000余株, 3000万元), not a year.
@@ -77,7 +81,8 @@ def resolve(text: str, reference: date | None, year: int | None,
 def last(text: str, reference: date | None, year: int | None,
          last_named: date | None = None) -> tuple[date | None, str, int] | None:
     """The last time expression in `text` (the one nearest to what follows it)."""
-    found = expressions(re.sub(r"《[^》]*》", lambda m: " " * len(m.group()), text), reference, year, last_named)
+    blanked = _TITLED.sub(lambda m: " " * len(m.group()), text) if "《" in text else text
+    found = expressions(blanked, reference, year, last_named)
     if not found:
         return None
     position = max(f[2] for f in found)
@@ -102,15 +107,16 @@ def expressions(text: str, reference: date | None, year: int | None,
         base = reference.year if reference else year
         found.append((_safe(base + REL_YEAR[m["rel"]], int(m["m"])) if base else None, "month", m.start()))
     for word, offset in REL_DAY.items():
-        for m in re.finditer(word, text):
+        for m in re.finditer(word, text) if word in text else ():
             found.append((reference + timedelta(days=offset) if reference else None, "day", m.start()))
     for m in YEAR.finditer(text):
         found.append((_safe(int(m["y"]), 1), "year", m.start()))
-    for word, offset in REL_YEAR.items():
-        for m in re.finditer(word + r"(?!\d{1,2}月)", text):
+    for word, pattern in _REL_YEAR_RES:
+        offset = REL_YEAR[word]
+        for m in pattern.finditer(text) if word in text else ():
             base = reference.year if reference else year
             found.append((_safe(base + offset, 1) if base else None, "year", m.start()))
-    for m in re.finditer("近日|日前|近期|不久前", text):
+    for m in _RECENT.finditer(text):
         found.append((_recent_month(reference), "month", m.start()))
     found += _anaphoric(text, found, reference, last_named)
     return [(value, precision if value else "unknown", position) for value, precision, position in found
@@ -120,6 +126,16 @@ def expressions(text: str, reference: date | None, year: int | None,
 # The end of a range (10月8日至10月20日), a target (到2030年) or a baseline (较2021年, 比2020年下降)
 # is not when something happened.
 _RANGE_END_OR_BASELINE = re.compile(r"(?:[至到—\-~～]|较|比|相比|同比|比上年|较上年)\Z")
+
+
+# Every word _anaphoric resolves against the last date named (当天, 同日, 当月, 17日…) holds one of these.
+_POINTS_BACK = re.compile("日|当天|同一天|当晚|当月|同月")
+
+
+def refers_back(text: str) -> bool:
+    """Whether `text` may hold a time word that needs the last date named before it (expressions'
+    `last_named`): refers_back("当天下午") -> True, refers_back("2023年10月") -> False."""
+    return _POINTS_BACK.search(text) is not None
 
 
 def _recent_month(reference: date | None) -> date | None:
@@ -136,9 +152,9 @@ def _anaphoric(text: str, found: list, reference: date | None, last_named: date 
 
     out = []
     for word in SAME_DAY:
-        for m in re.finditer(word, text):
+        for m in re.finditer(word, text) if word in text else ():
             out.append((before(m.start(), ("day",)), "day", m.start()))
-    for m in re.finditer("当月|同月", text):
+    for m in _SAME_MONTH.finditer(text):
         anchor = before(m.start(), ("day", "month"))
         out.append((anchor.replace(day=1) if anchor else None, "month", m.start()))
     for m in DAY_ONLY.finditer(text):  # 23日凌晨: a day of the month the text is in

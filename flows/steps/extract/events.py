@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flows.steps.extract import dates
-from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, strip_generic
+from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, longest_word_pattern, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.text import Sentence, SpanIndex
@@ -61,8 +61,15 @@ RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
+EVENT_NP_REVERSED = re.compile(f"{EVENT_NP}*")
 TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于|同日|同时"
                         r"|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
+
+
+def _np_run(window: str) -> str:
+    """The noun-phrase characters ending `window`: _np_run("会上，绿色发展论坛") -> "绿色发展论坛" (read backwards:
+    a search for a run ending the text would retry from every character)."""
+    return window[len(window) - EVENT_NP_REVERSED.match(window[::-1]).end():]
 
 
 @dataclass
@@ -93,11 +100,13 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
         return []  # a list of headlines (a page's table of contents) reports no events of its own
     candidates: list[Event] = []
     near_parties, near_regions = SpanIndex(parties), SpanIndex(regions)
+    # The whole-phrase patterns whose cue words the document holds at all: only these are tried per sentence.
+    phrases = [(rule, cue) for rule, cue in zip(PATTERN_EVENTS, _CUES) if cue.search(text)]
     for sentence in sentences:
         # Only mentions touching the sentence can matter to it (all rules look inside the sentence).
         in_parties = near_parties.touching(sentence.start, sentence.end)
         in_regions = near_regions.touching(sentence.start, sentence.end)
-        named = _verb_events(sentence, in_parties, in_regions)
+        named = _verb_events(sentence, in_parties, in_regions, phrases)
         candidates += [e for e in _noun_events(sentence, in_parties, in_regions)
                        if not any(v.start <= e.start and e.end <= v.end for v in named)]  # 启动“…”宣传月活动
         candidates += named
@@ -157,7 +166,7 @@ _AWARD_NAME = re.compile(r"(?:“[^”]{2,30}”|\"[^\"]{2,30}\")(?:评选|评�
 def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
     """为获奖企业颁奖: the results of the selection named last before it are released (“X”评选颁奖)."""
     out = []
-    for sentence in sentences:
+    for sentence in sentences if "颁奖" in text else ():
         for m in re.finditer(r"颁奖(?!仪式|典礼|盛典|大会|晚会)", sentence.text):
             at = sentence.start + m.start()
             named = list(_AWARD_NAME.finditer(text[max(0, at - 300):at]))
@@ -166,11 +175,15 @@ def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
     return out
 
 
+_CLAUSE_START = re.compile(r"[,，;；:：]")  # a clause starts after one of these
+_CLAUSE_END = re.compile(r"[,，;；。:：]")
+
+
 def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
     """[start, end) in document offsets of the clause (between ，；。) holding position `at`."""
     rel = at - sentence.start
-    left = max((m.end() for m in re.finditer(r"[,，;；:：]", sentence.text[:rel])), default=0)
-    right = next((m.start() for m in re.finditer(r"[,，;；。:：]", sentence.text[rel:])), len(sentence.text) - rel)
+    left = max((m.end() for m in _CLAUSE_START.finditer(sentence.text, 0, rel)), default=0)
+    right = next((m.start() - rel for m in _CLAUSE_END.finditer(sentence.text, rel)), len(sentence.text) - rel)
     return sentence.start + left, sentence.start + rel + right
 
 
@@ -224,7 +237,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
 
 def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
-    run = re.search(rf"{EVENT_NP}*\Z", text[max(0, trigger_start - 40):trigger_start]).group()
+    run = _np_run(text[max(0, trigger_start - 40):trigger_start])
     start = trigger_start - len(run)
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
     quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
@@ -296,30 +309,37 @@ def _organizer(sentence: Sentence, np_start: int, parties: list[PartyMention], t
 _OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;：:“\"《])"
 # Said of the future (双方将共同设立…基金): not an event yet.
 _FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备)[^，,。；;]{0,6}\Z")
+# The last column lists words one of which every match holds: a sentence with none of them is not
+# searched with the pattern (most patterns start with a free-running object, costly to try at every position).
 PATTERN_EVENTS = [
-    ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False),
-    ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False),  # 加入《某某公约》
-    ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False),
-    ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True),
+    ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False, ("应急响应",)),
+    ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False, ("加入",)),  # 加入《某某公约》
+    ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False, ("举办", "举行")),
+    ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True, ("开展",)),
     # A civic green action done by a group on a stated day: 200余名干部群众在柳树村义务植树.
-    ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True),
+    ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True,
+     ("义务植树", "植树造林", "净滩", "志愿服务")),
     ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
-     True),
-    ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False),
+     True, ("组织实施", "部署实施", "组织开展", "启动")),
+    ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False, ("发起",)),
     # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
-    ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False),
-    ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False),
-    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False),  # 首单…债券成功发行
+    ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False, ("发行",)),
+    ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False, ("基金",)),
+    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False, ("发行",)),  # 首单…债券成功发行
     # A notice by its issuer's heading: 省能源局关于开展…试点的通知.
-    ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False),
+    ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False, ("关于",)),
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
-                            r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False),
-    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False),  # 为《…宣言》云签名
+                            r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False, ("通过",)),
+    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False, ("签名", "签字")),  # 为《…宣言》云签名
     # A designation stated as what is new: 新增A、B等7处国家湿地公园.
     ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]{_OBJ}{{0,10}}?"
-                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False),
-    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False),  # 现将…公布如下
+                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False,
+     ("新增", "新认定", "新命名")),
+    # 现将…公布如下
+    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False, ("如下", "给你们")),
 ]
+
+_CUES = [re.compile("|".join(words)) for _, _, _, words in PATTERN_EVENTS]
 
 
 _QUOTED_ITEMS = re.compile(r"签约(?:仪式|活动)?(?:涉及|包括|包含)(?P<items>(?:“[^”]{2,40}”(?:[、和及与]|以及)?){1,8})")
@@ -333,15 +353,19 @@ def _first_time(sentence: Sentence, known: int | None) -> int:
     return min((f[2] for f in found), default=len(sentence.text))
 
 
-def _pattern_events(sentence: Sentence, parties) -> list[Event]:
+def _pattern_events(sentence: Sentence, parties, phrases: list) -> list[Event]:
+    """Whole-phrase events of a sentence; `phrases`: (PATTERN_EVENTS row, its cue pattern) pairs to try."""
     out = []
     first_time = None
-    for m in _QUOTED_ITEMS.finditer(sentence.text):  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+    text = sentence.text
+    for m in _QUOTED_ITEMS.finditer(text) if "签约" in text else ():  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
             out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
-    for event_type, pattern, dated in PATTERN_EVENTS:
-        for m in pattern.finditer(sentence.text):
+    for (event_type, pattern, dated, _), cue in phrases:
+        if not cue.search(text):
+            continue
+        for m in pattern.finditer(text):
             if dated and (first_time := _first_time(sentence, first_time)) >= m.start():
                 continue
             if _FUTURE.search(sentence.text[max(0, m.start() - 20):m.start()]) or (
@@ -390,8 +414,7 @@ def _pattern_name(phrase: str) -> str:
     return phrase
 
 
-_VERB_RES = {t: re.compile("|".join(sorted(map(re.escape, ws), key=len, reverse=True)))
-             for t, ws in VERB_TRIGGERS.items()}
+_VERB_RES = {t: longest_word_pattern(ws) for t, ws in VERB_TRIGGERS.items()}
 _ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午"
                           r"|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
@@ -399,8 +422,8 @@ _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
 _MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
 
 
-def _verb_events(sentence: Sentence, parties, regions) -> list[Event]:
-    out = _pattern_events(sentence, parties)
+def _verb_events(sentence: Sentence, parties, regions, phrases: list) -> list[Event]:
+    out = _pattern_events(sentence, parties, phrases)
     for event_type, pattern in _VERB_RES.items():
         for m in pattern.finditer(sentence.text):
             if any(e.start <= sentence.start + m.start() < e.end for e in out):
@@ -704,7 +727,7 @@ def _subject(sentence, at, in_clause, regions):
         if _adverbial(gap):
             text = sentence.text[party.start - sentence.start:at - sentence.start]
             return party.start, _drop_time(text), party
-    run = re.search(rf"{EVENT_NP}*\Z", sentence.text[:at - sentence.start]).group()
+    run = _np_run(sentence.text[:at - sentence.start])
     while run and (TIME_WORDS.search(run) or _PLACE_TAIL.search(run) or _MONTH_TAIL.search(run)):
         run = _MONTH_TAIL.sub("", _PLACE_TAIL.sub("", TIME_WORDS.sub("", run)))  # 工程在李家镇正式|开工
     cut = max((m.end() for m in STOP_PATTERN.finditer(run) if not _inside_word(run, m.start(), m.end())), default=0)
@@ -739,13 +762,16 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
     for ev in events:
         sentence = ev.sentence
         cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
-        if sentence.start not in named_before:
-            named_before[sentence.start] = _last_named(
-                text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
-        named = named_before[sentence.start]
         # The time that governs an event is near it: a window keeps one long sentence from costing its square.
-        hit = dates.last(sentence.text[max(0, cut - 300):cut], reference, year, named) or dates.resolve(
-            re.split(r"[,，;；。]", sentence.text[ev.end - sentence.start:], maxsplit=1)[0], reference, year, named)
+        before = sentence.text[max(0, cut - 300):cut]
+        after = _CLAUSE_SPLIT.split(sentence.text[ev.end - sentence.start:], maxsplit=1)[0]
+        named = None  # the last day named before the sentence: looked for only when a word here points back at it
+        if dates.refers_back(before) or dates.refers_back(after):
+            if sentence.start not in named_before:
+                named_before[sentence.start] = _last_named(
+                    text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
+            named = named_before[sentence.start]
+        hit = dates.last(before, reference, year, named) or dates.resolve(after, reference, year, named)
         if hit is not None and hit[0] is not None:
             ev.event_date, ev.precision = hit[0], hit[1]
         elif hit is not None and _RECENTLY.search(sentence.text[:cut]):
@@ -762,6 +788,7 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
 
 
 _RECENTLY = re.compile("近日|日前|近期|不久前")
+_CLAUSE_SPLIT = re.compile(r"[,，;；。]")
 # A year written into an occasion's name (2019临江低碳大会, “2021临江低碳…峰会”), not a 2022年度 period.
 _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
@@ -788,11 +815,17 @@ def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str |
     return inside[-1].region.region_key if inside else None
 
 
+_ATTENDED = re.compile(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z")
+
+
 def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: list[PartyMention]) -> None:
     """主办/承办 statements and speakers, attached to the event they refer to."""
     hosts = re.compile(r"由(?P<who>[^。；;]*?)(?:共同)?(?P<verb>主办|承办|协办|指导)")
     near_parties = SpanIndex(parties)
     for sentence in sentences:
+        attended = "参加" in sentence.text or "出席" in sentence.text
+        if not attended and "由" not in sentence.text:
+            continue  # states no role (both patterns below need one of these words)
         in_sentence = near_parties.touching(sentence.start, sentence.end)  # roles are read inside the sentence
         for m in hosts.finditer(sentence.text):
             target = _referent(sentence, events, m.start())
@@ -805,10 +838,10 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
                     target.parties.append((p.name, role))
         # The match ends the sentence and `who` holds no comma: it starts in the last clause, so the
         # search starts there (from the sentence start it would be quadratic in the sentence length).
-        attended = "参加" in sentence.text or "出席" in sentence.text
+        if not attended:
+            continue
         last_clause = 1 + max(sentence.text.rfind(c, 0, max(0, len(sentence.text) - 40)) for c in "。；;，,")
-        for m in re.compile(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z").finditer(
-                sentence.text, last_clause if attended else len(sentence.text)):
+        for m in _ATTENDED.finditer(sentence.text, last_clause):
             target = _referent(sentence, events, m.start())
             if target is not None:
                 for p in in_sentence:

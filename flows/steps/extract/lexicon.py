@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import polars as pl
 
@@ -43,7 +43,33 @@ STOP_WORDS = sorted({
     "业主", "建设方", "施工方", "监理方", "投资方", "承建方", "运营方", "设计方", "主办方", "承办方", "协办方",
     "甲方", "乙方", "建设单位", "施工单位", "承建单位", "业主单位", "牵头单位", "责任单位", "实施单位",
 })
-STOP_PATTERN = re.compile("(?:" + "|".join(map(re.escape, sorted(STOP_WORDS, key=len, reverse=True))) + ")")
+
+
+def longest_word_pattern(words) -> re.Pattern:
+    """At each position, the longest of `words` starting there: the same matches as the alternation of the
+    words sorted longest first, built as a trie so the engine does not try every word in turn:
+    longest_word_pattern(["以", "以及", "及"]).pattern -> "(?:以及?|及)"."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: dict) -> str:
+        ways = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not ways:
+            return ""
+        ends = "" in node
+        body = "|".join(ways)
+        if len(ways) > 1 or ends and len(body) > 1:
+            body = "(?:" + body + ")"
+        return body + "?" if ends else body  # a greedy "?": the longer word is tried first
+
+    return re.compile(branch(trie))
+
+
+STOP_PATTERN = longest_word_pattern(STOP_WORDS)
 # Common words that hold a one-character stop word (利用, 数据, 高等): no boundary there.
 COMPOUNDS = frozenset("""
 利用 应用 使用 采用 作用 费用 适用 专用 通用 民用 信用 实用 高等 平等 同等 中等 初等 数据 依据 根据 占据 证据 名称 简称
@@ -69,7 +95,7 @@ GENERIC_WORDS = sorted({
     "研发", "交易", "展览", "会展", "培训", "检测", "认证", "应用", "推进", "转化", "孵化", "示范平台",
     "上市", "跨国", "老区", "山区", "农村", "贫困", "偏远", "某", "某些",
 }, key=len, reverse=True)
-GENERIC_PATTERN = re.compile("(?:" + "|".join(map(re.escape, GENERIC_WORDS)) + ")")
+GENERIC_PATTERN = longest_word_pattern(GENERIC_WORDS)
 
 # Single-character province abbreviations, used only in tight patterns such as 在津 / 赴沪 / 津门.
 PROVINCE_ABBREVIATIONS = {
@@ -95,26 +121,30 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
     """
     protected = place_spans(prefix, places)
     cut = 0
-    for match in STOP_PATTERN.finditer(prefix):
-        if any(lo < match.end() and match.start() < hi for lo, hi in protected):
-            continue
+    # Stop words match left to right without overlapping: the last one that counts is the cut.
+    for match in reversed(list(STOP_PATTERN.finditer(prefix))):
         i, j = match.start(), match.end()
+        if protected and any(lo < j and i < hi for lo, hi in protected):
+            continue
         if j - i == 1 and (prefix[i - 1:j] in COMPOUNDS or prefix[i:j + 1] in COMPOUNDS):
             continue  # 利用, 数据: the character is part of a word
         if match.group() == "联合" and prefix[j:j + 1] in ("国", "会"):
             continue  # 联合国, 联合会: names, not the verb
         if match.group() == "代表" and prefix[j:j + 2] == "大会":
             continue  # 人民代表大会: a name, not "on behalf of"
-        cut = max(cut, j)
-    for match in re.finditer("和", prefix):
+        cut = j
+        break
+    for match in re.finditer("和", prefix) if "和" in prefix else ():
         rest = prefix[match.end():]
         if match.end() > cut and (rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, starts or places)):
             cut = match.end()
     return cut
 
 
+@lru_cache(maxsize=65536)
 def place_spans(text: str, places: frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of known place names in a short text (longest at each position)."""
+    """Spans of known place names in a short text (longest at each position). Cached, since the same
+    names and the words around them come back in article after article: read the list, never change it."""
     lengths_at = _lengths_by_first_char(places)
     spans, i, size = [], 0, len(text)
     while i < size:

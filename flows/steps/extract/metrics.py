@@ -57,8 +57,11 @@ _UNIT_WORDS = "|".join(re.escape(u) + ("(?![面案式向法针位言])" if u == 
 _CLASSIFIER_WORDS = "|".join(sorted(CLASSIFIERS, key=len, reverse=True))
 _BIG = "|".join(sorted(BIG_NOUNS, key=len, reverse=True))
 _GAP = "[ \u2009\u202f]?"  # HTML-to-text often leaves a space between a number and its unit (15.6 万亩)
+# What a metric can start with (a qualifier's first character, a digit, a Chinese numeral): checked first, so
+# the engine rejects most positions at once instead of trying every qualifier there.
+_METRIC_START = "".join(sorted({word[0] for word in _PRE.split("|")})) + CN_NUMERAL
 METRIC = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>{NUMBER}){_GAP}(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?{_GAP}"
+    rf"(?=[\d{_METRIC_START}])(?P<pre>{_PRE})?(?P<num>{NUMBER}){_GAP}(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?{_GAP}"
     rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[\u4e00-\u9fff]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
     rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
@@ -78,6 +81,8 @@ _MONEY_WORDS = re.compile("投资|融资|贷款|资金|产值|收入|营收|利�
 # `二十大精神`: a party congress, not twenty of something.
 _NOT_BIG = {"精神", "报告", "以来", "代表", "召开", "胜利", "提出", "部署", "强调", "期间", "会议", "决策", "开幕", "闭幕"}
 _RANGE = re.compile(r"[至到~～\-—－]{1,2}")
+_CLAUSE_BREAK = re.compile(r"[,，。;；、]")
+_NUMBER_END = re.compile(r"[\dA-Za-z.]\Z")
 
 
 def find(sentence: str) -> list[dict]:
@@ -87,9 +92,9 @@ def find(sentence: str) -> list[dict]:
     """
     blocked = _blocked_spans(sentence)
     out = _table_cells(sentence)
-    cells = [(c["start"], c["end"]) for c in out]
+    not_here = blocked + [(c["start"], c["end"]) for c in out]
     for m in METRIC.finditer(sentence):
-        if any(lo <= m.start("num") < hi for lo, hi in blocked + cells) or not _standalone(sentence, m):
+        if any(lo <= m.start("num") < hi for lo, hi in not_here) or not _standalone(sentence, m):
             continue
         metric = _measure(m, sentence)
         if metric is not None:
@@ -125,12 +130,12 @@ def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) 
     def free(lo: int, hi: int) -> bool:
         return not any(a < hi and lo < b for a, b in taken + [(o["start"], o["end"]) for o in out])
 
-    for m in _INDEX.finditer(sentence):
+    for m in _INDEX.finditer(sentence) if "数" in sentence else ():  # (指数, 系数: skip the scan without them)
         if free(m.start("num"), m.end("num")):
             out.append(_metric(sentence, m.start("num"), m.end("num"), float(m["num"]), "other"))
-    for m in _BARE_MONEY.finditer(sentence):
-        clause = re.split(r"[,，。;；、]", sentence[:m.start()])[-1]
-        if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not re.search(r"[\dA-Za-z.]\Z", clause):
+    for m in _BARE_MONEY.finditer(sentence) if "万" in sentence or "亿" in sentence else ():
+        clause = _CLAUSE_BREAK.split(sentence[:m.start()])[-1]
+        if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not _NUMBER_END.search(clause):
             value = float(m["num"]) * MULTIPLIERS[m["mult"]]
             out.append(_metric(sentence, m.start(), m.end(), value, "CNY", QUALIFIERS.get(m["pre"] or m["post"] or "", "exact")))
     return out
@@ -148,23 +153,31 @@ def _drop_range_ends(found: list[dict], sentence: str) -> list[dict]:
     return out
 
 
+_TITLED = re.compile(r"《[^》]*》")
+_SHORT_QUOTED = re.compile(r"[“\"‘'][^”\"’']{1,8}[”\"’']")
+
+
 def _blocked_spans(sentence: str) -> list[tuple[int, int]]:
     """Book titles and short quoted names hold numbers that are names, not quantities."""
-    spans = [m.span() for m in re.finditer(r"《[^》]*》", sentence)]
-    spans += [m.span() for m in re.finditer(r"[“\"‘'][^”\"’']{1,8}[”\"’']", sentence)]
+    spans = [m.span() for m in _TITLED.finditer(sentence)] if "《" in sentence else []
+    spans += [m.span() for m in _SHORT_QUOTED.finditer(sentence)]
     return spans
+
+
+_CODE_END = re.compile(r"[\dA-Za-z_{]\Z")
+_BARE_MULTIPLIER = re.compile("[百千万亿]+")
 
 
 def _standalone(sentence: str, m: re.Match) -> bool:
     """Not part of a longer number, an ordinal (第三), a code or a version (PM2.5, 5G)."""
     before = sentence[: m.start()]
     num = m["num"]
-    if before.endswith(("第", "初", "十", ".", "·")) or re.search(r"[\dA-Za-z_{]\Z", before):
+    if before.endswith(("第", "初", "十", ".", "·")) or _CODE_END.search(before):
         return False
     if num[0] in CN_NUMERAL and before and before[-1] in CN_NUMERAL:
         return False
     # A bare 百/千/万/亿 is a number only after a qualifier (超千场, 近千万吨); 万元增加值 is a unit.
-    return not (re.fullmatch("[百千万亿]+", num) and not m["pre"])  # (a compound like 节约千万 stays out too)
+    return not (_BARE_MULTIPLIER.fullmatch(num) and not m["pre"])  # (a compound like 节约千万 stays out too)
 
 
 # Words that end in a one-character qualifier without being one (节约0.8万吨: saves, not "about").

@@ -13,6 +13,8 @@ CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
 ARABIC = r"\d{1,3}(?:[ \u2009\u202f]\d{3})+(?![\d.])|\d+(?:,\d{3})*(?:\.\d+)?"
 # An Arabic number with an optional Chinese multiplier, or a run of Chinese numerals.
 NUMBER = rf"(?:(?:{ARABIC})(?:万亿|千亿|百亿|亿|千万|百万|十万|万|千|百)?|[{CN_NUMERAL}]+)"
+_ARABIC_NUMBER = re.compile(rf"({ARABIC})(万亿|千亿|百亿|亿|千万|百万|十万|万|千|百)?")
+_GROUPING = re.compile(r"[, \u2009\u202f]")
 
 
 def parse_chinese(text: str) -> float | None:
@@ -38,7 +40,7 @@ def parse_chinese(text: str) -> float | None:
 
 def parse_number(text: str) -> float | None:
     """Any number token: "8.6万亿" -> 8.6e12, "2万" -> 2e4, "1,400" and "1 400" -> 1400, "近千万" is given as "千万" -> 1e7."""
-    m = re.fullmatch(rf"({ARABIC})(万亿|千亿|百亿|亿|千万|百万|十万|万|千|百)?", text)
+    m = _ARABIC_NUMBER.fullmatch(text)
     if m:
-        return float(re.sub(r"[, \u2009\u202f]", "", m[1])) * MULTIPLIERS.get(m[2] or "", 1)
+        return float(_GROUPING.sub("", m[1])) * MULTIPLIERS.get(m[2] or "", 1)
     return parse_chinese(text)

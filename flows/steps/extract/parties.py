@@ -29,9 +29,10 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import HAN, STOP_PATTERN, Reference, left_cut, place_spans, strip_generic
+from flows.steps.extract.lexicon import (HAN, STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
+                                         strip_generic)
 from flows.steps.extract.regions import RegionMention
-from flows.steps.extract.text import SpanIndex
+from flows.steps.extract.text import SpanIndex, literal_spans
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
 ORG_SUFFIXES: dict[str, str] = {
@@ -58,9 +59,24 @@ ORG_SUFFIXES: dict[str, str] = {
     "博物馆": "other", "美术馆": "other", "图书馆": "other", "纪念馆": "other", "科技馆": "other",
     "展览馆": "other", "平台": "other", "医院": "other",
 }
-_SUFFIX_RE = re.compile("|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)))
+_SUFFIX_RE = longest_word_pattern(ORG_SUFFIXES)
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
+_SUFFIX_TUPLE = tuple(ORG_SUFFIXES)
 NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
+# Compiled once here: the per-candidate rules below run thousands of times per document.
+_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
+_QUANTITY = re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?")
+_CONJUNCTION = re.compile(r"[和与及、]")
+_BRACKET = re.compile(r"[()（）]")
+_TRAILING_PLACE = re.compile(r"[(（]([^()（）]{2,8})[)）]")
+_TRAILING_BRACKET = re.compile(r"[(（][^()（）]*[)）]\Z")
+_LATIN = re.compile(r"[A-Za-z0-9&. ]+")
+_NAME_LETTER = re.compile(f"[{HAN}A-Za-z]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_FOREIGN_NAME = re.compile(rf"[{HAN}]{{1,6}}(?:·[{HAN}]{{1,8}})+")
+_LIST_BREAK = re.compile(r"[、，,。；;等]")
+_LOCAL_GOVERNMENT = re.compile(r"(?<=[市区县省州旗])政府\Z")
 # Words that end like an organization but are not one (布局, 内部, 部署 …): checked on the
 # last characters of a candidate, and on the character right after it.
 NOT_ORG_ENDINGS = ("布局", "格局", "大局", "全局", "结局", "开局", "当局", "全部", "内部", "外部", "局部", "干部",
@@ -84,6 +100,7 @@ GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|
 PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校", "气象台"}
 COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
 HONORIFICS = ("先生", "女士", "同志")
+_HONORED = re.compile(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})")
 # What may follow a person's name.
 AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布", "主持", "出席", "参加", "会见", "致辞", "发言",
               "透露", "告诉", "一行", "等", "在", "于", "和", "与", "及", "先生", "女士", "同志", "也", "还", "则",
@@ -114,6 +131,12 @@ class PartyMention:
     aliases: set[str] = field(default_factory=set)
 
 
+def _name_run(window: str) -> str:
+    """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
+    for a run ending the text would retry from every character)."""
+    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
+
+
 @lru_cache(maxsize=4)
 def lexicon(ref: Reference) -> dict[str, dict]:
     """surface (name or alias) -> {name, party_type, country_code} from the organization lexicon."""
@@ -127,8 +150,21 @@ def lexicon(ref: Reference) -> dict[str, dict]:
 
 
 @lru_cache(maxsize=4)
-def _lexicon_names(ref: Reference) -> tuple[str, ...]:
-    return tuple(s for s in lexicon(ref) if len(s) >= 4)
+def _lexicon_names(ref: Reference) -> frozenset[str]:
+    """Lexicon surfaces of four characters or more."""
+    return frozenset(s for s in lexicon(ref) if len(s) >= 4)
+
+
+@lru_cache(maxsize=4)
+def _longest_lexicon_name(ref: Reference) -> int:
+    return max(map(len, _lexicon_names(ref)), default=0)
+
+
+def _holds_lexicon_name(text: str, ref: Reference) -> bool:
+    """Some lexicon surface of four characters or more occurs in `text` (its substrings are looked up,
+    not every surface scanned for)."""
+    names, longest = _lexicon_names(ref), _longest_lexicon_name(ref)
+    return any(text[i:i + n] in names for i in range(len(text)) for n in range(4, min(longest, len(text) - i) + 1))
 
 
 def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
@@ -198,10 +234,10 @@ def _continues(text: str, end: int, surface: str) -> bool:
 
 def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Reference) -> bool:
     """A short or Latin alias must stand alone: GE is not in GEF, 国网 is not in 全国网."""
-    if re.fullmatch(r"[A-Za-z0-9&. ]+", surface):
+    if _LATIN.fullmatch(surface):
         return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
     if len(surface) <= 2:
-        run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, start - 10):start]).group()
+        run = _name_run(text[max(0, start - 10):start])
         return not run or left_cut(run, ref.place_names) == len(run)
     return True
 
@@ -237,11 +273,11 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     nxt = text[suffix_end:suffix_end + 1]
     if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, suffix_start - 30):suffix_start]).group()
+    run = _name_run(text[max(0, suffix_start - 30):suffix_start])
     run = run[_org_cut(run, ref):].lstrip("—-·")
     name = run + suffix
     end = suffix_end
-    trailing = re.match(r"[(（]([^()（）]{2,8})[)）]", text[suffix_end:])
+    trailing = _TRAILING_PLACE.match(text[suffix_end:suffix_end + 10])
     if trailing and trailing.group(1) in ref.place_names:
         end += trailing.end()  # 国际合作中心(德国)
     start = suffix_start - len(run)
@@ -256,29 +292,32 @@ def _org_cut(run: str, ref: Reference) -> int:
     (…合作联盟和|中外文旅教育产业合作联盟), or a bracket that is not closed inside the name
     (临江县林业和草原局（|县林草局）, （记者 何某）|中国生态环境部)."""
     cut = left_cut(run, ref.place_names, ref.name_starts)
-    depth = 0
-    for i, ch in enumerate(run):
-        if ch in "(（":
-            depth += 1
-        elif ch in ")）":
-            if depth == 0:
-                cut = max(cut, i + 1)
-            depth = max(depth - 1, 0)
-    opened = [i for i, ch in enumerate(run) if ch in "(（"]
-    closed = [i for i, ch in enumerate(run) if ch in ")）"]
-    if len(opened) > len(closed):
-        cut = max(cut, opened[len(closed)] + 1 if closed else opened[-1] + 1)
-    for m in re.finditer(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?", run):
+    bracketed = _BRACKET.search(run) is not None  # (most names hold no bracket: their loops are skipped)
+    if bracketed:
+        depth = 0
+        for i, ch in enumerate(run):
+            if ch in "(（":
+                depth += 1
+            elif ch in ")）":
+                if depth == 0:
+                    cut = max(cut, i + 1)
+                depth = max(depth - 1, 0)
+        opened = [i for i, ch in enumerate(run) if ch in "(（"]
+        closed = [i for i, ch in enumerate(run) if ch in ")）"]
+        if len(opened) > len(closed):
+            cut = max(cut, opened[len(closed)] + 1 if closed else opened[-1] + 1)
+    for m in _QUANTITY.finditer(run):
         cut = max(cut, m.end())
-    depth = 0
-    for i, ch in enumerate(run[cut:], cut):  # (记者王小红)|中国钢铁工业协会: a bracket closed after the cut
-        depth += ch in "(（"
-        if ch in ")）":
-            if depth == 0:
-                cut = i + 1
-            depth = max(depth - 1, 0)
-    for m in re.finditer(r"[和与及、]", run):
-        if _SUFFIX_RE.search(run[: m.start()][-6:] + "") and run[: m.start()].endswith(tuple(ORG_SUFFIXES)):
+    if bracketed:
+        depth = 0
+        for i, ch in enumerate(run[cut:], cut):  # (记者王小红)|中国钢铁工业协会: a bracket closed after the cut
+            depth += ch in "(（"
+            if ch in ")）":
+                if depth == 0:
+                    cut = i + 1
+                depth = max(depth - 1, 0)
+    for m in _CONJUNCTION.finditer(run):
+        if _SUFFIX_RE.search(run[: m.start()][-6:] + "") and run[: m.start()].endswith(_SUFFIX_TUPLE):
             cut = max(cut, m.end())
     return cut
 
@@ -289,14 +328,14 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     titles = _title_set(ref)
     if any(name[-n:] in titles for n in range(2, min(len(name), 8) + 1)):
         return False  # 市委常委 is a title
-    conj = re.search("和", body)
-    if conj and len(body) - conj.end() < 2:
+    conj = body.find("和") + 1
+    if conj and len(body) - conj < 2:
         return False  # 企业和政府: a list, not a name
     if GENERIC_MARKERS.search(body):
         return False
     places = place_spans(body, ref.place_names)
     place_chars = sum(hi - lo for lo, hi in places)
-    rest = strip_generic("".join(ch for i, ch in enumerate(body) if not any(lo <= i < hi for lo, hi in places)))
+    rest = strip_generic(_outside(body, places))
     if suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", name):
         return False  # 展览厅, 新闻发布厅: only a province's 厅 is a body
     if suffix == "司" and not re.search("[部局委署办院]", body):
@@ -317,7 +356,7 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
         return True  # 区商务局, 市体育局: a local government body named by its level
     if suffix == "司" and re.search("[部局委署]", body[:-1]):
         return True  # 生态环境部|气候变化司: a department named after its ministry or bureau
-    if suffix == "平台" and not any(org in body for org in _lexicon_names(ref)):
+    if suffix == "平台" and not _holds_lexicon_name(body, ref):
         return False  # 合作平台 is generic unless a known body's platform (中国—上海合作组织…平台)
     if place_chars == len(body) and body:
         return suffix in PLACE_NAMED or suffix in ("委员会", "常委会", "人民政府")
@@ -327,6 +366,17 @@ def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
     if research and places and len(body) - place_chars >= 1:
         return True  # 常州工学院, 南京林业大学
     return bool(places) and len(body) - place_chars >= 2 or (research and len(body) >= 4)
+
+
+def _outside(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text without the given spans (disjoint, in order, as place_spans returns them):
+    _outside("兰州新材料", [(0, 2)]) -> "新材料"."""
+    out, at = [], 0
+    for lo, hi in spans:
+        out.append(text[at:lo])
+        at = hi
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _org_type(name: str, suffix: str) -> str:
@@ -402,14 +452,13 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
         if spans and spans[0][0] == 0 and spans[0][1] < len(full):
             heads.add(full[spans[0][1]])  # 新区管委会 starts after 江苏南京's place
         chars = set(full)
-        for hit in re.finditer("[" + re.escape("".join(heads)) + "]", text):
-            i = hit.start()
+        for i in sorted(start for head in heads for start, _ in literal_spans(text, head)):
             if taken[i] or text[i + 1:i + 2] not in chars or text[i + 2:i + 3] not in chars:
                 continue  # (the next two characters must be in the name for three characters in order)
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
-            run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, i - 10):i]).group()
+            run = _name_run(text[max(0, i - 10):i])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
@@ -442,8 +491,7 @@ def brand(name: str, ref: Reference) -> str | None:
         if word is None:
             break
         core = core[: -len(word)]
-    own = "".join(ch for i, ch in enumerate(core)
-                  if not any(lo <= i < hi for lo, hi in place_spans(core, ref.place_names)))
+    own = _outside(core, place_spans(core, ref.place_names))
     specific = len(strip_generic(own)) >= 2  # 北京科技: a place and an industry, no name
     return core if len(core) >= 3 and specific and core != name else None
 
@@ -460,22 +508,22 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         if not short or short in done:
             continue
         done.add(short)
-        for m in re.finditer(re.escape(short), text):
-            if taken[m.start()]:
+        for start, end in literal_spans(text, short):
+            if taken[start]:
                 continue
-            run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, m.start() - 10):m.start()]).group()
+            run = _name_run(text[max(0, start - 10):start])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
-            out.append(PartyMention(m.start(), m.end(), short, "enterprise", source="abbreviation"))
+            out.append(PartyMention(start, end, short, "enterprise", source="abbreviation"))
             out[-1].aliases.add(org.surface)
-            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+            taken[start:end] = b"\x01" * (end - start)
     return out
 
 
 def _subsequence_at(text: str, i: int, full: str) -> str | None:
     """The longest run of text from i whose characters occur in order in `full`, ending on a word edge."""
     j, k = i, 0
-    while j < len(text) and re.match(f"[{HAN}A-Za-z]", text[j]):
+    while j < len(text) and _NAME_LETTER.match(text, j):
         at = full.find(text[j], k)
         if at < 0:
             break
@@ -493,7 +541,7 @@ WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "�
 def _title_re(ref: Reference) -> re.Pattern:
     """Every title but the weak ones, as one pattern (built once per reference, not per document)."""
     titles = [t for t in ref.title_words if t not in WEAK_TITLES]
-    return re.compile("|".join(map(re.escape, titles)))
+    return longest_word_pattern(titles)
 
 
 @lru_cache(maxsize=4)
@@ -514,7 +562,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                               affiliation=_affiliation(orgs, chain_start))
         out.append(person)
         found.setdefault(name, person)
-    for collective in COLLECTIVE_TITLES:
+    for collective in (c for c in COLLECTIVE_TITLES if c in text):  # (most pages name none)
         for m in re.finditer(collective, text):
             pos = m.end()
             while (name := _name_at(text, pos, ref)) is not None:
@@ -524,12 +572,12 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                 if text[pos:pos + 1] not in ("、", "和", "及"):
                     break
                 pos += 1
-    for m in re.finditer(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})", text):
+    for m in _HONORED.finditer(text):
         name = m.group(1)
         if name[0] in ref.surname_set and _valid_given(name[1:]):
             out.append(PartyMention(m.start(1), m.end(1), name, "person", source="person"))
             found.setdefault(name, out[-1])
-    for dot in re.finditer("·", text):
+    for dot in re.finditer("·", text) if "·" in text else ():
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
             continue  # 副秘书长约翰·史密斯: already found after its title
         left = re.search(rf"[{HAN}]{{1,10}}\Z", text[max(0, dot.start() - 10):dot.start()])
@@ -548,9 +596,9 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     for name in [n for n in found if "·" in n]:  # 加西亚说: a foreign person by the last part of the name
         last = name.split("·")[-1]
         if len(last) >= 2:
-            for m in re.finditer(re.escape(last), text):
-                if not any(p.start <= m.start() < p.end for p in out):
-                    out.append(PartyMention(m.start(), m.end(), last, "person", source="person",
+            for start, end in literal_spans(text, last):
+                if not any(p.start <= start < p.end for p in out):
+                    out.append(PartyMention(start, end, last, "person", source="person",
                                             title=found[name].title, affiliation=found[name].affiliation))
                     out[-1].name = name
     for org in orgs:  # 某某公司张三表示: a person right after their unit, before a verb of speech
@@ -560,11 +608,11 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
             found[name] = out[-1]
     covered = {(p.start, p.end) for p in out}
     for name, first in found.items():
-        for m in re.finditer(re.escape(name), text):
-            if (m.start(), m.end()) not in covered and not any(o.start <= m.start() < o.end for o in orgs):
-                out.append(PartyMention(m.start(), m.end(), name, "person", source="person",
+        for start, end in literal_spans(text, name):
+            if (start, end) not in covered and not any(o.start <= start < o.end for o in orgs):
+                out.append(PartyMention(start, end, name, "person", source="person",
                                         title=first.title, affiliation=first.affiliation))
-                covered.add((m.start(), m.end()))
+                covered.add((start, end))
     return out
 
 
@@ -574,7 +622,7 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     The shorter name wins when a word that follows names comes right after it (王平|介绍),
     else the longer one (赵明远|介绍).
     """
-    foreign = re.match(rf"[{HAN}]{{1,6}}(?:·[{HAN}]{{1,8}})+", text[pos:pos + 32])
+    foreign = _FOREIGN_NAME.match(text[pos:pos + 32])
     if foreign:
         name = foreign.group()
         dot = name.rindex("·")
@@ -586,21 +634,21 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
             continue
         three = text[pos:pos + len(surname) + 2]
         if (len(three) == len(surname) + 2 and _valid_given(three[len(surname):], allow="和")
-                and re.match(r"[、，,。；;等]", text[pos + len(three):pos + len(three) + 1])):
+                and _LIST_BREAK.match(text[pos + len(three):pos + len(three) + 1])):
             return three  # 高志和等: a full name before a list break, though 和 could follow a name
         for given in (1, 2):
             name = text[pos:pos + len(surname) + given]
             after = text[pos + len(name):]
             if len(name) < len(surname) + given or not _valid_given(name[len(surname):]):
                 continue
-            if not after or not re.match(f"[{HAN}]", after[0]) or after.startswith(AFTER_NAME):
+            if not after or not _HAN_CHAR.match(after[0]) or after.startswith(AFTER_NAME):
                 return name
     return None
 
 
 def _valid_given(given: str, allow: str = "") -> bool:
     """`allow`: function words that may still end a given name where the name's end is certain (高志和等)."""
-    return bool(given) and re.fullmatch(f"[{HAN}]+", given) is not None and not any(
+    return bool(given) and _HAN_RUN.fullmatch(given) is not None and not any(
         ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
 
 
@@ -641,7 +689,8 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
             i = parent[i]
         return i
 
-    official = [_official(m.surface, ref) for m in orgs]
+    officials = {s: _official(s, ref) for s in dict.fromkeys(m.surface for m in orgs)}  # once per name, not mention
+    official = [officials[m.surface] for m in orgs]
     # The pair tests read only a mention's surface, lexicon name and aliases, and mentions alike in
     # those are one group anyway: test each distinct kind once (a long article repeats its names, and
     # testing every pair of mentions was quadratic in its length).
@@ -695,7 +744,9 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
 def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     """国材中心 abbreviates 国家先进材料技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
-    full = re.sub(r"[(（][^()（）]*[)）]\Z", "", full)  # …国际合作中心(德国)
+    if short[0] not in full or short[-1] not in full:
+        return False  # (what every test below needs, checked first: most pairs of names fail it)
+    full = _TRAILING_BRACKET.sub("", full)  # …国际合作中心(德国)
     legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None)
     if legal and _abbreviates(short, full[: -len(legal)], ref):
         return True  # 华光集团 for 华光能源集团有限公司
@@ -725,7 +776,7 @@ def _official(surface: str, ref: Reference) -> str:
         if full and not out.startswith(full):
             out = full + out[n:]
             break
-    return re.sub(r"(?<=[市区县省州旗])政府\Z", "人民政府", out)
+    return _LOCAL_GOVERNMENT.sub("人民政府", out)
 
 
 @lru_cache(maxsize=4)
@@ -742,6 +793,8 @@ def _short_to_full(ref: Reference) -> dict[str, str]:
 
 def _same_org(short: str, full: str, ref: Reference) -> bool:
     """short names the same organization as full: legal suffix dropped, or place prefix dropped."""
+    if short not in full:
+        return False  # (both tests below need it: a cheap first check for the many pairs of unrelated names)
     for legal in ("股份有限公司", "有限责任公司", "有限公司"):
         if full.endswith(legal) and full[: -len(legal)] == short:
             return True

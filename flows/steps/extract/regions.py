@@ -21,8 +21,9 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, place_spans, strip_generic
-from flows.steps.extract.text import SpanIndex
+from flows.steps.extract.lexicon import (HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, longest_word_pattern,
+                                         place_spans, strip_generic)
+from flows.steps.extract.text import SpanIndex, literal_spans
 
 ZONE_SUFFIXES = sorted([
     "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
@@ -51,6 +52,12 @@ COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "�
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
+_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
+_PROVINCE_PAIR = re.compile(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}")  # 沪苏产业新城
+_ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
+# What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
+_ZONE_CUTS = (re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"), re.compile(r"[和与及、]"),
+              _ZONE_SUFFIX_RE, ORG_WORDS)
 # How far before its zone word a zone name (and the place right before it) is looked for: generous,
 # since it only bounds which place mentions _zone_at is shown.
 ZONE_REACH = 100
@@ -66,6 +73,12 @@ class Region:
     admin_code: str | None = None
     longitude: float | None = None
     latitude: float | None = None
+
+
+def _name_run(window: str) -> str:
+    """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
+    for a run ending the text would retry from every character)."""
+    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
 
 
 @lru_cache(maxsize=4)
@@ -190,6 +203,8 @@ COUNTRY_PHRASES = re.compile("^(?:特色社会主义|式现代化|梦)")
 
 
 def _chrome_spans(text: str) -> list[tuple[int, int, str]]:
+    if "网" not in text and "地址" not in text:
+        return []  # (every match holds one or the other: the pattern is costly to try at every character)
     return [(m.start(), m.end(), "international") for m in _CHROME.finditer(text)]
 
 
@@ -228,6 +243,8 @@ def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Refere
 _TOWNSHIP = re.compile(rf"([{HAN}]{{2,4}}?)(镇|乡|街道)(?!村|镇(?!长)|[土亲愁下间贤情音长江])")
 _TOWN_HEAD = re.compile(rf"^(?:镇长|乡长|党委|人民政府|政府|办事处|[{HAN}]{{2,3}}村)")
 _TOWN_AT = re.compile(r"(?:在|于|到|来到|位于|落户|前往|赴|走进|深入)\Z")
+_HAN_RUN_END = re.compile(rf"[{HAN}]*\Z")
+_VILLAGE = re.compile(rf"([{HAN}]{{2,3}}?)村(?![{HAN}]{{0,1}}(?:民|庄|落|镇|级|集体|干部))")
 GENERIC_TOWNS = {"城镇", "乡镇", "小镇", "集镇", "重镇", "名镇", "古镇", "村镇", "城乡", "家乡", "故乡", "下乡", "返乡",
                  "建制镇", "中心镇", "特色小镇", "重点镇", "全镇", "全乡", "本镇", "该镇", "各镇"}
 
@@ -236,12 +253,14 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     """A township named as one: after its county (临江县李家镇), before its head or a village
     (白石镇镇长, 南湾镇柳树村), after 在/来到, or listed with another (李家镇、王庄乡);
     then a village right after a township (李家镇柳树村)."""
+    if "镇" not in text and "乡" not in text and "街道" not in text:
+        return []  # (every township ends in one of these)
     ends = {m.end: m for m in mentions if m.region.level in ("county", "prefecture")}
     found: list[RegionMention] = []
     candidates = []
     for m in _TOWNSHIP.finditer(text):
         suffix = m.group(2)
-        run = re.search(rf"[{HAN}]*\Z", text[max(0, m.end(1) - 8):m.end(1)]).group()
+        run = _HAN_RUN_END.search(text[max(0, m.end(1) - 8):m.end(1)]).group()
         county = next((ends[e] for e in ends if m.end(1) - len(run) <= e < m.end(1) and m.end(1) - e >= 2), None)
         name = run[len(run) - (m.end(1) - county.end):] if county else run[left_cut(run, ref.place_names):]
         if len(name) > (4 if suffix == "街道" else 3):
@@ -259,8 +278,9 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     for start, end, full, evidence, county in candidates:
         near_list = any(abs(start - s) <= 8 for s in listed if s != start) and (
             text[end:end + 1] == "、" or text[max(0, start - 1):start] == "、")
-        if not (evidence and (county or _TOWN_HEAD.match(text[end:end + 5]) or _TOWN_AT.search(text[:start])
-                              or near_list)):
+        # _TOWN_AT's words have at most two characters: the two before `start` decide (not the whole text before it).
+        said_at = _TOWN_AT.search(text[max(0, start - 2):start])
+        if not (evidence and (county or _TOWN_HEAD.match(text[end:end + 5]) or said_at or near_list)):
             continue
         parent = county.region.region_key if county else None
         found.append(RegionMention(start, end, full, Region(f"TOWN:CN:{full}", full, "other", parent, "CN")))
@@ -268,7 +288,7 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     for town in found:  # one region per township name, with the county a mention gave it
         town.region = parents[town.region.name]
     for town in list(found):
-        village = re.match(rf"([{HAN}]{{2,3}}?)村(?![{HAN}]{{0,1}}(?:民|庄|落|镇|级|集体|干部))", text[town.end:town.end + 5])
+        village = _VILLAGE.match(text[town.end:town.end + 5])
         if village and len(strip_generic(village.group(1))) >= 2:
             name = village.group()
             found.append(RegionMention(town.end, town.end + len(name), name,
@@ -326,9 +346,11 @@ def _province(region: Region) -> str | None:
     return f"CN-{region.admin_code[:2]}0000" if region.admin_code else None
 
 
+# Every match starts with a province's letter: the lookahead lets the engine reject other characters at once.
 _ABBREVIATION = re.compile(
-    rf"(?:(?<=[在来赴抵返离驻留])(?P<one>[{''.join(PROVINCE_ABBREVIATIONS)}])(?=[举召落成开工投签设办考调参建]))"
-    r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪)")
+    rf"(?=[{''.join(PROVINCE_ABBREVIATIONS)}])"
+    rf"(?:(?:(?<=[在来赴抵返离驻留])(?P<one>[{''.join(PROVINCE_ABBREVIATIONS)}])(?=[举召落成开工投签设办考调参建]))"
+    r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪))")
 
 
 def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMention]:
@@ -360,7 +382,7 @@ def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[Regio
     full: list[RegionMention] = []
     seen: set[tuple[int, int]] = set()
     near = SpanIndex(places)
-    for m in re.finditer("|".join(ZONE_SUFFIXES), text):
+    for m in _ZONE_SUFFIX_RE.finditer(text):
         # _zone_at looks at most a few dozen characters before its zone word: the places there are enough
         zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_REACH, m.end()), ref)
         if zone is not None and (zone.start, zone.end) not in seen:
@@ -400,7 +422,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     suffix = text[suffix_start:suffix_end]
     if text[suffix_end:suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
-    run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, suffix_start - 24):suffix_start]).group()
+    run = _name_run(text[max(0, suffix_start - 24):suffix_start])
     run = run[_zone_cut(run, ref):]
     start = suffix_start - len(run)
     name = run + suffix
@@ -426,7 +448,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     if lead is not None:
         inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
     local = _county_short_names(ref) & {run[i:i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
-    paired = re.search(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}", run[:3])  # 沪苏产业新城
+    paired = _PROVINCE_PAIR.search(run[:3])  # 沪苏产业新城
     placed = bool([p for p in inner if p.region.level != "country"] or local or paired)
     specific = strip_generic(_drop_places(run, inner, start))
     if suffix in WEAK_ZONE_SUFFIXES and not placed:
@@ -457,11 +479,11 @@ def _zone_cut(run: str, ref: Reference) -> int:
     inside a place name: 共和 is a county, not 共|和)."""
     cut = left_cut(run, ref.place_names, ref.name_starts)
     protected = place_spans(run, _places_and_county_names(ref))
-    for pattern in (r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])", r"[和与及、]",
-                    "|".join(ZONE_SUFFIXES), ORG_WORDS.pattern):
-        for m in re.finditer(pattern, run):
-            if not any(lo < m.end() and m.start() < hi for lo, hi in protected):
+    for pattern in _ZONE_CUTS:
+        for m in reversed(list(pattern.finditer(run))):  # non-overlapping, in order: the last free one counts
+            if not (protected and any(lo < m.end() and m.start() < hi for lo, hi in protected)):
                 cut = max(cut, m.end())
+                break
     return cut
 
 
@@ -573,14 +595,14 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
         for short in _short_forms(zone.region.name):
             if owners[short] - {zone.region.region_key}:
                 continue  # two zones share this short form: it names neither
-            for m in re.finditer(re.escape(short), text):
-                if taken[m.start()]:
+            for start, end in literal_spans(text, short):
+                if taken[start]:
                     continue
-                run = re.search(rf"{NAME_CHARS}*\Z", text[max(0, m.start() - 12):m.start()]).group()
+                run = _name_run(text[max(0, start - 12):start])
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
-                out.append(RegionMention(m.start(), m.end(), short, zone.region))
-                taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+                out.append(RegionMention(start, end, short, zone.region))
+                taken[start:end] = b"\x01" * (end - start)
     return out
 
 

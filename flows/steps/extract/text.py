@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import attrgetter
 
 import polars as pl
 
@@ -36,18 +37,32 @@ class SpanIndex:
     touch, in O(log n) plus what is returned, so per-sentence or per-name work does not scan every
     mention of a long document."""
 
-    def __init__(self, items: list, span=lambda item: (item.start, item.end)) -> None:
+    def __init__(self, items: list, span=attrgetter("start", "end")) -> None:
         self.items = items
-        self.spans = [span(item) for item in items]
-        self.order = sorted(range(len(items)), key=lambda i: self.spans[i][0])
-        self.starts = [self.spans[i][0] for i in self.order]
+        self.spans = list(map(span, items))
+        first = [start for start, _ in self.spans]
+        self.in_order = first == sorted(first)  # mentions mostly come sorted by start
+        self.order = range(len(items)) if self.in_order else sorted(range(len(items)), key=first.__getitem__)
+        self.starts = first if self.in_order else [first[i] for i in self.order]
         self.reach = max((end - start for start, end in self.spans), default=0)
 
     def touching(self, lo: int, hi: int) -> list:
         """Items with start <= hi and end >= lo, in their original order:
         SpanIndex([Sentence(0, 2, "甲。"), Sentence(5, 6, "乙")]).touching(2, 4) -> [Sentence(0, 2, "甲。")]."""
         a, b = bisect_left(self.starts, lo - self.reach), bisect_right(self.starts, hi)
+        if self.in_order:  # then order[a:b] is range(a, b): nothing to sort
+            return [self.items[i] for i in range(a, b) if self.spans[i][1] >= lo]
         return [self.items[i] for i in sorted(i for i in self.order[a:b] if self.spans[i][1] >= lo)]
+
+
+def literal_spans(text: str, word: str) -> list[tuple[int, int]]:
+    """Where `word` occurs, left to right and not overlapping, as re.finditer(re.escape(word), text)
+    finds it but without compiling a pattern per word: literal_spans("甲乙甲乙甲", "甲乙") -> [(0, 2), (2, 4)]."""
+    out, at = [], text.find(word)
+    while at >= 0 and word:
+        out.append((at, at + len(word)))
+        at = text.find(word, at + len(word))
+    return out
 
 
 def sentence_frame(documents: pl.DataFrame) -> pl.DataFrame:
