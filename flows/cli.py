@@ -93,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="if another run holds the warehouse, wait this long before giving up (default: 0)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
     run.add_argument("--force", action="store_true",
-                     help="rebuild, validate and publish even when nothing changed since the last publish")
+                     help="rebuild, validate and publish even when nothing changed since the last publish, and "
+                     "read and hash every input file (otherwise a file whose size and modification time are "
+                     "unchanged keeps its recorded hash, as with git and rsync)")
     run.add_argument("--cluster", metavar="ADDRESS",
                      help="a Dask scheduler (tcp://HOST:PORT; or GREENWIRE_CLUSTER): decode, clean and extract "
                      "each batch of files on its workers; the input and warehouse folders must be on storage "

@@ -88,10 +88,11 @@ class Tally:
 
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def ingest(settings: Settings, run_id: str) -> runs.Checked:
+def ingest(settings: Settings, run_id: str, rehash: bool = False) -> runs.Checked:
     """List and hash the input folder (no text kept), and plan each file: `action` "reuse" when
-    its rows from an earlier run still hold, "extract" when it must be read again."""
-    checked = runs.check(settings, run_id)
+    its rows from an earlier run still hold, "extract" when it must be read again. `rehash` reads
+    every file, even those whose size and modification time are unchanged."""
+    checked = runs.check(settings, run_id, rehash)
     inventory = checked.inventory
     counts = dict(inventory.group_by("status").len().iter_rows())
     actions = dict(inventory.group_by("action").len().iter_rows())
@@ -204,19 +205,20 @@ def record_files(con, inventory: pl.DataFrame, run_id: str, now: datetime, vanis
                  version: str) -> None:
     """Upsert raw.files: one row per input file ever seen, with its latest fate."""
     frame = inventory.select(
-        "source_file", "sha256", "sidecar_sha256", "size_bytes", "status", "reason", "encoding",
+        "source_file", "sha256", "sidecar_sha256", "size_bytes", "modified_at", "status", "reason", "encoding",
         extractor_version=pl.when(pl.col("status") == "processed").then(pl.lit(version)),
         run_id=pl.lit(run_id), seen_at=pl.lit(now),
     )
     con.register("seen", frame.to_arrow())
     con.execute("""
-        insert into raw.files (source_file, sha256, sidecar_sha256, size_bytes, status, reason, encoding,
-                               extractor_version, run_id, first_seen_at, last_seen_at)
-        select source_file, sha256, sidecar_sha256, size_bytes, status, reason, encoding,
+        insert into raw.files (source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason,
+                               encoding, extractor_version, run_id, first_seen_at, last_seen_at)
+        select source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason, encoding,
                extractor_version, run_id, seen_at, seen_at
         from seen
         on conflict (source_file) do update set
             sha256 = excluded.sha256, sidecar_sha256 = excluded.sidecar_sha256, size_bytes = excluded.size_bytes,
+            modified_at = excluded.modified_at,
             status = excluded.status, reason = excluded.reason, encoding = excluded.encoding,
             extractor_version = excluded.extractor_version, run_id = excluded.run_id,
             last_seen_at = excluded.last_seen_at

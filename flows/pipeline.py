@@ -104,7 +104,7 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
 
 
 def _stages(settings: settings_module.Settings, run_id: str, force: bool = False) -> RunSummary:
-    ingested = _in("ingest", io.ingest, settings, run_id)
+    ingested = _in("ingest", io.ingest, settings, run_id, force)  # --force reads and hashes every file again
     if ingested.unchanged_since and not force:
         return runs.unchanged(run_id, ingested)
     validation.preload()  # there is work: validate will run, and its import overlaps the batches

@@ -49,18 +49,22 @@ class Checked:
     seconds: float
 
 
-def check(settings: Settings, run_id: str) -> Checked:
+def check(settings: Settings, run_id: str, rehash: bool = False) -> Checked:
     """List and hash the input folder and plan it against raw.files; say whether the last publish
-    had this very input (incremental.last_publish_of)."""
+    had this very input (incremental.last_publish_of). A file whose size and modification time are
+    those raw.files recorded keeps its recorded hash without being read (as git's index does),
+    unless `rehash`."""
     started = time.perf_counter()
-    listing = list_files(settings.input_dir, settings.max_file_bytes)
-    digest = incremental.input_digest(listing, settings)
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
-        previous = con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version "
-                           "from raw.files").pl()
+        previous = con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version, size_bytes, "
+                           "modified_at from raw.files").pl()
+    known = None if rehash else previous.select("source_file", "size_bytes", "modified_at", "sha256")
+    listing = list_files(settings.input_dir, settings.max_file_bytes, known=known)
+    digest = incremental.input_digest(listing, settings)
+    with warehouse.connect(settings.database) as con:
         unchanged_since = incremental.last_publish_of(con, digest, run_id, settings.publish_dir)
-    inventory = incremental.plan(listing, previous, incremental.fingerprint())
+    inventory = incremental.plan(listing, previous.drop("size_bytes", "modified_at"), incremental.fingerprint())
     return Checked(inventory, digest, unchanged_since, round(time.perf_counter() - started, 3))
 
 

@@ -70,7 +70,7 @@ create table if not exists raw.runs (
 
 # Columns added to the bookkeeping tables after their first release; also in the DDL above.
 ADDED_COLUMNS = {
-    "files": {"sidecar_sha256": "varchar"},
+    "files": {"sidecar_sha256": "varchar", "modified_at": "timestamptz"},
     "runs": {"files_extracted": "integer", "files_reused": "integer", "relevant": "integer",
              "log_file": "varchar", "input_digest": "varchar"},
 }

@@ -3,6 +3,7 @@ import json
 import os
 from datetime import date
 
+import polars as pl
 import pytest
 
 from flows.inventory import FolderConflict, check_folders, scan
@@ -134,3 +135,23 @@ def test_a_sidecar_wins_over_the_page_metadata(folder):
     (folder / "a.html.meta.json").write_text('{"source": "天津日报"}', encoding="utf-8")
     row = scan(folder, 1_000_000, today=date(2026, 1, 1)).row(0, named=True)
     assert (row["meta_source"], row["meta_published_on"]) == ("天津日报", date(2025, 9, 20))
+
+
+def test_a_file_with_its_known_size_and_time_keeps_its_known_hash_without_being_read(folder):
+    from flows.inventory import list_files
+
+    (folder / "same.txt").write_text("新能源产业园开工。", encoding="utf-8")
+    (folder / "touched.txt").write_text("绿色发展论坛在天津举行。", encoding="utf-8")
+    first = list_files(folder, 1_000_000)
+    # What an earlier run recorded; "recorded" stands for a hash this listing could only have taken from it.
+    known = first.with_columns(sha256=pl.lit("recorded" * 8))
+    later = os.stat(folder / "touched.txt").st_mtime_ns + 5_000_000_000
+    os.utime(folder / "touched.txt", ns=(later, later))  # same size and bytes, new time: read again
+    again = list_files(folder, 1_000_000, known=known)
+    assert dict(again.select("source_file", "sha256").iter_rows()) == {
+        "same.txt": "recorded" * 8,
+        "touched.txt": first.filter(pl.col("source_file") == "touched.txt")["sha256"][0],
+    }
+    (folder / "same.txt").write_text("新能源产业园开工了", encoding="utf-8")  # new bytes: new time (and size)
+    assert list_files(folder, 1_000_000, known=known).filter(pl.col("source_file") == "same.txt")["sha256"][0] \
+        != "recorded" * 8

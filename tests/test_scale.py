@@ -3,10 +3,12 @@ capped, and an error inside a stage is one line naming it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from flows import cli, runs, settings, status, warehouse
@@ -110,3 +112,22 @@ def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage
     log = Path(err.rsplit("full trace: ", 1)[1].strip())
     failed = [json.loads(line) for line in Path(log).read_text().splitlines() if '"failed"' in line]
     assert "Stack Trace" in failed[-1]["traceback"]
+
+
+def test_a_file_rewritten_with_its_old_size_and_time_is_seen_only_when_rehashed(published):
+    """Like git's index and rsync, a listing trusts size + modification time; --force reads every file."""
+    inbox, warehouse_dir, _ = published
+    resolved = settings.load(inbox, warehouse_dir)
+    changed = sorted(inbox.iterdir())[-1]  # one no other test rewrites: its recorded time is still its own
+    original, times = changed.read_bytes(), os.stat(changed)
+    changed.write_bytes(original[:-1] + (b"!" if original[-1:] != b"!" else b"?"))
+    os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns))
+    try:
+        def action(checked: runs.Checked) -> str:
+            return checked.inventory.filter(pl.col("source_file") == changed.name)["action"][0]
+
+        assert action(runs.check(resolved, "probe")) == "reuse"
+        assert action(runs.check(resolved, "probe", rehash=True)) == "extract"
+    finally:
+        changed.write_bytes(original)
+        os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns))
