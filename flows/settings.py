@@ -13,7 +13,7 @@ environment variable (or a CLI flag that sets it):
 | GREENWIRE_SQL_DIR         | <root>/sql                   |
 | GREENWIRE_WORKERS         | CPU count, at most 4         |
 | GREENWIRE_BATCH_FILES     | 2000 (files per batch)       |
-| GREENWIRE_DUCKDB_MEMORY   | 2GB (DuckDB memory_limit)    |
+| GREENWIRE_DUCKDB_MEMORY   | 1GB (DuckDB memory_limit)    |
 | GREENWIRE_DUCKDB_THREADS  | CPU count, at most 4         |
 | GREENWIRE_CLUSTER         | none (a Dask scheduler address: run batches there) |
 | PREFECT_HOME              | <warehouse>/.prefect         |
@@ -42,7 +42,7 @@ class Settings:
     sql_dir: Path = SQL_DIR
     workers: int = 1  # processes for extraction of large batches
     batch_files: int = 2000  # files read, cleaned, extracted and loaded together; bounds memory
-    duckdb_memory: str = "2GB"  # DuckDB's memory_limit: past it, joins and sorts spill to duckdb_temp
+    duckdb_memory: str = "1GB"  # DuckDB's memory_limit: past it, joins and sorts spill to duckdb_temp
     duckdb_threads: int = 1
     cluster: str | None = None  # a Dask scheduler address (tcp://host:port): batches run there
 
@@ -96,7 +96,7 @@ def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None =
         sql_dir=Path(env.get("GREENWIRE_SQL_DIR") or SQL_DIR).resolve(),
         workers=int(env.get("GREENWIRE_WORKERS") or min(os.cpu_count() or 1, 4)),
         batch_files=max(1, int(env.get("GREENWIRE_BATCH_FILES") or 2000)),
-        duckdb_memory=env.get("GREENWIRE_DUCKDB_MEMORY") or "2GB",
+        duckdb_memory=env.get("GREENWIRE_DUCKDB_MEMORY") or "1GB",
         duckdb_threads=int(env.get("GREENWIRE_DUCKDB_THREADS") or min(os.cpu_count() or 1, 4)),
         cluster=cluster or env.get("GREENWIRE_CLUSTER") or None,
     )

@@ -82,7 +82,7 @@ class WarehouseBusy(RuntimeError):
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with greenwire's memory cap, turning DuckDB's lock conflict into a message
-    a person can act on: `connect(Path("warehouse/greenwire.duckdb"))` -> memory_limit 2GB, spilling
+    a person can act on: `connect(Path("warehouse/greenwire.duckdb"))` -> memory_limit 1GB, spilling
     to warehouse/.duckdb-tmp (GREENWIRE_DUCKDB_MEMORY, GREENWIRE_DUCKDB_THREADS)."""
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `greenwire run` first")
