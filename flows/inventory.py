@@ -269,7 +269,7 @@ def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: dict) -> 
         return _row(name, status="processed", size_bytes=info.st_size, sha256=digest, modified_at=modified)
     try:
         if name.endswith(SIDECAR_SUFFIX):
-            data = _read(text_path)
+            data = Path(text_path).read_bytes()
             return _row(name, status="sidecar", reason=None, encoding="json", _sidecar=True, _bytes=data,
                         size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
         with open(text_path, "rb") as fh:
@@ -277,11 +277,6 @@ def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: dict) -> 
     except OSError:
         return None  # vanished or unreadable since the lstat: the general path says which
     return _row(name, status="processed", size_bytes=info.st_size, sha256=digest, modified_at=modified)
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
 
 
 def _apply_sidecar(row: dict, side: dict, today: date) -> None:
