@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import batches
 
-# Tables a batch writes, besides its facts (flows.schema.RAW_SCHEMAS).
+# Tables a batch writes, besides its facts (flows.steps.schema.RAW_SCHEMAS).
 FILES, DOCUMENTS = "files", "documents"
 
 

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from pages import CHROME, news_page
 
-from flows import inventory
-from flows.cli import format_summary, main
+from flows.app.cli import format_summary, main
+from flows.ops import inventory
 from flows.pipeline import greenwire_flow
 
 pytestmark = pytest.mark.e2e

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from processes import descendants, kill_tree
 
-from flows import deploy
-from flows.contract import CONTRACT
+from flows.app import deploy
+from flows.warehouse.contract import CONTRACT
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv running pytest holds `prefect` and `greenwire`

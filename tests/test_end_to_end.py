@@ -8,9 +8,9 @@ import shutil
 import duckdb
 import pytest
 
-from flows.contract import CONTRACT
 from flows.pipeline import ValidationFailed, greenwire_flow
 from flows.settings import SQL_DIR
+from flows.warehouse.contract import CONTRACT
 
 pytestmark = pytest.mark.e2e
 

@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 
-from flows.cli import main
-from flows.export import ExportError, export
-from flows.publish import publish
+from flows.app.cli import main
+from flows.app.export import ExportError, export
 from flows.warehouse import MART_TABLES
+from flows.warehouse.publish import publish
 
 
 @pytest.fixture

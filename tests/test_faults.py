@@ -19,11 +19,11 @@ import duckdb
 import pytest
 from processes import kill_tree
 
-from flows.integrity import WarehouseCorrupt
-from flows.lock import holder
+from flows.ops.lock import holder
 from flows.pipeline import greenwire_flow
-from flows.publish import clean_leftovers, current_version, prune, publish
 from flows.settings import SQL_DIR
+from flows.warehouse.integrity import WarehouseCorrupt
+from flows.warehouse.publish import clean_leftovers, current_version, prune, publish
 
 pytestmark = pytest.mark.e2e
 

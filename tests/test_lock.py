@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from flows.lock import WarehouseLocked, warehouse_lock
+from flows.ops.lock import WarehouseLocked, warehouse_lock
 
-HOLDER = "import sys, time; from pathlib import Path; from flows.lock import warehouse_lock\n" \
+HOLDER = "import sys, time; from pathlib import Path; from flows.ops.lock import warehouse_lock\n" \
          "with warehouse_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
 
 
@@ -47,7 +47,7 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
 
 def test_a_nested_hold_in_the_same_process_goes_on_and_the_outer_one_keeps_the_lock(tmp_path):
     """`greenwire run` holds the lock once around its quick checks and the flow, which locks again."""
-    from flows.lock import holder
+    from flows.ops.lock import holder
 
     lock_file = tmp_path / "w.lock"
     with warehouse_lock(lock_file):

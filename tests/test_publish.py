@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from flows import CONTRACT_VERSION
-from flows.publish import current_version, open_views, publish
 from flows.warehouse import MART_TABLES
+from flows.warehouse.publish import current_version, open_views, publish
 
 
 @pytest.fixture

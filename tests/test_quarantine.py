@@ -1,8 +1,8 @@
 """warehouse/quarantine: copies and a manifest of reasons, kept in step with the input folder."""
 from datetime import datetime, timezone
 
-from flows import quarantine
-from flows.inventory import scan
+from flows.ops import quarantine
+from flows.ops.inventory import scan
 
 T1 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 T2 = datetime(2026, 1, 2, tzinfo=timezone.utc)

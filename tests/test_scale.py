@@ -11,8 +11,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows import cli, runs, settings, status, warehouse
+from flows import settings, warehouse
+from flows.app import cli
+from flows.ops import status
 from flows.pipeline import greenwire_flow
+from flows.warehouse import runs
 
 
 def _hashes(published: Path) -> dict[str, str]:

@@ -1,11 +1,11 @@
 """Contract tests that keep the project's structure honest."""
 import re
 
-from flows.cli import _parser
-from flows.contract import CONTRACT
+from flows.app.cli import _parser
 from flows.settings import EXPECTATIONS_DIR, ROOT, SQL_DIR
-from flows.validation import load_suites
 from flows.warehouse import LAYERS, MART_TABLES, PYTHON_MODELS, models, sql_models
+from flows.warehouse.contract import CONTRACT
+from flows.warehouse.validation import load_suites
 
 PREFIX = {"staging": "stg_", "intermediate": "int_"}
 

@@ -13,9 +13,11 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import batches, dictionary, incremental, quarantine, runlog, runs, validation, warehouse
-from flows import publish as publisher
+from flows import batches, warehouse
+from flows.ops import incremental, quarantine, runlog
 from flows.settings import Settings
+from flows.warehouse import dictionary, runs, validation
+from flows.warehouse import publish as publisher
 
 
 def _transient(task, task_run, state) -> bool:

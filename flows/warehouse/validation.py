@@ -106,7 +106,7 @@ CHECK_LABELS = {
 }
 
 # The CDN files Data Docs pages load -> their local copies in flows/static/datadocs ("" drops the tag).
-VENDOR_DIR = Path(__file__).resolve().parent / "static" / "datadocs"
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "datadocs"
 VEGA_BUNDLE = "vega-bundle.js"
 CDN = {
     "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap.min.css",
@@ -287,7 +287,7 @@ def _frames(con: duckdb.DuckDBPyConnection, table: str, suite: dict, chunk_rows:
 def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
     """Make Data Docs readable offline and by people: CSS/JS from local copies instead of CDNs, GX's
     logos from the site's own images, check columns by meaning, parameters by value, assets by name."""
-    from flows.report import vega_bundle
+    from flows.warehouse.report import vega_bundle
 
     vendor = docs_dir / "static" / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows import sidecar
+from flows.ops import sidecar
 from flows.steps.decode import decode
 from flows.steps.html import PageRefused, is_html, read_page
 

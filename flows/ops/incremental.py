@@ -34,8 +34,8 @@ from flows import __version__
 from flows.settings import EXPECTATIONS_DIR, REFERENCE_DIR, ROOT, Settings
 
 # What decides the rows extracted from a file, besides the file itself.
-FINGERPRINTED = (ROOT / "flows" / "steps", ROOT / "flows" / "reference", ROOT / "flows" / "schema.py",
-                 ROOT / "flows" / "sidecar.py", REFERENCE_DIR)
+FINGERPRINTED = (ROOT / "flows" / "steps", ROOT / "flows" / "reference",
+                 ROOT / "flows" / "ops" / "sidecar.py", REFERENCE_DIR)
 
 PREVIOUS_SCHEMA = {"source_file": pl.String, "sha256": pl.String, "sidecar_sha256": pl.String,
                    "status": pl.String, "extractor_version": pl.String}

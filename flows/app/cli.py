@@ -49,7 +49,7 @@ GREENWIRE_DUCKDB_THREADS, GREENWIRE_CLUSTER, PREFECT_HOME (default <warehouse>/.
 def _folder_conflict(input_dir: str | None, warehouse_dir: str | None) -> str | None:
     """Why the input folder and the warehouse cannot be used together, if they overlap."""
     from flows import settings
-    from flows.inventory import FolderConflict, check_folders
+    from flows.ops.inventory import FolderConflict, check_folders
 
     resolved = settings.load(input_dir, warehouse_dir)
     try:
@@ -273,7 +273,7 @@ def _preflight(resolved) -> str | None:
     if api:
         import httpx
 
-        from flows.deploy import SERVER_HINT
+        from flows.app.deploy import SERVER_HINT
 
         try:  # /health answers without credentials; Prefect's own client would retry for half a minute first
             httpx.get(api.rstrip("/") + "/health", timeout=5).raise_for_status()
@@ -296,7 +296,7 @@ def _preflight(resolved) -> str | None:
 
 def _run(args) -> int:
     from flows import settings
-    from flows.lock import WarehouseLocked, holder, refusal, warehouse_lock
+    from flows.ops.lock import WarehouseLocked, holder, refusal, warehouse_lock
 
     resolved = settings.load(args.input, args.warehouse, args.cluster)
     if args.wait <= 0 and holder(resolved.lock_file) is not None:
@@ -312,8 +312,7 @@ def _run(args) -> int:
 
 
 def _run_locked(args, resolved) -> int:
-    from flows import integrity
-    from flows.warehouse import WarehouseBusy
+    from flows.warehouse import WarehouseBusy, integrity
 
     try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
         integrity.check(resolved.database)
@@ -331,7 +330,7 @@ def _run_locked(args, resolved) -> int:
         dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
         print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
     if not args.force:
-        from flows.runs import quick_rerun
+        from flows.warehouse.runs import quick_rerun
 
         try:  # nothing changed since the last publish: say so without starting Prefect
             summary = quick_rerun(resolved)
@@ -344,10 +343,11 @@ def _run_locked(args, resolved) -> int:
 
 
 def _run_flow(args) -> int:
-    from flows import integrity, runlog, settings
-    from flows.lock import WarehouseLocked
+    from flows import settings
+    from flows.ops import runlog
+    from flows.ops.lock import WarehouseLocked
     from flows.pipeline import ValidationFailed, greenwire_flow
-    from flows.warehouse import WarehouseBusy
+    from flows.warehouse import WarehouseBusy, integrity
 
     resolved = settings.load(args.input, args.warehouse, getattr(args, "cluster", None))
 
@@ -378,9 +378,9 @@ def _rebuild(args) -> int:
 
     import duckdb
 
-    from flows import integrity, settings
-    from flows.lock import WarehouseLocked, warehouse_lock
-    from flows.warehouse import WarehouseBusy
+    from flows import settings
+    from flows.ops.lock import WarehouseLocked, warehouse_lock
+    from flows.warehouse import WarehouseBusy, integrity
 
     resolved = settings.load(args.input, args.warehouse)
     problem = _preflight(resolved)
@@ -470,7 +470,8 @@ def _file_notes(files, warehouse_dir: Path) -> list[str]:
 def _query(args) -> int:
     import duckdb
 
-    from flows import query, settings
+    from flows import settings
+    from flows.app import query
 
     current = settings.load(warehouse_dir=args.warehouse).current
     if not (current / "manifest.json").exists():
@@ -488,7 +489,8 @@ def _query(args) -> int:
 
 
 def _validate(args) -> int:
-    from flows import integrity, settings, validation, warehouse
+    from flows import settings, warehouse
+    from flows.warehouse import integrity, validation
 
     resolved = settings.load(warehouse_dir=args.warehouse)
     try:
@@ -510,7 +512,9 @@ def _validate(args) -> int:
 
 
 def _status(args) -> int:
-    from flows import integrity, settings, status, warehouse
+    from flows import settings, warehouse
+    from flows.ops import status
+    from flows.warehouse import integrity
 
     try:
         if args.files:
@@ -570,7 +574,8 @@ def format_status(found) -> str:
 
 
 def _export(args) -> int:
-    from flows import export, settings
+    from flows import settings
+    from flows.app import export
 
     current = settings.load(warehouse_dir=args.warehouse).current
     try:
@@ -583,7 +588,7 @@ def _export(args) -> int:
 
 def _evaluate(args) -> int:
     from flows import settings
-    from flows.evaluate import EvaluationError, evaluate, format_report
+    from flows.app.evaluate import EvaluationError, evaluate, format_report
 
     publish = Path(args.publish) if args.publish else settings.load(warehouse_dir=args.warehouse).current
     try:
@@ -601,7 +606,7 @@ def _evaluate(args) -> int:
 
 
 def _serve(args) -> int:
-    from flows import deploy
+    from flows.app import deploy
 
     try:
         Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

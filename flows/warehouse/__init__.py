@@ -16,9 +16,9 @@ import duckdb
 import polars as pl
 
 from flows import settings as settings_module
-from flows.schema import RAW_SCHEMAS
 from flows.settings import REFERENCE_DIR, SQL_DIR
 from flows.steps import cluster
+from flows.steps.schema import RAW_SCHEMAS
 
 LAYERS = ("staging", "intermediate", "marts")
 MART_TABLES = ("documents", "regions", "parties", "events", "event_parties", "metrics", "mentions")

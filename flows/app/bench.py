@@ -221,7 +221,7 @@ def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path, *extra: str)
     env.pop("PREFECT_API_URL", None)
     before = set(warehouse_dir.glob("runs/*.jsonl"))
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--input", str(input_dir),
+    process = subprocess.Popen([sys.executable, "-m", "flows.app.cli", "run", "--input", str(input_dir),
                                 "--warehouse", str(warehouse_dir), *extra], cwd=root, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with TreeMemory(process.pid) as memory:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import duckdb
 
-from flows import integrity, lock, quarantine, runlog, warehouse
+from flows import warehouse
+from flows.ops import lock, quarantine, runlog
 from flows.settings import Settings
+from flows.warehouse import integrity
 
 
 @dataclass

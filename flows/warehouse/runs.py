@@ -3,7 +3,7 @@
 `quick_rerun` answers "nothing changed since the last publish" without starting Prefect (whose
 import and temporary API take most of a small run): `greenwire run` asks it first, and starts
 the flow only when there is work. A scheduled run inside Prefect makes the same check in its
-ingest task (flows/io.py); both record the run as `unchanged`.
+ingest task (flows/tasks.py); both record the run as `unchanged`.
 """
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from flows import incremental, runlog, status, warehouse
-from flows.inventory import list_files
-from flows.lock import WarehouseLocked, warehouse_lock
+from flows import warehouse
+from flows.ops import incremental, runlog, status
+from flows.ops.inventory import list_files
+from flows.ops.lock import WarehouseLocked, warehouse_lock
 from flows.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.validation import ValidationReport
+    from flows.warehouse.validation import ValidationReport
 
 
 @dataclass
