@@ -13,12 +13,13 @@ from prefect.runtime import flow_run
 
 from flows import batches, scaleout, tasks
 from flows import settings as settings_module
-from flows.ops import runlog
+from flows.ops import reruns, runlog
 from flows.ops.inventory import check_folders, settle_sidecars
 from flows.ops.lock import WarehouseLocked, warehouse_lock
-from flows.warehouse import WarehouseBusy, integrity, runs, validation
+from flows.ops.reruns import RunSummary
+from flows.warehouse import WarehouseBusy, integrity, validation
 from flows.warehouse import publish as publisher
-from flows.warehouse.runs import RunSummary, record_run
+from flows.warehouse.runs import record_run
 from flows.warehouse.validation import ValidationReport
 
 __all__ = ["RunSummary", "StageFailed", "ValidationFailed", "greenwire_flow"]
@@ -107,7 +108,7 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
 def _stages(settings: settings_module.Settings, run_id: str, force: bool = False) -> RunSummary:
     ingested = _in("ingest", tasks.ingest, settings, run_id, force)  # --force reads and hashes every file again
     if ingested.unchanged_since and not force:
-        return runs.unchanged(run_id, ingested)
+        return reruns.unchanged(run_id, ingested)
     validation.preload()  # there is work: validate will run, and its import overlaps the batches
     inventory = ingested.inventory
     summary = RunSummary(run_id=run_id, files=inventory, digest=ingested.digest)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from processes import descendants, kill_tree
 
+from flows import settings
 from flows.app import deploy
 from flows.warehouse.contract import CONTRACT
 
@@ -36,8 +37,7 @@ def _free_port() -> int:
 
 def _env(prefect_home: Path, api_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GREENWIRE_"))}
-    env.update(PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false", GX_ANALYTICS_ENABLED="false",
-               DO_NOT_TRACK="1", PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL="INFO")
+    env.update(settings.LIBRARY_DEFAULTS, PREFECT_HOME=str(prefect_home), PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL="INFO")
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return env

@@ -64,15 +64,9 @@ def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> No
     from flows import settings
 
     resolved = settings.load(warehouse_dir=warehouse_dir)
-    os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))  # created by the commands that run flows
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    if not verbose:
-        # greenwire prints its own progress and one clear line per error; Prefect's copies (with
-        # tracebacks) stay in the run's log on the API and in <warehouse>/runs/<run>.jsonl.
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    # Unless verbose, greenwire prints its own progress and one clear line per error; Prefect's copies
+    # (with tracebacks) stay in the run's log on the API and in <warehouse>/runs/<run>.jsonl.
+    settings.library_environment(resolved.prefect_home, console_level=None if verbose else "CRITICAL")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -330,7 +324,7 @@ def _run_locked(args, resolved) -> int:
         dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
         print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
     if not args.force:
-        from flows.warehouse.runs import quick_rerun
+        from flows.ops.reruns import quick_rerun
 
         try:  # nothing changed since the last publish: say so without starting Prefect
             summary = quick_rerun(resolved)

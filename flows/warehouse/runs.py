@@ -1,114 +1,119 @@
-"""raw.runs bookkeeping, the run summary, and reruns that cost nothing.
+"""raw.runs and raw.files: every read and write of greenwire's bookkeeping tables is here.
 
-`quick_rerun` answers "nothing changed since the last publish" without starting Prefect (whose
-import and temporary API take most of a small run): `greenwire run` asks it first, and starts
-the flow only when there is work. A scheduled run inside Prefect makes the same check in its
-ingest task (flows/tasks.py); both record the run as `unchanged`.
+raw.runs has one row per run (its outcome, counts and published version; `greenwire status`),
+raw.files one row per input file ever seen, with its latest fate (incremental runs plan from it).
+Their DDL is with the other raw tables in flows/warehouse/__init__.py.
 """
 from __future__ import annotations
 
-import time
-import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import polars as pl
 
 from flows import warehouse
-from flows.ops import incremental, runlog, status
-from flows.ops.inventory import list_files
-from flows.ops.lock import WarehouseLocked, warehouse_lock
+from flows.ops import runlog
 from flows.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.warehouse.validation import ValidationReport
+    from flows.ops.reruns import RunSummary
 
 
-@dataclass
-class RunSummary:
-    run_id: str
-    files: pl.DataFrame  # source_file, status, reason, encoding, action (extract | reuse | null)
-    articles: int = 0  # in the warehouse after this run, reused files' included
-    relevant: int = 0
-    extracted_articles: int = 0  # cleaned and extracted by this run
-    marts: dict[str, int] = field(default_factory=dict)
-    validation: ValidationReport | None = None
-    published: Path | None = None
-    digest: str | None = None  # incremental.input_digest of this run's input
-    unchanged_since: dict | None = None  # the last publish, when nothing changed since: nothing was done
-    batches: int = 0
-    cluster_workers: int = 0  # Dask workers that ran this run's batches (0: a local run)
+def recorded_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """What raw.files knows of every file: hashes, fate, the extractor that read it, size and mtime."""
+    return con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version, size_bytes, "
+                   "modified_at from raw.files").pl()
 
 
-@dataclass
-class Checked:
-    inventory: pl.DataFrame  # the listing, planned: `action` reuse | extract
-    digest: str
-    unchanged_since: dict | None
-    seconds: float
+def live_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every file raw.files has not marked deleted: live_files(con) -> ["a.html", "b.txt"]."""
+    return [r[0] for r in con.execute("select source_file from raw.files where status != 'deleted'").fetchall()]
 
 
-def check(settings: Settings, run_id: str, rehash: bool = False) -> Checked:
-    """List and hash the input folder and plan it against raw.files; say whether the last publish
-    had this very input (incremental.last_publish_of). A file whose size and modification time are
-    those raw.files recorded keeps its recorded hash without being read (as git's index does),
-    unless `rehash`."""
-    started = time.perf_counter()
-    with warehouse.connect(settings.database) as con:
-        warehouse.ensure_schemas(con)
-        previous = con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version, size_bytes, "
-                           "modified_at from raw.files").pl()
-    known = None if rehash else previous.select("source_file", "size_bytes", "modified_at", "sha256")
-    listing = list_files(settings.input_dir, settings.max_file_bytes, known=known)
-    digest = incremental.input_digest(listing, settings)
-    with warehouse.connect(settings.database) as con:
-        unchanged_since = incremental.last_publish_of(con, digest, run_id, settings.publish_dir)
-    inventory = incremental.plan(listing, previous.drop("size_bytes", "modified_at"), incremental.fingerprint())
-    return Checked(inventory, digest, unchanged_since, round(time.perf_counter() - started, 3))
+def files(con: duckdb.DuckDBPyConnection, status: str | None = None) -> list[dict[str, Any]]:
+    """raw.files rows by path, all or those of one status: files(con, status="quarantined")."""
+    listed = con.sql(
+        "select source_file, status, reason, encoding, size_bytes, sha256, last_seen_at, run_id from raw.files "
+        + ("where status = $status " if status else "") + "order by source_file",
+        params={"status": status} if status else None)
+    return [dict(zip(listed.columns, row)) for row in listed.fetchall()]
 
 
-def quick_rerun(settings: Settings) -> RunSummary | None:
-    """The summary of a run recorded `unchanged`, when nothing changed since the last publish;
-    None when there is work to do (or another run holds the warehouse): then start the flow."""
-    if not settings.database.exists():
-        return None
-    run_id = str(uuid.uuid4())
-    try:
-        with warehouse_lock(settings.lock_file), runlog.run_log(settings.runs_dir, run_id) as log_file:
-            with warehouse.connect(settings.database) as con:
-                warehouse.ensure_schemas(con)
-                last = con.execute("select count(*) from raw.runs where outcome = 'published'").fetchall()[0][0]
-            if not last:
-                return None
-            checked = check(settings, run_id)
-            if checked.unchanged_since is None:
-                return None
-            runlog.write("run", "started", f"{settings.input_dir} -> {settings.warehouse_dir}",
-                         input_dir=settings.input_dir, warehouse_dir=settings.warehouse_dir, prefect=False)
-            record_run(settings, run_id, "running", log_file=log_file)
-            summary = unchanged(run_id, checked)
-            record_run(settings, run_id, "unchanged", summary=summary,
-                       message=f"nothing changed since run {summary.unchanged_since['run_id']}")
-            runlog.write("run", "unchanged", summary.unchanged_since["published_version"])
-            return summary
-    except (WarehouseLocked, warehouse.WarehouseBusy):
-        return None
+def published_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """How many runs published a version."""
+    return con.execute("select count(*) from raw.runs where outcome = 'published'").fetchall()[0][0]
 
 
-def unchanged(run_id: str, checked: Checked) -> RunSummary:
-    """The summary of a run that found nothing to do; logs ingest's line and seconds."""
-    since = checked.unchanged_since
-    inventory = checked.inventory
-    counts = dict(inventory.group_by("status").len().iter_rows())
-    message = (f"{inventory.height} entries, {counts.get('processed', 0)} files, nothing changed since run "
-               f"{since['run_id']}: {since['published_version']} stays current")
-    print(f"greenwire | {'ingest':<8} | {message} ({checked.seconds:.1f} s)", flush=True)
-    runlog.write("ingest", "done", message, seconds=checked.seconds, counts=counts)
-    return RunSummary(run_id=run_id, files=inventory.select("source_file", "status", "reason", "encoding", "action"),
-                      articles=since["articles"] or 0, relevant=since["relevant"] or 0, digest=checked.digest,
-                      unchanged_since=since)
+def last_run(con: duckdb.DuckDBPyConnection, other_than: str) -> dict[str, Any] | None:
+    """The latest run that did something (`unchanged` runs aside), other than run `other_than`."""
+    found = con.execute(
+        """
+        select run_id, outcome, input_digest, published_version, articles, relevant from raw.runs
+        where run_id != ? and outcome != 'unchanged' order by started_at desc limit 1
+        """, [other_than])
+    columns = [d[0] for d in found.description]
+    row = found.fetchone()
+    return dict(zip(columns, row)) if row else None
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
+    """The last `limit` runs, newest first, with their seconds and counts."""
+    recent = con.sql(
+        """
+        select run_id, started_at, finished_at, outcome,
+               date_diff('millisecond', started_at, finished_at) / 1000.0 as seconds,
+               files_seen, files_processed, files_extracted, files_reused, files_quarantined,
+               articles, relevant, published_version, message, log_file
+        from raw.runs order by started_at desc limit ?
+        """,
+        params=[limit],
+    )
+    return [dict(zip(recent.columns, row)) for row in recent.fetchall()]
+
+
+def record_files(con: duckdb.DuckDBPyConnection, inventory: pl.DataFrame, run_id: str, now: datetime, vanished: list[str],
+                 version: str) -> None:
+    """Upsert raw.files: one row per input file ever seen, with its latest fate."""
+    frame = inventory.select(
+        "source_file", "sha256", "sidecar_sha256", "size_bytes", "modified_at", "status", "reason", "encoding",
+        extractor_version=pl.when(pl.col("status") == "processed").then(pl.lit(version)),
+        run_id=pl.lit(run_id), seen_at=pl.lit(now),
+    )
+    con.register("seen", frame.to_arrow())
+    con.execute("""
+        insert into raw.files (source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason,
+                               encoding, extractor_version, run_id, first_seen_at, last_seen_at)
+        select source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason, encoding,
+               extractor_version, run_id, seen_at, seen_at
+        from seen
+        on conflict (source_file) do update set
+            sha256 = excluded.sha256, sidecar_sha256 = excluded.sidecar_sha256, size_bytes = excluded.size_bytes,
+            modified_at = excluded.modified_at,
+            status = excluded.status, reason = excluded.reason, encoding = excluded.encoding,
+            extractor_version = excluded.extractor_version, run_id = excluded.run_id,
+            last_seen_at = excluded.last_seen_at
+    """)
+    con.unregister("seen")
+    if vanished:
+        con.execute(
+            "update raw.files set status = 'deleted', reason = 'no longer in the input folder; its rows were "
+            "retracted', extractor_version = null, run_id = ? where source_file in (select unnest(?::varchar[]))",
+            [run_id, vanished],
+        )
+
+
+INTERRUPTED = "the process ended before the run finished (killed or crashed); nothing was published"
+
+
+def settle_unfinished(con: duckdb.DuckDBPyConnection) -> None:
+    """Give every run still marked running in raw.runs its end: `failed` with the reason from its run
+    log when it logged one (the warehouse could not be written, say a full disk), else `interrupted`."""
+    for run_id, log_file in con.execute("select run_id, log_file from raw.runs where outcome = 'running'").fetchall():
+        reason = runlog.last_failure(log_file)
+        con.execute("update raw.runs set outcome = ?, message = ? where run_id = ?",
+                    ["failed" if reason else "interrupted", reason or INTERRUPTED, run_id])
 
 
 def record_run(settings: Settings, run_id: str, outcome: str, message: str | None = None,
@@ -129,7 +134,7 @@ def record_run(settings: Settings, run_id: str, outcome: str, message: str | Non
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         if outcome == "running":
-            status.settle_unfinished(con)  # this run holds the lock: a run still marked running has ended
+            settle_unfinished(con)  # this run holds the lock: a run still marked running has ended
             con.execute("insert into raw.runs (run_id, started_at, outcome, log_file) values (?, ?, ?, ?) "
                         "on conflict (run_id) do update set outcome = excluded.outcome",
                         [run_id, now, outcome, str(log_file) if log_file else None])

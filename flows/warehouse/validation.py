@@ -203,7 +203,6 @@ def preload() -> threading.Thread:
     """Import Great Expectations in a background thread (about 3 s, mostly waiting on the disk and
     the interpreter), so a run's validate stage finds it loaded; validate() waits for it."""
     global _preloading
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if _preloading is None:
         _preloading = threading.Thread(target=importlib.import_module, args=("great_expectations",),
                                        name="preload-great-expectations", daemon=True)
@@ -218,7 +217,6 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
              expectations_dir: Path = EXPECTATIONS_DIR, chunk_rows: int = VALIDATION_CHUNK_ROWS) -> ValidationReport:
     """Run every suite on its mart and build Data Docs into docs_dir; a mart of more than `chunk_rows`
     rows whose checks are all row-local is validated slice by slice (see ROW_LOCAL)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if _preloading is not None:
         _preloading.join()
     import great_expectations as gx  # ~3 s to import: only when validating (or preloaded by the flow)
