@@ -5,8 +5,9 @@ locked); a bad file, a failed model or a failed expectation fails at once.
 """
 from __future__ import annotations
 
+import contextlib
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -39,10 +40,8 @@ def say(stage: str, message: str, event: str = "progress", echo: bool = True, **
     if echo:
         print(f"greenwire | {stage:<8} | {message}", flush=True)
     runlog.write(stage, event, message, **fields)
-    try:
+    with contextlib.suppress(Exception):  # called outside a run (task.fn in tests): stdout is enough
         get_run_logger().info(message, extra={"stage": stage, **fields})
-    except Exception:  # called outside a run (task.fn in tests): stdout is enough
-        pass
 
 
 def _timed(stage: str):
@@ -149,7 +148,7 @@ def load_stage(settings: Settings, run_id: str, decoded: pl.DataFrame, documents
                facts: dict[str, pl.DataFrame], tally: Tally, index: int) -> None:
     """Replace the raw rows of one batch's files and record their fate in raw.files, in one transaction."""
     started = time.perf_counter()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         warehouse.replace_documents(
@@ -165,7 +164,7 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
     """After the last batch: quarantine copies and manifest, rows of files that are gone or no longer
     readable retracted, every entry's fate in raw.files; returns the warehouse's article counts."""
     started = time.perf_counter()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     held = quarantine.record(inventory, settings.input_dir, settings.quarantine_dir, run_id, now,
                              settings.max_file_bytes)
     with warehouse.connect(settings.database) as con:

@@ -106,5 +106,5 @@ def test_type_check_refuses_a_missing_or_undescribed_column():
         dictionary.check_marts(con)
     con.execute("alter table marts.events drop column mystery")
     con.execute("alter table marts.regions drop column admin_code")
-    with pytest.raises(dictionary.SchemaMismatch, match="marts.regions.admin_code is missing"):
+    with pytest.raises(dictionary.SchemaMismatch, match=r"marts\.regions\.admin_code is missing"):
         dictionary.check_marts(con)

@@ -20,9 +20,9 @@ def _hold(path, seconds):
 def test_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
     holder = _hold(tmp_path / "w.lock", 30)
     try:
-        with pytest.raises(WarehouseLocked, match=rf"PID {holder.pid}.*this run did nothing"):
-            with warehouse_lock(tmp_path / "w.lock"):
-                pass
+        with (pytest.raises(WarehouseLocked, match=rf"PID {holder.pid}.*this run did nothing"),
+              warehouse_lock(tmp_path / "w.lock")):
+            pass
     finally:
         holder.kill()
         holder.wait()

@@ -2,7 +2,7 @@
 import hashlib
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -17,7 +17,7 @@ def marts(tiny_marts):
     return tiny_marts
 
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_publish_writes_parquet_manifest_and_points_current(marts, tmp_path):

@@ -3,7 +3,6 @@ from datetime import date
 
 import duckdb
 import polars as pl
-import pytest
 
 from flows import warehouse
 from flows.steps.schema import conform

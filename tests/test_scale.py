@@ -71,7 +71,7 @@ def test_the_cli_answers_an_unchanged_rerun_without_prefect_and_a_changed_file_m
     assert cli.format_summary(quick).count("\n") == 0
     changed = sorted(inbox.iterdir())[0]
     original = changed.read_bytes()
-    changed.write_bytes(original + "\n".encode())
+    changed.write_bytes(original + b"\n")
     try:
         assert reruns.quick_rerun(resolved) is None  # same size and name are not enough: the bytes differ
     finally:

@@ -42,7 +42,7 @@ def test_python_models_read_only_lower_layers_and_their_layers_sql_models():
                 lower = LAYERS.index(layer) < LAYERS.index(model.layer)
                 assert lower or (layer, table) in sql, f"{model.table} reads {table}"
         # the SQL models of its layer run before it, so none of them may read it
-        for (layer, table), path in sql.items():
+        for (layer, _table), path in sql.items():
             if layer == model.layer:
                 assert not re.search(rf"\b{layer}\.{model.table}\b", path.read_text()), f"{path} reads {model.table}"
 

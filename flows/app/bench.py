@@ -152,7 +152,7 @@ def floor(files: list[Path]) -> float:
             except UnicodeDecodeError:
                 continue
     frame = pl.DataFrame({"text": texts})
-    frame.select(pl.col("text").str.extract_all(r"\d+(?:\.\d+)?[万亿]?元")).height
+    frame.select(pl.col("text").str.extract_all(r"\d+(?:\.\d+)?[万亿]?元"))  # the regex pass the floor stands for
     return time.perf_counter() - start
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import textwrap
+from datetime import UTC
 from pathlib import Path
 
 DESCRIPTION = """\
@@ -368,7 +369,7 @@ def _run_flow(args) -> int:
 
 def _rebuild(args) -> int:
     """Move the warehouse file aside and run once from the input folder: raw is reproducible."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import duckdb
 
@@ -387,7 +388,7 @@ def _rebuild(args) -> int:
                 kind = "replaced"
             except (integrity.WarehouseCorrupt, duckdb.Error):  # anything DuckDB cannot open goes aside
                 kind = "corrupt"
-            stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+            stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
             moved = []
             for path in (resolved.database, resolved.database.with_name(resolved.database.name + ".wal")):
                 if path.exists():
@@ -537,7 +538,6 @@ def _status(args) -> int:
 
 def format_status(found) -> str:
     """`greenwire status` for people: runs newest first, the publish, the quarantine."""
-    from datetime import timezone
 
     lines = [f"warehouse {found.warehouse_dir}"]
     if found.active_run:
@@ -549,7 +549,7 @@ def format_status(found) -> str:
         files = (f"files {run['files_seen']} seen, {run['files_extracted']} extracted, {run['files_reused']} reused, "
                  f"{run['files_quarantined']} quarantined; articles {run['articles']}"
                  if run["files_seen"] is not None else "")
-        started = run["started_at"].astimezone(timezone.utc)
+        started = run["started_at"].astimezone(UTC)
         lines.append(f"  {started:%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
                      f"{files}" + (f" -> {run['published_version']}" if run["published_version"] else ""))
         if run["message"] and run["outcome"] != "published":

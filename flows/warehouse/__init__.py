@@ -7,6 +7,7 @@ SQL does badly), each after the SQL files of its layer.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,10 +162,8 @@ def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], f
             then(con)
         con.execute("commit")
     except BaseException:
-        try:
+        with contextlib.suppress(duckdb.TransactionException):  # a failed commit ended it: keep the real error
             con.execute("rollback")
-        except duckdb.TransactionException:  # a failed commit has ended it already: keep the real error
-            pass
         raise
 
 

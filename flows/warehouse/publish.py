@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -42,7 +42,7 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
             now: datetime | None = None, quality: dict | None = None, report: bool = False) -> Path:
     """Write every mart to a new version folder and point `current` at it; returns the folder.
     `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     versions = publish_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     name = f"{now:%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"

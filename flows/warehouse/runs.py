@@ -6,7 +6,7 @@ Their DDL is with the other raw tables in flows/warehouse/__init__.py.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +119,7 @@ def settle_unfinished(con: duckdb.DuckDBPyConnection) -> None:
 def record_run(settings: Settings, run_id: str, outcome: str, message: str | None = None,
                summary: RunSummary | None = None, log_file: Path | None = None) -> None:
     """Keep raw.runs current, for `greenwire status`."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     counts = {}
     if summary is not None:
         statuses = summary.files["status"].to_list()
@@ -127,10 +127,10 @@ def record_run(settings: Settings, run_id: str, outcome: str, message: str | Non
         version = summary.published.name if summary.published else None
         if summary.unchanged_since:
             version = summary.unchanged_since["published_version"]
-        counts = dict(files_seen=len(statuses), files_processed=statuses.count("processed"),
-                      files_quarantined=statuses.count("quarantined"), files_extracted=actions.count("extract"),
-                      files_reused=actions.count("reuse"), articles=summary.articles, relevant=summary.relevant,
-                      published_version=version, input_digest=summary.digest)
+        counts = {"files_seen": len(statuses), "files_processed": statuses.count("processed"),
+                      "files_quarantined": statuses.count("quarantined"), "files_extracted": actions.count("extract"),
+                      "files_reused": actions.count("reuse"), "articles": summary.articles, "relevant": summary.relevant,
+                      "published_version": version, "input_digest": summary.digest}
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         if outcome == "running":

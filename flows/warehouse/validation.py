@@ -295,7 +295,7 @@ def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
     labels = re.compile(r"\b(" + "|".join(map(re.escape, CHECK_LABELS)) + r")\b")
     for page in docs_dir.rglob("*.html"):
         up = os.path.relpath(docs_dir / "static", page.parent)
-        text = REMOTE_TAG.sub(lambda m: _local_tag(m, f"{up}/vendor"), page.read_text(encoding="utf-8"))
+        text = REMOTE_TAG.sub(lambda m, up=up: _local_tag(m, f"{up}/vendor"), page.read_text(encoding="utf-8"))
         text = GX_IMAGES.sub(f"{up}/images/logo-long.png", text)
         text = labels.sub(lambda m: CHECK_LABELS[m[1]], text)
         text = PARAMETER.sub(lambda m: f"{params.get(m[1], '?')} ({m[1]} at the last run)", text)
