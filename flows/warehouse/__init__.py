@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from flows import settings as settings_module
 from flows.settings import REFERENCE_DIR, SQL_DIR
@@ -28,6 +29,9 @@ REFERENCE_TABLES = {
     "countries": "countries.csv",
     "foreign_subdivisions": "foreign_subdivisions.csv",
 }
+
+# The value types duckdb.connect's `config` takes.
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
 
 _DUCKDB_TYPES = {
     pl.String: "varchar", pl.Int32: "integer", pl.Int64: "bigint", pl.Float64: "double",
@@ -90,8 +94,8 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # DuckDB's default is 80 % of the machine's memory; capped, a big join spills to disk instead.
     limits = settings_module.load(warehouse_dir=path.parent)
-    config = {"memory_limit": limits.duckdb_memory, "threads": limits.duckdb_threads,
-              "temp_directory": str(limits.duckdb_temp)}
+    config: DuckDBConfig = {"memory_limit": limits.duckdb_memory, "threads": limits.duckdb_threads,
+                            "temp_directory": str(limits.duckdb_temp)}
     try:
         return duckdb.connect(str(path), read_only=read_only, config=config)
     except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
@@ -107,7 +111,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise
 
 
-def _column_type(dtype: pl.DataType) -> str:
+def _column_type(dtype: pl.DataType | DataTypeClass) -> str:
     if isinstance(dtype, pl.List):
         return _column_type(dtype.inner) + "[]"
     for polars_type, sql_type in _DUCKDB_TYPES.items():
@@ -127,8 +131,8 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"alter table raw.{table} add column if not exists {name} {_column_type(dtype)}")
     con.execute(FILES_DDL)
     con.execute(RUNS_DDL)
-    for table, columns in ADDED_COLUMNS.items():  # bookkeeping columns newer than the warehouse
-        for name, sql_type in columns.items():
+    for table, added in ADDED_COLUMNS.items():  # bookkeeping columns newer than the warehouse
+        for name, sql_type in added.items():
             con.execute(f"alter table raw.{table} add column if not exists {name} {sql_type}")
 
 
@@ -204,7 +208,7 @@ def sql_models(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, Path]]:
 def models(sql_dir: Path = SQL_DIR, python_models: tuple[PythonModel, ...] = PYTHON_MODELS
            ) -> list[tuple[str, str, Path | PythonModel]]:
     """(layer, table, file or Python model) in run order: each layer's SQL files, then its Python models."""
-    ordered = []
+    ordered: list[tuple[str, str, Path | PythonModel]] = []
     for layer in LAYERS:
         ordered += [(layer, table, path) for model_layer, table, path in sql_models(sql_dir) if model_layer == layer]
         ordered += [(layer, model.table, model) for model in python_models if model.layer == layer]
@@ -235,7 +239,8 @@ def build_model(con: duckdb.DuckDBPyConnection, layer: str, table: str, source: 
             con.execute(f"create or replace table {layer}.{table} as\n{source.read_text(encoding='utf-8')}")
     except Exception as exc:
         raise RuntimeError(f"model {_model_name(source, sql_dir)} failed: {_one_line(exc)}") from exc
-    return con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
+    rows: int = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
+    return rows
 
 
 def _build_python_model(con: duckdb.DuckDBPyConnection, model: PythonModel) -> None:
