@@ -131,6 +131,21 @@ def failed(exc: BaseException) -> str:
     return message
 
 
+# The attribute a failed run's exception carries its log under, for the CLI's one line.
+_LOG_ATTRIBUTE = "run_log"
+
+
+def attach(exc: BaseException, log_file: Path) -> None:
+    """Name the run's log on its exception: the CLI's one line ends "full trace: <warehouse>/runs/<run id>.jsonl"."""
+    setattr(exc, _LOG_ATTRIBUTE, log_file)
+
+
+def attached(exc: BaseException) -> Path | None:
+    """The run log attach() named on the exception, or None."""
+    log_file: Path | None = getattr(exc, _LOG_ATTRIBUTE, None)
+    return log_file
+
+
 def last_failure(log_file: str | Path | None) -> str | None:
     """The message of a run log's "failed" record, if it has one: what `status` shows for a run
     whose outcome could not be written to the warehouse (a full disk, a damaged file)."""
