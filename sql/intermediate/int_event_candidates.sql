@@ -3,22 +3,15 @@
 -- Candidates come from blocking, so their number grows linearly with the mentions (rules and
 -- caps: docs/extraction.md, "Cross-document event clustering"). A mention is filed under a few
 -- keys: the rarest bigrams of its name (its prefix: bigrams ordered by how many mentions have
--- them, fewest first; two names with Dice >= 0.6 share at least ceil(3n/7) of their n bigrams,
--- so their prefixes of n - ceil(3n/7) + 1 always intersect), its subject, and its parties but
--- the most common one (two shared parties put one of them in both). A block is the mentions of
--- one type and one year under one key: compatible dates always share the year. Undated
--- mentions meet every year of their type. A block of at most `event_block_cap` mentions gives
--- every pair; a larger one is sorted by name (subject blocks by date) and gives each mention
--- its `event_block_window` neighbours.
+-- them, fewest first; two names with Dice >= t, t = event_name_dice(), share at least
+-- ceil(t n / (2 - t)) of their n bigrams, so their prefixes of n - ceil(t n / (2 - t)) + 1 always
+-- intersect), its subject, and its parties but the most common one (two shared parties put one of
+-- them in both). A block is the mentions of one type and one year under one key: compatible dates
+-- always share the year. Undated mentions meet every year of their type. A block of at most
+-- event_block_cap() mentions gives every pair; a larger one is sorted by name (subject blocks by
+-- date) and gives each mention its event_block_window() neighbours (sql/macros.sql).
 with attributes as (
     select * from intermediate.int_event_attributes
-),
-
--- Tests set these DuckDB variables to make small blocks count as large.
-limits as (
-    select
-        coalesce(getvariable('event_block_cap'), 20) as block_cap,
-        coalesce(getvariable('event_block_window'), 5) as block_window
 ),
 
 grams as (
@@ -34,8 +27,9 @@ name_keys as (
     select g.id, g.token
     from grams as g
     inner join gram_counts as c on c.token = g.token
+    -- rounded before ceil: in floating point 7 * 0.6 / 1.4 is a hair over 3
     qualify row_number() over (partition by g.id order by c.mentions, g.token)
-        <= g.n_tokens - (3 * g.n_tokens + 6) // 7 + 1
+        <= g.n_tokens - ceil(round(g.n_tokens * event_name_dice() / (2 - event_name_dice()), 6)) + 1
 ),
 
 party_list as (
@@ -88,13 +82,13 @@ dated_blocks as (
     where event_year is not null
 ),
 
--- Every later member of a small block, the next `block_window` of a large one.
+-- Every later member of a small block, the next event_block_window() of a large one.
 dated_pairs as (
     select a.id, b.id as other_id
     from (
         select d.*, unnest(range(1, least(d.size - d.position,
-                                          if(d.size <= l.block_cap, d.size, l.block_window)) + 1)) as step
-        from dated_blocks as d, limits as l
+                                          if(d.size <= event_block_cap(), d.size, event_block_window())) + 1)) as step
+        from dated_blocks as d
         where d.size > 1
     ) as a
     inner join dated_blocks as b on b.block = a.block and b.position = a.position + a.step
@@ -120,8 +114,8 @@ undated_pairs as (
     from (
         select m.*, unnest(range(greatest(1 - m.position, -reach), least(m.size - m.position, reach) + 1)) as step
         from (
-            select m.*, if(m.size <= l.block_cap, m.size, l.block_window) as reach
-            from mixed_blocks as m, limits as l
+            select m.*, if(m.size <= event_block_cap(), m.size, event_block_window()) as reach
+            from mixed_blocks as m
             where m.is_undated and m.size > 1
         ) as m
     ) as a
