@@ -15,7 +15,7 @@ grouped as (
         first(title order by title is null, title) as title,
         first(affiliation_party_id order by affiliation is null, affiliation) as affiliation_party_id,
         first(country_code order by country_code is null, country_code) as country_code,
-        -- the smallest code, as before codes became ids: ids do not sort like codes
+        -- the place with the smallest code (hashed ids sort differently, and would pick another one)
         first(region_id order by region_code is null, region_code) as region_id,
         count(distinct doc_id) as num_documents
     from (
