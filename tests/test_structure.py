@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import duckdb
 
-from flows.cli import _parser
-from flows.contract import CONTRACT
+from flows.app.cli import _parser
 from flows.settings import EXPECTATIONS_DIR, ROOT, SQL_DIR
 from flows.steps import dedup
-from flows.validation import load_suites
 from flows.warehouse import LAYERS, MART_TABLES, PYTHON_MODELS, create_macros, models, sql_models
+from flows.warehouse.contract import CONTRACT
+from flows.warehouse.validation import load_suites
 
 PREFIX = {"staging": "stg_", "intermediate": "int_"}
 

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from flows import warehouse
-from flows.schema import conform
+from flows.steps.schema import conform
 from flows.warehouse import MART_TABLES
 
 
@@ -111,7 +111,7 @@ def test_a_broken_model_names_its_file(con, tmp_path):
 
 
 def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
-    from flows.inventory import scan
+    from flows.ops.inventory import scan
     from flows.steps.clean import clean
 
     story = ("中新天津生态城举办绿色发展论坛,300多位代表参加,共同探讨绿色低碳发展路径。"

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import opencc
 import polars as pl
 
-from flows.schema import conform
+from flows.steps.schema import conform
 from flows.steps import articles
 from flows.steps.dedup import signatures
 from flows.steps.relevance import relevance
@@ -208,7 +208,7 @@ EARLIEST_PUBLISHED = date(1990, 1, 1)
 
 
 def clean(files: pl.DataFrame, names: list[str] | None = None, today: date | None = None) -> pl.DataFrame:
-    """Inventory rows -> one row per article, shaped as raw.documents (flows.schema).
+    """Inventory rows -> one row per article, shaped as raw.documents (flows.steps.schema).
 
     `names` (gazetteer and organization names) lets a character lost in a garbled pinyin
     annotation be put back; without it such gaps are simply closed. `today` (default: the

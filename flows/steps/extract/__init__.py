@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from flows.schema import RAW_SCHEMAS, conform
+from flows.steps.schema import RAW_SCHEMAS, conform
 from flows.steps.extract import events as event_step
 from flows.steps.extract import metrics as metric_step
 from flows.steps.extract import parties as party_step
@@ -38,7 +38,7 @@ PIECE_CHARS = 100_000
 
 def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None,
             piece_chars: int = PIECE_CHARS) -> dict[str, pl.DataFrame]:
-    """Every raw fact table for these documents (see flows.schema.RAW_SCHEMAS); `today`
+    """Every raw fact table for these documents (see flows.steps.schema.RAW_SCHEMAS); `today`
     (default: the system date) bounds plausible event dates; articles over `piece_chars`
     characters are extracted piece by piece (see PIECE_CHARS)."""
     latest_event = (today or date.today()) + EVENT_HORIZON
