@@ -1,5 +1,5 @@
 -- One row per event mention (stg_events has one per span), with what blocking and matching need: a small
--- integer id, name bigrams, the numbers in the name, the names of its parties sorted, year.
+-- integer number, name bigrams, the numbers in the name, the names of its parties sorted, year.
 -- Its own table so int_event_candidates and int_event_pairs read it once (as one query, DuckDB
 -- planned the whole chain 40-80x slower).
 -- Parties are compared by the names the articles give them, not by party_id: matching is about what
@@ -36,7 +36,7 @@ parties as (
 final as (
     select
         -- a number per mention: the blocks and pairs below join and deduplicate integers, not text
-        row_number() over (order by m.event_mention_id) as id,
+        row_number() over (order by m.event_mention_id) as mention_no,
         m.event_mention_id,
         m.doc_id,
         m.event_type,

@@ -15,7 +15,7 @@ with attributes as (
 ),
 
 grams as (
-    select id, unnest(bigrams) as token, len(bigrams) as n_tokens
+    select mention_no, unnest(bigrams) as token, len(bigrams) as n_tokens
     from attributes
 ),
 
@@ -24,16 +24,16 @@ gram_counts as (
 ),
 
 name_keys as (
-    select g.id, g.token
+    select g.mention_no, g.token
     from grams as g
     inner join gram_counts as c on c.token = g.token
     -- rounded before ceil: in floating point 7 * 0.6 / 1.4 is a hair over 3
-    qualify row_number() over (partition by g.id order by c.mentions, g.token)
+    qualify row_number() over (partition by g.mention_no order by c.mentions, g.token)
         <= g.n_tokens - ceil(round(g.n_tokens * event_name_dice() / (2 - event_name_dice()), 6)) + 1
 ),
 
 party_list as (
-    select id, unnest(parties) as token, len(parties) as n_tokens
+    select mention_no, unnest(parties) as token, len(parties) as n_tokens
     from attributes
     where len(parties) >= 2
 ),
@@ -43,25 +43,25 @@ party_counts as (
 ),
 
 party_keys as (
-    select p.id, p.token
+    select p.mention_no, p.token
     from party_list as p
     inner join party_counts as c on c.token = p.token
-    qualify row_number() over (partition by p.id order by c.mentions, p.token) <= p.n_tokens - 1
+    qualify row_number() over (partition by p.mention_no order by c.mentions, p.token) <= p.n_tokens - 1
 ),
 
 keys as (
-    select 'name' as kind, id, token from name_keys
+    select 'name' as kind, mention_no, token from name_keys
     union all
-    select 'party', id, token from party_keys
+    select 'party', mention_no, token from party_keys
     union all
-    select 'subject', id, subject from attributes where subject is not null
+    select 'subject', mention_no, subject from attributes where subject is not null
 ),
 
 -- A block is named by a hash of its key: two keys sharing a hash only make a larger block, and
 -- every pair is checked against the rules anyway.
 filed as (
     select
-        k.id,
+        k.mention_no,
         a.event_year,
         hash(k.kind, a.event_type, a.event_year, k.token) as block,
         hash(k.kind, a.event_type, k.token) as any_year_block,
@@ -70,13 +70,13 @@ filed as (
         a.name,
         a.event_date
     from keys as k
-    inner join attributes as a on a.id = k.id
+    inner join attributes as a on a.mention_no = k.mention_no
 ),
 
 dated_blocks as (
     select
-        block, id,
-        row_number() over (partition by block order by first_sort, name, event_date, id) as position,
+        block, mention_no,
+        row_number() over (partition by block order by first_sort, name, event_date, mention_no) as position,
         count(*) over (partition by block) as size
     from filed
     where event_year is not null
@@ -84,7 +84,7 @@ dated_blocks as (
 
 -- Every later member of a small block, the next event_block_window() of a large one.
 dated_pairs as (
-    select a.id, b.id as other_id
+    select a.mention_no, b.mention_no as other_mention_no
     from (
         select d.*, unnest(range(1, least(d.size - d.position,
                                           if(d.size <= event_block_cap(), d.size, event_block_window())) + 1)) as step
@@ -101,8 +101,10 @@ undated_keys as (
 
 mixed_blocks as (
     select
-        f.any_year_block as block, f.id, f.event_year is null as is_undated,
-        row_number() over (partition by f.any_year_block order by f.first_sort, f.name, f.event_date, f.id) as position,
+        f.any_year_block as block, f.mention_no, f.event_year is null as is_undated,
+        row_number() over (
+            partition by f.any_year_block order by f.first_sort, f.name, f.event_date, f.mention_no
+        ) as position,
         count(*) over (partition by f.any_year_block) as size
     from filed as f
     semi join undated_keys as u on u.any_year_block = f.any_year_block
@@ -110,7 +112,7 @@ mixed_blocks as (
 
 -- Each undated member with every other member of a small block, its neighbours on both sides in a large one.
 undated_pairs as (
-    select a.id, b.id as other_id
+    select a.mention_no, b.mention_no as other_mention_no
     from (
         select m.*, unnest(range(greatest(1 - m.position, -reach), least(m.size - m.position, reach) + 1)) as step
         from (
@@ -124,7 +126,9 @@ undated_pairs as (
 ),
 
 candidates as (
-    select distinct least(id, other_id) as id, greatest(id, other_id) as other_id
+    select distinct
+        least(mention_no, other_mention_no) as mention_no,
+        greatest(mention_no, other_mention_no) as other_mention_no
     from (
         select * from dated_pairs
         union all

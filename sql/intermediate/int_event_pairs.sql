@@ -21,8 +21,8 @@ attributes as (
 joined as materialized (
     select a, b
     from candidates as c
-    inner join attributes as a on a.id = c.id
-    inner join attributes as b on b.id = c.other_id
+    inner join attributes as a on a.mention_no = c.mention_no
+    inner join attributes as b on b.mention_no = c.other_mention_no
 ),
 
 compared as (
