@@ -110,6 +110,14 @@ def test_a_broken_model_names_its_file(con, tmp_path):
         warehouse.build_models(con, tmp_path)
 
 
+def test_a_broken_macro_file_is_one_line_naming_it(con, tmp_path):
+    for layer in warehouse.LAYERS:
+        (tmp_path / layer).mkdir()
+    (tmp_path / "macros.sql").write_text("create or replace temp macro broken( as 1;")
+    with pytest.raises(RuntimeError, match=rf"^macros {tmp_path.name}/macros\.sql failed: Parser Error: [^\n]*$"):
+        warehouse.build_models(con, tmp_path)
+
+
 def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
     from flows.ops.inventory import scan
     from flows.steps.clean import clean

@@ -228,7 +228,8 @@ def models(sql_dir: Path = SQL_DIR, python_models: tuple[PythonModel, ...] = PYT
 
 def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR,
                  python_models: tuple[PythonModel, ...] = PYTHON_MODELS) -> dict[str, int]:
-    """Run every model as `create or replace table <layer>.<name>`; returns rows per model.
+    """Create the shared macros, then run every model as `create or replace table <layer>.<name>`;
+    returns rows per model.
 
     A failing model raises one line naming it ("model sql/staging/stg_x.sql failed: Catalog
     Error: ..."); DuckDB's full message (an internal error's C++ stack trace) stays in the
