@@ -19,7 +19,7 @@ from polars.datatypes import DataTypeClass
 
 from flows import settings as settings_module
 from flows.settings import REFERENCE_DIR, SQL_DIR
-from flows.steps import cluster
+from flows.steps import cluster, dedup
 from flows.steps.schema import RAW_SCHEMAS
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -189,15 +189,30 @@ PYTHON_MODELS = (
         layer="intermediate",
         table="int_event_clusters",
         inputs={
-            "events": "select event_uid, bool_or(event_date is not null) as is_dated from staging.stg_events "
-                      "group by event_uid",
-            "pairs": "select event_uid, other_uid from intermediate.int_event_pairs",
+            "events": "select event_mention_id as event_uid, bool_or(event_date is not null) as is_dated "
+                      "from intermediate.int_event_mentions group by event_mention_id",
+            "pairs": "select event_mention_id as event_uid, other_event_mention_id as other_uid "
+                     "from intermediate.int_event_pairs",
         },
         step=cluster.event_groups,
         # md5 of the group's smallest member id: the same inputs always give the same event ids
-        output="select event_uid, 'e_' || substr(md5(group_uid), 1, 16) as event_id from step_output",
+        output="select event_uid as event_mention_id, 'e_' || substr(md5(group_uid), 1, 16) as event_id "
+               "from step_output",
     ),
 )
+
+
+# Macros the SQL models share whose value is a Python constant: one source for both.
+PYTHON_MACROS = {"signature_length": dedup.PERMUTATIONS}
+
+
+def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Create the macros the models share, as temporary macros of `con`: PYTHON_MACROS, then
+    sql/macros.sql (`select near_duplicate_similarity()` -> 0.8 afterwards)."""
+    for name, value in PYTHON_MACROS.items():
+        con.execute(f"create or replace temp macro {name}() as {value!r}")
+    if (sql_dir / "macros.sql").exists():
+        con.execute((sql_dir / "macros.sql").read_text(encoding="utf-8"))
 
 
 def sql_models(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, Path]]:
@@ -217,13 +232,18 @@ def models(sql_dir: Path = SQL_DIR, python_models: tuple[PythonModel, ...] = PYT
 
 def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR,
                  python_models: tuple[PythonModel, ...] = PYTHON_MODELS) -> dict[str, int]:
-    """Run every model as `create or replace table <layer>.<name>`; returns rows per model.
+    """Create the shared macros, then run every model as `create or replace table <layer>.<name>`;
+    returns rows per model.
 
     A failing model raises one line naming it ("model sql/staging/stg_x.sql failed: Catalog
     Error: ..."); DuckDB's full message (an internal error's C++ stack trace) stays in the
     exception chain, which the run log records.
     """
     rows = {}
+    try:
+        create_macros(con, sql_dir)
+    except duckdb.Error as exc:
+        raise RuntimeError(f"macros {sql_dir.name}/macros.sql failed: {_one_line(exc)}") from exc
     for layer, table, source in models(sql_dir, python_models):
         rows[f"{layer}.{table}"] = build_model(con, layer, table, source, sql_dir)
     return rows
