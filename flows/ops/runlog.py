@@ -28,7 +28,6 @@ BALLAST = ".ballast"
 BALLAST_BYTES = 1 << 20
 
 
-
 class _ActiveRun(NamedTuple):
     path: Path
     run_id: str
