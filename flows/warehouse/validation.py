@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # Each mart is validated as this query: the table plus its check columns.
 CHECK_QUERIES = {
     "documents": """
-        select d.*,
+        select d.* replace (left(d.text, 16) as text),  -- the text's checks (present, not empty) need no more
             d.duplicate_of is null  -- uncorrelated: a subquery per row made this quadratic (19 s at 10,000 documents)
             or d.duplicate_of <> d.doc_id and d.duplicate_of in (select doc_id from marts.documents) as _duplicate_of_ok
         from marts.documents as d""",
@@ -152,7 +152,7 @@ ROW_LOCAL = {
     "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
     "expect_column_value_lengths_to_be_between", "expect_column_pair_values_a_to_be_greater_than_b",
 }
-VALIDATION_CHUNK_ROWS = 500_000
+VALIDATION_CHUNK_ROWS = 200_000
 
 # Row-count floors: a table may be empty only when the batch gave it nothing to come
 # from. regions, parties and mentions need one relevant article; events and metrics,
