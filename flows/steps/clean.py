@@ -207,14 +207,14 @@ def _date(year: str, month: str, day: str) -> date | None:
 EARLIEST_PUBLISHED = date(1990, 1, 1)
 
 
-def clean(files: pl.DataFrame, names: list[str] | None = None, today: date | None = None) -> pl.DataFrame:
+def clean(files: pl.DataFrame, names: list[str] | None = None, *, today: date) -> pl.DataFrame:
     """Inventory rows -> one row per article, shaped as raw.documents (flows.schema).
 
     `names` (gazetteer and organization names) lets a character lost in a garbled pinyin
-    annotation be put back; without it such gaps are simply closed. `today` (default: the
-    system date) bounds plausible publication dates.
+    annotation be put back; without it such gaps are simply closed. `today` (the caller's: a
+    step reads no clock) bounds plausible publication dates.
     """
-    latest = (today or date.today()) + timedelta(days=1)
+    latest = today + timedelta(days=1)
     processed = files.filter(pl.col("status") == "processed")
     found = articles_of(lines_of(processed, names)).with_columns(
         published_on=pl.when(pl.col("published_on").is_between(EARLIEST_PUBLISHED, latest))

@@ -36,12 +36,12 @@ _BLOCKING_TYPES = BRAND_TYPES | {"international_org"}  # lexicon names whose pla
 PIECE_CHARS = 100_000
 
 
-def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None,
+def extract(documents: pl.DataFrame, ref: Reference, today: date,
             piece_chars: int = PIECE_CHARS) -> dict[str, pl.DataFrame]:
-    """Every raw fact table for these documents (see flows.schema.RAW_SCHEMAS); `today`
-    (default: the system date) bounds plausible event dates; articles over `piece_chars`
+    """Every raw fact table for these documents (see flows.schema.RAW_SCHEMAS); `today` (the
+    caller's, a step reads no clock) bounds plausible event dates; articles over `piece_chars`
     characters are extracted piece by piece (see PIECE_CHARS)."""
-    latest_event = (today or date.today()) + EVENT_HORIZON
+    latest_event = today + EVENT_HORIZON
     rows: dict[str, list[dict]] = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [],
                                    "metrics": []}
     if documents.height:
@@ -212,21 +212,3 @@ def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:
         clause += "幅度"
     return clause[-12:] or None
 
-
-def extract_parallel(documents: pl.DataFrame, ref_loader, workers: int) -> dict[str, pl.DataFrame]:
-    """extract() over chunks of documents in `workers` processes (the per-document rules are
-    pure-Python CPU work, so threads would not help); results concatenated in input order."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    if workers <= 1 or documents.height < 2 * workers:
-        return extract(documents, ref_loader())
-    size = -(-documents.height // workers)
-    chunks = [documents.slice(i, size) for i in range(0, documents.height, size)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        parts = list(pool.map(_extract_chunk, chunks, [ref_loader] * len(chunks)))
-    return {name: pl.concat([p[name] for p in parts]) for name in parts[0]}
-
-
-def _extract_chunk(documents: pl.DataFrame, ref_loader) -> dict[str, pl.DataFrame]:
-    return extract(documents, ref_loader())
