@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-# Chinese characters, spelled out so the same pattern works in Polars (Rust) and Python `re`.
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from flows.steps.constants import HAN
 
 # Sentence punctuation: a line with any of these is prose, not a footer.
 CHROME_STOPS = "。！？；!?"

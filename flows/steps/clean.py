@@ -9,13 +9,14 @@ import functools
 import hashlib
 import itertools
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import opencc
 import polars as pl
 
 from flows.schema import conform
 from flows.steps import articles
+from flows.steps.constants import EARLIEST_PUBLISHED, PUBLISHED_MARGIN
 from flows.steps.dedup import signatures
 from flows.steps.relevance import relevance
 
@@ -201,12 +202,6 @@ def _date(year: str, month: str, day: str) -> date | None:
         return None
 
 
-# Publication dates outside [EARLIEST_PUBLISHED, today + 1 day] are misread or garbled stamps
-# (2O24 read as 2024 is fine; 6361-06-08 is not): such a date is dropped, not published.
-# expectations/documents.json checks the same window.
-EARLIEST_PUBLISHED = date(1990, 1, 1)
-
-
 def clean(files: pl.DataFrame, names: list[str] | None = None, *, today: date) -> pl.DataFrame:
     """Inventory rows -> one row per article, shaped as raw.documents (flows.schema).
 
@@ -214,7 +209,7 @@ def clean(files: pl.DataFrame, names: list[str] | None = None, *, today: date) -
     annotation be put back; without it such gaps are simply closed. `today` (the caller's: a
     step reads no clock) bounds plausible publication dates.
     """
-    latest = today + timedelta(days=1)
+    latest = today + PUBLISHED_MARGIN  # the window expectations/documents.json checks too
     processed = files.filter(pl.col("status") == "processed")
     found = articles_of(lines_of(processed, names)).with_columns(
         published_on=pl.when(pl.col("published_on").is_between(EARLIEST_PUBLISHED, latest))

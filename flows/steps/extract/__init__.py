@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
 from flows.schema import RAW_SCHEMAS, conform
+from flows.steps.constants import EARLIEST_EVENT, EVENT_HORIZON, EVIDENCE_CONTEXT, HAN
 from flows.steps.extract import events as event_step
 from flows.steps.extract import metrics as metric_step
 from flows.steps.extract import parties as party_step
 from flows.steps.extract import regions as region_step
 from flows.steps.extract.dates import period
-from flows.steps.extract.lexicon import HAN, Reference
+from flows.steps.extract.lexicon import Reference
 from flows.steps.extract.text import Sentence, SpanIndex, sentences
-
-# An event is dated between 1900 and five years from today (plans announce events a few years
-# ahead); a date outside is a misread or garbled number and is dropped (expectations/events.json
-# checks the same window).
-EARLIEST_EVENT = date(1900, 1, 1)
-EVENT_HORIZON = timedelta(days=5 * 365)
 
 BRAND_TYPES = {"enterprise", "media", "other", "research_education", "association"}
 _BLOCKING_TYPES = BRAND_TYPES | {"international_org"}  # lexicon names whose places are not the news' places
@@ -150,7 +145,7 @@ def _evidence(sents: list[Sentence], text: str):
         i = bisect_right(starts, start) - 1
         if i >= 0 and sents[i].start <= start and end <= sents[i].end:
             return sents[i].text
-        return text[max(0, start - 40):end + 40]
+        return text[max(0, start - EVIDENCE_CONTEXT):end + EVIDENCE_CONTEXT]
     return of
 
 

@@ -24,8 +24,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flows.steps.constants import (AWARD_NAME_REACH, FUTURE_REACH, HAN, HOLDER_REACH, LAST_CLAUSE_REACH,
+                                   NAMED_DAY_REACH, OCCASION_NAME_REACH, PASSIVE_SIGNING_REACH, RELATED_CLAUSE_REACH,
+                                   REPORTER_SOURCE_REACH, SAME_NAME_DICE, SAME_SIGNING_DICE, TIME_REACH)
 from flows.steps.extract import dates
-from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, longest_word_pattern, strip_generic
+from flows.steps.extract.lexicon import COMPOUNDS, STOP_PATTERN, longest_word_pattern, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.text import Sentence, SpanIndex
@@ -169,7 +172,7 @@ def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
     for sentence in sentences if "颁奖" in text else ():
         for m in re.finditer(r"颁奖(?!仪式|典礼|盛典|大会|晚会)", sentence.text):
             at = sentence.start + m.start()
-            named = list(_AWARD_NAME.finditer(text[max(0, at - 300):at]))
+            named = list(_AWARD_NAME.finditer(text[max(0, at - AWARD_NAME_REACH):at]))
             if named:
                 out.append(Event("", "release", named[-1].group() + "颁奖", at, at + 2, sentence, trigger_at=at))
     return out
@@ -206,7 +209,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if word.endswith("展") and sentence.text[m.end():m.end() + 1] in tuple("示览开出现馆位厅区"):
             continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
-        if _FUTURE.search(sentence.text[max(0, np_start - 20):np_start]):
+        if _FUTURE.search(sentence.text[max(0, np_start - FUTURE_REACH):np_start]):
             continue  # 争取到第99届广交会: not held yet
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
@@ -227,7 +230,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
             end += combined.end() - combined.start()  # 第三次联席会议暨…主题论坛: one occasion
         name += sentence.text[m.end():end - sentence.start]
         # 响应第31届…大会: another occasion the reported one relates to, not held at its date.
-        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - 60):np_start])[-1]
+        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - RELATED_CLAUSE_REACH):np_start])[-1]
         related = bool(re.search(r"响应|呼应|迎接|筹备|对接|助力", clause))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
                          inherits=not related,
@@ -237,7 +240,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
 
 def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
-    run = _np_run(text[max(0, trigger_start - 40):trigger_start])
+    run = _np_run(text[max(0, trigger_start - OCCASION_NAME_REACH):trigger_start])
     start = trigger_start - len(run)
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
     quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
@@ -279,7 +282,7 @@ def _named(name: str, trigger: str) -> bool:
 
 def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
-    shift = max(0, np_start - sentence.start - 50)
+    shift = max(0, np_start - sentence.start - HOLDER_REACH)
     before = sentence.text[shift:np_start - sentence.start]
     m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?(?:举行|召开|举办)了?\Z",
                   before)
@@ -368,7 +371,7 @@ def _pattern_events(sentence: Sentence, parties, phrases: list) -> list[Event]:
         for m in pattern.finditer(text):
             if dated and (first_time := _first_time(sentence, first_time)) >= m.start():
                 continue
-            if _FUTURE.search(sentence.text[max(0, m.start() - 20):m.start()]) or (
+            if _FUTURE.search(sentence.text[max(0, m.start() - FUTURE_REACH):m.start()]) or (
                     m.group().endswith("活动") and GENERIC_MARKERS.search(m.group())):
                 continue  # 将共同设立…; 举办赛展演等特色活动 names no one event
             name = _pattern_name(m.group())
@@ -392,7 +395,7 @@ def _pattern_host(sentence: Sentence, at: int, parties) -> list[PartyMention]:
     actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
     if actors:
         return actors[:1]
-    window = max(sentence.start, at - 80)
+    window = max(sentence.start, at - REPORTER_SOURCE_REACH)
     source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)",
                        sentence.text[window - sentence.start:at - sentence.start])
     if source is None:
@@ -468,7 +471,7 @@ def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regio
         obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
         passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
         if passive and not obj:
-            name = _tidy(before[max(0, len(before) - 40):] + m.group())
+            name = _tidy(before[-PASSIVE_SIGNING_REACH:] + m.group())
             ev = Event("", event_type, name, at - len(before), end, sentence)
             ev.parties = [(p.name, "signatory") for p in in_clause]
             return [ev]
@@ -763,13 +766,13 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
         sentence = ev.sentence
         cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
         # The time that governs an event is near it: a window keeps one long sentence from costing its square.
-        before = sentence.text[max(0, cut - 300):cut]
+        before = sentence.text[max(0, cut - TIME_REACH):cut]
         after = _CLAUSE_SPLIT.split(sentence.text[ev.end - sentence.start:], maxsplit=1)[0]
         named = None  # the last day named before the sentence: looked for only when a word here points back at it
         if dates.refers_back(before) or dates.refers_back(after):
             if sentence.start not in named_before:
                 named_before[sentence.start] = _last_named(
-                    text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
+                    text[max(0, sentence.start - NAMED_DAY_REACH):sentence.start], reference, year)
             named = named_before[sentence.start]
         hit = dates.last(before, reference, year, named) or dates.resolve(after, reference, year, named)
         if hit is not None and hit[0] is not None:
@@ -793,12 +796,9 @@ _CLAUSE_SPLIT = re.compile(r"[,，;；。]")
 _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
 
-NAMED_REACH = 600  # characters before a sentence searched for the date 当天/同日 refer to
-
-
 def _last_named(before: str, reference, year):
     """The last day-precise date the text named before a sentence (what 当天/同日 refer to)."""
-    days = [d for d, precision, _ in dates.expressions(before[-NAMED_REACH:], reference, year)
+    days = [d for d, precision, _ in dates.expressions(before[-NAMED_DAY_REACH:], reference, year)
             if d and precision == "day"]
     return days[-1] if days else None
 
@@ -840,7 +840,7 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
         # search starts there (from the sentence start it would be quadratic in the sentence length).
         if not attended:
             continue
-        last_clause = 1 + max(sentence.text.rfind(c, 0, max(0, len(sentence.text) - 40)) for c in "。；;，,")
+        last_clause = 1 + max(sentence.text.rfind(c, 0, max(0, len(sentence.text) - LAST_CLAUSE_REACH)) for c in "。；;，,")
         for m in _ATTENDED.finditer(sentence.text, last_clause):
             target = _referent(sentence, events, m.start())
             if target is not None:
@@ -908,7 +908,7 @@ def _same_happening(a: Event, b: Event) -> bool:
         return a.subject == b.subject
     if a.event_type == "signing":
         sa, sb = {n for n, r in a.parties if r == "signatory"}, {n for n, r in b.parties if r == "signatory"}
-        return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= 0.9
+        return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= SAME_SIGNING_DICE
     ordinals = [set(_ORDINAL.findall(e.name)) for e in (a, b)]
     if ordinals[0] & ordinals[1]:
         return True  # 联盟第三次联席会议 and …联盟第三次联席会议暨…论坛
@@ -916,7 +916,7 @@ def _same_happening(a: Event, b: Event) -> bool:
     if editions[0] and editions[0] == editions[1]:
         return True  # 第二十六届联合国气候变化大会 and 《公约》第二十六次缔约方大会 in one article
     shorter, longer = sorted((a.name, b.name), key=len)
-    return _dice(a.name, b.name) >= 0.6 or (len(shorter) >= 6 and shorter in longer)  # 联盟第三次联席会议
+    return _dice(a.name, b.name) >= SAME_NAME_DICE or (len(shorter) >= 6 and shorter in longer)  # 联盟第三次联席会议
 
 
 _ORDINAL = re.compile(rf"第[\d一二三四五六七八九十百零]+[次届期][{HAN}]{{2,4}}")

@@ -11,8 +11,6 @@ from functools import cached_property, lru_cache
 
 import polars as pl
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-
 # Words after which a name cannot continue to the left: prepositions, conjunctions,
 # pronouns, time words and the verbs news uses around organizations and places.
 STOP_WORDS = sorted({
@@ -105,6 +103,21 @@ PROVINCE_ABBREVIATIONS = {
     "桂": "450000", "琼": "460000", "蜀": "510000", "川": "510000", "黔": "520000", "滇": "530000",
     "陕": "610000", "甘": "620000", "陇": "620000", "港": "810000", "澳": "820000",
 }
+
+
+NATIONALITIES = sorted(
+    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 傈僳族 "
+    "佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 "
+    "阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 "
+    "珞巴族 基诺族".split(), key=len, reverse=True)
+
+
+def prefecture_core(name: str) -> str:
+    """The place name before its nationalities: prefecture_core("恩施土家族苗族自治州") -> "恩施"."""
+    core = name.removesuffix("自治州")
+    while (ethnic := next((n for n in NATIONALITIES if core.endswith(n) and len(core) > len(n)), None)):
+        core = core[: -len(ethnic)]
+    return core
 
 
 def strip_generic(text: str) -> str:
@@ -202,9 +215,7 @@ class Reference:
         shorts = div.filter(pl.col("level") != "county")["short_name"].drop_nulls()
         names = {*div["name"], *shorts, *self.countries["name_zh"],
                  *self.countries["aliases"].explode().drop_nulls()}
-        from flows.steps.extract.regions import _prefecture_core
-
-        names |= {_prefecture_core(n) + "州" for n in div["name"] if n.endswith("自治州")}  # 黄南州
+        names |= {prefecture_core(n) + "州" for n in div["name"] if n.endswith("自治州")}  # 黄南州
         return frozenset(n for n in names if n and len(n) >= 2)
 
     @cached_property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flows.steps.extract.lexicon import HAN
+from flows.steps.constants import HAN
 from flows.steps.extract.numbers import CN_NUMERAL, MULTIPLIERS, NUMBER, parse_number
 
 # unit word -> (unit code, factor applied to the number)

@@ -29,8 +29,10 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import (HAN, STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
-                                         strip_generic)
+from flows.steps.constants import (COUNTRY_PREFIX_REACH, HAN, LEVEL_RANK, ORG_NAME_CHARS, ORG_NAME_REACH,
+                                   SHORT_FORM_CONTEXT, TITLE_CHAIN_REACH, TRANSLITERATED_NAME_REACH, UNRANKED_LEVEL)
+from flows.steps.extract.lexicon import (STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
+                                         prefecture_core, strip_generic)
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.text import SpanIndex, literal_spans
 
@@ -62,9 +64,8 @@ ORG_SUFFIXES: dict[str, str] = {
 _SUFFIX_RE = longest_word_pattern(ORG_SUFFIXES)
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
 _SUFFIX_TUPLE = tuple(ORG_SUFFIXES)
-NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
 # Compiled once here: the per-candidate rules below run thousands of times per document.
-_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
+_NAME_RUN_REVERSED = re.compile(rf"{ORG_NAME_CHARS}*")
 _QUANTITY = re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?")
 _CONJUNCTION = re.compile(r"[和与及、]")
 _BRACKET = re.compile(r"[()（）]")
@@ -215,7 +216,7 @@ def _lexicon_orgs(text: str, hits, ref: Reference) -> list[PartyMention]:
         if not _standalone_alias(text, start, end, surface, ref) or _continues(text, end, surface):
             continue
         entry = lex[surface]
-        prefix = re.search(r"(中华人民共和国|中国)\Z", text[max(0, start - 7):start])
+        prefix = re.search(r"(中华人民共和国|中国)\Z", text[max(0, start - len("中华人民共和国")):start])
         if prefix and entry["country_code"] == "CN" and not surface.startswith(("中国", "中华")):
             start -= len(prefix.group())
         country = _country_prefix(text, start, ref)
@@ -237,16 +238,16 @@ def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Refere
     if _LATIN.fullmatch(surface):
         return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
     if len(surface) <= 2:
-        run = _name_run(text[max(0, start - 10):start])
+        run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT):start])
         return not run or left_cut(run, ref.place_names) == len(run)
     return True
 
 
 def _country_prefix(text: str, start: int, ref: Reference) -> str | None:
     """A country name right before a mention (美国GE, 法国ABC集团)."""
-    before = text[max(0, start - 8):start]
+    before = text[max(0, start - COUNTRY_PREFIX_REACH):start]
     names = _country_names(ref)
-    return next((before[-n:] for n in range(min(len(before), 8), 1, -1) if before[-n:] in names), None)
+    return next((before[-n:] for n in range(len(before), 1, -1) if before[-n:] in names), None)
 
 
 @lru_cache(maxsize=4)
@@ -273,7 +274,7 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     nxt = text[suffix_end:suffix_end + 1]
     if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = _name_run(text[max(0, suffix_start - 30):suffix_start])
+    run = _name_run(text[max(0, suffix_start - ORG_NAME_REACH):suffix_start])
     run = run[_org_cut(run, ref):].lstrip("—-·")
     name = run + suffix
     end = suffix_end
@@ -458,7 +459,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
-            run = _name_run(text[max(0, i - 10):i])
+            run = _name_run(text[max(0, i - SHORT_FORM_CONTEXT):i])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
@@ -511,7 +512,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         for start, end in literal_spans(text, short):
             if taken[start]:
                 continue
-            run = _name_run(text[max(0, start - 10):start])
+            run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT):start])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(start, end, short, "enterprise", source="abbreviation"))
@@ -580,7 +581,8 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     for dot in re.finditer("·", text) if "·" in text else ():
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
             continue  # 副秘书长约翰·史密斯: already found after its title
-        left = re.search(rf"[{HAN}]{{1,10}}\Z", text[max(0, dot.start() - 10):dot.start()])
+        before = text[max(0, dot.start() - TRANSLITERATED_NAME_REACH):dot.start()]
+        left = re.search(rf"[{HAN}]+\Z", before)
         if left is None:
             continue
         run = left.group()
@@ -656,7 +658,7 @@ def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple
     """党委副书记、总经理 before a name: where the chain starts and its text."""
     chain_start = start
     while True:
-        before = text[max(0, chain_start - 12):chain_start]
+        before = text[max(0, chain_start - TITLE_CHAIN_REACH):chain_start]
         m = _chain_re(title_re).search(before)
         if not m or not before.endswith(m.group()):
             break
@@ -782,12 +784,10 @@ def _official(surface: str, ref: Reference) -> str:
 @lru_cache(maxsize=4)
 def _short_to_full(ref: Reference) -> dict[str, str]:
     """Short place name -> full name (天津 -> 天津市, 黄南州 -> 黄南藏族自治州)."""
-    from flows.steps.extract.regions import _prefecture_core
-
     div = ref.divisions.filter(pl.col("level").is_in(["province", "prefecture"]) & pl.col("short_name").is_not_null())
     table = dict(zip(div["short_name"], div["name"]))
     for name in ref.divisions.filter(pl.col("name").str.ends_with("自治州"))["name"]:
-        table[_prefecture_core(name) + "州"] = name
+        table[prefecture_core(name) + "州"] = name
     return table
 
 
@@ -813,8 +813,7 @@ def _locate(mentions: list[PartyMention], regions: list[RegionMention], ref: Ref
             continue
         inside = [r for r in near.touching(m.start, m.end) if m.start <= r.start and r.end <= m.end]
         if inside:
-            ranked = {"zone": 0, "county": 1, "prefecture": 2, "province": 3, "country": 4, "other": 5}
-            best = min(inside, key=lambda r: ranked.get(r.region.level, 9))
+            best = min(inside, key=lambda r: LEVEL_RANK.get(r.region.level, UNRANKED_LEVEL))
             m.region_key = best.region.region_key
             m.country_code = m.country_code or best.region.country_code
         elif m.surface.startswith(("中国", "中华人民共和国", "国家", "全国")):

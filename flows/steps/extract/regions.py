@@ -21,8 +21,10 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.extract.lexicon import (HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, longest_word_pattern,
-                                         place_spans, strip_generic)
+from flows.steps.constants import (HAN, LEVEL_RANK, TOWNSHIP_NAME_REACH, UNRANKED_LEVEL, ZONE_NAME_CHARS,
+                                   ZONE_NAME_REACH, ZONE_PLACES_REACH, ZONE_SHORT_FORM_CONTEXT)
+from flows.steps.extract.lexicon import (PROVINCE_ABBREVIATIONS, Reference, left_cut, longest_word_pattern, place_spans,
+                                         prefecture_core, strip_generic)
 from flows.steps.extract.text import SpanIndex, literal_spans
 
 ZONE_SUFFIXES = sorted([
@@ -45,22 +47,18 @@ COMMON_COUNTY_CORES = {"合作", "和平", "友好", "前进", "解放", "振兴
 # 中新青岛生态城: two-country prefixes (中国+新加坡) that start zone names before a place.
 COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]\\Z")
 NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
-NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-+&()（）]"
 # Short place names that are everyday words far more often than places.
 COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "永安", "和平", "太平", "新余", "中山", "通化", "平安",
                            "阿里"}
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
-_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
+_NAME_RUN_REVERSED = re.compile(rf"{ZONE_NAME_CHARS}*")
 _PROVINCE_PAIR = re.compile(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}")  # 沪苏产业新城
 _ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
 # What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
 _ZONE_CUTS = (re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"), re.compile(r"[和与及、]"),
               _ZONE_SUFFIX_RE, ORG_WORDS)
-# How far before its zone word a zone name (and the place right before it) is looked for: generous,
-# since it only bounds which place mentions _zone_at is shown.
-ZONE_REACH = 100
 
 
 @dataclass
@@ -101,9 +99,9 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
         if short and len(short) == 2 and row["level"] == "province":
             add(f"{short[0]} {short[1]}", region)  # 北 京: a table pads two-character names to three
         if row["name"].endswith("自治州"):
-            add(_prefecture_core(row["name"]) + "州", region)  # 黄南藏族自治州 -> 黄南州
+            add(prefecture_core(row["name"]) + "州", region)  # 黄南藏族自治州 -> 黄南州
         ethnic = re.fullmatch(r"(.+?族)(?:自治)?([县区旗])", row["name"]) if row["level"] == "county" else None
-        if ethnic and len(core := _prefecture_core(ethnic.group(1) + "自治州")) >= 2:
+        if ethnic and len(core := prefecture_core(ethnic.group(1) + "自治州")) >= 2:
             add(core + ethnic.group(2), region)  # 管城回族区 -> 管城区, 长阳土家族自治县 -> 长阳县
     for row in ref.countries.iter_rows(named=True):
         region = Region("ISO-" + row["iso2"], row["name_zh"], "country", None, row["iso2"])
@@ -112,21 +110,6 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
     for name, country in MACRO_REGIONS.items():
         add(name, Region(f"{country}-AREA:{name}", name, "other", "ISO-" + country, country))
     return out
-
-
-NATIONALITIES = sorted(
-    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 傈僳族 "
-    "佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 "
-    "阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 "
-    "珞巴族 基诺族".split(), key=len, reverse=True)
-
-
-def _prefecture_core(name: str) -> str:
-    """恩施土家族苗族自治州 -> 恩施: the place name before its nationalities."""
-    core = name.removesuffix("自治州")
-    while (ethnic := next((n for n in NATIONALITIES if core.endswith(n) and len(core) > len(n)), None)):
-        core = core[: -len(ethnic)]
-    return core
 
 
 @lru_cache(maxsize=4)
@@ -260,7 +243,7 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     candidates = []
     for m in _TOWNSHIP.finditer(text):
         suffix = m.group(2)
-        run = _HAN_RUN_END.search(text[max(0, m.end(1) - 8):m.end(1)]).group()
+        run = _HAN_RUN_END.search(text[max(0, m.end(1) - TOWNSHIP_NAME_REACH):m.end(1)]).group()
         county = next((ends[e] for e in ends if m.end(1) - len(run) <= e < m.end(1) and m.end(1) - e >= 2), None)
         name = run[len(run) - (m.end(1) - county.end):] if county else run[left_cut(run, ref.place_names):]
         if len(name) > (4 if suffix == "街道" else 3):
@@ -384,7 +367,7 @@ def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[Regio
     near = SpanIndex(places)
     for m in _ZONE_SUFFIX_RE.finditer(text):
         # _zone_at looks at most a few dozen characters before its zone word: the places there are enough
-        zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_REACH, m.end()), ref)
+        zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_PLACES_REACH, m.end()), ref)
         if zone is not None and (zone.start, zone.end) not in seen:
             seen.add((zone.start, zone.end))
             full.append(zone)
@@ -422,7 +405,7 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
     suffix = text[suffix_start:suffix_end]
     if text[suffix_end:suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
-    run = _name_run(text[max(0, suffix_start - 24):suffix_start])
+    run = _name_run(text[max(0, suffix_start - ZONE_NAME_REACH):suffix_start])
     run = run[_zone_cut(run, ref):]
     start = suffix_start - len(run)
     name = run + suffix
@@ -557,9 +540,8 @@ def _drop_places(run: str, inner: list[RegionMention], offset: int) -> str:
 
 def _zone_parent(text: str, start: int, inner: list[RegionMention], places: list[RegionMention]):
     """The most specific place inside the zone name, else the place right before it."""
-    ranked = {"county": 0, "prefecture": 1, "province": 2, "country": 3, "other": 4, "zone": 5}
     if inner:
-        return min(inner, key=lambda p: ranked.get(p.region.level, 9))
+        return min(inner, key=lambda p: LEVEL_RANK.get(p.region.level, UNRANKED_LEVEL))
     before = [p for p in places if p.end == start or (0 < start - p.end <= 2 and text[p.end:start] in ("的", "省", "市"))]
     return before[-1] if before else None
 
@@ -598,7 +580,7 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
             for start, end in literal_spans(text, short):
                 if taken[start]:
                     continue
-                run = _name_run(text[max(0, start - 12):start])
+                run = _name_run(text[max(0, start - ZONE_SHORT_FORM_CONTEXT):start])
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
                 out.append(RegionMention(start, end, short, zone.region))
