@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from flows.steps.constants import (AWARD_NAME_REACH, FUTURE_REACH, HAN, HOLDER_REACH, LAST_CLAUSE_REACH,
                                    NAMED_DAY_REACH, OCCASION_NAME_REACH, PASSIVE_SIGNING_REACH, RELATED_CLAUSE_REACH,
@@ -31,6 +32,7 @@ from flows.steps.extract import dates
 from flows.steps.extract.lexicon import COMPOUNDS, STOP_PATTERN, longest_word_pattern, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
+from flows.steps.extract.rules import Rule, always, decide, nothing
 from flows.steps.extract.text import Sentence, SpanIndex
 
 NOUN_TRIGGERS = {
@@ -438,112 +440,168 @@ def _verb_events(sentence: Sentence, parties, regions, phrases: list) -> list[Ev
     return out
 
 
-def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regions) -> list[Event] | None:
-    at, end = sentence.start + m.start(), sentence.start + m.end()
-    if _quoted(sentence.text, m.start()):
-        return None  # “拿地即开工”: a slogan
-    lo, hi = _clause_of(sentence, at)
-    after = sentence.text[m.end():hi - sentence.start]
-    before = sentence.text[lo - sentence.start:m.start()]
-    if re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", before) and event_type == "launch":
-        return None  # 由A和B共同组建: who founded an event already named
-    if event_type == "launch" and re.search("标志着|意味着|预示着", before):
-        return None  # 这标志着项目正式落户: what the event reported before it means, not a new one
-    if m.group() in ("共建", "组建", "成立", "设立", "组建成立"):
-        founded = _joint_build(sentence, m, end, hi, parties)
-        if founded or m.group() == "共建":
-            return founded
-    if re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", before):
-        return None  # 4家获批…: a count, not an event
-    reported = event_type == "release" and re.match(r"的(?=《[^》]+》)", after)  # 日前发布的《报告》显示
-    if reported:
-        after = after[1:]
-    elif after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
-            event_type == "visit" and after.startswith(("组", "团", "员", "报告"))):
+@dataclass
+class VerbTrigger:
+    """A verb trigger (签署, 揭牌, 发布…) in its clause: what the rules of VERB_RULES read."""
+
+    sentence: Sentence
+    m: re.Match[str]
+    event_type: str
+    parties: list[PartyMention]
+    regions: list[RegionMention]
+
+    def __post_init__(self) -> None:
+        sentence, m = self.sentence, self.m
+        self.at, self.end = sentence.start + m.start(), sentence.start + m.end()
+        self.lo, self.hi = _clause_of(sentence, self.at)
+        self.before = sentence.text[self.lo - sentence.start:m.start()]
+        after = sentence.text[m.end():self.hi - sentence.start]
+        # 日前发布的《报告》显示: the document released, named after 的
+        self.reported = self.event_type == "release" and re.match(r"的(?=《[^》]+》)", after) is not None
+        self.after = after[1:] if self.reported else after
+        self.in_clause = [p for p in self.parties if self.lo <= p.start and p.end <= self.at and p.party_type != "person"]
+        self.people = [p for p in self.parties if self.lo <= p.start and p.end <= self.at and p.party_type == "person"]
+        if self.event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", self.before):
+            self.in_clause = self.in_clause + self.people  # 张三宣布…成立: the speaker is named with the subjects
+
+    @cached_property
+    def founded(self) -> list[Event] | None:
+        """共建/组建/成立 + an organization: that organization is launched (_joint_build)."""
+        return _joint_build(self.sentence, self.m, self.end, self.hi, self.parties)
+
+
+_FOUNDING = ("共建", "组建", "成立", "设立", "组建成立")
+_NOT_THE_EVENT_AFTER = ("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")
+
+
+def _founding(t: VerbTrigger) -> bool:
+    return t.m.group() in _FOUNDING and (t.founded is not None or t.m.group() == "共建")
+
+
+def _part_of_something_else(t: VerbTrigger) -> bool:
+    return not t.reported and (t.after.startswith(_NOT_THE_EVENT_AFTER) or (
+        t.event_type == "visit" and t.after.startswith(("组", "团", "员", "报告"))))
+
+
+# Is a verb trigger an event, and which? The first rule that applies decides (rules.decide).
+VERB_RULES: list[Rule[VerbTrigger, list[Event] | None]] = [
+    Rule("inside quotes: a slogan (“拿地即开工”)", lambda t: _quoted(t.sentence.text, t.m.start()), nothing),
+    Rule("由A和B共同组建: who founded an event already named",
+         lambda t: t.event_type == "launch" and re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", t.before) is not None,
+         nothing),
+    Rule("这标志着项目正式落户: what an event reported before means, not a new one",
+         lambda t: t.event_type == "launch" and re.search("标志着|意味着|预示着", t.before) is not None, nothing),
+    Rule("共建/组建/成立 + an organization: that organization's launch", _founding, lambda t: t.founded),
+    Rule("4家获批…: a count, not an event",
+         lambda t: re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", t.before) is not None, nothing),
+    Rule("签约会, 发布环节, 调研组: part of another name or occasion", _part_of_something_else, nothing),
+    Rule("签署/签订/签约: the agreement signed", lambda t: t.event_type == "signing", lambda t: _signing(t)),
+    Rule("发布/印发/公布: the document released", lambda t: t.event_type == "release", lambda t: _release(t)),
+    Rule("批复/认定/获批: what was approved", lambda t: t.event_type == "approval", lambda t: _approval(t)),
+    Rule("调研/考察: who visited", lambda t: t.event_type == "visit", lambda t: _visit(t)),
+    Rule("揭牌/成立/启动/落户…: one launch per subject", always,
+         lambda t: _launches(t.sentence, t.m, t.at, t.end, t.lo, t.in_clause, t.regions)),
+]
+
+
+def _verb_event(sentence: Sentence, m: re.Match[str], event_type: str, parties: list[PartyMention],
+                regions: list[RegionMention]) -> list[Event] | None:
+    return decide(VERB_RULES, VerbTrigger(sentence, m, event_type, parties, regions))[0]
+
+
+def _signing(t: VerbTrigger) -> list[Event] | None:
+    """签署/签订/签约: the agreement named after the verb (or before it, in the passive), one per
+    counterpart of a list (A与B、C签订), else a batch of projects or the signatories themselves."""
+    sentence, m, before, after, in_clause, people = t.sentence, t.m, t.before, t.after, t.in_clause, t.people
+    at, end, event_type = t.at, t.end, t.event_type
+    if after.startswith("仪式"):
+        return None  # the ceremony is named by the noun (签约仪式)
+    obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
+    passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
+    if passive and not obj:
+        name = _tidy(before[-PASSIVE_SIGNING_REACH:] + m.group())
+        ev = Event("", event_type, name, at - len(before), end, sentence)
+        ev.parties = [(p.name, "signatory") for p in in_clause]
+        return [ev]
+    batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
+    if batch and not obj and "、" not in batch and (
+            re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
+        return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 12个项目集中签约
+    if not obj:
+        return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
+    if not in_clause:
         return None
-    in_clause = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
-    people = [p for p in parties if lo <= p.start and p.end <= at and p.party_type == "person"]
-    if event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", before):
-        in_clause = in_clause + people
-    if event_type == "signing":
-        if after.startswith("仪式"):
-            return None  # the ceremony is named by the noun (签约仪式)
-        obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
-        passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
-        if passive and not obj:
-            name = _tidy(before[-PASSIVE_SIGNING_REACH:] + m.group())
-            ev = Event("", event_type, name, at - len(before), end, sentence)
-            ev.parties = [(p.name, "signatory") for p in in_clause]
-            return [ev]
-        batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
-        if batch and not obj and "、" not in batch and (
-                re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
-            return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 12个项目集中签约
-        if not obj:
-            return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
-        if not in_clause:
-            return None
-        if "分别" in before and "与" in before:
-            return _respective_signings(sentence, m, before, lo, at, end, obj.group(), in_clause, people, regions)
-        counterparts = _counterparts(before, lo, in_clause)
-        if counterparts:  # A与B、C签订协议: one agreement with each
-            left, right = counterparts
-            out = []
-            for p in right:
-                ev = Event("", event_type, _tidy(left.surface + "与" + p.surface + m.group() + obj.group()), p.start,
-                           end + len(obj.group()), sentence, mentions=[(p.start, p.end, p.surface)])
-                ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
-                out.append(ev)
-            return out
-        # A government named by its place signs too (青山市与华光集团签署…): the name starts there.
-        first = min([p.start for p in in_clause] + [r.start for r in regions if lo <= r.start
-                                                     and r.end <= at and sentence.text[r.end - sentence.start] == "与"])
-        name = sentence.text[first - sentence.start:m.end()] + obj.group()
-        ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
-        ev.parties = [(p.name, "signatory") for p in in_clause + people]
-        return [ev]
-    if event_type == "release":
-        obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?", after)  # 印发《…意见》的通知
-        if not obj:
-            return None
-        what = re.sub(r"^[了出]", "", obj.group())
-        what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
-        ev = Event("", event_type, m.group() + _gloss_free(what), at, end + len(obj.group()) + bool(reported), sentence)
-        ev.parties = [(p.name, "host") for p in in_clause]  # A、B联合印发: both issue it
-        out = [ev]
-        rest = sentence.text[ev.end - sentence.start:]
-        while more := re.match(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))", rest):
-            start = ev.end + more.start("what")  # 发布A,以及B: B is released too
-            out.append(Event("", event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
-                             sentence, trigger_at=at, parties=list(ev.parties)))
-            rest = rest[more.end():]
+    if "分别" in before and "与" in before:
+        return _respective_signings(sentence, m, before, t.lo, at, end, obj.group(), in_clause, people, t.regions)
+    counterparts = _counterparts(before, t.lo, in_clause)
+    if counterparts:  # A与B、C签订协议: one agreement with each
+        left, right = counterparts
+        out = []
+        for p in right:
+            ev = Event("", event_type, _tidy(left.surface + "与" + p.surface + m.group() + obj.group()), p.start,
+                       end + len(obj.group()), sentence, mentions=[(p.start, p.end, p.surface)])
+            ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
+            out.append(ev)
         return out
-    if event_type == "approval":
-        if re.fullmatch(r"(?:连续\S{1,3}年|已|先后|多次|再次|曾|均|也|还|又)*被[^，,。；;]*", before):
-            return None  # 连续两年被省政府评为…: the one named is before this clause, the approver is no subject
-        subject = _subject(sentence, at, in_clause, regions)
-        obj = re.match(r"[^，,。；;]*", after).group()
-        document = re.match(r"了?(《[^》]+》)", obj)
-        if subject is None and document:  # 会议审议通过了《…方案》
-            return [Event("", event_type, m.group() + document.group(1), at, end + document.end(), sentence)]
-        if subject is not None and not obj and re.search("获得|经过|通过", before):
-            obj = ""  # 项目获得省能源局核准: the approver is the subject found
-        elif subject is None or not obj:
-            return None
-        ev = Event("", event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
-                   end + len(obj), sentence)
-        if subject[2]:
-            ev.parties = [(subject[2].name, "host")]
-        return [ev]
-    if event_type == "visit":
-        if not people and not in_clause:
-            return None
-        actor = (people or in_clause)[0]
-        name = _tidy(sentence.text[actor.start - sentence.start:m.end()])
-        ev = Event("", event_type, name, actor.start, end, sentence)
-        ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in in_clause if p is not actor]
-        return [ev]
-    return _launches(sentence, m, at, end, lo, in_clause, regions)
+    # A government named by its place signs too (青山市与华光集团签署…): the name starts there.
+    first = min([p.start for p in in_clause] + [r.start for r in t.regions if t.lo <= r.start
+                                                 and r.end <= at and sentence.text[r.end - sentence.start] == "与"])
+    name = sentence.text[first - sentence.start:m.end()] + obj.group()
+    ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
+    ev.parties = [(p.name, "signatory") for p in in_clause + people]
+    return [ev]
+
+
+def _release(t: VerbTrigger) -> list[Event] | None:
+    """发布/印发…: the document released (印发《…意见》的通知), and each one listed after it (发布A,以及B)."""
+    sentence, m = t.sentence, t.m
+    obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?", t.after)  # 印发《…意见》的通知
+    if not obj:
+        return None
+    what = re.sub(r"^[了出]", "", obj.group())
+    what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
+    ev = Event("", t.event_type, m.group() + _gloss_free(what), t.at, t.end + len(obj.group()) + t.reported, sentence)
+    ev.parties = [(p.name, "host") for p in t.in_clause]  # A、B联合印发: both issue it
+    out = [ev]
+    rest = sentence.text[ev.end - sentence.start:]
+    while more := re.match(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))", rest):
+        start = ev.end + more.start("what")  # 发布A,以及B: B is released too
+        out.append(Event("", t.event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
+                         sentence, trigger_at=t.at, parties=list(ev.parties)))
+        rest = rest[more.end():]
+    return out
+
+
+def _approval(t: VerbTrigger) -> list[Event] | None:
+    """批复/认定/获批…: what was approved, by whom (项目获得省能源局核准), or the document adopted."""
+    sentence, m, before = t.sentence, t.m, t.before
+    if re.fullmatch(r"(?:连续\S{1,3}年|已|先后|多次|再次|曾|均|也|还|又)*被[^，,。；;]*", before):
+        return None  # 连续两年被省政府评为…: the one named is before this clause, the approver is no subject
+    subject = _subject(sentence, t.at, t.in_clause, t.regions)
+    obj = re.match(r"[^，,。；;]*", t.after).group()
+    document = re.match(r"了?(《[^》]+》)", obj)
+    if subject is None and document:  # 会议审议通过了《…方案》
+        return [Event("", t.event_type, m.group() + document.group(1), t.at, t.end + document.end(), sentence)]
+    if subject is not None and not obj and re.search("获得|经过|通过", before):
+        obj = ""  # 项目获得省能源局核准: the approver is the subject found
+    elif subject is None or not obj:
+        return None
+    ev = Event("", t.event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
+               t.end + len(obj), sentence)
+    if subject[2]:
+        ev.parties = [(subject[2].name, "host")]
+    return [ev]
+
+
+def _visit(t: VerbTrigger) -> list[Event] | None:
+    """调研/考察…: the visit of the first person (else organization) of the clause; the others visited."""
+    if not t.people and not t.in_clause:
+        return None
+    actor = (t.people or t.in_clause)[0]
+    name = _tidy(t.sentence.text[actor.start - t.sentence.start:t.m.end()])
+    ev = Event("", t.event_type, name, actor.start, t.end, t.sentence)
+    ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in t.in_clause if p is not actor]
+    return [ev]
 
 
 def _gloss_free(name: str) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import polars as pl
 
@@ -34,6 +34,7 @@ from flows.steps.constants import (COUNTRY_PREFIX_REACH, HAN, LEVEL_RANK, ORG_NA
 from flows.steps.extract.lexicon import (STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
                                          prefecture_core, strip_generic)
 from flows.steps.extract.regions import RegionMention
+from flows.steps.extract.rules import Rule, accept, always, decide, reject
 from flows.steps.extract.text import SpanIndex, literal_spans
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
@@ -323,50 +324,108 @@ def _org_cut(run: str, ref: Reference) -> int:
     return cut
 
 
+@dataclass
+class OrgCandidate:
+    """A would-be organization name: `body` + `suffix` (its organization word) = `name`. What the
+    rules measure of it (its places, what is left beside them) is computed once, when first asked."""
+
+    name: str
+    body: str
+    suffix: str
+    ref: Reference
+
+    @cached_property
+    def places(self) -> list[tuple[int, int]]:
+        return place_spans(self.body, self.ref.place_names)
+
+    @cached_property
+    def place_chars(self) -> int:
+        return sum(hi - lo for lo, hi in self.places)
+
+    @cached_property
+    def own_words(self) -> str:
+        """The body without its places and generic words: 兰州新材料 -> 新材料."""
+        return strip_generic(_outside(self.body, self.places))
+
+    @property
+    def research(self) -> bool:
+        return self.suffix in _RESEARCH_SUFFIXES
+
+
+_RESEARCH_SUFFIXES = ("研究院", "研究所", "研究中心", "学院", "大学", "实验室")
+_INTERNATIONAL_HEAD = re.compile("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲|东盟|经济合作)")
+_LEVEL = re.compile("[市区县省州]")
+_NOT_A_BODY_VERB = re.compile("[举承主协创开督兴申筹停包代好怎]\\Z")
+
+
+def _ends_in_title(c: OrgCandidate) -> bool:
+    titles = _title_set(c.ref)
+    return any(c.name[-n:] in titles for n in range(2, min(len(c.name), 8) + 1))
+
+
+def _list_of_two(c: OrgCandidate) -> bool:
+    conj = c.body.find("和") + 1
+    return bool(conj) and len(c.body) - conj < 2
+
+
+def _committee_or_office(c: OrgCandidate) -> bool:
+    return (len(c.body) >= 1 and len(c.name) <= 10 and not _NOT_A_BODY_VERB.search(c.body)
+            and not (c.suffix == "委" and c.body.endswith(("党", "组"))))
+
+
+def _by_place_and_rest(c: OrgCandidate) -> bool:
+    return bool(c.places) and len(c.body) - c.place_chars >= 2 or (c.research and len(c.body) >= 4)
+
+
+# Is `name` an organization? The first rule that applies decides (rules.decide).
+ORG_RULES: list[Rule[OrgCandidate, bool]] = [
+    Rule("too short to be a name", lambda c: len(c.name) < 3, reject),
+    Rule("a word that ends like a name (布局, 内部, 俱乐部) and no lexicon name",
+         lambda c: c.name.endswith(NOT_ORG_ENDINGS) and c.name not in lexicon(c.ref), reject),
+    Rule("a title (市委常委), not a body", _ends_in_title, reject),
+    Rule("a list (企业和政府), not a name", _list_of_two, reject),
+    Rule("a generic group (相关企业, 各级政府)", lambda c: GENERIC_MARKERS.search(c.body) is not None, reject),
+    Rule("a 厅 that is no province's (展览厅, 新闻发布厅)",
+         lambda c: c.suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", c.name), reject),
+    Rule("a 司 that is no ministry's or bureau's department",
+         lambda c: c.suffix == "司" and not re.search("[部局委署办院]", c.body), reject),
+    Rule("a 委/办 ends a short name, not a title chain (党委副书记) or a verb (举办)",
+         lambda c: c.suffix in ("委", "办"), _committee_or_office),
+    Rule("a people's organization by its usual short name (社科联, 科协)",
+         lambda c: c.suffix in ("社科联", "文联", "科协", "工商联"), accept),
+    Rule("a news site named by a word or two (凤凰网), not a network (电网, 互联网)",
+         lambda c: c.suffix == "网",
+         lambda c: 3 <= len(c.name) <= 7 and not c.name.endswith(NOT_NEWS_SITES) and len(strip_generic(c.body)) >= 2),
+    Rule("组织 as organizing (基层党组织), not an international organization",
+         lambda c: c.suffix == "组织" and not _INTERNATIONAL_HEAD.match(c.name), reject),
+    Rule("a government named by its level alone (市政府, 省政府)",
+         lambda c: c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.fullmatch(c.body) is not None
+         and c.suffix.endswith("政府"), accept),
+    Rule("a local government body named by its level (区商务局, 市体育局)",
+         lambda c: c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.match(c.body) is not None and len(c.body) >= 2,
+         accept),
+    Rule("a department named after its ministry or bureau (生态环境部气候变化司)",
+         lambda c: c.suffix == "司" and re.search("[部局委署]", c.body[:-1]) is not None, accept),
+    Rule("a generic platform (合作平台), not a known body's",
+         lambda c: c.suffix == "平台" and not _holds_lexicon_name(c.body, c.ref), reject),
+    Rule("named by its place alone: only a university, a government, a paper… (兰州大学, 兰州市人民政府)",
+         lambda c: bool(c.body) and c.place_chars == len(c.body),
+         lambda c: c.suffix in PLACE_NAMED or c.suffix in ("委员会", "常委会", "人民政府")),
+    Rule("two or more words of its own beside places and generic words", lambda c: len(c.own_words) >= 2, accept),
+    Rule("a research or teaching body named by its place and a word (常州工学院, 南京林业大学)",
+         lambda c: c.research and bool(c.places) and len(c.body) - c.place_chars >= 1, accept),
+    Rule("else: a place and two more characters, or a research body's name of four", always, _by_place_and_rest),
+]
+
+
+def org_verdict(name: str, body: str, suffix: str, ref: Reference) -> tuple[bool, str]:
+    """Whether `name` (`body` + organization word `suffix`) names an organization, and the rule's reason:
+    org_verdict("市委常委", "市委常", "委", ref) -> (False, "a title (市委常委), not a body")."""
+    return decide(ORG_RULES, OrgCandidate(name, body, suffix, ref))
+
+
 def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
-    if len(name) < 3 or name.endswith(NOT_ORG_ENDINGS) and name not in lexicon(ref):
-        return False
-    titles = _title_set(ref)
-    if any(name[-n:] in titles for n in range(2, min(len(name), 8) + 1)):
-        return False  # 市委常委 is a title
-    conj = body.find("和") + 1
-    if conj and len(body) - conj < 2:
-        return False  # 企业和政府: a list, not a name
-    if GENERIC_MARKERS.search(body):
-        return False
-    places = place_spans(body, ref.place_names)
-    place_chars = sum(hi - lo for lo, hi in places)
-    rest = strip_generic(_outside(body, places))
-    if suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", name):
-        return False  # 展览厅, 新闻发布厅: only a province's 厅 is a body
-    if suffix == "司" and not re.search("[部局委署办院]", body):
-        return False  # a 司 is a department of a ministry or a national bureau
-    if suffix in ("委", "办"):
-        # 党委/党组 end a title chain (党委副书记), not a name; 举办/承办 are verbs
-        return (len(body) >= 1 and len(name) <= 10 and not re.search("[举承主协创开督兴申筹停包代好怎]\\Z", body)
-                and not (suffix == "委" and body.endswith(("党", "组"))))
-    if suffix in ("社科联", "文联", "科协", "工商联"):
-        return True
-    if suffix == "网":  # 凤凰网, 参考消息网: a news site named by a word or two
-        return 3 <= len(name) <= 7 and not name.endswith(NOT_NEWS_SITES) and len(strip_generic(body)) >= 2
-    if suffix == "组织" and not re.match("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲|东盟|经济合作)", name):
-        return False  # 基层党组织, 运营组织: organizing, not an organization
-    if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.fullmatch("[市区县省州]", body) and suffix.endswith("政府"):
-        return True  # 市政府, 省政府
-    if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.match("[市区县省州]", body) and len(body) >= 2:
-        return True  # 区商务局, 市体育局: a local government body named by its level
-    if suffix == "司" and re.search("[部局委署]", body[:-1]):
-        return True  # 生态环境部|气候变化司: a department named after its ministry or bureau
-    if suffix == "平台" and not _holds_lexicon_name(body, ref):
-        return False  # 合作平台 is generic unless a known body's platform (中国—上海合作组织…平台)
-    if place_chars == len(body) and body:
-        return suffix in PLACE_NAMED or suffix in ("委员会", "常委会", "人民政府")
-    if rest and len(rest) >= 2:
-        return True
-    research = suffix in ("研究院", "研究所", "研究中心", "学院", "大学", "实验室")
-    if research and places and len(body) - place_chars >= 1:
-        return True  # 常州工学院, 南京林业大学
-    return bool(places) and len(body) - place_chars >= 2 or (research and len(body) >= 4)
+    return org_verdict(name, body, suffix, ref)[0]
 
 
 def _outside(text: str, spans: list[tuple[int, int]]) -> str:

@@ -3,6 +3,10 @@ from datetime import date
 
 import pytest
 
+from flows.steps.extract.events import _VERB_RES, VERB_RULES, VerbTrigger
+from flows.steps.extract.rules import decide
+from flows.steps.extract.text import sentences
+
 
 def events(run, text, reference=None, year=None):
     facts = run(text, reference, year)
@@ -309,3 +313,16 @@ def test_undated_civic_actions_and_counts_are_not_events(run, text):
 ])
 def test_names_are_not_cut_at_an_opening_quotation_mark(run, text, name):
     assert [e[1] for e in events(run, text, year=2024)] == [name]
+
+
+@pytest.mark.parametrize(("text", "event_type", "reason"), [
+    ("工地上挂着“拿地即开工”的标语。", "launch", "inside quotes: a slogan (“拿地即开工”)"),
+    ("该中心由两所大学共同组建。", "launch", "由A和B共同组建: who founded an event already named"),
+    ("这标志着项目正式落户。", "launch", "这标志着项目正式落户: what an event reported before means, not a new one"),
+    ("全省4家获批国家级绿色工厂。", "approval", "4家获批…: a count, not an event"),
+    ("双方在签约会上致辞。", "signing", "签约会, 发布环节, 调研组: part of another name or occasion"),
+])
+def test_verb_rules_refuse_with_their_reason(text, event_type, reason):
+    sentence = sentences(text)[0]
+    match = _VERB_RES[event_type].search(sentence.text)
+    assert decide(VERB_RULES, VerbTrigger(sentence, match, event_type, [], [])) == (None, reason)
