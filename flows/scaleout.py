@@ -21,9 +21,9 @@ import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows import batches
+from flows import batches, settings
 
-# Tables a batch writes, besides its facts (flows.schema.RAW_SCHEMAS).
+# Tables a batch writes, besides its facts (flows.steps.schema.RAW_SCHEMAS).
 FILES, DOCUMENTS = "files", "documents"
 
 
@@ -76,7 +76,7 @@ def shared_api():
     # The same server object a plain run's client starts; it stops at exit, after the log handlers
     # have sent their last lines to it.
     server = SubprocessASGIServer()
-    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+    server.start(timeout=settings.startup_seconds())
     with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
         yield
 

@@ -1,22 +1,17 @@
 """Shared fixtures. Prefect and GX run for real; their homes live in a per-session temp dir."""
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from flows import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds" / "raw"
 
-_home = tempfile.mkdtemp(prefix="greenwire-test-prefect-")
-os.environ.setdefault("PREFECT_HOME", _home)
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+settings.library_environment(tempfile.mkdtemp(prefix="greenwire-test-prefect-"), console_level="WARNING")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 pytest puts this folder on sys.path for the test modules beside it)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,8 +31,6 @@ def kill_tree(proc: subprocess.Popen, below: list[int] | None = None, wait: floa
     Prefect starts flow-run processes in sessions of their own, out of reach of killpg)."""
     below = descendants(proc.pid) if below is None else below
     for kill, target in [(os.killpg, proc.pid), *((os.kill, pid) for pid in below)]:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             kill(target, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     proc.wait(wait)

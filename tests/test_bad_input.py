@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from pages import CHROME, news_page
 
-from flows import inventory
-from flows.cli import format_summary, main
+from flows.app.cli import format_summary, main
+from flows.ops import inventory
 from flows.pipeline import greenwire_flow
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ SIDECARS = {  # file -> (sidecar bytes, reason it is refused, or None when it is
                       "source must be the publisher's name as plain text, not markup: '<script>alert(1)</script>'"),
     "sc_number.txt": (b'{"source": 12345}', "source must be the publisher's name as plain text, not a number (12345)"),
     "sc_gbk.txt": ('{"source": "天津日报"}'.encode("gbk"), None),
-    "sc_bom.txt": (b"\xef\xbb\xbf" + '{"source": "天津日报"}'.encode("utf-8"), None),
+    "sc_bom.txt": (b"\xef\xbb\xbf" + '{"source": "天津日报"}'.encode(), None),
     "sc_future.txt": ('{"published_on": "2099-12-31", "source": "天津日报"}'.encode(), None),
 }
 COPYRIGHT_BODY = ("绿色版权保护论坛在天津举行\n"
@@ -159,7 +159,7 @@ def test_fifty_megabyte_file(run):
 
 @pytest.mark.parametrize("case", sorted(BAD_NAMES))
 def test_odd_file_names_are_processed_under_their_own_name(run, case):
-    summary, files, _, _ = run
+    _summary, files, _, _ = run
     name = BAD_NAMES[case]
     assert (files[name]["status"], files[name]["action"]) == ("processed", "extract")
     assert _published(run, "select count(*) from documents where source_file = ?", name) == [(1,)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 import polars as pl
 
 from flows import batches
-from flows.incremental import PREVIOUS_SCHEMA, plan
-from flows.inventory import list_files
+from flows.ops.incremental import PREVIOUS_SCHEMA, plan
+from flows.ops.inventory import list_files
 
 
 def _planned(folder) -> pl.DataFrame:

@@ -8,21 +8,21 @@ import re
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows import query
-from flows.cli import main
-from flows.publish import publish
+from flows.app import query
+from flows.app.cli import main
+from flows.warehouse.publish import publish
 
 GREENWIRE = Path(sys.executable).parent / "greenwire"
 
 
 def test_help_explains_every_command():
-    out = subprocess.run([sys.executable, "-m", "flows.cli", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "flows.app.cli", "--help"], capture_output=True, text=True, check=True)
     for command in ("run", "query", "validate"):
         assert f"\n  {command} " in out.stdout
     assert "examples:" in out.stdout
@@ -30,7 +30,7 @@ def test_help_explains_every_command():
 
 @pytest.fixture
 def warehouse_dir(tmp_path, tiny_marts):
-    publish(tiny_marts, tmp_path / "publish", "run-1", now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    publish(tiny_marts, tmp_path / "publish", "run-1", now=datetime(2026, 1, 1, tzinfo=UTC))
     return tmp_path
 
 
@@ -227,7 +227,7 @@ def test_an_unavailable_prefect_api_is_one_line(tmp_path):
     (RuntimeError(""), "RuntimeError"),
 ])
 def test_a_failure_is_described_in_one_line_with_its_path(error, line):
-    from flows.runlog import describe
+    from flows.ops.runlog import describe
 
     assert describe(error) == line
 
@@ -236,7 +236,7 @@ def test_the_run_summary_lists_at_most_twenty_files_per_status(tmp_path):
     """A folder with thousands of quarantined files prints twenty of them and says where the rest are."""
     import polars as pl
 
-    from flows.cli import _file_notes
+    from flows.app.cli import _file_notes
 
     files = pl.DataFrame({
         "source_file": [f"bad{i:03}.txt" for i in range(25)] + ["a.txt", "a.txt.meta.json"],

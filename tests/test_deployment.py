@@ -4,6 +4,7 @@ Everything runs in subprocesses with a throwaway PREFECT_HOME (SQLite); nothing 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,14 +14,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 from processes import descendants, kill_tree
 
-from flows import deploy
-from flows.contract import CONTRACT
+from flows import settings
+from flows.app import deploy
+from flows.warehouse.contract import CONTRACT
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv running pytest holds `prefect` and `greenwire`
@@ -36,8 +38,7 @@ def _free_port() -> int:
 
 def _env(prefect_home: Path, api_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GREENWIRE_"))}
-    env.update(PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false", GX_ANALYTICS_ENABLED="false",
-               DO_NOT_TRACK="1", PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL="INFO")
+    env.update(settings.LIBRARY_DEFAULTS, PREFECT_HOME=str(prefect_home), PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL="INFO")
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return env
@@ -68,10 +69,8 @@ class Service:
         below = descendants(self.proc.pid)
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                pass
         kill_tree(self.proc, below, wait=10)
 
 
@@ -120,9 +119,8 @@ def client(server):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     # temporary_settings also wins over the session's prefect_test_harness, if other tests started it.
-    with temporary_settings(updates={PREFECT_API_URL: server[0]}):
-        with get_client(sync_client=True) as prefect_client:
-            yield prefect_client
+    with temporary_settings(updates={PREFECT_API_URL: server[0]}), get_client(sync_client=True) as prefect_client:
+        yield prefect_client
 
 
 @pytest.fixture
@@ -180,7 +178,7 @@ def test_worker_runs_the_prefect_yaml_deployment(server, client, seeds_copy, tmp
     [schedule] = deployment.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("0 6 * * *", "UTC", True)
     upcoming = _wait_for_scheduled_runs(client, deployment.id)
-    assert {(r.expected_start_time.astimezone(timezone.utc).hour, r.expected_start_time.minute)
+    assert {(r.expected_start_time.astimezone(UTC).hour, r.expected_start_time.minute)
             for r in upcoming} == {(6, 0)}
 
     # Manual runs only from here: a 06:00 run with null parameters would write to the repo's warehouse/.

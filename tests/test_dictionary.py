@@ -4,9 +4,9 @@ import json
 import duckdb
 import pytest
 
-from flows import dictionary
-from flows.contract import CONTRACT
 from flows.settings import EXPECTATIONS_DIR
+from flows.warehouse import dictionary
+from flows.warehouse.contract import CONTRACT
 
 # Contract v1, written out once here so that a dictionary edit cannot silently drop or retype a column.
 CONTRACT_V1 = {
@@ -38,7 +38,7 @@ def test_every_table_has_a_key_and_every_column_a_type_and_a_meaning():
 
 def test_the_markdown_in_the_repo_is_generated_from_the_dictionary():
     assert dictionary.MARKDOWN.read_text(encoding="utf-8") == dictionary.render_markdown(), (
-        "docs/data-dictionary.md is stale: run `python -m flows.dictionary`")
+        "docs/data-dictionary.md is stale: run `python -m flows.warehouse.dictionary`")
 
 
 def test_the_markdown_lists_every_column_and_unit_code():
@@ -54,7 +54,7 @@ def test_every_suite_carries_the_generated_column_checks():
     for table in dictionary.TABLES:
         suite = json.loads((EXPECTATIONS_DIR / f"{table.name}.json").read_text(encoding="utf-8"))
         assert dictionary.with_generated(suite, table) == suite, (
-            f"expectations/{table.name}.json is stale: run `python -m flows.dictionary`")
+            f"expectations/{table.name}.json is stale: run `python -m flows.warehouse.dictionary`")
         exists = [e["kwargs"]["column"] for e in suite["expectations"] if e["type"] == "expect_column_to_exist"]
         assert exists == [c.name for c in table.columns]
 
@@ -67,7 +67,7 @@ def test_hand_written_checks_survive_regeneration_and_duplicates_go():
     assert suite["expectations"][-1] == unique
     assert [e for e in suite["expectations"] if e["kwargs"] == {"column": "role"}
             and e["type"] == "expect_column_values_to_not_be_null"] == [
-        {**duplicate, "meta": {"generated": "flows/dictionary.py"}}]
+        {**duplicate, "meta": {"generated": "flows/warehouse/dictionary.py"}}]
 
 
 def test_json_form_has_type_description_and_allowed_values():
@@ -106,5 +106,5 @@ def test_type_check_refuses_a_missing_or_undescribed_column():
         dictionary.check_marts(con)
     con.execute("alter table marts.events drop column mystery")
     con.execute("alter table marts.regions drop column admin_code")
-    with pytest.raises(dictionary.SchemaMismatch, match="marts.regions.admin_code is missing"):
+    with pytest.raises(dictionary.SchemaMismatch, match=r"marts\.regions\.admin_code is missing"):
         dictionary.check_marts(con)

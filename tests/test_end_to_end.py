@@ -8,9 +8,9 @@ import shutil
 import duckdb
 import pytest
 
-from flows.contract import CONTRACT
 from flows.pipeline import ValidationFailed, greenwire_flow
 from flows.settings import SQL_DIR
+from flows.warehouse.contract import CONTRACT
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,7 @@ def test_published_tables_have_the_contract_columns_and_types(published):
 
 
 def test_manifest_matches_the_files(published):
-    _, first, _, second = published
+    _, _first, _, second = published
     manifest = json.loads((second.published / "manifest.json").read_text())
     assert manifest["run_id"] == second.run_id
     for table, entry in manifest["tables"].items():

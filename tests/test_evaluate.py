@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.cli import main
-from flows.evaluate import EvaluationError, dates_agree, dice, evaluate
+from flows.app.cli import main
+from flows.app.evaluate import EvaluationError, dates_agree, dice, evaluate
 
 GOLD = {
     "a.txt": {

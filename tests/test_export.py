@@ -1,15 +1,15 @@
 """`greenwire export`: every published table as CSV (BOM, readable lists), an xlsx workbook or Parquet."""
 import re
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
 
-from flows.cli import main
-from flows.export import ExportError, export
-from flows.publish import publish
+from flows.app.cli import main
+from flows.app.export import ExportError, export
 from flows.warehouse import MART_TABLES
+from flows.warehouse.publish import publish
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def version(tiny_marts, tmp_path):
     tiny_marts.execute("create or replace table marts.regions as select 'CN-120000' as region_id, '天津市' as name, "
                        "['天津', '津门'] as aliases")
     tiny_marts.execute("create or replace table marts.metrics as select 'm1' as metric_id, 17300000000000.0 as value")
-    return publish(tiny_marts, tmp_path / "publish", "run-1", now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    return publish(tiny_marts, tmp_path / "publish", "run-1", now=datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def test_csv_has_a_bom_and_lists_joined_readably(version, tmp_path):

@@ -12,18 +12,18 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 from processes import kill_tree
 
-from flows.integrity import WarehouseCorrupt
-from flows.lock import holder
+from flows.ops.lock import holder
 from flows.pipeline import greenwire_flow
-from flows.publish import clean_leftovers, current_version, prune, publish
 from flows.settings import SQL_DIR
+from flows.warehouse.integrity import WarehouseCorrupt
+from flows.warehouse.publish import clean_leftovers, current_version, prune, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -240,7 +240,7 @@ def test_a_full_disk_before_prefect_starts_is_one_line_at_once(tmp_path):
     with _tmpfs(tmp_path / "disk", "2m") as disk:
         env = {k: v for k, v in _env(tmp_path).items() if k != "PREFECT_HOME"}  # Prefect's home is on that disk
         says = _one_line(_greenwire("run", "--warehouse", str(disk / "wh"), env=env, timeout=60))
-    assert says.startswith(f"greenwire: error: setup: No space left on device: only ")
+    assert says.startswith("greenwire: error: setup: No space left on device: only ")
     assert f"free at {disk / 'wh' / '.prefect'}, where the temporary Prefect API keeps its database" in says
 
 
@@ -277,7 +277,7 @@ def test_a_read_only_disk_is_one_line(tmp_path):
 
 def test_leftovers_of_killed_publishes_are_removed_and_never_counted(tiny_marts, tmp_path):
     """Issue 12, item 13: a `.partial` folder, a version without views, one with an empty views file."""
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     good = [publish(tiny_marts, tmp_path, f"run-{i}", keep=5, now=t0 + timedelta(seconds=i)) for i in range(2)]
     versions = tmp_path / "versions"
     partial = versions / ".20260101T000005000000Z-dead.partial"

@@ -10,10 +10,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows.incremental import FINGERPRINTED, PREVIOUS_SCHEMA, digest_of, fingerprint, plan
-from flows.inventory import INVENTORY_SCHEMA
+from flows.ops.incremental import FINGERPRINTED, PREVIOUS_SCHEMA, digest_of, fingerprint, plan
+from flows.ops.inventory import INVENTORY_SCHEMA
 from flows.pipeline import greenwire_flow
-from flows.publish import open_views
+from flows.warehouse.publish import open_views
 
 HELDOUT = Path(__file__).parent / "heldout" / "raw"
 

@@ -5,9 +5,9 @@ from datetime import date
 
 import polars as pl
 import pytest
-
-from flows.inventory import FolderConflict, check_folders, scan
 from pages import news_page
+
+from flows.ops.inventory import FolderConflict, check_folders, scan
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_a_sidecar_wins_over_the_page_metadata(folder):
 
 
 def test_a_file_with_its_known_size_and_time_keeps_its_known_hash_without_being_read(folder):
-    from flows.inventory import list_files
+    from flows.ops.inventory import list_files
 
     (folder / "same.txt").write_text("新能源产业园开工。", encoding="utf-8")
     (folder / "touched.txt").write_text("绿色发展论坛在天津举行。", encoding="utf-8")

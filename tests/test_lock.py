@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from flows.lock import WarehouseLocked, warehouse_lock
+from flows.ops.lock import WarehouseLocked, warehouse_lock
 
-HOLDER = "import sys, time; from pathlib import Path; from flows.lock import warehouse_lock\n" \
+HOLDER = "import sys, time; from pathlib import Path; from flows.ops.lock import warehouse_lock\n" \
          "with warehouse_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
 
 
@@ -20,9 +20,9 @@ def _hold(path, seconds):
 def test_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
     holder = _hold(tmp_path / "w.lock", 30)
     try:
-        with pytest.raises(WarehouseLocked, match=rf"PID {holder.pid}.*this run did nothing"):
-            with warehouse_lock(tmp_path / "w.lock"):
-                pass
+        with (pytest.raises(WarehouseLocked, match=rf"PID {holder.pid}.*this run did nothing"),
+              warehouse_lock(tmp_path / "w.lock")):
+            pass
     finally:
         holder.kill()
         holder.wait()
@@ -47,7 +47,7 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
 
 def test_a_nested_hold_in_the_same_process_goes_on_and_the_outer_one_keeps_the_lock(tmp_path):
     """`greenwire run` holds the lock once around its quick checks and the flow, which locks again."""
-    from flows.lock import holder
+    from flows.ops.lock import holder
 
     lock_file = tmp_path / "w.lock"
     with warehouse_lock(lock_file):

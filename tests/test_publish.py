@@ -2,14 +2,14 @@
 import hashlib
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
 
 from flows import CONTRACT_VERSION
-from flows.publish import current_version, open_views, publish
 from flows.warehouse import MART_TABLES
+from flows.warehouse.publish import current_version, open_views, publish
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def marts(tiny_marts):
     return tiny_marts
 
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_publish_writes_parquet_manifest_and_points_current(marts, tmp_path):

@@ -1,11 +1,11 @@
 """warehouse/quarantine: copies and a manifest of reasons, kept in step with the input folder."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from flows import quarantine
-from flows.inventory import scan
+from flows.ops import quarantine
+from flows.ops.inventory import scan
 
-T1 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-T2 = datetime(2026, 1, 2, tzinfo=timezone.utc)
+T1 = datetime(2026, 1, 1, tzinfo=UTC)
+T2 = datetime(2026, 1, 2, tzinfo=UTC)
 
 
 def test_a_bad_file_is_copied_once_and_dropped_when_fixed(tmp_path):

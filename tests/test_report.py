@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from browser import chromium, open_page, outside
+
 from flows.pipeline import greenwire_flow
 
 pytestmark = pytest.mark.e2e

@@ -3,10 +3,9 @@ from datetime import date
 
 import duckdb
 import polars as pl
-import pytest
 
 from flows import warehouse
-from flows.schema import conform
+from flows.steps.schema import conform
 
 
 def _doc(doc_id, source_file, text, published_on=None, relevant=True):

@@ -11,7 +11,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows import cli, runs, settings, status, warehouse
+from flows import settings, warehouse
+from flows.app import cli
+from flows.ops import reruns, status
 from flows.pipeline import greenwire_flow
 
 
@@ -63,18 +65,18 @@ def test_an_unchanged_rerun_stops_after_ingest_and_publishes_nothing(published, 
 def test_the_cli_answers_an_unchanged_rerun_without_prefect_and_a_changed_file_means_work(published):
     inbox, warehouse_dir, first = published
     resolved = settings.load(inbox, warehouse_dir)
-    quick = runs.quick_rerun(resolved)
+    quick = reruns.quick_rerun(resolved)
     assert quick is not None and quick.unchanged_since["run_id"] == first.run_id
     assert _outcomes(warehouse_dir)[-1] == "unchanged"
     assert cli.format_summary(quick).count("\n") == 0
     changed = sorted(inbox.iterdir())[0]
     original = changed.read_bytes()
-    changed.write_bytes(original + "\n".encode())
+    changed.write_bytes(original + b"\n")
     try:
-        assert runs.quick_rerun(resolved) is None  # same size and name are not enough: the bytes differ
+        assert reruns.quick_rerun(resolved) is None  # same size and name are not enough: the bytes differ
     finally:
         changed.write_bytes(original)
-    assert runs.quick_rerun(resolved) is not None
+    assert reruns.quick_rerun(resolved) is not None
 
 
 def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp_path, monkeypatch):
@@ -123,11 +125,11 @@ def test_a_file_rewritten_with_its_old_size_and_time_is_seen_only_when_rehashed(
     changed.write_bytes(original[:-1] + (b"!" if original[-1:] != b"!" else b"?"))
     os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns))
     try:
-        def action(checked: runs.Checked) -> str:
+        def action(checked: reruns.Checked) -> str:
             return checked.inventory.filter(pl.col("source_file") == changed.name)["action"][0]
 
-        assert action(runs.check(resolved, "probe")) == "reuse"
-        assert action(runs.check(resolved, "probe", rehash=True)) == "extract"
+        assert action(reruns.check(resolved, "probe")) == "reuse"
+        assert action(reruns.check(resolved, "probe", rehash=True)) == "extract"
     finally:
         changed.write_bytes(original)
         os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns))

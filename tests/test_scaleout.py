@@ -53,8 +53,8 @@ class Cluster:
         self.wait_for_workers(workers)
 
     def _start(self, name: str, argv: list[str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "wb")
-        return subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.logs / f"{name}.log", "wb") as log:  # the child keeps its own copy of the descriptor
+            return subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def client(self):
         from distributed import Client

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from flows.sidecar import SidecarRefused, parse
+from flows.ops.sidecar import SidecarRefused, parse
 
 TODAY = date(2026, 1, 1)
 

@@ -1,11 +1,11 @@
 """Contract tests that keep the project's structure honest."""
 import re
 
-from flows.cli import _parser
-from flows.contract import CONTRACT
+from flows.app.cli import _parser
 from flows.settings import EXPECTATIONS_DIR, ROOT, SQL_DIR
-from flows.validation import load_suites
 from flows.warehouse import LAYERS, MART_TABLES, PYTHON_MODELS, models, sql_models
+from flows.warehouse.contract import CONTRACT
+from flows.warehouse.validation import load_suites
 
 PREFIX = {"staging": "stg_", "intermediate": "int_"}
 
@@ -42,7 +42,7 @@ def test_python_models_read_only_lower_layers_and_their_layers_sql_models():
                 lower = LAYERS.index(layer) < LAYERS.index(model.layer)
                 assert lower or (layer, table) in sql, f"{model.table} reads {table}"
         # the SQL models of its layer run before it, so none of them may read it
-        for (layer, table), path in sql.items():
+        for (layer, _table), path in sql.items():
             if layer == model.layer:
                 assert not re.search(rf"\b{layer}\.{model.table}\b", path.read_text()), f"{path} reads {model.table}"
 

@@ -5,8 +5,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows import validation, warehouse
-from flows.schema import conform
+from flows import warehouse
+from flows.steps.schema import conform
+from flows.warehouse import validation
 
 TEXT = "浦东新区举办绿色低碳论坛，300多位代表参加。"
 
@@ -81,7 +82,7 @@ def test_a_missing_suite_is_an_error(tmp_path):
 
 
 def test_built_marts_have_exactly_the_dictionary_columns_and_types(con):
-    from flows.dictionary import check_marts
+    from flows.warehouse.dictionary import check_marts
 
     check_marts(con)
 

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from flows import warehouse
-from flows.schema import conform
+from flows.steps.schema import conform
 from flows.warehouse import MART_TABLES
 
 
@@ -89,7 +89,7 @@ def test_an_undated_mention_joins_the_one_event_it_matches(con):
 
 def test_near_duplicate_article_points_at_the_earlier_one(con):
     sig = list(range(64))
-    near = sig[:60] + [999, 998, 997, 996]  # 60/64 = 0.94 agree
+    near = [*sig[:60], 999, 998, 997, 996]  # 60/64 = 0.94 agree
     far = sig[:40] + list(range(500, 524))  # 40/64 = 0.63 agree
     _load(con, [_doc("d1", "a.txt", "x", sig), _doc("d2", "b.txt", "x", near), _doc("d3", "c.txt", "x", far)])
     dupes = dict(con.execute("select doc_id, duplicate_of from marts.documents").fetchall())
@@ -106,12 +106,12 @@ def test_a_broken_model_names_its_file(con, tmp_path):
     for layer in warehouse.LAYERS:
         (tmp_path / layer).mkdir()
     (tmp_path / "staging" / "stg_broken.sql").write_text("select * from raw.nope")
-    with pytest.raises(RuntimeError, match="stg_broken.sql failed"):
+    with pytest.raises(RuntimeError, match=r"stg_broken\.sql failed"):
         warehouse.build_models(con, tmp_path)
 
 
 def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
-    from flows.inventory import scan
+    from flows.ops.inventory import scan
     from flows.steps.clean import clean
 
     story = ("中新天津生态城举办绿色发展论坛,300多位代表参加,共同探讨绿色低碳发展路径。"

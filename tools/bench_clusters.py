@@ -22,7 +22,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows import warehouse  # noqa: E402
+from flows import warehouse
 
 TYPES = ["forum_conference", "signing", "launch", "release", "approval", "visit", "exhibition", "meeting"]
 CORES = ["绿色发展论坛", "签约仪式", "低碳发展大会", "新能源项目签约", "碳达峰推进会", "生态文明建设现场会",

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, help="warehouse file whose raw.documents are extracted (read-only)")
     parser.add_argument("--sizes", default="1000,3000", help="comma-separated document counts (first N by doc_id)")
     parser.add_argument("--long-article", type=float, default=0, metavar="MB",
-                        help="also time one generated article of MB megabytes (flows.bench.long_article prints it)")
+                        help="also time one generated article of MB megabytes (flows.app.bench.long_article prints it)")
     parser.add_argument("--repeat", type=int, default=1, help="time each size this many times and keep the best")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top entries by own time")
     parser.add_argument("--top", type=int, default=30, help="how many profile entries to print")
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             report(f"first {n}", every.head(n), args.profile, args.top, args.repeat)
     if args.long_article:
-        from flows.bench import long_article
+        from flows.app.bench import long_article
 
         long_article(args.long_article)
     return 0

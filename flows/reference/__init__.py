@@ -1,4 +1,4 @@
-"""Region gazetteer loaders for seeds/reference (rebuilt by flows.reference.build; lexicons are in .lexicons)."""
+"""Region gazetteer loaders for seeds/reference (rebuilt by tools.build_reference; lexicons are in .lexicons)."""
 from __future__ import annotations
 
 from functools import lru_cache

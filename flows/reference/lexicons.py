@@ -1,7 +1,7 @@
 """Loaders for the hand-compiled lexicons in seeds/reference (see LEXICONS.md there)."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import polars as pl
 
@@ -13,7 +13,7 @@ def _read(name: str) -> pl.DataFrame:
     return pl.read_csv(REFERENCE_DIR / name, infer_schema=False, empty_string_is_null=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def organizations() -> pl.DataFrame:
     """Organizations with aliases as list[str], e.g. the row named 工业和信息化部 has "工信部" in aliases."""
     return _read("organizations.csv").with_columns(
@@ -21,7 +21,7 @@ def organizations() -> pl.DataFrame:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def surnames() -> pl.DataFrame:
     """Chinese surnames with a nullable Int32 rank, e.g. 王 has rank 1 and 欧阳 has is_compound True."""
     return _read("surnames.csv").with_columns(
@@ -30,7 +30,7 @@ def surnames() -> pl.DataFrame:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def titles() -> pl.DataFrame:
     """Job titles as written in news with their kind, e.g. ("党委书记", "party")."""
     return _read("titles.csv")

@@ -1,5 +1,5 @@
 """Pure pipeline steps: Polars frames (and plain values) in, new frames out.
 
 Nothing in this package imports Prefect or touches the disk or the network;
-flows/io.py does the I/O and flows/pipeline.py wires the steps together.
+flows/tasks.py does the I/O and flows/pipeline.py wires the steps together.
 """

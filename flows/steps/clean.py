@@ -5,7 +5,6 @@ Every function here is pure: a Polars frame in, a new frame out.
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import itertools
 import re
@@ -14,11 +13,11 @@ from datetime import date
 import opencc
 import polars as pl
 
-from flows.schema import conform
 from flows.steps import articles
 from flows.steps.constants import EARLIEST_PUBLISHED, PUBLISHED_MARGIN
 from flows.steps.dedup import signatures
 from flows.steps.relevance import relevance
+from flows.steps.schema import conform
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -203,7 +202,7 @@ def _date(year: str, month: str, day: str) -> date | None:
 
 
 def clean(files: pl.DataFrame, names: list[str] | None = None, *, today: date) -> pl.DataFrame:
-    """Inventory rows -> one row per article, shaped as raw.documents (flows.schema).
+    """Inventory rows -> one row per article, shaped as raw.documents (flows.steps.schema).
 
     `names` (gazetteer and organization names) lets a character lost in a garbled pinyin
     annotation be put back; without it such gaps are simply closed. `today` (the caller's: a

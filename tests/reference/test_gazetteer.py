@@ -146,6 +146,6 @@ def test_every_division_has_a_pinyin_name(div):
     ("中沙群岛的岛礁及其海域", "county", "Zhongshaqundaodedaojiaojiqihaiyu"),
 ])
 def test_pinyin_names_follow_the_place_name_rules(name, level, pinyin):
-    from flows.reference.build import pinyin_name
+    from tools.build_reference import pinyin_name
 
     assert pinyin_name(name, level, ["朝鲜", "蒙古", "回"]) == pinyin

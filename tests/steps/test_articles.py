@@ -1,15 +1,14 @@
 """Dirty inputs -> exact clean articles: encodings on disk, pinyin junk, chrome, page splitting."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
-
-import re
 
 import polars as pl
 import pytest
 
-from flows.inventory import scan
+from flows.ops.inventory import scan
 from flows.steps.clean import TONE_VOWELS, clean
 
 NAMES = ["滨海新区", "浦东新区"]

@@ -12,7 +12,6 @@ from datetime import date
 
 import polars as pl
 
-from flows.schema import RAW_SCHEMAS, conform
 from flows.steps.constants import EARLIEST_EVENT, EVENT_HORIZON, EVIDENCE_CONTEXT, HAN
 from flows.steps.extract import events as event_step
 from flows.steps.extract import metrics as metric_step
@@ -21,6 +20,7 @@ from flows.steps.extract import regions as region_step
 from flows.steps.extract.dates import period
 from flows.steps.extract.lexicon import Reference
 from flows.steps.extract.text import Sentence, SpanIndex, sentences
+from flows.steps.schema import RAW_SCHEMAS, conform
 
 BRAND_TYPES = {"enterprise", "media", "other", "research_education", "association"}
 _BLOCKING_TYPES = BRAND_TYPES | {"international_org"}  # lexicon names whose places are not the news' places
@@ -33,7 +33,7 @@ PIECE_CHARS = 100_000
 
 def extract(documents: pl.DataFrame, ref: Reference, today: date,
             piece_chars: int = PIECE_CHARS) -> dict[str, pl.DataFrame]:
-    """Every raw fact table for these documents (see flows.schema.RAW_SCHEMAS); `today` (the
+    """Every raw fact table for these documents (see flows.steps.schema.RAW_SCHEMAS); `today` (the
     caller's, a step reads no clock) bounds plausible event dates; articles over `piece_chars`
     characters are extracted piece by piece (see PIECE_CHARS)."""
     latest_event = today + EVENT_HORIZON

@@ -25,9 +25,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from flows.steps.constants import (AWARD_NAME_REACH, FUTURE_REACH, HAN, HOLDER_REACH, LAST_CLAUSE_REACH,
-                                   NAMED_DAY_REACH, OCCASION_NAME_REACH, PASSIVE_SIGNING_REACH, RELATED_CLAUSE_REACH,
-                                   REPORTER_SOURCE_REACH, SAME_NAME_DICE, SAME_SIGNING_DICE, TIME_REACH)
+from flows.steps.constants import (
+    AWARD_NAME_REACH,
+    FUTURE_REACH,
+    HAN,
+    HOLDER_REACH,
+    LAST_CLAUSE_REACH,
+    NAMED_DAY_REACH,
+    OCCASION_NAME_REACH,
+    PASSIVE_SIGNING_REACH,
+    RELATED_CLAUSE_REACH,
+    REPORTER_SOURCE_REACH,
+    SAME_NAME_DICE,
+    SAME_SIGNING_DICE,
+    TIME_REACH,
+)
 from flows.steps.extract import dates
 from flows.steps.extract.lexicon import COMPOUNDS, STOP_PATTERN, longest_word_pattern, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention

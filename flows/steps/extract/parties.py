@@ -29,10 +29,26 @@ from functools import cached_property, lru_cache
 
 import polars as pl
 
-from flows.steps.constants import (COUNTRY_PREFIX_REACH, HAN, LEVEL_RANK, ORG_NAME_CHARS, ORG_NAME_REACH,
-                                   SHORT_FORM_CONTEXT, TITLE_CHAIN_REACH, TRANSLITERATED_NAME_REACH, UNRANKED_LEVEL)
-from flows.steps.extract.lexicon import (STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
-                                         prefecture_core, strip_generic)
+from flows.steps.constants import (
+    COUNTRY_PREFIX_REACH,
+    HAN,
+    LEVEL_RANK,
+    ORG_NAME_CHARS,
+    ORG_NAME_REACH,
+    SHORT_FORM_CONTEXT,
+    TITLE_CHAIN_REACH,
+    TRANSLITERATED_NAME_REACH,
+    UNRANKED_LEVEL,
+)
+from flows.steps.extract.lexicon import (
+    STOP_PATTERN,
+    Reference,
+    left_cut,
+    longest_word_pattern,
+    place_spans,
+    prefecture_core,
+    strip_generic,
+)
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.rules import Rule, accept, always, decide, reject
 from flows.steps.extract.text import SpanIndex, literal_spans

@@ -21,10 +21,25 @@ from functools import lru_cache
 
 import polars as pl
 
-from flows.steps.constants import (HAN, LEVEL_RANK, TOWNSHIP_NAME_REACH, UNRANKED_LEVEL, ZONE_NAME_CHARS,
-                                   ZONE_NAME_REACH, ZONE_PLACES_REACH, ZONE_SHORT_FORM_CONTEXT)
-from flows.steps.extract.lexicon import (PROVINCE_ABBREVIATIONS, Reference, left_cut, longest_word_pattern, place_spans,
-                                         prefecture_core, strip_generic)
+from flows.steps.constants import (
+    HAN,
+    LEVEL_RANK,
+    TOWNSHIP_NAME_REACH,
+    UNRANKED_LEVEL,
+    ZONE_NAME_CHARS,
+    ZONE_NAME_REACH,
+    ZONE_PLACES_REACH,
+    ZONE_SHORT_FORM_CONTEXT,
+)
+from flows.steps.extract.lexicon import (
+    PROVINCE_ABBREVIATIONS,
+    Reference,
+    left_cut,
+    longest_word_pattern,
+    place_spans,
+    prefecture_core,
+    strip_generic,
+)
 from flows.steps.extract.text import SpanIndex, literal_spans
 
 ZONE_SUFFIXES = sorted([

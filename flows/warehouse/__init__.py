@@ -7,6 +7,7 @@ SQL does badly), each after the SQL files of its layer.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ import duckdb
 import polars as pl
 
 from flows import settings as settings_module
-from flows.schema import RAW_SCHEMAS
 from flows.settings import REFERENCE_DIR, SQL_DIR
 from flows.steps import cluster
+from flows.steps.schema import RAW_SCHEMAS
 
 LAYERS = ("staging", "intermediate", "marts")
 MART_TABLES = ("documents", "regions", "parties", "events", "event_parties", "metrics", "mentions")
@@ -161,10 +162,8 @@ def replace_documents(con: duckdb.DuckDBPyConnection, source_files: list[str], f
             then(con)
         con.execute("commit")
     except BaseException:
-        try:
+        with contextlib.suppress(duckdb.TransactionException):  # a failed commit ended it: keep the real error
             con.execute("rollback")
-        except duckdb.TransactionException:  # a failed commit has ended it already: keep the real error
-            pass
         raise
 
 

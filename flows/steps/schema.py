@@ -1,6 +1,6 @@
 """Column schemas of the frames that extraction hands to the warehouse (DuckDB schema `raw`).
 
-The published marts are defined by the SQL in sql/marts and described by flows/dictionary.py;
+The published marts are defined by the SQL in sql/marts and described by flows/warehouse/dictionary.py;
 these are the per-document facts they are built from.
 """
 from __future__ import annotations

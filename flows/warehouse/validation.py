@@ -106,7 +106,7 @@ CHECK_LABELS = {
 }
 
 # The CDN files Data Docs pages load -> their local copies in flows/static/datadocs ("" drops the tag).
-VENDOR_DIR = Path(__file__).resolve().parent / "static" / "datadocs"
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "datadocs"
 VEGA_BUNDLE = "vega-bundle.js"
 CDN = {
     "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap.min.css",
@@ -203,7 +203,6 @@ def preload() -> threading.Thread:
     """Import Great Expectations in a background thread (about 3 s, mostly waiting on the disk and
     the interpreter), so a run's validate stage finds it loaded; validate() waits for it."""
     global _preloading
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if _preloading is None:
         _preloading = threading.Thread(target=importlib.import_module, args=("great_expectations",),
                                        name="preload-great-expectations", daemon=True)
@@ -218,7 +217,6 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
              expectations_dir: Path = EXPECTATIONS_DIR, chunk_rows: int = VALIDATION_CHUNK_ROWS) -> ValidationReport:
     """Run every suite on its mart and build Data Docs into docs_dir; a mart of more than `chunk_rows`
     rows whose checks are all row-local is validated slice by slice (see ROW_LOCAL)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if _preloading is not None:
         _preloading.join()
     import great_expectations as gx  # ~3 s to import: only when validating (or preloaded by the flow)
@@ -287,7 +285,7 @@ def _frames(con: duckdb.DuckDBPyConnection, table: str, suite: dict, chunk_rows:
 def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
     """Make Data Docs readable offline and by people: CSS/JS from local copies instead of CDNs, GX's
     logos from the site's own images, check columns by meaning, parameters by value, assets by name."""
-    from flows.report import vega_bundle
+    from flows.warehouse.report import vega_bundle
 
     vendor = docs_dir / "static" / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)
@@ -297,7 +295,7 @@ def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
     labels = re.compile(r"\b(" + "|".join(map(re.escape, CHECK_LABELS)) + r")\b")
     for page in docs_dir.rglob("*.html"):
         up = os.path.relpath(docs_dir / "static", page.parent)
-        text = REMOTE_TAG.sub(lambda m: _local_tag(m, f"{up}/vendor"), page.read_text(encoding="utf-8"))
+        text = REMOTE_TAG.sub(lambda m, up=up: _local_tag(m, f"{up}/vendor"), page.read_text(encoding="utf-8"))
         text = GX_IMAGES.sub(f"{up}/images/logo-long.png", text)
         text = labels.sub(lambda m: CHECK_LABELS[m[1]], text)
         text = PARAMETER.sub(lambda m: f"{params.get(m[1], '?')} ({m[1]} at the last run)", text)

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import duckdb
 
-from flows import integrity, lock, quarantine, runlog, warehouse
+from flows import warehouse
+from flows.ops import lock, quarantine, runlog
 from flows.settings import Settings
+from flows.warehouse import integrity
+from flows.warehouse import runs as bookkeeping
 
 
 @dataclass
@@ -31,26 +34,14 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
     status = Status(settings.warehouse_dir, lock.holder(settings.lock_file))
     with _open(settings.database, wait_seconds) as con:
         integrity.verify(con, settings.database)
-        recent = con.sql(
-            """
-            select run_id, started_at, finished_at, outcome,
-                   date_diff('millisecond', started_at, finished_at) / 1000.0 as seconds,
-                   files_seen, files_processed, files_extracted, files_reused, files_quarantined,
-                   articles, relevant, published_version, message, log_file
-            from raw.runs order by started_at desc limit ?
-            """,
-            params=[runs],
-        )
-        status.runs = [dict(zip(recent.columns, row)) for row in recent.fetchall()]
-        held = con.sql("select source_file, reason, size_bytes, sha256, last_seen_at, run_id from raw.files "
-                       "where status = 'quarantined' order by source_file")
-        status.quarantined = [dict(zip(held.columns, row)) for row in held.fetchall()]
+        status.runs = bookkeeping.recent_runs(con, runs)
+        status.quarantined = bookkeeping.files(con, status="quarantined")
     if status.active_run is None:  # a run marked running without the lock ended without recording it
         for run in status.runs:
             if run["outcome"] == "running":
                 # its log has the reason when the failure could not be written to the warehouse (a full disk)
                 reason = runlog.last_failure(run["log_file"])
-                run["outcome"], run["message"] = ("failed", reason) if reason else ("interrupted", INTERRUPTED)
+                run["outcome"], run["message"] = ("failed", reason) if reason else ("interrupted", bookkeeping.INTERRUPTED)
     copies = {e["source_file"]: e for e in quarantine.read(settings.quarantine_dir)}
     for row in status.quarantined:
         entry = copies.get(row["source_file"], {})
@@ -64,21 +55,7 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
 def files(settings: Settings, wait_seconds: float = 10.0) -> list[dict]:
     """Every input file of the warehouse (raw.files) with its status and reason, by path."""
     with _open(settings.database, wait_seconds) as con:
-        listed = con.sql("select source_file, status, reason, encoding, size_bytes, sha256, last_seen_at "
-                         "from raw.files order by source_file")
-        return [dict(zip(listed.columns, row)) for row in listed.fetchall()]
-
-
-INTERRUPTED = "the process ended before the run finished (killed or crashed); nothing was published"
-
-
-def settle_unfinished(con: duckdb.DuckDBPyConnection) -> None:
-    """Give every run still marked running in raw.runs its end: `failed` with the reason from its run
-    log when it logged one (the warehouse could not be written, say a full disk), else `interrupted`."""
-    for run_id, log_file in con.execute("select run_id, log_file from raw.runs where outcome = 'running'").fetchall():
-        reason = runlog.last_failure(log_file)
-        con.execute("update raw.runs set outcome = ?, message = ? where run_id = ?",
-                    ["failed" if reason else "interrupted", reason or INTERRUPTED, run_id])
+        return bookkeeping.files(con)
 
 
 def _open(database: Path, wait_seconds: float):

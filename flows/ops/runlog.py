@@ -10,12 +10,13 @@ without parsing text. The newest KEEP logs are kept.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import traceback
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 KEEP = 100
@@ -50,7 +51,7 @@ def write(stage: str, event: str, message: str = "", **fields) -> None:
     path = _active.get("path")
     if path is None:
         return
-    record = {"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
               "run_id": _active["run_id"], "stage": stage, "event": event, "message": message, **fields}
     line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
     try:
@@ -114,11 +115,9 @@ def failed(exc: BaseException) -> str:
         (path.parent / BALLAST).unlink(missing_ok=True)
     stage, detail = explain(exc, path.parent.parent if path is not None else None)
     message = f"{stage}: {detail}" if stage else detail
-    try:
+    with contextlib.suppress(OSError):  # the disk is still full: the terminal line is all there is
         write("run", "failed", message, failed_stage=stage, error=type(exc).__name__,
               traceback="".join(traceback.format_exception(exc)))
-    except OSError:  # the disk is still full: the terminal line is all there is
-        pass
     return message
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from flows import sidecar
+from flows.ops import sidecar
 from flows.steps.decode import decode
 from flows.steps.html import PageRefused, is_html, read_page
 
@@ -219,7 +219,7 @@ def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: dict | None = 
         info = path.stat()
         if not path.is_file():
             return _row(name, status="skipped", reason="not a regular file (device, socket or pipe)")
-        modified = datetime.fromtimestamp(info.st_mtime, tz=timezone.utc)
+        modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
         if info.st_size > max_file_bytes:
             return _row(
                 name, size_bytes=info.st_size, modified_at=modified, status="quarantined",
@@ -242,7 +242,7 @@ def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: dict | None = 
     if name.endswith(SIDECAR_SUFFIX):
         return _row(name, status="sidecar", reason=None, encoding="json", _sidecar=True, _bytes=data,
                     size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
-    base = dict(size_bytes=info.st_size, sha256=digest, modified_at=modified)
+    base = {"size_bytes": info.st_size, "sha256": digest, "modified_at": modified}
     return _row(name, status="processed", **base)  # decoded later, one batch at a time (read_batch)
 
 
@@ -263,7 +263,7 @@ def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: dict) -> 
     name = os.fsencode(text_path[len(prefix):]).decode("utf-8", errors="backslashreplace")
     if os.sep != "/":
         name = name.replace(os.sep, "/")
-    modified = datetime.fromtimestamp(info.st_mtime, tz=timezone.utc)
+    modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
     digest = None if name.endswith(SIDECAR_SUFFIX) else hashes.get((name, info.st_size, modified))
     if digest is not None:
         return _row(name, status="processed", size_bytes=info.st_size, sha256=digest, modified_at=modified)

@@ -34,8 +34,8 @@ from flows import __version__
 from flows.settings import EXPECTATIONS_DIR, REFERENCE_DIR, ROOT, Settings
 
 # What decides the rows extracted from a file, besides the file itself.
-FINGERPRINTED = (ROOT / "flows" / "steps", ROOT / "flows" / "reference", ROOT / "flows" / "schema.py",
-                 ROOT / "flows" / "sidecar.py", REFERENCE_DIR)
+FINGERPRINTED = (ROOT / "flows" / "steps", ROOT / "flows" / "reference",
+                 ROOT / "flows" / "ops" / "sidecar.py", REFERENCE_DIR)
 
 PREVIOUS_SCHEMA = {"source_file": pl.String, "sha256": pl.String, "sidecar_sha256": pl.String,
                    "status": pl.String, "extractor_version": pl.String}
@@ -66,14 +66,13 @@ def _code_digest(sql_dir: Path) -> str:
 def last_publish_of(con: duckdb.DuckDBPyConnection, digest: str, run_id: str, publish_dir: Path) -> dict | None:
     """The last run (`unchanged` ones aside), when it published inputs with this digest and its
     version is still `current`: {"run_id", "published_version", "articles", "relevant"}; else None."""
-    rows = con.execute(
-        """
-        select run_id, outcome, input_digest, published_version, articles, relevant from raw.runs
-        where run_id != ? and outcome != 'unchanged' order by started_at desc limit 1
-        """, [run_id]).fetchall()
-    if not rows:
+    from flows.warehouse import runs
+
+    last = runs.last_run(con, other_than=run_id)
+    if last is None:
         return None
-    last_run, outcome, last_digest, version, articles, relevant = rows[0]
+    last_run, outcome, last_digest, version, articles, relevant = (
+        last[k] for k in ("run_id", "outcome", "input_digest", "published_version", "articles", "relevant"))
     current = publish_dir / "current"
     if outcome != "published" or last_digest != digest or not version or not current.exists() \
             or current.resolve().name != version:

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows import settings
 from flows.settings import DEFAULT_INPUT, ROOT
 
 TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -151,7 +152,7 @@ def floor(files: list[Path]) -> float:
             except UnicodeDecodeError:
                 continue
     frame = pl.DataFrame({"text": texts})
-    frame.select(pl.col("text").str.extract_all(r"\d+(?:\.\d+)?[万亿]?元")).height
+    frame.select(pl.col("text").str.extract_all(r"\d+(?:\.\d+)?[万亿]?元"))  # the regex pass the floor stands for
     return time.perf_counter() - start
 
 
@@ -214,14 +215,14 @@ class Run:
 
 def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path, *extra: str) -> Run:
     """`greenwire run` of the checkout at root as a subprocess, with its peak memory and stage seconds."""
-    env = {**os.environ, "PYTHONPATH": str(root), "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
-           "PREFECT_HOME": str(warehouse_dir / ".prefect"),
+    env = {**settings.LIBRARY_DEFAULTS, **os.environ, "PYTHONPATH": str(root),
+           "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL", "PREFECT_HOME": str(warehouse_dir / ".prefect"),
            # a busy machine can take minutes to start Prefect's temporary API: measure, don't fail
            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900"}
     env.pop("PREFECT_API_URL", None)
     before = set(warehouse_dir.glob("runs/*.jsonl"))
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--input", str(input_dir),
+    process = subprocess.Popen([sys.executable, "-m", "flows.app.cli", "run", "--input", str(input_dir),
                                 "--warehouse", str(warehouse_dir), *extra], cwd=root, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with TreeMemory(process.pid) as memory:
@@ -245,7 +246,7 @@ def fixed_cost(root: Path, workdir: Path) -> None:
     for module in ("prefect", "great_expectations", "polars", "duckdb"):
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", f"import {module}"], check=True,
-                       env={**os.environ, "PYTHONPATH": str(root)})
+                       env={**settings.LIBRARY_DEFAULTS, **os.environ, "PYTHONPATH": str(root)})
         print(f"import {module:<19} {time.perf_counter() - start:5.1f} s (new process)", flush=True)
     first = greenwire_run(root, root / "seeds" / "raw", workdir / "warehouse-seeds")
     staged = sum(first.stages.values())
@@ -293,7 +294,7 @@ def cluster_vs_local(articles: int, root: Path, workdir: Path, workers: int = 2)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**settings.LIBRARY_DEFAULTS, **os.environ, "PYTHONPATH": str(root)}
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]

@@ -16,14 +16,13 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from flows import CONTRACT_VERSION, __version__
-from flows import dictionary
-from flows.warehouse import MART_TABLES
+from flows.warehouse import MART_TABLES, dictionary
 
 VIEWS_STORAGE_VERSION = "v1.2.0"  # the oldest DuckDB 2 writes; readable by duckdb >= 1.2
 
@@ -43,7 +42,7 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
             now: datetime | None = None, quality: dict | None = None, report: bool = False) -> Path:
     """Write every mart to a new version folder and point `current` at it; returns the folder.
     `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     versions = publish_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     name = f"{now:%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"
@@ -75,7 +74,7 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
         manifest["quality"] = quality
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if report:
-        from flows import report as reporter  # imports the Vega bundle only when a report is wanted
+        from flows.warehouse import report as reporter  # imports the Vega bundle only when a report is wanted
 
         reporter.write(staging, manifest)
     os.replace(staging, final)
@@ -88,7 +87,7 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
 def changes(previous: Path | None, new: Path,
             via: duckdb.DuckDBPyConnection | None = None) -> dict[str, dict[str, int]]:
     """Rows added, removed and changed per table since the previous version, by each table's key
-    (flows/dictionary.py); a row is changed when its key stays and any shared column differs.
+    (flows/warehouse/dictionary.py); a row is changed when its key stays and any shared column differs.
     {"events": {"added": 2, "removed": 1, "changed": 3}, ...}; all rows are added when there is no previous.
     `via`: a connection whose memory cap to work under (a cursor of it is used): comparing 2.6 million
     mentions on an uncapped connection took 4.5 GB."""

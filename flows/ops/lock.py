@@ -11,7 +11,7 @@ import json
 import os
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 _held: dict[Path, int] = {}  # lock files this process holds, and how deep
@@ -47,7 +47,7 @@ def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5):
                     raise WarehouseLocked(refusal(path)) from None
                 time.sleep(poll)
         os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "since": datetime.now(timezone.utc).isoformat()}).encode())
+        os.write(fd, json.dumps({"pid": os.getpid(), "since": datetime.now(UTC).isoformat()}).encode())
         _held[key] = 1
         try:
             yield

