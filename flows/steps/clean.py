@@ -164,8 +164,8 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
         first = records[0]
         found, meta = articles.segment(records)
         stamp = re.search(articles.STAMP, meta.get("stamp") or meta.get("front_date", ""))
-        author = re.search(articles.AUTHOR, meta.get("stamp", ""))
-        author = author.group(1) if author else meta.get("front_author")
+        credit = re.search(articles.AUTHOR, meta.get("stamp", ""))
+        author = credit.group(1) if credit else meta.get("front_author")
         for index, article in enumerate(found):
             rows.append({
                 "doc_id": _doc_id(source_file, index),
@@ -185,7 +185,7 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _with_gaps(records: list[dict]) -> list[dict]:
+def _with_gaps(records: list[articles.Line]) -> list[articles.Line]:
     """Each line with `gap_before`: how many blank lines precede it (a layout signal)."""
     gap = 0
     for record in records:

@@ -14,6 +14,7 @@ mixed or binary file and is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -197,7 +198,7 @@ def common_characters() -> frozenset[str]:
     return frozenset(gb2312 | big5_level1 | traditional)
 
 
-def _two_byte_characters(encoding: str, leads: range, trails) -> set[str]:
+def _two_byte_characters(encoding: str, leads: range, trails: Iterable[int]) -> set[str]:
     chars = set()
     for lead in leads:
         for trail in trails:

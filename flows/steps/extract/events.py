@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Callable
 from functools import cached_property
 
 from flows.steps.constants import (
@@ -86,7 +87,8 @@ TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|�
 def _np_run(window: str) -> str:
     """The noun-phrase characters ending `window`: _np_run("会上，绿色发展论坛") -> "绿色发展论坛" (read backwards:
     a search for a run ending the text would retry from every character)."""
-    return window[len(window) - EVENT_NP_REVERSED.match(window[::-1]).end():]
+    run = EVENT_NP_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
+    return window[len(window) - run.end():] if run else ""
 
 
 @dataclass
@@ -214,7 +216,7 @@ _COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{_NOUNS})")
 _VERB_BEFORE_NAME = re.compile("响应|呼应|参与|参加|迎接|筹办|筹备|亮相|走进|迎来|倡导|推行|开展|见证")
 
 
-def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
+def _noun_events(sentence: Sentence, parties: list[PartyMention], regions: list[RegionMention]) -> list[Event]:
     out = []
     for m in _NOUN_RE.finditer(sentence.text):
         word = m.group()
@@ -328,7 +330,9 @@ _OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;�
 _FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备)[^，,。；;]{0,6}\Z")
 # The last column lists words one of which every match holds: a sentence with none of them is not
 # searched with the pattern (most patterns start with a free-running object, costly to try at every position).
-PATTERN_EVENTS = [
+# (event type, pattern, needs a time expression before it, cue words)
+PatternEvent = tuple[str, re.Pattern[str], bool, tuple[str, ...]]
+PATTERN_EVENTS: list[PatternEvent] = [
     ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False, ("应急响应",)),
     ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False, ("加入",)),  # 加入《某某公约》
     ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False, ("举办", "举行")),
@@ -370,7 +374,8 @@ def _first_time(sentence: Sentence, known: int | None) -> int:
     return min((f[2] for f in found), default=len(sentence.text))
 
 
-def _pattern_events(sentence: Sentence, parties, phrases: list) -> list[Event]:
+def _pattern_events(sentence: Sentence, parties: list[PartyMention],
+                    phrases: list[tuple[PatternEvent, re.Pattern[str]]]) -> list[Event]:
     """Whole-phrase events of a sentence; `phrases`: (PATTERN_EVENTS row, its cue pattern) pairs to try."""
     out = []
     first_time = None
@@ -402,7 +407,7 @@ def _pattern_events(sentence: Sentence, parties, phrases: list) -> list[Event]:
     return out
 
 
-def _pattern_host(sentence: Sentence, at: int, parties) -> list[PartyMention]:
+def _pattern_host(sentence: Sentence, at: int, parties: list[PartyMention]) -> list[PartyMention]:
     """Who did it: the first organization of its clause (A在B发行…: A), else the body a reporter
     learned it from (记者从省生态环境厅获悉,全省新增…)."""
     lo, _ = _clause_of(sentence, at)
@@ -439,7 +444,8 @@ _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
 _MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
 
 
-def _verb_events(sentence: Sentence, parties, regions, phrases: list) -> list[Event]:
+def _verb_events(sentence: Sentence, parties: list[PartyMention], regions: list[RegionMention],
+                 phrases: list[tuple[PatternEvent, re.Pattern[str]]]) -> list[Event]:
     out = _pattern_events(sentence, parties, phrases)
     for event_type, pattern in _VERB_RES.items():
         for m in pattern.finditer(sentence.text):
@@ -590,7 +596,7 @@ def _approval(t: VerbTrigger) -> list[Event] | None:
     if re.fullmatch(r"(?:连续\S{1,3}年|已|先后|多次|再次|曾|均|也|还|又)*被[^，,。；;]*", before):
         return None  # 连续两年被省政府评为…: the one named is before this clause, the approver is no subject
     subject = _subject(sentence, t.at, t.in_clause, t.regions)
-    obj = re.match(r"[^，,。；;]*", t.after).group()
+    obj = _CLAUSE_SPLIT.split(t.after, maxsplit=1)[0]
     document = re.match(r"了?(《[^》]+》)", obj)
     if subject is None and document:  # 会议审议通过了《…方案》
         return [Event("", t.event_type, m.group() + document.group(1), t.at, t.end + document.end(), sentence)]
@@ -628,7 +634,8 @@ def _np_tail(before: str) -> str:
     return before[cut:].lstrip("，,、 ")
 
 
-def _unnamed_signing(sentence, m, at, end, before, after, in_clause, people) -> list[Event] | None:
+def _unnamed_signing(sentence: Sentence, m: re.Match[str], at: int, end: int, before: str, after: str,
+                     in_clause: list[PartyMention], people: list[PartyMention]) -> list[Event] | None:
     """签约 with no agreement named: 签约了A、B等3大项目 (the projects name it), or A与B(成功)签约
     (named by the project the sentence says it brings, else by its signatories)."""
     projects = re.match(r"了?(?P<list>[^，,。；;]{2,120}?项目(?:\d+个)?)", after)
@@ -651,7 +658,7 @@ def _unnamed_signing(sentence, m, at, end, before, after, in_clause, people) -> 
     return [ev]
 
 
-def _counterparts(before: str, lo: int, in_clause) -> tuple | None:
+def _counterparts(before: str, lo: int, in_clause: list[PartyMention]) -> tuple[PartyMention, list[PartyMention]] | None:
     """A与B、C签订: (A, [B, C]) when one party signs with a list of two or more (no 等, 三方, 共同)."""
     if "与" not in before or re.search("等|三方|四方|多方|共同|分别", before):
         return None
@@ -661,11 +668,14 @@ def _counterparts(before: str, lo: int, in_clause) -> tuple | None:
     return (left[0], right) if len(left) == 1 and len(right) >= 2 else None
 
 
-def _respective_signings(sentence, m, before, lo, at, end, obj, in_clause, people, regions) -> list[Event]:
+def _respective_signings(sentence: Sentence, m: re.Match[str], before: str, lo: int, at: int, end: int, obj: str,
+                         in_clause: list[PartyMention], people: list[PartyMention], regions: list[RegionMention]) -> list[Event]:
     """A、B与C、D分别签订X: one agreement between A、B and each of C, D."""
     split = lo + before.rindex("与")
     left = [p for p in in_clause if p.end <= split]
-    right = [(p.start, p.end, p.surface, p.name) for p in in_clause if p.start > split]
+    # (start, end, surface, party name): a zone signs as a place, with no party of its own
+    right: list[tuple[int, int, str, str | None]] = [(p.start, p.end, p.surface, p.name) for p in in_clause
+                                                      if p.start > split]
     right += [(r.start, r.end, r.surface, None) for r in regions
               if split < r.start and r.end <= at and r.region.level == "zone"]
     right = [r for r in right if not any(o[0] <= r[0] and r[1] <= o[1] and o != r for o in right)]
@@ -691,7 +701,7 @@ def _quoted(text: str, position: int) -> bool:
     return any(lo < position < hi for lo, hi in (q.span() for q in re.finditer(r"“[^“”]*”", text)))
 
 
-def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
+def _joint_build(sentence: Sentence, m: re.Match[str], end: int, hi: int, parties: list[PartyMention]) -> list[Event] | None:
     """共建/组建/成立(了) + an organization: that organization is launched (共建低碳技术研究院,
     共同组建成立了临江…联盟 -> 临江…联盟组建成立)."""
     skip = 1 if sentence.text[m.end():m.end() + 1] == "了" else 0
@@ -708,7 +718,7 @@ def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
 FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)\Z")
 
 
-def _announced(sentence, at, lo, in_clause):
+def _announced(sentence: Sentence, at: int, lo: int, in_clause: list[PartyMention]) -> Callable[[str, int], Event] | None:
     """X宣布Y成立: Y is launched (named even when generic, 咨询委员会), X announced it."""
     before = sentence.text[lo - sentence.start:at - sentence.start]
     m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})\Z", before)
@@ -731,7 +741,8 @@ def _announced(sentence, at, lo, in_clause):
 ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)(?:活动)?")
 
 
-def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | None:
+def _launches(sentence: Sentence, m: re.Match[str], at: int, end: int, lo: int, in_clause: list[PartyMention],
+              regions: list[RegionMention]) -> list[Event] | None:
     """揭牌/成立/启动/落户…: one event per subject (A和B同步启动 -> two)."""
     if m.group() == "启动":
         activity = ACTIVITY.match(sentence.text[m.end():])
@@ -763,9 +774,13 @@ def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | Non
     return out
 
 
-def _conjoined_subjects(sentence, at, lo, in_clause):
+# What a launch is about: (where its name starts, the name, the organization when it is one).
+Subject = tuple[int, str, PartyMention | None]
+
+
+def _conjoined_subjects(sentence: Sentence, at: int, lo: int, in_clause: list[PartyMention]) -> list[Subject]:
     """Organizations ending the clause before the verb, joined by 和/与/、 (modulo adverbs)."""
-    chosen = []
+    chosen: list[Subject] = []
     cursor = at
     for party in sorted(in_clause, key=lambda p: -p.end):
         gap = sentence.text[party.end - sentence.start:cursor - sentence.start]
@@ -792,7 +807,7 @@ def _adverbial(gap: str) -> bool:
     return rest == ""
 
 
-def _subject(sentence, at, in_clause, regions):
+def _subject(sentence: Sentence, at: int, in_clause: list[PartyMention], regions: list[RegionMention]) -> Subject | None:
     """(start, text, party) of what a verb is about: the nearest party, zone or named phrase before it."""
     if in_clause:
         party = max(in_clause, key=lambda p: p.end)
@@ -815,7 +830,7 @@ def _drop_time(text: str) -> str:
     return re.sub(r"(?:昨天|昨日|今天|今日|近日|日前|上午|下午|正式|同步|顺利|成功)", "", text)
 
 
-def _object_place(sentence, end) -> str:
+def _object_place(sentence: Sentence, end: int) -> str:
     m = re.match(rf"[{HAN}]{{2,12}}?(?=[,，。；;]|$)", sentence.text[end - sentence.start:])
     return m.group() if m else ""
 
@@ -824,7 +839,8 @@ def _tidy(name: str) -> str:
     return re.sub(r"(?:正式|同步|顺利|成功|了)", "", name).strip("，,、 ")
 
 
-def _date_and_place(events: list[Event], regions, reference, year, text: str = "") -> None:
+def _date_and_place(events: list[Event], regions: list[RegionMention], reference: date | None, year: int | None,
+                    text: str = "") -> None:
     """Date: a time expression before the trigger in its sentence (not one inside the event's own
     object, 发布2022年度报告), or right after the event in its clause; else a year in a named
     occasion's name; else the day of the article's first dated event (news reports what happened at
@@ -866,7 +882,7 @@ _CLAUSE_SPLIT = re.compile(r"[,，;；。]")
 _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
 
-def _last_named(before: str, reference, year):
+def _last_named(before: str, reference: date | None, year: int | None) -> date | None:
     """The last day-precise date the text named before a sentence (what 当天/同日 refer to)."""
     days = [d for d, precision, _ in dates.expressions(before[-NAMED_DAY_REACH:], reference, year)
             if d and precision == "day"]

@@ -6,6 +6,7 @@ modifiers, unit and suffix lists); nothing is taken from a particular article.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -43,18 +44,22 @@ STOP_WORDS = sorted({
 })
 
 
-def longest_word_pattern(words) -> re.Pattern:
+# A trie of words by character; the key "" marks where a word ends.
+Trie = dict[str, "Trie"]
+
+
+def longest_word_pattern(words: Iterable[str]) -> re.Pattern[str]:
     """At each position, the longest of `words` starting there: the same matches as the alternation of the
     words sorted longest first, built as a trie so the engine does not try every word in turn:
     longest_word_pattern(["以", "以及", "及"]).pattern -> "(?:以及?|及)"."""
-    trie: dict = {}
+    trie: Trie = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}  # a word ends here
 
-    def branch(node: dict) -> str:
+    def branch(node: Trie) -> str:
         ways = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
         if not ways:
             return ""

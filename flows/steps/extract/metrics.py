@@ -9,6 +9,7 @@ ICP or house numbers are never metrics.
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from flows.steps.constants import HAN
 from flows.steps.extract.numbers import CN_NUMERAL, MULTIPLIERS, NUMBER, parse_number
@@ -85,7 +86,19 @@ _CLAUSE_BREAK = re.compile(r"[,，。;；、]")
 _NUMBER_END = re.compile(r"[\dA-Za-z.]\Z")
 
 
-def find(sentence: str) -> list[dict]:
+class Figure(TypedDict):
+    """One metric found in a sentence, offsets inside the sentence."""
+
+    start: int
+    end: int
+    raw_text: str
+    value: float
+    unit: str  # a contract code: CNY, percent, t, kWh…, or count
+    classifier: str | None  # the measure word of a count (家, 个, 项)
+    qualifier: str  # exact, about, at_least, at_most, more_than, nearly
+
+
+def find(sentence: str) -> list[Figure]:
     """Every metric in one sentence, with offsets inside it.
 
     `find("园区生产总值达到8.6万亿元")[0]` -> value 8.6e12, unit CNY, qualifier exact.
@@ -103,7 +116,7 @@ def find(sentence: str) -> list[dict]:
     return _drop_range_ends(sorted(out, key=lambda x: x["start"]), sentence)
 
 
-def _table_cells(sentence: str) -> list[dict]:
+def _table_cells(sentence: str) -> list[Figure]:
     """A table flattened to text: bare numbers after a `(%)` column header are in that unit
     (`增速(%) 北 京 -9.18 -8.1` -> -9.18 percent, -8.1 percent)."""
     headers = list(_COLUMN_UNIT.finditer(sentence))
@@ -116,16 +129,16 @@ def _table_cells(sentence: str) -> list[dict]:
     return [_metric(sentence, c.start(), c.end(), float(c.group().replace("−", "-")) * factor, unit) for c in cells]
 
 
-def _metric(sentence: str, start: int, end: int, value: float, unit: str, qualifier: str = "exact") -> dict:
+def _metric(sentence: str, start: int, end: int, value: float, unit: str, qualifier: str = "exact") -> Figure:
     return {"start": start, "end": end, "raw_text": sentence[start:end], "value": value, "unit": unit,
             "classifier": None, "qualifier": qualifier}
 
 
-def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) -> list[dict]:
+def _unitless(sentence: str, found: list[Figure], blocked: list[tuple[int, int]]) -> list[Figure]:
     """Figures whose unit is not written after them: an index value (综合指数2.74), a sum in
     亿/万 after a money word (融资贷款6.5亿)."""
     taken = [(f["start"], f["end"]) for f in found] + blocked
-    out: list[dict] = []
+    out: list[Figure] = []
 
     def free(lo: int, hi: int) -> bool:
         return not any(a < hi and lo < b for a, b in taken + [(o["start"], o["end"]) for o in out])
@@ -141,9 +154,9 @@ def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) 
     return out
 
 
-def _drop_range_ends(found: list[dict], sentence: str) -> list[dict]:
+def _drop_range_ends(found: list[Figure], sentence: str) -> list[Figure]:
     """3亿元至8亿元, 150台至300台: a range is one figure, stated by its lower bound."""
-    out: list[dict] = []
+    out: list[Figure] = []
     for metric in found:
         last = out[-1] if out else None
         if (last is not None and last["unit"] == metric["unit"]
@@ -168,7 +181,7 @@ _CODE_END = re.compile(r"[\dA-Za-z_{]\Z")
 _BARE_MULTIPLIER = re.compile("[百千万亿]+")
 
 
-def _standalone(sentence: str, m: re.Match) -> bool:
+def _standalone(sentence: str, m: re.Match[str]) -> bool:
     """Not part of a longer number, an ordinal (第三), a code or a version (PM2.5, 5G)."""
     before = sentence[: m.start()]
     num = m["num"]
@@ -185,7 +198,7 @@ _NOT_QUALIFIER = {"节约", "制约", "签约", "预约", "履约", "条约", "�
                   "临近", "靠近", "亲近", "就近", "赶超", "高超"}
 
 
-def _measure(m: re.Match, sentence: str) -> dict | None:
+def _measure(m: re.Match[str], sentence: str) -> Figure | None:
     num = m["num"]
     pre, start = m["pre"], m.start()
     if pre and len(pre) == 1 and sentence[max(0, start - 1):start + 1] in _NOT_QUALIFIER:
@@ -219,7 +232,7 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
             "classifier": classifier, "qualifier": qualifier}
 
 
-def _plausible_unit(unit_word: str, num: str, m: re.Match, sentence: str) -> bool:
+def _plausible_unit(unit_word: str, num: str, m: re.Match[str], sentence: str) -> bool:
     after = sentence[m.end():m.end() + 2]
     if unit_word == "年":
         if re.fullmatch(r"\d{4}", num) or re.fullmatch("[零〇一二三四五六七八九]{4}", num):

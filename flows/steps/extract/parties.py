@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TypedDict
 
 import polars as pl
 
@@ -51,7 +52,7 @@ from flows.steps.extract.lexicon import (
 )
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.rules import Rule, accept, always, decide, reject
-from flows.steps.extract.text import SpanIndex, literal_spans
+from flows.steps.extract.text import Hit, SpanIndex, literal_spans
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
 ORG_SUFFIXES: dict[str, str] = {
@@ -140,7 +141,7 @@ class PartyMention:
     party_type: str
     name: str = ""
     title: str | None = None
-    affiliation: str | None = None
+    affiliation: str | PartyMention | None = None  # the unit's mention while found, its name once canonical
     country_code: str | None = None
     region_key: str | None = None
     parent: str | None = None
@@ -152,15 +153,23 @@ class PartyMention:
 def _name_run(window: str) -> str:
     """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
     for a run ending the text would retry from every character)."""
-    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
+    run = _NAME_RUN_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
+    return window[len(window) - run.end():] if run else ""
+
+
+class LexiconEntry(TypedDict):
+    name: str
+    party_type: str
+    country_code: str | None
 
 
 @lru_cache(maxsize=4)
-def lexicon(ref: Reference) -> dict[str, dict]:
+def lexicon(ref: Reference) -> dict[str, LexiconEntry]:
     """surface (name or alias) -> {name, party_type, country_code} from the organization lexicon."""
-    out = {}
+    out: dict[str, LexiconEntry] = {}
     for row in ref.organizations.iter_rows(named=True):
-        entry = {"name": row["name"], "party_type": row["party_type"], "country_code": row["country_code"] or None}
+        entry: LexiconEntry = {"name": row["name"], "party_type": row["party_type"],
+                               "country_code": row["country_code"] or None}
         for surface in [row["name"], *row["aliases"]]:
             if surface and len(surface) >= 2:
                 out.setdefault(surface, entry)
@@ -185,14 +194,14 @@ def _holds_lexicon_name(text: str, ref: Reference) -> bool:
     return any(text[i:i + n] in names for i in range(len(text)) for n in range(4, min(longest, len(text) - i) + 1))
 
 
-def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
+def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[Hit]]:
     """doc_id -> (start, end, surface) of organization-lexicon surfaces, longest first (vectorized)."""
     from flows.steps.extract.text import find_all
 
     return find_all(documents, sorted(lexicon(ref), key=lambda s: (-len(s), s)))
 
 
-def find(text: str, hits: list[tuple[int, int, str]], regions: list[RegionMention], ref: Reference) -> list[PartyMention]:
+def find(text: str, hits: list[Hit], regions: list[RegionMention], ref: Reference) -> list[PartyMention]:
     """Every party mention of one document, canonical names resolved within it."""
     orgs = _lexicon_orgs(text, hits, ref) + _pattern_orgs(text, ref)
     orgs = _resolve_overlaps(orgs)
@@ -226,7 +235,7 @@ def _after_people(orgs: list[PartyMention], people: list[PartyMention], ref: Ref
     return out
 
 
-def _lexicon_orgs(text: str, hits, ref: Reference) -> list[PartyMention]:
+def _lexicon_orgs(text: str, hits: list[Hit], ref: Reference) -> list[PartyMention]:
     lex = lexicon(ref)
     out = []
     for start, end, surface in hits:
@@ -511,7 +520,7 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
     return out
 
 
-GOVERNMENT_LEVEL_SUFFIXES = {"局", "委", "厅", "办", "委员会", "办公室", "常委会", "政府", "人民政府"}
+GOVERNMENT_LEVEL_SUFFIXES: set[str] = {"局", "委", "厅", "办", "委员会", "办公室", "常委会", "政府", "人民政府"}
 STRONG_SUFFIXES = {"部", "委", "大学", "学院", "集团", "有限公司", "研究院", "中心", "管委会", "人民政府"}
 
 
@@ -614,14 +623,14 @@ WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "�
 
 
 @lru_cache(maxsize=4)
-def _title_re(ref: Reference) -> re.Pattern:
+def _title_re(ref: Reference) -> re.Pattern[str]:
     """Every title but the weak ones, as one pattern (built once per reference, not per document)."""
     titles = [t for t in ref.title_words if t not in WEAK_TITLES]
     return longest_word_pattern(titles)
 
 
 @lru_cache(maxsize=4)
-def _chain_re(title_re: re.Pattern) -> re.Pattern:
+def _chain_re(title_re: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))\Z")
 
 
@@ -729,7 +738,7 @@ def _valid_given(given: str, allow: str = "") -> bool:
         ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
 
 
-def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple[int, str]:
+def _title_chain(text: str, start: int, end: int, title_re: re.Pattern[str]) -> tuple[int, str]:
     """党委副书记、总经理 before a name: where the chain starts and its text."""
     chain_start = start
     while True:
@@ -771,7 +780,7 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
     # The pair tests read only a mention's surface, lexicon name and aliases, and mentions alike in
     # those are one group anyway: test each distinct kind once (a long article repeats its names, and
     # testing every pair of mentions was quadratic in its length).
-    kinds: dict[tuple, int] = {}
+    kinds: dict[tuple[str, str | None, frozenset[str]], int] = {}
     for i, m in enumerate(orgs):
         parent[root(i)] = root(kinds.setdefault((m.surface, m.lexicon_name, frozenset(m.aliases)), i))
     distinct = list(kinds.values())
@@ -796,14 +805,14 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
     for i in range(len(orgs)):
         groups.setdefault(root(i), []).append(i)
     for members in groups.values():
-        lexical = [orgs[i].lexicon_name for i in members if orgs[i].lexicon_name]
+        lexical = [n for n in (orgs[i].lexicon_name for i in members) if n]
         # The longest name the text itself uses (the official key is only for comparing). Ties go to the
         # first mentioned: a set's order changes from run to run, and so did the name.
         name = max(dict.fromkeys(lexical), key=lexical.count) if lexical else max(
             (orgs[i].surface for i in members if orgs[i].source != "abbreviation"), key=len,
             default=orgs[members[0]].surface)
-        kinds = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
-        kind = max(dict.fromkeys(kinds), key=kinds.count) if kinds else "other"
+        types = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
+        kind = max(dict.fromkeys(types), key=types.count) if types else "other"
         if not lexical and name.endswith("政府"):
             name = _official(name, ref)  # 扬州市政府 -> 扬州市人民政府, 黄南州… -> 黄南藏族自治州…
         for i in members:

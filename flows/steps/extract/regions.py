@@ -16,8 +16,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import polars as pl
 
@@ -40,7 +42,7 @@ from flows.steps.extract.lexicon import (
     prefecture_core,
     strip_generic,
 )
-from flows.steps.extract.text import SpanIndex, literal_spans
+from flows.steps.extract.text import Hit, SpanIndex, literal_spans
 
 ZONE_SUFFIXES = sorted([
     "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
@@ -88,16 +90,21 @@ class Region:
     latitude: float | None = None
 
 
+# surface -> the regions it can name (several when ambiguous)
+Gazetteer = dict[str, list[Region]]
+
+
 def _name_run(window: str) -> str:
     """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
     for a run ending the text would retry from every character)."""
-    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
+    run = _NAME_RUN_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
+    return window[len(window) - run.end():] if run else ""
 
 
 @lru_cache(maxsize=4)
-def gazetteer(ref: Reference) -> dict[str, list[Region]]:
+def gazetteer(ref: Reference) -> Gazetteer:
     """surface -> the regions it can name (several when ambiguous)."""
-    out: dict[str, list[Region]] = {}
+    out: Gazetteer = {}
 
     def add(surface: str, region: Region) -> None:
         if surface and len(surface) >= 2 and all(r.region_key != region.region_key for r in out.get(surface, [])):
@@ -128,9 +135,9 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
 
 
 @lru_cache(maxsize=4)
-def subdivisions(ref: Reference) -> dict[str, list[Region]]:
+def subdivisions(ref: Reference) -> Gazetteer:
     """Foreign first-level subdivisions by Chinese name (accepted only next to their country)."""
-    out: dict[str, list[Region]] = {}
+    out: Gazetteer = {}
     for row in ref.subdivisions.iter_rows(named=True):
         if len(row["name_zh"]) >= 2:
             out.setdefault(row["name_zh"], []).append(
@@ -143,7 +150,7 @@ def surfaces(ref: Reference) -> list[str]:
     return sorted(set(gazetteer(ref)) | set(subdivisions(ref)), key=lambda s: (-len(s), s))
 
 
-def gazetteer_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
+def gazetteer_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[Hit]]:
     """doc_id -> (start, end, surface) of every gazetteer surface, overlaps included (vectorized)."""
     from flows.steps.extract.text import find_all
 
@@ -159,7 +166,7 @@ class RegionMention:
     placed: bool = False  # a zone whose name holds a place (中新青岛生态城), not just words
 
 
-def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, int, str]],
+def find(text: str, hits: list[Hit], blocked: list[tuple[int, int, str]],
          ref: Reference) -> list[RegionMention]:
     """Region mentions of one document.
 
@@ -206,7 +213,7 @@ def _chrome_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), "international") for m in _CHROME.finditer(text)]
 
 
-def _word_not_place(text: str, start: int, end: int, surface: str, gaz) -> bool:
+def _word_not_place(text: str, start: int, end: int, surface: str, gaz: Gazetteer) -> bool:
     """代县长, 代理县长, 城市和县城: a two-character county name whose second half begins a
     word (县长, 县委, 县城); 城区 alone; 中国特色社会主义."""
     after = text[end:end + 1]
@@ -258,7 +265,8 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     candidates = []
     for m in _TOWNSHIP.finditer(text):
         suffix = m.group(2)
-        run = _HAN_RUN_END.search(text[max(0, m.end(1) - TOWNSHIP_NAME_REACH):m.end(1)]).group()
+        han_run = _HAN_RUN_END.search(text[max(0, m.end(1) - TOWNSHIP_NAME_REACH):m.end(1)])  # (always matches)
+        run = han_run.group() if han_run else ""
         county = next((ends[e] for e in ends if m.end(1) - len(run) <= e < m.end(1) and m.end(1) - e >= 2), None)
         name = run[len(run) - (m.end(1) - county.end):] if county else run[left_cut(run, ref.place_names):]
         if len(name) > (4 if suffix == "街道" else 3):
@@ -295,10 +303,10 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     return found
 
 
-def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def _longest(hits: list[Hit]) -> list[Hit]:
     """Drop a hit inside a longer one (天津 inside 天津市), keep adjacent and separate ones."""
     hits = sorted(set(hits), key=lambda h: (h[0], -(h[1] - h[0])))
-    kept: list[tuple[int, int, str]] = []
+    kept: list[Hit] = []
     # In this order every kept hit starts at or before h, and none lies inside a later one (at an
     # equal start the longer comes first): h is inside a kept hit exactly when one reaches its end.
     reach = -1
@@ -308,7 +316,7 @@ def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         kept.append(h)
         reach = max(reach, h[1])
     # Of two partly overlapping hits keep the longer (中山东路 vs 山东): rare, but no double counting.
-    out: list[tuple[int, int, str]] = []
+    out: list[Hit] = []
     for h in sorted(kept):
         if out and h[0] < out[-1][1]:
             if h[1] - h[0] > out[-1][1] - out[-1][0]:
@@ -318,7 +326,7 @@ def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return out
 
 
-def _blocked(start: int, end: int, surface: str, blocked, gaz) -> bool:
+def _blocked(start: int, end: int, surface: str, blocked: list[tuple[int, int, str]], gaz: Gazetteer) -> bool:
     for lo, hi, kind in blocked:
         if lo <= start and end <= hi:
             if kind == "international":
@@ -351,7 +359,7 @@ _ABBREVIATION = re.compile(
     r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪))")
 
 
-def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMention]:
+def _abbreviations(text: str, gaz: Gazetteer) -> list[RegionMention]:
     """在津举行 -> 天津市; 津门 -> 天津市; 京津冀 is a macro region handled by the gazetteer."""
     by_code = _provinces_by_code(gaz)
     out = []
@@ -363,16 +371,16 @@ def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMentio
     return out
 
 
-_BY_CODE: dict[int, tuple[dict, dict[str, Region]]] = {}
+_BY_CODE: dict[int, tuple[Gazetteer, dict[str, Region]]] = {}
 
 
-def _provinces_by_code(gaz: dict[str, list[Region]]) -> dict[str, Region]:
+def _provinces_by_code(gaz: Gazetteer) -> dict[str, Region]:
     """Province admin code -> region, built once per gazetteer (not once per document)."""
     cached = _BY_CODE.get(id(gaz))
     if cached is None or cached[0] is not gaz:
         _BY_CODE.clear()
         cached = _BY_CODE[id(gaz)] = (gaz, {r.admin_code: r for regions in gaz.values() for r in regions
-                                             if r.level == "province"})
+                                             if r.level == "province" and r.admin_code is not None})
     return cached[1]
 
 
@@ -416,7 +424,8 @@ def _drop_alias_phrases(zones: list[RegionMention], places: list[RegionMention])
     return out
 
 
-def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Reference) -> RegionMention | None:
+def _zone_at(text: str, suffix_start: int, suffix_end: int, places: list[RegionMention],
+             ref: Reference) -> RegionMention | None:
     suffix = text[suffix_start:suffix_end]
     if text[suffix_end:suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
@@ -493,10 +502,10 @@ def _full_names(ref: Reference) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4)
-def _county_cores(ref: Reference) -> dict[str, list[dict]]:
+def _county_cores(ref: Reference) -> dict[str, list[dict[str, Any]]]:
     """County names without their 区/县/市/旗 (河西 for 河西区) -> the counties: inside a zone
     name they show it is specific, though alone they are too common to count as places."""
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for row in ref.divisions.filter(pl.col("level") == "county").iter_rows(named=True):
         for core in {row["short_name"], row["name"][:-1] if len(row["name"]) >= 3 else None} - {None, ""}:
             if core not in COMMON_COUNTY_CORES:
@@ -532,7 +541,7 @@ def _first_core_at(run: str, ref: Reference) -> int:
     return -1
 
 
-def _local_parent(local: set[str], ref: Reference) -> RegionMention | None:
+def _local_parent(local: Set[str], ref: Reference) -> RegionMention | None:
     """The county a zone is named after, when that name belongs to one county only."""
     for short in sorted(local, key=len, reverse=True):
         rows = _county_cores(ref).get(short, [])
@@ -553,7 +562,8 @@ def _drop_places(run: str, inner: list[RegionMention], offset: int) -> str:
     return "".join(chars)
 
 
-def _zone_parent(text: str, start: int, inner: list[RegionMention], places: list[RegionMention]):
+def _zone_parent(text: str, start: int, inner: list[RegionMention],
+                 places: list[RegionMention]) -> RegionMention | None:
     """The most specific place inside the zone name, else the place right before it."""
     if inner:
         return min(inner, key=lambda p: LEVEL_RANK.get(p.region.level, UNRANKED_LEVEL))
