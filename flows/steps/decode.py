@@ -54,7 +54,7 @@ MAX_ERRORS = 64
 
 # decode(errors="surrogateescape") turns each invalid byte into one of these.
 _ESCAPED = re.compile("[\udc80-\udcff]")
-_REPLACE_ESCAPED = {c: "\ufffd" for c in range(0xDC80, 0xDD00)}
+_REPLACE_ESCAPED = dict.fromkeys(range(0xDC80, 0xDD00), "\ufffd")
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def _document(doc: dict[str, Any], gazetteer: list[Hit], lexicon: list[Hit], ref
         })
     for ev in happenings:
         when = ev.event_date if ev.event_date and EARLIEST_EVENT <= ev.event_date <= latest_event else None
-        for start, end, surface in ev.mentions:
+        for start, end, _surface in ev.mentions:
             rows["events"].append({
                 "doc_id": doc_id, "event_key": ev.key, "event_type": ev.event_type, "name": ev.name,
                 "surface": text[start:end],

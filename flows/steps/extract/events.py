@@ -21,9 +21,9 @@ same edition or near-identical names are one event.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Callable
 from functools import cached_property
 
 from flows.steps.constants import (
@@ -1044,8 +1044,8 @@ def _merge(candidates: list[Event]) -> list[Event]:
             same.parties = list(dict.fromkeys(same.parties + ev.parties))
             same.subject = same.subject or ev.subject  # a ceremony takes the subject of what it launches
             rank = {"day": 3, "month": 2, "year": 1}
-            if ev.event_date is not None and (same.borrowed and not ev.borrowed or same.borrowed == ev.borrowed
-                                              and rank.get(ev.precision, 0) > rank.get(same.precision, 0)):
+            if ev.event_date is not None and ((same.borrowed and not ev.borrowed) or (same.borrowed == ev.borrowed
+                                              and rank.get(ev.precision, 0) > rank.get(same.precision, 0))):
                 same.event_date, same.precision, same.borrowed = ev.event_date, ev.precision, ev.borrowed
     for i, ev in enumerate(events):
         ev.key = f"e{i}"

@@ -24,10 +24,7 @@ def parse_chinese(text: str) -> float | None:
     total, section, digit = 0.0, 0.0, None
     for ch in text:
         if ch in CN_DIGITS:
-            if digit is not None:  # 二〇二四: digit by digit
-                digit = digit * 10 + CN_DIGITS[ch]
-            else:
-                digit = CN_DIGITS[ch]
+            digit = CN_DIGITS[ch] if digit is None else digit * 10 + CN_DIGITS[ch]  # 二〇二四: digit by digit
         elif ch in CN_SMALL_UNITS:
             section += (1 if digit is None else digit) * CN_SMALL_UNITS[ch]
             digit = None

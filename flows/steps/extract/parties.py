@@ -298,7 +298,7 @@ def _pattern_orgs(text: str, ref: Reference) -> list[PartyMention]:
 
 def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Reference) -> PartyMention | None:
     nxt = text[suffix_end:suffix_end + 1]
-    if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
+    if (nxt and nxt in NOT_ORG_NEXT.get(suffix, "")) or (nxt == "长" and len(suffix) <= 2):
         return None
     run = _name_run(text[max(0, suffix_start - ORG_NAME_REACH):suffix_start])
     run = run[_org_cut(run, ref):].lstrip("—-·")
@@ -399,7 +399,7 @@ def _committee_or_office(c: OrgCandidate) -> bool:
 
 
 def _by_place_and_rest(c: OrgCandidate) -> bool:
-    return bool(c.places) and len(c.body) - c.place_chars >= 2 or (c.research and len(c.body) >= 4)
+    return (bool(c.places) and len(c.body) - c.place_chars >= 2) or (c.research and len(c.body) >= 4)
 
 
 # Is `name` an organization? The first rule that applies decides (rules.decide).
@@ -506,7 +506,7 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
         limit = len(name.split("(")[0].split("（")[0]) - len(own_suffix)
         for m in _SUFFIX_RE.finditer(name[:limit]):
             head = name[: m.end()]
-            if head == name or len(head) < 3 or m.group() not in STRONG_SUFFIXES and head not in lex:
+            if head == name or len(head) < 3 or (m.group() not in STRONG_SUFFIXES and head not in lex):
                 continue
             if not _valid_org(head, head[: -len(m.group())], m.group(), ref):
                 continue
@@ -759,9 +759,9 @@ def _bracketed_short_forms(text: str, orgs: list[PartyMention]) -> None:
     """临江县林业和草原局（县林草局）: the bracketed name right after a full name is its short form."""
     by_start = {o.start: o for o in orgs}
     for org in orgs:
-        if text[org.end:org.end + 1] in "(（" and (short := by_start.get(org.end + 1)) is not None:
-            if text[short.end:short.end + 1] in ")）" and len(short.surface) < len(org.surface):
-                short.aliases.add(org.surface)
+        short = by_start.get(org.end + 1) if text[org.end:org.end + 1] in "(（" else None
+        if short is not None and text[short.end:short.end + 1] in ")）" and len(short.surface) < len(org.surface):
+            short.aliases.add(org.surface)
 
 
 def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:

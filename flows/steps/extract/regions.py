@@ -632,7 +632,7 @@ def _merge_same_head(zones: list[RegionMention]) -> list[RegionMention]:
 def _short_forms(name: str) -> tuple[str, ...]:
     """生态城 for 中新青岛生态城; 南沙经开区 for 广州南沙经济技术开发区."""
     forms = []
-    head, suffix = _split(name)
+    _, suffix = _split(name)
     if len(suffix) >= 3:
         forms.append(suffix)  # 生态城
     for short, long in ZONE_ABBREVIATIONS.items():
