@@ -50,7 +50,8 @@ JUNK_RULES: dict[str, str] = {
               r"|^(?:copyright|copy\s*@|©|版权所有|网站地图|免责声明).{0,100}$"
               rf"|^[^{CHROME_STOPS}]{{0,80}}(?:copyright|copy\s*@|©|版权所有|icp[备证]|公网安备|技术支持\s*[:：])"
               rf"[^{CHROME_STOPS}]{{0,80}}$",
-    "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
+    "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口"
+                 r"|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
                  r"[）)】\]]?(?:[:：]|$)",
     # `扫码关注…公众号`: a prompt to follow the site's account (short, not a sentence: 扫码乘车… is news).
     "follow_prompt": rf"^(?:扫码|扫描二维码|长按(?:识别)?二维码)[^{CHROME_STOPS}]{{0,40}}$",
@@ -74,7 +75,8 @@ FRONT_MATTER_KEY = r"^(title|date|author|categories|category|tags|layout|slug|de
                    r"source|updated|lastmod|excerpt|permalink|comments|toc|thumbnail|cover|id)\s*:\s*(.*)$"
 FENCE = r"^(?:-{3,}|\+{3,})$"
 # `三、实施重点工程`, `(一)重点行业…`, `1. 总体要求`: a numbered section heading of a document.
-SECTION_HEADING = r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
+SECTION_HEADING = (r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]"
+                   r"|\d{1,2}[、.．](?!\d))")
 # A newspaper's name alone on a line (临江晚报): the publisher, not a headline.
 MASTHEAD = rf"^[{HAN}]{{2,8}}(?:日报|晚报|早报|时报|商报|都市报|青年报)$"
 _NAME = rf"[{HAN}·]{{2,5}}"

@@ -12,7 +12,8 @@ import polars as pl
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType  # a dtype class (pl.String) or instance (pl.List(pl.String))
 
-SPAN: dict[str, PolarsDataType] = {"doc_id": pl.String, "char_start": pl.Int32, "char_end": pl.Int32, "evidence": pl.String}
+SPAN: dict[str, PolarsDataType] = {"doc_id": pl.String, "char_start": pl.Int32, "char_end": pl.Int32,
+                                   "evidence": pl.String}
 
 RAW_SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
     "documents": {

@@ -191,7 +191,8 @@ def _metrics(doc_id: str, sents: list[Sentence], parties: list[party_step.PartyM
 def _subject(at: int, s: Sentence, parties: list[party_step.PartyMention],
              places: list[region_step.RegionMention]) -> party_step.PartyMention | region_step.RegionMention | None:
     """Whose figure it is: the nearest organization or place named before it in the sentence."""
-    before: list[party_step.PartyMention | region_step.RegionMention] = [p for p in parties if s.start <= p.start and p.end <= at and p.party_type != "person"]
+    before: list[party_step.PartyMention | region_step.RegionMention] = [
+        p for p in parties if s.start <= p.start and p.end <= at and p.party_type != "person"]
     before += [r for r in places if s.start <= r.start and r.end <= at]
     return max(before, key=lambda x: x.end) if before else None
 

@@ -12,7 +12,8 @@ FULL_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 YEAR_MONTH = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?!\d{0,2}日)")
 REL_YEAR_MONTH = re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?!\d{0,2}日)")
-DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])")
+DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日"
+                      r"(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])")
 # 2022年度 is the period a report or an award covers, not when something happened.
 YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?!度)(?![\d—\-~～至到]*\d{1,2}月)")
 REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1}

@@ -51,15 +51,15 @@ from flows.steps.extract.text import Sentence, SpanIndex
 NOUN_TRIGGERS = {
     "press_conference": ["新闻发布会", "发布会", "新闻通气会"],
     # 博会/交会/洽会: the short names of fairs (进博会, 广交会, 厦洽会).
-    "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会", "交会",
-                   "洽会"],
+    "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会",
+                   "交会", "洽会"],
     "forum_conference": ["论坛", "大会", "峰会", "研讨会", "座谈会", "推介会", "交流会", "洽谈会", "年会", "茶话会",
-                         "对接会", "招商会", "推进会", "调度会", "部署会", "动员会", "现场会", "观摩会", "报告会", "恳谈会",
-                         "启动会", "培训会", "会议"],
+                         "对接会", "招商会", "推进会", "调度会", "部署会", "动员会", "现场会", "观摩会", "报告会",
+                         "恳谈会", "启动会", "培训会", "会议"],
     # Ceremonies named by their form: the ceremony is the event of the kind its verb names.
     "signing": ["签约仪式", "签字仪式", "签约活动"],
-    "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式", "开业仪式",
-               "上线仪式", "通车仪式", "投运仪式", "并网仪式", "授牌仪式"],
+    "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式",
+               "开业仪式", "上线仪式", "通车仪式", "投运仪式", "并网仪式", "授牌仪式"],
     "release": ["颁奖仪式", "颁奖典礼", "颁奖盛典"],
     # An activity, week or day of observance is named only with a year, an ordinal or a quoted theme (_named).
     "other": ["活动", "宣传周", "宣传月", "活动周", "活动月"],
@@ -67,21 +67,21 @@ NOUN_TRIGGERS = {
 VERB_TRIGGERS = {
     "signing": ["签署", "签订", "签约"],
     "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
-               "开业", "上线", "挂牌", "投用", "组建成立", "组建", "设立", "完成注册", "共建", "竣工", "建成投产", "并网投运",
-               "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
+               "开业", "上线", "挂牌", "投用", "组建成立", "组建", "设立", "完成注册", "共建", "竣工", "建成投产",
+               "并网投运", "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
     "release": ["发布", "出台", "印发", "公布", "发出"],
     "approval": ["批复", "批准", "认定", "获批", "获评", "核准", "审议通过", "确定为", "列为", "评为", "命名为"],
     "visit": ["调研", "考察", "视察", "走访"],
 }
 SIGNING_OBJECTS = "协议|备忘录|合同|协定|意向书|框架|书|宣言"
-RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南|目录|清单|路线图"
-                   r"|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
+RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南"
+                   r"|目录|清单|路线图|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
 EVENT_NP_REVERSED = re.compile(f"{EVENT_NP}*")
-TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于|同日|同时"
-                        r"|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
+TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于"
+                        r"|同日|同时|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
 
 
 def _np_run(window: str) -> str:
@@ -300,8 +300,8 @@ def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> P
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
     shift = max(0, np_start - sentence.start - HOLDER_REACH)
     before = sentence.text[shift:np_start - sentence.start]
-    m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?(?:举行|召开|举办)了?\Z",
-                  before)
+    m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?"
+                  r"(?:举行|召开|举办)了?\Z", before)
     if not m:
         return None
     near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + shift + m.start()]
@@ -340,24 +340,29 @@ PATTERN_EVENTS: list[PatternEvent] = [
     # A civic green action done by a group on a stated day: 200余名干部群众在柳树村义务植树.
     ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True,
      ("义务植树", "植树造林", "净滩", "志愿服务")),
-    ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
+    ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?"
+                          r"(?:工程|行动|专项|工作|试点)"),
      True, ("组织实施", "部署实施", "组织开展", "启动")),
     ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False, ("发起",)),
     # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
     ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False, ("发行",)),
     ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False, ("基金",)),
-    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False, ("发行",)),  # 首单…债券成功发行
+    # 首单…债券成功发行
+    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False, ("发行",)),
     # A notice by its issuer's heading: 省能源局关于开展…试点的通知.
     ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False, ("关于",)),
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
                             r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False, ("通过",)),
-    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False, ("签名", "签字")),  # 为《…宣言》云签名
+    # 为《…宣言》云签名
+    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False, ("签名", "签字")),
     # A designation stated as what is new: 新增A、B等7处国家湿地公园.
-    ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]{_OBJ}{{0,10}}?"
-                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False,
+    ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]"
+                            rf"{_OBJ}{{0,10}}?(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市"
+                            r"|湿地公园|地质公园)"), False,
      ("新增", "新认定", "新命名")),
     # 现将…公布如下
-    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False, ("如下", "给你们")),
+    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False,
+     ("如下", "给你们")),
 ]
 
 _CUES = [re.compile("|".join(words)) for _, _, _, words in PATTERN_EVENTS]
@@ -380,10 +385,12 @@ def _pattern_events(sentence: Sentence, parties: list[PartyMention],
     out = []
     first_time = None
     text = sentence.text
-    for m in _QUOTED_ITEMS.finditer(text) if "签约" in text else ():  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+    # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+    for m in _QUOTED_ITEMS.finditer(text) if "签约" in text else ():
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
-            out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
+            out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence,
+                             trigger_at=at))
     for (event_type, pattern, dated, _), cue in phrases:
         if not cue.search(text):
             continue
@@ -437,8 +444,8 @@ def _pattern_name(phrase: str) -> str:
 
 
 _VERB_RES = {t: longest_word_pattern(ws) for t, ws in VERB_TRIGGERS.items()}
-_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午"
-                          r"|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
+_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日"
+                          r"|日前|上午|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
 _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
 _MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
@@ -477,8 +484,9 @@ class VerbTrigger:
         # 日前发布的《报告》显示: the document released, named after 的
         self.reported = self.event_type == "release" and re.match(r"的(?=《[^》]+》)", after) is not None
         self.after = after[1:] if self.reported else after
-        self.in_clause = [p for p in self.parties if self.lo <= p.start and p.end <= self.at and p.party_type != "person"]
-        self.people = [p for p in self.parties if self.lo <= p.start and p.end <= self.at and p.party_type == "person"]
+        before_verb = [p for p in self.parties if self.lo <= p.start and p.end <= self.at]
+        self.in_clause = [p for p in before_verb if p.party_type != "person"]
+        self.people = [p for p in before_verb if p.party_type == "person"]
         if self.event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", self.before):
             self.in_clause = self.in_clause + self.people  # 张三宣布…成立: the speaker is named with the subjects
 
@@ -570,6 +578,10 @@ def _signing(t: VerbTrigger) -> list[Event] | None:
     return [ev]
 
 
+# 发布A,以及B: another document released by the same verb.
+_ALSO_RELEASED = re.compile(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))")
+
+
 def _release(t: VerbTrigger) -> list[Event] | None:
     """发布/印发…: the document released (印发《…意见》的通知), and each one listed after it (发布A,以及B)."""
     sentence, m = t.sentence, t.m
@@ -582,7 +594,7 @@ def _release(t: VerbTrigger) -> list[Event] | None:
     ev.parties = [(p.name, "host") for p in t.in_clause]  # A、B联合印发: both issue it
     out = [ev]
     rest = sentence.text[ev.end - sentence.start:]
-    while more := re.match(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))", rest):
+    while more := _ALSO_RELEASED.match(rest):
         start = ev.end + more.start("what")  # 发布A,以及B: B is released too
         out.append(Event("", t.event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
                          sentence, trigger_at=t.at, parties=list(ev.parties)))
@@ -658,7 +670,8 @@ def _unnamed_signing(sentence: Sentence, m: re.Match[str], at: int, end: int, be
     return [ev]
 
 
-def _counterparts(before: str, lo: int, in_clause: list[PartyMention]) -> tuple[PartyMention, list[PartyMention]] | None:
+def _counterparts(before: str, lo: int,
+                  in_clause: list[PartyMention]) -> tuple[PartyMention, list[PartyMention]] | None:
     """A与B、C签订: (A, [B, C]) when one party signs with a list of two or more (no 等, 三方, 共同)."""
     if "与" not in before or re.search("等|三方|四方|多方|共同|分别", before):
         return None
@@ -669,7 +682,8 @@ def _counterparts(before: str, lo: int, in_clause: list[PartyMention]) -> tuple[
 
 
 def _respective_signings(sentence: Sentence, m: re.Match[str], before: str, lo: int, at: int, end: int, obj: str,
-                         in_clause: list[PartyMention], people: list[PartyMention], regions: list[RegionMention]) -> list[Event]:
+                         in_clause: list[PartyMention], people: list[PartyMention],
+                         regions: list[RegionMention]) -> list[Event]:
     """A、B与C、D分别签订X: one agreement between A、B and each of C, D."""
     split = lo + before.rindex("与")
     left = [p for p in in_clause if p.end <= split]
@@ -701,7 +715,8 @@ def _quoted(text: str, position: int) -> bool:
     return any(lo < position < hi for lo, hi in (q.span() for q in re.finditer(r"“[^“”]*”", text)))
 
 
-def _joint_build(sentence: Sentence, m: re.Match[str], end: int, hi: int, parties: list[PartyMention]) -> list[Event] | None:
+def _joint_build(sentence: Sentence, m: re.Match[str], end: int, hi: int,
+                 parties: list[PartyMention]) -> list[Event] | None:
     """共建/组建/成立(了) + an organization: that organization is launched (共建低碳技术研究院,
     共同组建成立了临江…联盟 -> 临江…联盟组建成立)."""
     skip = 1 if sentence.text[m.end():m.end() + 1] == "了" else 0
@@ -715,10 +730,12 @@ def _joint_build(sentence: Sentence, m: re.Match[str], end: int, hi: int, partie
     return [ev]
 
 
-FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)\Z")
+FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道"
+                      r"|电站|机场|码头)\Z")
 
 
-def _announced(sentence: Sentence, at: int, lo: int, in_clause: list[PartyMention]) -> Callable[[str, int], Event] | None:
+def _announced(sentence: Sentence, at: int, lo: int,
+               in_clause: list[PartyMention]) -> Callable[[str, int], Event] | None:
     """X宣布Y成立: Y is launched (named even when generic, 咨询委员会), X announced it."""
     before = sentence.text[lo - sentence.start:at - sentence.start]
     m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})\Z", before)
@@ -807,7 +824,8 @@ def _adverbial(gap: str) -> bool:
     return rest == ""
 
 
-def _subject(sentence: Sentence, at: int, in_clause: list[PartyMention], regions: list[RegionMention]) -> Subject | None:
+def _subject(sentence: Sentence, at: int, in_clause: list[PartyMention],
+             regions: list[RegionMention]) -> Subject | None:
     """(start, text, party) of what a verb is about: the nearest party, zone or named phrase before it."""
     if in_clause:
         party = max(in_clause, key=lambda p: p.end)
@@ -926,7 +944,8 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
         # search starts there (from the sentence start it would be quadratic in the sentence length).
         if not attended:
             continue
-        last_clause = 1 + max(sentence.text.rfind(c, 0, max(0, len(sentence.text) - LAST_CLAUSE_REACH)) for c in "。；;，,")
+        reach = max(0, len(sentence.text) - LAST_CLAUSE_REACH)
+        last_clause = 1 + max(sentence.text.rfind(c, 0, reach) for c in "。；;，,")
         for m in _ATTENDED.finditer(sentence.text, last_clause):
             target = _referent(sentence, events, m.start())
             if target is not None:
@@ -942,12 +961,16 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
         ev.parties = list(dict.fromkeys(ev.parties))
 
 
+# 出席发布会的有:局长张三、…: who attended a press conference, listed.
+_PRESS_ATTENDEES = re.compile(r"出席(?:本次|此次)?(?:新闻)?发布会[^，,。；;]{0,12}?的(?:有|是)[:：]?(?P<who>[^。；;]+)")
+
+
 def _speakers(text: str, parties: list[PartyMention]) -> list[PartyMention]:
     """People who speak: a person right before 表示/介绍/致辞…, and each person listed with them by
     title and name (发展规划司副司长王明、新能源司副司长李强介绍…)."""
     people = sorted((p for p in parties if p.party_type == "person"), key=lambda p: p.start)
     out = []
-    for m in re.finditer(r"出席(?:本次|此次)?(?:新闻)?发布会[^，,。；;]{0,12}?的(?:有|是)[:：]?(?P<who>[^。；;]+)", text):
+    for m in _PRESS_ATTENDEES.finditer(text):
         out += [p for p in people if m.start("who") <= p.start < m.end("who")]  # 出席发布会的有:局长张三、…
     for i, p in enumerate(people):
         if not SPEECH.match(text[p.end:p.end + 2]):

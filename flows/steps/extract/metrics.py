@@ -77,10 +77,12 @@ _CELL = re.compile(r"(?<!\S)[-+−]?\d+(?:\.\d+)?(?!\S)")
 # `综合指数2.74`: an index stated as a bare number.
 _INDEX = re.compile(r"(?:指数|系数)(?:为|是|达到|达|仅为|仅)?(?P<num>\d+\.\d+|\d+)(?![\d.%％])")
 # `贷款6.5亿,`: a sum of money without 元, told by a money word before it in the clause.
-_BARE_MONEY = re.compile(rf"(?P<pre>{_PRE})?(?P<num>\d+(?:\.\d+)?)(?P<post>多|余)?(?P<mult>万亿|亿|万)(?=[,，。;；、)）\s]|\Z)")
+_BARE_MONEY = re.compile(rf"(?P<pre>{_PRE})?(?P<num>\d+(?:\.\d+)?)(?P<post>多|余)?(?P<mult>万亿|亿|万)"
+                         r"(?=[,，。;；、)）\s]|\Z)")
 _MONEY_WORDS = re.compile("投资|融资|贷款|资金|产值|收入|营收|利税|利润|税收|总额|金额|销售额|交易额|成交额|补贴|补助")
 # `二十大精神`: a party congress, not twenty of something.
-_NOT_BIG = {"精神", "报告", "以来", "代表", "召开", "胜利", "提出", "部署", "强调", "期间", "会议", "决策", "开幕", "闭幕"}
+_NOT_BIG = {"精神", "报告", "以来", "代表", "召开", "胜利", "提出", "部署", "强调", "期间", "会议", "决策", "开幕",
+            "闭幕"}
 _RANGE = re.compile(r"[至到~～\-—－]{1,2}")
 _CLAUSE_BREAK = re.compile(r"[,，。;；、]")
 _NUMBER_END = re.compile(r"[\dA-Za-z.]\Z")
@@ -150,7 +152,8 @@ def _unitless(sentence: str, found: list[Figure], blocked: list[tuple[int, int]]
         clause = _CLAUSE_BREAK.split(sentence[:m.start()])[-1]
         if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not _NUMBER_END.search(clause):
             value = float(m["num"]) * MULTIPLIERS[m["mult"]]
-            out.append(_metric(sentence, m.start(), m.end(), value, "CNY", QUALIFIERS.get(m["pre"] or m["post"] or "", "exact")))
+            qualifier = QUALIFIERS.get(m["pre"] or m["post"] or "", "exact")
+            out.append(_metric(sentence, m.start(), m.end(), value, "CNY", qualifier))
     return out
 
 
@@ -194,8 +197,8 @@ def _standalone(sentence: str, m: re.Match[str]) -> bool:
 
 
 # Words that end in a one-character qualifier without being one (节约0.8万吨: saves, not "about").
-_NOT_QUALIFIER = {"节约", "制约", "签约", "预约", "履约", "条约", "合约", "违约", "公约", "特约", "最近", "附近", "邻近",
-                  "临近", "靠近", "亲近", "就近", "赶超", "高超"}
+_NOT_QUALIFIER = {"节约", "制约", "签约", "预约", "履约", "条约", "合约", "违约", "公约", "特约", "最近", "附近",
+                  "邻近", "临近", "靠近", "亲近", "就近", "赶超", "高超"}
 
 
 def _measure(m: re.Match[str], sentence: str) -> Figure | None:

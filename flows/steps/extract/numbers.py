@@ -36,7 +36,8 @@ def parse_chinese(text: str) -> float | None:
 
 
 def parse_number(text: str) -> float | None:
-    """Any number token: "8.6万亿" -> 8.6e12, "2万" -> 2e4, "1,400" and "1 400" -> 1400, "近千万" is given as "千万" -> 1e7."""
+    """Any number token: "8.6万亿" -> 8.6e12, "2万" -> 2e4, "1,400" and "1 400" -> 1400; "近千万" is given
+    as "千万" -> 1e7."""
     m = _ARABIC_NUMBER.fullmatch(text)
     if m:
         return float(_GROUPING.sub("", m[1])) * MULTIPLIERS.get(m[2] or "", 1)

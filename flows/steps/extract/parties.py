@@ -71,11 +71,12 @@ ORG_SUFFIXES: dict[str, str] = {
     "学校": "research_education", "中学": "research_education", "小学": "research_education",
     "党校": "research_education", "中心": "research_education",
     "协会": "association", "商会": "association", "学会": "association", "联合会": "association",
-    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association", "理事会": "association",
-    "社科联": "association", "文联": "association", "科协": "association", "工商联": "association",
+    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association",
+    "理事会": "association", "社科联": "association", "文联": "association", "科协": "association",
+    "工商联": "association",
     "组织": "international_org",
-    "卫视": "media", "网": "media", "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media", "杂志社": "media",
-    "电视台": "media", "通讯社": "media", "新闻社": "media",
+    "卫视": "media", "网": "media", "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media",
+    "杂志社": "media", "电视台": "media", "通讯社": "media", "新闻社": "media",
     "博物馆": "other", "美术馆": "other", "图书馆": "other", "纪念馆": "other", "科技馆": "other",
     "展览馆": "other", "平台": "other", "医院": "other",
 }
@@ -109,14 +110,17 @@ NOT_ORG_NEXT = {"部": "门分署长件队位", "局": "面势长", "委": "员�
                 "厅": "长", "集团": "化军", "联盟": "国", "中心": "城区", "组织": "部", "平台": "上", "银行": "业卡",
                 "网": "络站点格上民友页店购红关球员速评架化"}
 # Networks that are not news sites (电网, 互联网, 管网): a name ending in 网 is a site only without these.
-NOT_NEWS_SITES = ("电网", "联网", "管网", "上网", "官网", "全网", "光网", "路网", "水网", "热网", "气网", "渔网", "天网",
-                  "外网", "内网", "域网", "骨干网", "主网", "带网", "信网", "专网", "窝网", "铁网", "丝网", "球网", "蛛网")
+NOT_NEWS_SITES = ("电网", "联网", "管网", "上网", "官网", "全网", "光网", "路网", "水网", "热网", "气网", "渔网",
+                  "天网", "外网", "内网", "域网", "骨干网", "主网", "带网", "信网", "专网", "窝网", "铁网", "丝网",
+                  "球网", "蛛网")
 # Markers of a generic group rather than one named organization.
-GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|两国|双方|"
+GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|"
+                             r"两国|双方|"
                              r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
                              r"城市间|部门间|国内|国外|海外|境内|境外")
 # An organization may be named by its place alone only for these (兰州大学, 兰州市人民政府).
-PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校", "气象台"}
+PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校",
+               "气象台"}
 COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
 HONORIFICS = ("先生", "女士", "同志")
 _HONORED = re.compile(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})")
@@ -229,7 +233,8 @@ def _after_people(orgs: list[PartyMention], people: list[PartyMention], ref: Ref
         rest = org.surface[cut:].lstrip("和与及、")
         start = org.end - len(rest)
         suffix = _SUFFIX_RE.search(rest)
-        if suffix and rest.endswith(suffix.group()) and _valid_org(rest, rest[: -len(suffix.group())], suffix.group(), ref):
+        word = suffix.group() if suffix else ""
+        if word and rest.endswith(word) and _valid_org(rest, rest[: -len(word)], word, ref):
             org.start, org.surface = start, rest
             out.append(org)
     return out
@@ -553,9 +558,10 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
 
 
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团股份", "集团", "公司")
-INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "数据", "智能", "能源", "新能源", "环保", "环境", "电力",
-                  "投资", "发展", "实业", "控股", "股份", "材料", "新材料", "化工", "医药", "生物", "电子", "机械", "建设",
-                  "工程", "物流", "贸易", "文化", "传媒", "咨询", "服务", "管理", "制造", "汽车", "光伏")
+INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "数据", "智能", "能源", "新能源", "环保", "环境",
+                  "电力", "投资", "发展", "实业", "控股", "股份", "材料", "新材料", "化工", "医药", "生物", "电子",
+                  "机械", "建设", "工程", "物流", "贸易", "文化", "传媒", "咨询", "服务", "管理", "制造", "汽车",
+                  "光伏")
 
 
 @lru_cache(maxsize=65536)
@@ -618,8 +624,8 @@ def _subsequence_at(text: str, i: int, full: str) -> str | None:
     return abbr if ends_right else None
 
 
-WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "人员", "成员", "会员", "员工", "工作人员", "记者", "编辑",
-               "通讯员", "摄影", "主持人"}
+WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "人员", "成员", "会员", "员工", "工作人员", "记者",
+               "编辑", "通讯员", "摄影", "主持人"}
 
 
 @lru_cache(maxsize=4)
@@ -833,7 +839,8 @@ def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     if short[0] not in full or short[-1] not in full:
         return False  # (what every test below needs, checked first: most pairs of names fail it)
     full = _TRAILING_BRACKET.sub("", full)  # …国际合作中心(德国)
-    legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None)
+    legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司")
+                  if full.endswith(f) and len(full) > len(f) + 2), None)
     if legal and _abbreviates(short, full[: -len(legal)], ref):
         return True  # 华光集团 for 华光能源集团有限公司
     if len(short) < 3 or len(short) >= len(full) or short in full or short[-1] != full[-1]:

@@ -65,8 +65,8 @@ COMMON_COUNTY_CORES = {"合作", "和平", "友好", "前进", "解放", "振兴
 COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]\\Z")
 NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
 # Short place names that are everyday words far more often than places.
-COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "永安", "和平", "太平", "新余", "中山", "通化", "平安",
-                           "阿里"}
+COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "永安", "和平", "太平", "新余", "中山", "通化",
+                           "平安", "阿里"}
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
@@ -450,7 +450,8 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places: list[RegionM
         if company and re.search(company, text):
             start, run = start + core_at, run[core_at:]  # 华光能源|格尔木光伏产业园: a company before the place
             name = run + suffix
-    lead = next((p for p in inner if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
+    lead = next((p for p in inner
+                 if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
                 None)
     if lead is not None:
         inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
@@ -567,7 +568,8 @@ def _zone_parent(text: str, start: int, inner: list[RegionMention],
     """The most specific place inside the zone name, else the place right before it."""
     if inner:
         return min(inner, key=lambda p: LEVEL_RANK.get(p.region.level, UNRANKED_LEVEL))
-    before = [p for p in places if p.end == start or (0 < start - p.end <= 2 and text[p.end:start] in ("的", "省", "市"))]
+    before = [p for p in places
+              if p.end == start or (0 < start - p.end <= 2 and text[p.end:start] in ("的", "省", "市"))]
     return before[-1] if before else None
 
 
