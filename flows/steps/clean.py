@@ -14,7 +14,7 @@ import opencc
 import polars as pl
 
 from flows.steps import articles
-from flows.steps.constants import EARLIEST_PUBLISHED, PUBLISHED_MARGIN
+from flows.steps.constants import COMMON_HAN, EARLIEST_PUBLISHED, PUBLISHED_MARGIN
 from flows.steps.dedup import signatures
 from flows.steps.relevance import relevance
 from flows.steps.schema import conform
@@ -35,7 +35,7 @@ _SYLLABLE = rf"[a-zü]*[{TONE_VOWELS}][a-zü]*"
 PINYIN_ANNOTATION = rf"[(（]{_SYLLABLE}(?:\s{_SYLLABLE})*[)）]"
 # `?yàn)I` / `?dòng)浾?`: the annotation's bracket and its character were lost as `?`,
 # leaving a pinyin tail and at most a stray letter or a character plus a second `?`.
-GARBLED_PINYIN = rf"[?？]{_SYLLABLE}[)）](?:[A-Za-z]([\u4e00-\u9fff])|[^\s?？]?[?？])?"
+GARBLED_PINYIN = rf"[?？]{_SYLLABLE}[)）](?:[A-Za-z]([{COMMON_HAN}])|[^\s?？]?[?？])?"
 LOST_CHAR = "\ufffd"
 
 
@@ -72,7 +72,7 @@ TRADITIONAL_CLASS = f"[{_traditional_chars()}]"
 
 def script_of(original: pl.Expr) -> pl.Expr:
     """`traditional` when over 5% of the Chinese characters are Traditional-only, `mixed` when any are."""
-    cjk = original.str.count_matches(r"[\u4e00-\u9fff]")
+    cjk = original.str.count_matches(f"[{COMMON_HAN}]")
     share = original.str.count_matches(TRADITIONAL_CLASS) / pl.max_horizontal(cjk, pl.lit(1))
     return (
         pl.when(share > 0.05).then(pl.lit("traditional"))

@@ -11,6 +11,9 @@ from datetime import date, timedelta
 # Chinese characters (CJK Extension A, Unified Ideographs, Compatibility Ideographs), spelled out
 # so the same class works in Polars (Rust regex) and Python `re`: rf"[{HAN}]".
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# The Unified Ideographs alone: the characters counted when measuring how Chinese a text (or a
+# reading of its bytes) is, where the rare extension and compatibility forms would count noise.
+COMMON_HAN = "\u4e00-\u9fff"
 
 # Characters an organization's name is made of (中国-东盟(南宁)…中心, GE·中国, 华光&合作…), read back
 # from its suffix word.

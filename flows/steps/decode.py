@@ -21,6 +21,8 @@ from functools import cache
 import charset_normalizer
 import opencc
 
+from flows.steps.constants import COMMON_HAN
+
 CANDIDATE_ENCODINGS = ["gb18030", "big5"]
 
 _BOMS = [
@@ -151,7 +153,7 @@ def _lenient(data: bytes, encoding: str) -> tuple[str, int]:
 def _mixed(data: bytes, utf8_error_at: int, min_chinese: int = 10) -> str | None:
     """The reason for a file that is Chinese UTF-8 up to some byte and something else after it."""
     head = data[:utf8_error_at].decode("utf-8", errors="replace")
-    if sum(1 for ch in head if "\u4e00" <= ch <= "\u9fff") < min_chinese:
+    if len(_CJK.findall(head)) < min_chinese:
         return None
     return (f"mixed encodings: UTF-8 Chinese text up to byte {utf8_error_at}, then bytes that are not UTF-8 "
             "(no single encoding reads the whole file)")
@@ -179,7 +181,7 @@ def common_cjk_share(text: str) -> float:
     return sum(map(common.__contains__, cjk)) / len(cjk)
 
 
-_CJK = re.compile("[\u4e00-\u9fff]")
+_CJK = re.compile(f"[{COMMON_HAN}]")
 
 
 @cache
@@ -206,7 +208,7 @@ def _two_byte_characters(encoding: str, leads: range, trails: Iterable[int]) -> 
                 chars.add(bytes([lead, trail]).decode(encoding))
             except UnicodeDecodeError:
                 continue
-    return {ch for ch in chars if "\u4e00" <= ch <= "\u9fff"}
+    return {ch for ch in chars if _CJK.fullmatch(ch)}
 
 
 def _checked(text: str, encoding: str, errors: int = 0) -> Decoded:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
-from flows.steps.constants import HAN
+from flows.steps.constants import COMMON_HAN, HAN
 from flows.steps.extract.numbers import CN_NUMERAL, MULTIPLIERS, NUMBER, parse_number
 
 # unit word -> (unit code, factor applied to the number)
@@ -63,7 +63,7 @@ _GAP = "[ \u2009\u202f]?"  # HTML-to-text often leaves a space between a number 
 _METRIC_START = "".join(sorted({word[0] for word in _PRE.split("|")})) + CN_NUMERAL
 METRIC = re.compile(
     rf"(?=[\d{_METRIC_START}])(?P<pre>{_PRE})?(?P<num>{NUMBER}){_GAP}(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?{_GAP}"
-    rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[\u4e00-\u9fff]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
+    rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[{COMMON_HAN}]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
     rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
 # Measure words that, after a bare 一, mean "a" rather than the number one (一个目标, 一批制度).
