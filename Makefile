@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup browser reference bench clean
+.PHONY: run test check lint setup browser reference bench clean
 
 # The venv is rebuilt whenever the project's dependency files change.
 $(BIN)/greenwire: pyproject.toml constraints.txt
@@ -21,6 +21,20 @@ run: setup
 ## rendering test, and CJK fonts for its screenshots, when missing: CI runs as root on a fresh machine)
 test: setup browser
 	$(BIN)/python -m pytest
+
+## lint: ruff (rules and format, chosen in pyproject.toml) and mypy (strict on flows/steps); CI runs it first
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## check: the edit-test loop, under a minute: lint, then the tests that start no flow, server or browser
+## (pure steps, reference tables, SQL models, the suites' generation and one suite run on good marts)
+CHECK_TESTS := tests/steps tests/reference tests/test_structure.py tests/test_dictionary.py \
+	tests/test_warehouse.py tests/test_rollups.py tests/test_event_clusters.py tests/test_sidecar.py \
+	tests/test_inventory.py tests/test_evaluate.py tests/test_validation.py::test_every_suite_passes_on_good_marts
+check: lint
+	$(BIN)/python -m pytest -q $(CHECK_TESTS)
 
 browser:
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \

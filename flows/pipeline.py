@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import polars as pl
 from prefect import flow
@@ -23,6 +25,10 @@ from flows.warehouse.runs import record_run
 from flows.warehouse.validation import ValidationReport
 
 __all__ = ["RunSummary", "StageFailed", "ValidationFailed", "greenwire_flow"]
+
+T = TypeVar("T")
+# (files, documents, facts) of one batch, ready to load
+Made = tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.DataFrame]]
 
 
 class ValidationFailed(RuntimeError):
@@ -53,7 +59,7 @@ CLEAR_ERRORS = (ValidationFailed, WarehouseLocked, WarehouseBusy, FileNotFoundEr
                 PermissionError)
 
 
-def _in(stage: str, task, *args):
+def _in(stage: str, task: Callable[..., T], *args: Any) -> T:
     """Call a stage's task; an unexpected error becomes StageFailed(stage, error)."""
     try:
         return task(*args)
@@ -88,7 +94,7 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
             summary = _stages(settings, run_id, force)
         except BaseException as exc:
             message = runlog.failed(exc)  # stage, one line, full trace; works on a full disk
-            exc.run_log = log_file  # where the CLI points for the full trace
+            runlog.attach(exc, log_file)  # where the CLI points for the full trace
             try:
                 record_run(settings, run_id, "failed", message=message)
             except Exception as unrecorded:  # e.g. the warehouse file is what failed: keep the first error
@@ -115,7 +121,8 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     todo = batches.plan(inventory, settings.batch_files)
     tally = tasks.Tally(len(todo))
     tally.listing_seconds = ingested.seconds
-    decoded, with_articles = [], set()
+    decoded: list[pl.DataFrame] = []
+    with_articles: set[str] = set()
     made = _on_cluster(settings, run_id, todo, tally, summary) if settings.cluster else _here(settings, todo, tally)
     for index, (files, documents, facts) in enumerate(made, 1):
         _in("load", tasks.load_stage, settings, run_id, files, documents, facts, tally, index)
@@ -139,7 +146,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     return summary
 
 
-def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: tasks.Tally):
+def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: tasks.Tally) -> Iterator[Made]:
     """Each batch read, cleaned and extracted in this process (and its extraction workers), in order."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
@@ -150,14 +157,14 @@ def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: t
 
 
 def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.DataFrame], tally: tasks.Tally,
-                summary: RunSummary):
+                summary: RunSummary) -> Iterator[Made]:
     """Every batch submitted to the Dask cluster at once; their staged Parquet read back in batch
     order, so the warehouse is loaded exactly as a local run loads it."""
     staging = scaleout.staging_dir(settings.warehouse_dir, run_id)
     scaleout.clear_staging(settings.warehouse_dir)  # leftovers of a killed run
     futures = [scaleout.process_batch.submit(rows, str(settings.input_dir), str(staging), index)
                for index, rows in enumerate(todo, 1)]
-    workers = set()
+    workers: set[str] = set()
     started = time.perf_counter()
     try:
         for index, future in enumerate(futures, 1):
@@ -165,7 +172,7 @@ def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.D
             workers.add(done["worker"])
             batch = scaleout.read_staged(done["path"])
             tally.batch("extract", index, started, f"{done['articles']} articles from {batch.files.height} files "
-                        f"on {done['worker']}", articles=done["articles"])
+                        f"on {done['worker']}", {"articles": done["articles"]})
             started = time.perf_counter()
             yield batch.files, batch.documents, batch.facts
     finally:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from prefect import get_run_logger, task
@@ -20,8 +22,12 @@ from flows.settings import Settings
 from flows.warehouse import dictionary, runs, validation
 from flows.warehouse import publish as publisher
 
+if TYPE_CHECKING:
+    from prefect import Task
+    from prefect.client.schemas.objects import State, TaskRun
 
-def _transient(task, task_run, state) -> bool:
+
+def _transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
     """Retry only I/O errors that can pass: not a missing input folder, not a permission problem."""
     try:
         state.result()
@@ -34,7 +40,7 @@ def _transient(task, task_run, state) -> bool:
     return False
 
 
-def say(stage: str, message: str, event: str = "progress", echo: bool = True, **fields) -> None:
+def say(stage: str, message: str, event: str = "progress", echo: bool = True, **fields: Any) -> None:
     """One progress line on stdout (unless echo is false), in the Prefect run log and (with its
     numbers) in the run's JSON log."""
     if echo:
@@ -44,11 +50,11 @@ def say(stage: str, message: str, event: str = "progress", echo: bool = True, **
         get_run_logger().info(message, extra={"stage": stage, **fields})
 
 
-def _timed(stage: str):
+def _timed(stage: str) -> Callable[..., None]:
     """done(message, **counts) prints the stage's closing line with its duration."""
     start = time.perf_counter()
 
-    def done(message: str, **counts) -> None:
+    def done(message: str, **counts: int) -> None:
         seconds = round(time.perf_counter() - start, 3)
         say(stage, f"{message} ({seconds:.1f} s)", event="done", seconds=seconds, counts=counts)
 
@@ -61,13 +67,14 @@ class Tally:
     A plain object on purpose: Prefect passes it to the batch tasks as is (a dataclass or dict
     would be copied while Prefect resolves task parameters, and the sums lost)."""
 
-    def __init__(self, batches: int):
+    def __init__(self, batches: int) -> None:
         self.batches = batches
         self.listing_seconds = 0.0  # ingest's listing and hashing, before the first batch
         self.seconds: dict[str, float] = {}
         self.counts: dict[str, dict[str, int]] = {}
 
-    def batch(self, stage: str, index: int, started: float, message: str, echo: bool = True, **counts) -> None:
+    def batch(self, stage: str, index: int, started: float, message: str, counts: dict[str, int],
+              echo: bool = True) -> None:
         """Record one batch of a stage and print its line: `extract  | batch 3/40: … (1.2 s)`."""
         seconds = round(time.perf_counter() - started, 3)
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
@@ -115,7 +122,7 @@ def read_stage(settings: Settings, rows: pl.DataFrame, tally: Tally, index: int)
     quarantined = decoded.filter(pl.col("status") == "quarantined").height
     # With one batch, ingest's closing line says the same: only several batches print each.
     tally.batch("ingest", index, started, f"{decoded.height} files read, {quarantined} quarantined",
-                echo=tally.batches > 1, read=decoded.height, quarantined=quarantined)
+                {"read": decoded.height, "quarantined": quarantined}, echo=tally.batches > 1)
     return decoded
 
 
@@ -127,7 +134,7 @@ def clean_stage(decoded: pl.DataFrame, tally: Tally, index: int) -> pl.DataFrame
     files = decoded.filter(pl.col("status") == "processed").height
     relevant = int(documents["is_relevant"].sum()) if documents.height else 0
     tally.batch("clean", index, started, f"{documents.height} articles from {files} files, {relevant} relevant",
-                files=files, articles=documents.height, relevant=relevant)
+                {"files": files, "articles": documents.height, "relevant": relevant})
     return documents
 
 
@@ -138,7 +145,7 @@ def extract_stage(documents: pl.DataFrame, extractor: batches.Extractor, tally: 
     facts = extractor.run(documents)
     found = ", ".join(f"{len(frame)} {name}" for name, frame in facts.items())
     tally.batch("extract", index, started, f"{found} from {documents.height} articles",
-                articles=documents.height, **{name: len(frame) for name, frame in facts.items()})
+                {"articles": documents.height, **{name: len(frame) for name, frame in facts.items()}})
     return facts
 
 
@@ -156,7 +163,7 @@ def load_stage(settings: Settings, run_id: str, decoded: pl.DataFrame, documents
             then=lambda c: runs.record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
         )
     tally.batch("load", index, started, f"{documents.height} articles from {decoded.height} files",
-                echo=tally.batches > 1, loaded=documents.height)
+                {"loaded": documents.height}, echo=tally.batches > 1)
 
 
 @task(name="finish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
@@ -239,9 +246,9 @@ def publish(settings: Settings, run_id: str, validated: validation.ValidationRep
 
 
 def quality_summary(settings: Settings, validated: validation.ValidationReport | None,
-                    files_seen: int | None) -> dict:
+                    files_seen: int | None) -> dict[str, Any]:
     """What the manifest and report say about quality: expectations passed per table, files quarantined."""
-    out: dict = {"files_seen": files_seen,
+    out: dict[str, Any] = {"files_seen": files_seen,
                  "quarantined": [{"source_file": e["source_file"], "reason": e["reason"]}
                                  for e in quarantine.read(settings.quarantine_dir)]}
     if validated is not None:

@@ -10,7 +10,9 @@ import pytest
 
 from flows import warehouse
 
-CLUSTER_MODELS = ("int_event_attributes", "int_event_candidates", "int_event_pairs", "int_event_clusters")
+CLUSTER_MODELS = (
+    "int_event_attributes", "int_event_candidates", "int_event_mentions", "int_event_pairs", "int_event_clusters",
+)
 
 
 @pytest.fixture
@@ -22,29 +24,38 @@ def con():
 
 
 def _cluster(con, mentions: list[dict], parties: list[tuple[str, str]] = ()) -> None:
-    events = pl.DataFrame(mentions, schema={"event_uid": pl.String, "event_type": pl.String, "name": pl.String,
+    """Staging rows for the mentions and (mention, party name) pairs; mention "d1/e0" is document d1's event e0."""
+    events = pl.DataFrame(mentions, schema={"mention": pl.String, "event_type": pl.String, "name": pl.String,
                                             "subject": pl.String, "event_date": pl.Date, "date_precision": pl.String})
-    events = events.with_columns(doc_id=pl.col("event_uid").str.split("/").list.first())
-    event_parties = pl.DataFrame(list(parties) or None, schema=["event_uid", "party_name"], orient="row")
-    con.execute("create or replace table staging.stg_events as select * from events")
-    con.execute("create or replace table staging.stg_event_parties as select * from event_parties")
+    event_parties = pl.DataFrame(list(parties) or None, schema={"mention": pl.String, "party_name": pl.String},
+                                 orient="row")
+    con.register("events", events)
+    con.register("event_parties", event_parties)
+    split = "split_part(mention, '/', 1) as doc_id, split_part(mention, '/', 2) as doc_event_id"
+    con.execute(f"""create or replace table staging.stg_events as
+                    select {split}, * exclude (mention), null::varchar as region_code, name as surface,
+                           0 as char_start, length(name) as char_end, name as evidence
+                    from events""")
+    con.execute(f"create or replace table staging.stg_event_parties as select {split}, party_name from event_parties")
+    warehouse.create_macros(con)
     for layer, table, source in warehouse.models():
         if table in CLUSTER_MODELS:
             warehouse.build_model(con, layer, table, source)
 
 
-def _mention(uid, name, day=None, event_type="forum_conference", subject=None, precision=None):
-    return {"event_uid": uid, "event_type": event_type, "name": name, "subject": subject,
+def _mention(mention, name, day=None, event_type="forum_conference", subject=None, precision=None):
+    return {"mention": mention, "event_type": event_type, "name": name, "subject": subject,
             "event_date": date(2025, 9, day) if day else None,
             "date_precision": precision or ("day" if day else "unknown")}
 
 
 def _pairs(con) -> set[tuple[str, str]]:
-    return set(con.execute("select event_uid, other_uid from intermediate.int_event_pairs").fetchall())
+    return set(con.execute("select event_mention_id, other_event_mention_id from intermediate.int_event_pairs")
+               .fetchall())
 
 
 def _groups(con) -> list[list[str]]:
-    return [row[0] for row in con.execute("""select list(event_uid order by event_uid) as members
+    return [row[0] for row in con.execute("""select list(event_mention_id order by event_mention_id) as members
                                              from intermediate.int_event_clusters group by event_id order by 1""")
             .fetchall()]
 
@@ -109,10 +120,10 @@ def test_blocks_under_the_cap_find_every_matching_pair(con):
                          "event_date": date(rng.choice([2024, 2025]), 9, day) if day else None})
         parties += [(uid, name) for name in rng.sample(pool, rng.randint(0, 3))]
     _cluster(con, mentions, parties)
-    party_sets = {uid: {name for u, name in parties if u == uid} for uid in (m["event_uid"] for m in mentions)}
+    party_sets = {uid: {name for u, name in parties if u == uid} for uid in (m["mention"] for m in mentions)}
     expected = set()
-    for a, b in itertools.combinations(sorted(mentions, key=lambda m: m["event_uid"]), 2):
-        if a["event_uid"].split("/")[0] == b["event_uid"].split("/")[0] or a["event_type"] != b["event_type"]:
+    for a, b in itertools.combinations(sorted(mentions, key=lambda m: m["mention"]), 2):
+        if a["mention"].split("/")[0] == b["mention"].split("/")[0] or a["event_type"] != b["event_type"]:
             continue
         if a["event_date"] and b["event_date"] and a["event_date"] != b["event_date"]:
             continue
@@ -122,8 +133,8 @@ def test_blocks_under_the_cap_find_every_matching_pair(con):
         if a["subject"] and b["subject"] and a["subject"] != b["subject"]:
             continue
         if (_dice(a["name"], b["name"]) >= 0.6 or (a["subject"] and a["subject"] == b["subject"])
-                or len(party_sets[a["event_uid"]] & party_sets[b["event_uid"]]) >= 2):
-            expected.add((a["event_uid"], b["event_uid"]))
+                or len(party_sets[a["mention"]] & party_sets[b["mention"]]) >= 2):
+            expected.add((a["mention"], b["mention"]))
     assert len(expected) > 30
     assert _pairs(con) == expected
 
@@ -137,7 +148,7 @@ def _boom(events: pl.DataFrame) -> pl.DataFrame:
 def test_a_duckdb_internal_error_becomes_one_line_naming_the_model(tmp_path):
     for layer in warehouse.LAYERS:
         (tmp_path / layer).mkdir()
-    (tmp_path / "staging" / "stg_one.sql").write_text("select 1 as event_uid")
+    (tmp_path / "staging" / "stg_one.sql").write_text("select 1 as event_mention_id")
     model = warehouse.PythonModel(layer="intermediate", table="int_boom", step=_boom,
                                   inputs={"events": "select * from staging.stg_one"})
     con = duckdb.connect()

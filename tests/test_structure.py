@@ -1,9 +1,13 @@
 """Contract tests that keep the project's structure honest."""
 import re
+from decimal import Decimal
+
+import duckdb
 
 from flows.app.cli import _parser
 from flows.settings import EXPECTATIONS_DIR, ROOT, SQL_DIR
-from flows.warehouse import LAYERS, MART_TABLES, PYTHON_MODELS, models, sql_models
+from flows.steps import dedup
+from flows.warehouse import LAYERS, MART_TABLES, PYTHON_MODELS, create_macros, models, sql_models
 from flows.warehouse.contract import CONTRACT
 from flows.warehouse.validation import load_suites
 
@@ -72,3 +76,33 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 def test_sql_dir_has_only_the_three_layers():
     assert sorted(p.name for p in SQL_DIR.iterdir() if p.is_dir()) == sorted(LAYERS)
+
+
+def _models_sql(layer: str) -> dict[str, str]:
+    """Each model's SQL in `layer`, comments dropped, lowercased."""
+    return {table: re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8")).lower()
+            for model_layer, table, path in sql_models() if model_layer == layer}
+
+
+def test_staging_models_only_rename_and_cast():
+    """Unions, distinct, joins, aggregates, windows and id making belong in sql/intermediate."""
+    logic = r"\b(join|union|distinct|group by|over|md5|hash)\b|\|\|"
+    for table, sql in _models_sql("staging").items():
+        assert not re.search(logic, sql), f"{table}: {re.search(logic, sql).group()}"
+
+
+def test_marts_join_on_ids():
+    for table, sql in _models_sql("marts").items():
+        for condition in re.findall(r"\bjoin\b.*?\bon\b(.*)", sql):
+            for left, right in re.findall(r"([\w.]+)\s*=\s*([\w.]+)", condition):
+                assert left.endswith("_id") and right.endswith("_id"), f"{table} joins on {left} = {right}"
+
+
+def test_shared_constants_come_from_the_macros():
+    con = duckdb.connect()
+    create_macros(con)
+    values = con.execute("select signature_length(), near_duplicate_similarity(), event_name_dice()").fetchall()
+    assert values == [(dedup.PERMUTATIONS, Decimal("0.8"), Decimal("0.6"))]
+    for layer in LAYERS:
+        for table, sql in _models_sql(layer).items():
+            assert not re.search(r"(?<![\w.])(0\.8|0\.6|64)(?![\w.])", sql), f"{table} writes a shared constant"

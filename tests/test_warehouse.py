@@ -110,6 +110,14 @@ def test_a_broken_model_names_its_file(con, tmp_path):
         warehouse.build_models(con, tmp_path)
 
 
+def test_a_broken_macro_file_is_one_line_naming_it(con, tmp_path):
+    for layer in warehouse.LAYERS:
+        (tmp_path / layer).mkdir()
+    (tmp_path / "macros.sql").write_text("create or replace temp macro broken( as 1;")
+    with pytest.raises(RuntimeError, match=rf"^macros {tmp_path.name}/macros\.sql failed: Parser Error: [^\n]*$"):
+        warehouse.build_models(con, tmp_path)
+
+
 def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
     from flows.ops.inventory import scan
     from flows.steps.clean import clean
@@ -133,3 +141,48 @@ def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
         order by 1, 2""").fetchall()
     assert rows == [("a.txt", 0, None, None), ("a.txt", 1, None, None), ("b.txt", 0, "a.txt", 0),
                     ("c.txt", 0, "a.txt", 0), ("c.txt", 1, "a.txt", 0)]
+
+
+def test_no_model_has_a_key_named_otherwise_than_entity_id(con):
+    """Keys are `<entity>_id` in every layer: extraction's *_key columns are renamed in staging."""
+    _load(con, [_doc("d1", "a.txt", "天津市发布方案。")])
+    odd = con.execute("""
+        select table_schema || '.' || table_name || '.' || column_name from information_schema.columns
+        where table_schema in ('staging', 'intermediate', 'marts')
+          and (column_name like '%\\_key' escape '\\' or column_name like '%\\_uid' escape '\\')""").fetchall()
+    assert odd == []
+
+
+def _place(doc, surface, name, parent):
+    return {"doc_id": doc, "char_start": 0, "char_end": len(surface), "evidence": surface + "。", "surface": surface,
+            "region_key": "ZONE:CN:某某生态园", "name": name, "level": "zone", "parent_key": parent,
+            "country_code": "CN"}
+
+
+def test_a_place_the_gazetteer_lacks_takes_one_whole_mention_not_each_columns_minimum(con):
+    # the smallest parent is in d2's mention, the smallest name in d1's: a column-wise min() mixes them
+    _load(con, [_doc("d1", "a.txt", "某某生态园甲。"), _doc("d2", "b.txt", "某某生态园乙。", list(range(100, 164)))],
+          region_mentions=[_place("d1", "某某生态园", "某某生态园乙", "CN-120116"),
+                           _place("d2", "某某生态园", "某某生态园甲", "CN-120000")])
+    zone = con.execute("select name, parent_region_id from marts.regions where level = 'zone'").fetchall()
+    assert zone == [("某某生态园甲", "CN-120000")]  # d2's whole row; min() took d1's name (乙 < 甲)
+
+
+def test_event_roles_and_metric_subjects_point_at_the_party_their_name_resolves_to(con):
+    text = "某某集团签约，投资5亿元。"
+    mention = {"doc_id": "d2", "char_start": 0, "char_end": 4, "evidence": text, "surface": "某某集团",
+               "name": "某某集团", "party_type": "enterprise"}
+    full = {**mention, "doc_id": "d1", "surface": "中国某某集团有限公司", "name": "中国某某集团有限公司"}
+    alias = {**full, "surface": "某某集团"}
+    metric = {"doc_id": "d2", "char_start": 8, "char_end": 11, "evidence": text, "raw_text": "5亿元", "value": 5e8,
+              "unit": "CNY", "indicator": "投资", "subject_party": "某某集团", "event_key": "e0"}
+    docs = [_doc("d1", "a.txt", "中国某某集团有限公司(某某集团)。"), _doc("d2", "b.txt", text, list(range(100, 164)))]
+    _load(con, docs, party_mentions=[full, alias, mention],
+          events=[{**_event("d2", "某某集团签约"), "event_key": "e0"}],
+          event_parties=[{"doc_id": "d2", "event_key": "e0", "party_name": "某某集团", "role": "signatory"}],
+          metrics=[metric])
+    (party_id,) = con.execute("select party_id from marts.parties where name = '中国某某集团有限公司'").fetchall()[0]
+    (event_id,) = con.execute("select event_id from marts.events").fetchall()[0]
+    assert con.execute("select event_id, party_id, role from marts.event_parties").fetchall() == [
+        (event_id, party_id, "signatory")]
+    assert con.execute("select subject_party_id, event_id from marts.metrics").fetchall() == [(party_id, event_id)]

@@ -29,7 +29,9 @@ CORES = ["绿色发展论坛", "签约仪式", "低碳发展大会", "新能源�
          "绿色金融峰会", "节能减排成果展", "循环经济推介会", "清洁能源合作协议", "零碳园区揭牌", "环保产业博览会"]
 SUFFIXES = ["", "", "", "开幕", "举行", "召开", "在京举行"]
 CHARS = list("东南西北中华新安平江河湖山海天金云长宁德兴福广荣昌盛和泰嘉永春明清阳龙凤")
-CLUSTER_MODELS = ("int_event_attributes", "int_event_candidates", "int_event_pairs", "int_event_clusters")
+CLUSTER_MODELS = (
+    "int_event_attributes", "int_event_candidates", "int_event_mentions", "int_event_pairs", "int_event_clusters",
+)
 
 
 def _zipf(rng: np.random.Generator, size: int, pool: int, a: float = 1.3) -> np.ndarray:
@@ -69,16 +71,15 @@ def synthetic(mentions: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]
     doc = np.arange(n) // 3
     events = pl.DataFrame({
         "doc_id": [f"d{i:08d}" for i in doc],
-        "event_key": [f"e{i % 3}" for i in range(n)],
+        "doc_event_id": [f"e{i % 3}" for i in range(n)],
         "event_type": np.array(TYPES)[kind[owner]][order],
         "name": names[order],
         "subject": pl.Series(np.where(rng.random(n) < 0.3, None, subject[owner])[order].tolist(), dtype=pl.String),
         "event_date": dates.gather(order),
         "date_precision": precision[order],
     }).with_columns(
-        event_uid=pl.col("doc_id") + "/" + pl.col("event_key"),
         event_date=pl.when(pl.col("date_precision") == "unknown").then(None).otherwise(pl.col("event_date")),
-        surface=pl.col("name"), region_key=pl.lit(None, pl.String), char_start=pl.lit(0, pl.Int32),
+        surface=pl.col("name"), region_code=pl.lit(None, pl.String), char_start=pl.lit(0, pl.Int32),
         char_end=pl.col("name").str.len_chars().cast(pl.Int32), evidence=pl.col("name"),
     )
     # A happening's parties (a few bodies in very many); each report names most of them.
@@ -90,14 +91,15 @@ def synthetic(mentions: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]
     mention, slot = named["mention"].to_numpy(), named["slot"].to_numpy()
     parties = pl.DataFrame({
         "doc_id": events["doc_id"].gather(position[mention]),
-        "event_key": events["event_key"].gather(position[mention]),
+        "doc_event_id": events["doc_event_id"].gather(position[mention]),
         "party_name": cast[owner[mention], slot],
         "role": "participant",
-    }).unique().with_columns(event_uid=pl.col("doc_id") + "/" + pl.col("event_key"))
+    }).unique()
     return events, parties
 
 
 def build_clusters(con: duckdb.DuckDBPyConnection) -> None:
+    warehouse.create_macros(con)
     for layer, table, source in warehouse.models():
         if table in CLUSTER_MODELS:
             start = time.perf_counter()
@@ -108,7 +110,8 @@ def build_clusters(con: duckdb.DuckDBPyConnection) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mentions", type=int)
-    parser.add_argument("--compare", type=Path, help="a clustering SQL model (event_uid, event_id) to compare with")
+    parser.add_argument("--compare", type=Path,
+                        help="a clustering SQL model (event_mention_id, event_id) to compare with")
     parser.add_argument("--exact", action="store_true", help="no block cap (every block gives all its pairs)")
     args = parser.parse_args()
 
@@ -134,7 +137,7 @@ def main() -> None:
         print(f"reference model {time.perf_counter() - start:.2f} s")
         differ = con.sql("""
             select count(*) from intermediate.int_event_clusters as n
-            full join intermediate.reference as r using (event_uid)
+            full join intermediate.reference as r using (event_mention_id)
             where n.event_id is distinct from r.event_id""").fetchall()[0][0]
         print(f"mentions whose event differs from the reference: {differ:,} of {events.height:,}")
 

@@ -27,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
 from flows import settings
 from flows.settings import DEFAULT_INPUT, ROOT
@@ -166,11 +167,11 @@ class TreeMemory:
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._page = os.sysconf("SC_PAGE_SIZE")
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -256,7 +257,7 @@ def fixed_cost(root: Path, workdir: Path) -> None:
     _report("unchanged", again, "")
 
 
-def bench(articles: int, root: Path, workdir: Path) -> dict:
+def bench(articles: int, root: Path, workdir: Path) -> dict[str, Any]:
     """Every measurement for one corpus size; prints as it goes."""
     print(f"\n== {articles:,} articles", flush=True)
     input_dir, warehouse_dir = workdir / f"in-{articles}", workdir / f"warehouse-{articles}"

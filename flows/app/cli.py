@@ -9,6 +9,14 @@ import sys
 import textwrap
 from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: `greenwire --help` must not wait for Polars or Prefect
+    import polars as pl
+
+    from flows.ops.reruns import RunSummary
+    from flows.ops.status import Status
+    from flows.settings import Settings
 
 DESCRIPTION = """\
 greenwire turns raw Chinese news files about green and low-carbon development into a
@@ -260,7 +268,7 @@ def _path_problem(warehouse_dir: str | None) -> str | None:
 MIN_FREE_BYTES = 16 << 20
 
 
-def _preflight(resolved) -> str | None:
+def _preflight(resolved: Settings) -> str | None:
     """Why a run cannot start (the Prefect API, folders, free space), as one line, or None."""
     import shutil
 
@@ -289,7 +297,7 @@ def _preflight(resolved) -> str | None:
     return None
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from flows import settings
     from flows.ops.lock import WarehouseLocked, holder, refusal, warehouse_lock
 
@@ -306,7 +314,7 @@ def _run(args) -> int:
         return _fail(str(exc))
 
 
-def _run_locked(args, resolved) -> int:
+def _run_locked(args: argparse.Namespace, resolved: Settings) -> int:
     from flows.warehouse import WarehouseBusy, integrity
 
     try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
@@ -337,7 +345,7 @@ def _run_locked(args, resolved) -> int:
     return _run_flow(args)
 
 
-def _run_flow(args) -> int:
+def _run_flow(args: argparse.Namespace) -> int:
     from flows import settings
     from flows.ops import runlog
     from flows.ops.lock import WarehouseLocked
@@ -346,11 +354,14 @@ def _run_flow(args) -> int:
 
     resolved = settings.load(args.input, args.warehouse, getattr(args, "cluster", None))
 
-    flow, api = greenwire_flow, contextlib.nullcontext()
+    flow = greenwire_flow
+    api: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if resolved.cluster:
         from flows import scaleout
 
-        flow = greenwire_flow.with_options(task_runner=scaleout.task_runner(resolved.cluster))
+        # prefect-dask declares DaskTaskRunner a TaskRunner of thread-pool futures (its bare base class),
+        # which Flow.with_options' type refuses; at run time it is the runner Prefect documents for Dask.
+        flow = greenwire_flow.with_options(task_runner=scaleout.task_runner(resolved.cluster))  # type: ignore[arg-type]
         api = scaleout.shared_api()
     try:
         with api:
@@ -362,12 +373,12 @@ def _run_flow(args) -> int:
     except Exception as exc:  # a stage failed: say which, why and where; the full trace is in the run's log
         stage, detail = runlog.explain(exc, settings.load(args.input, args.warehouse).warehouse_dir)
         return _fail(f"run failed at {stage or 'start'}: {detail}; full trace: "
-                     f"{getattr(exc, 'run_log', 'the run log')}", exc)
+                     f"{runlog.attached(exc) or 'the run log'}", exc)
     print(format_summary(summary))
     return 0
 
 
-def _rebuild(args) -> int:
+def _rebuild(args: argparse.Namespace) -> int:
     """Move the warehouse file aside and run once from the input folder: raw is reproducible."""
     from datetime import datetime
 
@@ -405,11 +416,14 @@ def _rebuild(args) -> int:
         return _fail(str(exc))
 
 
-def format_summary(summary) -> str:
+def format_summary(summary: RunSummary) -> str:
     """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
     if summary.unchanged_since:
         return (f"greenwire run {summary.run_id}: unchanged since run {summary.unchanged_since['run_id']}; "
                 f"{summary.unchanged_since['published_version']} stays published (--force rebuilds anyway)")
+    published, report = summary.published, summary.validation
+    if published is None or report is None:
+        raise ValueError(f"run {summary.run_id} neither published nor found its input unchanged: no summary to give")
     files = summary.files
     statuses = files["status"].to_list()
     actions = files["action"].to_list()
@@ -419,7 +433,7 @@ def format_summary(summary) -> str:
         f"({actions.count('extract')} new or changed, {actions.count('reuse')} unchanged and reused), "
         f"{statuses.count('quarantined')} quarantined, {statuses.count('skipped')} skipped",
     ]
-    warehouse_dir = summary.published.parent.parent.parent
+    warehouse_dir = published.parent.parent.parent
     lines += _file_notes(files, warehouse_dir)
     if "quarantined" in statuses:
         lines.append(f"    (copies and reasons: {warehouse_dir / 'quarantine' / 'manifest.json'})")
@@ -428,10 +442,9 @@ def format_summary(summary) -> str:
     lines.append(f"  articles  {summary.articles} ({summary.relevant} relevant); "
                  f"{summary.extracted_articles} cleaned and extracted by this run")
     lines.append("  rows      " + ", ".join(f"{t} {n}" for t, n in summary.marts.items()))
-    report = summary.validation
     lines.append(f"  validated {report.evaluated - len(report.failures)}/{report.evaluated} expectations passed "
                  f"(Data Docs: {report.docs_index})")
-    lines.append(f"  published {summary.published.parent.parent / 'current'} -> {summary.published.name}")
+    lines.append(f"  published {published.parent.parent / 'current'} -> {published.name}")
     lines.append(f"  log       {warehouse_dir / 'runs' / (summary.run_id + '.jsonl')}")
     return "\n".join(lines)
 
@@ -439,7 +452,7 @@ def format_summary(summary) -> str:
 SUMMARY_FILES_PER_STATUS = 20  # a 100,000-file folder must not print 100,000 lines
 
 
-def _file_notes(files, warehouse_dir: Path) -> list[str]:
+def _file_notes(files: pl.DataFrame, warehouse_dir: Path) -> list[str]:
     """One line per file worth a look (quarantined, skipped, processed with a note), at most
     SUMMARY_FILES_PER_STATUS per status; a sidecar read with its article is counted, not listed."""
     import polars as pl
@@ -462,7 +475,7 @@ def _file_notes(files, warehouse_dir: Path) -> list[str]:
     return lines
 
 
-def _query(args) -> int:
+def _query(args: argparse.Namespace) -> int:
     import duckdb
 
     from flows import settings
@@ -483,7 +496,7 @@ def _query(args) -> int:
     return 0
 
 
-def _validate(args) -> int:
+def _validate(args: argparse.Namespace) -> int:
     from flows import settings, warehouse
     from flows.warehouse import integrity, validation
 
@@ -506,7 +519,7 @@ def _validate(args) -> int:
     return 0 if report.success else 1
 
 
-def _status(args) -> int:
+def _status(args: argparse.Namespace) -> int:
     from flows import settings, warehouse
     from flows.ops import status
     from flows.warehouse import integrity
@@ -536,7 +549,7 @@ def _status(args) -> int:
     return 0
 
 
-def format_status(found) -> str:
+def format_status(found: Status) -> str:
     """`greenwire status` for people: runs newest first, the publish, the quarantine."""
 
     lines = [f"warehouse {found.warehouse_dir}"]
@@ -567,7 +580,7 @@ def format_status(found) -> str:
     return "\n".join(lines)
 
 
-def _export(args) -> int:
+def _export(args: argparse.Namespace) -> int:
     from flows import settings
     from flows.app import export
 
@@ -580,7 +593,7 @@ def _export(args) -> int:
     return 0
 
 
-def _evaluate(args) -> int:
+def _evaluate(args: argparse.Namespace) -> int:
     from flows import settings
     from flows.app.evaluate import EvaluationError, evaluate, format_report
 
@@ -599,7 +612,7 @@ def _evaluate(args) -> int:
     return 0
 
 
-def _serve(args) -> int:
+def _serve(args: argparse.Namespace) -> int:
     from flows.app import deploy
 
     try:

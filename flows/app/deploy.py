@@ -7,6 +7,10 @@ and `prefect worker start`. Both name the deployment `greenwire/greenwire-daily`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prefect.schedules import Schedule
 
 FLOW_NAME = "greenwire"  # the @flow name in flows/pipeline.py; kept here so importing this is cheap
 DEPLOYMENT_NAME = "greenwire-daily"
@@ -28,7 +32,7 @@ def full_name(name: str = DEPLOYMENT_NAME) -> str:
     return f"{FLOW_NAME}/{name}"
 
 
-def flow_parameters(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> dict:
+def flow_parameters(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> dict[str, Any]:
     """Deployment parameters, paths made absolute: flow_parameters("seeds/raw")["input_dir"] == "/…/seeds/raw"."""
     # Runs start in another process and folder; None keeps the flow's own default at run time.
     return {
@@ -43,7 +47,7 @@ def check_server(timeout: float = 10.0) -> str:
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
 
-    url = PREFECT_API_URL.value()
+    url: str | None = PREFECT_API_URL.value()
     if not url:
         # Without it Prefect would start a temporary server that dies with this process,
         # taking the deployment and its schedule with it.
@@ -57,7 +61,7 @@ def check_server(timeout: float = 10.0) -> str:
     return url
 
 
-def schedule(cron: str | None = None):
+def schedule(cron: str | None = None) -> Schedule:
     """The deployment's schedule, default GREENWIRE_SCHEDULE: schedule("0 6 * * *") fires daily at 06:00 UTC."""
     from prefect.schedules import Cron
 

@@ -20,12 +20,17 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 TABLES = ("regions", "parties", "events", "metrics")
 PUBLISHED = ("documents", "regions", "parties", "events", "event_parties", "metrics", "mentions")
 ATTRIBUTE = {"regions": "level", "parties": "type", "events": "has_date", "metrics": "qualifier"}
+
+Item = dict[str, Any]  # a gold item (from JSON) or a published row
+Similarity = Callable[[Item, Item], float | None]
 
 
 class EvaluationError(Exception):
@@ -49,7 +54,7 @@ def dice(a: str, b: str) -> float:
     return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
 
 
-def dates_agree(gold: str | None, predicted, precision: str | None) -> bool:
+def dates_agree(gold: str | None, predicted: object, precision: str | None) -> bool:
     """A gold date matches at the coarser of the two precisions: ("2024-10", 2024-10-09, "day") -> True."""
     if not gold:
         return True
@@ -86,11 +91,13 @@ class Table:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def pair_up(golds: list[dict], preds: list[dict], similarity) -> list[tuple[int, int]]:
+def pair_up(golds: list[Item], preds: list[Item], similarity: Similarity) -> list[tuple[int, int]]:
     """One-to-one pairs, the most similar first; `similarity` returns None for no match."""
     scored = sorted(((s, g, p) for g, gold in enumerate(golds) for p, pred in enumerate(preds)
                      if (s := similarity(gold, pred)) is not None), key=lambda c: -c[0])
-    used_g, used_p, pairs = set(), set(), []
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    pairs: list[tuple[int, int]] = []
     for _, g, p in scored:
         if g not in used_g and p not in used_p:
             used_g.add(g)
@@ -99,13 +106,13 @@ def pair_up(golds: list[dict], preds: list[dict], similarity) -> list[tuple[int,
     return pairs
 
 
-def _region(gold: dict, pred: dict) -> float | None:
+def _region(gold: Item, pred: Item) -> float | None:
     if gold.get("admin_code") and pred.get("admin_code") and str(gold["admin_code"]) == str(pred["admin_code"]):
         return 2.0
     return 1.0 if key(pred["name"]) in {key(gold["name"]), *map(key, gold.get("aliases", []))} else None
 
 
-def _party(gold: dict, pred: dict) -> float | None:
+def _party(gold: Item, pred: Item) -> float | None:
     if key(pred["name"]) == key(gold["name"]):
         return 2.0
     gold_names = {key(gold["name"]), *map(key, gold.get("aliases", []))}
@@ -113,7 +120,7 @@ def _party(gold: dict, pred: dict) -> float | None:
     return 1.0 if gold_names & pred_names else None
 
 
-def _metric(gold: dict, pred: dict) -> float | None:
+def _metric(gold: Item, pred: Item) -> float | None:
     if gold.get("unit") != pred.get("unit") or pred.get("value") is None:
         return None
     g, p = float(gold["value"]), float(pred["value"])
@@ -124,8 +131,8 @@ def _metric(gold: dict, pred: dict) -> float | None:
     return None
 
 
-def _event_matcher(party_names: dict[str, set[str]]):
-    def similarity(gold: dict, pred: dict) -> float | None:
+def _event_matcher(party_names: dict[str, set[str]]) -> Similarity:
+    def similarity(gold: Item, pred: Item) -> float | None:
         if gold.get("type") != pred.get("event_type"):
             return None
         if not dates_agree(gold.get("date"), pred.get("event_date"), pred.get("date_precision")):
@@ -136,30 +143,30 @@ def _event_matcher(party_names: dict[str, set[str]]):
     return similarity
 
 
-def _attribute(table: str, gold: dict, pred: dict) -> bool:
+def _attribute(table: str, gold: Item, pred: Item) -> bool:
     if table == "regions":
-        return gold.get("level") == pred.get("level")
+        return bool(gold.get("level") == pred.get("level"))
     if table == "parties":
-        return gold.get("type") == pred.get("party_type")
+        return bool(gold.get("type") == pred.get("party_type"))
     if table == "events":
         return bool(gold.get("date")) == bool(pred.get("event_date"))
-    return gold.get("qualifier", "exact") == pred.get("qualifier")
+    return bool(gold.get("qualifier", "exact") == pred.get("qualifier"))
 
 
-def _label(table: str, item: dict, gold: bool) -> str:
+def _label(table: str, item: Item, gold: bool) -> str:
     if table == "events":
         return (f"{item['type']} {item.get('date')} {item.get('name')}" if gold
                 else f"{item['event_type']} {item.get('event_date')} {item.get('name')}")
     if table == "metrics":
         return f"{item.get('raw') if gold else item.get('raw_text')} ({item['value']} {item['unit']})"
-    return item["name"]
+    return str(item["name"])
 
 
-def _read_publish(publish: Path) -> dict[str, list[dict]]:
+def _read_publish(publish: Path) -> dict[str, list[Item]]:
     import duckdb
 
     con = duckdb.connect()
-    out = {}
+    out: dict[str, list[Item]] = {}
     for name in PUBLISHED:
         single, parts = publish / f"{name}.parquet", publish / name
         if single.exists():
@@ -173,7 +180,7 @@ def _read_publish(publish: Path) -> dict[str, list[dict]]:
     return out
 
 
-def evaluate(gold_dir: Path, publish: Path) -> dict:
+def evaluate(gold_dir: Path, publish: Path) -> dict[str, Any]:
     """Score a publish folder against a folder of gold JSON files; the report as a dict
     (`tables` with P/R/F1 and counts per table, `articles_exact`, `cross_file_dedup`, `macro_f1`)."""
     gold_files = sorted(Path(gold_dir).glob("*.json"))
@@ -182,21 +189,23 @@ def evaluate(gold_dir: Path, publish: Path) -> dict:
     data = _read_publish(Path(publish))
     ids = {"regions": "region_id", "parties": "party_id", "events": "event_id", "metrics": "metric_id"}
     rows = {t: {r[ids[t]]: r for r in data[t]} for t in TABLES}
-    docs_of = defaultdict(set)
+    docs_of: defaultdict[str, set[str]] = defaultdict(set)
     for doc in data["documents"]:
         docs_of[doc["source_file"]].add(doc["doc_id"])
-    linked = defaultdict(set)  # (doc_id, kind) -> ids named in it
+    linked: defaultdict[tuple[str, str], set[str]] = defaultdict(set)  # (doc_id, kind) -> ids named in it
     for m in data["mentions"]:
         linked[(m["doc_id"], m["entity_kind"])].add(m["entity_id"])
-    party_names = defaultdict(set)  # event_id -> names and aliases of its parties
+    party_names: defaultdict[str, set[str]] = defaultdict(set)  # event_id -> names and aliases of its parties
     for link in data["event_parties"]:
         party = rows["parties"].get(link["party_id"])
         if party is not None:
             party_names[link["event_id"]].update(key(n) for n in [party["name"], *(party.get("aliases") or [])])
-    matchers = {"regions": _region, "parties": _party, "events": _event_matcher(party_names), "metrics": _metric}
+    matchers: dict[str, Similarity] = {"regions": _region, "parties": _party, "events": _event_matcher(party_names),
+                                       "metrics": _metric}
     tables = {t: Table() for t in TABLES}
     exact = 0
-    by_key = defaultdict(list)  # gold event key -> predicted event id per file (None: missed)
+    # gold event key -> (file, predicted event id) per file it is in (None: missed)
+    by_key: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for path in gold_files:
         try:
             gold = json.loads(path.read_text(encoding="utf-8"))
@@ -222,9 +231,11 @@ def evaluate(gold_dir: Path, publish: Path) -> dict:
                         by_key[item["key"]].append((source, preds[matched[g]]["event_id"] if g in matched else None))
     merged = [occurrences for occurrences in by_key.values() if len({f for f, _ in occurrences}) >= 2]
     dedup_ok = sum(len({e for _, e in occ}) == 1 and None not in {e for _, e in occ} for occ in merged)
-    report = {"tables": {}, "articles_exact": f"{exact}/{len(gold_files)}", "cross_file_dedup": f"{dedup_ok}/{len(merged)}"}
+    scores: dict[str, dict[str, Any]] = {}
+    report: dict[str, Any] = {"tables": scores, "articles_exact": f"{exact}/{len(gold_files)}",
+                              "cross_file_dedup": f"{dedup_ok}/{len(merged)}"}
     for name, t in tables.items():
-        report["tables"][name] = {
+        scores[name] = {
             "precision": round(t.precision, 3), "recall": round(t.recall, 3), "f1": round(t.f1, 3),
             "tp": t.tp, "fp": t.fp, "fn": t.fn,
             f"{ATTRIBUTE[name]}_accuracy": round(t.agree / t.compared, 3) if t.compared else None,
@@ -234,7 +245,8 @@ def evaluate(gold_dir: Path, publish: Path) -> dict:
     return report
 
 
-def _tally(t: Table, table: str, source: str, golds: list[dict], preds: list[dict], pairs) -> None:
+def _tally(t: Table, table: str, source: str, golds: list[Item], preds: list[Item],
+           pairs: list[tuple[int, int]]) -> None:
     matched_g, matched_p = {g for g, _ in pairs}, {p for _, p in pairs}
     for g, p in pairs:
         if not golds[g].get("optional"):
@@ -251,7 +263,7 @@ def _tally(t: Table, table: str, source: str, golds: list[dict], preds: list[dic
             t.extra.append(f"{source}: {_label(table, item, gold=False)}")
 
 
-def format_report(report: dict, verbose: bool = False) -> str:
+def format_report(report: dict[str, Any], verbose: bool = False) -> str:
     """The report as a table for the terminal (with every miss and extra when verbose)."""
     lines = [f"{'table':10} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}  attribute"]
     for name, r in report["tables"].items():

@@ -42,7 +42,8 @@ def flat_frame(parquet: Path, cell_limit: int | None = None) -> pl.DataFrame:
             if cell_limit and (str(dtype) == "VARCHAR" or str(dtype).endswith("[]")):
                 expression = f"left({expression}, {cell_limit})"
             columns.append(f"{expression} as {quoted}")
-        return relation.select(", ".join(columns)).pl()
+        frame: pl.DataFrame = relation.select(", ".join(columns)).pl()
+        return frame
 
 
 def export(version: Path, fmt: str, output: Path) -> list[Path]:
@@ -86,5 +87,5 @@ def _xlsx(sources: dict[str, Path], output: Path) -> Path:
             # Long text columns would make autofit columns as wide as an article: cap the width.
             frame.write_excel(workbook, worksheet=table, freeze_panes=(1, 0), autofit=True, autofilter=True,
                               column_widths={c: 60 for c, t in frame.schema.items() if t == pl.String
-                                             and (frame[c].str.len_chars().max() or 0) > 60})
+                                             and (frame[c].str.len_chars() > 60).any()})
     return output

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
-SANDBOX = {
+if TYPE_CHECKING:
+    from flows.warehouse import DuckDBConfig
+
+SANDBOX: DuckDBConfig = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -114,7 +118,8 @@ def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
             columns.append(f"to_json(#{i})::varchar as {_quote(name)}")
         else:
             columns.append(f"(#{i})::varchar as {_quote(name)}")
-    return relation.project(", ".join(columns)).pl()
+    frame: pl.DataFrame = relation.project(", ".join(columns)).pl()
+    return frame
 
 
 def _json(relation: duckdb.DuckDBPyRelation) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -63,7 +64,8 @@ def _code_digest(sql_dir: Path) -> str:
     return digest_of((ROOT / "flows", sql_dir, EXPECTATIONS_DIR, REFERENCE_DIR))
 
 
-def last_publish_of(con: duckdb.DuckDBPyConnection, digest: str, run_id: str, publish_dir: Path) -> dict | None:
+def last_publish_of(con: duckdb.DuckDBPyConnection, digest: str, run_id: str,
+                    publish_dir: Path) -> dict[str, Any] | None:
     """The last run (`unchanged` ones aside), when it published inputs with this digest and its
     version is still `current`: {"run_id", "published_version", "articles", "relevant"}; else None."""
     from flows.warehouse import runs

@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from flows.ops import sidecar
 from flows.steps.decode import decode
@@ -22,11 +25,14 @@ from flows.steps.html import PageRefused, is_html, read_page
 
 SIDECAR_SUFFIX = ".meta.json"
 
+Row = dict[str, Any]  # one entry of the listing: INVENTORY_SCHEMA's columns, plus private "_" keys while listing
+Hashes = dict[tuple[str, int, datetime], str]  # (source_file, size_bytes, modified_at) -> sha256
+
 # Folders that hold a tool's state, not input: never scanned (listed as skipped). Hidden
 # folders (.git, .prefect, .venv, ...) are skipped too.
 TOOL_FOLDERS = {"__pycache__", "node_modules"}
 
-INVENTORY_SCHEMA = {
+INVENTORY_SCHEMA: dict[str, pl.DataType | DataTypeClass] = {
     "source_file": pl.String,
     "size_bytes": pl.Int64,
     "sha256": pl.String,
@@ -83,7 +89,7 @@ def list_files(input_dir: Path, max_file_bytes: int, today: date | None = None,
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
     today = today or date.today()
     root = input_dir.resolve()
-    hashes = {} if known is None else {
+    hashes: Hashes = {} if known is None else {
         (name, size, modified): sha for name, size, modified, sha in known.filter(pl.col("sha256").is_not_null())
         .select("source_file", "size_bytes", "modified_at", "sha256").iter_rows()}
     # One thread: the work per file is mostly Python (stat, names), so threads only fought over the
@@ -111,7 +117,7 @@ def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
     """The rows with their files read and decoded: `text` and `encoding` filled, or the row
     quarantined with its reason. Only rows `processed` by list_files are read; the sha256 is of
     the bytes actually decoded (a file rewritten since it was listed keeps its new hash)."""
-    def read(row: dict) -> dict:
+    def read(row: Row) -> Row:
         if row["status"] != "processed":
             return row
         try:
@@ -122,7 +128,7 @@ def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
             return {**row, "status": "quarantined", "reason": f"unreadable: {exc.strerror or exc}"}
         row = {**row, "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         decoded = decode(data)
-        if not decoded.ok:
+        if not decoded.ok or decoded.text is None:
             return {**row, "status": "quarantined", "reason": decoded.reason}
         row = {**row, "encoding": decoded.encoding, "decode_errors": decoded.errors}
         if not is_html(decoded.text):
@@ -132,7 +138,7 @@ def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
     return pl.DataFrame([read(row) for row in rows.iter_rows(named=True)], schema=INVENTORY_SCHEMA, orient="row")
 
 
-def _page_row(row: dict, markup: str) -> dict:
+def _page_row(row: Row, markup: str) -> Row:
     """A page's main text, and its metadata where the sidecar gave none; or the row quarantined."""
     try:
         page = read_page(markup)
@@ -166,7 +172,7 @@ def settle_sidecars(inventory: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _walk(input_dir: Path):
+def _walk(input_dir: Path) -> Iterator[Path]:
     """Every entry, depth first, sorted; symlinked folders are not followed (they could loop)."""
     for dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False):
         dirnames.sort()
@@ -192,13 +198,13 @@ def _relative(path: Path, input_dir: Path) -> str:
     return os.fsencode(rel.as_posix()).decode("utf-8", errors="backslashreplace")
 
 
-def _row(source_file: str, **values) -> dict:
+def _row(source_file: str, **values: Any) -> Row:
     row = dict.fromkeys(INVENTORY_SCHEMA)
     row.update(source_file=source_file, **values)
     return row
 
 
-def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: dict | None = None) -> dict:
+def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: Hashes | None = None) -> Row:
     regular = _regular_file(path, root, max_file_bytes, hashes or {})
     if regular is not None:
         return regular
@@ -246,7 +252,7 @@ def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: dict | None = 
     return _row(name, status="processed", **base)  # decoded later, one batch at a time (read_batch)
 
 
-def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: dict) -> dict | None:
+def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: Hashes) -> Row | None:
     """The row of a plain file under root in one lstat (the common case, and the hot path of a
     100,000-file folder); None for anything else (symlink, folder, tool folder, oversize, a file
     that cannot be stat-ed), which _inspect's general path handles."""
@@ -279,7 +285,7 @@ def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: dict) -> 
     return _row(name, status="processed", size_bytes=info.st_size, sha256=digest, modified_at=modified)
 
 
-def _apply_sidecar(row: dict, side: dict, today: date) -> None:
+def _apply_sidecar(row: Row, side: Row, today: date) -> None:
     """Fill meta_* from `<file>.meta.json` (its values win over the page's); a sidecar that fails
     its checks is quarantined with the reason and its file processed without it."""
     row["sidecar_sha256"] = side["sha256"]  # a changed sidecar changes the file's rows

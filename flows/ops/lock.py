@@ -10,9 +10,11 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 _held: dict[Path, int] = {}  # lock files this process holds, and how deep
 
@@ -23,7 +25,7 @@ class WarehouseLocked(RuntimeError):
 
 
 @contextmanager
-def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5):
+def warehouse_lock(path: Path, wait_seconds: float = 0.0, poll: float = 0.5) -> Iterator[None]:
     """Hold the lock for the duration of the block; wait up to `wait_seconds`, then refuse.
     A block nested in one that already holds the same lock (same process) just goes on."""
     key = path.resolve()
@@ -69,7 +71,7 @@ def refusal(path: Path) -> str:
     )
 
 
-def holder(path: Path) -> dict | None:
+def holder(path: Path) -> dict[str, Any] | None:
     """Who holds the lock now ({"pid": …, "since": …}), or None when no run does."""
     try:
         fd = os.open(path, os.O_RDONLY)

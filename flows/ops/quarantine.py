@@ -16,6 +16,7 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -23,7 +24,7 @@ MANIFEST = "manifest.json"
 
 
 def record(inventory: pl.DataFrame, input_dir: Path, quarantine_dir: Path, run_id: str, now: datetime,
-           max_copy_bytes: int) -> list[dict]:
+           max_copy_bytes: int) -> list[dict[str, Any]]:
     """Copy this run's quarantined files and rewrite the manifest; returns its entries."""
     files_dir = quarantine_dir / "files"
     files_dir.mkdir(parents=True, exist_ok=True)
@@ -55,15 +56,16 @@ def record(inventory: pl.DataFrame, input_dir: Path, quarantine_dir: Path, run_i
     return entries
 
 
-def read(quarantine_dir: Path) -> list[dict]:
+def read(quarantine_dir: Path) -> list[dict[str, Any]]:
     """The entries of the manifest, or [] when there is none (or it cannot be read)."""
     try:
-        return json.loads((quarantine_dir / MANIFEST).read_text(encoding="utf-8"))["files"]
+        entries: list[dict[str, Any]] = json.loads((quarantine_dir / MANIFEST).read_text(encoding="utf-8"))["files"]
+        return entries
     except (OSError, ValueError, KeyError):
         return []
 
 
-def _copy(row: dict, input_dir: Path, files_dir: Path, max_copy_bytes: int) -> tuple[str | None, str | None]:
+def _copy(row: dict[str, Any], input_dir: Path, files_dir: Path, max_copy_bytes: int) -> tuple[str | None, str | None]:
     source = input_dir / row["source_file"]
     if source.is_symlink():
         return None, "a symlink: not copied, its target may be outside the input folder"

@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -37,7 +37,7 @@ class RunSummary:
     validation: ValidationReport | None = None
     published: Path | None = None
     digest: str | None = None  # incremental.input_digest of this run's input
-    unchanged_since: dict | None = None  # the last publish, when nothing changed since: nothing was done
+    unchanged_since: dict[str, Any] | None = None  # the last publish, when nothing changed since: nothing was done
     batches: int = 0
     cluster_workers: int = 0  # Dask workers that ran this run's batches (0: a local run)
 
@@ -46,7 +46,7 @@ class RunSummary:
 class Checked:
     inventory: pl.DataFrame  # the listing, planned: `action` reuse | extract
     digest: str
-    unchanged_since: dict | None
+    unchanged_since: dict[str, Any] | None
     seconds: float
 
 
@@ -82,15 +82,16 @@ def quick_rerun(settings: Settings) -> RunSummary | None:
             if not published:
                 return None
             checked = check(settings, run_id)
-            if checked.unchanged_since is None:
+            since = checked.unchanged_since
+            if since is None:
                 return None
             runlog.write("run", "started", f"{settings.input_dir} -> {settings.warehouse_dir}",
                          input_dir=settings.input_dir, warehouse_dir=settings.warehouse_dir, prefect=False)
             runs.record_run(settings, run_id, "running", log_file=log_file)
             summary = unchanged(run_id, checked)
             runs.record_run(settings, run_id, "unchanged", summary=summary,
-                       message=f"nothing changed since run {summary.unchanged_since['run_id']}")
-            runlog.write("run", "unchanged", summary.unchanged_since["published_version"])
+                            message=f"nothing changed since run {since['run_id']}")
+            runlog.write("run", "unchanged", since["published_version"])
             return summary
     except (WarehouseLocked, warehouse.WarehouseBusy):
         return None
@@ -99,6 +100,8 @@ def quick_rerun(settings: Settings) -> RunSummary | None:
 def unchanged(run_id: str, checked: Checked) -> RunSummary:
     """The summary of a run that found nothing to do; logs ingest's line and seconds."""
     since = checked.unchanged_since
+    if since is None:
+        raise ValueError(f"run {run_id}: unchanged() needs a check that found the input already published")
     inventory = checked.inventory
     counts = dict(inventory.group_by("status").len().iter_rows())
     message = (f"{inventory.height} entries, {counts.get('processed', 0)} files, nothing changed since run "

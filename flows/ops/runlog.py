@@ -15,9 +15,11 @@ import json
 import os
 import threading
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 KEEP = 100
 # Space set aside at the start of a run and given back when it fails, so that the failure itself
@@ -25,34 +27,41 @@ KEEP = 100
 BALLAST = ".ballast"
 BALLAST_BYTES = 1 << 20
 
+
+class _ActiveRun(NamedTuple):
+    path: Path
+    run_id: str
+
+
 _lock = threading.Lock()
-_active: dict[str, object] = {}  # "path", "run_id" of the run in progress in this process
+_active: _ActiveRun | None = None  # the run in progress in this process
 
 
 @contextmanager
-def run_log(runs_dir: Path, run_id: str):
+def run_log(runs_dir: Path, run_id: str) -> Iterator[Path]:
     """Route write() to runs_dir/<run_id>.jsonl for the duration of the block."""
+    global _active
     runs_dir.mkdir(parents=True, exist_ok=True)
     path = runs_dir / f"{run_id}.jsonl"
-    previous = dict(_active)
-    _active.update(path=path, run_id=run_id)
+    previous = _active
+    _active = _ActiveRun(path, run_id)
     _set_aside(runs_dir / BALLAST)
     try:
         yield path
     finally:
-        _active.clear()
-        _active.update(previous)
+        _active = previous
         for old in sorted(runs_dir.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
             old.unlink(missing_ok=True)
 
 
-def write(stage: str, event: str, message: str = "", **fields) -> None:
+def write(stage: str, event: str, message: str = "", **fields: Any) -> None:
     """Append one record to the active run's log (nothing happens outside a run)."""
-    path = _active.get("path")
-    if path is None:
+    active = _active
+    if active is None:
         return
+    path = active.path
     record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-              "run_id": _active["run_id"], "stage": stage, "event": event, "message": message, **fields}
+              "run_id": active.run_id, "stage": stage, "event": event, "message": message, **fields}
     line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
     try:
         with _lock, open(path, "a", encoding="utf-8") as fh:
@@ -110,7 +119,7 @@ def describe(exc: BaseException) -> str:
 def failed(exc: BaseException) -> str:
     """Record the run's failure (stage, one line, full trace) in its log and return the one line;
     gives back the space set aside at the start, so this works on a full disk."""
-    path = _active.get("path")
+    path = _active.path if _active is not None else None
     if path is not None:
         (path.parent / BALLAST).unlink(missing_ok=True)
     stage, detail = explain(exc, path.parent.parent if path is not None else None)
@@ -119,6 +128,21 @@ def failed(exc: BaseException) -> str:
         write("run", "failed", message, failed_stage=stage, error=type(exc).__name__,
               traceback="".join(traceback.format_exception(exc)))
     return message
+
+
+# The attribute a failed run's exception carries its log under, for the CLI's one line.
+_LOG_ATTRIBUTE = "run_log"
+
+
+def attach(exc: BaseException, log_file: Path) -> None:
+    """Name the run's log on its exception: the CLI's one line ends "full trace: <warehouse>/runs/<run id>.jsonl"."""
+    setattr(exc, _LOG_ATTRIBUTE, log_file)
+
+
+def attached(exc: BaseException) -> Path | None:
+    """The run log attach() named on the exception, or None."""
+    log_file: Path | None = getattr(exc, _LOG_ATTRIBUTE, None)
+    return log_file
 
 
 def last_failure(log_file: str | Path | None) -> str | None:

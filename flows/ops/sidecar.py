@@ -118,7 +118,7 @@ def _source(value: str, today: date, notes: list[str]) -> str:
 _CHECKS = {"published_on": _published_on, "url": _url, "source": _source}
 
 
-def _kind(value) -> str:
+def _kind(value: object) -> str:
     if isinstance(value, bool):
         return f"a boolean ({json.dumps(value)})"
     if isinstance(value, (int, float)):

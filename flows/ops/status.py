@@ -9,6 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -22,10 +23,10 @@ from flows.warehouse import runs as bookkeeping
 @dataclass
 class Status:
     warehouse_dir: Path
-    active_run: dict | None  # the lock holder, when a run is in progress
-    runs: list[dict] = field(default_factory=list)  # newest first
-    published: dict | None = None  # manifest.json of publish/current
-    quarantined: list[dict] = field(default_factory=list)  # raw.files rows, with their quarantine copy
+    active_run: dict[str, Any] | None  # the lock holder, when a run is in progress
+    runs: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    published: dict[str, Any] | None = None  # manifest.json of publish/current
+    quarantined: list[dict[str, Any]] = field(default_factory=list)  # raw.files rows, with their quarantine copy
 
 
 def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Status:
@@ -41,7 +42,8 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
             if run["outcome"] == "running":
                 # its log has the reason when the failure could not be written to the warehouse (a full disk)
                 reason = runlog.last_failure(run["log_file"])
-                run["outcome"], run["message"] = ("failed", reason) if reason else ("interrupted", bookkeeping.INTERRUPTED)
+                run["outcome"], run["message"] = (("failed", reason) if reason
+                                                  else ("interrupted", bookkeeping.INTERRUPTED))
     copies = {e["source_file"]: e for e in quarantine.read(settings.quarantine_dir)}
     for row in status.quarantined:
         entry = copies.get(row["source_file"], {})
@@ -52,13 +54,13 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
     return status
 
 
-def files(settings: Settings, wait_seconds: float = 10.0) -> list[dict]:
+def files(settings: Settings, wait_seconds: float = 10.0) -> list[dict[str, Any]]:
     """Every input file of the warehouse (raw.files) with its status and reason, by path."""
     with _open(settings.database, wait_seconds) as con:
         return bookkeeping.files(con)
 
 
-def _open(database: Path, wait_seconds: float):
+def _open(database: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:

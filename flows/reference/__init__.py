@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from flows.settings import REFERENCE_DIR
+
+if TYPE_CHECKING:
+    from flows.steps.extract.lexicon import Reference
 
 
 def _read(name: str, floats: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -50,7 +54,7 @@ def known_names() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def load_all():
+def load_all() -> Reference:
     """Every reference table, bundled for the pure extraction steps (flows.steps.extract.lexicon)."""
     from flows.reference.lexicons import organizations, surnames, titles
     from flows.steps.extract.lexicon import Reference

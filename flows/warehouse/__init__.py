@@ -15,10 +15,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from flows import settings as settings_module
 from flows.settings import REFERENCE_DIR, SQL_DIR
-from flows.steps import cluster
+from flows.steps import cluster, dedup
 from flows.steps.schema import RAW_SCHEMAS
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -28,6 +29,9 @@ REFERENCE_TABLES = {
     "countries": "countries.csv",
     "foreign_subdivisions": "foreign_subdivisions.csv",
 }
+
+# The value types duckdb.connect's `config` takes.
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
 
 _DUCKDB_TYPES = {
     pl.String: "varchar", pl.Int32: "integer", pl.Int64: "bigint", pl.Float64: "double",
@@ -90,8 +94,8 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # DuckDB's default is 80 % of the machine's memory; capped, a big join spills to disk instead.
     limits = settings_module.load(warehouse_dir=path.parent)
-    config = {"memory_limit": limits.duckdb_memory, "threads": limits.duckdb_threads,
-              "temp_directory": str(limits.duckdb_temp)}
+    config: DuckDBConfig = {"memory_limit": limits.duckdb_memory, "threads": limits.duckdb_threads,
+                            "temp_directory": str(limits.duckdb_temp)}
     try:
         return duckdb.connect(str(path), read_only=read_only, config=config)
     except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
@@ -107,7 +111,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise
 
 
-def _column_type(dtype: pl.DataType) -> str:
+def _column_type(dtype: pl.DataType | DataTypeClass) -> str:
     if isinstance(dtype, pl.List):
         return _column_type(dtype.inner) + "[]"
     for polars_type, sql_type in _DUCKDB_TYPES.items():
@@ -127,8 +131,8 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"alter table raw.{table} add column if not exists {name} {_column_type(dtype)}")
     con.execute(FILES_DDL)
     con.execute(RUNS_DDL)
-    for table, columns in ADDED_COLUMNS.items():  # bookkeeping columns newer than the warehouse
-        for name, sql_type in columns.items():
+    for table, added in ADDED_COLUMNS.items():  # bookkeeping columns newer than the warehouse
+        for name, sql_type in added.items():
             con.execute(f"alter table raw.{table} add column if not exists {name} {sql_type}")
 
 
@@ -185,15 +189,30 @@ PYTHON_MODELS = (
         layer="intermediate",
         table="int_event_clusters",
         inputs={
-            "events": "select event_uid, bool_or(event_date is not null) as is_dated from staging.stg_events "
-                      "group by event_uid",
-            "pairs": "select event_uid, other_uid from intermediate.int_event_pairs",
+            "events": "select event_mention_id as event_uid, bool_or(event_date is not null) as is_dated "
+                      "from intermediate.int_event_mentions group by event_mention_id",
+            "pairs": "select event_mention_id as event_uid, other_event_mention_id as other_uid "
+                     "from intermediate.int_event_pairs",
         },
         step=cluster.event_groups,
         # md5 of the group's smallest member id: the same inputs always give the same event ids
-        output="select event_uid, 'e_' || substr(md5(group_uid), 1, 16) as event_id from step_output",
+        output="select event_uid as event_mention_id, 'e_' || substr(md5(group_uid), 1, 16) as event_id "
+               "from step_output",
     ),
 )
+
+
+# Macros the SQL models share whose value is a Python constant: one source for both.
+PYTHON_MACROS = {"signature_length": dedup.PERMUTATIONS}
+
+
+def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Create the macros the models share, as temporary macros of `con`: PYTHON_MACROS, then
+    sql/macros.sql (`select near_duplicate_similarity()` -> 0.8 afterwards)."""
+    for name, value in PYTHON_MACROS.items():
+        con.execute(f"create or replace temp macro {name}() as {value!r}")
+    if (sql_dir / "macros.sql").exists():
+        con.execute((sql_dir / "macros.sql").read_text(encoding="utf-8"))
 
 
 def sql_models(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, Path]]:
@@ -204,7 +223,7 @@ def sql_models(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, Path]]:
 def models(sql_dir: Path = SQL_DIR, python_models: tuple[PythonModel, ...] = PYTHON_MODELS
            ) -> list[tuple[str, str, Path | PythonModel]]:
     """(layer, table, file or Python model) in run order: each layer's SQL files, then its Python models."""
-    ordered = []
+    ordered: list[tuple[str, str, Path | PythonModel]] = []
     for layer in LAYERS:
         ordered += [(layer, table, path) for model_layer, table, path in sql_models(sql_dir) if model_layer == layer]
         ordered += [(layer, model.table, model) for model in python_models if model.layer == layer]
@@ -213,13 +232,18 @@ def models(sql_dir: Path = SQL_DIR, python_models: tuple[PythonModel, ...] = PYT
 
 def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR,
                  python_models: tuple[PythonModel, ...] = PYTHON_MODELS) -> dict[str, int]:
-    """Run every model as `create or replace table <layer>.<name>`; returns rows per model.
+    """Create the shared macros, then run every model as `create or replace table <layer>.<name>`;
+    returns rows per model.
 
     A failing model raises one line naming it ("model sql/staging/stg_x.sql failed: Catalog
     Error: ..."); DuckDB's full message (an internal error's C++ stack trace) stays in the
     exception chain, which the run log records.
     """
     rows = {}
+    try:
+        create_macros(con, sql_dir)
+    except duckdb.Error as exc:
+        raise RuntimeError(f"macros {sql_dir.name}/macros.sql failed: {_one_line(exc)}") from exc
     for layer, table, source in models(sql_dir, python_models):
         rows[f"{layer}.{table}"] = build_model(con, layer, table, source, sql_dir)
     return rows
@@ -235,7 +259,8 @@ def build_model(con: duckdb.DuckDBPyConnection, layer: str, table: str, source: 
             con.execute(f"create or replace table {layer}.{table} as\n{source.read_text(encoding='utf-8')}")
     except Exception as exc:
         raise RuntimeError(f"model {_model_name(source, sql_dir)} failed: {_one_line(exc)}") from exc
-    return con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
+    rows: int = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
+    return rows
 
 
 def _build_python_model(con: duckdb.DuckDBPyConnection, model: PythonModel) -> None:

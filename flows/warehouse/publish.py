@@ -18,6 +18,7 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -39,7 +40,7 @@ ORDER_BY = {
 
 
 def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep: int = 5,
-            now: datetime | None = None, quality: dict | None = None, report: bool = False) -> Path:
+            now: datetime | None = None, quality: dict[str, Any] | None = None, report: bool = False) -> Path:
     """Write every mart to a new version folder and point `current` at it; returns the folder.
     `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
     now = now or datetime.now(UTC)
@@ -121,7 +122,8 @@ def changes(previous: Path | None, new: Path,
 
 
 def _rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    return con.execute(f"select count(*) from read_parquet('{path.as_posix()}')").fetchall()[0][0]
+    rows: int = con.execute(f"select count(*) from read_parquet('{path.as_posix()}')").fetchall()[0][0]
+    return rows
 
 
 def _sha256(path: Path) -> str:

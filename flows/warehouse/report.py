@@ -13,6 +13,7 @@ import re
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -26,26 +27,28 @@ def vega_bundle() -> str:
     demand (about 20 s), so it is kept in the temp folder per vl-convert version and read from there."""
     import vl_convert
 
-    cached = Path(tempfile.gettempdir()) / f"greenwire-vega-bundle-{vl_convert.__version__}.js"
+    version = vl_convert.__version__  # type: ignore[attr-defined]  # the module has it; its stub leaves it out
+    cached = Path(tempfile.gettempdir()) / f"greenwire-vega-bundle-{version}.js"
     if cached.exists():
         return cached.read_text(encoding="utf-8")
-    bundle = vl_convert.javascript_bundle()
+    # The stub makes `snippet` required; the function's default snippet is the one we want (window.vegaEmbed).
+    bundle = vl_convert.javascript_bundle()  # type: ignore[call-arg]
     partial = cached.with_suffix(f".{os.getpid()}.partial")
     partial.write_text(bundle, encoding="utf-8")
     os.replace(partial, cached)
     return bundle
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     relation = con.sql(sql)
     return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def _data(rows: list[dict]) -> dict:
+def _data(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"values": [{k: _plain(v) for k, v in row.items()} for row in rows]}
 
 
@@ -54,7 +57,7 @@ def _script_safe(text: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
-def queries(version: Path) -> dict[str, list[dict]]:
+def queries(version: Path) -> dict[str, list[dict[str, Any]]]:
     """Every number the report shows, read from the version's Parquet with DuckDB."""
     with duckdb.connect() as con:
         con.execute("set file_search_path = ?", [version.as_posix()])
@@ -115,7 +118,7 @@ def queries(version: Path) -> dict[str, list[dict]]:
         }
 
 
-def charts(data: dict[str, list[dict]], manifest: dict) -> list[tuple[str, str, dict]]:
+def charts(data: dict[str, list[dict[str, Any]]], manifest: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(title, explanation, Vega-Lite spec) for every chart of the report."""
     width = 760
     out = []
@@ -215,7 +218,7 @@ td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; } th { back
 """
 
 
-def render(version: Path, manifest: dict, bundle: str | None = None) -> str:
+def render(version: Path, manifest: dict[str, Any], bundle: str | None = None) -> str:
     """The report's HTML; `bundle` is the Vega JavaScript (vl-convert's, by default)."""
     if bundle is None:
         bundle = vega_bundle()
@@ -257,7 +260,7 @@ def render(version: Path, manifest: dict, bundle: str | None = None) -> str:
     ]) + "\n"
 
 
-def write(version: Path, manifest: dict) -> Path:
+def write(version: Path, manifest: dict[str, Any]) -> Path:
     """Write report.html into the version folder; returns its path."""
     path = version / REPORT
     path.write_text(render(version, manifest), encoding="utf-8")

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 def recorded_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """What raw.files knows of every file: hashes, fate, the extractor that read it, size and mtime."""
-    return con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version, size_bytes, "
-                   "modified_at from raw.files").pl()
+    recorded: pl.DataFrame = con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version, "
+                                     "size_bytes, modified_at from raw.files").pl()
+    return recorded
 
 
 def live_files(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -43,7 +44,8 @@ def files(con: duckdb.DuckDBPyConnection, status: str | None = None) -> list[dic
 
 def published_runs(con: duckdb.DuckDBPyConnection) -> int:
     """How many runs published a version."""
-    return con.execute("select count(*) from raw.runs where outcome = 'published'").fetchall()[0][0]
+    published: int = con.execute("select count(*) from raw.runs where outcome = 'published'").fetchall()[0][0]
+    return published
 
 
 def last_run(con: duckdb.DuckDBPyConnection, other_than: str) -> dict[str, Any] | None:
@@ -73,8 +75,8 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, An
     return [dict(zip(recent.columns, row)) for row in recent.fetchall()]
 
 
-def record_files(con: duckdb.DuckDBPyConnection, inventory: pl.DataFrame, run_id: str, now: datetime, vanished: list[str],
-                 version: str) -> None:
+def record_files(con: duckdb.DuckDBPyConnection, inventory: pl.DataFrame, run_id: str, now: datetime,
+                 vanished: list[str], version: str) -> None:
     """Upsert raw.files: one row per input file ever seen, with its latest fate."""
     frame = inventory.select(
         "source_file", "sha256", "sidecar_sha256", "size_bytes", "modified_at", "status", "reason", "encoding",
@@ -128,9 +130,9 @@ def record_run(settings: Settings, run_id: str, outcome: str, message: str | Non
         if summary.unchanged_since:
             version = summary.unchanged_since["published_version"]
         counts = {"files_seen": len(statuses), "files_processed": statuses.count("processed"),
-                      "files_quarantined": statuses.count("quarantined"), "files_extracted": actions.count("extract"),
-                      "files_reused": actions.count("reuse"), "articles": summary.articles, "relevant": summary.relevant,
-                      "published_version": version, "input_digest": summary.digest}
+                  "files_quarantined": statuses.count("quarantined"), "files_extracted": actions.count("extract"),
+                  "files_reused": actions.count("reuse"), "articles": summary.articles, "relevant": summary.relevant,
+                  "published_version": version, "input_digest": summary.digest}
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         if outcome == "running":

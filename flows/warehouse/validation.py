@@ -12,14 +12,21 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from flows.settings import EXPECTATIONS_DIR
 from flows.warehouse import MART_TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core import ExpectationSuiteValidationResult
 
 # Each mart is validated as this query: the table plus its check columns.
 CHECK_QUERIES = {
@@ -59,7 +66,8 @@ CHECK_QUERIES = {
     "metrics": """
         select m.*,
             m.doc_id in (select doc_id from marts.documents) as _doc_ok,
-            m.subject_party_id is null or m.subject_party_id in (select party_id from marts.parties) as _subject_party_ok,
+            m.subject_party_id is null
+            or m.subject_party_id in (select party_id from marts.parties) as _subject_party_ok,
             m.subject_region_id is null
             or m.subject_region_id in (select region_id from marts.regions) as _subject_region_ok,
             m.event_id is null or m.event_id in (select event_id from marts.events) as _event_ok,
@@ -188,7 +196,7 @@ def parameters(con: duckdb.DuckDBPyConnection, today: date) -> dict[str, object]
     return params
 
 
-def load_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
+def load_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict[str, Any]]:
     """The suite JSON of every published table; a missing suite is an error, not a skip."""
     suites = {}
     for table in MART_TABLES:
@@ -253,7 +261,7 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
     return report
 
 
-def row_local(suite: dict) -> bool:
+def row_local(suite: dict[str, Any]) -> bool:
     """True when every expectation of the suite can be checked on any slice of the rows: ROW_LOCAL
     types, and a row-count floor of at most 1 (which every non-empty slice meets) without a ceiling."""
     for expectation in suite["expectations"]:
@@ -267,7 +275,8 @@ def row_local(suite: dict) -> bool:
     return True
 
 
-def _frames(con: duckdb.DuckDBPyConnection, table: str, suite: dict, chunk_rows: int):
+def _frames(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any], chunk_rows: int
+            ) -> Iterator[pd.DataFrame]:
     """The check query of the mart as pandas frames: one, or slices of chunk_rows when the suite is row-local."""
     result = con.execute(CHECK_QUERIES[table])
     if not row_local(suite):
@@ -295,7 +304,7 @@ def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
     labels = re.compile(r"\b(" + "|".join(map(re.escape, CHECK_LABELS)) + r")\b")
     for page in docs_dir.rglob("*.html"):
         up = os.path.relpath(docs_dir / "static", page.parent)
-        text = REMOTE_TAG.sub(lambda m, up=up: _local_tag(m, f"{up}/vendor"), page.read_text(encoding="utf-8"))
+        text = REMOTE_TAG.sub(partial(_local_tag, vendor=f"{up}/vendor"), page.read_text(encoding="utf-8"))
         text = GX_IMAGES.sub(f"{up}/images/logo-long.png", text)
         text = labels.sub(lambda m: CHECK_LABELS[m[1]], text)
         text = PARAMETER.sub(lambda m: f"{params.get(m[1], '?')} ({m[1]} at the last run)", text)
@@ -305,11 +314,11 @@ def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
         page.write_text(text, encoding="utf-8")
 
 
-def _local_tag(match: re.Match, vendor: str) -> str:
+def _local_tag(match: re.Match[str], vendor: str) -> str:
     """The <script>/<link> tag pointing at the local copy, without SRI attributes (a local file has no CORS)."""
     local = CDN.get(match[1])
     if local is None:
-        return match[0]
+        return str(match[0])
     if not local:
         return ""
     if local.endswith(".css"):
@@ -317,7 +326,7 @@ def _local_tag(match: re.Match, vendor: str) -> str:
     return f'<script src="{vendor}/{local}"></script>'
 
 
-def _with_python_dates(frame):
+def _with_python_dates(frame: pd.DataFrame) -> pd.DataFrame:
     """GX compares date bounds as datetime.date, which pandas Timestamps refuse: convert."""
     for column in frame.columns:
         if str(frame[column].dtype).startswith("datetime64"):
@@ -325,7 +334,7 @@ def _with_python_dates(frame):
     return frame
 
 
-def _exception_message(info: dict | None) -> str | None:
+def _exception_message(info: dict[str, Any] | None) -> str | None:
     """GX nests exception details per metric; find the first message."""
     if not info:
         return None
@@ -335,7 +344,7 @@ def _exception_message(info: dict | None) -> str | None:
     return next((m for m in nested if m), None)
 
 
-def _collect(report: ValidationReport, table: str, results: list) -> None:
+def _collect(report: ValidationReport, table: str, results: list[ExpectationSuiteValidationResult]) -> None:
     """One verdict per expectation of the table: it passes when it passed on every slice; a failure
     counts the unexpected rows of all slices."""
     passed = 0

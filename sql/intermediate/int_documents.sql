@@ -1,9 +1,9 @@
--- Near-duplicate articles. Each article carries a 64-value MinHash signature of its
--- character 5-grams (flows/steps/dedup.py). Candidate pairs share one of 16 bands of
--- 4 values (LSH); a pair is a near-duplicate when at least 80% of the 64 values agree,
--- i.e. an estimated 5-gram Jaccard similarity >= 0.8. The later article (by file, then
+-- Near-duplicate articles. Each article carries a MinHash signature of signature_length() values of its
+-- character 5-grams (flows/steps/dedup.py). Candidate pairs share one band of signature_band_width() values
+-- (LSH); a pair is a near-duplicate when at least near_duplicate_similarity() of the values agree, i.e. an
+-- estimated 5-gram Jaccard similarity that high (constants: sql/macros.sql). The later article (by file, then
 -- position) points at the earliest one in its group.
--- An article is compared only with the first 8 articles of each band bucket it falls in
+-- An article is compared only with the first bucket_originals() articles of each band bucket it falls in
 -- (by position): a story reposted a thousand times, or a boilerplate paragraph shared by a
 -- whole site, would otherwise make the pairs grow with the square of the bucket (43 million
 -- pairs and 163 s at 100,000 generated articles). The original of a group of copies is the
@@ -24,9 +24,9 @@ bands as (
         doc_id,
         position,
         band,
-        hash(signature[band * 4 + 1 : band * 4 + 4]) as band_hash
-    from ordered, range(16) as b(band)
-    where len(signature) = 64
+        hash(signature[band * signature_band_width() + 1 : (band + 1) * signature_band_width()]) as band_hash
+    from ordered, range(signature_length() // signature_band_width()) as b(band)
+    where len(signature) = signature_length()
 ),
 
 ranked as (
@@ -45,7 +45,7 @@ candidates as (
     inner join ranked as earlier
         on later.band = earlier.band
         and later.band_hash = earlier.band_hash
-        and earlier.rank_in_bucket <= 8
+        and earlier.rank_in_bucket <= bucket_originals()
         and earlier.position < later.position
 ),
 
@@ -54,7 +54,8 @@ scored as (
         c.doc_id,
         c.earlier_doc_id,
         c.earlier_position,
-        len(list_filter(list_zip(a.signature, b.signature), lambda x: x[1] = x[2])) / 64.0 as similarity
+        len(list_filter(list_zip(a.signature, b.signature), lambda x: x[1] = x[2])) / signature_length()::double
+            as similarity
     from candidates as c
     inner join ordered as a on a.doc_id = c.doc_id
     inner join ordered as b on b.doc_id = c.earlier_doc_id
@@ -66,7 +67,7 @@ first_original as (
         arg_min(earlier_doc_id, earlier_position) as duplicate_of,
         max(similarity) as duplicate_similarity
     from scored
-    where similarity >= 0.8
+    where similarity >= near_duplicate_similarity()
     group by doc_id
 ),
 

@@ -1,7 +1,9 @@
--- One row per event mention (stg_events has one per mention and party), with what blocking and
--- matching need: a small integer id, name bigrams, the numbers in the name, sorted parties, year.
+-- One row per event mention (stg_events has one per span), with what blocking and matching need: a small
+-- integer number, name bigrams, the numbers in the name, the names of its parties sorted, year.
 -- Its own table so int_event_candidates and int_event_pairs read it once (as one query, DuckDB
 -- planned the whole chain 40-80x slower).
+-- Parties are compared by the names the articles give them, not by party_id: matching is about what
+-- two articles say, and party_id's cross-document alias resolution would change which events meet.
 with events as (
     select * from staging.stg_events
 ),
@@ -11,21 +13,31 @@ event_parties as (
 ),
 
 mentions as (
-    select distinct event_uid, doc_id, event_type, name, event_date, date_precision, subject from events
+    select distinct
+        event_mention_id(doc_id, doc_event_id) as event_mention_id,
+        doc_id,
+        event_type,
+        name,
+        event_date,
+        date_precision,
+        subject
+    from events
 ),
 
 parties as (
-    select event_uid, list_sort(list(distinct party_name)) as parties
+    select
+        event_mention_id(doc_id, doc_event_id) as event_mention_id,
+        list_sort(list(distinct party_name)) as parties
     from event_parties
     where party_name is not null
-    group by event_uid
+    group by all
 ),
 
 final as (
     select
         -- a number per mention: the blocks and pairs below join and deduplicate integers, not text
-        row_number() over (order by m.event_uid) as id,
-        m.event_uid,
+        row_number() over (order by m.event_mention_id) as mention_no,
+        m.event_mention_id,
         m.doc_id,
         m.event_type,
         m.name,
@@ -37,7 +49,7 @@ final as (
         m.date_precision,
         year(m.event_date) as event_year
     from mentions as m
-    left join parties as p on p.event_uid = m.event_uid
+    left join parties as p on p.event_mention_id = m.event_mention_id
 )
 
 select * from final

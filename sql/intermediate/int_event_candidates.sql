@@ -3,26 +3,19 @@
 -- Candidates come from blocking, so their number grows linearly with the mentions (rules and
 -- caps: docs/extraction.md, "Cross-document event clustering"). A mention is filed under a few
 -- keys: the rarest bigrams of its name (its prefix: bigrams ordered by how many mentions have
--- them, fewest first; two names with Dice >= 0.6 share at least ceil(3n/7) of their n bigrams,
--- so their prefixes of n - ceil(3n/7) + 1 always intersect), its subject, and its parties but
--- the most common one (two shared parties put one of them in both). A block is the mentions of
--- one type and one year under one key: compatible dates always share the year. Undated
--- mentions meet every year of their type. A block of at most `event_block_cap` mentions gives
--- every pair; a larger one is sorted by name (subject blocks by date) and gives each mention
--- its `event_block_window` neighbours.
+-- them, fewest first; two names with Dice >= t, t = event_name_dice(), share at least
+-- ceil(t n / (2 - t)) of their n bigrams, so their prefixes of n - ceil(t n / (2 - t)) + 1 always
+-- intersect), its subject, and its parties but the most common one (two shared parties put one of
+-- them in both). A block is the mentions of one type and one year under one key: compatible dates
+-- always share the year. Undated mentions meet every year of their type. A block of at most
+-- event_block_cap() mentions gives every pair; a larger one is sorted by name (subject blocks by
+-- date) and gives each mention its event_block_window() neighbours (sql/macros.sql).
 with attributes as (
     select * from intermediate.int_event_attributes
 ),
 
--- Tests set these DuckDB variables to make small blocks count as large.
-limits as (
-    select
-        coalesce(getvariable('event_block_cap'), 20) as block_cap,
-        coalesce(getvariable('event_block_window'), 5) as block_window
-),
-
 grams as (
-    select id, unnest(bigrams) as token, len(bigrams) as n_tokens
+    select mention_no, unnest(bigrams) as token, len(bigrams) as n_tokens
     from attributes
 ),
 
@@ -31,15 +24,16 @@ gram_counts as (
 ),
 
 name_keys as (
-    select g.id, g.token
+    select g.mention_no, g.token
     from grams as g
     inner join gram_counts as c on c.token = g.token
-    qualify row_number() over (partition by g.id order by c.mentions, g.token)
-        <= g.n_tokens - (3 * g.n_tokens + 6) // 7 + 1
+    -- rounded before ceil: in floating point 7 * 0.6 / 1.4 is a hair over 3
+    qualify row_number() over (partition by g.mention_no order by c.mentions, g.token)
+        <= g.n_tokens - ceil(round(g.n_tokens * event_name_dice() / (2 - event_name_dice()), 6)) + 1
 ),
 
 party_list as (
-    select id, unnest(parties) as token, len(parties) as n_tokens
+    select mention_no, unnest(parties) as token, len(parties) as n_tokens
     from attributes
     where len(parties) >= 2
 ),
@@ -49,25 +43,25 @@ party_counts as (
 ),
 
 party_keys as (
-    select p.id, p.token
+    select p.mention_no, p.token
     from party_list as p
     inner join party_counts as c on c.token = p.token
-    qualify row_number() over (partition by p.id order by c.mentions, p.token) <= p.n_tokens - 1
+    qualify row_number() over (partition by p.mention_no order by c.mentions, p.token) <= p.n_tokens - 1
 ),
 
 keys as (
-    select 'name' as kind, id, token from name_keys
+    select 'name' as kind, mention_no, token from name_keys
     union all
-    select 'party', id, token from party_keys
+    select 'party', mention_no, token from party_keys
     union all
-    select 'subject', id, subject from attributes where subject is not null
+    select 'subject', mention_no, subject from attributes where subject is not null
 ),
 
 -- A block is named by a hash of its key: two keys sharing a hash only make a larger block, and
 -- every pair is checked against the rules anyway.
 filed as (
     select
-        k.id,
+        k.mention_no,
         a.event_year,
         hash(k.kind, a.event_type, a.event_year, k.token) as block,
         hash(k.kind, a.event_type, k.token) as any_year_block,
@@ -76,25 +70,25 @@ filed as (
         a.name,
         a.event_date
     from keys as k
-    inner join attributes as a on a.id = k.id
+    inner join attributes as a on a.mention_no = k.mention_no
 ),
 
 dated_blocks as (
     select
-        block, id,
-        row_number() over (partition by block order by first_sort, name, event_date, id) as position,
+        block, mention_no,
+        row_number() over (partition by block order by first_sort, name, event_date, mention_no) as position,
         count(*) over (partition by block) as size
     from filed
     where event_year is not null
 ),
 
--- Every later member of a small block, the next `block_window` of a large one.
+-- Every later member of a small block, the next event_block_window() of a large one.
 dated_pairs as (
-    select a.id, b.id as other_id
+    select a.mention_no, b.mention_no as other_mention_no
     from (
         select d.*, unnest(range(1, least(d.size - d.position,
-                                          if(d.size <= l.block_cap, d.size, l.block_window)) + 1)) as step
-        from dated_blocks as d, limits as l
+                                          if(d.size <= event_block_cap(), d.size, event_block_window())) + 1)) as step
+        from dated_blocks as d
         where d.size > 1
     ) as a
     inner join dated_blocks as b on b.block = a.block and b.position = a.position + a.step
@@ -107,8 +101,10 @@ undated_keys as (
 
 mixed_blocks as (
     select
-        f.any_year_block as block, f.id, f.event_year is null as is_undated,
-        row_number() over (partition by f.any_year_block order by f.first_sort, f.name, f.event_date, f.id) as position,
+        f.any_year_block as block, f.mention_no, f.event_year is null as is_undated,
+        row_number() over (
+            partition by f.any_year_block order by f.first_sort, f.name, f.event_date, f.mention_no
+        ) as position,
         count(*) over (partition by f.any_year_block) as size
     from filed as f
     semi join undated_keys as u on u.any_year_block = f.any_year_block
@@ -116,12 +112,12 @@ mixed_blocks as (
 
 -- Each undated member with every other member of a small block, its neighbours on both sides in a large one.
 undated_pairs as (
-    select a.id, b.id as other_id
+    select a.mention_no, b.mention_no as other_mention_no
     from (
         select m.*, unnest(range(greatest(1 - m.position, -reach), least(m.size - m.position, reach) + 1)) as step
         from (
-            select m.*, if(m.size <= l.block_cap, m.size, l.block_window) as reach
-            from mixed_blocks as m, limits as l
+            select m.*, if(m.size <= event_block_cap(), m.size, event_block_window()) as reach
+            from mixed_blocks as m
             where m.is_undated and m.size > 1
         ) as m
     ) as a
@@ -130,7 +126,9 @@ undated_pairs as (
 ),
 
 candidates as (
-    select distinct least(id, other_id) as id, greatest(id, other_id) as other_id
+    select distinct
+        least(mention_no, other_mention_no) as mention_no,
+        greatest(mention_no, other_mention_no) as other_mention_no
     from (
         select * from dated_pairs
         union all

@@ -4,7 +4,7 @@
 -- Candidates (int_event_candidates, from blocking) match when they have the same type, compatible
 -- dates (equal at the coarser precision, or one of them undated), the same numbers in their names
 -- when both have some (the 2024 and 2025 editions stay apart), the same subject when both have one (two launches at one
--- ceremony stay apart), and either similar names (character-bigram Dice >= 0.6), the same
+-- ceremony stay apart), and either similar names (character-bigram Dice >= event_name_dice()), the same
 -- subject, or at least two parties in common.
 with candidates as (
     select * from intermediate.int_event_candidates
@@ -21,14 +21,14 @@ attributes as (
 joined as materialized (
     select a, b
     from candidates as c
-    inner join attributes as a on a.id = c.id
-    inner join attributes as b on b.id = c.other_id
+    inner join attributes as a on a.mention_no = c.mention_no
+    inner join attributes as b on b.mention_no = c.other_mention_no
 ),
 
 compared as (
     select
-        a.event_uid,
-        b.event_uid as other_uid,
+        a.event_mention_id,
+        b.event_mention_id as other_event_mention_id,
         a.event_date is not null and b.event_date is not null as both_dated,
         a.doc_id <> b.doc_id
         and a.event_type = b.event_type
@@ -45,7 +45,8 @@ compared as (
         and (a.subject is null or b.subject is null or a.subject = b.subject)
         and (
             -- list_intersect, not list_filter with a lambda: 80x faster on 200,000 pairs (both lists are distinct)
-            2.0 * len(list_intersect(a.bigrams, b.bigrams)) / greatest(len(a.bigrams) + len(b.bigrams), 1) >= 0.6
+            2.0 * len(list_intersect(a.bigrams, b.bigrams)) / greatest(len(a.bigrams) + len(b.bigrams), 1)
+                >= event_name_dice()
             or a.subject is not null and a.subject = b.subject
             or len(a.parties) >= 2 and len(b.parties) >= 2
                 and len(list_intersect(a.parties, b.parties)) >= 2
@@ -54,7 +55,7 @@ compared as (
 ),
 
 final as (
-    select event_uid, other_uid, both_dated
+    select event_mention_id, other_event_mention_id, both_dated
     from compared
     where is_match
 )

@@ -1,40 +1,37 @@
--- Each party mention resolved to one party across documents. Within a document the
--- extractor already maps aliases to the full name it saw; across documents, a name that
--- elsewhere was seen only as an alias of exactly one party is mapped to that party.
+-- Every party mention with its party (int_document_parties) and, for a person, the party of the
+-- organization they hold their title in, when that organization is a party of the corpus.
 with mentions as (
     select * from staging.stg_party_mentions
 ),
 
-alias_pairs as (
-    select distinct surface as alias, name as canonical
-    from mentions
-    where surface <> name
+document_parties as (
+    select * from intermediate.int_document_parties
 ),
 
-alias_map as (
-    select alias, min(canonical) as canonical
-    from alias_pairs
-    group by alias
-    having count(distinct canonical) = 1
+parties as (
+    select distinct party_name, party_id from document_parties
 ),
 
 final as (
     select
-        'p_' || substr(md5(coalesce(a.canonical, m.name)), 1, 16) as party_id,
-        coalesce(a.canonical, m.name) as party_name,
+        dp.party_id,
         m.doc_id,
+        region_id(m.region_code) as region_id,
+        af.party_id as affiliation_party_id,
+        dp.party_name,
         m.name as doc_name,
         m.surface,
         m.party_type,
         m.title,
         m.affiliation,
         m.country_code,
-        m.region_key,
+        m.region_code,
         m.char_start,
         m.char_end,
         m.evidence
     from mentions as m
-    left join alias_map as a on a.alias = m.name
+    left join document_parties as dp on dp.doc_id = m.doc_id and dp.doc_name = m.name
+    left join parties as af on af.party_name = m.affiliation
 )
 
 select * from final

@@ -3,21 +3,16 @@ with clusters as (
 ),
 
 event_parties as (
-    select * from staging.stg_event_parties
-),
-
-parties as (
-    select distinct doc_id, doc_name, party_id from intermediate.int_party_mentions
+    select * from intermediate.int_event_parties
 ),
 
 final as (
     select distinct
         c.event_id,
-        p.party_id,
+        ep.party_id,
         ep.role
     from event_parties as ep
-    inner join clusters as c on c.event_uid = ep.event_uid
-    inner join parties as p on p.doc_id = ep.doc_id and p.doc_name = ep.party_name
+    inner join clusters as c on c.event_mention_id = ep.event_mention_id
 )
 
 select * from final

@@ -2,8 +2,8 @@ with clusters as (
     select * from intermediate.int_event_clusters
 ),
 
-events as (
-    select * from staging.stg_events
+mentions as (
+    select * from intermediate.int_event_mentions
 ),
 
 regions as (
@@ -17,14 +17,14 @@ documents as (
 members as (
     select
         c.event_id,
-        e.*,
+        m.*,
         d.is_relevant as doc_relevant,
         coalesce(d.published_on, d.reference_date) as reported_on,
         d.source_file,
         d.article_index
     from clusters as c
-    inner join events as e on e.event_uid = c.event_uid
-    inner join documents as d on d.doc_id = e.doc_id
+    inner join mentions as m on m.event_mention_id = c.event_mention_id
+    inner join documents as d on d.doc_id = m.doc_id
 ),
 
 ranked as (
@@ -37,11 +37,11 @@ ranked as (
 grouped as (
     select
         m.event_id,
-        first(r.region_id order by r.region_id is null, m.event_uid) as region_id,
-        first(m.event_type order by m.event_uid) as event_type,
-        first(m.name order by m.event_uid) as name,
-        first(m.event_date order by m.precision_rank desc, m.event_uid) as event_date,
-        first(m.date_precision order by m.precision_rank desc, m.event_uid) as date_precision,
+        first(r.region_id order by r.region_id is null, m.event_mention_id) as region_id,
+        first(m.event_type order by m.event_mention_id) as event_type,
+        first(m.name order by m.event_mention_id) as name,
+        first(m.event_date order by m.precision_rank desc, m.event_mention_id) as event_date,
+        first(m.date_precision order by m.precision_rank desc, m.event_mention_id) as date_precision,
         count(distinct m.doc_id) as num_documents,
         -- the article that reported it first: earliest date, then input order
         first(m.doc_id order by m.reported_on nulls last, m.source_file, m.article_index) as first_doc_id,
@@ -49,7 +49,7 @@ grouped as (
         min(m.reported_on) as first_reported_on,
         bool_or(m.doc_relevant) as is_relevant
     from ranked as m
-    left join regions as r on r.region_key = m.region_key
+    left join regions as r on r.region_id = m.region_id
     group by m.event_id
 ),
 

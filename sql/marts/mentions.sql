@@ -1,8 +1,8 @@
 -- Provenance: every extracted row points back at the span of documents.text it came from.
 with regions as (
     select m.doc_id, r.region_id as entity_id, m.char_start, m.char_end, m.surface, m.evidence
-    from staging.stg_region_mentions as m
-    inner join intermediate.int_regions as r on r.region_key = m.region_key
+    from intermediate.int_region_mentions as m
+    inner join intermediate.int_regions as r on r.region_id = m.region_id
 ),
 
 parties as (
@@ -12,13 +12,13 @@ parties as (
 
 events as (
     select e.doc_id, c.event_id as entity_id, e.char_start, e.char_end, e.surface, e.evidence
-    from staging.stg_events as e
-    inner join intermediate.int_event_clusters as c on c.event_uid = e.event_uid
+    from intermediate.int_event_mentions as e
+    inner join intermediate.int_event_clusters as c on c.event_mention_id = e.event_mention_id
 ),
 
 metrics as (
     select doc_id, metric_id as entity_id, char_start, char_end, raw_text as surface, evidence
-    from staging.stg_metrics
+    from intermediate.int_metrics
 ),
 
 unioned as (

@@ -1,13 +1,9 @@
 with metrics as (
-    select * from staging.stg_metrics
+    select * from intermediate.int_metrics
 ),
 
 clusters as (
     select * from intermediate.int_event_clusters
-),
-
-parties as (
-    select distinct doc_id, doc_name, party_id from intermediate.int_party_mentions
 ),
 
 regions as (
@@ -84,7 +80,7 @@ final as (
     select
         m.metric_id,
         m.doc_id,
-        p.party_id as subject_party_id,
+        m.subject_party_id,
         r.region_id as subject_region_id,
         c.event_id,
         m.raw_text,
@@ -101,9 +97,8 @@ final as (
     from metrics as m
     inner join bounds as b on b.metric_id = m.metric_id
     inner join categorized as k on k.metric_id = m.metric_id
-    left join clusters as c on c.event_uid = m.doc_id || '/' || m.event_key
-    left join parties as p on p.doc_id = m.doc_id and p.doc_name = m.subject_party
-    left join regions as r on r.region_key = m.subject_region_key
+    left join clusters as c on c.event_mention_id = m.event_mention_id
+    left join regions as r on r.region_id = m.subject_region_id
 )
 
 select * from final

@@ -6,10 +6,6 @@ regions as (
     select * from intermediate.int_regions
 ),
 
-affiliations as (
-    select distinct party_name, party_id from mentions
-),
-
 grouped as (
     select
         party_id,
@@ -17,9 +13,10 @@ grouped as (
         first(party_type order by type_count desc, party_type) as party_type,
         list_sort(list_distinct(list(surface) || list(doc_name))) as seen_names,
         first(title order by title is null, title) as title,
-        first(affiliation order by affiliation is null, affiliation) as affiliation,
+        first(affiliation_party_id order by affiliation is null, affiliation) as affiliation_party_id,
         first(country_code order by country_code is null, country_code) as country_code,
-        first(region_key order by region_key is null, region_key) as region_key,
+        -- the place with the smallest code (hashed ids sort differently, and would pick another one)
+        first(region_id order by region_code is null, region_code) as region_id,
         count(distinct doc_id) as num_documents
     from (
         select *, count(*) over (partition by party_id, party_type) as type_count
@@ -31,7 +28,7 @@ grouped as (
 final as (
     select
         g.party_id,
-        af.party_id as affiliation_party_id,
+        g.affiliation_party_id,
         r.region_id,
         g.name,
         g.party_type,
@@ -40,8 +37,7 @@ final as (
         g.country_code,
         g.num_documents
     from grouped as g
-    left join affiliations as af on af.party_name = g.affiliation
-    left join regions as r on r.region_key = g.region_key
+    left join regions as r on r.region_id = g.region_id
 )
 
 select * from final

@@ -3,13 +3,13 @@ with regions as (
 ),
 
 mentions as (
-    select * from staging.stg_region_mentions
+    select * from intermediate.int_region_mentions
 ),
 
 aliases as (
-    select region_key, list_sort(list_distinct(list(surface))) as surfaces
+    select region_id, list_sort(list_distinct(list(surface))) as surfaces
     from mentions
-    group by region_key
+    group by region_id
 ),
 
 final as (
@@ -28,10 +28,10 @@ final as (
         r.latitude,
         r.geo_precision
     from regions as r
-    left join regions as p on p.region_key = r.parent_key
-    left join regions as province on province.region_key = r.province_key
-    left join regions as prefecture on prefecture.region_key = r.prefecture_key
-    left join aliases as a on a.region_key = r.region_key
+    left join regions as p on p.region_id = r.parent_region_id
+    left join regions as province on province.region_id = r.province_region_id
+    left join regions as prefecture on prefecture.region_id = r.prefecture_region_id
+    left join aliases as a on a.region_id = r.region_id
 )
 
 select * from final

@@ -1,3 +1,4 @@
+-- One row per span of an event in a document; an event has one doc_event_id per document (e0, e1, ...).
 with source as (
     select * from raw.events
 ),
@@ -5,12 +6,11 @@ with source as (
 final as (
     select
         doc_id,
-        event_key,
-        doc_id || '/' || event_key as event_uid,
+        event_key as doc_event_id,
+        region_key as region_code,
         event_type,
         name,
         surface,
-        region_key,
         subject,
         cast(event_date as date) as event_date,
         coalesce(date_precision, 'unknown') as date_precision,

@@ -5,10 +5,9 @@ with source as (
 final as (
     select
         doc_id,
-        'm_' || substr(md5(doc_id || '#' || char_start || '#' || raw_text), 1, 16) as metric_id,
-        nullif(event_key, '') as event_key,
-        subject_party,
-        subject_region_key,
+        nullif(event_key, '') as doc_event_id,
+        subject_party as subject_party_name,
+        subject_region_key as subject_region_code,
         raw_text,
         unit,
         classifier,

@@ -1,3 +1,4 @@
+-- `name` is the party's full name as its document gives it; `surface` the text at the span.
 with source as (
     select * from raw.party_mentions
 ),
@@ -5,13 +6,13 @@ with source as (
 final as (
     select
         doc_id,
+        region_key as region_code,
         surface,
         name,
         party_type,
         nullif(title, '') as title,
         nullif(affiliation, '') as affiliation,
         nullif(country_code, '') as country_code,
-        region_key,
         cast(char_start as integer) as char_start,
         cast(char_end as integer) as char_end,
         evidence

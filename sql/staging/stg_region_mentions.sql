@@ -1,3 +1,5 @@
+-- region_code is extraction's code for the place: CN-<admin code>, ISO-<alpha-2>, an ISO 3166-2 code, or
+-- TOWN:/ZONE: and the name for places without one; int_region_mentions turns it into region_id.
 with source as (
     select * from raw.region_mentions
 ),
@@ -5,8 +7,8 @@ with source as (
 final as (
     select
         doc_id,
-        region_key,
-        parent_key,
+        region_key as region_code,
+        parent_key as parent_region_code,
         surface,
         name,
         level,
