@@ -162,6 +162,9 @@ def _name_run(window: str) -> str:
 
 
 class LexiconEntry(TypedDict):
+    """An organization of the lexicon, by any of its names:
+    lexicon(ref)["工信部"] -> {"name": "工业和信息化部", "party_type": "government", "country_code": "CN"}."""
+
     name: str
     party_type: str
     country_code: str | None

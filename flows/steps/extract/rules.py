@@ -37,10 +37,12 @@ def always(_case: object) -> bool:
 
 
 def accept(_case: object) -> bool:
+    """The outcome of a rule that says yes."""
     return True
 
 
 def reject(_case: object) -> bool:
+    """The outcome of a rule that says no."""
     return False
 
 
