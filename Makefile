@@ -22,7 +22,7 @@ run: setup
 test: setup browser
 	$(BIN)/python -m pytest
 
-## lint: ruff (rules and format, chosen in pyproject.toml) and mypy (strict on flows/steps); CI runs it first
+## lint: ruff (rules and format, chosen in pyproject.toml) and mypy --strict on flows/; CI runs it first
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
