@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -63,23 +64,28 @@ def decode_batch(rows: pl.DataFrame, input_dir: Path) -> pl.DataFrame:
     return decoded.with_columns(action=pl.when(pl.col("status") == "processed").then(pl.lit("extract")))
 
 
-def clean_batch(decoded: pl.DataFrame) -> pl.DataFrame:
-    """Articles of a decoded batch (raw.documents rows)."""
+def clean_batch(decoded: pl.DataFrame, today: date | None = None) -> pl.DataFrame:
+    """Articles of a decoded batch (raw.documents rows); `today` (default: the system date, read
+    here and not in the pure step) bounds plausible publication dates."""
     processed = decoded.filter(pl.col("status") == "processed")
-    return clean(processed, list(known_names()) if processed.height else [])
+    return clean(processed, list(known_names()) if processed.height else [], today=today or date.today())
 
 
-def process_batch(rows: pl.DataFrame, input_dir: Path, extractor: Extractor | None = None) -> Batch:
+def process_batch(rows: pl.DataFrame, input_dir: Path, extractor: Extractor | None = None,
+                  today: date | None = None) -> Batch:
     """decode -> clean -> extract for one batch of plan rows: plan(...)[0] -> Batch(files, documents, facts)."""
+    today = today or date.today()  # one day for both steps, even when the batch runs across midnight
     decoded = decode_batch(rows, input_dir)
-    documents = clean_batch(decoded)
-    facts = (extractor or Extractor(1)).run(documents)
+    documents = clean_batch(decoded, today)
+    facts = (extractor or Extractor(1)).run(documents, today)
     return Batch(decoded.with_columns(text=pl.lit(None, pl.String)), documents, facts)
 
 
 class Extractor:
     """extract() over a batch of articles, in `workers` processes kept for the whole run (starting
-    them and loading the gazetteer in each costs seconds: once per run, not once per batch)."""
+    them and loading the gazetteer in each costs seconds: once per run, not once per batch). The
+    per-document rules are pure-Python CPU work, so processes, not threads; the pool lives here in
+    the task layer, the step itself (flows.steps.extract) is a plain function."""
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -93,18 +99,22 @@ class Extractor:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def run(self, documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
-        """Raw fact tables of these articles, rows in article order whatever the number of workers."""
+    def run(self, documents: pl.DataFrame, today: date | None = None) -> dict[str, pl.DataFrame]:
+        """Raw fact tables of these articles, rows in article order whatever the number of workers;
+        `today` (default: the system date) bounds plausible event dates."""
+        today = today or date.today()
         size = documents["text"].str.len_bytes().sum() if documents.height else 0
         if self.workers <= 1 or size < PARALLEL_FROM_BYTES or documents.height < 2 * self.workers:
-            return extract(documents, load_all())
+            return extract(documents, load_all(), today)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
         step = -(-documents.height // self.workers)
-        parts = list(self._pool.map(_extract_chunk, [documents.slice(i, step)
-                                                      for i in range(0, documents.height, step)]))
+        chunks = [documents.slice(i, step) for i in range(0, documents.height, step)]
+        parts = list(self._pool.map(_extract_chunk, chunks, [today] * len(chunks)))
         return {name: pl.concat([part[name] for part in parts]) for name in parts[0]}
 
 
-def _extract_chunk(documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    return extract(documents, load_all())
+def _extract_chunk(documents: pl.DataFrame, today: date) -> dict[str, pl.DataFrame]:
+    """One worker's share: the reference tables are read from disk here, in the task layer (once
+    per worker process, load_all caches them), and handed to the pure step."""
+    return extract(documents, load_all(), today)

@@ -132,7 +132,7 @@ def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
     (folder / "b.txt").write_text(f"分享到:微信\n{story}\n版权所有 某网站", encoding="utf-8")
     (folder / "c.txt").write_text(f"绿色论坛举行\n\n■ 记者 王某\n\n{story}\n\n绿色论坛举行\n\n■ 记者 王某\n\n{story}",
                                   encoding="utf-8")
-    docs = clean(scan(folder, 1_000_000))
+    docs = clean(scan(folder, 1_000_000), today=date(2026, 12, 1))
     warehouse.replace_documents(con, ["a.txt", "b.txt", "c.txt"], {"documents": docs})
     warehouse.build_models(con)
     rows = con.execute("""

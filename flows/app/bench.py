@@ -332,6 +332,8 @@ def _report(label: str, run: Run, rates: str) -> None:
 def long_article(megabytes: float = 1.0, seed: int = 7) -> float:
     """Extraction time of one article of `megabytes` of text (seed paragraphs with their digits
     varied, one per line): it is cut into pieces of PIECE_CHARS, so the time grows linearly."""
+    from datetime import date
+
     import polars as pl
 
     from flows.reference import load_all
@@ -346,9 +348,10 @@ def long_article(megabytes: float = 1.0, seed: int = 7) -> float:
     text = "\n".join(lines)
     documents = pl.DataFrame({"doc_id": ["long"], "text": [text]})
     ref = load_all()
-    extract(documents.with_columns(pl.col("text").str.slice(0, 200)), ref)  # load the matchers first
+    today = date.today()
+    extract(documents.with_columns(pl.col("text").str.slice(0, 200)), ref, today)  # load the matchers first
     start, cpu = time.perf_counter(), time.process_time()
-    facts = extract(documents, ref)
+    facts = extract(documents, ref, today)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"one {size / 1e6:.1f} MB article ({len(text):,} characters, {len(pieces(text, PIECE_CHARS))} pieces): "
           f"extract {seconds:.1f} s ({cpu:.1f} s CPU), {sum(len(f) for f in facts.values()):,} rows", flush=True)

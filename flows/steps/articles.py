@@ -23,11 +23,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-# Chinese characters, spelled out so the same pattern works in Polars (Rust) and Python `re`.
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from flows.steps.constants import HAN
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
+
+# One classified line of a file, as a record: line, kind, line_no, gap_before and the flags classify() adds.
+Line = dict[str, Any]
 
 # Sentence punctuation: a line with any of these is prose, not a footer.
 CHROME_STOPS = "。！？；!?"
@@ -44,7 +50,8 @@ JUNK_RULES: dict[str, str] = {
               r"|^(?:copyright|copy\s*@|©|版权所有|网站地图|免责声明).{0,100}$"
               rf"|^[^{CHROME_STOPS}]{{0,80}}(?:copyright|copy\s*@|©|版权所有|icp[备证]|公网安备|技术支持\s*[:：])"
               rf"[^{CHROME_STOPS}]{{0,80}}$",
-    "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
+    "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口"
+                 r"|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
                  r"[）)】\]]?(?:[:：]|$)",
     # `扫码关注…公众号`: a prompt to follow the site's account (short, not a sentence: 扫码乘车… is news).
     "follow_prompt": rf"^(?:扫码|扫描二维码|长按(?:识别)?二维码)[^{CHROME_STOPS}]{{0,40}}$",
@@ -68,7 +75,8 @@ FRONT_MATTER_KEY = r"^(title|date|author|categories|category|tags|layout|slug|de
                    r"source|updated|lastmod|excerpt|permalink|comments|toc|thumbnail|cover|id)\s*:\s*(.*)$"
 FENCE = r"^(?:-{3,}|\+{3,})$"
 # `三、实施重点工程`, `(一)重点行业…`, `1. 总体要求`: a numbered section heading of a document.
-SECTION_HEADING = r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
+SECTION_HEADING = (r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]"
+                   r"|\d{1,2}[、.．](?!\d))")
 # A newspaper's name alone on a line (临江晚报): the publisher, not a headline.
 MASTHEAD = rf"^[{HAN}]{{2,8}}(?:日报|晚报|早报|时报|商报|都市报|青年报)$"
 _NAME = rf"[{HAN}·]{{2,5}}"
@@ -92,11 +100,11 @@ OPENERS = ("目前", "近日", "此外", "同时", "其中", "据悉", "另外",
 def classify(lines: pl.DataFrame) -> pl.DataFrame:
     """Add `kind` and the flags segmentation reads; `line` is one stripped line of cleaned text."""
     line = pl.col("line")
-    kind = pl.when(line == "").then(pl.lit("blank"))
+    junk: Then | ChainedThen = pl.when(line == "").then(pl.lit("blank"))
     for name, pattern in JUNK_RULES.items():
-        kind = kind.when(line.str.contains(pattern)).then(pl.lit(name))
+        junk = junk.when(line.str.contains(pattern)).then(pl.lit(name))
     kind = (
-        kind.when(line.str.contains(STAMP) & (line.str.len_chars() <= 60)).then(pl.lit("stamp"))
+        junk.when(line.str.contains(STAMP) & (line.str.len_chars() <= 60)).then(pl.lit("stamp"))
         .when(line.str.contains(MASTHEAD)).then(pl.lit("masthead"))
         .when(line.str.contains(RELATED_HEADER)).then(pl.lit("related_header"))
         .when(line.str.contains(SOURCE)).then(pl.lit("source"))
@@ -227,7 +235,8 @@ def _reunite(articles: list[Article]) -> None:
     own_tail = {id(host) for host, lo, hi in runs if hi == len(host.paragraphs)}
     needy = [a for a in articles if a.dangling and id(a) not in own_tail]
     needy += [a for a in articles if a.headline and not a.paragraphs]
-    moves, taken = [], set()
+    moves = []
+    taken: set[int] = set()
     for target in needy:
         best = _best_run(target, runs, taken)
         if best is not None:
@@ -253,9 +262,9 @@ def _best_run(target: Article, runs: list[tuple[Article, int, int]], taken: set[
     return best
 
 
-def segment(lines: list[dict]) -> tuple[list[Article], dict]:
+def segment(lines: list[Line]) -> tuple[list[Article], dict[str, str]]:
     """One file's classified lines (in order) -> its articles and file metadata (stamp line)."""
-    meta: dict = {}
+    meta: dict[str, str] = {}
     lines = _front_matter(lines, meta)
     content = [ln for ln in lines if ln["kind"] not in JUNK_KINDS and ln["kind"] != "blank"]
     content = _drop_repeats(_drop_teasers(content))
@@ -269,7 +278,9 @@ def segment(lines: list[dict]) -> tuple[list[Article], dict]:
         elif kind == "masthead":
             meta.setdefault("masthead", ln["line"])
         elif kind == "source":
-            meta.setdefault("source", re.search(SOURCE, ln["line"]).group(1))
+            source = re.search(SOURCE, ln["line"])  # (the pattern that gave the line its kind)
+            if source:
+                meta.setdefault("source", source.group(1))
         elif kind == "related_header":
             break  # everything after a "related reports" header is navigation
         elif kind in ("byline", "photo_credit"):
@@ -295,7 +306,7 @@ def segment(lines: list[dict]) -> tuple[list[Article], dict]:
     return (told or found), meta
 
 
-def _front_matter(lines: list[dict], meta: dict) -> list[dict]:
+def _front_matter(lines: list[Line], meta: dict[str, str]) -> list[Line]:
     """A Markdown page's front matter (`---` / `title: …` / `date: …` / `---` at the top) gives
     the title, date and author and is no part of the text: its lines are left out."""
     filled = [i for i, ln in enumerate(lines) if ln["line"]]
@@ -303,7 +314,8 @@ def _front_matter(lines: list[dict], meta: dict) -> list[dict]:
         return lines
     at = filled[0]
     fenced = re.match(FENCE, lines[at]["line"]) is not None
-    fields, end, key = {}, at + 1 if fenced else at, None
+    fields: dict[str, str] = {}
+    end, key = at + 1 if fenced else at, None
     while end < len(lines):
         line = lines[end]["line"]
         if fenced and re.match(FENCE, line):
@@ -326,7 +338,7 @@ def _front_matter(lines: list[dict], meta: dict) -> list[dict]:
     return lines[end:]
 
 
-def _drop_repeats(content: list[dict]) -> list[dict]:
+def _drop_repeats(content: list[Line]) -> list[Line]:
     """A line that repeats the opening of an earlier, longer line (a page's share snippet of its own
     lead) is not new text. A story printed twice in full stays: dedup marks the copy."""
     seen: dict[str, list[str]] = {}  # first 12 characters -> lines seen
@@ -346,7 +358,7 @@ def _has_sentence(text: str) -> bool:
     return re.search(rf"[{HAN}A-Za-z0-9].*[{TERMINAL}]", text) is not None
 
 
-def _headline_block(content: list[dict], start: int) -> list[dict]:
+def _headline_block(content: list[Line], start: int) -> list[Line]:
     block = [content[start]]
     for ln in content[start + 1:]:
         if not ln["is_headline"] or ln["gap_before"] > 1:
@@ -355,7 +367,7 @@ def _headline_block(content: list[dict], start: int) -> list[dict]:
     return block
 
 
-def _headline_or_subhead(page: _Page, block: list[dict], following: dict | None) -> None:
+def _headline_or_subhead(page: _Page, block: list[Line], following: Line | None) -> None:
     """A block starts a story, or is a subheading, or is a broken body line."""
     opens_story = following is not None and (
         following["kind"] in ("byline", "stamp") or following["dateline"] is not None or following["continued"]
@@ -373,7 +385,7 @@ def _headline_or_subhead(page: _Page, block: list[dict], following: dict | None)
         page.subhead(block[0]["line"])
 
 
-def _body_line(page: _Page, ln: dict) -> None:
+def _body_line(page: _Page, ln: Line) -> None:
     line = ln["line"]
     if ln["dateline"] is not None:
         page.current.bylines.append(ln["dateline"].strip())
@@ -390,7 +402,7 @@ def _body_line(page: _Page, ln: dict) -> None:
         page.body(line)
 
 
-def _drop_teasers(content: list[dict]) -> list[dict]:
+def _drop_teasers(content: list[Line]) -> list[Line]:
     """Remove runs of short paragraphs that contain a truncated summary (`…`/`...`)."""
     drop: set[int] = set()
     for i, ln in enumerate(content):
@@ -405,7 +417,7 @@ def _drop_teasers(content: list[dict]) -> list[dict]:
     return [ln for i, ln in enumerate(content) if i not in drop]
 
 
-def _teaser_neighbour(ln: dict) -> bool:
+def _teaser_neighbour(ln: Line) -> bool:
     line = ln["line"]
     return (ln["kind"] == "text" and len(line) <= 200 and not ln["is_headline"]
             and re.search(CLOSING_BYLINE, line) is None)

@@ -5,19 +5,19 @@ Every function here is pure: a Polars frame in, a new frame out.
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import itertools
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import opencc
 import polars as pl
 
-from flows.steps.schema import conform
 from flows.steps import articles
+from flows.steps.constants import COMMON_HAN, EARLIEST_PUBLISHED, PUBLISHED_MARGIN
 from flows.steps.dedup import signatures
 from flows.steps.relevance import relevance
+from flows.steps.schema import conform
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -35,7 +35,7 @@ _SYLLABLE = rf"[a-zü]*[{TONE_VOWELS}][a-zü]*"
 PINYIN_ANNOTATION = rf"[(（]{_SYLLABLE}(?:\s{_SYLLABLE})*[)）]"
 # `?yàn)I` / `?dòng)浾?`: the annotation's bracket and its character were lost as `?`,
 # leaving a pinyin tail and at most a stray letter or a character plus a second `?`.
-GARBLED_PINYIN = rf"[?？]{_SYLLABLE}[)）](?:[A-Za-z]([\u4e00-\u9fff])|[^\s?？]?[?？])?"
+GARBLED_PINYIN = rf"[?？]{_SYLLABLE}[)）](?:[A-Za-z]([{COMMON_HAN}])|[^\s?？]?[?？])?"
 LOST_CHAR = "\ufffd"
 
 
@@ -72,7 +72,7 @@ TRADITIONAL_CLASS = f"[{_traditional_chars()}]"
 
 def script_of(original: pl.Expr) -> pl.Expr:
     """`traditional` when over 5% of the Chinese characters are Traditional-only, `mixed` when any are."""
-    cjk = original.str.count_matches(r"[\u4e00-\u9fff]")
+    cjk = original.str.count_matches(f"[{COMMON_HAN}]")
     share = original.str.count_matches(TRADITIONAL_CLASS) / pl.max_horizontal(cjk, pl.lit(1))
     return (
         pl.when(share > 0.05).then(pl.lit("traditional"))
@@ -164,8 +164,8 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
         first = records[0]
         found, meta = articles.segment(records)
         stamp = re.search(articles.STAMP, meta.get("stamp") or meta.get("front_date", ""))
-        author = re.search(articles.AUTHOR, meta.get("stamp", ""))
-        author = author.group(1) if author else meta.get("front_author")
+        credit = re.search(articles.AUTHOR, meta.get("stamp", ""))
+        author = credit.group(1) if credit else meta.get("front_author")
         for index, article in enumerate(found):
             rows.append({
                 "doc_id": _doc_id(source_file, index),
@@ -185,7 +185,7 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _with_gaps(records: list[dict]) -> list[dict]:
+def _with_gaps(records: list[articles.Line]) -> list[articles.Line]:
     """Each line with `gap_before`: how many blank lines precede it (a layout signal)."""
     gap = 0
     for record in records:
@@ -201,20 +201,14 @@ def _date(year: str, month: str, day: str) -> date | None:
         return None
 
 
-# Publication dates outside [EARLIEST_PUBLISHED, today + 1 day] are misread or garbled stamps
-# (2O24 read as 2024 is fine; 6361-06-08 is not): such a date is dropped, not published.
-# expectations/documents.json checks the same window.
-EARLIEST_PUBLISHED = date(1990, 1, 1)
-
-
-def clean(files: pl.DataFrame, names: list[str] | None = None, today: date | None = None) -> pl.DataFrame:
+def clean(files: pl.DataFrame, names: list[str] | None = None, *, today: date) -> pl.DataFrame:
     """Inventory rows -> one row per article, shaped as raw.documents (flows.steps.schema).
 
     `names` (gazetteer and organization names) lets a character lost in a garbled pinyin
-    annotation be put back; without it such gaps are simply closed. `today` (default: the
-    system date) bounds plausible publication dates.
+    annotation be put back; without it such gaps are simply closed. `today` (the caller's: a
+    step reads no clock) bounds plausible publication dates.
     """
-    latest = (today or date.today()) + timedelta(days=1)
+    latest = today + PUBLISHED_MARGIN  # the window expectations/documents.json checks too
     processed = files.filter(pl.col("status") == "processed")
     found = articles_of(lines_of(processed, names)).with_columns(
         published_on=pl.when(pl.col("published_on").is_between(EARLIEST_PUBLISHED, latest))

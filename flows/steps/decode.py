@@ -14,11 +14,14 @@ mixed or binary file and is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import charset_normalizer
 import opencc
+
+from flows.steps.constants import COMMON_HAN
 
 CANDIDATE_ENCODINGS = ["gb18030", "big5"]
 
@@ -53,7 +56,7 @@ MAX_ERRORS = 64
 
 # decode(errors="surrogateescape") turns each invalid byte into one of these.
 _ESCAPED = re.compile("[\udc80-\udcff]")
-_REPLACE_ESCAPED = {c: "\ufffd" for c in range(0xDC80, 0xDD00)}
+_REPLACE_ESCAPED = dict.fromkeys(range(0xDC80, 0xDD00), "\ufffd")
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def _lenient(data: bytes, encoding: str) -> tuple[str, int]:
 def _mixed(data: bytes, utf8_error_at: int, min_chinese: int = 10) -> str | None:
     """The reason for a file that is Chinese UTF-8 up to some byte and something else after it."""
     head = data[:utf8_error_at].decode("utf-8", errors="replace")
-    if sum(1 for ch in head if "\u4e00" <= ch <= "\u9fff") < min_chinese:
+    if len(_CJK.findall(head)) < min_chinese:
         return None
     return (f"mixed encodings: UTF-8 Chinese text up to byte {utf8_error_at}, then bytes that are not UTF-8 "
             "(no single encoding reads the whole file)")
@@ -178,7 +181,7 @@ def common_cjk_share(text: str) -> float:
     return sum(map(common.__contains__, cjk)) / len(cjk)
 
 
-_CJK = re.compile("[\u4e00-\u9fff]")
+_CJK = re.compile(f"[{COMMON_HAN}]")
 
 
 @cache
@@ -197,7 +200,7 @@ def common_characters() -> frozenset[str]:
     return frozenset(gb2312 | big5_level1 | traditional)
 
 
-def _two_byte_characters(encoding: str, leads: range, trails) -> set[str]:
+def _two_byte_characters(encoding: str, leads: range, trails: Iterable[int]) -> set[str]:
     chars = set()
     for lead in leads:
         for trail in trails:
@@ -205,7 +208,7 @@ def _two_byte_characters(encoding: str, leads: range, trails) -> set[str]:
                 chars.add(bytes([lead, trail]).decode(encoding))
             except UnicodeDecodeError:
                 continue
-    return {ch for ch in chars if "\u4e00" <= ch <= "\u9fff"}
+    return {ch for ch in chars if _CJK.fullmatch(ch)}
 
 
 def _checked(text: str, encoding: str, errors: int = 0) -> Decoded:

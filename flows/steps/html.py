@@ -17,6 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 _DOCUMENT_START = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                              re.I | re.S)
@@ -62,6 +66,7 @@ def read_page(markup: str) -> Page:
     """
     import lxml.html
     import trafilatura  # 1 s to import; only runs that meet a page pay it
+    from trafilatura.settings import Document
 
     markup = _NOT_XML.sub("", markup)
     try:
@@ -86,7 +91,8 @@ def read_page(markup: str) -> Page:
     published = _meta_date(tree, meta) or _date_in(_LABELLED_DATE, visible) or _date_in(_URL_DATE, url or "")
     doc = trafilatura.bare_extraction(tree, with_metadata=False, favor_precision=True, include_comments=False,
                                       include_tables=True, include_images=False, deduplicate=False, fast=True)
-    lines = [line.strip() for line in (doc.text if doc else "").splitlines() if line.strip()]
+    text = doc.text if isinstance(doc, Document) else None  # (a dict only when asked for one)
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if not lines:
         return Page("", title, published, url, site)
     if title and lines[0] == title:  # the <h1> is often kept as the first paragraph too
@@ -95,7 +101,7 @@ def read_page(markup: str) -> Page:
     return Page(f"{title}\n\n{body}" if title else body, title, published, url, site)
 
 
-def _meta_tags(tree) -> dict[str, str]:
+def _meta_tags(tree: HtmlElement) -> dict[str, str]:
     """<meta property|name|itemprop=… content=…>, keys lowercased; the first of each wins."""
     found: dict[str, str] = {}
     for node in tree.iter("meta"):
@@ -105,7 +111,7 @@ def _meta_tags(tree) -> dict[str, str]:
     return found
 
 
-def _title(tree, meta: dict[str, str]) -> str | None:
+def _title(tree: HtmlElement, meta: dict[str, str]) -> str | None:
     """og:title, else the page's only <h1>, else <title> without its site suffix (`标题_新闻中心_某网`)."""
     if meta.get("og:title"):
         return _clean(meta["og:title"])
@@ -117,14 +123,14 @@ def _title(tree, meta: dict[str, str]) -> str | None:
     return _clean(_TITLE_SEPARATORS.split(full)[0]) if full else None
 
 
-def _meta_date(tree, meta: dict[str, str]) -> date | None:
+def _meta_date(tree: HtmlElement, meta: dict[str, str]) -> date | None:
     for key in _DATE_META:
         if key in meta and (day := _date_in(re.compile(_DATE), meta[key])):
             return day
     return _date_in(re.compile(_DATE), _first(tree, "//time/@datetime") or "")
 
 
-def _date_in(pattern: re.Pattern, text: str) -> date | None:
+def _date_in(pattern: re.Pattern[str], text: str) -> date | None:
     match = pattern.search(text)
     try:
         return date(*map(int, match.groups())) if match else None
@@ -132,7 +138,7 @@ def _date_in(pattern: re.Pattern, text: str) -> date | None:
         return None
 
 
-def _first(tree, xpath: str) -> str | None:
+def _first(tree: HtmlElement, xpath: str) -> str | None:
     found = tree.xpath(xpath)
     return str(found[0]) if found else None
 

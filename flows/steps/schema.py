@@ -5,11 +5,17 @@ these are the per-document facts they are built from.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-SPAN = {"doc_id": pl.String, "char_start": pl.Int32, "char_end": pl.Int32, "evidence": pl.String}
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType  # a dtype class (pl.String) or instance (pl.List(pl.String))
 
-RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+SPAN: dict[str, PolarsDataType] = {"doc_id": pl.String, "char_start": pl.Int32, "char_end": pl.Int32,
+                                   "evidence": pl.String}
+
+RAW_SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
     "documents": {
         "doc_id": pl.String,
         "source_file": pl.String,

@@ -9,7 +9,8 @@ BASE = "中新天津生态城举办绿色发展论坛，来自两国的三百多
 
 def test_identical_and_reformatted_texts_share_a_signature():
     docs = pl.DataFrame({"doc_id": ["a", "b", "c"],
-                         "text": [BASE, BASE.replace("，", ", ").replace("。", "!"), "完全无关的另一篇文章讲述足球比赛的过程与结果。"]})
+                         "text": [BASE, BASE.replace("，", ", ").replace("。", "!"),
+                                  "完全无关的另一篇文章讲述足球比赛的过程与结果。"]})
     sig = dict(signatures(docs).iter_rows())
     assert len(sig["a"]) == PERMUTATIONS
     assert estimated_similarity(sig["a"], sig["b"]) == 1.0

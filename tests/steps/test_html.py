@@ -3,9 +3,9 @@ import re
 from datetime import date
 
 import pytest
+from pages import CHROME, news_page
 
 from flows.steps.html import PageRefused, is_html, read_page
-from pages import CHROME, news_page
 
 TITLE = "天津生态城绿色建筑示范项目开工"
 PARAGRAPHS = [

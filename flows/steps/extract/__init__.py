@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 import polars as pl
 
-from flows.steps.schema import RAW_SCHEMAS, conform
+from flows.steps.constants import EARLIEST_EVENT, EVENT_HORIZON, EVIDENCE_CONTEXT, HAN
 from flows.steps.extract import events as event_step
 from flows.steps.extract import metrics as metric_step
 from flows.steps.extract import parties as party_step
 from flows.steps.extract import regions as region_step
 from flows.steps.extract.dates import period
-from flows.steps.extract.lexicon import HAN, Reference
-from flows.steps.extract.text import Sentence, SpanIndex, sentences
-
-# An event is dated between 1900 and five years from today (plans announce events a few years
-# ahead); a date outside is a misread or garbled number and is dropped (expectations/events.json
-# checks the same window).
-EARLIEST_EVENT = date(1900, 1, 1)
-EVENT_HORIZON = timedelta(days=5 * 365)
+from flows.steps.extract.lexicon import Reference
+from flows.steps.extract.text import Hit, Sentence, SpanIndex, sentences
+from flows.steps.schema import RAW_SCHEMAS, conform
 
 BRAND_TYPES = {"enterprise", "media", "other", "research_education", "association"}
 _BLOCKING_TYPES = BRAND_TYPES | {"international_org"}  # lexicon names whose places are not the news' places
@@ -35,14 +32,17 @@ _BLOCKING_TYPES = BRAND_TYPES | {"international_org"}  # lexicon names whose pla
 # cost of one huge article stays linear in its length (docs/extraction.md, "Long articles").
 PIECE_CHARS = 100_000
 
+# Rows of the raw fact tables being built, by table (flows.steps.schema.RAW_SCHEMAS), one dict a row.
+Rows = dict[str, list[dict[str, Any]]]
 
-def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None,
+
+def extract(documents: pl.DataFrame, ref: Reference, today: date,
             piece_chars: int = PIECE_CHARS) -> dict[str, pl.DataFrame]:
-    """Every raw fact table for these documents (see flows.steps.schema.RAW_SCHEMAS); `today`
-    (default: the system date) bounds plausible event dates; articles over `piece_chars`
+    """Every raw fact table for these documents (see flows.steps.schema.RAW_SCHEMAS); `today` (the
+    caller's, a step reads no clock) bounds plausible event dates; articles over `piece_chars`
     characters are extracted piece by piece (see PIECE_CHARS)."""
-    latest_event = (today or date.today()) + EVENT_HORIZON
-    rows: dict[str, list[dict]] = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [],
+    latest_event = today + EVENT_HORIZON
+    rows: Rows = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [],
                                    "metrics": []}
     if documents.height:
         gazetteer = region_step.gazetteer_hits(documents, ref)
@@ -58,7 +58,7 @@ def extract(documents: pl.DataFrame, ref: Reference, today: date | None = None,
             for name, found in rows.items()}
 
 
-def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: dict[str, list[dict]],
+def _document(doc: dict[str, Any], gazetteer: list[Hit], lexicon: list[Hit], ref: Reference, rows: Rows,
               latest_event: date) -> None:
     doc_id, text = doc["doc_id"], doc["text"] or ""
     sents = sentences(text)
@@ -89,7 +89,7 @@ def _document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: d
         })
     for ev in happenings:
         when = ev.event_date if ev.event_date and EARLIEST_EVENT <= ev.event_date <= latest_event else None
-        for start, end, surface in ev.mentions:
+        for start, end, _surface in ev.mentions:
             rows["events"].append({
                 "doc_id": doc_id, "event_key": ev.key, "event_type": ev.event_type, "name": ev.name,
                 "surface": text[start:end],
@@ -120,17 +120,17 @@ def pieces(text: str, size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _long_document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, rows: dict[str, list[dict]],
+def _long_document(doc: dict[str, Any], gazetteer: list[Hit], lexicon: list[Hit], ref: Reference, rows: Rows,
                    latest_event: date, size: int) -> None:
     """_document over each piece of a long article, spans shifted back to the article and event keys
     numbered on across pieces (e0… of the first piece, then the next piece's, …)."""
     text, keys = doc["text"], 0
     for start, end in pieces(text, size):
         piece = {**doc, "text": text[start:end], "title": doc.get("title") if start == 0 else None}
-        found: dict[str, list[dict]] = {name: [] for name in rows}
-        inside = [[(s - start, e - start, w) for s, e, w in hits if start <= s and e <= end]
-                  for hits in (gazetteer, lexicon)]
-        _document(piece, *inside, ref, found, latest_event)
+        found: Rows = {name: [] for name in rows}
+        places_in, names_in = ([(s - start, e - start, w) for s, e, w in hits if start <= s and e <= end]
+                               for hits in (gazetteer, lexicon))
+        _document(piece, places_in, names_in, ref, found, latest_event)
         used = {int(r["event_key"][1:]) for r in found["events"]}
         for name, piece_rows in found.items():
             for r in piece_rows:
@@ -142,7 +142,7 @@ def _long_document(doc: dict, gazetteer: list, lexicon: list, ref: Reference, ro
         keys += max(used, default=-1) + 1
 
 
-def _evidence(sents: list[Sentence], text: str):
+def _evidence(sents: list[Sentence], text: str) -> Callable[[int, int], str]:
     """The sentence that holds a span (or the text around it when a span crosses sentences)."""
     starts = [s.start for s in sents]  # sentences are disjoint and in order: the last one starting at or before
 
@@ -150,15 +150,17 @@ def _evidence(sents: list[Sentence], text: str):
         i = bisect_right(starts, start) - 1
         if i >= 0 and sents[i].start <= start and end <= sents[i].end:
             return sents[i].text
-        return text[max(0, start - 40):end + 40]
+        return text[max(0, start - EVIDENCE_CONTEXT):end + EVIDENCE_CONTEXT]
     return of
 
 
-def _metrics(doc_id, sents, parties, places, happenings, year) -> list[dict]:
+def _metrics(doc_id: str, sents: list[Sentence], parties: list[party_step.PartyMention],
+             places: list[region_step.RegionMention], happenings: list[event_step.Event],
+             year: int | None) -> list[dict[str, Any]]:
     out = []
     near_parties, near_places = SpanIndex(parties), SpanIndex(places)
     starts = [s.start for s in sents]
-    first_event: dict[int, object] = {}  # sentence index -> the first event (in order) mentioned in it
+    first_event: dict[int, event_step.Event] = {}  # sentence index -> the first event (in order) mentioned in it
     for e in happenings:
         for a, _, _ in e.mentions:
             i = bisect_right(starts, a) - 1
@@ -186,9 +188,11 @@ def _metrics(doc_id, sents, parties, places, happenings, year) -> list[dict]:
     return out
 
 
-def _subject(at: int, s: Sentence, parties, places):
+def _subject(at: int, s: Sentence, parties: list[party_step.PartyMention],
+             places: list[region_step.RegionMention]) -> party_step.PartyMention | region_step.RegionMention | None:
     """Whose figure it is: the nearest organization or place named before it in the sentence."""
-    before = [p for p in parties if s.start <= p.start and p.end <= at and p.party_type != "person"]
+    before: list[party_step.PartyMention | region_step.RegionMention] = [
+        p for p in parties if s.start <= p.start and p.end <= at and p.party_type != "person"]
     before += [r for r in places if s.start <= r.start and r.end <= at]
     return max(before, key=lambda x: x.end) if before else None
 
@@ -212,21 +216,3 @@ def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:
         clause += "幅度"
     return clause[-12:] or None
 
-
-def extract_parallel(documents: pl.DataFrame, ref_loader, workers: int) -> dict[str, pl.DataFrame]:
-    """extract() over chunks of documents in `workers` processes (the per-document rules are
-    pure-Python CPU work, so threads would not help); results concatenated in input order."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    if workers <= 1 or documents.height < 2 * workers:
-        return extract(documents, ref_loader())
-    size = -(-documents.height // workers)
-    chunks = [documents.slice(i, size) for i in range(0, documents.height, size)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        parts = list(pool.map(_extract_chunk, chunks, [ref_loader] * len(chunks)))
-    return {name: pl.concat([p[name] for p in parts]) for name in parts[0]}
-
-
-def _extract_chunk(documents: pl.DataFrame, ref_loader) -> dict[str, pl.DataFrame]:
-    return extract(documents, ref_loader())

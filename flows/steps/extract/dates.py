@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
+
+# A time expression: (its date, None when it cannot be resolved; "day", "month", "year" or "unknown"; where it starts).
+TimeHit = tuple[date | None, str, int]
 
 FULL_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 YEAR_MONTH = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?!\d{0,2}日)")
 REL_YEAR_MONTH = re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?!\d{0,2}日)")
-DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])")
+DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日"
+                      r"(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])")
 # 2022年度 is the period a report or an award covers, not when something happened.
 YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?!度)(?![\d—\-~～至到]*\d{1,2}月)")
 REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1}
@@ -56,8 +61,8 @@ def infer_reference(text: str, year: int | None) -> date | None:
         return None
     days = [_safe(year, int(m["m"]), int(m["d"])) for m in MONTH_DAY.finditer(text)]
     days += [_safe(int(m["y"]), int(m["m"]), int(m["d"])) for m in FULL_DATE.finditer(text)]
-    days = [d for d in days if d is not None]
-    return max(days) + timedelta(days=1) if days else None
+    known = [d for d in days if d is not None]
+    return max(known) + timedelta(days=1) if known else None
 
 
 def _safe(y: int, m: int, d: int | None = None) -> date | None:
@@ -68,7 +73,7 @@ def _safe(y: int, m: int, d: int | None = None) -> date | None:
 
 
 def resolve(text: str, reference: date | None, year: int | None,
-            last_named: date | None = None) -> tuple[date | None, str, int] | None:
+            last_named: date | None = None) -> TimeHit | None:
     """The first time expression in `text`: (date, precision, position), or None.
 
     `resolve("昨天上午,论坛举行", date(2025, 9, 19), 2025)` -> (date(2025, 9, 18), "day", 0).
@@ -79,7 +84,7 @@ def resolve(text: str, reference: date | None, year: int | None,
 
 
 def last(text: str, reference: date | None, year: int | None,
-         last_named: date | None = None) -> tuple[date | None, str, int] | None:
+         last_named: date | None = None) -> TimeHit | None:
     """The last time expression in `text` (the one nearest to what follows it)."""
     blanked = _TITLED.sub(lambda m: " " * len(m.group()), text) if "《" in text else text
     found = expressions(blanked, reference, year, last_named)
@@ -90,13 +95,13 @@ def last(text: str, reference: date | None, year: int | None,
 
 
 def expressions(text: str, reference: date | None, year: int | None,
-                last_named: date | None = None) -> list[tuple[date | None, str, int]]:
+                last_named: date | None = None) -> list[TimeHit]:
     """Every time expression in `text` as (date or None, precision, position).
 
     当天/同日 resolve to `last_named`, the last date the text named before; 今年/去年 to the
     reference date's year, else to `year` (the year the text is set in).
     """
-    found = []
+    found: list[TimeHit] = []
     for m in FULL_DATE.finditer(text):
         found.append((_safe(int(m["y"]), int(m["m"]), int(m["d"])), "day", m.start()))
     for m in MONTH_DAY.finditer(text):
@@ -143,14 +148,14 @@ def _recent_month(reference: date | None) -> date | None:
     return reference.replace(day=1) if reference and reference.day > 7 else None
 
 
-def _anaphoric(text: str, found: list, reference: date | None, last_named: date | None) -> list:
+def _anaphoric(text: str, found: list[TimeHit], reference: date | None, last_named: date | None) -> list[TimeHit]:
     """当天/同日/当月/17日: they point at the latest date named before them (in this text, else
     `last_named`), not at the publication date."""
     def before(position: int, precisions: tuple[str, ...]) -> date | None:
         earlier = [(p, d) for d, precision, p in found if d and precision in precisions and p < position]
         return max(earlier)[1] if earlier else last_named
 
-    out = []
+    out: list[TimeHit] = []
     for word in SAME_DAY:
         for m in re.finditer(word, text) if word in text else ():
             out.append((before(m.start(), ("day",)), "day", m.start()))
@@ -160,14 +165,14 @@ def _anaphoric(text: str, found: list, reference: date | None, last_named: date 
     for m in DAY_ONLY.finditer(text):  # 23日凌晨: a day of the month the text is in
         base = before(m.start(), ("day", "month")) or reference
         day = _safe(base.year, base.month, int(m["d"])) if base else None
-        if day and reference and day > reference:  # 27日 in a page of the 25th: last month's 27th
+        if day and base and reference and day > reference:  # 27日 in a page of the 25th: last month's 27th
             previous = base.replace(day=1) - timedelta(days=1)
             day = _safe(previous.year, previous.month, int(m["d"]))
         out.append((day, "day", m.start()))
     return out
 
 
-PERIOD_PATTERNS = [
+PERIOD_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], int | None], str | None]]] = [
     (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"),  # a reversed or impossible range is a misread
      lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}" if 1 <= int(m[2]) <= int(m[3]) <= 12 else None),
     (re.compile(r"(\d{4})年上半年"), lambda m, y: f"{m[1]}-H1"),

@@ -21,27 +21,45 @@ same edition or near-identical names are one event.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
+from flows.steps.constants import (
+    AWARD_NAME_REACH,
+    FUTURE_REACH,
+    HAN,
+    HOLDER_REACH,
+    LAST_CLAUSE_REACH,
+    NAMED_DAY_REACH,
+    OCCASION_NAME_REACH,
+    PASSIVE_SIGNING_REACH,
+    RELATED_CLAUSE_REACH,
+    REPORTER_SOURCE_REACH,
+    SAME_NAME_DICE,
+    SAME_SIGNING_DICE,
+    TIME_REACH,
+)
 from flows.steps.extract import dates
-from flows.steps.extract.lexicon import COMPOUNDS, HAN, STOP_PATTERN, longest_word_pattern, strip_generic
+from flows.steps.extract.lexicon import COMPOUNDS, STOP_PATTERN, longest_word_pattern, strip_generic
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
+from flows.steps.extract.rules import Rule, always, decide, nothing
 from flows.steps.extract.text import Sentence, SpanIndex
 
 NOUN_TRIGGERS = {
     "press_conference": ["新闻发布会", "发布会", "新闻通气会"],
     # 博会/交会/洽会: the short names of fairs (进博会, 广交会, 厦洽会).
-    "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会", "交会",
-                   "洽会"],
+    "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会",
+                   "交会", "洽会"],
     "forum_conference": ["论坛", "大会", "峰会", "研讨会", "座谈会", "推介会", "交流会", "洽谈会", "年会", "茶话会",
-                         "对接会", "招商会", "推进会", "调度会", "部署会", "动员会", "现场会", "观摩会", "报告会", "恳谈会",
-                         "启动会", "培训会", "会议"],
+                         "对接会", "招商会", "推进会", "调度会", "部署会", "动员会", "现场会", "观摩会", "报告会",
+                         "恳谈会", "启动会", "培训会", "会议"],
     # Ceremonies named by their form: the ceremony is the event of the kind its verb names.
     "signing": ["签约仪式", "签字仪式", "签约活动"],
-    "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式", "开业仪式",
-               "上线仪式", "通车仪式", "投运仪式", "并网仪式", "授牌仪式"],
+    "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式",
+               "开业仪式", "上线仪式", "通车仪式", "投运仪式", "并网仪式", "授牌仪式"],
     "release": ["颁奖仪式", "颁奖典礼", "颁奖盛典"],
     # An activity, week or day of observance is named only with a year, an ordinal or a quoted theme (_named).
     "other": ["活动", "宣传周", "宣传月", "活动周", "活动月"],
@@ -49,27 +67,28 @@ NOUN_TRIGGERS = {
 VERB_TRIGGERS = {
     "signing": ["签署", "签订", "签约"],
     "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
-               "开业", "上线", "挂牌", "投用", "组建成立", "组建", "设立", "完成注册", "共建", "竣工", "建成投产", "并网投运",
-               "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
+               "开业", "上线", "挂牌", "投用", "组建成立", "组建", "设立", "完成注册", "共建", "竣工", "建成投产",
+               "并网投运", "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
     "release": ["发布", "出台", "印发", "公布", "发出"],
     "approval": ["批复", "批准", "认定", "获批", "获评", "核准", "审议通过", "确定为", "列为", "评为", "命名为"],
     "visit": ["调研", "考察", "视察", "走访"],
 }
 SIGNING_OBJECTS = "协议|备忘录|合同|协定|意向书|框架|书|宣言"
-RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南|目录|清单|路线图"
-                   r"|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
+RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南"
+                   r"|目录|清单|路线图|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
 EVENT_NP_REVERSED = re.compile(f"{EVENT_NP}*")
-TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于|同日|同时"
-                        r"|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
+TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于"
+                        r"|同日|同时|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
 
 
 def _np_run(window: str) -> str:
     """The noun-phrase characters ending `window`: _np_run("会上，绿色发展论坛") -> "绿色发展论坛" (read backwards:
     a search for a run ending the text would retry from every character)."""
-    return window[len(window) - EVENT_NP_REVERSED.match(window[::-1]).end():]
+    run = EVENT_NP_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
+    return window[len(window) - run.end():] if run else ""
 
 
 @dataclass
@@ -169,7 +188,7 @@ def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
     for sentence in sentences if "颁奖" in text else ():
         for m in re.finditer(r"颁奖(?!仪式|典礼|盛典|大会|晚会)", sentence.text):
             at = sentence.start + m.start()
-            named = list(_AWARD_NAME.finditer(text[max(0, at - 300):at]))
+            named = list(_AWARD_NAME.finditer(text[max(0, at - AWARD_NAME_REACH):at]))
             if named:
                 out.append(Event("", "release", named[-1].group() + "颁奖", at, at + 2, sentence, trigger_at=at))
     return out
@@ -197,7 +216,7 @@ _COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{_NOUNS})")
 _VERB_BEFORE_NAME = re.compile("响应|呼应|参与|参加|迎接|筹办|筹备|亮相|走进|迎来|倡导|推行|开展|见证")
 
 
-def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
+def _noun_events(sentence: Sentence, parties: list[PartyMention], regions: list[RegionMention]) -> list[Event]:
     out = []
     for m in _NOUN_RE.finditer(sentence.text):
         word = m.group()
@@ -206,7 +225,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
         if word.endswith("展") and sentence.text[m.end():m.end() + 1] in tuple("示览开出现馆位厅区"):
             continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
-        if _FUTURE.search(sentence.text[max(0, np_start - 20):np_start]):
+        if _FUTURE.search(sentence.text[max(0, np_start - FUTURE_REACH):np_start]):
             continue  # 争取到第99届广交会: not held yet
         name = sentence.text[np_start:m.end()]
         if not _named(name, word):
@@ -227,7 +246,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
             end += combined.end() - combined.start()  # 第三次联席会议暨…主题论坛: one occasion
         name += sentence.text[m.end():end - sentence.start]
         # 响应第31届…大会: another occasion the reported one relates to, not held at its date.
-        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - 60):np_start])[-1]
+        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - RELATED_CLAUSE_REACH):np_start])[-1]
         related = bool(re.search(r"响应|呼应|迎接|筹备|对接|助力", clause))
         out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
                          inherits=not related,
@@ -237,7 +256,7 @@ def _noun_events(sentence: Sentence, parties, regions) -> list[Event]:
 
 def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
-    run = _np_run(text[max(0, trigger_start - 40):trigger_start])
+    run = _np_run(text[max(0, trigger_start - OCCASION_NAME_REACH):trigger_start])
     start = trigger_start - len(run)
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
     quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
@@ -279,10 +298,10 @@ def _named(name: str, trigger: str) -> bool:
 
 def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
-    shift = max(0, np_start - sentence.start - 50)
+    shift = max(0, np_start - sentence.start - HOLDER_REACH)
     before = sentence.text[shift:np_start - sentence.start]
-    m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?(?:举行|召开|举办)了?\Z",
-                  before)
+    m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?"
+                  r"(?:举行|召开|举办)了?\Z", before)
     if not m:
         return None
     near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + shift + m.start()]
@@ -311,7 +330,9 @@ _OBJ = r"(?:“[^”]{0,30}”|\"[^\"]{0,30}\"|《[^》]{0,40}》|[^，,。；;�
 _FUTURE = re.compile(r"(?:将|拟|计划|预计|力争|争取|有望|准备)[^，,。；;]{0,6}\Z")
 # The last column lists words one of which every match holds: a sentence with none of them is not
 # searched with the pattern (most patterns start with a free-running object, costly to try at every position).
-PATTERN_EVENTS = [
+# (event type, pattern, needs a time expression before it, cue words)
+PatternEvent = tuple[str, re.Pattern[str], bool, tuple[str, ...]]
+PATTERN_EVENTS: list[PatternEvent] = [
     ("other", re.compile(r"(?:解除|启动|终止)[^，,。；;]{0,30}?应急响应"), False, ("应急响应",)),
     ("other", re.compile(r"加入(?:了)?《[^》]{2,30}》"), False, ("加入",)),  # 加入《某某公约》
     ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False, ("举办", "举行")),
@@ -319,24 +340,29 @@ PATTERN_EVENTS = [
     # A civic green action done by a group on a stated day: 200余名干部群众在柳树村义务植树.
     ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True,
      ("义务植树", "植树造林", "净滩", "志愿服务")),
-    ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?(?:工程|行动|专项|工作|试点)"),
+    ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?"
+                          r"(?:工程|行动|专项|工作|试点)"),
      True, ("组织实施", "部署实施", "组织开展", "启动")),
     ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False, ("发起",)),
     # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
     ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False, ("发行",)),
     ("launch", re.compile(rf"(?:设立|成立|组建)了?{_OBJ}{{0,20}}?(?:基金)"), False, ("基金",)),
-    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False, ("发行",)),  # 首单…债券成功发行
+    # 首单…债券成功发行
+    ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False, ("发行",)),
     # A notice by its issuer's heading: 省能源局关于开展…试点的通知.
     ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False, ("关于",)),
     ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
                             r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False, ("通过",)),
-    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False, ("签名", "签字")),  # 为《…宣言》云签名
+    # 为《…宣言》云签名
+    ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False, ("签名", "签字")),
     # A designation stated as what is new: 新增A、B等7处国家湿地公园.
-    ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]{_OBJ}{{0,10}}?"
-                            r"(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市|湿地公园|地质公园)"), False,
+    ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]"
+                            rf"{_OBJ}{{0,10}}?(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市"
+                            r"|湿地公园|地质公园)"), False,
      ("新增", "新认定", "新命名")),
     # 现将…公布如下
-    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False, ("如下", "给你们")),
+    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False,
+     ("如下", "给你们")),
 ]
 
 _CUES = [re.compile("|".join(words)) for _, _, _, words in PATTERN_EVENTS]
@@ -353,22 +379,25 @@ def _first_time(sentence: Sentence, known: int | None) -> int:
     return min((f[2] for f in found), default=len(sentence.text))
 
 
-def _pattern_events(sentence: Sentence, parties, phrases: list) -> list[Event]:
+def _pattern_events(sentence: Sentence, parties: list[PartyMention],
+                    phrases: list[tuple[PatternEvent, re.Pattern[str]]]) -> list[Event]:
     """Whole-phrase events of a sentence; `phrases`: (PATTERN_EVENTS row, its cue pattern) pairs to try."""
     out = []
     first_time = None
     text = sentence.text
-    for m in _QUOTED_ITEMS.finditer(text) if "签约" in text else ():  # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+    # 此次签约仪式涉及“A项目”和“B项目”: one signing each
+    for m in _QUOTED_ITEMS.finditer(text) if "签约" in text else ():
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
-            out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at))
+            out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence,
+                             trigger_at=at))
     for (event_type, pattern, dated, _), cue in phrases:
         if not cue.search(text):
             continue
         for m in pattern.finditer(text):
             if dated and (first_time := _first_time(sentence, first_time)) >= m.start():
                 continue
-            if _FUTURE.search(sentence.text[max(0, m.start() - 20):m.start()]) or (
+            if _FUTURE.search(sentence.text[max(0, m.start() - FUTURE_REACH):m.start()]) or (
                     m.group().endswith("活动") and GENERIC_MARKERS.search(m.group())):
                 continue  # 将共同设立…; 举办赛展演等特色活动 names no one event
             name = _pattern_name(m.group())
@@ -385,14 +414,14 @@ def _pattern_events(sentence: Sentence, parties, phrases: list) -> list[Event]:
     return out
 
 
-def _pattern_host(sentence: Sentence, at: int, parties) -> list[PartyMention]:
+def _pattern_host(sentence: Sentence, at: int, parties: list[PartyMention]) -> list[PartyMention]:
     """Who did it: the first organization of its clause (A在B发行…: A), else the body a reporter
     learned it from (记者从省生态环境厅获悉,全省新增…)."""
     lo, _ = _clause_of(sentence, at)
     actors = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
     if actors:
         return actors[:1]
-    window = max(sentence.start, at - 80)
+    window = max(sentence.start, at - REPORTER_SOURCE_REACH)
     source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)",
                        sentence.text[window - sentence.start:at - sentence.start])
     if source is None:
@@ -415,14 +444,15 @@ def _pattern_name(phrase: str) -> str:
 
 
 _VERB_RES = {t: longest_word_pattern(ws) for t, ws in VERB_TRIGGERS.items()}
-_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日|日前|上午"
-                          r"|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
+_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日"
+                          r"|日前|上午|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
 _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
 _MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
 
 
-def _verb_events(sentence: Sentence, parties, regions, phrases: list) -> list[Event]:
+def _verb_events(sentence: Sentence, parties: list[PartyMention], regions: list[RegionMention],
+                 phrases: list[tuple[PatternEvent, re.Pattern[str]]]) -> list[Event]:
     out = _pattern_events(sentence, parties, phrases)
     for event_type, pattern in _VERB_RES.items():
         for m in pattern.finditer(sentence.text):
@@ -435,112 +465,173 @@ def _verb_events(sentence: Sentence, parties, regions, phrases: list) -> list[Ev
     return out
 
 
-def _verb_event(sentence: Sentence, m: re.Match, event_type: str, parties, regions) -> list[Event] | None:
-    at, end = sentence.start + m.start(), sentence.start + m.end()
-    if _quoted(sentence.text, m.start()):
-        return None  # “拿地即开工”: a slogan
-    lo, hi = _clause_of(sentence, at)
-    after = sentence.text[m.end():hi - sentence.start]
-    before = sentence.text[lo - sentence.start:m.start()]
-    if re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", before) and event_type == "launch":
-        return None  # 由A和B共同组建: who founded an event already named
-    if event_type == "launch" and re.search("标志着|意味着|预示着", before):
-        return None  # 这标志着项目正式落户: what the event reported before it means, not a new one
-    if m.group() in ("共建", "组建", "成立", "设立", "组建成立"):
-        founded = _joint_build(sentence, m, end, hi, parties)
-        if founded or m.group() == "共建":
-            return founded
-    if re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", before):
-        return None  # 4家获批…: a count, not an event
-    reported = event_type == "release" and re.match(r"的(?=《[^》]+》)", after)  # 日前发布的《报告》显示
-    if reported:
-        after = after[1:]
-    elif after.startswith(("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")) or (
-            event_type == "visit" and after.startswith(("组", "团", "员", "报告"))):
+@dataclass
+class VerbTrigger:
+    """A verb trigger (签署, 揭牌, 发布…) in its clause: what the rules of VERB_RULES read."""
+
+    sentence: Sentence
+    m: re.Match[str]
+    event_type: str
+    parties: list[PartyMention]
+    regions: list[RegionMention]
+
+    def __post_init__(self) -> None:
+        sentence, m = self.sentence, self.m
+        self.at, self.end = sentence.start + m.start(), sentence.start + m.end()
+        self.lo, self.hi = _clause_of(sentence, self.at)
+        self.before = sentence.text[self.lo - sentence.start:m.start()]
+        after = sentence.text[m.end():self.hi - sentence.start]
+        # 日前发布的《报告》显示: the document released, named after 的
+        self.reported = self.event_type == "release" and re.match(r"的(?=《[^》]+》)", after) is not None
+        self.after = after[1:] if self.reported else after
+        before_verb = [p for p in self.parties if self.lo <= p.start and p.end <= self.at]
+        self.in_clause = [p for p in before_verb if p.party_type != "person"]
+        self.people = [p for p in before_verb if p.party_type == "person"]
+        if self.event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", self.before):
+            self.in_clause = self.in_clause + self.people  # 张三宣布…成立: the speaker is named with the subjects
+
+    @cached_property
+    def founded(self) -> list[Event] | None:
+        """共建/组建/成立 + an organization: that organization is launched (_joint_build)."""
+        return _joint_build(self.sentence, self.m, self.end, self.hi, self.parties)
+
+
+_FOUNDING = ("共建", "组建", "成立", "设立", "组建成立")
+_NOT_THE_EVENT_AFTER = ("会", "环节", "仪式上", "期间", "时", "后", "的", "按钮")
+
+
+def _founding(t: VerbTrigger) -> bool:
+    return t.m.group() in _FOUNDING and (t.founded is not None or t.m.group() == "共建")
+
+
+def _part_of_something_else(t: VerbTrigger) -> bool:
+    return not t.reported and (t.after.startswith(_NOT_THE_EVENT_AFTER) or (
+        t.event_type == "visit" and t.after.startswith(("组", "团", "员", "报告"))))
+
+
+# Is a verb trigger an event, and which? The first rule that applies decides (rules.decide).
+VERB_RULES: list[Rule[VerbTrigger, list[Event] | None]] = [
+    Rule("inside quotes: a slogan (“拿地即开工”)", lambda t: _quoted(t.sentence.text, t.m.start()), nothing),
+    Rule("由A和B共同组建: who founded an event already named",
+         lambda t: t.event_type == "launch" and re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", t.before) is not None,
+         nothing),
+    Rule("这标志着项目正式落户: what an event reported before means, not a new one",
+         lambda t: t.event_type == "launch" and re.search("标志着|意味着|预示着", t.before) is not None, nothing),
+    Rule("共建/组建/成立 + an organization: that organization's launch", _founding, lambda t: t.founded),
+    Rule("4家获批…: a count, not an event",
+         lambda t: re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", t.before) is not None, nothing),
+    Rule("签约会, 发布环节, 调研组: part of another name or occasion", _part_of_something_else, nothing),
+    Rule("签署/签订/签约: the agreement signed", lambda t: t.event_type == "signing", lambda t: _signing(t)),
+    Rule("发布/印发/公布: the document released", lambda t: t.event_type == "release", lambda t: _release(t)),
+    Rule("批复/认定/获批: what was approved", lambda t: t.event_type == "approval", lambda t: _approval(t)),
+    Rule("调研/考察: who visited", lambda t: t.event_type == "visit", lambda t: _visit(t)),
+    Rule("揭牌/成立/启动/落户…: one launch per subject", always,
+         lambda t: _launches(t.sentence, t.m, t.at, t.end, t.lo, t.in_clause, t.regions)),
+]
+
+
+def _verb_event(sentence: Sentence, m: re.Match[str], event_type: str, parties: list[PartyMention],
+                regions: list[RegionMention]) -> list[Event] | None:
+    return decide(VERB_RULES, VerbTrigger(sentence, m, event_type, parties, regions))[0]
+
+
+def _signing(t: VerbTrigger) -> list[Event] | None:
+    """签署/签订/签约: the agreement named after the verb (or before it, in the passive), one per
+    counterpart of a list (A与B、C签订), else a batch of projects or the signatories themselves."""
+    sentence, m, before, after, in_clause, people = t.sentence, t.m, t.before, t.after, t.in_clause, t.people
+    at, end, event_type = t.at, t.end, t.event_type
+    if after.startswith("仪式"):
+        return None  # the ceremony is named by the noun (签约仪式)
+    obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
+    passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
+    if passive and not obj:
+        name = _tidy(before[-PASSIVE_SIGNING_REACH:] + m.group())
+        ev = Event("", event_type, name, at - len(before), end, sentence)
+        ev.parties = [(p.name, "signatory") for p in in_clause]
+        return [ev]
+    batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
+    if batch and not obj and "、" not in batch and (
+            re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
+        return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 12个项目集中签约
+    if not obj:
+        return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
+    if not in_clause:
         return None
-    in_clause = [p for p in parties if lo <= p.start and p.end <= at and p.party_type != "person"]
-    people = [p for p in parties if lo <= p.start and p.end <= at and p.party_type == "person"]
-    if event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", before):
-        in_clause = in_clause + people
-    if event_type == "signing":
-        if after.startswith("仪式"):
-            return None  # the ceremony is named by the noun (签约仪式)
-        obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
-        passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
-        if passive and not obj:
-            name = _tidy(before[max(0, len(before) - 40):] + m.group())
-            ev = Event("", event_type, name, at - len(before), end, sentence)
-            ev.parties = [(p.name, "signatory") for p in in_clause]
-            return [ev]
-        batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
-        if batch and not obj and "、" not in batch and (
-                re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
-            return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 12个项目集中签约
-        if not obj:
-            return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
-        if not in_clause:
-            return None
-        if "分别" in before and "与" in before:
-            return _respective_signings(sentence, m, before, lo, at, end, obj.group(), in_clause, people, regions)
-        counterparts = _counterparts(before, lo, in_clause)
-        if counterparts:  # A与B、C签订协议: one agreement with each
-            left, right = counterparts
-            out = []
-            for p in right:
-                ev = Event("", event_type, _tidy(left.surface + "与" + p.surface + m.group() + obj.group()), p.start,
-                           end + len(obj.group()), sentence, mentions=[(p.start, p.end, p.surface)])
-                ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
-                out.append(ev)
-            return out
-        # A government named by its place signs too (青山市与华光集团签署…): the name starts there.
-        first = min([p.start for p in in_clause] + [r.start for r in regions if lo <= r.start
-                                                     and r.end <= at and sentence.text[r.end - sentence.start] == "与"])
-        name = sentence.text[first - sentence.start:m.end()] + obj.group()
-        ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
-        ev.parties = [(p.name, "signatory") for p in in_clause + people]
-        return [ev]
-    if event_type == "release":
-        obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?", after)  # 印发《…意见》的通知
-        if not obj:
-            return None
-        what = re.sub(r"^[了出]", "", obj.group())
-        what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
-        ev = Event("", event_type, m.group() + _gloss_free(what), at, end + len(obj.group()) + bool(reported), sentence)
-        ev.parties = [(p.name, "host") for p in in_clause]  # A、B联合印发: both issue it
-        out = [ev]
-        rest = sentence.text[ev.end - sentence.start:]
-        while more := re.match(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))", rest):
-            start = ev.end + more.start("what")  # 发布A,以及B: B is released too
-            out.append(Event("", event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
-                             sentence, trigger_at=at, parties=list(ev.parties)))
-            rest = rest[more.end():]
+    if "分别" in before and "与" in before:
+        return _respective_signings(sentence, m, before, t.lo, at, end, obj.group(), in_clause, people, t.regions)
+    counterparts = _counterparts(before, t.lo, in_clause)
+    if counterparts:  # A与B、C签订协议: one agreement with each
+        left, right = counterparts
+        out = []
+        for p in right:
+            ev = Event("", event_type, _tidy(left.surface + "与" + p.surface + m.group() + obj.group()), p.start,
+                       end + len(obj.group()), sentence, mentions=[(p.start, p.end, p.surface)])
+            ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
+            out.append(ev)
         return out
-    if event_type == "approval":
-        if re.fullmatch(r"(?:连续\S{1,3}年|已|先后|多次|再次|曾|均|也|还|又)*被[^，,。；;]*", before):
-            return None  # 连续两年被省政府评为…: the one named is before this clause, the approver is no subject
-        subject = _subject(sentence, at, in_clause, regions)
-        obj = re.match(r"[^，,。；;]*", after).group()
-        document = re.match(r"了?(《[^》]+》)", obj)
-        if subject is None and document:  # 会议审议通过了《…方案》
-            return [Event("", event_type, m.group() + document.group(1), at, end + document.end(), sentence)]
-        if subject is not None and not obj and re.search("获得|经过|通过", before):
-            obj = ""  # 项目获得省能源局核准: the approver is the subject found
-        elif subject is None or not obj:
-            return None
-        ev = Event("", event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
-                   end + len(obj), sentence)
-        if subject[2]:
-            ev.parties = [(subject[2].name, "host")]
-        return [ev]
-    if event_type == "visit":
-        if not people and not in_clause:
-            return None
-        actor = (people or in_clause)[0]
-        name = _tidy(sentence.text[actor.start - sentence.start:m.end()])
-        ev = Event("", event_type, name, actor.start, end, sentence)
-        ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in in_clause if p is not actor]
-        return [ev]
-    return _launches(sentence, m, at, end, lo, in_clause, regions)
+    # A government named by its place signs too (青山市与华光集团签署…): the name starts there.
+    first = min([p.start for p in in_clause] + [r.start for r in t.regions if t.lo <= r.start
+                                                 and r.end <= at and sentence.text[r.end - sentence.start] == "与"])
+    name = sentence.text[first - sentence.start:m.end()] + obj.group()
+    ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
+    ev.parties = [(p.name, "signatory") for p in in_clause + people]
+    return [ev]
+
+
+# 发布A,以及B: another document released by the same verb.
+_ALSO_RELEASED = re.compile(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[^，,。；;]{{2,40}}?(?:{RELEASE_OBJECTS}))")
+
+
+def _release(t: VerbTrigger) -> list[Event] | None:
+    """发布/印发…: the document released (印发《…意见》的通知), and each one listed after it (发布A,以及B)."""
+    sentence, m = t.sentence, t.m
+    obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?", t.after)  # 印发《…意见》的通知
+    if not obj:
+        return None
+    what = re.sub(r"^[了出]", "", obj.group())
+    what = re.sub(r"^(?:由[^《“]{0,12}的)", "", what)  # 发布由省政府印发的《方案》 -> 发布《方案》
+    ev = Event("", t.event_type, m.group() + _gloss_free(what), t.at, t.end + len(obj.group()) + t.reported, sentence)
+    ev.parties = [(p.name, "host") for p in t.in_clause]  # A、B联合印发: both issue it
+    out = [ev]
+    rest = sentence.text[ev.end - sentence.start:]
+    while more := _ALSO_RELEASED.match(rest):
+        start = ev.end + more.start("what")  # 发布A,以及B: B is released too
+        out.append(Event("", t.event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
+                         sentence, trigger_at=t.at, parties=list(ev.parties)))
+        rest = rest[more.end():]
+    return out
+
+
+def _approval(t: VerbTrigger) -> list[Event] | None:
+    """批复/认定/获批…: what was approved, by whom (项目获得省能源局核准), or the document adopted."""
+    sentence, m, before = t.sentence, t.m, t.before
+    if re.fullmatch(r"(?:连续\S{1,3}年|已|先后|多次|再次|曾|均|也|还|又)*被[^，,。；;]*", before):
+        return None  # 连续两年被省政府评为…: the one named is before this clause, the approver is no subject
+    subject = _subject(sentence, t.at, t.in_clause, t.regions)
+    obj = _CLAUSE_SPLIT.split(t.after, maxsplit=1)[0]
+    document = re.match(r"了?(《[^》]+》)", obj)
+    if subject is None and document:  # 会议审议通过了《…方案》
+        return [Event("", t.event_type, m.group() + document.group(1), t.at, t.end + document.end(), sentence)]
+    if subject is not None and not obj and re.search("获得|经过|通过", before):
+        obj = ""  # 项目获得省能源局核准: the approver is the subject found
+    elif subject is None or not obj:
+        return None
+    ev = Event("", t.event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
+               t.end + len(obj), sentence)
+    if subject[2]:
+        ev.parties = [(subject[2].name, "host")]
+    return [ev]
+
+
+def _visit(t: VerbTrigger) -> list[Event] | None:
+    """调研/考察…: the visit of the first person (else organization) of the clause; the others visited."""
+    if not t.people and not t.in_clause:
+        return None
+    actor = (t.people or t.in_clause)[0]
+    name = _tidy(t.sentence.text[actor.start - t.sentence.start:t.m.end()])
+    ev = Event("", t.event_type, name, actor.start, t.end, t.sentence)
+    ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in t.in_clause if p is not actor]
+    return [ev]
 
 
 def _gloss_free(name: str) -> str:
@@ -555,7 +646,8 @@ def _np_tail(before: str) -> str:
     return before[cut:].lstrip("，,、 ")
 
 
-def _unnamed_signing(sentence, m, at, end, before, after, in_clause, people) -> list[Event] | None:
+def _unnamed_signing(sentence: Sentence, m: re.Match[str], at: int, end: int, before: str, after: str,
+                     in_clause: list[PartyMention], people: list[PartyMention]) -> list[Event] | None:
     """签约 with no agreement named: 签约了A、B等3大项目 (the projects name it), or A与B(成功)签约
     (named by the project the sentence says it brings, else by its signatories)."""
     projects = re.match(r"了?(?P<list>[^，,。；;]{2,120}?项目(?:\d+个)?)", after)
@@ -578,7 +670,8 @@ def _unnamed_signing(sentence, m, at, end, before, after, in_clause, people) -> 
     return [ev]
 
 
-def _counterparts(before: str, lo: int, in_clause) -> tuple | None:
+def _counterparts(before: str, lo: int,
+                  in_clause: list[PartyMention]) -> tuple[PartyMention, list[PartyMention]] | None:
     """A与B、C签订: (A, [B, C]) when one party signs with a list of two or more (no 等, 三方, 共同)."""
     if "与" not in before or re.search("等|三方|四方|多方|共同|分别", before):
         return None
@@ -588,11 +681,15 @@ def _counterparts(before: str, lo: int, in_clause) -> tuple | None:
     return (left[0], right) if len(left) == 1 and len(right) >= 2 else None
 
 
-def _respective_signings(sentence, m, before, lo, at, end, obj, in_clause, people, regions) -> list[Event]:
+def _respective_signings(sentence: Sentence, m: re.Match[str], before: str, lo: int, at: int, end: int, obj: str,
+                         in_clause: list[PartyMention], people: list[PartyMention],
+                         regions: list[RegionMention]) -> list[Event]:
     """A、B与C、D分别签订X: one agreement between A、B and each of C, D."""
     split = lo + before.rindex("与")
     left = [p for p in in_clause if p.end <= split]
-    right = [(p.start, p.end, p.surface, p.name) for p in in_clause if p.start > split]
+    # (start, end, surface, party name): a zone signs as a place, with no party of its own
+    right: list[tuple[int, int, str, str | None]] = [(p.start, p.end, p.surface, p.name) for p in in_clause
+                                                      if p.start > split]
     right += [(r.start, r.end, r.surface, None) for r in regions
               if split < r.start and r.end <= at and r.region.level == "zone"]
     right = [r for r in right if not any(o[0] <= r[0] and r[1] <= o[1] and o != r for o in right)]
@@ -618,7 +715,8 @@ def _quoted(text: str, position: int) -> bool:
     return any(lo < position < hi for lo, hi in (q.span() for q in re.finditer(r"“[^“”]*”", text)))
 
 
-def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
+def _joint_build(sentence: Sentence, m: re.Match[str], end: int, hi: int,
+                 parties: list[PartyMention]) -> list[Event] | None:
     """共建/组建/成立(了) + an organization: that organization is launched (共建低碳技术研究院,
     共同组建成立了临江…联盟 -> 临江…联盟组建成立)."""
     skip = 1 if sentence.text[m.end():m.end() + 1] == "了" else 0
@@ -632,10 +730,12 @@ def _joint_build(sentence, m, end, hi, parties) -> list[Event] | None:
     return [ev]
 
 
-FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道|电站|机场|码头)\Z")
+FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道"
+                      r"|电站|机场|码头)\Z")
 
 
-def _announced(sentence, at, lo, in_clause):
+def _announced(sentence: Sentence, at: int, lo: int,
+               in_clause: list[PartyMention]) -> Callable[[str, int], Event] | None:
     """X宣布Y成立: Y is launched (named even when generic, 咨询委员会), X announced it."""
     before = sentence.text[lo - sentence.start:at - sentence.start]
     m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})\Z", before)
@@ -658,7 +758,8 @@ def _announced(sentence, at, lo, in_clause):
 ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)(?:活动)?")
 
 
-def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | None:
+def _launches(sentence: Sentence, m: re.Match[str], at: int, end: int, lo: int, in_clause: list[PartyMention],
+              regions: list[RegionMention]) -> list[Event] | None:
     """揭牌/成立/启动/落户…: one event per subject (A和B同步启动 -> two)."""
     if m.group() == "启动":
         activity = ACTIVITY.match(sentence.text[m.end():])
@@ -690,9 +791,13 @@ def _launches(sentence, m, at, end, lo, in_clause, regions) -> list[Event] | Non
     return out
 
 
-def _conjoined_subjects(sentence, at, lo, in_clause):
+# What a launch is about: (where its name starts, the name, the organization when it is one).
+Subject = tuple[int, str, PartyMention | None]
+
+
+def _conjoined_subjects(sentence: Sentence, at: int, lo: int, in_clause: list[PartyMention]) -> list[Subject]:
     """Organizations ending the clause before the verb, joined by 和/与/、 (modulo adverbs)."""
-    chosen = []
+    chosen: list[Subject] = []
     cursor = at
     for party in sorted(in_clause, key=lambda p: -p.end):
         gap = sentence.text[party.end - sentence.start:cursor - sentence.start]
@@ -719,7 +824,8 @@ def _adverbial(gap: str) -> bool:
     return rest == ""
 
 
-def _subject(sentence, at, in_clause, regions):
+def _subject(sentence: Sentence, at: int, in_clause: list[PartyMention],
+             regions: list[RegionMention]) -> Subject | None:
     """(start, text, party) of what a verb is about: the nearest party, zone or named phrase before it."""
     if in_clause:
         party = max(in_clause, key=lambda p: p.end)
@@ -742,7 +848,7 @@ def _drop_time(text: str) -> str:
     return re.sub(r"(?:昨天|昨日|今天|今日|近日|日前|上午|下午|正式|同步|顺利|成功)", "", text)
 
 
-def _object_place(sentence, end) -> str:
+def _object_place(sentence: Sentence, end: int) -> str:
     m = re.match(rf"[{HAN}]{{2,12}}?(?=[,，。；;]|$)", sentence.text[end - sentence.start:])
     return m.group() if m else ""
 
@@ -751,7 +857,8 @@ def _tidy(name: str) -> str:
     return re.sub(r"(?:正式|同步|顺利|成功|了)", "", name).strip("，,、 ")
 
 
-def _date_and_place(events: list[Event], regions, reference, year, text: str = "") -> None:
+def _date_and_place(events: list[Event], regions: list[RegionMention], reference: date | None, year: int | None,
+                    text: str = "") -> None:
     """Date: a time expression before the trigger in its sentence (not one inside the event's own
     object, 发布2022年度报告), or right after the event in its clause; else a year in a named
     occasion's name; else the day of the article's first dated event (news reports what happened at
@@ -763,13 +870,13 @@ def _date_and_place(events: list[Event], regions, reference, year, text: str = "
         sentence = ev.sentence
         cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
         # The time that governs an event is near it: a window keeps one long sentence from costing its square.
-        before = sentence.text[max(0, cut - 300):cut]
+        before = sentence.text[max(0, cut - TIME_REACH):cut]
         after = _CLAUSE_SPLIT.split(sentence.text[ev.end - sentence.start:], maxsplit=1)[0]
         named = None  # the last day named before the sentence: looked for only when a word here points back at it
         if dates.refers_back(before) or dates.refers_back(after):
             if sentence.start not in named_before:
                 named_before[sentence.start] = _last_named(
-                    text[max(0, sentence.start - NAMED_REACH):sentence.start], reference, year)
+                    text[max(0, sentence.start - NAMED_DAY_REACH):sentence.start], reference, year)
             named = named_before[sentence.start]
         hit = dates.last(before, reference, year, named) or dates.resolve(after, reference, year, named)
         if hit is not None and hit[0] is not None:
@@ -793,12 +900,9 @@ _CLAUSE_SPLIT = re.compile(r"[,，;；。]")
 _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
 
-NAMED_REACH = 600  # characters before a sentence searched for the date 当天/同日 refer to
-
-
-def _last_named(before: str, reference, year):
+def _last_named(before: str, reference: date | None, year: int | None) -> date | None:
     """The last day-precise date the text named before a sentence (what 当天/同日 refer to)."""
-    days = [d for d, precision, _ in dates.expressions(before[-NAMED_REACH:], reference, year)
+    days = [d for d, precision, _ in dates.expressions(before[-NAMED_DAY_REACH:], reference, year)
             if d and precision == "day"]
     return days[-1] if days else None
 
@@ -840,7 +944,8 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
         # search starts there (from the sentence start it would be quadratic in the sentence length).
         if not attended:
             continue
-        last_clause = 1 + max(sentence.text.rfind(c, 0, max(0, len(sentence.text) - 40)) for c in "。；;，,")
+        reach = max(0, len(sentence.text) - LAST_CLAUSE_REACH)
+        last_clause = 1 + max(sentence.text.rfind(c, 0, reach) for c in "。；;，,")
         for m in _ATTENDED.finditer(sentence.text, last_clause):
             target = _referent(sentence, events, m.start())
             if target is not None:
@@ -856,12 +961,16 @@ def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: l
         ev.parties = list(dict.fromkeys(ev.parties))
 
 
+# 出席发布会的有:局长张三、…: who attended a press conference, listed.
+_PRESS_ATTENDEES = re.compile(r"出席(?:本次|此次)?(?:新闻)?发布会[^，,。；;]{0,12}?的(?:有|是)[:：]?(?P<who>[^。；;]+)")
+
+
 def _speakers(text: str, parties: list[PartyMention]) -> list[PartyMention]:
     """People who speak: a person right before 表示/介绍/致辞…, and each person listed with them by
     title and name (发展规划司副司长王明、新能源司副司长李强介绍…)."""
     people = sorted((p for p in parties if p.party_type == "person"), key=lambda p: p.start)
     out = []
-    for m in re.finditer(r"出席(?:本次|此次)?(?:新闻)?发布会[^，,。；;]{0,12}?的(?:有|是)[:：]?(?P<who>[^。；;]+)", text):
+    for m in _PRESS_ATTENDEES.finditer(text):
         out += [p for p in people if m.start("who") <= p.start < m.end("who")]  # 出席发布会的有:局长张三、…
     for i, p in enumerate(people):
         if not SPEECH.match(text[p.end:p.end + 2]):
@@ -908,7 +1017,7 @@ def _same_happening(a: Event, b: Event) -> bool:
         return a.subject == b.subject
     if a.event_type == "signing":
         sa, sb = {n for n, r in a.parties if r == "signatory"}, {n for n, r in b.parties if r == "signatory"}
-        return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= 0.9
+        return (sa == sb and bool(sa)) if sa and sb else _dice(a.name, b.name) >= SAME_SIGNING_DICE
     ordinals = [set(_ORDINAL.findall(e.name)) for e in (a, b)]
     if ordinals[0] & ordinals[1]:
         return True  # 联盟第三次联席会议 and …联盟第三次联席会议暨…论坛
@@ -916,7 +1025,7 @@ def _same_happening(a: Event, b: Event) -> bool:
     if editions[0] and editions[0] == editions[1]:
         return True  # 第二十六届联合国气候变化大会 and 《公约》第二十六次缔约方大会 in one article
     shorter, longer = sorted((a.name, b.name), key=len)
-    return _dice(a.name, b.name) >= 0.6 or (len(shorter) >= 6 and shorter in longer)  # 联盟第三次联席会议
+    return _dice(a.name, b.name) >= SAME_NAME_DICE or (len(shorter) >= 6 and shorter in longer)  # 联盟第三次联席会议
 
 
 _ORDINAL = re.compile(rf"第[\d一二三四五六七八九十百零]+[次届期][{HAN}]{{2,4}}")
@@ -958,8 +1067,8 @@ def _merge(candidates: list[Event]) -> list[Event]:
             same.parties = list(dict.fromkeys(same.parties + ev.parties))
             same.subject = same.subject or ev.subject  # a ceremony takes the subject of what it launches
             rank = {"day": 3, "month": 2, "year": 1}
-            if ev.event_date is not None and (same.borrowed and not ev.borrowed or same.borrowed == ev.borrowed
-                                              and rank.get(ev.precision, 0) > rank.get(same.precision, 0)):
+            if ev.event_date is not None and ((same.borrowed and not ev.borrowed) or (same.borrowed == ev.borrowed
+                                              and rank.get(ev.precision, 0) > rank.get(same.precision, 0))):
                 same.event_date, same.precision, same.borrowed = ev.event_date, ev.precision, ev.borrowed
     for i, ev in enumerate(events):
         ev.key = f"e{i}"

@@ -6,12 +6,11 @@ modifiers, unit and suffix lists); nothing is taken from a particular article.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import polars as pl
-
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 # Words after which a name cannot continue to the left: prepositions, conjunctions,
 # pronouns, time words and the verbs news uses around organizations and places.
@@ -23,8 +22,9 @@ STOP_WORDS = sorted({
     "介绍", "表示", "认为", "强调", "指出", "主持", "致辞", "举办", "举行", "召开", "承办", "主办", "协办", "指导",
     "牵头", "打造", "设立", "落户", "入驻", "加入", "成为", "作为", "位于", "来自", "其中", "目前", "今年",
     "去年", "近日", "昨天", "昨日", "今天", "此外", "同时", "下设", "旗下", "所属", "下属", "各", "该", "本", "这",
-    "那", "其", "我们", "他们", "我", "我国", "他", "她", "这家", "一家", "多家", "国内外", "共同", "分别", "正式", "首次",
-    "率先", "积极", "全面", "进一步", "已", "已经", "正在", "能够", "可以", "获得", "获批", "荣获", "获评", "入选",
+    "那", "其", "我们", "他们", "我", "我国", "他", "她", "这家", "一家", "多家", "国内外", "共同", "分别", "正式",
+    "首次", "率先", "积极", "全面", "进一步", "已", "已经", "正在", "能够", "可以", "获得", "获批", "荣获", "获评",
+    "入选",
     "认定", "批复", "批准", "同意", "印发", "出台", "公布", "发出", "提出", "要求", "完成",
     "实现", "加强", "深化", "聚焦", "面向", "针对", "按照", "根据", "经过", "受", "据", "称", "说",
     "告诉", "透露", "介绍了", "访问", "考察", "调研", "走访", "参加", "参与", "带领", "率队", "接待", "拜会",
@@ -34,7 +34,7 @@ STOP_WORDS = sorted({
     "随着", "伴随", "包含", "涉及", "有关", "相关", "一批", "多个", "一些", "部分", "全体", "所有", "其他", "另外",
     "并且", "而且", "但是", "但", "却", "若", "如", "例如", "比如", "诸如", "之", "所", "各级", "全市", "全区", "全省",
     "全国各", "省内", "市内", "区内", "境内", "当地", "本地", "当天", "当日", "期间", "之后", "以后", "此前", "随后",
-    "会上", "会后", "仪式上", "现场", "上午", "下午", "晚上", "同步", "宣告", "记者", "讯", "例如", "此前", "此后",
+    "会上", "会后", "仪式上", "现场", "上午", "下午", "晚上", "同步", "宣告", "记者", "讯", "此后",
     "其后", "然后",
     "联同", "协同", "连同", "会同", "携", "偕", "跟随", "共建", "建立", "搭建", "构建", "推出", "创建", "承接",
     # X代表Y政府 (on behalf of), 副总经理兼Y公司 (also), 开工仪式|县委, 推进|Y镇
@@ -45,24 +45,28 @@ STOP_WORDS = sorted({
 })
 
 
-def longest_word_pattern(words) -> re.Pattern:
+# A trie of words by character; the key "" marks where a word ends.
+Trie = dict[str, "Trie"]
+
+
+def longest_word_pattern(words: Iterable[str]) -> re.Pattern[str]:
     """At each position, the longest of `words` starting there: the same matches as the alternation of the
     words sorted longest first, built as a trie so the engine does not try every word in turn:
     longest_word_pattern(["以", "以及", "及"]).pattern -> "(?:以及?|及)"."""
-    trie: dict = {}
+    trie: Trie = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}  # a word ends here
 
-    def branch(node: dict) -> str:
+    def branch(node: Trie) -> str:
         ways = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
         if not ways:
             return ""
         ends = "" in node
         body = "|".join(ways)
-        if len(ways) > 1 or ends and len(body) > 1:
+        if len(ways) > 1 or (ends and len(body) > 1):
             body = "(?:" + body + ")"
         return body + "?" if ends else body  # a greedy "?": the longer word is tried first
 
@@ -73,17 +77,20 @@ STOP_PATTERN = longest_word_pattern(STOP_WORDS)
 # Common words that hold a one-character stop word (利用, 数据, 高等): no boundary there.
 COMPOUNDS = frozenset("""
 利用 应用 使用 采用 作用 费用 适用 专用 通用 民用 信用 实用 高等 平等 同等 中等 初等 数据 依据 根据 占据 证据 名称 简称
-资讯 通讯 快讯 喜讯 电讯 号称 对称 学说 小说 现在 存在 所在 实在 内在 正在 将军 即将 大使 特使 对外 针对 面对 相对 绝对 应对 反对 从业 服从 到位
+资讯 通讯 快讯 喜讯 电讯 号称 对称 学说 小说 现在 存在 所在 实在 内在 正在 将军 即将 大使 特使 对外 针对 面对 相对
+绝对 应对 反对 从业 服从 到位
 达到 得到 受到 以来 以上 以下 所以 可以 难以 予以 给予 之间 之一 尤其 其他 其中 极其 为期 因为 行为 称为 为民 受益 感受
 接受 享受 承受 不曾 并购 合并 并网 而立 亦庄 于是 属于 等级 等候 的确 目的 了解 为了 除了 也许 还有 就业 则是 原则 规则
 法则 准则 由于 理由 自由 经由 由来 向来 方向 导向 志向 面向 走向 对接 对口 校对 在职 在建 在线 将来 把握 被动 让利 使命
-使馆 大使馆 兼顾 兼容 兼具 兼并 兼职 兼任 给力 交给 供给 是非 着力 着手 执着 显著 著名 已经 而已 且慢 而且 的士 之江 其实 所有 所得 所长 据点 受理
-""".split())
+使馆 大使馆 兼顾 兼容 兼具 兼并 兼职 兼任 给力 交给 供给 是非 着力 着手 执着 显著 著名 已经 而已 且慢 而且 的士 之江
+其实 所有 所得 所长 据点 受理
+""".split())  # noqa: SIM905 (a word list reads best as text)
 
 # Modifiers that make a name generic (零碳产业园, 相关行业协会, 国家级绿色工业园区).
 GENERIC_WORDS = sorted({
-    "国家", "国家级", "省级", "市级", "区级", "县级", "全国", "首批", "第一批", "第二批", "绿色", "低碳", "零碳", "生态",
-    "循环", "循环化", "改造", "示范", "试点", "智慧", "现代", "新型", "工业", "产业", "高新", "经济", "技术", "科技",
+    "国家", "国家级", "省级", "市级", "区级", "县级", "全国", "首批", "第一批", "第二批", "绿色", "低碳", "零碳",
+    "生态", "循环", "循环化", "改造", "示范", "试点", "智慧", "现代", "新型", "工业", "产业", "高新", "经济", "技术",
+    "科技",
     "创新", "农业", "特色", "重点", "相关", "有关", "各类", "各", "多个", "该", "本", "这些", "所在", "周边", "当地",
     "我国", "全市", "全区", "各地", "新城", "新区", "化工", "石化", "新材料", "新能源", "数字", "文化", "旅游", "物流",
     "电子", "医药", "生物", "汽车", "装备", "发展", "建设", "升级版", "合作", "友好", "行业", "企业", "服务", "管理",
@@ -105,6 +112,22 @@ PROVINCE_ABBREVIATIONS = {
     "桂": "450000", "琼": "460000", "蜀": "510000", "川": "510000", "黔": "520000", "滇": "530000",
     "陕": "610000", "甘": "620000", "陇": "620000", "港": "810000", "澳": "820000",
 }
+
+
+NATIONALITIES = sorted(
+    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 "  # noqa: SIM905
+    "哈萨克族 傣族 黎族 傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 "
+    "仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 "
+    "鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族".split(),
+    key=len, reverse=True)
+
+
+def prefecture_core(name: str) -> str:
+    """The place name before its nationalities: prefecture_core("恩施土家族苗族自治州") -> "恩施"."""
+    core = name.removesuffix("自治州")
+    while (ethnic := next((n for n in NATIONALITIES if core.endswith(n) and len(core) > len(n)), None)):
+        core = core[: -len(ethnic)]
+    return core
 
 
 def strip_generic(text: str) -> str:
@@ -136,7 +159,8 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
         break
     for match in re.finditer("和", prefix) if "和" in prefix else ():
         rest = prefix[match.end():]
-        if match.end() > cut and (rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, starts or places)):
+        starts_a_name = rest.startswith(("中国", "国家", "全国")) or starts_with_place(rest, starts or places)
+        if match.end() > cut and starts_a_name:
             cut = match.end()
     return cut
 
@@ -202,9 +226,7 @@ class Reference:
         shorts = div.filter(pl.col("level") != "county")["short_name"].drop_nulls()
         names = {*div["name"], *shorts, *self.countries["name_zh"],
                  *self.countries["aliases"].explode().drop_nulls()}
-        from flows.steps.extract.regions import _prefecture_core
-
-        names |= {_prefecture_core(n) + "州" for n in div["name"] if n.endswith("自治州")}  # 黄南州
+        names |= {prefecture_core(n) + "州" for n in div["name"] if n.endswith("自治州")}  # 黄南州
         return frozenset(n for n in names if n and len(n) >= 2)
 
     @cached_property

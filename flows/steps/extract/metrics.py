@@ -9,8 +9,9 @@ ICP or house numbers are never metrics.
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
-from flows.steps.extract.lexicon import HAN
+from flows.steps.constants import COMMON_HAN, HAN
 from flows.steps.extract.numbers import CN_NUMERAL, MULTIPLIERS, NUMBER, parse_number
 
 # unit word -> (unit code, factor applied to the number)
@@ -62,7 +63,7 @@ _GAP = "[ \u2009\u202f]?"  # HTML-to-text often leaves a space between a number 
 _METRIC_START = "".join(sorted({word[0] for word in _PRE.split("|")})) + CN_NUMERAL
 METRIC = re.compile(
     rf"(?=[\d{_METRIC_START}])(?P<pre>{_PRE})?(?P<num>{NUMBER}){_GAP}(?P<post>多|余)?(?P<mult>万亿|亿|万|千)?{_GAP}"
-    rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[\u4e00-\u9fff]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
+    rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[{COMMON_HAN}]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
     rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
 # Measure words that, after a bare 一, mean "a" rather than the number one (一个目标, 一批制度).
@@ -76,16 +77,30 @@ _CELL = re.compile(r"(?<!\S)[-+−]?\d+(?:\.\d+)?(?!\S)")
 # `综合指数2.74`: an index stated as a bare number.
 _INDEX = re.compile(r"(?:指数|系数)(?:为|是|达到|达|仅为|仅)?(?P<num>\d+\.\d+|\d+)(?![\d.%％])")
 # `贷款6.5亿,`: a sum of money without 元, told by a money word before it in the clause.
-_BARE_MONEY = re.compile(rf"(?P<pre>{_PRE})?(?P<num>\d+(?:\.\d+)?)(?P<post>多|余)?(?P<mult>万亿|亿|万)(?=[,，。;；、)）\s]|\Z)")
+_BARE_MONEY = re.compile(rf"(?P<pre>{_PRE})?(?P<num>\d+(?:\.\d+)?)(?P<post>多|余)?(?P<mult>万亿|亿|万)"
+                         r"(?=[,，。;；、)）\s]|\Z)")
 _MONEY_WORDS = re.compile("投资|融资|贷款|资金|产值|收入|营收|利税|利润|税收|总额|金额|销售额|交易额|成交额|补贴|补助")
 # `二十大精神`: a party congress, not twenty of something.
-_NOT_BIG = {"精神", "报告", "以来", "代表", "召开", "胜利", "提出", "部署", "强调", "期间", "会议", "决策", "开幕", "闭幕"}
+_NOT_BIG = {"精神", "报告", "以来", "代表", "召开", "胜利", "提出", "部署", "强调", "期间", "会议", "决策", "开幕",
+            "闭幕"}
 _RANGE = re.compile(r"[至到~～\-—－]{1,2}")
 _CLAUSE_BREAK = re.compile(r"[,，。;；、]")
 _NUMBER_END = re.compile(r"[\dA-Za-z.]\Z")
 
 
-def find(sentence: str) -> list[dict]:
+class Figure(TypedDict):
+    """One metric found in a sentence, offsets inside the sentence."""
+
+    start: int
+    end: int
+    raw_text: str
+    value: float
+    unit: str  # a contract code: CNY, percent, t, kWh…, or count
+    classifier: str | None  # the measure word of a count (家, 个, 项)
+    qualifier: str  # exact, about, at_least, at_most, more_than, nearly
+
+
+def find(sentence: str) -> list[Figure]:
     """Every metric in one sentence, with offsets inside it.
 
     `find("园区生产总值达到8.6万亿元")[0]` -> value 8.6e12, unit CNY, qualifier exact.
@@ -103,7 +118,7 @@ def find(sentence: str) -> list[dict]:
     return _drop_range_ends(sorted(out, key=lambda x: x["start"]), sentence)
 
 
-def _table_cells(sentence: str) -> list[dict]:
+def _table_cells(sentence: str) -> list[Figure]:
     """A table flattened to text: bare numbers after a `(%)` column header are in that unit
     (`增速(%) 北 京 -9.18 -8.1` -> -9.18 percent, -8.1 percent)."""
     headers = list(_COLUMN_UNIT.finditer(sentence))
@@ -116,16 +131,16 @@ def _table_cells(sentence: str) -> list[dict]:
     return [_metric(sentence, c.start(), c.end(), float(c.group().replace("−", "-")) * factor, unit) for c in cells]
 
 
-def _metric(sentence: str, start: int, end: int, value: float, unit: str, qualifier: str = "exact") -> dict:
+def _metric(sentence: str, start: int, end: int, value: float, unit: str, qualifier: str = "exact") -> Figure:
     return {"start": start, "end": end, "raw_text": sentence[start:end], "value": value, "unit": unit,
             "classifier": None, "qualifier": qualifier}
 
 
-def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) -> list[dict]:
+def _unitless(sentence: str, found: list[Figure], blocked: list[tuple[int, int]]) -> list[Figure]:
     """Figures whose unit is not written after them: an index value (综合指数2.74), a sum in
     亿/万 after a money word (融资贷款6.5亿)."""
     taken = [(f["start"], f["end"]) for f in found] + blocked
-    out: list[dict] = []
+    out: list[Figure] = []
 
     def free(lo: int, hi: int) -> bool:
         return not any(a < hi and lo < b for a, b in taken + [(o["start"], o["end"]) for o in out])
@@ -137,13 +152,14 @@ def _unitless(sentence: str, found: list[dict], blocked: list[tuple[int, int]]) 
         clause = _CLAUSE_BREAK.split(sentence[:m.start()])[-1]
         if free(m.start(), m.end()) and _MONEY_WORDS.search(clause) and not _NUMBER_END.search(clause):
             value = float(m["num"]) * MULTIPLIERS[m["mult"]]
-            out.append(_metric(sentence, m.start(), m.end(), value, "CNY", QUALIFIERS.get(m["pre"] or m["post"] or "", "exact")))
+            qualifier = QUALIFIERS.get(m["pre"] or m["post"] or "", "exact")
+            out.append(_metric(sentence, m.start(), m.end(), value, "CNY", qualifier))
     return out
 
 
-def _drop_range_ends(found: list[dict], sentence: str) -> list[dict]:
+def _drop_range_ends(found: list[Figure], sentence: str) -> list[Figure]:
     """3亿元至8亿元, 150台至300台: a range is one figure, stated by its lower bound."""
-    out: list[dict] = []
+    out: list[Figure] = []
     for metric in found:
         last = out[-1] if out else None
         if (last is not None and last["unit"] == metric["unit"]
@@ -168,7 +184,7 @@ _CODE_END = re.compile(r"[\dA-Za-z_{]\Z")
 _BARE_MULTIPLIER = re.compile("[百千万亿]+")
 
 
-def _standalone(sentence: str, m: re.Match) -> bool:
+def _standalone(sentence: str, m: re.Match[str]) -> bool:
     """Not part of a longer number, an ordinal (第三), a code or a version (PM2.5, 5G)."""
     before = sentence[: m.start()]
     num = m["num"]
@@ -181,11 +197,11 @@ def _standalone(sentence: str, m: re.Match) -> bool:
 
 
 # Words that end in a one-character qualifier without being one (节约0.8万吨: saves, not "about").
-_NOT_QUALIFIER = {"节约", "制约", "签约", "预约", "履约", "条约", "合约", "违约", "公约", "特约", "最近", "附近", "邻近",
-                  "临近", "靠近", "亲近", "就近", "赶超", "高超"}
+_NOT_QUALIFIER = {"节约", "制约", "签约", "预约", "履约", "条约", "合约", "违约", "公约", "特约", "最近", "附近",
+                  "邻近", "临近", "靠近", "亲近", "就近", "赶超", "高超"}
 
 
-def _measure(m: re.Match, sentence: str) -> dict | None:
+def _measure(m: re.Match[str], sentence: str) -> Figure | None:
     num = m["num"]
     pre, start = m["pre"], m.start()
     if pre and len(pre) == 1 and sentence[max(0, start - 1):start + 1] in _NOT_QUALIFIER:
@@ -219,7 +235,7 @@ def _measure(m: re.Match, sentence: str) -> dict | None:
             "classifier": classifier, "qualifier": qualifier}
 
 
-def _plausible_unit(unit_word: str, num: str, m: re.Match, sentence: str) -> bool:
+def _plausible_unit(unit_word: str, num: str, m: re.Match[str], sentence: str) -> bool:
     after = sentence[m.end():m.end() + 2]
     if unit_word == "年":
         if re.fullmatch(r"\d{4}", num) or re.fullmatch("[零〇一二三四五六七八九]{4}", num):

@@ -24,10 +24,7 @@ def parse_chinese(text: str) -> float | None:
     total, section, digit = 0.0, 0.0, None
     for ch in text:
         if ch in CN_DIGITS:
-            if digit is not None:  # 二〇二四: digit by digit
-                digit = digit * 10 + CN_DIGITS[ch]
-            else:
-                digit = CN_DIGITS[ch]
+            digit = CN_DIGITS[ch] if digit is None else digit * 10 + CN_DIGITS[ch]  # 二〇二四: digit by digit
         elif ch in CN_SMALL_UNITS:
             section += (1 if digit is None else digit) * CN_SMALL_UNITS[ch]
             digit = None
@@ -39,7 +36,8 @@ def parse_chinese(text: str) -> float | None:
 
 
 def parse_number(text: str) -> float | None:
-    """Any number token: "8.6万亿" -> 8.6e12, "2万" -> 2e4, "1,400" and "1 400" -> 1400, "近千万" is given as "千万" -> 1e7."""
+    """Any number token: "8.6万亿" -> 8.6e12, "2万" -> 2e4, "1,400" and "1 400" -> 1400; "近千万" is given
+    as "千万" -> 1e7."""
     m = _ARABIC_NUMBER.fullmatch(text)
     if m:
         return float(_GROUPING.sub("", m[1])) * MULTIPLIERS.get(m[2] or "", 1)

@@ -25,14 +25,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import TypedDict
 
 import polars as pl
 
-from flows.steps.extract.lexicon import (HAN, STOP_PATTERN, Reference, left_cut, longest_word_pattern, place_spans,
-                                         strip_generic)
+from flows.steps.constants import (
+    COUNTRY_PREFIX_REACH,
+    HAN,
+    LEVEL_RANK,
+    ORG_NAME_CHARS,
+    ORG_NAME_REACH,
+    SHORT_FORM_CONTEXT,
+    TITLE_CHAIN_REACH,
+    TRANSLITERATED_NAME_REACH,
+    UNRANKED_LEVEL,
+)
+from flows.steps.extract.lexicon import (
+    STOP_PATTERN,
+    Reference,
+    left_cut,
+    longest_word_pattern,
+    place_spans,
+    prefecture_core,
+    strip_generic,
+)
 from flows.steps.extract.regions import RegionMention
-from flows.steps.extract.text import SpanIndex, literal_spans
+from flows.steps.extract.rules import Rule, accept, always, decide, reject
+from flows.steps.extract.text import Hit, SpanIndex, literal_spans
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
 ORG_SUFFIXES: dict[str, str] = {
@@ -51,20 +71,20 @@ ORG_SUFFIXES: dict[str, str] = {
     "学校": "research_education", "中学": "research_education", "小学": "research_education",
     "党校": "research_education", "中心": "research_education",
     "协会": "association", "商会": "association", "学会": "association", "联合会": "association",
-    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association", "理事会": "association",
-    "社科联": "association", "文联": "association", "科协": "association", "工商联": "association",
+    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association",
+    "理事会": "association", "社科联": "association", "文联": "association", "科协": "association",
+    "工商联": "association",
     "组织": "international_org",
-    "卫视": "media", "网": "media", "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media", "杂志社": "media",
-    "电视台": "media", "通讯社": "media", "新闻社": "media",
+    "卫视": "media", "网": "media", "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media",
+    "杂志社": "media", "电视台": "media", "通讯社": "media", "新闻社": "media",
     "博物馆": "other", "美术馆": "other", "图书馆": "other", "纪念馆": "other", "科技馆": "other",
     "展览馆": "other", "平台": "other", "医院": "other",
 }
 _SUFFIX_RE = longest_word_pattern(ORG_SUFFIXES)
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
 _SUFFIX_TUPLE = tuple(ORG_SUFFIXES)
-NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-&()（）]"
 # Compiled once here: the per-candidate rules below run thousands of times per document.
-_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
+_NAME_RUN_REVERSED = re.compile(rf"{ORG_NAME_CHARS}*")
 _QUANTITY = re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+[家个所项位名批大]|\d{4}年度?")
 _CONJUNCTION = re.compile(r"[和与及、]")
 _BRACKET = re.compile(r"[()（）]")
@@ -90,14 +110,17 @@ NOT_ORG_NEXT = {"部": "门分署长件队位", "局": "面势长", "委": "员�
                 "厅": "长", "集团": "化军", "联盟": "国", "中心": "城区", "组织": "部", "平台": "上", "银行": "业卡",
                 "网": "络站点格上民友页店购红关球员速评架化"}
 # Networks that are not news sites (电网, 互联网, 管网): a name ending in 网 is a site only without these.
-NOT_NEWS_SITES = ("电网", "联网", "管网", "上网", "官网", "全网", "光网", "路网", "水网", "热网", "气网", "渔网", "天网",
-                  "外网", "内网", "域网", "骨干网", "主网", "带网", "信网", "专网", "窝网", "铁网", "丝网", "球网", "蛛网")
+NOT_NEWS_SITES = ("电网", "联网", "管网", "上网", "官网", "全网", "光网", "路网", "水网", "热网", "气网", "渔网",
+                  "天网", "外网", "内网", "域网", "骨干网", "主网", "带网", "信网", "专网", "窝网", "铁网", "丝网",
+                  "球网", "蛛网")
 # Markers of a generic group rather than one named organization.
-GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|两国|双方|"
+GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|"
+                             r"两国|双方|"
                              r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
                              r"城市间|部门间|国内|国外|海外|境内|境外")
 # An organization may be named by its place alone only for these (兰州大学, 兰州市人民政府).
-PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校", "气象台"}
+PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校",
+               "气象台"}
 COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
 HONORIFICS = ("先生", "女士", "同志")
 _HONORED = re.compile(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})")
@@ -122,7 +145,7 @@ class PartyMention:
     party_type: str
     name: str = ""
     title: str | None = None
-    affiliation: str | None = None
+    affiliation: str | PartyMention | None = None  # the unit's mention while found, its name once canonical
     country_code: str | None = None
     region_key: str | None = None
     parent: str | None = None
@@ -134,15 +157,26 @@ class PartyMention:
 def _name_run(window: str) -> str:
     """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
     for a run ending the text would retry from every character)."""
-    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
+    run = _NAME_RUN_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
+    return window[len(window) - run.end():] if run else ""
+
+
+class LexiconEntry(TypedDict):
+    """An organization of the lexicon, by any of its names:
+    lexicon(ref)["工信部"] -> {"name": "工业和信息化部", "party_type": "government", "country_code": "CN"}."""
+
+    name: str
+    party_type: str
+    country_code: str | None
 
 
 @lru_cache(maxsize=4)
-def lexicon(ref: Reference) -> dict[str, dict]:
+def lexicon(ref: Reference) -> dict[str, LexiconEntry]:
     """surface (name or alias) -> {name, party_type, country_code} from the organization lexicon."""
-    out = {}
+    out: dict[str, LexiconEntry] = {}
     for row in ref.organizations.iter_rows(named=True):
-        entry = {"name": row["name"], "party_type": row["party_type"], "country_code": row["country_code"] or None}
+        entry: LexiconEntry = {"name": row["name"], "party_type": row["party_type"],
+                               "country_code": row["country_code"] or None}
         for surface in [row["name"], *row["aliases"]]:
             if surface and len(surface) >= 2:
                 out.setdefault(surface, entry)
@@ -167,14 +201,14 @@ def _holds_lexicon_name(text: str, ref: Reference) -> bool:
     return any(text[i:i + n] in names for i in range(len(text)) for n in range(4, min(longest, len(text) - i) + 1))
 
 
-def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
+def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[Hit]]:
     """doc_id -> (start, end, surface) of organization-lexicon surfaces, longest first (vectorized)."""
     from flows.steps.extract.text import find_all
 
     return find_all(documents, sorted(lexicon(ref), key=lambda s: (-len(s), s)))
 
 
-def find(text: str, hits: list[tuple[int, int, str]], regions: list[RegionMention], ref: Reference) -> list[PartyMention]:
+def find(text: str, hits: list[Hit], regions: list[RegionMention], ref: Reference) -> list[PartyMention]:
     """Every party mention of one document, canonical names resolved within it."""
     orgs = _lexicon_orgs(text, hits, ref) + _pattern_orgs(text, ref)
     orgs = _resolve_overlaps(orgs)
@@ -202,20 +236,21 @@ def _after_people(orgs: list[PartyMention], people: list[PartyMention], ref: Ref
         rest = org.surface[cut:].lstrip("和与及、")
         start = org.end - len(rest)
         suffix = _SUFFIX_RE.search(rest)
-        if suffix and rest.endswith(suffix.group()) and _valid_org(rest, rest[: -len(suffix.group())], suffix.group(), ref):
+        word = suffix.group() if suffix else ""
+        if word and rest.endswith(word) and _valid_org(rest, rest[: -len(word)], word, ref):
             org.start, org.surface = start, rest
             out.append(org)
     return out
 
 
-def _lexicon_orgs(text: str, hits, ref: Reference) -> list[PartyMention]:
+def _lexicon_orgs(text: str, hits: list[Hit], ref: Reference) -> list[PartyMention]:
     lex = lexicon(ref)
     out = []
     for start, end, surface in hits:
         if not _standalone_alias(text, start, end, surface, ref) or _continues(text, end, surface):
             continue
         entry = lex[surface]
-        prefix = re.search(r"(中华人民共和国|中国)\Z", text[max(0, start - 7):start])
+        prefix = re.search(r"(中华人民共和国|中国)\Z", text[max(0, start - len("中华人民共和国")):start])
         if prefix and entry["country_code"] == "CN" and not surface.startswith(("中国", "中华")):
             start -= len(prefix.group())
         country = _country_prefix(text, start, ref)
@@ -237,16 +272,16 @@ def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Refere
     if _LATIN.fullmatch(surface):
         return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
     if len(surface) <= 2:
-        run = _name_run(text[max(0, start - 10):start])
+        run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT):start])
         return not run or left_cut(run, ref.place_names) == len(run)
     return True
 
 
 def _country_prefix(text: str, start: int, ref: Reference) -> str | None:
     """A country name right before a mention (美国GE, 法国ABC集团)."""
-    before = text[max(0, start - 8):start]
+    before = text[max(0, start - COUNTRY_PREFIX_REACH):start]
     names = _country_names(ref)
-    return next((before[-n:] for n in range(min(len(before), 8), 1, -1) if before[-n:] in names), None)
+    return next((before[-n:] for n in range(len(before), 1, -1) if before[-n:] in names), None)
 
 
 @lru_cache(maxsize=4)
@@ -271,9 +306,9 @@ def _pattern_orgs(text: str, ref: Reference) -> list[PartyMention]:
 
 def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Reference) -> PartyMention | None:
     nxt = text[suffix_end:suffix_end + 1]
-    if nxt and nxt in NOT_ORG_NEXT.get(suffix, "") or (nxt == "长" and len(suffix) <= 2):
+    if (nxt and nxt in NOT_ORG_NEXT.get(suffix, "")) or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = _name_run(text[max(0, suffix_start - 30):suffix_start])
+    run = _name_run(text[max(0, suffix_start - ORG_NAME_REACH):suffix_start])
     run = run[_org_cut(run, ref):].lstrip("—-·")
     name = run + suffix
     end = suffix_end
@@ -322,50 +357,108 @@ def _org_cut(run: str, ref: Reference) -> int:
     return cut
 
 
+@dataclass
+class OrgCandidate:
+    """A would-be organization name: `body` + `suffix` (its organization word) = `name`. What the
+    rules measure of it (its places, what is left beside them) is computed once, when first asked."""
+
+    name: str
+    body: str
+    suffix: str
+    ref: Reference
+
+    @cached_property
+    def places(self) -> list[tuple[int, int]]:
+        return place_spans(self.body, self.ref.place_names)
+
+    @cached_property
+    def place_chars(self) -> int:
+        return sum(hi - lo for lo, hi in self.places)
+
+    @cached_property
+    def own_words(self) -> str:
+        """The body without its places and generic words: 兰州新材料 -> 新材料."""
+        return strip_generic(_outside(self.body, self.places))
+
+    @property
+    def research(self) -> bool:
+        return self.suffix in _RESEARCH_SUFFIXES
+
+
+_RESEARCH_SUFFIXES = ("研究院", "研究所", "研究中心", "学院", "大学", "实验室")
+_INTERNATIONAL_HEAD = re.compile("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲|东盟|经济合作)")
+_LEVEL = re.compile("[市区县省州]")
+_NOT_A_BODY_VERB = re.compile("[举承主协创开督兴申筹停包代好怎]\\Z")
+
+
+def _ends_in_title(c: OrgCandidate) -> bool:
+    titles = _title_set(c.ref)
+    return any(c.name[-n:] in titles for n in range(2, min(len(c.name), 8) + 1))
+
+
+def _list_of_two(c: OrgCandidate) -> bool:
+    conj = c.body.find("和") + 1
+    return bool(conj) and len(c.body) - conj < 2
+
+
+def _committee_or_office(c: OrgCandidate) -> bool:
+    return (len(c.body) >= 1 and len(c.name) <= 10 and not _NOT_A_BODY_VERB.search(c.body)
+            and not (c.suffix == "委" and c.body.endswith(("党", "组"))))
+
+
+def _by_place_and_rest(c: OrgCandidate) -> bool:
+    return (bool(c.places) and len(c.body) - c.place_chars >= 2) or (c.research and len(c.body) >= 4)
+
+
+# Is `name` an organization? The first rule that applies decides (rules.decide).
+ORG_RULES: list[Rule[OrgCandidate, bool]] = [
+    Rule("too short to be a name", lambda c: len(c.name) < 3, reject),
+    Rule("a word that ends like a name (布局, 内部, 俱乐部) and no lexicon name",
+         lambda c: c.name.endswith(NOT_ORG_ENDINGS) and c.name not in lexicon(c.ref), reject),
+    Rule("a title (市委常委), not a body", _ends_in_title, reject),
+    Rule("a list (企业和政府), not a name", _list_of_two, reject),
+    Rule("a generic group (相关企业, 各级政府)", lambda c: GENERIC_MARKERS.search(c.body) is not None, reject),
+    Rule("a 厅 that is no province's (展览厅, 新闻发布厅)",
+         lambda c: c.suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", c.name), reject),
+    Rule("a 司 that is no ministry's or bureau's department",
+         lambda c: c.suffix == "司" and not re.search("[部局委署办院]", c.body), reject),
+    Rule("a 委/办 ends a short name, not a title chain (党委副书记) or a verb (举办)",
+         lambda c: c.suffix in ("委", "办"), _committee_or_office),
+    Rule("a people's organization by its usual short name (社科联, 科协)",
+         lambda c: c.suffix in ("社科联", "文联", "科协", "工商联"), accept),
+    Rule("a news site named by a word or two (凤凰网), not a network (电网, 互联网)",
+         lambda c: c.suffix == "网",
+         lambda c: 3 <= len(c.name) <= 7 and not c.name.endswith(NOT_NEWS_SITES) and len(strip_generic(c.body)) >= 2),
+    Rule("组织 as organizing (基层党组织), not an international organization",
+         lambda c: c.suffix == "组织" and not _INTERNATIONAL_HEAD.match(c.name), reject),
+    Rule("a government named by its level alone (市政府, 省政府)",
+         lambda c: c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.fullmatch(c.body) is not None
+         and c.suffix.endswith("政府"), accept),
+    Rule("a local government body named by its level (区商务局, 市体育局)",
+         lambda c: c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.match(c.body) is not None and len(c.body) >= 2,
+         accept),
+    Rule("a department named after its ministry or bureau (生态环境部气候变化司)",
+         lambda c: c.suffix == "司" and re.search("[部局委署]", c.body[:-1]) is not None, accept),
+    Rule("a generic platform (合作平台), not a known body's",
+         lambda c: c.suffix == "平台" and not _holds_lexicon_name(c.body, c.ref), reject),
+    Rule("named by its place alone: only a university, a government, a paper… (兰州大学, 兰州市人民政府)",
+         lambda c: bool(c.body) and c.place_chars == len(c.body),
+         lambda c: c.suffix in PLACE_NAMED or c.suffix in ("委员会", "常委会", "人民政府")),
+    Rule("two or more words of its own beside places and generic words", lambda c: len(c.own_words) >= 2, accept),
+    Rule("a research or teaching body named by its place and a word (常州工学院, 南京林业大学)",
+         lambda c: c.research and bool(c.places) and len(c.body) - c.place_chars >= 1, accept),
+    Rule("else: a place and two more characters, or a research body's name of four", always, _by_place_and_rest),
+]
+
+
+def org_verdict(name: str, body: str, suffix: str, ref: Reference) -> tuple[bool, str]:
+    """Whether `name` (`body` + organization word `suffix`) names an organization, and the rule's reason:
+    org_verdict("市委常委", "市委常", "委", ref) -> (False, "a title (市委常委), not a body")."""
+    return decide(ORG_RULES, OrgCandidate(name, body, suffix, ref))
+
+
 def _valid_org(name: str, body: str, suffix: str, ref: Reference) -> bool:
-    if len(name) < 3 or name.endswith(NOT_ORG_ENDINGS) and name not in lexicon(ref):
-        return False
-    titles = _title_set(ref)
-    if any(name[-n:] in titles for n in range(2, min(len(name), 8) + 1)):
-        return False  # 市委常委 is a title
-    conj = body.find("和") + 1
-    if conj and len(body) - conj < 2:
-        return False  # 企业和政府: a list, not a name
-    if GENERIC_MARKERS.search(body):
-        return False
-    places = place_spans(body, ref.place_names)
-    place_chars = sum(hi - lo for lo, hi in places)
-    rest = strip_generic(_outside(body, places))
-    if suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", name):
-        return False  # 展览厅, 新闻发布厅: only a province's 厅 is a body
-    if suffix == "司" and not re.search("[部局委署办院]", body):
-        return False  # a 司 is a department of a ministry or a national bureau
-    if suffix in ("委", "办"):
-        # 党委/党组 end a title chain (党委副书记), not a name; 举办/承办 are verbs
-        return (len(body) >= 1 and len(name) <= 10 and not re.search("[举承主协创开督兴申筹停包代好怎]\\Z", body)
-                and not (suffix == "委" and body.endswith(("党", "组"))))
-    if suffix in ("社科联", "文联", "科协", "工商联"):
-        return True
-    if suffix == "网":  # 凤凰网, 参考消息网: a news site named by a word or two
-        return 3 <= len(name) <= 7 and not name.endswith(NOT_NEWS_SITES) and len(strip_generic(body)) >= 2
-    if suffix == "组织" and not re.match("(世界|国际|全球|联合国|亚洲|亚太|欧洲|非洲|东盟|经济合作)", name):
-        return False  # 基层党组织, 运营组织: organizing, not an organization
-    if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.fullmatch("[市区县省州]", body) and suffix.endswith("政府"):
-        return True  # 市政府, 省政府
-    if suffix in GOVERNMENT_LEVEL_SUFFIXES and re.match("[市区县省州]", body) and len(body) >= 2:
-        return True  # 区商务局, 市体育局: a local government body named by its level
-    if suffix == "司" and re.search("[部局委署]", body[:-1]):
-        return True  # 生态环境部|气候变化司: a department named after its ministry or bureau
-    if suffix == "平台" and not _holds_lexicon_name(body, ref):
-        return False  # 合作平台 is generic unless a known body's platform (中国—上海合作组织…平台)
-    if place_chars == len(body) and body:
-        return suffix in PLACE_NAMED or suffix in ("委员会", "常委会", "人民政府")
-    if rest and len(rest) >= 2:
-        return True
-    research = suffix in ("研究院", "研究所", "研究中心", "学院", "大学", "实验室")
-    if research and places and len(body) - place_chars >= 1:
-        return True  # 常州工学院, 南京林业大学
-    return bool(places) and len(body) - place_chars >= 2 or (research and len(body) >= 4)
+    return org_verdict(name, body, suffix, ref)[0]
 
 
 def _outside(text: str, spans: list[tuple[int, int]]) -> str:
@@ -421,7 +514,7 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
         limit = len(name.split("(")[0].split("（")[0]) - len(own_suffix)
         for m in _SUFFIX_RE.finditer(name[:limit]):
             head = name[: m.end()]
-            if head == name or len(head) < 3 or m.group() not in STRONG_SUFFIXES and head not in lex:
+            if head == name or len(head) < 3 or (m.group() not in STRONG_SUFFIXES and head not in lex):
                 continue
             if not _valid_org(head, head[: -len(m.group())], m.group(), ref):
                 continue
@@ -435,7 +528,7 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
     return out
 
 
-GOVERNMENT_LEVEL_SUFFIXES = {"局", "委", "厅", "办", "委员会", "办公室", "常委会", "政府", "人民政府"}
+GOVERNMENT_LEVEL_SUFFIXES: set[str] = {"局", "委", "厅", "办", "委员会", "办公室", "常委会", "政府", "人民政府"}
 STRONG_SUFFIXES = {"部", "委", "大学", "学院", "集团", "有限公司", "研究院", "中心", "管委会", "人民政府"}
 
 
@@ -458,7 +551,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
-            run = _name_run(text[max(0, i - 10):i])
+            run = _name_run(text[max(0, i - SHORT_FORM_CONTEXT):i])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
@@ -468,9 +561,10 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
 
 
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团股份", "集团", "公司")
-INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "数据", "智能", "能源", "新能源", "环保", "环境", "电力",
-                  "投资", "发展", "实业", "控股", "股份", "材料", "新材料", "化工", "医药", "生物", "电子", "机械", "建设",
-                  "工程", "物流", "贸易", "文化", "传媒", "咨询", "服务", "管理", "制造", "汽车", "光伏")
+INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "数据", "智能", "能源", "新能源", "环保", "环境",
+                  "电力", "投资", "发展", "实业", "控股", "股份", "材料", "新材料", "化工", "医药", "生物", "电子",
+                  "机械", "建设", "工程", "物流", "贸易", "文化", "传媒", "咨询", "服务", "管理", "制造", "汽车",
+                  "光伏")
 
 
 @lru_cache(maxsize=65536)
@@ -511,7 +605,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         for start, end in literal_spans(text, short):
             if taken[start]:
                 continue
-            run = _name_run(text[max(0, start - 10):start])
+            run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT):start])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(start, end, short, "enterprise", source="abbreviation"))
@@ -533,19 +627,19 @@ def _subsequence_at(text: str, i: int, full: str) -> str | None:
     return abbr if ends_right else None
 
 
-WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "人员", "成员", "会员", "员工", "工作人员", "记者", "编辑",
-               "通讯员", "摄影", "主持人"}
+WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "人员", "成员", "会员", "员工", "工作人员", "记者",
+               "编辑", "通讯员", "摄影", "主持人"}
 
 
 @lru_cache(maxsize=4)
-def _title_re(ref: Reference) -> re.Pattern:
+def _title_re(ref: Reference) -> re.Pattern[str]:
     """Every title but the weak ones, as one pattern (built once per reference, not per document)."""
     titles = [t for t in ref.title_words if t not in WEAK_TITLES]
     return longest_word_pattern(titles)
 
 
 @lru_cache(maxsize=4)
-def _chain_re(title_re: re.Pattern) -> re.Pattern:
+def _chain_re(title_re: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))\Z")
 
 
@@ -580,7 +674,8 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     for dot in re.finditer("·", text) if "·" in text else ():
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
             continue  # 副秘书长约翰·史密斯: already found after its title
-        left = re.search(rf"[{HAN}]{{1,10}}\Z", text[max(0, dot.start() - 10):dot.start()])
+        before = text[max(0, dot.start() - TRANSLITERATED_NAME_REACH):dot.start()]
+        left = re.search(rf"[{HAN}]+\Z", before)
         if left is None:
             continue
         run = left.group()
@@ -652,11 +747,11 @@ def _valid_given(given: str, allow: str = "") -> bool:
         ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
 
 
-def _title_chain(text: str, start: int, end: int, title_re: re.Pattern) -> tuple[int, str]:
+def _title_chain(text: str, start: int, end: int, title_re: re.Pattern[str]) -> tuple[int, str]:
     """党委副书记、总经理 before a name: where the chain starts and its text."""
     chain_start = start
     while True:
-        before = text[max(0, chain_start - 12):chain_start]
+        before = text[max(0, chain_start - TITLE_CHAIN_REACH):chain_start]
         m = _chain_re(title_re).search(before)
         if not m or not before.endswith(m.group()):
             break
@@ -673,9 +768,9 @@ def _bracketed_short_forms(text: str, orgs: list[PartyMention]) -> None:
     """临江县林业和草原局（县林草局）: the bracketed name right after a full name is its short form."""
     by_start = {o.start: o for o in orgs}
     for org in orgs:
-        if text[org.end:org.end + 1] in "(（" and (short := by_start.get(org.end + 1)) is not None:
-            if text[short.end:short.end + 1] in ")）" and len(short.surface) < len(org.surface):
-                short.aliases.add(org.surface)
+        short = by_start.get(org.end + 1) if text[org.end:org.end + 1] in "(（" else None
+        if short is not None and text[short.end:short.end + 1] in ")）" and len(short.surface) < len(org.surface):
+            short.aliases.add(org.surface)
 
 
 def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
@@ -694,7 +789,7 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
     # The pair tests read only a mention's surface, lexicon name and aliases, and mentions alike in
     # those are one group anyway: test each distinct kind once (a long article repeats its names, and
     # testing every pair of mentions was quadratic in its length).
-    kinds: dict[tuple, int] = {}
+    kinds: dict[tuple[str, str | None, frozenset[str]], int] = {}
     for i, m in enumerate(orgs):
         parent[root(i)] = root(kinds.setdefault((m.surface, m.lexicon_name, frozenset(m.aliases)), i))
     distinct = list(kinds.values())
@@ -719,14 +814,14 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
     for i in range(len(orgs)):
         groups.setdefault(root(i), []).append(i)
     for members in groups.values():
-        lexical = [orgs[i].lexicon_name for i in members if orgs[i].lexicon_name]
+        lexical = [n for n in (orgs[i].lexicon_name for i in members) if n]
         # The longest name the text itself uses (the official key is only for comparing). Ties go to the
         # first mentioned: a set's order changes from run to run, and so did the name.
         name = max(dict.fromkeys(lexical), key=lexical.count) if lexical else max(
             (orgs[i].surface for i in members if orgs[i].source != "abbreviation"), key=len,
             default=orgs[members[0]].surface)
-        kinds = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
-        kind = max(dict.fromkeys(kinds), key=kinds.count) if kinds else "other"
+        types = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
+        kind = max(dict.fromkeys(types), key=types.count) if types else "other"
         if not lexical and name.endswith("政府"):
             name = _official(name, ref)  # 扬州市政府 -> 扬州市人民政府, 黄南州… -> 黄南藏族自治州…
         for i in members:
@@ -747,7 +842,8 @@ def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     if short[0] not in full or short[-1] not in full:
         return False  # (what every test below needs, checked first: most pairs of names fail it)
     full = _TRAILING_BRACKET.sub("", full)  # …国际合作中心(德国)
-    legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None)
+    legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司")
+                  if full.endswith(f) and len(full) > len(f) + 2), None)
     if legal and _abbreviates(short, full[: -len(legal)], ref):
         return True  # 华光集团 for 华光能源集团有限公司
     if len(short) < 3 or len(short) >= len(full) or short in full or short[-1] != full[-1]:
@@ -782,12 +878,10 @@ def _official(surface: str, ref: Reference) -> str:
 @lru_cache(maxsize=4)
 def _short_to_full(ref: Reference) -> dict[str, str]:
     """Short place name -> full name (天津 -> 天津市, 黄南州 -> 黄南藏族自治州)."""
-    from flows.steps.extract.regions import _prefecture_core
-
     div = ref.divisions.filter(pl.col("level").is_in(["province", "prefecture"]) & pl.col("short_name").is_not_null())
     table = dict(zip(div["short_name"], div["name"]))
     for name in ref.divisions.filter(pl.col("name").str.ends_with("自治州"))["name"]:
-        table[_prefecture_core(name) + "州"] = name
+        table[prefecture_core(name) + "州"] = name
     return table
 
 
@@ -813,8 +907,7 @@ def _locate(mentions: list[PartyMention], regions: list[RegionMention], ref: Ref
             continue
         inside = [r for r in near.touching(m.start, m.end) if m.start <= r.start and r.end <= m.end]
         if inside:
-            ranked = {"zone": 0, "county": 1, "prefecture": 2, "province": 3, "country": 4, "other": 5}
-            best = min(inside, key=lambda r: ranked.get(r.region.level, 9))
+            best = min(inside, key=lambda r: LEVEL_RANK.get(r.region.level, UNRANKED_LEVEL))
             m.region_key = best.region.region_key
             m.country_code = m.country_code or best.region.country_code
         elif m.surface.startswith(("中国", "中华人民共和国", "国家", "全国")):

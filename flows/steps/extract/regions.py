@@ -16,14 +16,33 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import polars as pl
 
-from flows.steps.extract.lexicon import (HAN, PROVINCE_ABBREVIATIONS, Reference, left_cut, longest_word_pattern,
-                                         place_spans, strip_generic)
-from flows.steps.extract.text import SpanIndex, literal_spans
+from flows.steps.constants import (
+    HAN,
+    LEVEL_RANK,
+    TOWNSHIP_NAME_REACH,
+    UNRANKED_LEVEL,
+    ZONE_NAME_CHARS,
+    ZONE_NAME_REACH,
+    ZONE_PLACES_REACH,
+    ZONE_SHORT_FORM_CONTEXT,
+)
+from flows.steps.extract.lexicon import (
+    PROVINCE_ABBREVIATIONS,
+    Reference,
+    left_cut,
+    longest_word_pattern,
+    place_spans,
+    prefecture_core,
+    strip_generic,
+)
+from flows.steps.extract.text import Hit, SpanIndex, literal_spans
 
 ZONE_SUFFIXES = sorted([
     "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
@@ -45,22 +64,18 @@ COMMON_COUNTY_CORES = {"合作", "和平", "友好", "前进", "解放", "振兴
 # 中新青岛生态城: two-country prefixes (中国+新加坡) that start zone names before a place.
 COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]\\Z")
 NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
-NAME_CHARS = rf"[{HAN}A-Za-z0-9·—\-+&()（）]"
 # Short place names that are everyday words far more often than places.
-COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "永安", "和平", "太平", "新余", "中山", "通化", "平安",
-                           "阿里"}
+COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "永安", "和平", "太平", "新余", "中山", "通化",
+                           "平安", "阿里"}
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
-_NAME_RUN_REVERSED = re.compile(rf"{NAME_CHARS}*")
+_NAME_RUN_REVERSED = re.compile(rf"{ZONE_NAME_CHARS}*")
 _PROVINCE_PAIR = re.compile(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}")  # 沪苏产业新城
 _ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
 # What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
 _ZONE_CUTS = (re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"), re.compile(r"[和与及、]"),
               _ZONE_SUFFIX_RE, ORG_WORDS)
-# How far before its zone word a zone name (and the place right before it) is looked for: generous,
-# since it only bounds which place mentions _zone_at is shown.
-ZONE_REACH = 100
 
 
 @dataclass
@@ -75,16 +90,21 @@ class Region:
     latitude: float | None = None
 
 
+# surface -> the regions it can name (several when ambiguous)
+Gazetteer = dict[str, list[Region]]
+
+
 def _name_run(window: str) -> str:
     """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
     for a run ending the text would retry from every character)."""
-    return window[len(window) - _NAME_RUN_REVERSED.match(window[::-1]).end():]
+    run = _NAME_RUN_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
+    return window[len(window) - run.end():] if run else ""
 
 
 @lru_cache(maxsize=4)
-def gazetteer(ref: Reference) -> dict[str, list[Region]]:
+def gazetteer(ref: Reference) -> Gazetteer:
     """surface -> the regions it can name (several when ambiguous)."""
-    out: dict[str, list[Region]] = {}
+    out: Gazetteer = {}
 
     def add(surface: str, region: Region) -> None:
         if surface and len(surface) >= 2 and all(r.region_key != region.region_key for r in out.get(surface, [])):
@@ -101,9 +121,9 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
         if short and len(short) == 2 and row["level"] == "province":
             add(f"{short[0]} {short[1]}", region)  # 北 京: a table pads two-character names to three
         if row["name"].endswith("自治州"):
-            add(_prefecture_core(row["name"]) + "州", region)  # 黄南藏族自治州 -> 黄南州
+            add(prefecture_core(row["name"]) + "州", region)  # 黄南藏族自治州 -> 黄南州
         ethnic = re.fullmatch(r"(.+?族)(?:自治)?([县区旗])", row["name"]) if row["level"] == "county" else None
-        if ethnic and len(core := _prefecture_core(ethnic.group(1) + "自治州")) >= 2:
+        if ethnic and len(core := prefecture_core(ethnic.group(1) + "自治州")) >= 2:
             add(core + ethnic.group(2), region)  # 管城回族区 -> 管城区, 长阳土家族自治县 -> 长阳县
     for row in ref.countries.iter_rows(named=True):
         region = Region("ISO-" + row["iso2"], row["name_zh"], "country", None, row["iso2"])
@@ -114,25 +134,10 @@ def gazetteer(ref: Reference) -> dict[str, list[Region]]:
     return out
 
 
-NATIONALITIES = sorted(
-    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 傈僳族 "
-    "佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 "
-    "阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 "
-    "珞巴族 基诺族".split(), key=len, reverse=True)
-
-
-def _prefecture_core(name: str) -> str:
-    """恩施土家族苗族自治州 -> 恩施: the place name before its nationalities."""
-    core = name.removesuffix("自治州")
-    while (ethnic := next((n for n in NATIONALITIES if core.endswith(n) and len(core) > len(n)), None)):
-        core = core[: -len(ethnic)]
-    return core
-
-
 @lru_cache(maxsize=4)
-def subdivisions(ref: Reference) -> dict[str, list[Region]]:
+def subdivisions(ref: Reference) -> Gazetteer:
     """Foreign first-level subdivisions by Chinese name (accepted only next to their country)."""
-    out: dict[str, list[Region]] = {}
+    out: Gazetteer = {}
     for row in ref.subdivisions.iter_rows(named=True):
         if len(row["name_zh"]) >= 2:
             out.setdefault(row["name_zh"], []).append(
@@ -145,7 +150,7 @@ def surfaces(ref: Reference) -> list[str]:
     return sorted(set(gazetteer(ref)) | set(subdivisions(ref)), key=lambda s: (-len(s), s))
 
 
-def gazetteer_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[tuple[int, int, str]]]:
+def gazetteer_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[Hit]]:
     """doc_id -> (start, end, surface) of every gazetteer surface, overlaps included (vectorized)."""
     from flows.steps.extract.text import find_all
 
@@ -161,7 +166,7 @@ class RegionMention:
     placed: bool = False  # a zone whose name holds a place (中新青岛生态城), not just words
 
 
-def find(text: str, hits: list[tuple[int, int, str]], blocked: list[tuple[int, int, str]],
+def find(text: str, hits: list[Hit], blocked: list[tuple[int, int, str]],
          ref: Reference) -> list[RegionMention]:
     """Region mentions of one document.
 
@@ -208,7 +213,7 @@ def _chrome_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), "international") for m in _CHROME.finditer(text)]
 
 
-def _word_not_place(text: str, start: int, end: int, surface: str, gaz) -> bool:
+def _word_not_place(text: str, start: int, end: int, surface: str, gaz: Gazetteer) -> bool:
     """代县长, 代理县长, 城市和县城: a two-character county name whose second half begins a
     word (县长, 县委, 县城); 城区 alone; 中国特色社会主义."""
     after = text[end:end + 1]
@@ -260,7 +265,8 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     candidates = []
     for m in _TOWNSHIP.finditer(text):
         suffix = m.group(2)
-        run = _HAN_RUN_END.search(text[max(0, m.end(1) - 8):m.end(1)]).group()
+        han_run = _HAN_RUN_END.search(text[max(0, m.end(1) - TOWNSHIP_NAME_REACH):m.end(1)])  # (always matches)
+        run = han_run.group() if han_run else ""
         county = next((ends[e] for e in ends if m.end(1) - len(run) <= e < m.end(1) and m.end(1) - e >= 2), None)
         name = run[len(run) - (m.end(1) - county.end):] if county else run[left_cut(run, ref.place_names):]
         if len(name) > (4 if suffix == "街道" else 3):
@@ -297,10 +303,10 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     return found
 
 
-def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def _longest(hits: list[Hit]) -> list[Hit]:
     """Drop a hit inside a longer one (天津 inside 天津市), keep adjacent and separate ones."""
     hits = sorted(set(hits), key=lambda h: (h[0], -(h[1] - h[0])))
-    kept: list[tuple[int, int, str]] = []
+    kept: list[Hit] = []
     # In this order every kept hit starts at or before h, and none lies inside a later one (at an
     # equal start the longer comes first): h is inside a kept hit exactly when one reaches its end.
     reach = -1
@@ -310,7 +316,7 @@ def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         kept.append(h)
         reach = max(reach, h[1])
     # Of two partly overlapping hits keep the longer (中山东路 vs 山东): rare, but no double counting.
-    out: list[tuple[int, int, str]] = []
+    out: list[Hit] = []
     for h in sorted(kept):
         if out and h[0] < out[-1][1]:
             if h[1] - h[0] > out[-1][1] - out[-1][0]:
@@ -320,7 +326,7 @@ def _longest(hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return out
 
 
-def _blocked(start: int, end: int, surface: str, blocked, gaz) -> bool:
+def _blocked(start: int, end: int, surface: str, blocked: list[tuple[int, int, str]], gaz: Gazetteer) -> bool:
     for lo, hi, kind in blocked:
         if lo <= start and end <= hi:
             if kind == "international":
@@ -353,7 +359,7 @@ _ABBREVIATION = re.compile(
     r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪))")
 
 
-def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMention]:
+def _abbreviations(text: str, gaz: Gazetteer) -> list[RegionMention]:
     """在津举行 -> 天津市; 津门 -> 天津市; 京津冀 is a macro region handled by the gazetteer."""
     by_code = _provinces_by_code(gaz)
     out = []
@@ -365,16 +371,16 @@ def _abbreviations(text: str, gaz: dict[str, list[Region]]) -> list[RegionMentio
     return out
 
 
-_BY_CODE: dict[int, tuple[dict, dict[str, Region]]] = {}
+_BY_CODE: dict[int, tuple[Gazetteer, dict[str, Region]]] = {}
 
 
-def _provinces_by_code(gaz: dict[str, list[Region]]) -> dict[str, Region]:
+def _provinces_by_code(gaz: Gazetteer) -> dict[str, Region]:
     """Province admin code -> region, built once per gazetteer (not once per document)."""
     cached = _BY_CODE.get(id(gaz))
     if cached is None or cached[0] is not gaz:
         _BY_CODE.clear()
         cached = _BY_CODE[id(gaz)] = (gaz, {r.admin_code: r for regions in gaz.values() for r in regions
-                                             if r.level == "province"})
+                                             if r.level == "province" and r.admin_code is not None})
     return cached[1]
 
 
@@ -384,7 +390,7 @@ def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[Regio
     near = SpanIndex(places)
     for m in _ZONE_SUFFIX_RE.finditer(text):
         # _zone_at looks at most a few dozen characters before its zone word: the places there are enough
-        zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_REACH, m.end()), ref)
+        zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_PLACES_REACH, m.end()), ref)
         if zone is not None and (zone.start, zone.end) not in seen:
             seen.add((zone.start, zone.end))
             full.append(zone)
@@ -418,11 +424,12 @@ def _drop_alias_phrases(zones: list[RegionMention], places: list[RegionMention])
     return out
 
 
-def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Reference) -> RegionMention | None:
+def _zone_at(text: str, suffix_start: int, suffix_end: int, places: list[RegionMention],
+             ref: Reference) -> RegionMention | None:
     suffix = text[suffix_start:suffix_end]
     if text[suffix_end:suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
-    run = _name_run(text[max(0, suffix_start - 24):suffix_start])
+    run = _name_run(text[max(0, suffix_start - ZONE_NAME_REACH):suffix_start])
     run = run[_zone_cut(run, ref):]
     start = suffix_start - len(run)
     name = run + suffix
@@ -443,7 +450,8 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places, ref: Referen
         if company and re.search(company, text):
             start, run = start + core_at, run[core_at:]  # 华光能源|格尔木光伏产业园: a company before the place
             name = run + suffix
-    lead = next((p for p in inner if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
+    lead = next((p for p in inner
+                 if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
                 None)
     if lead is not None:
         inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
@@ -495,10 +503,10 @@ def _full_names(ref: Reference) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4)
-def _county_cores(ref: Reference) -> dict[str, list[dict]]:
+def _county_cores(ref: Reference) -> dict[str, list[dict[str, Any]]]:
     """County names without their 区/县/市/旗 (河西 for 河西区) -> the counties: inside a zone
     name they show it is specific, though alone they are too common to count as places."""
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for row in ref.divisions.filter(pl.col("level") == "county").iter_rows(named=True):
         for core in {row["short_name"], row["name"][:-1] if len(row["name"]) >= 3 else None} - {None, ""}:
             if core not in COMMON_COUNTY_CORES:
@@ -534,7 +542,7 @@ def _first_core_at(run: str, ref: Reference) -> int:
     return -1
 
 
-def _local_parent(local: set[str], ref: Reference) -> RegionMention | None:
+def _local_parent(local: Set[str], ref: Reference) -> RegionMention | None:
     """The county a zone is named after, when that name belongs to one county only."""
     for short in sorted(local, key=len, reverse=True):
         rows = _county_cores(ref).get(short, [])
@@ -555,12 +563,13 @@ def _drop_places(run: str, inner: list[RegionMention], offset: int) -> str:
     return "".join(chars)
 
 
-def _zone_parent(text: str, start: int, inner: list[RegionMention], places: list[RegionMention]):
+def _zone_parent(text: str, start: int, inner: list[RegionMention],
+                 places: list[RegionMention]) -> RegionMention | None:
     """The most specific place inside the zone name, else the place right before it."""
-    ranked = {"county": 0, "prefecture": 1, "province": 2, "country": 3, "other": 4, "zone": 5}
     if inner:
-        return min(inner, key=lambda p: ranked.get(p.region.level, 9))
-    before = [p for p in places if p.end == start or (0 < start - p.end <= 2 and text[p.end:start] in ("的", "省", "市"))]
+        return min(inner, key=lambda p: LEVEL_RANK.get(p.region.level, UNRANKED_LEVEL))
+    before = [p for p in places
+              if p.end == start or (0 < start - p.end <= 2 and text[p.end:start] in ("的", "省", "市"))]
     return before[-1] if before else None
 
 
@@ -598,7 +607,7 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
             for start, end in literal_spans(text, short):
                 if taken[start]:
                     continue
-                run = _name_run(text[max(0, start - 12):start])
+                run = _name_run(text[max(0, start - ZONE_SHORT_FORM_CONTEXT):start])
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
                 out.append(RegionMention(start, end, short, zone.region))
@@ -625,7 +634,7 @@ def _merge_same_head(zones: list[RegionMention]) -> list[RegionMention]:
 def _short_forms(name: str) -> tuple[str, ...]:
     """生态城 for 中新青岛生态城; 南沙经开区 for 广州南沙经济技术开发区."""
     forms = []
-    head, suffix = _split(name)
+    _, suffix = _split(name)
     if len(suffix) >= 3:
         forms.append(suffix)  # 生态城
     for short, long in ZONE_ABBREVIATIONS.items():

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Generic, TypeVar
 
 import polars as pl
+
+# (start, end, surface) of a name found in a text, in character offsets.
+Hit = tuple[int, int, str]
 
 # A sentence ends at 。！？ (or ; between clauses of a list), or at a line break.
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+[”」’]?)?|[。！？!?；;]+")
@@ -32,12 +37,15 @@ def sentences(text: str) -> list[Sentence]:
     return out
 
 
-class SpanIndex:
+Item = TypeVar("Item")
+
+
+class SpanIndex(Generic[Item]):
     """Mentions (anything with .start and .end, or spans given by `span`) looked up by the span they
     touch, in O(log n) plus what is returned, so per-sentence or per-name work does not scan every
     mention of a long document."""
 
-    def __init__(self, items: list, span=attrgetter("start", "end")) -> None:
+    def __init__(self, items: list[Item], span: Callable[[Item], tuple[int, int]] = attrgetter("start", "end")) -> None:
         self.items = items
         self.spans = list(map(span, items))
         first = [start for start, _ in self.spans]
@@ -46,7 +54,7 @@ class SpanIndex:
         self.starts = first if self.in_order else [first[i] for i in self.order]
         self.reach = max((end - start for start, end in self.spans), default=0)
 
-    def touching(self, lo: int, hi: int) -> list:
+    def touching(self, lo: int, hi: int) -> list[Item]:
         """Items with start <= hi and end >= lo, in their original order:
         SpanIndex([Sentence(0, 2, "甲。"), Sentence(5, 6, "乙")]).touching(2, 4) -> [Sentence(0, 2, "甲。")]."""
         a, b = bisect_left(self.starts, lo - self.reach), bisect_right(self.starts, hi)
@@ -89,7 +97,7 @@ def char_offsets(text: str, byte_offsets: list[int]) -> list[int]:
     return [chars[b] for b in byte_offsets]
 
 
-def find_all(documents: pl.DataFrame, names: list[str]) -> dict[str, list[tuple[int, int, str]]]:
+def find_all(documents: pl.DataFrame, names: list[str]) -> dict[str, list[Hit]]:
     """doc_id -> (start, end, surface) of every occurrence of `names` in the text, overlaps
     included, in character offsets; one Aho-Corasick pass over all documents (Polars)."""
     found = documents.select(

@@ -9,6 +9,8 @@ import pytest
 from flows.reference import load_all
 from flows.steps.extract import extract
 
+TODAY = date(2026, 12, 1)  # a fixed day: which event dates are kept must not depend on when the tests run
+
 
 @pytest.fixture(scope="session")
 def ref():
@@ -21,5 +23,5 @@ def run(ref):
     def _run(text: str, reference: date | None = None, year: int | None = None) -> dict[str, pl.DataFrame]:
         docs = pl.DataFrame({"doc_id": ["d"], "text": [text], "reference_date": [reference], "context_year": [year]},
                             schema_overrides={"reference_date": pl.Date, "context_year": pl.Int32})
-        return extract(docs, ref)
+        return extract(docs, ref, TODAY)
     return _run

@@ -1,9 +1,8 @@
 """Time expressions, the year a text is set in, and inferred publication dates."""
 from datetime import date
 
-import pytest
-
 import polars as pl
+import pytest
 
 from flows.steps.extract import extract
 from flows.steps.extract.dates import context_year, infer_reference, last, period, resolve

@@ -3,6 +3,10 @@ from datetime import date
 
 import pytest
 
+from flows.steps.extract.events import _VERB_RES, VERB_RULES, VerbTrigger
+from flows.steps.extract.rules import decide
+from flows.steps.extract.text import sentences
+
 
 def events(run, text, reference=None, year=None):
     facts = run(text, reference, year)
@@ -131,7 +135,8 @@ def test_a_list_of_headlines_reports_no_events(run):
     ("2月2日,我国在杭州西溪举办主场宣传活动。", 2024, ("other", "在杭州西溪举办主场宣传活动", date(2024, 2, 2))),
     ("6月15日,2024年江城节能宣传周开幕。", 2024, ("other", "2024年江城节能宣传周", date(2024, 6, 15))),
     # Reviews passed, declarations signed, bulletins released, campaigns and bonds launched.
-    ("《青山县储备林建设方案》通过省级专家评审。", None, ("approval", "《青山县储备林建设方案》通过省级专家评审", None)),
+    ("《青山县储备林建设方案》通过省级专家评审。", None,
+     ("approval", "《青山县储备林建设方案》通过省级专家评审", None)),
     ("与会城区为《绿色低碳宣言》云签名。", None, ("signing", "《绿色低碳宣言》云签名", None)),
     ("2021年8月23日 现将2020年各省能耗降低率等指标数据公布如下:北京下降9.18%。", None,
      ("release", "2020年各省能耗降低率等指标数据公布", date(2021, 8, 23))),
@@ -183,14 +188,16 @@ def test_quoted_projects_of_a_ceremony_are_signed_one_by_one(run):
 
 @pytest.mark.parametrize("text, reference, expected", [
     # Founded: the organization after the verb.
-    ("2021年,五个城区共同组建成立了长江城区绿色发展联盟。", None, ("launch", "长江城区绿色发展联盟组建成立", date(2021, 1, 1))),
+    ("2021年,五个城区共同组建成立了长江城区绿色发展联盟。", None,
+     ("launch", "长江城区绿色发展联盟组建成立", date(2021, 1, 1))),
     # Grid connection, nominalized; a page that starts mid-article with no date stays undated.
     ("该储能电站总容量为200兆瓦。此次青山磷酸铁锂储能电站的成功并网,将提升调峰能力。", None,
      ("launch", "青山磷酸铁锂储能电站并网", None)),
     # A day of the month between the subject and its verb, of the month of the publication date.
     ("新华社贵阳12月30日电 总投资4亿元的青山风电装备基地29日在遵义正式开工。", date(2024, 12, 30),
      ("launch", "青山风电装备基地开工", date(2024, 12, 29))),
-    ("青山风电项目今年3月底在“贵州屋脊”赫章县正式开工。", date(2024, 12, 30), ("launch", "青山风电项目开工", date(2024, 3, 1))),
+    ("青山风电项目今年3月底在“贵州屋脊”赫章县正式开工。", date(2024, 12, 30),
+     ("launch", "青山风电项目开工", date(2024, 3, 1))),
 ])
 def test_launch_subjects(run, text, reference, expected):
     assert [e[:3] for e in events(run, text, reference=reference)] == [expected]
@@ -217,7 +224,8 @@ def test_event_dates(run, text, reference, year, expected):
 
 
 def test_names_keep_their_quotes_and_combined_occasions(run):
-    text = "11月1日,第三届“2023零碳使命国际气候峰会”在北京召开。7月22日,江城联盟第二次联席会议暨绿色经济主题论坛在南京召开。"
+    text = ("11月1日,第三届“2023零碳使命国际气候峰会”在北京召开。"
+            "7月22日,江城联盟第二次联席会议暨绿色经济主题论坛在南京召开。")
     assert [e[1] for e in events(run, text, year=2023)] == [
         "第三届“2023零碳使命国际气候峰会”", "江城联盟第二次联席会议暨绿色经济主题论坛"]
 
@@ -250,7 +258,8 @@ def test_an_occasion_the_reported_one_responds_to_keeps_no_borrowed_date(run):
      ("release", "印发《关于加快推动新型储能发展的指导意见》的通知", {("国家发展和改革委员会", "host")})),
     ("近日,全国首单碳中和债券成功发行。", ("launch", "全国首单碳中和债券发行", set())),
     ("生态环境部组织召开全国碳市场建设工作推进会。", ("forum_conference", "全国碳市场建设工作推进会", set())),
-    ("南京市与华光集团签署战略合作框架协议。", ("signing", "南京市与华光集团签署战略合作框架协议", {("华光集团", "signatory")})),
+    ("南京市与华光集团签署战略合作框架协议。",
+     ("signing", "南京市与华光集团签署战略合作框架协议", {("华光集团", "signatory")})),
 ])
 def test_notices_bonds_meetings_and_agreements(run, text, expected):
     assert [(e[0], e[1], e[4]) for e in events(run, text)] == [expected]
@@ -284,7 +293,8 @@ def test_edition_numbers(numeral, value):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("3月12日,青山区300余名干部群众参加义务植树活动。", ("other", "青山区300余名干部群众参加义务植树活动", date(2024, 3, 12))),
+    ("3月12日,青山区300余名干部群众参加义务植树活动。",
+     ("other", "青山区300余名干部群众参加义务植树活动", date(2024, 3, 12))),
     ("记者从国家林业和草原局获悉,我国再新增青山湖、白水湾、绿源滩等18处国际重要湿地。",
      ("approval", "新增青山湖等18处国际重要湿地", None)),
 ])
@@ -309,3 +319,16 @@ def test_undated_civic_actions_and_counts_are_not_events(run, text):
 ])
 def test_names_are_not_cut_at_an_opening_quotation_mark(run, text, name):
     assert [e[1] for e in events(run, text, year=2024)] == [name]
+
+
+@pytest.mark.parametrize(("text", "event_type", "reason"), [
+    ("工地上挂着“拿地即开工”的标语。", "launch", "inside quotes: a slogan (“拿地即开工”)"),
+    ("该中心由两所大学共同组建。", "launch", "由A和B共同组建: who founded an event already named"),
+    ("这标志着项目正式落户。", "launch", "这标志着项目正式落户: what an event reported before means, not a new one"),
+    ("全省4家获批国家级绿色工厂。", "approval", "4家获批…: a count, not an event"),
+    ("双方在签约会上致辞。", "signing", "签约会, 发布环节, 调研组: part of another name or occasion"),
+])
+def test_verb_rules_refuse_with_their_reason(text, event_type, reason):
+    sentence = sentences(text)[0]
+    match = _VERB_RES[event_type].search(sentence.text)
+    assert decide(VERB_RULES, VerbTrigger(sentence, match, event_type, [], [])) == (None, reason)

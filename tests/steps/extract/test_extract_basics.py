@@ -1,4 +1,6 @@
 """Extraction basics that any version of the extractors must keep."""
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -14,7 +16,7 @@ def _docs(*texts):
 
 
 def extract(documents):
-    return _extract(documents, load_all())
+    return _extract(documents, load_all(), date(2026, 12, 1))
 
 
 def test_sentences_keep_offsets():

@@ -62,7 +62,8 @@ def test_metric(text, raw, value, unit, classifier, qualifier):
     found = [m for m in find(text) if m["raw_text"] == raw]
     assert len(found) == 1
     m = found[0]
-    assert (m["value"], m["unit"], m["classifier"], m["qualifier"]) == (pytest.approx(value), unit, classifier, qualifier)
+    assert (m["value"], m["unit"], m["classifier"], m["qualifier"]) == (
+        pytest.approx(value), unit, classifier, qualifier)
     assert text[m["start"]:m["end"]] == raw
 
 

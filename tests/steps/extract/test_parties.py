@@ -1,7 +1,9 @@
 """Parties: organizations by lexicon and name structure, people by titles, aliases in a document."""
 import pytest
 
-from flows.steps.extract.parties import brand
+from flows.steps.extract.events import VERB_RULES
+from flows.steps.extract.parties import ORG_RULES, brand, org_verdict
+from flows.steps.extract.rules import always
 
 
 def parties(run, text):
@@ -180,3 +182,28 @@ def test_person_right_after_their_unit_before_a_verb_of_speech(run):
     frame = run("江苏恒远新材料股份有限公司李明表示,项目年内投产。")["party_mentions"]
     people = [(r["name"], r["affiliation"]) for r in frame.iter_rows(named=True) if r["party_type"] == "person"]
     assert people == [("李明", "江苏恒远新材料股份有限公司")]
+
+
+@pytest.mark.parametrize(("name", "body", "suffix", "verdict", "reason"), [
+    ("企业和政府", "企业和", "政府", False, "a list (企业和政府), not a name"),
+    ("相关企业协会", "相关企业", "协会", False, "a generic group (相关企业, 各级政府)"),
+    ("展览厅", "展览", "厅", False, "a 厅 that is no province's (展览厅, 新闻发布厅)"),
+    ("凤凰网", "凤凰", "网", True, "a news site named by a word or two (凤凰网), not a network (电网, 互联网)"),
+    ("基层党组织", "基层党", "组织", False, "组织 as organizing (基层党组织), not an international organization"),
+    ("市政府", "市", "政府", True, "a government named by its level alone (市政府, 省政府)"),
+    ("区商务局", "区商务", "局", True, "a local government body named by its level (区商务局, 市体育局)"),
+    ("合作平台", "合作", "平台", False, "a generic platform (合作平台), not a known body's"),
+    ("兰州大学", "兰州", "大学", True,
+     "named by its place alone: only a university, a government, a paper… (兰州大学, 兰州市人民政府)"),
+    ("常州工学院", "常州工", "学院", True,
+     "a research or teaching body named by its place and a word (常州工学院, 南京林业大学)"),
+])
+def test_org_rules_decide_with_their_reason(ref, name, body, suffix, verdict, reason):
+    assert org_verdict(name, body, suffix, ref) == (verdict, reason)
+
+
+@pytest.mark.parametrize("table", [ORG_RULES, VERB_RULES])
+def test_rule_tables_end_with_a_rule_for_every_case_and_give_one_line_reasons(table):
+    assert table[-1].when is always
+    assert all(rule.reason and "\n" not in rule.reason for rule in table)
+    assert len({rule.reason for rule in table}) == len(table)

@@ -81,10 +81,11 @@ def test_province_names_padded_in_a_table(run):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("开工仪式在永德县德党镇茂梧村举行。", {("永德县", "永德县", "county", "530923"), ("德党镇", "德党镇", "other", None),
-                                ("茂梧村", "茂梧村", "other", None)}),
+    ("开工仪式在永德县德党镇茂梧村举行。", {("永德县", "永德县", "county", "530923"),
+                                ("德党镇", "德党镇", "other", None), ("茂梧村", "茂梧村", "other", None)}),
     ("王洪伟与鲇鱼须镇镇长张哲君签约。", {("鲇鱼须镇", "鲇鱼须镇", "other", None)}),
-    ("重点推进乐安镇、田庄乡等地光伏项目。", {("乐安镇", "乐安镇", "other", None), ("田庄乡", "田庄乡", "other", None)}),
+    ("重点推进乐安镇、田庄乡等地光伏项目。",
+     {("乐安镇", "乐安镇", "other", None), ("田庄乡", "田庄乡", "other", None)}),
     ("群众来到十八里河街道办事处植树。", {("十八里河街道", "十八里河街道", "other", None)}),
     ("推进特色小镇和美丽乡村建设,城乡融合,每个乡镇都有。", set()),
 ], ids=["after-county", "before-head", "listed", "subdistrict", "words"])
@@ -94,7 +95,8 @@ def test_townships_and_villages(run, text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("上海崇明、新疆库车推进试点。", {("上海", "上海市", "province", "310000"), ("崇明", "崇明区", "county", "310151"),
-                            ("新疆", "新疆维吾尔自治区", "province", "650000"), ("库车", "库车市", "county", "652902")}),
+                            ("新疆", "新疆维吾尔自治区", "province", "650000"),
+                            ("库车", "库车市", "county", "652902")}),
     ("管城区坚持生态亮区战略。", {("管城区", "管城回族区", "county", "410104")}),
 ], ids=["county-short-after-province", "autonomous-county-without-nationality"])
 def test_county_forms(run, text, expected):
