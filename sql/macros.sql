@@ -1,6 +1,9 @@
 -- Constants and id rules that more than one model uses, named once. The build creates these macros (as
 -- temporary macros of its connection) before the first model, after the ones it generates from Python
--- constants: signature_length() is flows/steps/dedup.py's PERMUTATIONS, the length of every MinHash signature.
+-- constants: signature_length() is flows/steps/dedup.py's PERMUTATIONS, the length of every MinHash signature;
+-- event_name_dice() is flows/steps/constants.py's SAME_NAME_DICE: event mentions of different documents
+-- (int_event_candidates, int_event_pairs) have similar names when the Dice coefficient of their character
+-- bigrams reaches it, as two event names of one document do in extraction.
 
 -- Near-duplicate articles (int_documents): signatures cut into bands of this many values for LSH, and two
 -- articles are near-duplicates when this share of their signature values agree (estimated Jaccard similarity).
@@ -9,9 +12,6 @@ create or replace temp macro near_duplicate_similarity() as 0.8;
 -- An article is compared with the first this-many articles of each band bucket it falls in.
 create or replace temp macro bucket_originals() as 8;
 
--- Event mentions of different documents (int_event_candidates, int_event_pairs) have similar names when the
--- Dice coefficient of their character bigrams reaches this.
-create or replace temp macro event_name_dice() as 0.6;
 -- A block of at most event_block_cap() mentions gives every pair, a larger one each mention's
 -- event_block_window() neighbours. Tests set the DuckDB variables to make small blocks count as large.
 create or replace temp macro event_block_cap() as coalesce(getvariable('event_block_cap'), 20);

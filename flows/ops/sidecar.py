@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
+from flows.steps.constants import EARLIEST_PUBLISHED, PUBLISHED_MARGIN
+
 # The same window as published_on everywhere (flows/steps/clean.py, expectations/documents.json).
-EARLIEST_PUBLISHED = date(1990, 1, 1)
 MAX_URL = 2048
 MAX_SOURCE = 200
 
@@ -90,7 +91,7 @@ def _published_on(value: str, today: date, notes: list[str]) -> date | None:
         day = date(*map(int, match.groups()))
     except ValueError:
         raise SidecarRefused(f"published_on {value[:10]} is not a calendar date") from None
-    latest = today + timedelta(days=1)
+    latest = today + PUBLISHED_MARGIN
     if not EARLIEST_PUBLISHED <= day <= latest:
         notes.append(f"published_on {day} dropped: outside {EARLIEST_PUBLISHED}..{latest}")
         return None

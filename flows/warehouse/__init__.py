@@ -20,6 +20,7 @@ from polars.datatypes import DataTypeClass
 from flows import settings as settings_module
 from flows.settings import REFERENCE_DIR, SQL_DIR
 from flows.steps import cluster, dedup
+from flows.steps.constants import SAME_NAME_DICE
 from flows.steps.schema import RAW_SCHEMAS
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -203,7 +204,7 @@ PYTHON_MODELS = (
 
 
 # Macros the SQL models share whose value is a Python constant: one source for both.
-PYTHON_MACROS = {"signature_length": dedup.PERMUTATIONS}
+PYTHON_MACROS = {"signature_length": dedup.PERMUTATIONS, "event_name_dice": SAME_NAME_DICE}
 
 
 def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:

@@ -14,7 +14,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from flows.settings import EXPECTATIONS_DIR
+from flows.steps.constants import EVENT_HORIZON, PUBLISHED_MARGIN
 from flows.warehouse import MART_TABLES
 
 if TYPE_CHECKING:
@@ -187,8 +188,8 @@ def parameters(con: duckdb.DuckDBPyConnection, today: date) -> dict[str, object]
         "select count(*), count(*) filter (where is_relevant) from marts.documents"
     ).fetchall()[0]
     params: dict[str, object] = {
-        "max_published_on": (today + timedelta(days=1)).isoformat(),
-        "max_event_date": (today + timedelta(days=5 * 366)).isoformat(),
+        "max_published_on": (today + PUBLISHED_MARGIN).isoformat(),  # the windows extraction keeps
+        "max_event_date": (today + EVENT_HORIZON).isoformat(),
         "min_rows_documents": 1 if documents else 0,
     }
     for table, needed in FLOOR_AFTER_RELEVANT.items():
