@@ -9,6 +9,7 @@ so the published bytes do not depend on the batch size (tests/test_scale.py).
 three parts as separate tasks (flows/tasks.py), and a worker elsewhere can run it whole and hand
 back the frames (or write them as Parquet) for the driver to load.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
@@ -47,8 +48,9 @@ class Batch:
     def read(cls, folder: Path) -> Batch:
         """The batch `write` left in folder."""
         frames = {path.stem: pl.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
-        return cls(frames.pop("files"), frames.pop("documents"), {name: frames[name] for name in RAW_SCHEMAS
-                                                                  if name in frames})
+        return cls(
+            frames.pop("files"), frames.pop("documents"), {name: frames[name] for name in RAW_SCHEMAS if name in frames}
+        )
 
 
 def plan(inventory: pl.DataFrame, size: int) -> list[pl.DataFrame]:
@@ -71,8 +73,9 @@ def clean_batch(decoded: pl.DataFrame, today: date | None = None) -> pl.DataFram
     return clean(processed, list(known_names()) if processed.height else [], today=today or date.today())
 
 
-def process_batch(rows: pl.DataFrame, input_dir: Path, extractor: Extractor | None = None,
-                  today: date | None = None) -> Batch:
+def process_batch(
+    rows: pl.DataFrame, input_dir: Path, extractor: Extractor | None = None, today: date | None = None
+) -> Batch:
     """decode -> clean -> extract for one batch of plan rows: plan(...)[0] -> Batch(files, documents, facts)."""
     today = today or date.today()  # one day for both steps, even when the batch runs across midnight
     decoded = decode_batch(rows, input_dir)

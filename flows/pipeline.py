@@ -2,6 +2,7 @@
 
 Only wiring lives here; each stage is a task in flows/tasks.py around a pure step.
 """
+
 from __future__ import annotations
 
 import time
@@ -55,8 +56,14 @@ class StageFailed(RuntimeError):
 
 
 # Errors that already are one clear line for a person; anything else is wrapped in StageFailed.
-CLEAR_ERRORS = (ValidationFailed, WarehouseLocked, WarehouseBusy, FileNotFoundError, NotADirectoryError,
-                PermissionError)
+CLEAR_ERRORS = (
+    ValidationFailed,
+    WarehouseLocked,
+    WarehouseBusy,
+    FileNotFoundError,
+    NotADirectoryError,
+    PermissionError,
+)
 
 
 def _in(stage: str, task: Callable[..., T], *args: Any) -> T:
@@ -70,8 +77,13 @@ def _in(stage: str, task: Callable[..., T], *args: Any) -> T:
 
 
 @flow(name="greenwire", description="Raw Chinese green-development news -> validated Parquet dataset.")
-def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = None,
-                   wait_seconds: float = 0.0, force: bool = False, cluster: str | None = None) -> RunSummary:
+def greenwire_flow(
+    input_dir: str | None = None,
+    warehouse_dir: str | None = None,
+    wait_seconds: float = 0.0,
+    force: bool = False,
+    cluster: str | None = None,
+) -> RunSummary:
     """Run the whole pipeline once; raises when any stage or any expectation fails. When nothing
     changed since the last publish it stops after ingest, unless `force`. With `cluster` (a Dask
     scheduler address) each batch is decoded, cleaned and extracted on the cluster (flows/scaleout.py);
@@ -79,10 +91,17 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
     settings = settings_module.load(input_dir, warehouse_dir, cluster)
     check_folders(settings.input_dir, settings.warehouse_dir)  # before the lock creates the warehouse
     run_id = str(flow_run.id or uuid.uuid4())
-    with warehouse_lock(settings.lock_file, wait_seconds=wait_seconds), \
-            runlog.run_log(settings.runs_dir, run_id) as log_file:
-        runlog.write("run", "started", f"{settings.input_dir} -> {settings.warehouse_dir}",
-                     input_dir=settings.input_dir, warehouse_dir=settings.warehouse_dir)
+    with (
+        warehouse_lock(settings.lock_file, wait_seconds=wait_seconds),
+        runlog.run_log(settings.runs_dir, run_id) as log_file,
+    ):
+        runlog.write(
+            "run",
+            "started",
+            f"{settings.input_dir} -> {settings.warehouse_dir}",
+            input_dir=settings.input_dir,
+            warehouse_dir=settings.warehouse_dir,
+        )
         try:
             integrity.check(settings.database)  # a damaged warehouse is never written to, let alone published
         except integrity.WarehouseCorrupt as exc:
@@ -101,13 +120,17 @@ def greenwire_flow(input_dir: str | None = None, warehouse_dir: str | None = Non
                 runlog.write("run", "unrecorded", f"raw.runs not updated: {unrecorded}")
             raise
         if summary.unchanged_since:
-            record_run(settings, run_id, "unchanged", summary=summary,
-                        message=f"nothing changed since run {summary.unchanged_since['run_id']}")
+            record_run(
+                settings,
+                run_id,
+                "unchanged",
+                summary=summary,
+                message=f"nothing changed since run {summary.unchanged_since['run_id']}",
+            )
             runlog.write("run", "unchanged", summary.unchanged_since["published_version"])
         else:
             record_run(settings, run_id, "published", summary=summary)
-            runlog.write("run", "published", str(summary.published), articles=summary.articles,
-                         marts=summary.marts)
+            runlog.write("run", "published", str(summary.published), articles=summary.articles, marts=summary.marts)
     return summary
 
 
@@ -132,8 +155,9 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
         del files, documents, facts  # only one batch of texts is ever held
     if decoded:  # the files read in a batch now have their final status (some were quarantined)
         read = pl.concat(decoded, how="diagonal_relaxed")  # a staged batch's columns may come in another order
-        inventory = pl.concat([inventory.join(read, on="source_file", how="anti"), read],
-                              how="diagonal_relaxed").sort("source_file")
+        inventory = pl.concat([inventory.join(read, on="source_file", how="anti"), read], how="diagonal_relaxed").sort(
+            "source_file"
+        )
     inventory = _without_articles(settle_sidecars(inventory), with_articles)  # recorded in raw.files too
     totals = _in("load", tasks.finish, settings, run_id, inventory, tally)
     summary.files = inventory.select("source_file", "status", "reason", "encoding", "action")
@@ -156,14 +180,17 @@ def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: t
             yield files, documents, facts
 
 
-def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.DataFrame], tally: tasks.Tally,
-                summary: RunSummary) -> Iterator[Made]:
+def _on_cluster(
+    settings: settings_module.Settings, run_id: str, todo: list[pl.DataFrame], tally: tasks.Tally, summary: RunSummary
+) -> Iterator[Made]:
     """Every batch submitted to the Dask cluster at once; their staged Parquet read back in batch
     order, so the warehouse is loaded exactly as a local run loads it."""
     staging = scaleout.staging_dir(settings.warehouse_dir, run_id)
     scaleout.clear_staging(settings.warehouse_dir)  # leftovers of a killed run
-    futures = [scaleout.process_batch.submit(rows, str(settings.input_dir), str(staging), index)
-               for index, rows in enumerate(todo, 1)]
+    futures = [
+        scaleout.process_batch.submit(rows, str(settings.input_dir), str(staging), index)
+        for index, rows in enumerate(todo, 1)
+    ]
     workers: set[str] = set()
     started = time.perf_counter()
     try:
@@ -171,8 +198,13 @@ def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.D
             done = _in("extract", future.result)
             workers.add(done["worker"])
             batch = scaleout.read_staged(done["path"])
-            tally.batch("extract", index, started, f"{done['articles']} articles from {batch.files.height} files "
-                        f"on {done['worker']}", {"articles": done["articles"]})
+            tally.batch(
+                "extract",
+                index,
+                started,
+                f"{done['articles']} articles from {batch.files.height} files on {done['worker']}",
+                {"articles": done["articles"]},
+            )
             started = time.perf_counter()
             yield batch.files, batch.documents, batch.facts
     finally:
@@ -182,10 +214,14 @@ def _on_cluster(settings: settings_module.Settings, run_id: str, todo: list[pl.D
 
 def _without_articles(inventory: pl.DataFrame, with_articles: set[str]) -> pl.DataFrame:
     """A note on each file this run read that gave no article (never a silent zero)."""
-    empty = ((pl.col("status") == "processed") & (pl.col("action") == "extract")
-             & ~pl.col("source_file").is_in(sorted(with_articles)))
+    empty = (
+        (pl.col("status") == "processed")
+        & (pl.col("action") == "extract")
+        & ~pl.col("source_file").is_in(sorted(with_articles))
+    )
     noted = inventory.with_columns(
-        reason=pl.when(empty).then(pl.lit("read, but no article found in it (only chrome, junk or too little text)"))
+        reason=pl.when(empty)
+        .then(pl.lit("read, but no article found in it (only chrome, junk or too little text)"))
         .otherwise(pl.col("reason"))
     )
     for name in noted.filter(empty)["source_file"]:

@@ -8,6 +8,7 @@ through the scheduler. The driver then loads the staged batches in batch order, 
 row order never depend on which worker did what, and builds, validates and publishes as a
 local run does. How to run it on a real cluster: docs/scale-out.md.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -49,8 +50,8 @@ def probe(address: str, timeout: float = 10.0) -> Cluster:
     from distributed import Client
 
     try:
-        # distributed's Client is not annotated: a strict check refuses the call (unused-ignore: a normal one does not)
-        with Client(address, timeout=timeout, set_as_default=False) as client:  # type: ignore[no-untyped-call, unused-ignore]
+        # distributed's Client is not annotated: mypy --strict refuses the call
+        with Client(address, timeout=timeout, set_as_default=False) as client:  # type: ignore[no-untyped-call]
             workers = len(client.scheduler_info().get("workers", {}))
             try:
                 dashboard = client.dashboard_link
@@ -58,11 +59,14 @@ def probe(address: str, timeout: float = 10.0) -> Cluster:
                 dashboard = None
     except (OSError, TimeoutError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterUnreachable(f"cannot reach the Dask scheduler at {address} ({reason}); nothing was started: "
-                                 "check the address and that `dask scheduler` is running") from exc
+        raise ClusterUnreachable(
+            f"cannot reach the Dask scheduler at {address} ({reason}); nothing was started: "
+            "check the address and that `dask scheduler` is running"
+        ) from exc
     if workers == 0:
-        raise ClusterUnreachable(f"the Dask scheduler at {address} has no workers; start some with "
-                                 f"`dask worker {address}`")
+        raise ClusterUnreachable(
+            f"the Dask scheduler at {address} has no workers; start some with `dask worker {address}`"
+        )
     return Cluster(address, workers, dashboard)
 
 

@@ -21,6 +21,7 @@ environment variable (or a CLI flag that sets it):
 The libraries greenwire runs get their environment from here too (`library_environment`): the CLI,
 the tests (tests/conftest.py) and `make bench` call it before Prefect or Great Expectations is imported.
 """
+
 from __future__ import annotations
 
 import os
@@ -102,8 +103,9 @@ class Settings:
         return Path(os.environ.get("PREFECT_HOME") or self.warehouse_dir / ".prefect")
 
 
-def load(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None,
-         cluster: str | None = None) -> Settings:
+def load(
+    input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None, cluster: str | None = None
+) -> Settings:
     """Settings from explicit arguments, else the environment, else the defaults."""
     env = os.environ
     return Settings(

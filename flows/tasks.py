@@ -3,6 +3,7 @@
 Retries are for transient I/O only (an OSError such as a busy disk or a file briefly
 locked); a bad file, a failed model or a failed expectation fails at once.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -73,8 +74,9 @@ class Tally:
         self.seconds: dict[str, float] = {}
         self.counts: dict[str, dict[str, int]] = {}
 
-    def batch(self, stage: str, index: int, started: float, message: str, counts: dict[str, int],
-              echo: bool = True) -> None:
+    def batch(
+        self, stage: str, index: int, started: float, message: str, counts: dict[str, int], echo: bool = True
+    ) -> None:
         """Record one batch of a stage and print its line: `extract  | batch 3/40: … (1.2 s)`."""
         seconds = round(time.perf_counter() - started, 3)
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
@@ -82,8 +84,16 @@ class Tally:
         for name, value in counts.items():
             totals[name] = totals.get(name, 0) + value
         where = f"batch {index}/{self.batches}: " if self.batches > 1 else ""
-        say(stage, f"{where}{message} ({seconds:.1f} s)", event="batch", echo=echo, batch=index,
-            batches=self.batches, seconds=seconds, counts=counts)
+        say(
+            stage,
+            f"{where}{message} ({seconds:.1f} s)",
+            event="batch",
+            echo=echo,
+            batch=index,
+            batches=self.batches,
+            seconds=seconds,
+            counts=counts,
+        )
 
     def done(self, stage: str, message: str, extra_seconds: float = 0.0, echo: bool | None = None) -> None:
         """The stage's closing line over every batch, with its total seconds; printed when there was
@@ -91,8 +101,14 @@ class Tally:
         seconds = round(self.seconds.get(stage, 0.0) + extra_seconds, 3)
         where = f" in {self.batches} batches" if self.batches > 1 else ""
         echo = self.batches != 1 if echo is None else echo
-        say(stage, f"{message}{where} ({seconds:.1f} s)", event="done", echo=echo, seconds=seconds,
-            counts=self.counts.get(stage, {}))
+        say(
+            stage,
+            f"{message}{where} ({seconds:.1f} s)",
+            event="done",
+            echo=echo,
+            seconds=seconds,
+            counts=self.counts.get(stage, {}),
+        )
 
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
@@ -104,25 +120,46 @@ def ingest(settings: Settings, run_id: str, rehash: bool = False) -> reruns.Chec
     inventory = checked.inventory
     counts = dict(inventory.group_by("status").len().iter_rows())
     actions = dict(inventory.group_by("action").len().iter_rows())
-    message = (f"{inventory.height} entries in {settings.input_dir}: {counts.get('processed', 0)} files to read "
-               f"({actions.get('extract', 0)} new or changed, {actions.get('reuse', 0)} unchanged)")
+    message = (
+        f"{inventory.height} entries in {settings.input_dir}: {counts.get('processed', 0)} files to read "
+        f"({actions.get('extract', 0)} new or changed, {actions.get('reuse', 0)} unchanged)"
+    )
     message += "".join(f", {counts[s]} {s}" for s in ("quarantined", "skipped") if counts.get(s))
     if checked.unchanged_since is None:
-        say("ingest", f"{message} ({checked.seconds:.1f} s)", event="listed", seconds=checked.seconds,
-            counts=counts, extract=actions.get("extract", 0), reuse=actions.get("reuse", 0))
+        say(
+            "ingest",
+            f"{message} ({checked.seconds:.1f} s)",
+            event="listed",
+            seconds=checked.seconds,
+            counts=counts,
+            extract=actions.get("extract", 0),
+            reuse=actions.get("reuse", 0),
+        )
     return checked
 
 
-@task(name="read", task_run_name="read {index}/{tally.batches}", cache_policy=NO_CACHE, retries=2,
-      retry_delay_seconds=1, retry_condition_fn=_transient)
+@task(
+    name="read",
+    task_run_name="read {index}/{tally.batches}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_transient,
+)
 def read_stage(settings: Settings, rows: pl.DataFrame, tally: Tally, index: int) -> pl.DataFrame:
     """One batch of files read and decoded (stage "ingest"); unreadable ones quarantined with a reason."""
     started = time.perf_counter()
     decoded = batches.decode_batch(rows, settings.input_dir)
     quarantined = decoded.filter(pl.col("status") == "quarantined").height
     # With one batch, ingest's closing line says the same: only several batches print each.
-    tally.batch("ingest", index, started, f"{decoded.height} files read, {quarantined} quarantined",
-                {"read": decoded.height, "quarantined": quarantined}, echo=tally.batches > 1)
+    tally.batch(
+        "ingest",
+        index,
+        started,
+        f"{decoded.height} files read, {quarantined} quarantined",
+        {"read": decoded.height, "quarantined": quarantined},
+        echo=tally.batches > 1,
+    )
     return decoded
 
 
@@ -133,37 +170,69 @@ def clean_stage(decoded: pl.DataFrame, tally: Tally, index: int) -> pl.DataFrame
     documents = batches.clean_batch(decoded)
     files = decoded.filter(pl.col("status") == "processed").height
     relevant = int(documents["is_relevant"].sum()) if documents.height else 0
-    tally.batch("clean", index, started, f"{documents.height} articles from {files} files, {relevant} relevant",
-                {"files": files, "articles": documents.height, "relevant": relevant})
+    tally.batch(
+        "clean",
+        index,
+        started,
+        f"{documents.height} articles from {files} files, {relevant} relevant",
+        {"files": files, "articles": documents.height, "relevant": relevant},
+    )
     return documents
 
 
 @task(name="extract", task_run_name="extract {index}/{tally.batches}", cache_policy=NO_CACHE)
-def extract_stage(documents: pl.DataFrame, extractor: batches.Extractor, tally: Tally,
-                  index: int) -> dict[str, pl.DataFrame]:
+def extract_stage(
+    documents: pl.DataFrame, extractor: batches.Extractor, tally: Tally, index: int
+) -> dict[str, pl.DataFrame]:
     started = time.perf_counter()
     facts = extractor.run(documents)
     found = ", ".join(f"{len(frame)} {name}" for name, frame in facts.items())
-    tally.batch("extract", index, started, f"{found} from {documents.height} articles",
-                {"articles": documents.height, **{name: len(frame) for name, frame in facts.items()}})
+    tally.batch(
+        "extract",
+        index,
+        started,
+        f"{found} from {documents.height} articles",
+        {"articles": documents.height, **{name: len(frame) for name, frame in facts.items()}},
+    )
     return facts
 
 
-@task(name="load", task_run_name="load {index}/{tally.batches}", cache_policy=NO_CACHE, retries=2,
-      retry_delay_seconds=2, retry_condition_fn=_transient)
-def load_stage(settings: Settings, run_id: str, decoded: pl.DataFrame, documents: pl.DataFrame,
-               facts: dict[str, pl.DataFrame], tally: Tally, index: int) -> None:
+@task(
+    name="load",
+    task_run_name="load {index}/{tally.batches}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_transient,
+)
+def load_stage(
+    settings: Settings,
+    run_id: str,
+    decoded: pl.DataFrame,
+    documents: pl.DataFrame,
+    facts: dict[str, pl.DataFrame],
+    tally: Tally,
+    index: int,
+) -> None:
     """Replace the raw rows of one batch's files and record their fate in raw.files, in one transaction."""
     started = time.perf_counter()
     now = datetime.now(UTC)
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         warehouse.replace_documents(
-            con, decoded["source_file"].to_list(), {"documents": documents, **facts},
+            con,
+            decoded["source_file"].to_list(),
+            {"documents": documents, **facts},
             then=lambda c: runs.record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
         )
-    tally.batch("load", index, started, f"{documents.height} articles from {decoded.height} files",
-                {"loaded": documents.height}, echo=tally.batches > 1)
+    tally.batch(
+        "load",
+        index,
+        started,
+        f"{documents.height} articles from {decoded.height} files",
+        {"loaded": documents.height},
+        echo=tally.batches > 1,
+    )
 
 
 @task(name="finish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
@@ -172,8 +241,9 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
     readable retracted, every entry's fate in raw.files; returns the warehouse's article counts."""
     started = time.perf_counter()
     now = datetime.now(UTC)
-    held = quarantine.record(inventory, settings.input_dir, settings.quarantine_dir, run_id, now,
-                             settings.max_file_bytes)
+    held = quarantine.record(
+        inventory, settings.input_dir, settings.quarantine_dir, run_id, now, settings.max_file_bytes
+    )
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         warehouse.load_reference(con)
@@ -183,29 +253,42 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
         # Files read in a batch were replaced there; what is left is files that are unreadable now.
         stale = inventory.filter(pl.col("status") != "processed")["source_file"].to_list()
         warehouse.replace_documents(
-            con, stale + vanished, {},
+            con,
+            stale + vanished,
+            {},
             then=lambda c: runs.record_files(c, inventory, run_id, now, vanished, incremental.fingerprint()),
         )
         articles, relevant = con.execute(
-            "select count(*), count(*) filter (where is_relevant) from raw.documents").fetchall()[0]
+            "select count(*), count(*) filter (where is_relevant) from raw.documents"
+        ).fetchall()[0]
     for row in inventory.filter(pl.col("status") == "quarantined").iter_rows(named=True):
         runlog.write("ingest", "quarantined", row["reason"], source_file=row["source_file"])
     counts = dict(inventory.group_by("status").len().iter_rows())
     tally.counts["ingest"] = {**tally.counts.get("ingest", {}), **counts}
-    message = (f"{inventory.height} entries: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    message = f"{inventory.height} entries: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     if held:
         message += f"; quarantine: {settings.quarantine_dir / quarantine.MANIFEST}"
     tally.done("ingest", message, extra_seconds=tally.listing_seconds, echo=True)
-    tally.done("clean", f"{tally.counts.get('clean', {}).get('articles', 0)} articles from "
-               f"{tally.counts.get('clean', {}).get('files', 0)} new or changed files, "
-               f"{tally.counts.get('clean', {}).get('relevant', 0)} relevant")
+    tally.done(
+        "clean",
+        f"{tally.counts.get('clean', {}).get('articles', 0)} articles from "
+        f"{tally.counts.get('clean', {}).get('files', 0)} new or changed files, "
+        f"{tally.counts.get('clean', {}).get('relevant', 0)} relevant",
+    )
     extracted = {k: v for k, v in tally.counts.get("extract", {}).items() if k != "articles"}
-    tally.done("extract", ", ".join(f"{n} {name}" for name, n in extracted.items())
-               + f" from {tally.counts.get('extract', {}).get('articles', 0)} articles")
+    tally.done(
+        "extract",
+        ", ".join(f"{n} {name}" for name, n in extracted.items())
+        + f" from {tally.counts.get('extract', {}).get('articles', 0)} articles",
+    )
     tally.seconds["load"] = tally.seconds.get("load", 0.0) + time.perf_counter() - started
-    tally.done("load", f"{tally.counts.get('load', {}).get('loaded', 0)} articles from new or changed files into "
-               f"{settings.database.name}, {articles} in all" + (f"; retracted {len(vanished)} vanished files"
-                                                                  if vanished else ""), echo=True)
+    tally.done(
+        "load",
+        f"{tally.counts.get('load', {}).get('loaded', 0)} articles from new or changed files into "
+        f"{settings.database.name}, {articles} in all"
+        + (f"; retracted {len(vanished)} vanished files" if vanished else ""),
+        echo=True,
+    )
     return {"articles": articles, "relevant": relevant}
 
 
@@ -227,31 +310,49 @@ def validate(settings: Settings, today: date | None = None) -> validation.Valida
     with warehouse.connect(settings.database, read_only=True) as con:
         report = validation.validate(con, settings.docs_dir, today)
     passed = report.evaluated - len(report.failures)
-    done(f"{passed}/{report.evaluated} expectations passed; Data Docs: {report.docs_index}",
-         passed=passed, evaluated=report.evaluated, failed=len(report.failures))
+    done(
+        f"{passed}/{report.evaluated} expectations passed; Data Docs: {report.docs_index}",
+        passed=passed,
+        evaluated=report.evaluated,
+        failed=len(report.failures),
+    )
     return report
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def publish(settings: Settings, run_id: str, validated: validation.ValidationReport | None = None,
-            files_seen: int | None = None) -> Path:
+def publish(
+    settings: Settings, run_id: str, validated: validation.ValidationReport | None = None, files_seen: int | None = None
+) -> Path:
     """Parquet per mart into a new version folder, swapped in as publish/current."""
     done = _timed("publish")
     with warehouse.connect(settings.database, read_only=True) as con:
         dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
-        version = publisher.publish(con, settings.publish_dir, run_id, keep=settings.keep_versions,
-                                    quality=quality_summary(settings, validated, files_seen), report=True)
+        version = publisher.publish(
+            con,
+            settings.publish_dir,
+            run_id,
+            keep=settings.keep_versions,
+            quality=quality_summary(settings, validated, files_seen),
+            report=True,
+        )
     done(f"{settings.current} -> {version.name}", version=version.name)
     return version
 
 
-def quality_summary(settings: Settings, validated: validation.ValidationReport | None,
-                    files_seen: int | None) -> dict[str, Any]:
+def quality_summary(
+    settings: Settings, validated: validation.ValidationReport | None, files_seen: int | None
+) -> dict[str, Any]:
     """What the manifest and report say about quality: expectations passed per table, files quarantined."""
-    out: dict[str, Any] = {"files_seen": files_seen,
-                 "quarantined": [{"source_file": e["source_file"], "reason": e["reason"]}
-                                 for e in quarantine.read(settings.quarantine_dir)]}
+    out: dict[str, Any] = {
+        "files_seen": files_seen,
+        "quarantined": [
+            {"source_file": e["source_file"], "reason": e["reason"]} for e in quarantine.read(settings.quarantine_dir)
+        ],
+    }
     if validated is not None:
-        out |= {"evaluated": validated.evaluated, "passed": validated.evaluated - len(validated.failures),
-                "per_table": {t: list(counts) for t, counts in validated.per_table.items()}}
+        out |= {
+            "evaluated": validated.evaluated,
+            "passed": validated.evaluated - len(validated.failures),
+            "per_table": {t: list(counts) for t, counts in validated.per_table.items()},
+        }
     return out

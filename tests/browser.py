@@ -4,6 +4,7 @@ Chromium runs with its network cut (every host name resolves nowhere, no proxy),
 protocol's Network domain records every request the page makes, so a test can assert that
 none left the machine, not merely that the page looked fine without them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -72,8 +73,13 @@ class Page:
 
     def screenshot(self, path: Path, width: int = 1100) -> None:
         height = self.evaluate("document.documentElement.scrollHeight")
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=min(int(height), 8000),
-                  deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=min(int(height), 8000),
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         path.write_bytes(base64.b64decode(shot["data"]))
 
@@ -86,12 +92,28 @@ def open_page(url: str, width: int = 1100):
         raise RuntimeError("chromium is not installed: `apt-get install chromium` (make test does it)")
     profile = Path(tempfile.mkdtemp(prefix="greenwire-chromium-"))
     process = subprocess.Popen(
-        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-         "--remote-debugging-port=0", "--remote-allow-origins=*", f"--user-data-dir={profile}",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--no-proxy-server", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--allow-file-access-from-files",
-         f"--window-size={width},900", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--remote-debugging-port=0",
+            "--remote-allow-origins=*",
+            f"--user-data-dir={profile}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--no-proxy-server",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--allow-file-access-from-files",
+            f"--window-size={width},900",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
@@ -104,8 +126,7 @@ def open_page(url: str, width: int = 1100):
             page = Page(socket)
             page.call("Network.enable")
             page.call("Page.enable")
-            page.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
-                      mobile=False)
+            page.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False)
             page.call("Page.navigate", url=url)
             page.wait_for("Page.loadEventFired")
             yield page

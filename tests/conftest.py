@@ -1,4 +1,5 @@
 """Shared fixtures. Prefect and GX run for real; their homes live in a per-session temp dir."""
+
 from __future__ import annotations
 
 import tempfile
@@ -35,15 +36,19 @@ def tiny_marts():
 
     con = duckdb.connect()
     con.execute("create schema marts")
-    con.execute("create table marts.documents as select 'd' || i as doc_id, 'f.txt' as source_file, "
-                "i as article_index, '绿色' as word from range(3) t(i)")
+    con.execute(
+        "create table marts.documents as select 'd' || i as doc_id, 'f.txt' as source_file, "
+        "i as article_index, '绿色' as word from range(3) t(i)"
+    )
     con.execute("create table marts.regions as select 'CN-120000' as region_id, '天津市' as name")
     con.execute("create table marts.parties as select 'p1' as party_id, '某某集团' as name")
     con.execute("create table marts.events as select 'e' || i as event_id, i as n from range(1, 3) t(i)")
     con.execute("create table marts.event_parties as select 'e1' as event_id, 'p1' as party_id, 'host' as role")
     con.execute("create table marts.metrics as select 'm1' as metric_id, 300.0 as value")
-    con.execute("create table marts.mentions as select 'd0' as doc_id, 0 as char_start, 'region' as entity_kind, "
-                "'CN-120000' as entity_id, 3 as char_end")
+    con.execute(
+        "create table marts.mentions as select 'd0' as doc_id, 0 as char_start, 'region' as entity_kind, "
+        "'CN-120000' as entity_id, 3 as char_end"
+    )
     yield con
     con.close()
 

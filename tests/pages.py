@@ -1,4 +1,5 @@
 """A realistic Chinese news page around given paragraphs: the chrome real scraped pages carry."""
+
 from __future__ import annotations
 
 import html
@@ -8,8 +9,13 @@ NAV = ["首页", "北京", "上海", "重庆", "广东", "四川", "湖北", "�
 SIDEBAR = ["湖北省召开生态环境保护大会", "四川省新能源汽车产业链签约仪式举行"]
 
 
-def news_page(title: str, paragraphs: list[str], stamp: str = "时间：2025-09-20",
-              canonical: str = "https://news.example.cn/green/c_1130.html", minified: bool = False) -> str:
+def news_page(
+    title: str,
+    paragraphs: list[str],
+    stamp: str = "时间：2025-09-20",
+    canonical: str = "https://news.example.cn/green/c_1130.html",
+    minified: bool = False,
+) -> str:
     """The page a scraper saves: nav bar, script and CSS strings, sidebar, footer, a stamp line."""
     body = "".join(f"<p>{html.escape(p)}</p>\n" for p in paragraphs)
     nav = "".join(f'<a href="/{i}">{name}</a>' for i, name in enumerate(NAV))
@@ -58,5 +64,22 @@ document.write("<span>欢迎访问广东省人民政府网站</span>");
     return page
 
 
-CHROME = ["微软雅黑", "Microsoft YaHei", "版权所有", "ICP备", "欢迎访问", "国家电网", "华为技术", "关于我们", "登录",
-          "热点新闻", "湖北省召开", "当前位置", "责任编辑", "_hmt", "document.", "<", ">"]
+CHROME = [
+    "微软雅黑",
+    "Microsoft YaHei",
+    "版权所有",
+    "ICP备",
+    "欢迎访问",
+    "国家电网",
+    "华为技术",
+    "关于我们",
+    "登录",
+    "热点新闻",
+    "湖北省召开",
+    "当前位置",
+    "责任编辑",
+    "_hmt",
+    "document.",
+    "<",
+    ">",
+]

@@ -1,5 +1,6 @@
 """Process-tree helpers for tests that start real servers and runs (imported as `processes`:
 pytest puts this folder on sys.path for the test modules beside it)."""
+
 from __future__ import annotations
 
 import contextlib

@@ -1,5 +1,6 @@
 """Bad input, one case per test, in one real run: each file is quarantined with its reason (and
 copied into warehouse/quarantine/ where that is safe) or handled, and the run still publishes."""
+
 from __future__ import annotations
 
 import json
@@ -24,30 +25,37 @@ BAD_NAMES = {
     "unicode": "绿色发展·新闻（天津）.txt",
     "dots": "..report..v2.txt",
 }
-TRADITIONAL = ("9月18日，綠色發展論壇在天津生態城舉辦，300多位來自政府部門、行業協會和企業的代表參會。"
-               "論壇發佈了低碳合作倡議，並為國家級綠色工業園區授牌。\n")
+TRADITIONAL = (
+    "9月18日，綠色發展論壇在天津生態城舉辦，300多位來自政府部門、行業協會和企業的代表參會。"
+    "論壇發佈了低碳合作倡議，並為國家級綠色工業園區授牌。\n"
+)
 # A 4 KB article with three stray bytes between its sentences (what scraped pages carry).
 ARTICLE = "".join(f"第{i}段：天津市新建光伏电站装机容量达到{i}万千瓦，绿色低碳发展成效明显。\n" for i in range(60))
 PIECES = [ARTICLE[:400], ARTICLE[400:800], ARTICLE[800:1200], ARTICLE[1200:]]
 PAGE_TITLE = "生态城绿色建筑示范项目开工"
-PAGE_BODY = ["9月19日，天津生态城绿色建筑示范项目正式开工，项目总投资12亿元，建成后每年可减少碳排放3万吨。",
-             "项目由中新天津生态城管委会牵头，与天津绿能投资有",  # `</p><p>` in the middle of a company name
-             "限公司共同建设，采用光伏建筑一体化技术。"]
+PAGE_BODY = [
+    "9月19日，天津生态城绿色建筑示范项目正式开工，项目总投资12亿元，建成后每年可减少碳排放3万吨。",
+    "项目由中新天津生态城管委会牵头，与天津绿能投资有",  # `</p><p>` in the middle of a company name
+    "限公司共同建设，采用光伏建筑一体化技术。",
+]
 SIDECARS = {  # file -> (sidecar bytes, reason it is refused, or None when it is used)
-    "sc_object.txt": (b'{"source": {"name": "x"}}',
-                      "source must be the publisher's name as plain text, not an object"),
+    "sc_object.txt": (b'{"source": {"name": "x"}}', "source must be the publisher's name as plain text, not an object"),
     "sc_list.txt": (b'{"url": ["a", "b"]}', "url must be an http(s) URL, not a list"),
     "sc_javascript.txt": (b'{"url": "javascript:alert(1)"}', "url must be an http(s) URL, not 'javascript:alert(1)'"),
-    "sc_script.txt": (b'{"source": "<script>alert(1)</script>"}',
-                      "source must be the publisher's name as plain text, not markup: '<script>alert(1)</script>'"),
+    "sc_script.txt": (
+        b'{"source": "<script>alert(1)</script>"}',
+        "source must be the publisher's name as plain text, not markup: '<script>alert(1)</script>'",
+    ),
     "sc_number.txt": (b'{"source": 12345}', "source must be the publisher's name as plain text, not a number (12345)"),
     "sc_gbk.txt": ('{"source": "天津日报"}'.encode("gbk"), None),
     "sc_bom.txt": (b"\xef\xbb\xbf" + '{"source": "天津日报"}'.encode(), None),
     "sc_future.txt": ('{"published_on": "2099-12-31", "source": "天津日报"}'.encode(), None),
 }
-COPYRIGHT_BODY = ("绿色版权保护论坛在天津举行\n"
-                  "会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护，300多位代表参会。\n"
-                  "版权所有 © 2025 绿色网 京ICP备12345678号-1\n")
+COPYRIGHT_BODY = (
+    "绿色版权保护论坛在天津举行\n"
+    "会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护，300多位代表参会。\n"
+    "版权所有 © 2025 绿色网 京ICP备12345678号-1\n"
+)
 ONE_LINE = "9月18日，绿色发展论坛在天津举行，300多位代表参会。论坛发布了低碳合作倡议。版权所有 © 2025 绿色网"
 TOOL_FOLDERS = (".git", ".prefect", "__pycache__", "node_modules")
 
@@ -75,8 +83,15 @@ def run(prefect_harness, tmp_path_factory, seeds):
     (inbox / "stray_utf8.txt").write_bytes(b"\xff".join(p.encode("utf-8") for p in PIECES))
     (inbox / "page.txt").write_text(news_page(PAGE_TITLE, PAGE_BODY), encoding="utf-8")
     (inbox / "minified.dat").write_text(news_page(PAGE_TITLE, PAGE_BODY, minified=True), encoding="utf-8")
-    (inbox / "chrome_only.html").write_text(re.sub(r'<div class="main">.*?<div class="footer">', '<div class="footer">',
-                                                   news_page(PAGE_TITLE, PAGE_BODY), flags=re.S), encoding="utf-8")
+    (inbox / "chrome_only.html").write_text(
+        re.sub(
+            r'<div class="main">.*?<div class="footer">',
+            '<div class="footer">',
+            news_page(PAGE_TITLE, PAGE_BODY),
+            flags=re.S,
+        ),
+        encoding="utf-8",
+    )
     for name, (meta, _) in SIDECARS.items():
         (inbox / name).write_text(NEWS, encoding="utf-8")
         (inbox / (name + ".meta.json")).write_bytes(meta)
@@ -119,13 +134,16 @@ def _assert_quarantined(run, name: str, reason: str, copied: bool) -> None:
         assert entry["copy"] is None and entry["note"]
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
         assert con.execute("select status, reason from raw.files where source_file = ?", [name]).fetchone() == (
-            "quarantined", reason)
+            "quarantined",
+            reason,
+        )
 
 
 def test_every_entry_is_accounted_for_and_the_run_publishes(run, seeds):
     summary, files, warehouse_dir, inbox = run
-    expected = {p.relative_to(inbox).as_posix() for p in inbox.rglob("*")
-                if p.parent.name not in TOOL_FOLDERS} | {"vanishing.txt"}
+    expected = {p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.parent.name not in TOOL_FOLDERS} | {
+        "vanishing.txt"
+    }
     assert set(files) == expected
     assert all(row["status"] in {"processed", "quarantined", "skipped"} for row in files.values())
     assert all(row["reason"] for row in files.values() if row["status"] != "processed")
@@ -142,19 +160,32 @@ def test_binary_png_bytes(run):
 
 
 def test_invalid_encoding(run):
-    _assert_quarantined(run, "invalid.txt", "undecodable: not UTF-8 (invalid byte at 7), GB18030 or Big5 "
-                        "(16 invalid bytes at best, 5 tolerated)", copied=True)
+    _assert_quarantined(
+        run,
+        "invalid.txt",
+        "undecodable: not UTF-8 (invalid byte at 7), GB18030 or Big5 (16 invalid bytes at best, 5 tolerated)",
+        copied=True,
+    )
 
 
 def test_mixed_encoding(run):
     at = len(NEWS.encode("utf-8")) * 3
-    _assert_quarantined(run, "mixed.txt", f"mixed encodings: UTF-8 Chinese text up to byte {at}, then bytes that "
-                        "are not UTF-8 (no single encoding reads the whole file)", copied=True)
+    _assert_quarantined(
+        run,
+        "mixed.txt",
+        f"mixed encodings: UTF-8 Chinese text up to byte {at}, then bytes that "
+        "are not UTF-8 (no single encoding reads the whole file)",
+        copied=True,
+    )
 
 
 def test_fifty_megabyte_file(run):
-    _assert_quarantined(run, "huge.txt", "too large: 52,428,800 bytes, over the 20,000,000-byte limit "
-                        "(GREENWIRE_MAX_FILE_BYTES)", copied=False)
+    _assert_quarantined(
+        run,
+        "huge.txt",
+        "too large: 52,428,800 bytes, over the 20,000,000-byte limit (GREENWIRE_MAX_FILE_BYTES)",
+        copied=False,
+    )
 
 
 @pytest.mark.parametrize("case", sorted(BAD_NAMES))
@@ -168,8 +199,10 @@ def test_odd_file_names_are_processed_under_their_own_name(run, case):
 def test_symlink_pointing_outside_the_input_folder(run):
     target = run[3].parent / "secret.txt"
     _assert_quarantined(run, "outside.txt", f"symlink points outside the input folder ({target})", copied=False)
-    assert not any(b"\xe4\xb8\x8d\xe8\xaf\xa5" in p.read_bytes()  # 不该: the target's text was never copied
-                   for p in (run[2] / "quarantine" / "files").iterdir())
+    assert not any(
+        b"\xe4\xb8\x8d\xe8\xaf\xa5" in p.read_bytes()  # 不该: the target's text was never copied
+        for p in (run[2] / "quarantine" / "files").iterdir()
+    )
 
 
 def test_file_that_disappears_mid_run(run):
@@ -179,7 +212,9 @@ def test_file_that_disappears_mid_run(run):
 def test_directory_named_like_a_file(run):
     _, files, _, _ = run
     assert (files["folder.txt"]["status"], files["folder.txt"]["reason"]) == (
-        "skipped", "a folder named like a file; the files inside it are scanned")
+        "skipped",
+        "a folder named like a file; the files inside it are scanned",
+    )
     assert files["folder.txt/inside.txt"]["status"] == "processed"
 
 
@@ -194,11 +229,18 @@ def _published(run, sql: str, *params) -> list[tuple]:
 def test_traditional_text_in_gbk_publishes(run):
     _, files, _, _ = run
     assert (files["traditional_gbk.txt"]["status"], files["traditional_gbk.txt"]["encoding"]) == (
-        "processed", "gb18030")
-    assert _published(run, "select text, original_script from documents where source_file = ?",
-                      "traditional_gbk.txt") == [(
-        "9月18日，绿色发展论坛在天津生态城举办，300多位来自政府部门、行业协会和企业的代表参会。"
-        "论坛发布了低碳合作倡议，并为国家级绿色工业园区授牌。", "traditional")]
+        "processed",
+        "gb18030",
+    )
+    assert _published(
+        run, "select text, original_script from documents where source_file = ?", "traditional_gbk.txt"
+    ) == [
+        (
+            "9月18日，绿色发展论坛在天津生态城举办，300多位来自政府部门、行业协会和企业的代表参会。"
+            "论坛发布了低碳合作倡议，并为国家级绿色工业园区授牌。",
+            "traditional",
+        )
+    ]
 
 
 @pytest.mark.parametrize(("name", "encoding"), [("stray_gbk.txt", "gb18030"), ("stray_utf8.txt", "utf-8")])
@@ -215,7 +257,8 @@ def test_html_pages_publish_their_article_without_chrome(run, name):
     _, files, _, _ = run
     assert files[name]["status"] == "processed"
     [(title, text, published_on, url, publisher)] = _published(
-        run, "select title, text, published_on, url, publisher from documents where source_file = ?", name)
+        run, "select title, text, published_on, url, publisher from documents where source_file = ?", name
+    )
     assert title == PAGE_TITLE
     assert text == PAGE_TITLE + "\n" + PAGE_BODY[0] + "\n" + PAGE_BODY[1] + PAGE_BODY[2]
     assert (str(published_on), url, publisher) == ("2025-09-20", "https://news.example.cn/green/c_1130.html", "绿色网")
@@ -224,17 +267,21 @@ def test_html_pages_publish_their_article_without_chrome(run, name):
 
 def test_html_chrome_gives_no_parties_or_regions(run):
     # The font 微软雅黑, the script's company names, the nav bar's and sidebar's provinces.
-    names = _published(run, "select distinct p.name from mentions m join parties p on m.entity_id = p.party_id "
-                            "join documents d using (doc_id) where d.source_file in ('page.txt', 'minified.dat') "
-                            "union select distinct r.name from mentions m join regions r on m.entity_id = r.region_id "
-                            "join documents d using (doc_id) where d.source_file in ('page.txt', 'minified.dat')")
+    names = _published(
+        run,
+        "select distinct p.name from mentions m join parties p on m.entity_id = p.party_id "
+        "join documents d using (doc_id) where d.source_file in ('page.txt', 'minified.dat') "
+        "union select distinct r.name from mentions m join regions r on m.entity_id = r.region_id "
+        "join documents d using (doc_id) where d.source_file in ('page.txt', 'minified.dat')",
+    )
     leaked = [n for (n,) in names if re.search("微软|国家电网|华为|北京|上海|重庆|广东|四川|湖北|浙江|<|>", n)]
     assert leaked == []
 
 
 def test_an_html_page_without_an_article_is_quarantined(run):
-    _assert_quarantined(run, "chrome_only.html", "HTML page without main text (only navigation, scripts or "
-                        "boilerplate)", copied=True)
+    _assert_quarantined(
+        run, "chrome_only.html", "HTML page without main text (only navigation, scripts or boilerplate)", copied=True
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SIDECARS))
@@ -256,13 +303,17 @@ def test_sidecars_are_checked_and_never_block_their_file(run, name):
 def test_a_sidecar_date_out_of_window_is_dropped_with_a_note(run):
     _, files, _, _ = run
     assert files["sc_future.txt.meta.json"]["reason"].startswith(
-        "metadata sidecar of sc_future.txt; published_on 2099-12-31 dropped: outside 1990-01-01..")
+        "metadata sidecar of sc_future.txt; published_on 2099-12-31 dropped: outside 1990-01-01.."
+    )
     assert _published(run, "select published_on from documents where source_file = 'sc_future.txt'") == [(None,)]
 
 
 def test_a_paragraph_that_mentions_copyright_is_kept(run):
-    assert _published(run, "select text from documents where source_file = 'copyright_paragraph.txt'") == [(
-        "绿色版权保护论坛在天津举行\n会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护，300多位代表参会。",)]
+    assert _published(run, "select text from documents where source_file = 'copyright_paragraph.txt'") == [
+        (
+            "绿色版权保护论坛在天津举行\n会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护，300多位代表参会。",
+        )
+    ]
 
 
 def test_a_single_line_file_is_not_dropped_as_a_footer(run):
@@ -272,7 +323,9 @@ def test_a_single_line_file_is_not_dropped_as_a_footer(run):
 def test_a_file_without_articles_is_reported(run):
     _, files, _, _ = run
     assert (files["no_article.txt"]["status"], files["no_article.txt"]["reason"]) == (
-        "processed", "read, but no article found in it (only chrome, junk or too little text)")
+        "processed",
+        "read, but no article found in it (only chrome, junk or too little text)",
+    )
     assert {"event": "no_articles", "source_file": "no_article.txt", "message": "no article found"} in _run_log(run)
     assert "    processed   no_article.txt: read, but no article found in it" in format_summary(run[0])
 
@@ -295,8 +348,10 @@ def test_a_warehouse_inside_the_input_folder_is_refused_before_any_work(tmp_path
     inbox = Path(shutil.copytree(seeds, tmp_path / "in"))
     assert main(["run", "--input", str(inbox), "--warehouse", str(inbox / "warehouse")]) == 1
     err = capsys.readouterr().err
-    assert err == (f"greenwire: error: the input folder {inbox} contains the warehouse {inbox / 'warehouse'}: a run "
-                   "would read its own output; put the warehouse outside the input folder (--warehouse)\n")
+    assert err == (
+        f"greenwire: error: the input folder {inbox} contains the warehouse {inbox / 'warehouse'}: a run "
+        "would read its own output; put the warehouse outside the input folder (--warehouse)\n"
+    )
     assert not (inbox / "warehouse").exists()
 
 
@@ -312,11 +367,14 @@ def test_the_summary_counts_plain_sidecars_and_lists_the_noted_ones(run):
     summary, files, _, _ = run
     lines = format_summary(summary).splitlines()
     plain = [n for n, f in files.items() if f["reason"] == f"metadata sidecar of {n.removesuffix('.meta.json')}"]
-    assert plain and not any(line.endswith(f" {name}: metadata sidecar of {name[:-10]}") for name in plain
-                             for line in lines)
+    assert plain and not any(
+        line.endswith(f" {name}: metadata sidecar of {name[:-10]}") for name in plain for line in lines
+    )
     assert f"    skipped     {len(plain)} metadata sidecars (*.meta.json), each read with its article" in lines
-    assert any(line.startswith("    skipped     sc_future.txt.meta.json: metadata sidecar of sc_future.txt; ")
-               for line in lines)
+    assert any(
+        line.startswith("    skipped     sc_future.txt.meta.json: metadata sidecar of sc_future.txt; ")
+        for line in lines
+    )
 
 
 def test_status_files_lists_every_file_the_run_saw(run, capsys):

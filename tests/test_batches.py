@@ -1,4 +1,5 @@
 """The batch unit: decode -> clean -> extract of a few files, the same rows however the files are split."""
+
 from __future__ import annotations
 
 import polars as pl

@@ -1,4 +1,5 @@
 """The greenwire command: help, query formats and its sandbox, clear errors."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,20 +36,37 @@ def warehouse_dir(tmp_path, tiny_marts):
 
 
 def test_query_prints_csv(warehouse_dir, capsys):
-    assert main(["query", "select event_id, n from events order by n", "--format", "csv",
-                 "--warehouse", str(warehouse_dir)]) == 0
+    assert (
+        main(
+            ["query", "select event_id, n from events order by n", "--format", "csv", "--warehouse", str(warehouse_dir)]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == "event_id,n\ne1,1\ne2,2\n"
 
 
 def test_query_csv_writes_lists_as_json(warehouse_dir, capsys):
-    assert main(["query", "select ['生态管委会', '中国资环'] as aliases", "--format", "csv",
-                 "--warehouse", str(warehouse_dir)]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "select ['生态管委会', '中国资环'] as aliases",
+                "--format",
+                "csv",
+                "--warehouse",
+                str(warehouse_dir),
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == 'aliases\n"[""生态管委会"",""中国资环""]"\n'
 
 
 def test_query_prints_json(warehouse_dir, capsys):
-    assert main(["query", "select count(*) as rows from events", "--format", "json",
-                 "--warehouse", str(warehouse_dir)]) == 0
+    assert (
+        main(["query", "select count(*) as rows from events", "--format", "json", "--warehouse", str(warehouse_dir)])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out) == [{"rows": 2}]
 
 
@@ -73,8 +91,10 @@ def test_query_refuses_several_statements(warehouse_dir, capsys):
 
 
 def test_query_table_shows_plain_numbers_and_no_shape_header(warehouse_dir, capsys):
-    assert main(["query", "select 1.73e13::double as amount, 1.5e-7::double as share",
-                 "--warehouse", str(warehouse_dir)]) == 0
+    assert (
+        main(["query", "select 1.73e13::double as amount, 1.5e-7::double as share", "--warehouse", str(warehouse_dir)])
+        == 0
+    )
     out = capsys.readouterr().out
     assert re.search(r"│ 17300000000000 +┆ 0\.00000015 +│", out), out
     assert "e13" not in out and "shape:" not in out
@@ -101,10 +121,18 @@ TYPES = {
     "small double": ("1.5e-7::double", "0.00000015", "1.5e-7", 1.5e-7),
     "nan": ("'nan'::double", "NaN", "NaN", None),
     "decimal": ("123.45::decimal(10,2)", "123.45", "123.45", 123.45),
-    "hugeint": ("170141183460469231731687303715884105727::hugeint", "170141183460469231731687303715884105727",
-                "170141183460469231731687303715884105727", 170141183460469231731687303715884105727),
-    "timestamp with time zone": ("'2026-01-01 08:00:00+08'::timestamptz", "2026-01-01 00:00:00 UTC",
-                                 "2026-01-01T00:00:00.000000+0000", "2026-01-01 00:00:00+00"),
+    "hugeint": (
+        "170141183460469231731687303715884105727::hugeint",
+        "170141183460469231731687303715884105727",
+        "170141183460469231731687303715884105727",
+        170141183460469231731687303715884105727,
+    ),
+    "timestamp with time zone": (
+        "'2026-01-01 08:00:00+08'::timestamptz",
+        "2026-01-01 00:00:00 UTC",
+        "2026-01-01T00:00:00.000000+0000",
+        "2026-01-01 00:00:00+00",
+    ),
 }
 
 
@@ -125,8 +153,12 @@ def test_query_prints_every_type(warehouse_dir, capsys, kind, fmt):
 
 
 def _hashes(*roots: Path) -> dict[str, str]:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for root in roots for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for root in roots
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -180,8 +212,14 @@ def test_the_sandbox_itself_refuses_what_the_statement_check_lets_through(live_w
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GREENWIRE_"))}
-    return subprocess.run([str(GREENWIRE), *args], env={**clean, **env}, capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(GREENWIRE), *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize("command", [["query", "select 1"], ["status"], ["validate"]])
@@ -198,9 +236,11 @@ def test_a_warehouse_under_a_regular_file_is_one_line(tmp_path, command):
     (tmp_path / "file").write_text("not a folder")
     done = _cli(*command, "--warehouse", str(tmp_path / "file" / "wh"))
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr == (f"greenwire: error: setup: the warehouse folder {tmp_path / 'file' / 'wh'} cannot be "
-                           f"created: {tmp_path / 'file'} is a file, not a folder; pass --warehouse DIR (or "
-                           "GREENWIRE_WAREHOUSE) naming a folder\n")
+    assert done.stderr == (
+        f"greenwire: error: setup: the warehouse folder {tmp_path / 'file' / 'wh'} cannot be "
+        f"created: {tmp_path / 'file'} is a file, not a folder; pass --warehouse DIR (or "
+        "GREENWIRE_WAREHOUSE) naming a folder\n"
+    )
 
 
 def test_an_unavailable_prefect_api_is_one_line(tmp_path):
@@ -212,20 +252,28 @@ def test_an_unavailable_prefect_api_is_one_line(tmp_path):
     api = f"http://127.0.0.1:{port}/api"
     done = _cli("run", "--warehouse", str(tmp_path / "wh"), PREFECT_API_URL=api)
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith(f"greenwire: error: setup: no Prefect server answers at PREFECT_API_URL={api} "
-                                  "(ConnectError); start one with ")
+    assert done.stderr.startswith(
+        f"greenwire: error: setup: no Prefect server answers at PREFECT_API_URL={api} (ConnectError); start one with "
+    )
     assert not (tmp_path / "wh").exists()
 
 
-@pytest.mark.parametrize("error, line", [
-    (OSError(28, "No space left on device", "/srv/wh/greenwire.duckdb"),
-     "No space left on device: /srv/wh/greenwire.duckdb (free some space, then run again)"),
-    (PermissionError(13, "Permission denied", "/srv/wh/runs"), "Permission denied: /srv/wh/runs"),
-    (NotADirectoryError(20, "Not a directory", "/srv/file/wh"), "Not a directory: /srv/file/wh"),
-    (duckdb.IOException('IO Error: Could not write file "/srv/wh/x.wal": No space left on device\nmore'),
-     'IO Error: Could not write file "/srv/wh/x.wal": No space left on device (free some space, then run again)'),
-    (RuntimeError(""), "RuntimeError"),
-])
+@pytest.mark.parametrize(
+    "error, line",
+    [
+        (
+            OSError(28, "No space left on device", "/srv/wh/greenwire.duckdb"),
+            "No space left on device: /srv/wh/greenwire.duckdb (free some space, then run again)",
+        ),
+        (PermissionError(13, "Permission denied", "/srv/wh/runs"), "Permission denied: /srv/wh/runs"),
+        (NotADirectoryError(20, "Not a directory", "/srv/file/wh"), "Not a directory: /srv/file/wh"),
+        (
+            duckdb.IOException('IO Error: Could not write file "/srv/wh/x.wal": No space left on device\nmore'),
+            'IO Error: Could not write file "/srv/wh/x.wal": No space left on device (free some space, then run again)',
+        ),
+        (RuntimeError(""), "RuntimeError"),
+    ],
+)
 def test_a_failure_is_described_in_one_line_with_its_path(error, line):
     from flows.ops.runlog import describe
 
@@ -238,11 +286,13 @@ def test_the_run_summary_lists_at_most_twenty_files_per_status(tmp_path):
 
     from flows.app.cli import _file_notes
 
-    files = pl.DataFrame({
-        "source_file": [f"bad{i:03}.txt" for i in range(25)] + ["a.txt", "a.txt.meta.json"],
-        "status": ["quarantined"] * 25 + ["processed", "skipped"],
-        "reason": ["undecodable"] * 25 + [None, "metadata sidecar of a.txt"],
-    })
+    files = pl.DataFrame(
+        {
+            "source_file": [f"bad{i:03}.txt" for i in range(25)] + ["a.txt", "a.txt.meta.json"],
+            "status": ["quarantined"] * 25 + ["processed", "skipped"],
+            "reason": ["undecodable"] * 25 + [None, "metadata sidecar of a.txt"],
+        }
+    )
     lines = _file_notes(files, tmp_path)
     assert lines[:20] == [f"    quarantined bad{i:03}.txt: undecodable" for i in range(20)]
     assert lines[20:] == [

@@ -2,6 +2,7 @@
 
 Everything runs in subprocesses with a throwaway PREFECT_HOME (SQLite); nothing is started by hand.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -56,8 +57,16 @@ class Service:
     def __init__(self, args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT):
         self.log = log
         with log.open("wb") as out:
-            self.proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_sigint_default)
+            self.proc = subprocess.Popen(
+                args,
+                env=env,
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_sigint_default,
+            )
 
     def tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -75,8 +84,15 @@ class Service:
 
 
 def _cli(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
-    done = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(BIN / "prefect"), "--no-prompt", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -88,8 +104,11 @@ def server(tmp_path_factory):
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = _env(home, api_url)
-    service = Service([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                      _env(home, None), home / "server.log")
+    service = Service(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        _env(home, None),
+        home / "server.log",
+    )
     try:
         _wait_for_health(api_url, service)
         yield api_url, env
@@ -141,7 +160,8 @@ def _trigger_and_wait(client, name: str, parameters: dict, service: Service):
             pytest.fail(f"the process executing runs exited with {service.proc.returncode}:\n{service.tail()}")
         time.sleep(2)
     assert flow_run.state is not None and flow_run.state.is_completed(), (
-        f"flow run {flow_run.id} ended as {flow_run.state!r} (or timed out after {RUN_TIMEOUT} s):\n{service.tail()}")
+        f"flow run {flow_run.id} ended as {flow_run.state!r} (or timed out after {RUN_TIMEOUT} s):\n{service.tail()}"
+    )
     return flow_run
 
 
@@ -173,22 +193,25 @@ def test_worker_runs_the_prefect_yaml_deployment(server, client, seeds_copy, tmp
     deployment = client.read_deployment_by_name(deploy.full_name())
     assert deployment.work_pool_name == deploy.WORK_POOL
     assert deployment.parameters == {"input_dir": None, "warehouse_dir": None, "wait_seconds": deploy.WAIT_SECONDS}
-    assert deployment.pull_steps == [
-        {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
+    assert deployment.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
     [schedule] = deployment.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("0 6 * * *", "UTC", True)
     upcoming = _wait_for_scheduled_runs(client, deployment.id)
-    assert {(r.expected_start_time.astimezone(UTC).hour, r.expected_start_time.minute)
-            for r in upcoming} == {(6, 0)}
+    assert {(r.expected_start_time.astimezone(UTC).hour, r.expected_start_time.minute) for r in upcoming} == {(6, 0)}
 
     # Manual runs only from here: a 06:00 run with null parameters would write to the repo's warehouse/.
     client.pause_deployment(deployment.id)
-    worker = Service([str(BIN / "prefect"), "worker", "start", "--pool", deploy.WORK_POOL], env,
-                     tmp_path / "worker.log", cwd=tmp_path)
+    worker = Service(
+        [str(BIN / "prefect"), "worker", "start", "--pool", deploy.WORK_POOL],
+        env,
+        tmp_path / "worker.log",
+        cwd=tmp_path,
+    )
     try:
         warehouse = tmp_path / "warehouse"
-        _trigger_and_wait(client, deploy.full_name(), {"input_dir": str(seeds_copy), "warehouse_dir": str(warehouse)},
-                          worker)
+        _trigger_and_wait(
+            client, deploy.full_name(), {"input_dir": str(seeds_copy), "warehouse_dir": str(warehouse)}, worker
+        )
         _assert_published(warehouse)
     finally:
         worker.stop()
@@ -199,15 +222,32 @@ def test_greenwire_serve_registers_the_cron_and_runs(server, client, seeds_copy,
     env = server[1]
     name = "greenwire-serve-test"
     warehouse = tmp_path / "warehouse"
-    served = Service([str(BIN / "greenwire"), "serve", "--name", name, "--cron", "30 5 * * 1",
-                      "--input", str(seeds_copy), "--warehouse", str(warehouse)],
-                     {**env, "PREFECT_HOME": str(tmp_path / "serve-home")}, tmp_path / "serve.log", cwd=tmp_path)
+    served = Service(
+        [
+            str(BIN / "greenwire"),
+            "serve",
+            "--name",
+            name,
+            "--cron",
+            "30 5 * * 1",
+            "--input",
+            str(seeds_copy),
+            "--warehouse",
+            str(warehouse),
+        ],
+        {**env, "PREFECT_HOME": str(tmp_path / "serve-home")},
+        tmp_path / "serve.log",
+        cwd=tmp_path,
+    )
     try:
         deployment = _wait_for_deployment(client, deploy.full_name(name), served)
         [schedule] = deployment.schedules
         assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 5 * * 1", "UTC")
-        assert deployment.parameters == {"input_dir": str(seeds_copy), "warehouse_dir": str(warehouse),
-                                         "wait_seconds": deploy.WAIT_SECONDS}
+        assert deployment.parameters == {
+            "input_dir": str(seeds_copy),
+            "warehouse_dir": str(warehouse),
+            "wait_seconds": deploy.WAIT_SECONDS,
+        }
         _trigger_and_wait(client, deploy.full_name(name), {}, served)
         _assert_published(warehouse)
     finally:
@@ -230,12 +270,20 @@ def _wait_for_deployment(client, name: str, served: Service, timeout: float = 12
     pytest.fail(f"greenwire serve registered no {name} within {timeout} s:\n{served.tail()}")
 
 
-@pytest.mark.parametrize("unset, says", [(True, "PREFECT_API_URL is not set"),
-                                          (False, "no Prefect server answers at PREFECT_API_URL=")],
-                         ids=["no-api-url", "nobody-listening"])
+@pytest.mark.parametrize(
+    "unset, says",
+    [(True, "PREFECT_API_URL is not set"), (False, "no Prefect server answers at PREFECT_API_URL=")],
+    ids=["no-api-url", "nobody-listening"],
+)
 def test_serve_without_a_server_is_a_one_line_error(tmp_path, unset, says):
     api_url = None if unset else f"http://127.0.0.1:{_free_port()}/api"
-    done = subprocess.run([str(BIN / "greenwire"), "serve", "--warehouse", str(tmp_path)], env=_env(tmp_path, api_url),
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(BIN / "greenwire"), "serve", "--warehouse", str(tmp_path)],
+        env=_env(tmp_path, api_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 1
     assert done.stderr.startswith(f"greenwire: error: {says}") and done.stderr.count("\n") == 1, done.stderr

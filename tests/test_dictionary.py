@@ -1,4 +1,5 @@
 """The data dictionary is the one source of the published schema: docs, suites and type checks follow it."""
+
 import json
 
 import duckdb
@@ -16,7 +17,7 @@ CONTRACT_V1 = {
     "events": "event_id event_type name event_date date_precision region_id num_documents",
     "event_parties": "event_id party_id role",
     "metrics": "metric_id doc_id value unit classifier qualifier indicator subject_party_id subject_region_id "
-               "event_id period raw_text",
+    "event_id period raw_text",
     "mentions": "doc_id entity_kind entity_id char_start char_end evidence",
 }
 
@@ -38,7 +39,8 @@ def test_every_table_has_a_key_and_every_column_a_type_and_a_meaning():
 
 def test_the_markdown_in_the_repo_is_generated_from_the_dictionary():
     assert dictionary.MARKDOWN.read_text(encoding="utf-8") == dictionary.render_markdown(), (
-        "docs/data-dictionary.md is stale: run `python -m flows.warehouse.dictionary`")
+        "docs/data-dictionary.md is stale: run `python -m flows.warehouse.dictionary`"
+    )
 
 
 def test_the_markdown_lists_every_column_and_unit_code():
@@ -54,7 +56,8 @@ def test_every_suite_carries_the_generated_column_checks():
     for table in dictionary.TABLES:
         suite = json.loads((EXPECTATIONS_DIR / f"{table.name}.json").read_text(encoding="utf-8"))
         assert dictionary.with_generated(suite, table) == suite, (
-            f"expectations/{table.name}.json is stale: run `python -m flows.warehouse.dictionary`")
+            f"expectations/{table.name}.json is stale: run `python -m flows.warehouse.dictionary`"
+        )
         exists = [e["kwargs"]["column"] for e in suite["expectations"] if e["type"] == "expect_column_to_exist"]
         assert exists == [c.name for c in table.columns]
 
@@ -65,9 +68,11 @@ def test_hand_written_checks_survive_regeneration_and_duplicates_go():
     duplicate = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "role"}}
     suite = dictionary.with_generated({"name": "event_parties", "expectations": [duplicate, unique]}, table)
     assert suite["expectations"][-1] == unique
-    assert [e for e in suite["expectations"] if e["kwargs"] == {"column": "role"}
-            and e["type"] == "expect_column_values_to_not_be_null"] == [
-        {**duplicate, "meta": {"generated": "flows/warehouse/dictionary.py"}}]
+    assert [
+        e
+        for e in suite["expectations"]
+        if e["kwargs"] == {"column": "role"} and e["type"] == "expect_column_values_to_not_be_null"
+    ] == [{**duplicate, "meta": {"generated": "flows/warehouse/dictionary.py"}}]
 
 
 def test_json_form_has_type_description_and_allowed_values():

@@ -1,4 +1,5 @@
 """The real flow (real Prefect, DuckDB, Great Expectations, Parquet) on seeds/raw."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,13 @@ from flows.warehouse.contract import CONTRACT
 
 pytestmark = pytest.mark.e2e
 
-ID_COLUMNS = {"documents": "doc_id", "regions": "region_id", "parties": "party_id", "events": "event_id",
-              "metrics": "metric_id"}
+ID_COLUMNS = {
+    "documents": "doc_id",
+    "regions": "region_id",
+    "parties": "party_id",
+    "events": "event_id",
+    "metrics": "metric_id",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +70,12 @@ def test_two_runs_give_the_same_ids_and_bytes(published):
     _, first, first_current, second = published
     assert first.published == first_current and second.published != first.published
     for table, column in ID_COLUMNS.items():
-        ids = [sorted(r[0] for r in duckdb.sql(f"select {column} from read_parquet('{p / (table + '.parquet')}')")
-                      .fetchall()) for p in (first.published, second.published)]
+        ids = [
+            sorted(
+                r[0] for r in duckdb.sql(f"select {column} from read_parquet('{p / (table + '.parquet')}')").fetchall()
+            )
+            for p in (first.published, second.published)
+        ]
         assert ids[0] == ids[1], table
     one = json.loads((first.published / "manifest.json").read_text())["tables"]
     two = json.loads((second.published / "manifest.json").read_text())["tables"]
@@ -75,8 +85,8 @@ def test_two_runs_give_the_same_ids_and_bytes(published):
 def test_every_mention_slices_the_document_text(published):
     current = published[0] / "publish" / "current"
     bad = duckdb.sql(f"""
-        select count(*) from read_parquet('{current / 'mentions.parquet'}') m
-        join read_parquet('{current / 'documents.parquet'}') d using (doc_id)
+        select count(*) from read_parquet('{current / "mentions.parquet"}') m
+        join read_parquet('{current / "documents.parquet"}') d using (doc_id)
         where substr(d.text, m.char_start + 1, m.char_end - m.char_start) <> m.surface
     """).fetchall()[0][0]
     assert bad == 0
@@ -89,12 +99,16 @@ def test_a_broken_mart_blocks_the_publish_and_keeps_current(published, seeds, tm
     broken = tmp_path / "sql"
     shutil.copytree(SQL_DIR, broken)
     model = broken / "marts" / "parties.sql"
-    model.write_text(model.read_text().replace(
-        "select * from final\norder by party_id", "select * from final\nunion all\n(select * from final limit 1)"))
+    model.write_text(
+        model.read_text().replace(
+            "select * from final\norder by party_id", "select * from final\nunion all\n(select * from final limit 1)"
+        )
+    )
     monkeypatch.setenv("GREENWIRE_SQL_DIR", str(broken))
     with pytest.raises(ValidationFailed) as failed:
         greenwire_flow(input_dir=str(seeds), warehouse_dir=str(warehouse_dir))
     assert ("parties", "expect_column_values_to_be_unique", "party_id") in {
-        (f.table, f.expectation, f.column) for f in failed.value.report.failures}
+        (f.table, f.expectation, f.column) for f in failed.value.report.failures
+    }
     assert (warehouse_dir / "publish" / "current").resolve() == before
     assert (before / "manifest.json").read_bytes() == before_manifest

@@ -1,4 +1,5 @@
 """greenwire evaluate: exact scores of a tiny publish against a tiny gold folder."""
+
 from __future__ import annotations
 
 import json
@@ -13,22 +14,39 @@ from flows.app.evaluate import EvaluationError, dates_agree, dice, evaluate
 
 GOLD = {
     "a.txt": {
-        "source_file": "a.txt", "articles": 1,
-        "regions": [{"name": "天津市", "level": "province", "admin_code": "120000", "aliases": ["天津"]},
-                    {"name": "北港镇", "level": "other", "admin_code": None, "aliases": []}],
-        "parties": [{"name": "天津大学", "type": "research_education", "aliases": []},
-                    {"name": "王凯", "type": "person", "aliases": []},
-                    {"name": "某记者", "type": "person", "aliases": [], "optional": True}],
-        "events": [{"key": "forum-1", "type": "forum_conference", "name": "2025绿色发展论坛", "date": "2025-09",
-                    "parties": []}],
-        "metrics": [{"value": 300, "unit": "count", "qualifier": "more_than", "raw": "300多位"},
-                    {"value": 1.5, "unit": "km2", "qualifier": "exact", "raw": "1.5平方公里"}],
+        "source_file": "a.txt",
+        "articles": 1,
+        "regions": [
+            {"name": "天津市", "level": "province", "admin_code": "120000", "aliases": ["天津"]},
+            {"name": "北港镇", "level": "other", "admin_code": None, "aliases": []},
+        ],
+        "parties": [
+            {"name": "天津大学", "type": "research_education", "aliases": []},
+            {"name": "王凯", "type": "person", "aliases": []},
+            {"name": "某记者", "type": "person", "aliases": [], "optional": True},
+        ],
+        "events": [
+            {"key": "forum-1", "type": "forum_conference", "name": "2025绿色发展论坛", "date": "2025-09", "parties": []}
+        ],
+        "metrics": [
+            {"value": 300, "unit": "count", "qualifier": "more_than", "raw": "300多位"},
+            {"value": 1.5, "unit": "km2", "qualifier": "exact", "raw": "1.5平方公里"},
+        ],
     },
     "b.txt": {
-        "source_file": "b.txt", "articles": 2,
-        "regions": [], "parties": [],
-        "events": [{"key": "forum-1", "type": "forum_conference", "name": "绿色发展论坛", "date": None,
-                    "parties": [{"name": "天津大学", "role": "host"}]}],
+        "source_file": "b.txt",
+        "articles": 2,
+        "regions": [],
+        "parties": [],
+        "events": [
+            {
+                "key": "forum-1",
+                "type": "forum_conference",
+                "name": "绿色发展论坛",
+                "date": None,
+                "parties": [{"name": "天津大学", "role": "host"}],
+            }
+        ],
         "metrics": [],
     },
 }
@@ -40,18 +58,18 @@ def _publish(folder: Path) -> Path:
     con = duckdb.connect()
     tables = {
         "documents": "select * from (values ('d1', 'a.txt'), ('d2', 'b.txt')) t(doc_id, source_file)",
-        "regions": "select * from (values ('r1', '天津市', 'province', '120000'), ('r2', '河北省', 'province', '130000'))"
-                   " t(region_id, name, level, admin_code)",
+        "regions": "select * from (values ('r1', '天津市', 'province', '120000'),"
+        " ('r2', '河北省', 'province', '130000')) t(region_id, name, level, admin_code)",
         "parties": "select * from (values ('p1', '天津大学', 'research_education', ['天大']),"
-                   " ('p2', '王凯', 'enterprise', []::varchar[])) t(party_id, name, party_type, aliases)",
+        " ('p2', '王凯', 'enterprise', []::varchar[])) t(party_id, name, party_type, aliases)",
         "events": "select * from (values ('e1', 'forum_conference', '2025中新绿色发展论坛', date '2025-09-18', 'day'))"
-                  " t(event_id, event_type, name, event_date, date_precision)",
+        " t(event_id, event_type, name, event_date, date_precision)",
         "event_parties": "select * from (values ('e1', 'p1', 'host')) t(event_id, party_id, role)",
         "metrics": "select * from (values ('m1', 'd1', 300.0, 'count', 'exact', '300多位'),"
-                   " ('m2', 'd1', 1.504, 'km2', 'exact', '1.504平方公里'), ('m3', 'd1', 9.0, 'percent', 'exact', '9%'))"
-                   " t(metric_id, doc_id, value, unit, qualifier, raw_text)",
+        " ('m2', 'd1', 1.504, 'km2', 'exact', '1.504平方公里'), ('m3', 'd1', 9.0, 'percent', 'exact', '9%'))"
+        " t(metric_id, doc_id, value, unit, qualifier, raw_text)",
         "mentions": "select * from (values ('d1', 'region', 'r1'), ('d1', 'region', 'r2'), ('d1', 'party', 'p1'),"
-                    " ('d1', 'party', 'p2'), ('d1', 'event', 'e1'), ('d2', 'event', 'e1')) t(doc_id, entity_kind, entity_id)",
+        " ('d1', 'party', 'p2'), ('d1', 'event', 'e1'), ('d2', 'event', 'e1')) t(doc_id, entity_kind, entity_id)",
     }
     for name, sql in tables.items():
         con.sql(f"copy ({sql}) to '{folder / (name + '.parquet')}' (format parquet)")
@@ -82,15 +100,23 @@ def test_scores_per_table(folders):
     assert report["tables"]["regions"]["extra"] == ["a.txt: 河北省"]
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [("绿色发展论坛", "绿色发展大会", 0.6), ("论坛", "论坛", 1.0), ("", "论坛", 0.0)])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"), [("绿色发展论坛", "绿色发展大会", 0.6), ("论坛", "论坛", 1.0), ("", "论坛", 0.0)]
+)
 def test_dice(a, b, expected):
     assert dice(a, b) == expected
 
 
-@pytest.mark.parametrize(("gold", "predicted", "precision", "expected"), [
-    ("2025-09", date(2025, 9, 18), "day", True), ("2025-09-17", date(2025, 9, 18), "day", False),
-    ("2025-09-17", date(2025, 9, 1), "month", True), (None, None, "unknown", True), ("2025", None, "unknown", False),
-])
+@pytest.mark.parametrize(
+    ("gold", "predicted", "precision", "expected"),
+    [
+        ("2025-09", date(2025, 9, 18), "day", True),
+        ("2025-09-17", date(2025, 9, 18), "day", False),
+        ("2025-09-17", date(2025, 9, 1), "month", True),
+        (None, None, "unknown", True),
+        ("2025", None, "unknown", False),
+    ],
+)
 def test_dates_agree(gold, predicted, precision, expected):
     assert dates_agree(gold, predicted, precision) is expected
 

@@ -1,4 +1,5 @@
 """`greenwire export`: every published table as CSV (BOM, readable lists), an xlsx workbook or Parquet."""
+
 import re
 import zipfile
 from datetime import UTC, datetime
@@ -14,8 +15,10 @@ from flows.warehouse.publish import publish
 
 @pytest.fixture
 def version(tiny_marts, tmp_path):
-    tiny_marts.execute("create or replace table marts.regions as select 'CN-120000' as region_id, '天津市' as name, "
-                       "['天津', '津门'] as aliases")
+    tiny_marts.execute(
+        "create or replace table marts.regions as select 'CN-120000' as region_id, '天津市' as name, "
+        "['天津', '津门'] as aliases"
+    )
     tiny_marts.execute("create or replace table marts.metrics as select 'm1' as metric_id, 17300000000000.0 as value")
     return publish(tiny_marts, tmp_path / "publish", "run-1", now=datetime(2026, 1, 1, tzinfo=UTC))
 
@@ -47,7 +50,8 @@ def test_parquet_copies_the_published_files_and_the_dictionary(version, tmp_path
     for table in MART_TABLES:
         assert (tmp_path / "pq" / f"{table}.parquet").read_bytes() == (version / f"{table}.parquet").read_bytes()
     assert duckdb.sql(f"select aliases from read_parquet('{tmp_path / 'pq' / 'regions.parquet'}')").fetchall() == [
-        (["天津", "津门"],)]
+        (["天津", "津门"],)
+    ]
 
 
 def test_nothing_published_is_one_clear_error(tmp_path):

@@ -2,6 +2,7 @@
 at once, a warehouse file held by another process, a failed validation, a damaged warehouse file,
 a full disk, a read-only disk, leftovers of killed publishes. One real run of the seeds serves the
 module; each test works on a copy of its warehouse."""
+
 from __future__ import annotations
 
 import json
@@ -38,13 +39,21 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _greenwire(*args: str, env: dict[str, str], timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
-    return subprocess.run([str(GREENWIRE), *args], env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(GREENWIRE), *args], env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
 
 
 def _start(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([str(GREENWIRE), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [str(GREENWIRE), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _snapshot(warehouse_dir: Path) -> tuple[Path, bytes]:
@@ -136,8 +145,9 @@ def test_a_second_run_is_refused_or_waits_and_nothing_is_corrupted(setup):
             if proc is not None and proc.poll() is None:
                 kill_tree(proc)
     assert refused.returncode == 1 and refused.stdout == ""
-    assert refused.stderr.startswith(f"greenwire: error: another greenwire run is using the warehouse {warehouse_dir} "
-                                     f"(PID {first.pid}, ")
+    assert refused.stderr.startswith(
+        f"greenwire: error: another greenwire run is using the warehouse {warehouse_dir} (PID {first.pid}, "
+    )
     assert refused.stderr.count("\n") == 1, refused.stderr
     assert first.returncode == 0, first_out
     assert queued.returncode == 0, queued_out
@@ -152,9 +162,11 @@ def test_a_warehouse_file_held_by_another_process_is_a_clear_error(setup):
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb")):  # this test process holds it
         run = _greenwire("run", env=env)
         status = _greenwire("status", "--wait", "1", env=env)
-    says = (f"greenwire: error: the warehouse file {warehouse_dir / 'greenwire.duckdb'} is in use by another "
-            f"process (PID {os.getpid()}); wait for it to finish, or query the published Parquet with "
-            "`greenwire query` instead\n")
+    says = (
+        f"greenwire: error: the warehouse file {warehouse_dir / 'greenwire.duckdb'} is in use by another "
+        f"process (PID {os.getpid()}); wait for it to finish, or query the published Parquet with "
+        "`greenwire query` instead\n"
+    )
     assert (run.returncode, run.stderr) == (1, says)
     assert (status.returncode, status.stderr) == (1, says)
     assert _snapshot(warehouse_dir) == before
@@ -168,8 +180,9 @@ def test_a_failed_validation_lists_failures_keeps_current_and_the_failing_marts(
     model = broken / "marts" / "metrics.sql"
     sql = model.read_text(encoding="utf-8")
     assert sql.rstrip().endswith("select * from final\norder by metric_id")
-    model.write_text(sql.rstrip().removesuffix("order by metric_id") + "union all\n(select * from final limit 2)\n",
-                     encoding="utf-8")
+    model.write_text(
+        sql.rstrip().removesuffix("order by metric_id") + "union all\n(select * from final limit 2)\n", encoding="utf-8"
+    )
     done = _greenwire("run", env={**env, "GREENWIRE_SQL_DIR": str(broken)})
     assert done.returncode == 1
     assert done.stderr.startswith("greenwire: error: validation failed: ")
@@ -225,8 +238,11 @@ def test_a_damaged_warehouse_is_one_line_never_published_and_rebuild_recreates_i
 def _tmpfs(folder: Path, size: str, *options: str):
     """A small RAM disk at folder (root only), unmounted afterwards; skips the test where mounting is not allowed."""
     folder.mkdir(parents=True, exist_ok=True)
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join([f"size={size}", *options]), "tmpfs",
-                            str(folder)], capture_output=True, text=True)
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", ",".join([f"size={size}", *options]), "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
     if mount.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mount.stderr.strip()}")
     try:
@@ -270,8 +286,7 @@ def test_a_full_disk_mid_run_names_stage_and_path_keeps_current_and_status_says_
 
 def test_a_read_only_disk_is_one_line(tmp_path):
     with _tmpfs(tmp_path / "disk", "1m", "ro") as disk:
-        says = _one_line(_greenwire("run", "--warehouse", str(disk / "wh"), env=_env(tmp_path / "prefect"),
-                                    timeout=60))
+        says = _one_line(_greenwire("run", "--warehouse", str(disk / "wh"), env=_env(tmp_path / "prefect"), timeout=60))
     assert says == f"greenwire: error: setup: cannot create {disk / 'wh'}: Read-only file system\n"
 
 

@@ -1,5 +1,6 @@
 """Incremental runs: unchanged files are not extracted again, new / changed / deleted files are
 added / replaced / retracted, and the result equals a full run on the same folder, byte for byte."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,10 @@ HELDOUT = Path(__file__).parent / "heldout" / "raw"
 
 
 def _inventory(*rows: tuple[str, str, str | None, str]) -> pl.DataFrame:
-    return pl.DataFrame([{"source_file": f, "sha256": h, "sidecar_sha256": side, "status": status}
-                         for f, h, side, status in rows],
-                        schema={k: INVENTORY_SCHEMA[k] for k in ("source_file", "sha256", "sidecar_sha256", "status")})
+    return pl.DataFrame(
+        [{"source_file": f, "sha256": h, "sidecar_sha256": side, "status": status} for f, h, side, status in rows],
+        schema={k: INVENTORY_SCHEMA[k] for k in ("source_file", "sha256", "sidecar_sha256", "status")},
+    )
 
 
 def _previous(*rows: tuple[str, str, str | None, str, str | None]) -> pl.DataFrame:
@@ -38,10 +40,16 @@ def test_unchanged_file_is_reused_and_new_file_extracted():
 
 
 def test_changed_bytes_changed_sidecar_or_new_code_mean_extract_again():
-    inv = _inventory(("a.txt", "h1-new", None, "processed"), ("b.txt", "h2", "s2-new", "processed"),
-                     ("c.txt", "h3", None, "processed"))
-    prev = _previous(("a.txt", "h1", None, "processed", "v1"), ("b.txt", "h2", "s2", "processed", "v1"),
-                     ("c.txt", "h3", None, "processed", "v0"))
+    inv = _inventory(
+        ("a.txt", "h1-new", None, "processed"),
+        ("b.txt", "h2", "s2-new", "processed"),
+        ("c.txt", "h3", None, "processed"),
+    )
+    prev = _previous(
+        ("a.txt", "h1", None, "processed", "v1"),
+        ("b.txt", "h2", "s2", "processed", "v1"),
+        ("c.txt", "h3", None, "processed", "v0"),
+    )
     assert _actions(inv, prev) == {"a.txt": "extract", "b.txt": "extract", "c.txt": "extract"}
 
 
@@ -134,8 +142,11 @@ def test_a_changed_file_replaces_its_rows(history):
 def test_a_deleted_file_is_retracted_and_recorded(history):
     runs, warehouse_dir, _, deleted = history
     assert _published(runs["deleted"], f"select count(*) from documents where source_file = '{deleted}'") == [(0,)]
-    assert _published(runs["deleted"], """
-        select count(*) from mentions where doc_id not in (select doc_id from documents)""") == [(0,)]
+    assert _published(
+        runs["deleted"],
+        """
+        select count(*) from mentions where doc_id not in (select doc_id from documents)""",
+    ) == [(0,)]
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
         status, reason = con.execute("select status, reason from raw.files where source_file = ?", [deleted]).fetchone()
     assert (status, reason) == ("deleted", "no longer in the input folder; its rows were retracted")
@@ -150,8 +161,12 @@ def test_incremental_history_equals_a_full_run_of_the_same_folder(history):
 def test_every_run_is_recorded_with_its_counts(history):
     runs, warehouse_dir, _, _ = history
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
-        recorded = {r[0]: r[1:] for r in con.execute(
-            "select run_id, outcome, files_seen, files_extracted, files_reused, articles from raw.runs").fetchall()}
+        recorded = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select run_id, outcome, files_seen, files_extracted, files_reused, articles from raw.runs"
+            ).fetchall()
+        }
     assert len(recorded) == 5
     again = runs["again"]
     assert recorded[again.run_id] == ("published", again.files.height, 0, again.files.height, again.articles)

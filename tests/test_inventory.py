@@ -1,4 +1,5 @@
 """The input folder scan: every entry gets a row and a fate."""
+
 import json
 import os
 from datetime import date
@@ -53,7 +54,9 @@ def test_sidecar_metadata_is_applied_and_accounted_for(folder):
     assert rows["a.txt"]["meta_published_on"] == date(2025, 9, 19)
     assert (rows["a.txt"]["meta_url"], rows["a.txt"]["meta_source"]) == ("https://example.cn/a", "某报")
     assert (rows["a.txt.meta.json"]["status"], rows["a.txt.meta.json"]["reason"]) == (
-        "skipped", "metadata sidecar of a.txt")
+        "skipped",
+        "metadata sidecar of a.txt",
+    )
 
 
 def test_missing_input_folder_is_a_clear_error(tmp_path):
@@ -78,12 +81,26 @@ def test_hidden_and_tool_folders_are_listed_not_scanned(folder):
 
 @pytest.mark.parametrize(
     ("input_dir", "warehouse_dir", "message"),
-    [("in", "in/warehouse", "the input folder {in} contains the warehouse {in}/warehouse: a run would read its "
-                            "own output; put the warehouse outside the input folder (--warehouse)"),
-     ("wh/in", "wh", "the warehouse {wh} contains the input folder {wh}/in; put the input folder outside the "
-                     "warehouse (--input)"),
-     ("in", "in", "the input folder and the warehouse are the same folder ({in}); give the warehouse a folder "
-                  "of its own (--warehouse)")],
+    [
+        (
+            "in",
+            "in/warehouse",
+            "the input folder {in} contains the warehouse {in}/warehouse: a run would read its "
+            "own output; put the warehouse outside the input folder (--warehouse)",
+        ),
+        (
+            "wh/in",
+            "wh",
+            "the warehouse {wh} contains the input folder {wh}/in; put the input folder outside the "
+            "warehouse (--input)",
+        ),
+        (
+            "in",
+            "in",
+            "the input folder and the warehouse are the same folder ({in}); give the warehouse a folder "
+            "of its own (--warehouse)",
+        ),
+    ],
     ids=["warehouse-inside-input", "input-inside-warehouse", "same-folder"],
 )
 def test_overlapping_input_and_warehouse_are_refused(tmp_path, input_dir, warehouse_dir, message):
@@ -98,14 +115,20 @@ def test_separate_folders_pass(tmp_path):
     check_folders(tmp_path / "in", tmp_path / "warehouse")
 
 
-@pytest.mark.parametrize("sidecar", ['{"source": {"name": "x"}}', '{"url": ["a", "b"]}', '{"published_on": 2025}'],
-                         ids=["object", "list", "number"])
+@pytest.mark.parametrize(
+    "sidecar",
+    ['{"source": {"name": "x"}}', '{"url": ["a", "b"]}', '{"published_on": 2025}'],
+    ids=["object", "list", "number"],
+)
 def test_a_bad_sidecar_is_quarantined_and_its_file_processed_without_it(folder, sidecar):
     (folder / "a.txt").write_text("正文。", encoding="utf-8")
     (folder / "a.txt.meta.json").write_text(sidecar, encoding="utf-8")
     rows = {r["source_file"]: r for r in scan(folder, 1_000_000).iter_rows(named=True)}
     assert (rows["a.txt"]["status"], rows["a.txt"]["meta_source"], rows["a.txt"]["meta_url"]) == (
-        "processed", None, None)
+        "processed",
+        None,
+        None,
+    )
     assert rows["a.txt.meta.json"]["status"] == "quarantined"
     assert rows["a.txt.meta.json"]["reason"].startswith("invalid metadata sidecar (a.txt processed without it): ")
 
@@ -116,7 +139,8 @@ def test_a_sidecar_date_out_of_window_is_dropped_with_a_note_in_its_row(folder):
     rows = {r["source_file"]: r for r in scan(folder, 1_000_000, today=date(2026, 1, 1)).iter_rows(named=True)}
     assert (rows["a.txt"]["meta_published_on"], rows["a.txt"]["meta_source"]) == (None, "某报")
     assert rows["a.txt.meta.json"]["reason"] == (
-        "metadata sidecar of a.txt; published_on 2099-12-31 dropped: outside 1990-01-01..2026-01-02")
+        "metadata sidecar of a.txt; published_on 2099-12-31 dropped: outside 1990-01-01..2026-01-02"
+    )
 
 
 @pytest.mark.parametrize("name", ["page.html", "page.txt", "page"])
@@ -125,9 +149,15 @@ def test_html_is_read_as_a_page_whatever_its_name(folder, name):
     (folder / name).write_text(news_page("生态城示范项目开工", paragraphs), encoding="utf-8")
     row = scan(folder, 1_000_000, today=date(2026, 1, 1)).row(0, named=True)
     assert (row["status"], row["format"], row["text"]) == (
-        "processed", "html", "生态城示范项目开工\n\n" + "\n".join(paragraphs))
+        "processed",
+        "html",
+        "生态城示范项目开工\n\n" + "\n".join(paragraphs),
+    )
     assert (row["meta_published_on"], row["meta_url"], row["meta_source"]) == (
-        date(2025, 9, 20), "https://news.example.cn/green/c_1130.html", "绿色网")
+        date(2025, 9, 20),
+        "https://news.example.cn/green/c_1130.html",
+        "绿色网",
+    )
 
 
 def test_a_sidecar_wins_over_the_page_metadata(folder):
@@ -153,5 +183,7 @@ def test_a_file_with_its_known_size_and_time_keeps_its_known_hash_without_being_
         "touched.txt": first.filter(pl.col("source_file") == "touched.txt")["sha256"][0],
     }
     (folder / "same.txt").write_text("新能源产业园开工了", encoding="utf-8")  # new bytes: new time (and size)
-    assert list_files(folder, 1_000_000, known=known).filter(pl.col("source_file") == "same.txt")["sha256"][0] \
+    assert (
+        list_files(folder, 1_000_000, known=known).filter(pl.col("source_file") == "same.txt")["sha256"][0]
         != "recorded" * 8
+    )

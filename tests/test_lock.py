@@ -1,4 +1,5 @@
 """One run per warehouse: a second run is refused with a clear message, or waits."""
+
 import subprocess
 import sys
 import time
@@ -7,8 +8,10 @@ import pytest
 
 from flows.ops.lock import WarehouseLocked, warehouse_lock
 
-HOLDER = "import sys, time; from pathlib import Path; from flows.ops.lock import warehouse_lock\n" \
-         "with warehouse_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
+HOLDER = (
+    "import sys, time; from pathlib import Path; from flows.ops.lock import warehouse_lock\n"
+    "with warehouse_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
+)
 
 
 def _hold(path, seconds):
@@ -20,8 +23,10 @@ def _hold(path, seconds):
 def test_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
     holder = _hold(tmp_path / "w.lock", 30)
     try:
-        with (pytest.raises(WarehouseLocked, match=rf"PID {holder.pid}.*this run did nothing"),
-              warehouse_lock(tmp_path / "w.lock")):
+        with (
+            pytest.raises(WarehouseLocked, match=rf"PID {holder.pid}.*this run did nothing"),
+            warehouse_lock(tmp_path / "w.lock"),
+        ):
             pass
     finally:
         holder.kill()

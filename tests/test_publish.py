@@ -1,4 +1,5 @@
 """Atomic publish: versions, manifest, the `current` swap, pruning, the views database."""
+
 import hashlib
 import json
 import shutil
@@ -62,8 +63,9 @@ def test_views_open_from_elsewhere_with_file_search_path_and_from_views_sql(mart
 def test_views_carry_the_dictionary_as_comments(marts, tmp_path):
     version = publish(marts, tmp_path, "run-1", now=T0)
     with duckdb.connect(str(version / "greenwire.duckdb"), read_only=True) as snap:
-        comments = dict(snap.execute("select column_name, comment from duckdb_columns() "
-                                     "where table_name = 'documents'").fetchall())
+        comments = dict(
+            snap.execute("select column_name, comment from duckdb_columns() where table_name = 'documents'").fetchall()
+        )
         view = snap.execute("select comment from duckdb_views() where view_name = 'regions'").fetchall()
     assert comments["doc_id"] == "stable id of the article"
     assert comments["word"] is None  # not a published column, so not described

@@ -1,4 +1,5 @@
 """warehouse/quarantine: copies and a manifest of reasons, kept in step with the input folder."""
+
 from datetime import UTC, datetime
 
 from flows.ops import quarantine

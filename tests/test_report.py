@@ -1,4 +1,5 @@
 """report.html and the Data Docs, from a real flow run, opened in headless Chromium with the network cut."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,12 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
     return DOCS if os.environ.get("GREENWIRE_SCREENSHOTS") == "docs" else tmp_path_factory.mktemp("screenshots")
-CHARTS_DRAWN = ("[...document.querySelectorAll('.chart')]"
-                ".map(c => c.querySelectorAll('svg [class^=mark-] > path, svg [class^=mark-] > text').length)")
+
+
+CHARTS_DRAWN = (
+    "[...document.querySelectorAll('.chart')]"
+    ".map(c => c.querySelectorAll('svg [class^=mark-] > path, svg [class^=mark-] > text').length)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +81,15 @@ def test_data_docs_render_offline_with_readable_names(run, shots):
     validation_page = next((docs / "validations" / "metrics").rglob("*.html"))
     for path in (docs / "index.html", validation_page):
         with open_page(path.as_uri()) as page:
-            ready = page.until("typeof jQuery === 'function' && typeof jQuery.fn.bootstrapTable === 'function'"
-                               " && document.querySelectorAll('.bootstrap-table').length > 0", timeout=30)
-            rules = page.evaluate("[...document.styleSheets].filter(s => (s.href || '').endsWith('bootstrap.min.css'))"
-                                  ".map(s => s.cssRules.length)")
+            ready = page.until(
+                "typeof jQuery === 'function' && typeof jQuery.fn.bootstrapTable === 'function'"
+                " && document.querySelectorAll('.bootstrap-table').length > 0",
+                timeout=30,
+            )
+            rules = page.evaluate(
+                "[...document.styleSheets].filter(s => (s.href || '').endsWith('bootstrap.min.css'))"
+                ".map(s => s.cssRules.length)"
+            )
             if path == docs / "index.html":
                 page.screenshot(shots / "data-docs.png")
             assert outside(page.requests) == []

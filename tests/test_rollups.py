@@ -1,4 +1,5 @@
 """Analyst columns of the marts: region roll-ups, English names and points; event provenance; metric periods."""
+
 from datetime import date
 
 import duckdb
@@ -9,14 +10,31 @@ from flows.steps.schema import conform
 
 
 def _doc(doc_id, source_file, text, published_on=None, relevant=True):
-    return {"doc_id": doc_id, "source_file": source_file, "article_index": 0, "text": text, "is_relevant": relevant,
-            "published_on": published_on, "signature": [hash((doc_id, i)) % 1000 for i in range(64)]}
+    return {
+        "doc_id": doc_id,
+        "source_file": source_file,
+        "article_index": 0,
+        "text": text,
+        "is_relevant": relevant,
+        "published_on": published_on,
+        "signature": [hash((doc_id, i)) % 1000 for i in range(64)],
+    }
 
 
 def _region(doc_id, surface, key, name, level, parent=None, admin_code=None):
-    return {"doc_id": doc_id, "char_start": 0, "char_end": len(surface), "evidence": surface + "。",
-            "surface": surface, "region_key": key, "name": name, "level": level, "parent_key": parent,
-            "country_code": "CN", "admin_code": admin_code}
+    return {
+        "doc_id": doc_id,
+        "char_start": 0,
+        "char_end": len(surface),
+        "evidence": surface + "。",
+        "surface": surface,
+        "region_key": key,
+        "name": name,
+        "level": level,
+        "parent_key": parent,
+        "country_code": "CN",
+        "admin_code": admin_code,
+    }
 
 
 def _build(con, docs, **facts):
@@ -33,9 +51,14 @@ def _regions(con):
 
 def test_a_zone_rolls_up_to_its_province_and_takes_its_countys_point(con):
     text = "滨海新区某某生态园开园。"
-    _build(con, [_doc("d1", "a.txt", text)], region_mentions=[
-        _region("d1", "滨海新区", "CN-120116", "滨海新区", "county", "CN-120000", "120116"),
-        _region("d1", "某某生态园", "某某生态园", "某某生态园", "zone", "CN-120116")])
+    _build(
+        con,
+        [_doc("d1", "a.txt", text)],
+        region_mentions=[
+            _region("d1", "滨海新区", "CN-120116", "滨海新区", "county", "CN-120000", "120116"),
+            _region("d1", "某某生态园", "某某生态园", "某某生态园", "zone", "CN-120116"),
+        ],
+    )
     regions = _regions(con)
     zone = next(v for k, v in regions.items() if k.startswith("R-"))
     assert zone == ("CN-120000", None, None, 117.698407, 39.01727, "parent_county")
@@ -45,8 +68,11 @@ def test_a_zone_rolls_up_to_its_province_and_takes_its_countys_point(con):
 
 
 def test_a_county_has_its_prefecture_and_province(con):
-    _build(con, [_doc("d1", "a.txt", "虎丘区发布方案。")], region_mentions=[
-        _region("d1", "虎丘区", "CN-320505", "虎丘区", "county", "CN-320500", "320505")])
+    _build(
+        con,
+        [_doc("d1", "a.txt", "虎丘区发布方案。")],
+        region_mentions=[_region("d1", "虎丘区", "CN-320505", "虎丘区", "county", "CN-320500", "320505")],
+    )
     regions = _regions(con)
     assert regions["CN-320505"][:3] == ("CN-320000", "CN-320500", "Huqiu Qu")
     assert regions["CN-320500"][:3] == ("CN-320000", "CN-320500", "Suzhou Shi")
@@ -55,8 +81,11 @@ def test_a_county_has_its_prefecture_and_province(con):
 def test_a_coded_division_without_a_point_in_the_gazetteer_takes_its_prefectures(con):
     lon, lat = con.execute("select longitude, latitude from ref.cn_divisions where admin_code = '130100'").fetchall()[0]
     assert con.execute("select longitude from ref.cn_divisions where admin_code = '130181'").fetchall() == [(None,)]
-    _build(con, [_doc("d1", "a.txt", "辛集市发布方案。")], region_mentions=[
-        _region("d1", "辛集市", "CN-130181", "辛集市", "county", "CN-130100", "130181")])
+    _build(
+        con,
+        [_doc("d1", "a.txt", "辛集市发布方案。")],
+        region_mentions=[_region("d1", "辛集市", "CN-130181", "辛集市", "county", "CN-130100", "130181")],
+    )
     assert _regions(con)["CN-130181"][3:] == (float(lon), float(lat), "parent_prefecture")
 
 
@@ -75,9 +104,19 @@ def test_every_coded_chinese_division_gets_a_point():
 
 def _metric(doc_id, text, raw_text, value, unit, indicator, period=None, classifier=None):
     start = text.index(raw_text)
-    return {"doc_id": doc_id, "char_start": start, "char_end": start + len(raw_text), "evidence": text,
-            "raw_text": raw_text, "value": value, "unit": unit, "classifier": classifier, "qualifier": "exact",
-            "indicator": indicator, "period": period}
+    return {
+        "doc_id": doc_id,
+        "char_start": start,
+        "char_end": start + len(raw_text),
+        "evidence": text,
+        "raw_text": raw_text,
+        "value": value,
+        "unit": unit,
+        "classifier": classifier,
+        "qualifier": "exact",
+        "indicator": indicator,
+        "period": period,
+    }
 
 
 def test_metric_periods_become_dates_and_durations_are_flagged(con):
@@ -91,8 +130,12 @@ def test_metric_periods_become_dates_and_durations_are_flagged(con):
         _metric("d1", text, "5万吨标准煤", 5e4, "tce", "节能", "2021/2025"),
     ]
     _build(con, [_doc("d1", "a.txt", text)], metrics=metrics)
-    got = {r[0]: r[1:] for r in con.execute(
-        "select raw_text, period_start, period_end, indicator_category, is_duration from marts.metrics").fetchall()}
+    got = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select raw_text, period_start, period_end, indicator_category, is_duration from marts.metrics"
+        ).fetchall()
+    }
     assert got == {
         "12亿元": (date(2023, 1, 1), date(2023, 9, 30), "output_value", False),
         "11.2%": (date(2025, 1, 1), date(2025, 6, 30), "growth_rate", False),
@@ -105,12 +148,22 @@ def test_metric_periods_become_dates_and_durations_are_flagged(con):
 
 def test_events_know_their_articles_relevance_and_month(con):
     text = "2017年，某某论坛举行。"
-    event = {"doc_id": "d1", "char_start": 5, "char_end": 9, "evidence": text, "event_key": "e1",
-             "event_type": "forum_conference", "name": "某某论坛", "surface": "某某论坛",
-             "event_date": date(2017, 1, 1), "date_precision": "year"}
+    event = {
+        "doc_id": "d1",
+        "char_start": 5,
+        "char_end": 9,
+        "evidence": text,
+        "event_key": "e1",
+        "event_type": "forum_conference",
+        "name": "某某论坛",
+        "surface": "某某论坛",
+        "event_date": date(2017, 1, 1),
+        "date_precision": "year",
+    }
     _build(con, [_doc("d1", "a.txt", text, published_on=date(2018, 3, 2), relevant=False)], events=[event])
-    row = con.execute("select first_doc_id, doc_ids, first_reported_on, is_relevant, event_year, event_month "
-                      "from marts.events").fetchall()
+    row = con.execute(
+        "select first_doc_id, doc_ids, first_reported_on, is_relevant, event_year, event_month from marts.events"
+    ).fetchall()
     assert row == [("d1", ["d1"], date(2018, 3, 2), False, 2017, None)]
 
 

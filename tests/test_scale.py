@@ -1,5 +1,6 @@
 """Scale: batches give the same bytes as one batch, an unchanged rerun costs nothing, DuckDB is
 capped, and an error inside a stage is one line naming it."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,12 @@ def test_an_unchanged_rerun_stops_after_ingest_and_publishes_nothing(published, 
     inbox, warehouse_dir, first = published
     versions = sorted((warehouse_dir / "publish" / "versions").iterdir())
     again = greenwire_flow(input_dir=str(inbox), warehouse_dir=str(warehouse_dir))
-    assert again.unchanged_since == {"run_id": first.run_id, "published_version": first.published.name,
-                                     "articles": first.articles, "relevant": first.relevant}
+    assert again.unchanged_since == {
+        "run_id": first.run_id,
+        "published_version": first.published.name,
+        "articles": first.articles,
+        "relevant": first.relevant,
+    }
     assert again.published is None and again.validation is None and again.marts == {}
     assert sorted((warehouse_dir / "publish" / "versions").iterdir()) == versions
     assert (warehouse_dir / "publish" / "current").resolve() == first.published
@@ -83,8 +88,9 @@ def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp
     monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "1GB")
     monkeypatch.setenv("GREENWIRE_DUCKDB_THREADS", "1")
     with warehouse.connect(tmp_path / "greenwire.duckdb") as con:
-        got = con.execute("select current_setting('memory_limit'), current_setting('threads'), "
-                          "current_setting('temp_directory')").fetchall()[0]
+        got = con.execute(
+            "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
+        ).fetchall()[0]
     assert got == ("953.6 MiB", 1, str(tmp_path / ".duckdb-tmp"))
     with warehouse.connect(tmp_path / "greenwire.duckdb", read_only=True) as con:
         assert con.execute("select current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
@@ -93,15 +99,17 @@ def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp
         warehouse.connect(tmp_path / "greenwire.duckdb")
 
 
-def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage(published, tmp_path, monkeypatch,
-                                                                                capsys):
+def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage(
+    published, tmp_path, monkeypatch, capsys
+):
     inbox, warehouse_dir, _ = published
     current = (warehouse_dir / "publish" / "current").resolve()
     models = Path(shutil.copytree(settings.SQL_DIR, tmp_path / "sql"))
     # What DuckDB's internal errors look like: a first line, then a C++ stack trace.
     (models / "staging" / "stg_zz_broken.sql").write_text(
         "select error('INTERNAL Error: Attempted to dereference unique_ptr that is NULL!' || chr(10) || "
-        "'Stack Trace:' || chr(10) || '/usr/lib/libduckdb.so(duckdb::Exception::Exception+0x4d) [0x7f]')\n")
+        "'Stack Trace:' || chr(10) || '/usr/lib/libduckdb.so(duckdb::Exception::Exception+0x4d) [0x7f]')\n"
+    )
     monkeypatch.setenv("GREENWIRE_SQL_DIR", str(models))
     code = cli.main(["run", "--input", str(inbox), "--warehouse", str(warehouse_dir)])
     err = capsys.readouterr().err
@@ -125,6 +133,7 @@ def test_a_file_rewritten_with_its_old_size_and_time_is_seen_only_when_rehashed(
     changed.write_bytes(original[:-1] + (b"!" if original[-1:] != b"!" else b"?"))
     os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns))
     try:
+
         def action(checked: reruns.Checked) -> str:
             return checked.inventory.filter(pl.col("source_file") == changed.name)["action"][0]
 

@@ -1,6 +1,7 @@
 """`greenwire run --cluster` against a real Dask cluster: a `dask scheduler` and two `dask worker`
 processes on 127.0.0.1, started and cleaned up here. The published tables must equal a local
 run's byte for byte, also when a worker is killed in the middle of the run."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,13 @@ def _free_port() -> int:
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PREFECT_HOME": str(home / "prefect"), "PYTHONPATH": str(ROOT),
-           "DASK_DISTRIBUTED__WORKER__DAEMON": "False", **extra}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home / "prefect"),
+        "PYTHONPATH": str(ROOT),
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        **extra,
+    }
     env.pop("PREFECT_API_URL", None)
     return env
 
@@ -45,11 +51,37 @@ class Cluster:
         self.env = _env(home)
         self.logs = home / "dask-logs"
         self.logs.mkdir(parents=True, exist_ok=True)
-        self.scheduler = self._start("scheduler", [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
-                                                   str(self.port), "--dashboard-address", f"127.0.0.1:{self.dashboard}"])
-        self.workers = [self._start(f"worker{i}", [str(BIN / "dask"), "worker", self.address, "--nthreads", "1",
-                                                   "--no-nanny", "--name", f"w{i}", "--memory-limit", "2GiB"])
-                        for i in range(workers)]
+        self.scheduler = self._start(
+            "scheduler",
+            [
+                str(BIN / "dask"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dashboard-address",
+                f"127.0.0.1:{self.dashboard}",
+            ],
+        )
+        self.workers = [
+            self._start(
+                f"worker{i}",
+                [
+                    str(BIN / "dask"),
+                    "worker",
+                    self.address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--name",
+                    f"w{i}",
+                    "--memory-limit",
+                    "2GiB",
+                ],
+            )
+            for i in range(workers)
+        ]
         self.wait_for_workers(workers)
 
     def _start(self, name: str, argv: list[str]) -> subprocess.Popen:
@@ -87,8 +119,9 @@ def cluster(tmp_path):
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "greenwire"), "run", *args], env=env, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, cwd=ROOT)
+    return subprocess.run(
+        [str(BIN / "greenwire"), "run", *args], env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=ROOT
+    )
 
 
 def _tables(warehouse: Path) -> dict:
@@ -122,8 +155,13 @@ def test_a_cluster_run_publishes_the_same_tables_as_a_local_run(cluster, tmp_pat
 
 def test_an_unreachable_scheduler_is_one_line_before_any_work(tmp_path):
     port = _free_port()  # nothing listens there
-    result = _run("--warehouse", str(tmp_path / "wh"), "--cluster", f"tcp://127.0.0.1:{port}",
-                  env=_env(tmp_path, GREENWIRE_CLUSTER=""))
+    result = _run(
+        "--warehouse",
+        str(tmp_path / "wh"),
+        "--cluster",
+        f"tcp://127.0.0.1:{port}",
+        env=_env(tmp_path, GREENWIRE_CLUSTER=""),
+    )
     assert result.returncode == 1
     assert result.stderr.startswith(f"greenwire: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -137,9 +175,24 @@ def test_a_worker_killed_mid_run_has_its_batches_retried_and_the_output_is_ident
     local = _run("--input", str(corpus), "--warehouse", str(tmp_path / "local"), env=env)
     assert local.returncode == 0, local.stderr
 
-    run = subprocess.Popen([str(BIN / "greenwire"), "run", "--input", str(corpus), "--warehouse",
-                            str(tmp_path / "remote"), "--cluster", cluster.address], env=env, cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    run = subprocess.Popen(
+        [
+            str(BIN / "greenwire"),
+            "run",
+            "--input",
+            str(corpus),
+            "--warehouse",
+            str(tmp_path / "remote"),
+            "--cluster",
+            cluster.address,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     victim = None
     try:
         with cluster.client() as client:

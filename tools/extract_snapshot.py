@@ -8,6 +8,7 @@ returned frame to OUT/NAME/<table>.parquet. Two snapshots are compared with --co
     python tools/extract_snapshot.py --warehouse seeds=/tmp/wh-seeds/greenwire.duckdb --out /tmp/after
     python tools/extract_snapshot.py --compare /tmp/before /tmp/after
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,13 +72,28 @@ def compare(before: Path, after: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse", action="append", default=[], metavar="NAME=FILE",
-                        help="a set to snapshot: its name and a warehouse file holding raw.documents (repeatable)")
-    parser.add_argument("--limit", action="append", default=[], metavar="NAME=N",
-                        help="only the first N documents (by doc_id) of set NAME")
+    parser.add_argument(
+        "--warehouse",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="a set to snapshot: its name and a warehouse file holding raw.documents (repeatable)",
+    )
+    parser.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="only the first N documents (by doc_id) of set NAME",
+    )
     parser.add_argument("--out", type=Path, help="folder for the snapshot (one subfolder per set)")
-    parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"),
-                        help="compare two snapshot folders; exit 1 when any frame differs")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE", "AFTER"),
+        help="compare two snapshot folders; exit 1 when any frame differs",
+    )
     args = parser.parse_args(argv)
     if args.compare:
         return 0 if compare(*args.compare) else 1

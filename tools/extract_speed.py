@@ -8,6 +8,7 @@ entries (by own time) of the timed run instead of timing it alone.
     python tools/extract_speed.py --warehouse /tmp/c10k.duckdb --sizes 1000 --profile
     python tools/extract_speed.py --long-article 1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,16 +46,23 @@ def timed(docs: pl.DataFrame, profile: bool, top: int) -> float:
 def report(label: str, docs: pl.DataFrame, profile: bool, top: int, repeat: int) -> None:
     megabytes = docs["text"].str.len_bytes().sum() / 1e6
     best = min(timed(docs, profile, top) for _ in range(repeat))
-    print(f"{label}: {docs.height} documents, {megabytes:.2f} MB in {best:.2f} s CPU"
-          f" -> {megabytes / best:.3f} MB/s per core")
+    print(
+        f"{label}: {docs.height} documents, {megabytes:.2f} MB in {best:.2f} s CPU"
+        f" -> {megabytes / best:.3f} MB/s per core"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouse", type=Path, help="warehouse file whose raw.documents are extracted (read-only)")
     parser.add_argument("--sizes", default="1000,3000", help="comma-separated document counts (first N by doc_id)")
-    parser.add_argument("--long-article", type=float, default=0, metavar="MB",
-                        help="also time one generated article of MB megabytes (flows.app.bench.long_article prints it)")
+    parser.add_argument(
+        "--long-article",
+        type=float,
+        default=0,
+        metavar="MB",
+        help="also time one generated article of MB megabytes (flows.app.bench.long_article prints it)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="time each size this many times and keep the best")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top entries by own time")
     parser.add_argument("--top", type=int, default=30, help="how many profile entries to print")

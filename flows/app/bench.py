@@ -13,6 +13,7 @@ into a temporary folder, then measures in one process tree:
 Linux only (peak RSS is sampled from /proc). `--root DIR` runs another greenwire checkout on
 the same corpus, to compare branches.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,8 +89,10 @@ def write_corpus(target: Path, articles: int, seed: int = 7, start: int = 0) -> 
     for i in range(start, start + articles):
         rng = random.Random(seed * 1_000_003 + i)
         digits = "".join(rng.sample("0123456789", 10))
-        body = [p.translate(str.maketrans("0123456789", digits))
-                for p in rng.sample(paragraphs, rng.choice((3, 3, 4, 4, 5)))]
+        body = [
+            p.translate(str.maketrans("0123456789", digits))
+            for p in rng.sample(paragraphs, rng.choice((3, 3, 4, 4, 5)))
+        ]
         month, day = rng.randint(1, 12), rng.randint(1, 28)
         headline = rng.choice(headlines)  # draws in this order: the corpus stays the same from run to run
         lines = [headline, "", f"时间：2025-{month:02d}-{day:02d} 来源：{rng.choice(SOURCES)}", "", *body]
@@ -102,8 +105,7 @@ def write_corpus(target: Path, articles: int, seed: int = 7, start: int = 0) -> 
         if traditional:
             text = s2t.convert(text)
             if rng.random() < 0.5:  # pinyin junk from a bad copy-paste: 發(fā)展
-                text = "".join(f"{ch}({readings[ch]})" if ch in readings and rng.random() < 0.3 else ch
-                               for ch in text)
+                text = "".join(f"{ch}({readings[ch]})" if ch in readings and rng.random() < 0.3 else ch for ch in text)
         data = _encode(text, traditional, rng)
         path = target / f"{i // 1000:03d}" / f"{i:06d}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,8 +113,11 @@ def write_corpus(target: Path, articles: int, seed: int = 7, start: int = 0) -> 
         corpus.files.append(path)
         total += len(data)
         if rng.random() < 0.2:
-            meta = {"published_on": f"2025-{month:02d}-{day:02d}", "url": f"https://news.example.cn/{i}.html",
-                    "source": rng.choice(SOURCES)}
+            meta = {
+                "published_on": f"2025-{month:02d}-{day:02d}",
+                "url": f"https://news.example.cn/{i}.html",
+                "source": rng.choice(SOURCES),
+            }
             sidecar = path.with_name(path.name + ".meta.json")
             sidecar.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             total += sidecar.stat().st_size
@@ -216,16 +221,36 @@ class Run:
 
 def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path, *extra: str) -> Run:
     """`greenwire run` of the checkout at root as a subprocess, with its peak memory and stage seconds."""
-    env = {**settings.LIBRARY_DEFAULTS, **os.environ, "PYTHONPATH": str(root),
-           "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL", "PREFECT_HOME": str(warehouse_dir / ".prefect"),
-           # a busy machine can take minutes to start Prefect's temporary API: measure, don't fail
-           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900"}
+    env = {
+        **settings.LIBRARY_DEFAULTS,
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+        "PREFECT_HOME": str(warehouse_dir / ".prefect"),
+        # a busy machine can take minutes to start Prefect's temporary API: measure, don't fail
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900",
+    }
     env.pop("PREFECT_API_URL", None)
     before = set(warehouse_dir.glob("runs/*.jsonl"))
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "flows.app.cli", "run", "--input", str(input_dir),
-                                "--warehouse", str(warehouse_dir), *extra], cwd=root, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flows.app.cli",
+            "run",
+            "--input",
+            str(input_dir),
+            "--warehouse",
+            str(warehouse_dir),
+            *extra,
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     with TreeMemory(process.pid) as memory:
         output, _ = process.communicate()
     seconds = time.perf_counter() - start
@@ -237,8 +262,14 @@ def greenwire_run(root: Path, input_dir: Path, warehouse_dir: Path, *extra: str)
                 stages[record["stage"]] = stages.get(record["stage"], 0.0) + record["seconds"]
     lines = [line for line in output.splitlines() if line.strip()]
     failure = next((line for line in lines if line.startswith("greenwire: error")), None)
-    return Run(seconds, process.returncode, memory.peak_tree / 1e6, memory.peak_process / 1e6, stages,
-               failure or (lines[-1] if lines else ""))
+    return Run(
+        seconds,
+        process.returncode,
+        memory.peak_tree / 1e6,
+        memory.peak_process / 1e6,
+        stages,
+        failure or (lines[-1] if lines else ""),
+    )
 
 
 def fixed_cost(root: Path, workdir: Path) -> None:
@@ -246,13 +277,20 @@ def fixed_cost(root: Path, workdir: Path) -> None:
     print("\n== fixed cost: the 5 seed files, fresh warehouse", flush=True)
     for module in ("prefect", "great_expectations", "polars", "duckdb"):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import {module}"], check=True,
-                       env={**settings.LIBRARY_DEFAULTS, **os.environ, "PYTHONPATH": str(root)})
+        subprocess.run(
+            [sys.executable, "-c", f"import {module}"],
+            check=True,
+            env={**settings.LIBRARY_DEFAULTS, **os.environ, "PYTHONPATH": str(root)},
+        )
         print(f"import {module:<19} {time.perf_counter() - start:5.1f} s (new process)", flush=True)
     first = greenwire_run(root, root / "seeds" / "raw", workdir / "warehouse-seeds")
     staged = sum(first.stages.values())
-    _report("seeds run", first, f"{staged:.1f} s in stages, {first.seconds - staged:.1f} s outside them "
-            "(interpreter, imports, Prefect's temporary API)")
+    _report(
+        "seeds run",
+        first,
+        f"{staged:.1f} s in stages, {first.seconds - staged:.1f} s outside them "
+        "(interpreter, imports, Prefect's temporary API)",
+    )
     again = greenwire_run(root, root / "seeds" / "raw", workdir / "warehouse-seeds")
     _report("unchanged", again, "")
 
@@ -263,23 +301,37 @@ def bench(articles: int, root: Path, workdir: Path) -> dict[str, Any]:
     input_dir, warehouse_dir = workdir / f"in-{articles}", workdir / f"warehouse-{articles}"
     start = time.perf_counter()
     corpus = write_corpus(input_dir, articles)
-    print(f"corpus      {len(corpus.files):,} files, {corpus.megabytes:.1f} MB "
-          f"(written in {time.perf_counter() - start:.1f} s)", flush=True)
+    print(
+        f"corpus      {len(corpus.files):,} files, {corpus.megabytes:.1f} MB "
+        f"(written in {time.perf_counter() - start:.1f} s)",
+        flush=True,
+    )
     floor_seconds = floor(corpus.files)
     floor_rate = corpus.megabytes / floor_seconds
-    print(f"floor       {floor_seconds:7.1f} s  {floor_rate:6.2f} MB/s  (read + decode + t2s + one regex, 1 core)",
-          flush=True)
+    print(
+        f"floor       {floor_seconds:7.1f} s  {floor_rate:6.2f} MB/s  (read + decode + t2s + one regex, 1 core)",
+        flush=True,
+    )
     first = greenwire_run(root, input_dir, warehouse_dir)
     rate = corpus.megabytes / first.seconds
-    _report("first run", first, f"{rate:6.2f} MB/s  {articles / first.seconds:7.1f} articles/s  "
-            f"{100 * rate / floor_rate:.1f}% of the floor")
+    _report(
+        "first run",
+        first,
+        f"{rate:6.2f} MB/s  {articles / first.seconds:7.1f} articles/s  {100 * rate / floor_rate:.1f}% of the floor",
+    )
     again = greenwire_run(root, input_dir, warehouse_dir)
     _report("unchanged", again, "")
     write_corpus(input_dir, 100, start=10_000_000)
     added = greenwire_run(root, input_dir, warehouse_dir)
     _report("+100 files", added, "")
-    return {"articles": articles, "megabytes": corpus.megabytes, "floor": floor_seconds, "first": first,
-            "unchanged": again, "added": added}
+    return {
+        "articles": articles,
+        "megabytes": corpus.megabytes,
+        "floor": floor_seconds,
+        "first": first,
+        "unchanged": again,
+        "added": added,
+    }
 
 
 def cluster_vs_local(articles: int, root: Path, workdir: Path, workers: int = 2) -> None:
@@ -297,34 +349,67 @@ def cluster_vs_local(articles: int, root: Path, workdir: Path, workers: int = 2)
         port = probe.getsockname()[1]
     env = {**settings.LIBRARY_DEFAULTS, **os.environ, "PYTHONPATH": str(root)}
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-    processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", f"tcp://127.0.0.1:{port}",
-                                    "--nthreads", "1", "--no-nanny"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL) for _ in range(workers)]
+    processes = [
+        subprocess.Popen(
+            [*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    processes += [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                f"tcp://127.0.0.1:{port}",
+                "--nthreads",
+                "1",
+                "--no-nanny",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
     try:
         time.sleep(10)  # the workers register with the scheduler
-        on_cluster = greenwire_run(root, input_dir, workdir / f"warehouse-cluster-{articles}",
-                                   "--cluster", f"tcp://127.0.0.1:{port}")
+        on_cluster = greenwire_run(
+            root, input_dir, workdir / f"warehouse-cluster-{articles}", "--cluster", f"tcp://127.0.0.1:{port}"
+        )
     finally:
         for process in processes:
             process.kill()
             process.wait()
-    _report("cluster", on_cluster, f"{corpus.megabytes / on_cluster.seconds:6.2f} MB/s  (peak RSS: the driver's "
-            "tree only; the workers are apart)")
-    same = all((workdir / f"warehouse-{kind}-{articles}" / "publish" / "current" / "manifest.json").exists()
-               for kind in ("plain", "cluster"))
+    _report(
+        "cluster",
+        on_cluster,
+        f"{corpus.megabytes / on_cluster.seconds:6.2f} MB/s  (peak RSS: the driver's tree only; the workers are apart)",
+    )
+    same = all(
+        (workdir / f"warehouse-{kind}-{articles}" / "publish" / "current" / "manifest.json").exists()
+        for kind in ("plain", "cluster")
+    )
     if same:
-        tables = [json.loads((workdir / f"warehouse-{kind}-{articles}" / "publish" / "current" / "manifest.json")
-                             .read_text())["tables"] for kind in ("plain", "cluster")]
+        tables = [
+            json.loads(
+                (workdir / f"warehouse-{kind}-{articles}" / "publish" / "current" / "manifest.json").read_text()
+            )["tables"]
+            for kind in ("plain", "cluster")
+        ]
         print(f"{'':<11} published tables identical: {tables[0] == tables[1]}", flush=True)
 
 
 def _report(label: str, run: Run, rates: str) -> None:
     outcome = "ok" if run.returncode == 0 else f"FAILED rc={run.returncode}: {run.last_line[:200]}"
     stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in run.stages.items())
-    print(f"{label:<11} {run.seconds:7.1f} s  {rates}  peak RSS {run.peak_tree_mb:,.0f} MB tree / "
-          f"{run.peak_process_mb:,.0f} MB largest process  [{outcome}]", flush=True)
+    print(
+        f"{label:<11} {run.seconds:7.1f} s  {rates}  peak RSS {run.peak_tree_mb:,.0f} MB tree / "
+        f"{run.peak_process_mb:,.0f} MB largest process  [{outcome}]",
+        flush=True,
+    )
     if stages:
         print(f"{'':<11} stages (s): {stages}", flush=True)
 
@@ -353,21 +438,30 @@ def long_article(megabytes: float = 1.0, seed: int = 7) -> float:
     start, cpu = time.perf_counter(), time.process_time()
     facts = extract(documents, ref, today)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"one {size / 1e6:.1f} MB article ({len(text):,} characters, {len(pieces(text, PIECE_CHARS))} pieces): "
-          f"extract {seconds:.1f} s ({cpu:.1f} s CPU), {sum(len(f) for f in facts.values()):,} rows", flush=True)
+    print(
+        f"one {size / 1e6:.1f} MB article ({len(text):,} characters, {len(pieces(text, PIECE_CHARS))} pieces): "
+        f"extract {seconds:.1f} s ({cpu:.1f} s CPU), {sum(len(f) for f in facts.values()):,} rows",
+        flush=True,
+    )
     return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=os.environ.get("SIZES", "10000,100000"),
-                        help="corpus sizes in articles, comma-separated (default 10000,100000; env SIZES)")
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("SIZES", "10000,100000"),
+        help="corpus sizes in articles, comma-separated (default 10000,100000; env SIZES)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="the greenwire checkout to run (default: this one)")
     parser.add_argument("--keep", type=Path, help="write corpora and warehouses here and keep them")
     parser.add_argument("--no-fixed", action="store_true", help="skip the fixed-cost run on the seed files")
-    parser.add_argument("--cluster-articles", type=int, default=int(os.environ.get("CLUSTER_ARTICLES", 10000)),
-                        help="corpus size of the plain vs 2-worker Dask cluster comparison (0 skips it; "
-                        "env CLUSTER_ARTICLES)")
+    parser.add_argument(
+        "--cluster-articles",
+        type=int,
+        default=int(os.environ.get("CLUSTER_ARTICLES", 10000)),
+        help="corpus size of the plain vs 2-worker Dask cluster comparison (0 skips it; env CLUSTER_ARTICLES)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.replace(" ", "").split(",") if s]
     with tempfile.TemporaryDirectory(prefix="greenwire-bench-") as tmp:
@@ -383,8 +477,7 @@ def main() -> None:
     if len(results) > 1:
         small, large = results[0], results[-1]
         ratio = (large["first"].seconds / large["articles"]) / (small["first"].seconds / small["articles"])
-        print(f"\ncost per article at {large['articles']:,} / at {small['articles']:,}: {ratio:.2f} "
-              "(1.0 is linear)")
+        print(f"\ncost per article at {large['articles']:,} / at {small['articles']:,}: {ratio:.2f} (1.0 is linear)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """The `greenwire` command: run the pipeline, query the published data, validate, inspect."""
+
 from __future__ import annotations
 
 import argparse
@@ -80,63 +81,95 @@ def _prepare_environment(warehouse_dir: str | None, verbose: bool = False) -> No
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="greenwire", description=DESCRIPTION, epilog=EPILOG,
+        prog="greenwire",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     run = sub.add_parser(
-        "run", help="run the whole pipeline once",
+        "run",
+        help="run the whole pipeline once",
         description="Run ingest -> clean -> extract -> load -> build -> validate -> publish on every file "
         "of the input folder. Publishes only when every expectation passes; exits non-zero otherwise.",
     )
     run.add_argument("--input", metavar="DIR", help="folder of raw news files (default: seeds/raw)")
     run.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
-    run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
-                     help="if another run holds the warehouse, wait this long before giving up (default: 0)")
+    run.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=0.0,
+        help="if another run holds the warehouse, wait this long before giving up (default: 0)",
+    )
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
-    run.add_argument("--force", action="store_true",
-                     help="rebuild, validate and publish even when nothing changed since the last publish, and "
-                     "read and hash every input file (otherwise a file whose size and modification time are "
-                     "unchanged keeps its recorded hash, as with git and rsync)")
-    run.add_argument("--cluster", metavar="ADDRESS",
-                     help="a Dask scheduler (tcp://HOST:PORT; or GREENWIRE_CLUSTER): decode, clean and extract "
-                     "each batch of files on its workers; the input and warehouse folders must be on storage "
-                     "every worker reaches (docs/scale-out.md)")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild, validate and publish even when nothing changed since the last publish, and "
+        "read and hash every input file (otherwise a file whose size and modification time are "
+        "unchanged keeps its recorded hash, as with git and rsync)",
+    )
+    run.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="a Dask scheduler (tcp://HOST:PORT; or GREENWIRE_CLUSTER): decode, clean and extract "
+        "each batch of files on its workers; the input and warehouse folders must be on storage "
+        "every worker reaches (docs/scale-out.md)",
+    )
 
     rebuild = sub.add_parser(
-        "rebuild", help="re-create a damaged warehouse from the input folder",
+        "rebuild",
+        help="re-create a damaged warehouse from the input folder",
         description="Move greenwire.duckdb aside (as greenwire.duckdb.corrupt-<time> when it is damaged, "
         ".replaced-<time> otherwise) and run the whole pipeline on the input folder into a new one. Every file "
         "is extracted again; the published versions and the quarantine stay.",
     )
     rebuild.add_argument("--input", metavar="DIR", help="folder of raw news files (default: seeds/raw)")
     rebuild.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
-    rebuild.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
-                         help="if a run holds the warehouse, wait this long before giving up (default: 0)")
+    rebuild.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=0.0,
+        help="if a run holds the warehouse, wait this long before giving up (default: 0)",
+    )
     rebuild.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
 
     query = sub.add_parser(
-        "query", help="read-only SQL over the published tables",
+        "query",
+        help="read-only SQL over the published tables",
         description="Run one SQL statement over the published dataset (publish/current), read-only. "
         "Tables: documents, regions, parties, events, event_parties, metrics, mentions.",
     )
     query.add_argument("sql", help='the SQL, e.g. "select * from events limit 5"')
-    query.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                       help="table (default, for people), csv or json (for programs)")
+    query.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table (default, for people), csv or json (for programs)",
+    )
     query.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
-    query.add_argument("--max-rows", type=int, default=50, metavar="N",
-                       help="rows shown in table format (default 50; csv and json print all)")
+    query.add_argument(
+        "--max-rows",
+        type=int,
+        default=50,
+        metavar="N",
+        help="rows shown in table format (default 50; csv and json print all)",
+    )
 
     validate = sub.add_parser(
-        "validate", help="re-run the expectation suites on the current marts",
+        "validate",
+        help="re-run the expectation suites on the current marts",
         description="Validate the marts now in the warehouse with the suites in expectations/ and rebuild "
         "Data Docs. Exits non-zero when any expectation fails.",
     )
     validate.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
 
     status = sub.add_parser(
-        "status", help="the last runs, what is published, and the quarantined files",
+        "status",
+        help="the last runs, what is published, and the quarantined files",
         description="Show the last runs of this warehouse (outcome, duration, files seen / extracted / reused / "
         "quarantined, articles, published version), the current publish, and every file now in quarantine "
         "with its reason. Read-only. A run still marked running whose process is gone shows as failed with the "
@@ -144,28 +177,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
     status.add_argument("--runs", type=int, default=10, metavar="N", help="how many runs to show (default 10)")
-    status.add_argument("--format", choices=["table", "json"], default="table",
-                        help="table (default, for people) or json (for programs)")
-    status.add_argument("--wait", metavar="SECONDS", type=float, default=10.0,
-                        help="if a run is writing to the warehouse file, wait this long for it (default: 10)")
-    status.add_argument("--files", action="store_true",
-                        help="instead: every input file the warehouse knows, with its status (processed, skipped, "
-                        "quarantined) and reason, one per line")
+    status.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="table (default, for people) or json (for programs)",
+    )
+    status.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=10.0,
+        help="if a run is writing to the warehouse file, wait this long for it (default: 10)",
+    )
+    status.add_argument(
+        "--files",
+        action="store_true",
+        help="instead: every input file the warehouse knows, with its status (processed, skipped, "
+        "quarantined) and reason, one per line",
+    )
 
     export = sub.add_parser(
-        "export", help="every published table as CSV, xlsx or Parquet",
+        "export",
+        help="every published table as CSV, xlsx or Parquet",
         description="Write every table of the current publish. csv: one <table>.csv per table in the folder "
         "PATH, UTF-8 with a BOM (Excel reads it), lists joined as 'a; b'. xlsx: one workbook PATH, a sheet per "
         "table, header row frozen (cells over Excel's 32,767 characters are cut). parquet: the published files "
         "and dictionary.json into the folder PATH.",
     )
     export.add_argument("--format", choices=["csv", "xlsx", "parquet"], required=True, help="csv, xlsx or parquet")
-    export.add_argument("--output", metavar="PATH", required=True,
-                        help="a folder for csv and parquet, the workbook file for xlsx")
+    export.add_argument(
+        "--output", metavar="PATH", required=True, help="a folder for csv and parquet, the workbook file for xlsx"
+    )
     export.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
 
     serve = sub.add_parser(
-        "serve", help="run the pipeline on a schedule (needs a running Prefect server)",
+        "serve",
+        help="run the pipeline on a schedule (needs a running Prefect server)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=textwrap.dedent("""\
             Register the deployment greenwire/NAME with a running Prefect server and execute its runs
@@ -181,17 +229,22 @@ def _parser() -> argparse.ArgumentParser:
             Run now instead of waiting: .venv/bin/prefect deployment run greenwire/greenwire-daily
             The worker-based alternative (prefect.yaml) is in docs/deployment.md."""),
     )
-    serve.add_argument("--cron", metavar="CRON",
-                       help='when to run, cron in UTC (default: GREENWIRE_SCHEDULE, else "0 6 * * *", daily 06:00)')
-    serve.add_argument("--name", default="greenwire-daily",
-                       help="deployment name, shown as greenwire/NAME (default: greenwire-daily)")
+    serve.add_argument(
+        "--cron",
+        metavar="CRON",
+        help='when to run, cron in UTC (default: GREENWIRE_SCHEDULE, else "0 6 * * *", daily 06:00)',
+    )
+    serve.add_argument(
+        "--name", default="greenwire-daily", help="deployment name, shown as greenwire/NAME (default: greenwire-daily)"
+    )
     serve.add_argument("--input", metavar="DIR", help="folder of raw news files for every run (default: seeds/raw)")
     serve.add_argument("--warehouse", metavar="DIR", help="warehouse folder for every run (default: warehouse/)")
     # A long-running service should log each run it picks up, so Prefect's INFO lines stay on.
     serve.set_defaults(verbose=True)
 
     evaluate = sub.add_parser(
-        "evaluate", help="score the published tables against annotated gold files",
+        "evaluate",
+        help="score the published tables against annotated gold files",
         description="Compare what the current publish (or --publish DIR) extracted from each raw file with "
         "GOLD_DIR/<source_file>.json, annotated as docs/evaluation.md describes; print precision, recall and "
         "F1 per table, articles exact per file, cross-file event deduplication and macro F1.",
@@ -200,8 +253,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--publish", metavar="DIR", help="a publish folder (default: <warehouse>/publish/current)")
     evaluate.add_argument("--warehouse", metavar="DIR", help="warehouse folder (default: warehouse/)")
     evaluate.add_argument("--verbose", action="store_true", help="list every missed and extra item")
-    evaluate.add_argument("--format", choices=["table", "json"], default="table",
-                          help="table (default, for people) or json (for programs)")
+    evaluate.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="table (default, for people) or json (for programs)",
+    )
     return parser
 
 
@@ -214,8 +271,16 @@ def main(argv: list[str] | None = None) -> int:
         problem = _path_problem(getattr(args, "warehouse", None))
         if problem:
             return _fail(problem)
-        return {"run": _run, "query": _query, "validate": _validate, "status": _status,
-                "serve": _serve, "export": _export, "evaluate": _evaluate, "rebuild": _rebuild}[args.command](args)
+        return {
+            "run": _run,
+            "query": _query,
+            "validate": _validate,
+            "status": _status,
+            "serve": _serve,
+            "export": _export,
+            "evaluate": _evaluate,
+            "rebuild": _rebuild,
+        }[args.command](args)
     except KeyboardInterrupt:
         print("greenwire: interrupted; publish/current is unchanged", file=sys.stderr)
         return 130
@@ -257,8 +322,10 @@ def _path_problem(warehouse_dir: str | None) -> str | None:
     for folder in (path, *path.parents):
         if folder.exists():
             if not folder.is_dir():
-                return (f"setup: the warehouse folder {path} cannot be created: {folder} is a file, not a folder; "
-                        "pass --warehouse DIR (or GREENWIRE_WAREHOUSE) naming a folder")
+                return (
+                    f"setup: the warehouse folder {path} cannot be created: {folder} is a file, not a folder; "
+                    "pass --warehouse DIR (or GREENWIRE_WAREHOUSE) naming a folder"
+                )
             return None
     return None
 
@@ -281,8 +348,10 @@ def _preflight(resolved: Settings) -> str | None:
         try:  # /health answers without credentials; Prefect's own client would retry for half a minute first
             httpx.get(api.rstrip("/") + "/health", timeout=5).raise_for_status()
         except httpx.HTTPError as exc:
-            return (f"setup: no Prefect server answers at PREFECT_API_URL={api} ({type(exc).__name__}); "
-                    f"{SERVER_HINT}, or unset PREFECT_API_URL to run with a temporary local one")
+            return (
+                f"setup: no Prefect server answers at PREFECT_API_URL={api} ({type(exc).__name__}); "
+                f"{SERVER_HINT}, or unset PREFECT_API_URL to run with a temporary local one"
+            )
     home = Path(os.environ["PREFECT_HOME"])
     for folder in (resolved.warehouse_dir, home):
         try:
@@ -291,9 +360,11 @@ def _preflight(resolved: Settings) -> str | None:
             return f"setup: cannot create {folder}: {exc.strerror}"
     free = shutil.disk_usage(home).free
     if not api and free < MIN_FREE_BYTES:
-        return (f"setup: No space left on device: only {free / 2**20:.1f} MB free at {home}, where the temporary "
-                f"Prefect API keeps its database (it needs {MIN_FREE_BYTES >> 20} MB); free some space, or set "
-                "PREFECT_HOME to a folder on another disk")
+        return (
+            f"setup: No space left on device: only {free / 2**20:.1f} MB free at {home}, where the temporary "
+            f"Prefect API keeps its database (it needs {MIN_FREE_BYTES >> 20} MB); free some space, or set "
+            "PREFECT_HOME to a folder on another disk"
+        )
     return None
 
 
@@ -365,15 +436,27 @@ def _run_flow(args: argparse.Namespace) -> int:
         api = scaleout.shared_api()
     try:
         with api:
-            summary = flow(input_dir=args.input, warehouse_dir=args.warehouse, wait_seconds=args.wait,
-                           force=getattr(args, "force", False), cluster=resolved.cluster)
-    except (ValidationFailed, WarehouseLocked, WarehouseBusy, integrity.WarehouseCorrupt, FileNotFoundError,
-            NotADirectoryError) as exc:
+            summary = flow(
+                input_dir=args.input,
+                warehouse_dir=args.warehouse,
+                wait_seconds=args.wait,
+                force=getattr(args, "force", False),
+                cluster=resolved.cluster,
+            )
+    except (
+        ValidationFailed,
+        WarehouseLocked,
+        WarehouseBusy,
+        integrity.WarehouseCorrupt,
+        FileNotFoundError,
+        NotADirectoryError,
+    ) as exc:
         return _fail(str(exc), exc)
     except Exception as exc:  # a stage failed: say which, why and where; the full trace is in the run's log
         stage, detail = runlog.explain(exc, settings.load(args.input, args.warehouse).warehouse_dir)
-        return _fail(f"run failed at {stage or 'start'}: {detail}; full trace: "
-                     f"{runlog.attached(exc) or 'the run log'}", exc)
+        return _fail(
+            f"run failed at {stage or 'start'}: {detail}; full trace: {runlog.attached(exc) or 'the run log'}", exc
+        )
     print(format_summary(summary))
     return 0
 
@@ -419,8 +502,10 @@ def _rebuild(args: argparse.Namespace) -> int:
 def format_summary(summary: RunSummary) -> str:
     """The end-of-run report: every file's fate, rows per table, validation, where the data is."""
     if summary.unchanged_since:
-        return (f"greenwire run {summary.run_id}: unchanged since run {summary.unchanged_since['run_id']}; "
-                f"{summary.unchanged_since['published_version']} stays published (--force rebuilds anyway)")
+        return (
+            f"greenwire run {summary.run_id}: unchanged since run {summary.unchanged_since['run_id']}; "
+            f"{summary.unchanged_since['published_version']} stays published (--force rebuilds anyway)"
+        )
     published, report = summary.published, summary.validation
     if published is None or report is None:
         raise ValueError(f"run {summary.run_id} neither published nor found its input unchanged: no summary to give")
@@ -439,11 +524,15 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"    (copies and reasons: {warehouse_dir / 'quarantine' / 'manifest.json'})")
     if summary.cluster_workers:
         lines.append(f"  cluster   {summary.batches} batches on {summary.cluster_workers} Dask workers")
-    lines.append(f"  articles  {summary.articles} ({summary.relevant} relevant); "
-                 f"{summary.extracted_articles} cleaned and extracted by this run")
+    lines.append(
+        f"  articles  {summary.articles} ({summary.relevant} relevant); "
+        f"{summary.extracted_articles} cleaned and extracted by this run"
+    )
     lines.append("  rows      " + ", ".join(f"{t} {n}" for t, n in summary.marts.items()))
-    lines.append(f"  validated {report.evaluated - len(report.failures)}/{report.evaluated} expectations passed "
-                 f"(Data Docs: {report.docs_index})")
+    lines.append(
+        f"  validated {report.evaluated - len(report.failures)}/{report.evaluated} expectations passed "
+        f"(Data Docs: {report.docs_index})"
+    )
     lines.append(f"  published {published.parent.parent / 'current'} -> {published.name}")
     lines.append(f"  log       {warehouse_dir / 'runs' / (summary.run_id + '.jsonl')}")
     return "\n".join(lines)
@@ -459,7 +548,8 @@ def _file_notes(files: pl.DataFrame, warehouse_dir: Path) -> list[str]:
 
     noted = files.filter((pl.col("status") != "processed") | pl.col("reason").is_not_null())
     plain_sidecar = pl.col("reason") == pl.lit("metadata sidecar of ") + pl.col("source_file").str.replace(
-        r"\.meta\.json$", "")
+        r"\.meta\.json$", ""
+    )
     sidecars = noted.filter(plain_sidecar).height
     lines = []
     for status in ("quarantined", "skipped", "processed"):
@@ -467,11 +557,15 @@ def _file_notes(files: pl.DataFrame, warehouse_dir: Path) -> list[str]:
         for source_file, reason in shown.head(SUMMARY_FILES_PER_STATUS).select("source_file", "reason").iter_rows():
             lines.append(f"    {status:<11} {source_file}: {reason}")
         if shown.height > SUMMARY_FILES_PER_STATUS:
-            lines.append(f"    {status:<11} … and {shown.height - SUMMARY_FILES_PER_STATUS} more "
-                         f"(every file: greenwire status --files --warehouse {warehouse_dir})")
+            lines.append(
+                f"    {status:<11} … and {shown.height - SUMMARY_FILES_PER_STATUS} more "
+                f"(every file: greenwire status --files --warehouse {warehouse_dir})"
+            )
     if sidecars:
-        lines.append(f"    skipped     {sidecars} metadata sidecar{'s' * (sidecars != 1)} (*.meta.json), "
-                     "each read with its article")
+        lines.append(
+            f"    skipped     {sidecars} metadata sidecar{'s' * (sidecars != 1)} (*.meta.json), "
+            "each read with its article"
+        )
     return lines
 
 
@@ -514,8 +608,10 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"  {table:<14} {passed}/{evaluated} passed")
     for failure in report.failures:
         print(f"  FAILED {failure}")
-    print(f"{'passed' if report.success else 'FAILED'}: {report.evaluated - len(report.failures)}/"
-          f"{report.evaluated} expectations; Data Docs: {report.docs_index}")
+    print(
+        f"{'passed' if report.success else 'FAILED'}: {report.evaluated - len(report.failures)}/"
+        f"{report.evaluated} expectations; Data Docs: {report.docs_index}"
+    )
     return 0 if report.success else 1
 
 
@@ -530,8 +626,10 @@ def _status(args: argparse.Namespace) -> int:
             if args.format == "json":
                 print(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
             else:
-                sys.stdout.writelines(f"{r['status']:<11} {r['source_file']}" + (f": {r['reason']}" if r["reason"]
-                                      else "") + "\n" for r in rows)
+                sys.stdout.writelines(
+                    f"{r['status']:<11} {r['source_file']}" + (f": {r['reason']}" if r["reason"] else "") + "\n"
+                    for r in rows
+                )
             return 0
         found = status.read(settings.load(warehouse_dir=args.warehouse), runs=args.runs, wait_seconds=args.wait)
     except (warehouse.WarehouseBusy, FileNotFoundError, integrity.WarehouseCorrupt) as exc:
@@ -541,9 +639,20 @@ def _status(args: argparse.Namespace) -> int:
     except Exception as exc:  # one line, never a traceback
         return _fail(f"status failed: {_first_line(exc)}", exc)
     if args.format == "json":
-        print(json.dumps({"warehouse": str(found.warehouse_dir), "active_run": found.active_run, "runs": found.runs,
-                          "published": found.published, "quarantined": found.quarantined},
-                         ensure_ascii=False, default=str, indent=1))
+        print(
+            json.dumps(
+                {
+                    "warehouse": str(found.warehouse_dir),
+                    "active_run": found.active_run,
+                    "runs": found.runs,
+                    "published": found.published,
+                    "quarantined": found.quarantined,
+                },
+                ensure_ascii=False,
+                default=str,
+                indent=1,
+            )
+        )
     else:
         print(format_status(found))
     return 0
@@ -554,17 +663,23 @@ def format_status(found: Status) -> str:
 
     lines = [f"warehouse {found.warehouse_dir}"]
     if found.active_run:
-        lines.append(f"  a run is in progress now (PID {found.active_run.get('pid')}, "
-                     f"since {found.active_run.get('since')})")
+        lines.append(
+            f"  a run is in progress now (PID {found.active_run.get('pid')}, since {found.active_run.get('since')})"
+        )
     lines.append(f"last {len(found.runs)} runs, newest first:" if found.runs else "no runs yet")
     for run in found.runs:
         took = f"{run['seconds']:.0f} s" if run["seconds"] is not None else "-"
-        files = (f"files {run['files_seen']} seen, {run['files_extracted']} extracted, {run['files_reused']} reused, "
-                 f"{run['files_quarantined']} quarantined; articles {run['articles']}"
-                 if run["files_seen"] is not None else "")
+        files = (
+            f"files {run['files_seen']} seen, {run['files_extracted']} extracted, {run['files_reused']} reused, "
+            f"{run['files_quarantined']} quarantined; articles {run['articles']}"
+            if run["files_seen"] is not None
+            else ""
+        )
         started = run["started_at"].astimezone(UTC)
-        lines.append(f"  {started:%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
-                     f"{files}" + (f" -> {run['published_version']}" if run["published_version"] else ""))
+        lines.append(
+            f"  {started:%Y-%m-%d %H:%M:%SZ} {run['run_id'][:8]} {run['outcome']:<11} {took:>6}  "
+            f"{files}" + (f" -> {run['published_version']}" if run["published_version"] else "")
+        )
         if run["message"] and run["outcome"] != "published":
             lines.append(f"      {run['message']}")
     if found.published:
@@ -624,8 +739,10 @@ def _serve(args: argparse.Namespace) -> int:
         deploy.serve(name=args.name, cron=args.cron, input_dir=args.input, warehouse_dir=args.warehouse)
     except deploy.ServeError as exc:
         return _fail(str(exc))
-    print(f"greenwire: stopped serving; {deploy.full_name(args.name)} is paused until the next `greenwire serve`",
-          file=sys.stderr)
+    print(
+        f"greenwire: stopped serving; {deploy.full_name(args.name)} is paused until the next `greenwire serve`",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ Two ways to get the daily run: `serve` below (one long-running process registers
 and executes its runs, on one host), or prefect.yaml at the repo root with a `process` work pool
 and `prefect worker start`. Both name the deployment `greenwire/greenwire-daily`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,10 @@ WORK_POOL = "greenwire"
 # instead of failing at once (prefect.yaml sets the same).
 WAIT_SECONDS = 900
 TIMEZONE = "UTC"  # the same zone as prefect.yaml, so both paths fire at the same moment
-SERVER_HINT = ("start one with `.venv/bin/prefect server start --host 127.0.0.1 --port 4200`, then "
-               "`export PREFECT_API_URL=http://127.0.0.1:4200/api` (docs/deployment.md)")
+SERVER_HINT = (
+    "start one with `.venv/bin/prefect server start --host 127.0.0.1 --port 4200`, then "
+    "`export PREFECT_API_URL=http://127.0.0.1:4200/api` (docs/deployment.md)"
+)
 
 
 class ServeError(RuntimeError):
@@ -56,8 +59,7 @@ def check_server(timeout: float = 10.0) -> str:
     with get_client(httpx_settings={"timeout": timeout}, sync_client=True) as client:
         error = client.api_healthcheck()
     if error is not None:
-        raise ServeError(f"no Prefect server answers at PREFECT_API_URL={url} ({type(error).__name__}); "
-                         f"{SERVER_HINT}")
+        raise ServeError(f"no Prefect server answers at PREFECT_API_URL={url} ({type(error).__name__}); {SERVER_HINT}")
     return url
 
 
@@ -73,13 +75,21 @@ def schedule(cron: str | None = None) -> Schedule:
         raise ServeError(str(exc).splitlines()[0]) from None
 
 
-def serve(name: str = DEPLOYMENT_NAME, cron: str | None = None, input_dir: str | Path | None = None,
-          warehouse_dir: str | Path | None = None) -> None:
+def serve(
+    name: str = DEPLOYMENT_NAME,
+    cron: str | None = None,
+    input_dir: str | Path | None = None,
+    warehouse_dir: str | Path | None = None,
+) -> None:
     """Register greenwire/<name> and run it on schedule until stopped: serve(cron="0 6 * * *")."""
     check_server()
     run_schedule = schedule(cron)  # a bad cron fails here, before anything is registered
     from flows.pipeline import greenwire_flow
 
     # Stopping (Ctrl-C, SIGTERM) pauses the schedule, so no runs pile up while nobody serves them.
-    greenwire_flow.serve(name=name, schedules=[run_schedule], parameters=flow_parameters(input_dir, warehouse_dir),
-                         pause_on_shutdown=True)
+    greenwire_flow.serve(
+        name=name,
+        schedules=[run_schedule],
+        parameters=flow_parameters(input_dir, warehouse_dir),
+        pause_on_shutdown=True,
+    )

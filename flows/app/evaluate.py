@@ -15,6 +15,7 @@ that file, best pairs first:
 Items marked `"optional": true` are neither rewarded nor penalized. Counts are summed over
 files (micro-average); macro F1 is the mean of the four tables' F1.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,9 +47,10 @@ def key(name: str | None) -> str:
 
 def dice(a: str, b: str) -> float:
     """Character-bigram Dice of two names: dice("绿色发展论坛", "绿色发展大会") -> 0.6."""
+
     def grams(s: str) -> set[str]:
         s = key(s)
-        return {s[i:i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+        return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
 
     x, y = grams(a), grams(b)
     return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
@@ -93,8 +95,15 @@ class Table:
 
 def pair_up(golds: list[Item], preds: list[Item], similarity: Similarity) -> list[tuple[int, int]]:
     """One-to-one pairs, the most similar first; `similarity` returns None for no match."""
-    scored = sorted(((s, g, p) for g, gold in enumerate(golds) for p, pred in enumerate(preds)
-                     if (s := similarity(gold, pred)) is not None), key=lambda c: -c[0])
+    scored = sorted(
+        (
+            (s, g, p)
+            for g, gold in enumerate(golds)
+            for p, pred in enumerate(preds)
+            if (s := similarity(gold, pred)) is not None
+        ),
+        key=lambda c: -c[0],
+    )
     used_g: set[int] = set()
     used_p: set[int] = set()
     pairs: list[tuple[int, int]] = []
@@ -140,6 +149,7 @@ def _event_matcher(party_names: dict[str, set[str]]) -> Similarity:
         shared = {key(p["name"]) for p in gold.get("parties", [])} & party_names[pred["event_id"]]
         d = dice(gold.get("name", ""), pred.get("name", ""))
         return d + 0.1 * len(shared) if d >= 0.5 or shared else None
+
     return similarity
 
 
@@ -155,8 +165,11 @@ def _attribute(table: str, gold: Item, pred: Item) -> bool:
 
 def _label(table: str, item: Item, gold: bool) -> str:
     if table == "events":
-        return (f"{item['type']} {item.get('date')} {item.get('name')}" if gold
-                else f"{item['event_type']} {item.get('event_date')} {item.get('name')}")
+        return (
+            f"{item['type']} {item.get('date')} {item.get('name')}"
+            if gold
+            else f"{item['event_type']} {item.get('event_date')} {item.get('name')}"
+        )
     if table == "metrics":
         return f"{item.get('raw') if gold else item.get('raw_text')} ({item['value']} {item['unit']})"
     return str(item["name"])
@@ -200,8 +213,12 @@ def evaluate(gold_dir: Path, publish: Path) -> dict[str, Any]:
         party = rows["parties"].get(link["party_id"])
         if party is not None:
             party_names[link["event_id"]].update(key(n) for n in [party["name"], *(party.get("aliases") or [])])
-    matchers: dict[str, Similarity] = {"regions": _region, "parties": _party, "events": _event_matcher(party_names),
-                                       "metrics": _metric}
+    matchers: dict[str, Similarity] = {
+        "regions": _region,
+        "parties": _party,
+        "events": _event_matcher(party_names),
+        "metrics": _metric,
+    }
     tables = {t: Table() for t in TABLES}
     exact = 0
     # gold event key -> (file, predicted event id) per file it is in (None: missed)
@@ -232,21 +249,30 @@ def evaluate(gold_dir: Path, publish: Path) -> dict[str, Any]:
     merged = [occurrences for occurrences in by_key.values() if len({f for f, _ in occurrences}) >= 2]
     dedup_ok = sum(len({e for _, e in occ}) == 1 and None not in {e for _, e in occ} for occ in merged)
     scores: dict[str, dict[str, Any]] = {}
-    report: dict[str, Any] = {"tables": scores, "articles_exact": f"{exact}/{len(gold_files)}",
-                              "cross_file_dedup": f"{dedup_ok}/{len(merged)}"}
+    report: dict[str, Any] = {
+        "tables": scores,
+        "articles_exact": f"{exact}/{len(gold_files)}",
+        "cross_file_dedup": f"{dedup_ok}/{len(merged)}",
+    }
     for name, t in tables.items():
         scores[name] = {
-            "precision": round(t.precision, 3), "recall": round(t.recall, 3), "f1": round(t.f1, 3),
-            "tp": t.tp, "fp": t.fp, "fn": t.fn,
+            "precision": round(t.precision, 3),
+            "recall": round(t.recall, 3),
+            "f1": round(t.f1, 3),
+            "tp": t.tp,
+            "fp": t.fp,
+            "fn": t.fn,
             f"{ATTRIBUTE[name]}_accuracy": round(t.agree / t.compared, 3) if t.compared else None,
-            "missed": t.missed, "extra": t.extra,
+            "missed": t.missed,
+            "extra": t.extra,
         }
     report["macro_f1"] = round(sum(t.f1 for t in tables.values()) / len(tables), 3)
     return report
 
 
-def _tally(t: Table, table: str, source: str, golds: list[Item], preds: list[Item],
-           pairs: list[tuple[int, int]]) -> None:
+def _tally(
+    t: Table, table: str, source: str, golds: list[Item], preds: list[Item], pairs: list[tuple[int, int]]
+) -> None:
     matched_g, matched_p = {g for g, _ in pairs}, {p for _, p in pairs}
     for g, p in pairs:
         if not golds[g].get("optional"):
@@ -268,11 +294,14 @@ def format_report(report: dict[str, Any], verbose: bool = False) -> str:
     lines = [f"{'table':10} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}  attribute"]
     for name, r in report["tables"].items():
         attribute = next(k for k in r if k.endswith("_accuracy"))
-        lines.append(f"{name:10} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} {r['tp']:5} {r['fp']:5} "
-                     f"{r['fn']:5}  {attribute}={r[attribute]}")
+        lines.append(
+            f"{name:10} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} {r['tp']:5} {r['fp']:5} "
+            f"{r['fn']:5}  {attribute}={r[attribute]}"
+        )
         if verbose:
             lines += [f"    missed  {m}" for m in r["missed"]] + [f"    extra   {e}" for e in r["extra"]]
-    lines.append(f"articles exact per file: {report['articles_exact']}   "
-                 f"cross-file event dedup: {report['cross_file_dedup']}")
+    lines.append(
+        f"articles exact per file: {report['articles_exact']}   cross-file event dedup: {report['cross_file_dedup']}"
+    )
     lines.append(f"macro F1: {report['macro_f1']}")
     return "\n".join(lines)

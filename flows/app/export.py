@@ -4,6 +4,7 @@ CSV is for spreadsheets: UTF-8 with a BOM (so Excel detects the encoding) and li
 `a; b`. The workbook has one sheet per table with a frozen header row. Parquet is the published
 files as they are, with dictionary.json beside them.
 """
+
 from __future__ import annotations
 
 import json
@@ -85,7 +86,14 @@ def _xlsx(sources: dict[str, Path], output: Path) -> Path:
         for table, path in sources.items():
             frame = flat_frame(path, cell_limit=EXCEL_CELL_LIMIT)
             # Long text columns would make autofit columns as wide as an article: cap the width.
-            frame.write_excel(workbook, worksheet=table, freeze_panes=(1, 0), autofit=True, autofilter=True,
-                              column_widths={c: 60 for c, t in frame.schema.items() if t == pl.String
-                                             and (frame[c].str.len_chars() > 60).any()})
+            frame.write_excel(
+                workbook,
+                worksheet=table,
+                freeze_panes=(1, 0),
+                autofit=True,
+                autofilter=True,
+                column_widths={
+                    c: 60 for c, t in frame.schema.items() if t == pl.String and (frame[c].str.len_chars() > 60).any()
+                },
+            )
     return output

@@ -6,6 +6,7 @@ extension install and autoload are off and the configuration is locked before th
 `COPY … TO`, `ATTACH`, `read_text()`, `glob()`, `EXPORT DATABASE` and `INSTALL` all fail inside
 DuckDB, and the statement is also refused up front unless it is a single read.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,29 @@ SANDBOX: DuckDBConfig = {
 
 # Types Polars takes from DuckDB without loss; every other one is rendered by DuckDB itself.
 NATIVE = {
-    "boolean", "tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint",
-    "float", "double", "decimal", "varchar", "date", "time", "timestamp", "timestamp_s", "timestamp_ms",
-    "timestamp_ns", "timestamp with time zone", "uuid", "enum", "null",
+    "boolean",
+    "tinyint",
+    "smallint",
+    "integer",
+    "bigint",
+    "utinyint",
+    "usmallint",
+    "uinteger",
+    "ubigint",
+    "float",
+    "double",
+    "decimal",
+    "varchar",
+    "date",
+    "time",
+    "timestamp",
+    "timestamp_s",
+    "timestamp_ms",
+    "timestamp_ns",
+    "timestamp with time zone",
+    "uuid",
+    "enum",
+    "null",
 }
 NESTED = {"list", "array", "struct", "map", "union", "variant"}  # shown as JSON text in table and csv
 
@@ -66,8 +87,10 @@ def read_statement(sql: str) -> str:
         raise Refused(f"query refused: one statement at a time, got {len(statements)}")
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
-        raise Refused(f"query refused: {kind.name} is not allowed; the published data is read-only "
-                      "(select, with, from, describe, show and summarize are)")
+        raise Refused(
+            f"query refused: {kind.name} is not allowed; the published data is read-only "
+            "(select, with, from, describe, show and summarize are)"
+        )
     return sql
 
 
@@ -85,8 +108,15 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, fmt: str = "table", max_rows: 
     if fmt == "csv":
         return frame.write_csv()
     more = frame.height > max_rows
-    with pl.Config(tbl_rows=max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, fmt_float="full",
-                   tbl_hide_column_data_types=True, tbl_hide_dataframe_shape=True):
+    with pl.Config(
+        tbl_rows=max_rows,
+        tbl_cols=-1,
+        fmt_str_lengths=60,
+        tbl_width_chars=200,
+        fmt_float="full",
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+    ):
         text = str(frame.head(max_rows))
     if more:
         text += f"\n(first {max_rows} rows; --max-rows N for more, --format csv for all)"

@@ -21,6 +21,7 @@ reasons from the listing, same code and settings that shape the output (`input_d
 no run other than `unchanged` ones since that publish. Nothing is rebuilt, validated or
 published again: the published version is the one these inputs give.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,11 +36,20 @@ from flows import __version__
 from flows.settings import EXPECTATIONS_DIR, REFERENCE_DIR, ROOT, Settings
 
 # What decides the rows extracted from a file, besides the file itself.
-FINGERPRINTED = (ROOT / "flows" / "steps", ROOT / "flows" / "reference",
-                 ROOT / "flows" / "ops" / "sidecar.py", REFERENCE_DIR)
+FINGERPRINTED = (
+    ROOT / "flows" / "steps",
+    ROOT / "flows" / "reference",
+    ROOT / "flows" / "ops" / "sidecar.py",
+    REFERENCE_DIR,
+)
 
-PREVIOUS_SCHEMA = {"source_file": pl.String, "sha256": pl.String, "sidecar_sha256": pl.String,
-                   "status": pl.String, "extractor_version": pl.String}
+PREVIOUS_SCHEMA = {
+    "source_file": pl.String,
+    "sha256": pl.String,
+    "sidecar_sha256": pl.String,
+    "status": pl.String,
+    "extractor_version": pl.String,
+}
 
 
 @cache
@@ -64,8 +74,9 @@ def _code_digest(sql_dir: Path) -> str:
     return digest_of((ROOT / "flows", sql_dir, EXPECTATIONS_DIR, REFERENCE_DIR))
 
 
-def last_publish_of(con: duckdb.DuckDBPyConnection, digest: str, run_id: str,
-                    publish_dir: Path) -> dict[str, Any] | None:
+def last_publish_of(
+    con: duckdb.DuckDBPyConnection, digest: str, run_id: str, publish_dir: Path
+) -> dict[str, Any] | None:
     """The last run (`unchanged` ones aside), when it published inputs with this digest and its
     version is still `current`: {"run_id", "published_version", "articles", "relevant"}; else None."""
     from flows.warehouse import runs
@@ -74,10 +85,16 @@ def last_publish_of(con: duckdb.DuckDBPyConnection, digest: str, run_id: str,
     if last is None:
         return None
     last_run, outcome, last_digest, version, articles, relevant = (
-        last[k] for k in ("run_id", "outcome", "input_digest", "published_version", "articles", "relevant"))
+        last[k] for k in ("run_id", "outcome", "input_digest", "published_version", "articles", "relevant")
+    )
     current = publish_dir / "current"
-    if outcome != "published" or last_digest != digest or not version or not current.exists() \
-            or current.resolve().name != version:
+    if (
+        outcome != "published"
+        or last_digest != digest
+        or not version
+        or not current.exists()
+        or current.resolve().name != version
+    ):
         return None
     return {"run_id": last_run, "published_version": version, "articles": articles, "relevant": relevant}
 
@@ -115,8 +132,10 @@ def plan(inventory: pl.DataFrame, previous: pl.DataFrame, version: str) -> pl.Da
     return (
         inventory.join(last, on="source_file", how="left")
         .with_columns(
-            action=pl.when(pl.col("status") != "processed").then(None)
-            .when(unchanged).then(pl.lit("reuse"))
+            action=pl.when(pl.col("status") != "processed")
+            .then(None)
+            .when(unchanged)
+            .then(pl.lit("reuse"))
             .otherwise(pl.lit("extract"))
         )
         .drop("same", "prev_sha256", "prev_sidecar")

@@ -6,6 +6,7 @@ entry (sha256 streamed in a thread pool; sidecars parsed) without keeping any te
 folder at once (tests, small folders). This module touches the disk; the decoding itself is the
 pure step flows.steps.decode.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,14 +59,20 @@ def check_folders(input_dir: Path, warehouse_dir: Path) -> None:
     """Refuse overlapping folders: `check_folders(Path("in"), Path("in/warehouse"))` raises FolderConflict."""
     source, target = Path(os.path.realpath(input_dir)), Path(os.path.realpath(warehouse_dir))
     if source == target:
-        raise FolderConflict(f"the input folder and the warehouse are the same folder ({source}); "
-                             "give the warehouse a folder of its own (--warehouse)")
+        raise FolderConflict(
+            f"the input folder and the warehouse are the same folder ({source}); "
+            "give the warehouse a folder of its own (--warehouse)"
+        )
     if target.is_relative_to(source):
-        raise FolderConflict(f"the input folder {source} contains the warehouse {target}: a run would read its "
-                             "own output; put the warehouse outside the input folder (--warehouse)")
+        raise FolderConflict(
+            f"the input folder {source} contains the warehouse {target}: a run would read its "
+            "own output; put the warehouse outside the input folder (--warehouse)"
+        )
     if source.is_relative_to(target):
-        raise FolderConflict(f"the warehouse {target} contains the input folder {source}; "
-                             "put the input folder outside the warehouse (--input)")
+        raise FolderConflict(
+            f"the warehouse {target} contains the input folder {source}; "
+            "put the input folder outside the warehouse (--input)"
+        )
 
 
 def scan(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.DataFrame:
@@ -75,8 +82,9 @@ def scan(input_dir: Path, max_file_bytes: int, today: date | None = None) -> pl.
     return settle_sidecars(read_batch(listing, input_dir.resolve()))
 
 
-def list_files(input_dir: Path, max_file_bytes: int, today: date | None = None,
-               known: pl.DataFrame | None = None) -> pl.DataFrame:
+def list_files(
+    input_dir: Path, max_file_bytes: int, today: date | None = None, known: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Every entry under input_dir with its size, sha256 and sidecar metadata, but no text: a file
     that could be read is `processed` here until read_batch decodes it (and may quarantine it).
     `today` (default: the system date) bounds plausible dates in sidecars. `known` (source_file,
@@ -89,9 +97,16 @@ def list_files(input_dir: Path, max_file_bytes: int, today: date | None = None,
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
     today = today or date.today()
     root = input_dir.resolve()
-    hashes: Hashes = {} if known is None else {
-        (name, size, modified): sha for name, size, modified, sha in known.filter(pl.col("sha256").is_not_null())
-        .select("source_file", "size_bytes", "modified_at", "sha256").iter_rows()}
+    hashes: Hashes = (
+        {}
+        if known is None
+        else {
+            (name, size, modified): sha
+            for name, size, modified, sha in known.filter(pl.col("sha256").is_not_null())
+            .select("source_file", "size_bytes", "modified_at", "sha256")
+            .iter_rows()
+        }
+    )
     # One thread: the work per file is mostly Python (stat, names), so threads only fought over the
     # GIL (120,000 files: 38 s with 8 threads, 25 s with one, before the fast path below).
     rows = [_inspect(path, root, max_file_bytes, hashes) for path in _walk(input_dir)]
@@ -104,10 +119,13 @@ def list_files(input_dir: Path, max_file_bytes: int, today: date | None = None,
     for name, side in sidecars.items():
         if side["status"] == "sidecar":  # its file is missing, quarantined or skipped
             owner = name.removesuffix(SIDECAR_SUFFIX)
-            side.update(status="skipped", text=None,
-                        reason=f"metadata sidecar of {owner}, which is not processed (see its own row)"
-                        if owner in names else
-                        f"metadata sidecar without its file ({owner} is not in the input folder)")
+            side.update(
+                status="skipped",
+                text=None,
+                reason=f"metadata sidecar of {owner}, which is not processed (see its own row)"
+                if owner in names
+                else f"metadata sidecar without its file ({owner} is not in the input folder)",
+            )
     for side in sidecars.values():
         side.pop("_bytes", None)
     return pl.DataFrame(rows, schema=INVENTORY_SCHEMA, orient="row").sort("source_file")
@@ -117,6 +135,7 @@ def read_batch(rows: pl.DataFrame, root: Path) -> pl.DataFrame:
     """The rows with their files read and decoded: `text` and `encoding` filled, or the row
     quarantined with its reason. Only rows `processed` by list_files are read; the sha256 is of
     the bytes actually decoded (a file rewritten since it was listed keeps its new hash)."""
+
     def read(row: Row) -> Row:
         if row["status"] != "processed":
             return row
@@ -145,15 +164,24 @@ def _page_row(row: Row, markup: str) -> Row:
     except PageRefused as exc:
         return {**row, "status": "quarantined", "reason": str(exc)}
     except Exception as exc:  # a parser error on one hostile page must not stop the run
-        return {**row, "status": "quarantined", "reason": f"HTML page that could not be parsed ({type(exc).__name__}: "
-                f"{str(exc)[:200]})"}
+        return {
+            **row,
+            "status": "quarantined",
+            "reason": f"HTML page that could not be parsed ({type(exc).__name__}: {str(exc)[:200]})",
+        }
     if not page.text:
-        return {**row, "status": "quarantined",
-                "reason": "HTML page without main text (only navigation, scripts or boilerplate)"}
-    return {**row, "text": page.text,
-            "meta_published_on": row["meta_published_on"] or page.published_on,
-            "meta_url": row["meta_url"] or page.url,
-            "meta_source": row["meta_source"] or page.site_name}
+        return {
+            **row,
+            "status": "quarantined",
+            "reason": "HTML page without main text (only navigation, scripts or boilerplate)",
+        }
+    return {
+        **row,
+        "text": page.text,
+        "meta_published_on": row["meta_published_on"] or page.published_on,
+        "meta_url": row["meta_url"] or page.url,
+        "meta_source": row["meta_source"] or page.site_name,
+    }
 
 
 def settle_sidecars(inventory: pl.DataFrame) -> pl.DataFrame:
@@ -165,10 +193,13 @@ def settle_sidecars(inventory: pl.DataFrame) -> pl.DataFrame:
     processed = pl.col("status") == "processed"
     return inventory.with_columns(
         status=pl.when(orphaned).then(pl.lit("skipped")).otherwise("status"),
-        reason=pl.when(orphaned).then(pl.format("metadata sidecar of {}, which is not processed (see its own row)",
-                                                owner)).otherwise("reason"),
-        **{column: pl.when(processed).then(column)
-           for column in ("meta_published_on", "meta_url", "meta_source", "sidecar_sha256")},
+        reason=pl.when(orphaned)
+        .then(pl.format("metadata sidecar of {}, which is not processed (see its own row)", owner))
+        .otherwise("reason"),
+        **{
+            column: pl.when(processed).then(column)
+            for column in ("meta_published_on", "meta_url", "meta_source", "sidecar_sha256")
+        },
     )
 
 
@@ -228,7 +259,10 @@ def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: Hashes | None 
         modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
         if info.st_size > max_file_bytes:
             return _row(
-                name, size_bytes=info.st_size, modified_at=modified, status="quarantined",
+                name,
+                size_bytes=info.st_size,
+                modified_at=modified,
+                status="quarantined",
                 reason=f"too large: {info.st_size:,} bytes, over the {max_file_bytes:,}-byte limit "
                 "(GREENWIRE_MAX_FILE_BYTES)",
             )
@@ -246,8 +280,17 @@ def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: Hashes | None 
     except OSError as exc:
         return _row(name, status="quarantined", reason=f"unreadable: {exc.strerror or exc}")
     if name.endswith(SIDECAR_SUFFIX):
-        return _row(name, status="sidecar", reason=None, encoding="json", _sidecar=True, _bytes=data,
-                    size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
+        return _row(
+            name,
+            status="sidecar",
+            reason=None,
+            encoding="json",
+            _sidecar=True,
+            _bytes=data,
+            size_bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            modified_at=modified,
+        )
     base = {"size_bytes": info.st_size, "sha256": digest, "modified_at": modified}
     return _row(name, status="processed", **base)  # decoded later, one batch at a time (read_batch)
 
@@ -266,7 +309,7 @@ def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: Hashes) -
         return None
     if not stat.S_ISREG(info.st_mode) or info.st_size > max_file_bytes:
         return None
-    name = os.fsencode(text_path[len(prefix):]).decode("utf-8", errors="backslashreplace")
+    name = os.fsencode(text_path[len(prefix) :]).decode("utf-8", errors="backslashreplace")
     if os.sep != "/":
         name = name.replace(os.sep, "/")
     modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
@@ -276,8 +319,17 @@ def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: Hashes) -
     try:
         if name.endswith(SIDECAR_SUFFIX):
             data = Path(text_path).read_bytes()
-            return _row(name, status="sidecar", reason=None, encoding="json", _sidecar=True, _bytes=data,
-                        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), modified_at=modified)
+            return _row(
+                name,
+                status="sidecar",
+                reason=None,
+                encoding="json",
+                _sidecar=True,
+                _bytes=data,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                modified_at=modified,
+            )
         with open(text_path, "rb") as fh:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
@@ -292,8 +344,9 @@ def _apply_sidecar(row: Row, side: Row, today: date) -> None:
     try:
         meta = sidecar.parse(side.pop("_bytes"), today)
     except sidecar.SidecarRefused as exc:
-        side.update(status="quarantined",
-                    reason=f"invalid metadata sidecar ({row['source_file']} processed without it): {exc}")
+        side.update(
+            status="quarantined", reason=f"invalid metadata sidecar ({row['source_file']} processed without it): {exc}"
+        )
         return
     row.update(meta_published_on=meta.published_on, meta_url=meta.url, meta_source=meta.source)
     side.update(status="skipped", reason="; ".join([f"metadata sidecar of {row['source_file']}", *meta.notes]))

@@ -4,6 +4,7 @@ The kernel drops an flock when its process dies, so a killed run never leaves a 
 The lock is re-entrant within a process: `greenwire run` takes it once for the whole run (its
 quick checks and the flow), so no other run can slip in between them.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 _held: dict[Path, int] = {}  # lock files this process holds, and how deep
-
 
 
 class WarehouseLocked(RuntimeError):

@@ -9,6 +9,7 @@ target may be anywhere), files that vanished, and files over the size limit (the
 enough). Copies are named by content, so a file quarantined run after run is copied once;
 copies no longer in the manifest are removed.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ import polars as pl
 MANIFEST = "manifest.json"
 
 
-def record(inventory: pl.DataFrame, input_dir: Path, quarantine_dir: Path, run_id: str, now: datetime,
-           max_copy_bytes: int) -> list[dict[str, Any]]:
+def record(
+    inventory: pl.DataFrame, input_dir: Path, quarantine_dir: Path, run_id: str, now: datetime, max_copy_bytes: int
+) -> list[dict[str, Any]]:
     """Copy this run's quarantined files and rewrite the manifest; returns its entries."""
     files_dir = quarantine_dir / "files"
     files_dir.mkdir(parents=True, exist_ok=True)
@@ -34,18 +36,26 @@ def record(inventory: pl.DataFrame, input_dir: Path, quarantine_dir: Path, run_i
         copy, note = _copy(row, input_dir, files_dir, max_copy_bytes)
         before = earlier.get(row["source_file"], {})
         same = before.get("sha256") == row["sha256"]
-        entries.append({
-            "source_file": row["source_file"],
-            "reason": row["reason"],
-            "size_bytes": row["size_bytes"],
-            "sha256": row["sha256"],
-            "copy": copy,
-            "note": note,
-            "first_quarantined_at": before.get("first_quarantined_at") if same else now.isoformat(timespec="seconds"),
-            "run_id": run_id,
-        })
-    manifest = {"run_id": run_id, "written_at": now.isoformat(timespec="seconds"), "input_dir": str(input_dir),
-                "files": entries}
+        entries.append(
+            {
+                "source_file": row["source_file"],
+                "reason": row["reason"],
+                "size_bytes": row["size_bytes"],
+                "sha256": row["sha256"],
+                "copy": copy,
+                "note": note,
+                "first_quarantined_at": before.get("first_quarantined_at")
+                if same
+                else now.isoformat(timespec="seconds"),
+                "run_id": run_id,
+            }
+        )
+    manifest = {
+        "run_id": run_id,
+        "written_at": now.isoformat(timespec="seconds"),
+        "input_dir": str(input_dir),
+        "files": entries,
+    }
     tmp = quarantine_dir / f".{MANIFEST}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, quarantine_dir / MANIFEST)

@@ -5,6 +5,7 @@ import and temporary API take most of a small run): `greenwire run` asks it firs
 the flow only when there is work. A scheduled run inside Prefect makes the same check in its
 ingest task (flows/tasks.py); both record the run as `unchanged`.
 """
+
 from __future__ import annotations
 
 import time
@@ -85,12 +86,19 @@ def quick_rerun(settings: Settings) -> RunSummary | None:
             since = checked.unchanged_since
             if since is None:
                 return None
-            runlog.write("run", "started", f"{settings.input_dir} -> {settings.warehouse_dir}",
-                         input_dir=settings.input_dir, warehouse_dir=settings.warehouse_dir, prefect=False)
+            runlog.write(
+                "run",
+                "started",
+                f"{settings.input_dir} -> {settings.warehouse_dir}",
+                input_dir=settings.input_dir,
+                warehouse_dir=settings.warehouse_dir,
+                prefect=False,
+            )
             runs.record_run(settings, run_id, "running", log_file=log_file)
             summary = unchanged(run_id, checked)
-            runs.record_run(settings, run_id, "unchanged", summary=summary,
-                            message=f"nothing changed since run {since['run_id']}")
+            runs.record_run(
+                settings, run_id, "unchanged", summary=summary, message=f"nothing changed since run {since['run_id']}"
+            )
             runlog.write("run", "unchanged", since["published_version"])
             return summary
     except (WarehouseLocked, warehouse.WarehouseBusy):
@@ -104,10 +112,17 @@ def unchanged(run_id: str, checked: Checked) -> RunSummary:
         raise ValueError(f"run {run_id}: unchanged() needs a check that found the input already published")
     inventory = checked.inventory
     counts = dict(inventory.group_by("status").len().iter_rows())
-    message = (f"{inventory.height} entries, {counts.get('processed', 0)} files, nothing changed since run "
-               f"{since['run_id']}: {since['published_version']} stays current")
+    message = (
+        f"{inventory.height} entries, {counts.get('processed', 0)} files, nothing changed since run "
+        f"{since['run_id']}: {since['published_version']} stays current"
+    )
     print(f"greenwire | {'ingest':<8} | {message} ({checked.seconds:.1f} s)", flush=True)
     runlog.write("ingest", "done", message, seconds=checked.seconds, counts=counts)
-    return RunSummary(run_id=run_id, files=inventory.select("source_file", "status", "reason", "encoding", "action"),
-                      articles=since["articles"] or 0, relevant=since["relevant"] or 0, digest=checked.digest,
-                      unchanged_since=since)
+    return RunSummary(
+        run_id=run_id,
+        files=inventory.select("source_file", "status", "reason", "encoding", "action"),
+        articles=since["articles"] or 0,
+        relevant=since["relevant"] or 0,
+        digest=checked.digest,
+        unchanged_since=since,
+    )

@@ -8,6 +8,7 @@ Every progress line a run prints is also written here with its stage and numbers
 so a log shipper, `jq` or DuckDB (`read_json('warehouse/runs/*.jsonl')`) can follow runs
 without parsing text. The newest KEEP logs are kept.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,8 +61,14 @@ def write(stage: str, event: str, message: str = "", **fields: Any) -> None:
     if active is None:
         return
     path = active.path
-    record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-              "run_id": active.run_id, "stage": stage, "event": event, "message": message, **fields}
+    record = {
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "run_id": active.run_id,
+        "stage": stage,
+        "event": event,
+        "message": message,
+        **fields,
+    }
     line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
     try:
         with _lock, open(path, "a", encoding="utf-8") as fh:
@@ -99,8 +106,13 @@ def explain(exc: BaseException, where: Path | None = None) -> tuple[str | None, 
         exc = exc.__cause__
     stage = stage or stage_of(exc)
     if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
-        detail = (f"{exc.strerror}: {exc.filename}" if exc.filename
-                  else f"{exc.strerror} (writing under {where})" if where else exc.strerror)
+        detail = (
+            f"{exc.strerror}: {exc.filename}"
+            if exc.filename
+            else f"{exc.strerror} (writing under {where})"
+            if where
+            else exc.strerror
+        )
     else:
         text = str(exc).strip()
         # DuckDB appends a C++ stack trace to some messages: its first line says it all
@@ -125,8 +137,14 @@ def failed(exc: BaseException) -> str:
     stage, detail = explain(exc, path.parent.parent if path is not None else None)
     message = f"{stage}: {detail}" if stage else detail
     with contextlib.suppress(OSError):  # the disk is still full: the terminal line is all there is
-        write("run", "failed", message, failed_stage=stage, error=type(exc).__name__,
-              traceback="".join(traceback.format_exception(exc)))
+        write(
+            "run",
+            "failed",
+            message,
+            failed_stage=stage,
+            error=type(exc).__name__,
+            traceback="".join(traceback.format_exception(exc)),
+        )
     return message
 
 

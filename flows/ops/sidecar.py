@@ -6,6 +6,7 @@ refused whole with its reason, and its file is processed without it. A date outs
 plausible window is dropped with a note and the rest is used. Unknown keys are ignored
 with a note.
 """
+
 from __future__ import annotations
 
 import json
@@ -103,8 +104,10 @@ def _url(value: str, today: date, notes: list[str]) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise SidecarRefused(f"url must be {FIELDS['url']}, not {value[:60]!r}")
     if len(value) > MAX_URL or not value.isprintable() or " " in value or "<" in value or ">" in value:
-        raise SidecarRefused(f"url is not a clean http(s) URL (spaces, markup, control characters or over "
-                             f"{MAX_URL} characters): {value[:60]!r}")
+        raise SidecarRefused(
+            f"url is not a clean http(s) URL (spaces, markup, control characters or over "
+            f"{MAX_URL} characters): {value[:60]!r}"
+        )
     return value
 
 

@@ -3,6 +3,7 @@
 Reads raw.runs and raw.files read-only, the publish manifest and the quarantine manifest; it
 never changes anything, and works while no run is writing to the warehouse file.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def read(settings: Settings, runs: int = 10, wait_seconds: float = 10.0) -> Stat
             if run["outcome"] == "running":
                 # its log has the reason when the failure could not be written to the warehouse (a full disk)
                 reason = runlog.last_failure(run["log_file"])
-                run["outcome"], run["message"] = (("failed", reason) if reason
-                                                  else ("interrupted", bookkeeping.INTERRUPTED))
+                run["outcome"], run["message"] = (
+                    ("failed", reason) if reason else ("interrupted", bookkeeping.INTERRUPTED)
+                )
     copies = {e["source_file"]: e for e in quarantine.read(settings.quarantine_dir)}
     for row in status.quarantined:
         entry = copies.get(row["source_file"], {})
@@ -77,8 +79,11 @@ def _open(database: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
             raise found from exc
     # A warehouse from an older greenwire may lack the newest bookkeeping columns.
     missing = {"files_extracted", "files_reused", "relevant", "log_file"} - {
-        r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'raw' "
-                                  "and table_name = 'runs'").fetchall()}
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = 'runs'"
+        ).fetchall()
+    }
     if missing:
         con.close()
         raise FileNotFoundError(f"the warehouse {database} predates `greenwire status`: run `greenwire run` once")

@@ -1,4 +1,5 @@
 """Region gazetteer loaders for seeds/reference (rebuilt by tools.build_reference; lexicons are in .lexicons)."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,8 +28,9 @@ def divisions() -> pl.DataFrame:
 @lru_cache(maxsize=1)
 def countries() -> pl.DataFrame:
     """ISO 3166-1 countries, aliases as list[str], e.g. the KZ row has name_zh 哈萨克斯坦 and "哈萨克" in aliases."""
-    return _read("countries.csv").with_columns(pl.col("aliases").fill_null("").str.split(";").list.eval(
-        pl.element().filter(pl.element() != "")))
+    return _read("countries.csv").with_columns(
+        pl.col("aliases").fill_null("").str.split(";").list.eval(pl.element().filter(pl.element() != ""))
+    )
 
 
 @lru_cache(maxsize=1)
@@ -46,9 +48,12 @@ def known_names() -> tuple[str, ...]:
     ctry = countries()
     orgs = organizations()
     names = [
-        *div["name"], *div["short_name"].drop_nulls(),
-        *ctry["name_zh"], *ctry["aliases"].explode().drop_nulls(),
-        *orgs["name"], *orgs["aliases"].explode().drop_nulls(),
+        *div["name"],
+        *div["short_name"].drop_nulls(),
+        *ctry["name_zh"],
+        *ctry["aliases"].explode().drop_nulls(),
+        *orgs["name"],
+        *orgs["aliases"].explode().drop_nulls(),
     ]
     return tuple(sorted(set(names)))
 
@@ -60,6 +65,10 @@ def load_all() -> Reference:
     from flows.steps.extract.lexicon import Reference
 
     return Reference(
-        divisions=divisions(), countries=countries(), subdivisions=foreign_subdivisions(),
-        organizations=organizations(), surnames=surnames(), titles=titles(),
+        divisions=divisions(),
+        countries=countries(),
+        subdivisions=foreign_subdivisions(),
+        organizations=organizations(),
+        surnames=surnames(),
+        titles=titles(),
     )

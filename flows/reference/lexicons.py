@@ -1,4 +1,5 @@
 """Loaders for the hand-compiled lexicons in seeds/reference (see LEXICONS.md there)."""
+
 from __future__ import annotations
 
 from functools import cache

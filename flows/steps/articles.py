@@ -19,6 +19,7 @@ top to bottom, by `segment`, because where a story starts depends on what came b
   follows a `相关报道` header) and site chrome are dropped; a `时间:` stamp and a
   closing `(某某报 记者名)` are kept as metadata.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,12 +48,12 @@ JUNK_RULES: dict[str, str] = {
     # mark, or that carries a copyright/ICP mark and no sentence punctuation. A paragraph that
     # mentions 版权所有 or ICP备 in a sentence, or a whole page on one line, is not a footer.
     "footer": r"(?i)^(?:地址|电话|传真|邮编|邮箱|e-?mail|联系我们|举报电话|主办单位|承办单位)\s*[:：].{0,80}$"
-              r"|^(?:copyright|copy\s*@|©|版权所有|网站地图|免责声明).{0,100}$"
-              rf"|^[^{CHROME_STOPS}]{{0,80}}(?:copyright|copy\s*@|©|版权所有|icp[备证]|公网安备|技术支持\s*[:：])"
-              rf"[^{CHROME_STOPS}]{{0,80}}$",
+    r"|^(?:copyright|copy\s*@|©|版权所有|网站地图|免责声明).{0,100}$"
+    rf"|^[^{CHROME_STOPS}]{{0,80}}(?:copyright|copy\s*@|©|版权所有|icp[备证]|公网安备|技术支持\s*[:：])"
+    rf"[^{CHROME_STOPS}]{{0,80}}$",
     "share_bar": r"^[（(【\[]?(?:分享到|分享至|扫一扫|扫描二维码|责任编辑|编辑|返回顶部|上一篇|下一篇|打印本页|关闭窗口"
-                 r"|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
-                 r"[）)】\]]?(?:[:：]|$)",
+    r"|打印|关闭|点击排行|发表评论|我要评论|网友评论|评论)"
+    r"[）)】\]]?(?:[:：]|$)",
     # `扫码关注…公众号`: a prompt to follow the site's account (short, not a sentence: 扫码乘车… is news).
     "follow_prompt": rf"^(?:扫码|扫描二维码|长按(?:识别)?二维码)[^{CHROME_STOPS}]{{0,40}}$",
     "breadcrumb": r"^(?:当前位置|您的位置|您现在的位置|首页\s*[>›»/])",
@@ -65,18 +66,24 @@ JUNK_RULES: dict[str, str] = {
 }
 JUNK_KINDS = frozenset(JUNK_RULES)
 # A date stamp line: 时间:2022-11-08 作者:admin, 2021-03-09 10:30 来源:…, or a masthead 2021年3月9日 星期二.
-STAMP = (r"^(?:(?:发布)?(?:时间|日期)\s*[:：]\s*)?(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})日?"
-         r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:[\s作来编].*)?$")
+STAMP = (
+    r"^(?:(?:发布)?(?:时间|日期)\s*[:：]\s*)?(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})日?"
+    r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:[\s作来编].*)?$"
+)
 AUTHOR = r"作者\s*[:：]\s*(\S+)"
 # `来源:临江发布`: the credit line naming where a story was taken from.
 SOURCE = r"^(?:信息|文章|新闻|稿件)?来源\s*[:：]\s*([^|｜\s]{2,30})\s*$"
 # Front matter of a Markdown page: `title: …` / `date: …` lines at the top, between `---` fences or not.
-FRONT_MATTER_KEY = r"^(title|date|author|categories|category|tags|layout|slug|description|keywords|draft|summary|url|" \
-                   r"source|updated|lastmod|excerpt|permalink|comments|toc|thumbnail|cover|id)\s*:\s*(.*)$"
+FRONT_MATTER_KEY = (
+    r"^(title|date|author|categories|category|tags|layout|slug|description|keywords|draft|summary|url|"
+    r"source|updated|lastmod|excerpt|permalink|comments|toc|thumbnail|cover|id)\s*:\s*(.*)$"
+)
 FENCE = r"^(?:-{3,}|\+{3,})$"
 # `三、实施重点工程`, `(一)重点行业…`, `1. 总体要求`: a numbered section heading of a document.
-SECTION_HEADING = (r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]"
-                   r"|\d{1,2}[、.．](?!\d))")
+SECTION_HEADING = (
+    r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]"
+    r"|\d{1,2}[、.．](?!\d))"
+)
 # A newspaper's name alone on a line (临江晚报): the publisher, not a headline.
 MASTHEAD = rf"^[{HAN}]{{2,8}}(?:日报|晚报|早报|时报|商报|都市报|青年报)$"
 _NAME = rf"[{HAN}·]{{2,5}}"
@@ -86,15 +93,64 @@ BYLINE = rf"^[■▲●◆]?\s*(?:{_ROLE}\s*(?:{_NAME}\s*)+)+$"
 RELATED_HEADER = r"^[【\[]?(?:相关报道|相关阅读|延伸阅读|推荐阅读|相关新闻|热点推荐|猜你喜欢)[】\]]?\s*[:：]?$"
 DATELINE = r"^本报(?:讯|电)\s*[(（]([^)）]{0,30})[)）]\s*"
 CONTINUED = r"^[(（]\s*上接第?\s*[0-9一二三四五六七八九十]+\s*版\s*[)）]\s*"
-CLOSING_BYLINE = (rf"\s*[(（]\s*(?P<publisher>[{HAN}]{{2,10}}?(?:报|社|网|台|杂志|新闻))?\s*(?:记者|通讯员)?\s*"
-                  rf"(?P<names>[{HAN}·]{{2,4}}(?:\s+[{HAN}·]{{2,4}})*)\s*[)）]$")
+CLOSING_BYLINE = (
+    rf"\s*[(（]\s*(?P<publisher>[{HAN}]{{2,10}}?(?:报|社|网|台|杂志|新闻))?\s*(?:记者|通讯员)?\s*"
+    rf"(?P<names>[{HAN}·]{{2,4}}(?:\s+[{HAN}·]{{2,4}})*)\s*[)）]$"
+)
 TERMINAL = "。！？!?；;…”’」』)）"
 FUNCTION_WORDS = "的了于以在和与及对为把被向从将是并或而之其"
 # Openers that start a paragraph normally even though their first clause is short.
-OPENERS = ("目前", "近日", "此外", "同时", "其中", "据悉", "另外", "为此", "对此", "随后", "会上", "会前", "会后",
-           "当天", "当日", "昨天", "昨日", "今天", "今日", "今年", "去年", "明年", "近年", "此前", "首先", "其次",
-           "最后", "因此", "然而", "但是", "不过", "而且", "同期", "截至", "一是", "二是", "三是", "四是", "记者",
-           "据了解", "据介绍", "与此同时", "总体来看", "他说", "她说", "他表示", "她表示", "答", "问")
+OPENERS = (
+    "目前",
+    "近日",
+    "此外",
+    "同时",
+    "其中",
+    "据悉",
+    "另外",
+    "为此",
+    "对此",
+    "随后",
+    "会上",
+    "会前",
+    "会后",
+    "当天",
+    "当日",
+    "昨天",
+    "昨日",
+    "今天",
+    "今日",
+    "今年",
+    "去年",
+    "明年",
+    "近年",
+    "此前",
+    "首先",
+    "其次",
+    "最后",
+    "因此",
+    "然而",
+    "但是",
+    "不过",
+    "而且",
+    "同期",
+    "截至",
+    "一是",
+    "二是",
+    "三是",
+    "四是",
+    "记者",
+    "据了解",
+    "据介绍",
+    "与此同时",
+    "总体来看",
+    "他说",
+    "她说",
+    "他表示",
+    "她表示",
+    "答",
+    "问",
+)
 
 
 def classify(lines: pl.DataFrame) -> pl.DataFrame:
@@ -104,12 +160,18 @@ def classify(lines: pl.DataFrame) -> pl.DataFrame:
     for name, pattern in JUNK_RULES.items():
         junk = junk.when(line.str.contains(pattern)).then(pl.lit(name))
     kind = (
-        junk.when(line.str.contains(STAMP) & (line.str.len_chars() <= 60)).then(pl.lit("stamp"))
-        .when(line.str.contains(MASTHEAD)).then(pl.lit("masthead"))
-        .when(line.str.contains(RELATED_HEADER)).then(pl.lit("related_header"))
-        .when(line.str.contains(SOURCE)).then(pl.lit("source"))
-        .when(line.str.contains(PHOTO_CREDIT)).then(pl.lit("photo_credit"))
-        .when(line.str.contains(BYLINE)).then(pl.lit("byline"))
+        junk.when(line.str.contains(STAMP) & (line.str.len_chars() <= 60))
+        .then(pl.lit("stamp"))
+        .when(line.str.contains(MASTHEAD))
+        .then(pl.lit("masthead"))
+        .when(line.str.contains(RELATED_HEADER))
+        .then(pl.lit("related_header"))
+        .when(line.str.contains(SOURCE))
+        .then(pl.lit("source"))
+        .when(line.str.contains(PHOTO_CREDIT))
+        .then(pl.lit("photo_credit"))
+        .when(line.str.contains(BYLINE))
+        .then(pl.lit("byline"))
         .otherwise(pl.lit("text"))
     )
     length = line.str.len_chars()
@@ -178,7 +240,7 @@ def _opens_mid_sentence(line: str) -> bool:
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def _overlap(part: str, whole: str) -> float:
@@ -345,8 +407,12 @@ def _drop_repeats(content: list[Line]) -> list[Line]:
     out = []
     for ln in content:
         line = ln["line"]
-        if (ln["kind"] == "text" and not ln["is_headline"] and len(line) >= 12
-                and any(len(s) > len(line) and s.startswith(line) for s in seen.get(line[:12], []))):
+        if (
+            ln["kind"] == "text"
+            and not ln["is_headline"]
+            and len(line) >= 12
+            and any(len(s) > len(line) and s.startswith(line) for s in seen.get(line[:12], []))
+        ):
             continue
         seen.setdefault(line[:12], []).append(line)
         out.append(ln)
@@ -360,7 +426,7 @@ def _has_sentence(text: str) -> bool:
 
 def _headline_block(content: list[Line], start: int) -> list[Line]:
     block = [content[start]]
-    for ln in content[start + 1:]:
+    for ln in content[start + 1 :]:
         if not ln["is_headline"] or ln["gap_before"] > 1:
             break
         block.append(ln)
@@ -419,5 +485,6 @@ def _drop_teasers(content: list[Line]) -> list[Line]:
 
 def _teaser_neighbour(ln: Line) -> bool:
     line = ln["line"]
-    return (ln["kind"] == "text" and len(line) <= 200 and not ln["is_headline"]
-            and re.search(CLOSING_BYLINE, line) is None)
+    return (
+        ln["kind"] == "text" and len(line) <= 200 and not ln["is_headline"] and re.search(CLOSING_BYLINE, line) is None
+    )

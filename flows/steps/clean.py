@@ -2,6 +2,7 @@
 
 Every function here is pure: a Polars frame in, a new frame out.
 """
+
 from __future__ import annotations
 
 import functools
@@ -26,8 +27,21 @@ _T2S = opencc.OpenCC("t2s")
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}  # Ａ-Ｚ
 _FULLWIDTH |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}  # ａ-ｚ
-_FULLWIDTH |= {"％": "%", "．": ".", "＋": "+", "－": "-", "＝": "=", "＠": "@", "＃": "#",
-               "\u3000": " ", "\u00a0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": ""}
+_FULLWIDTH |= {
+    "％": "%",
+    "．": ".",
+    "＋": "+",
+    "－": "-",
+    "＝": "=",
+    "＠": "@",
+    "＃": "#",
+    "\u3000": " ",
+    "\u00a0": " ",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\ufeff": "",
+}
 
 TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _SYLLABLE = rf"[a-zü]*[{TONE_VOWELS}][a-zü]*"
@@ -75,8 +89,10 @@ def script_of(original: pl.Expr) -> pl.Expr:
     cjk = original.str.count_matches(f"[{COMMON_HAN}]")
     share = original.str.count_matches(TRADITIONAL_CLASS) / pl.max_horizontal(cjk, pl.lit(1))
     return (
-        pl.when(share > 0.05).then(pl.lit("traditional"))
-        .when(share > 0).then(pl.lit("mixed"))
+        pl.when(share > 0.05)
+        .then(pl.lit("traditional"))
+        .when(share > 0)
+        .then(pl.lit("mixed"))
         .otherwise(pl.lit("simplified"))
     )
 
@@ -92,7 +108,7 @@ def fill_index(names: list[str], context: int = 3) -> dict[tuple[str, str], set[
         if len(name) <= context:
             continue
         for i, ch in enumerate(name):
-            index.setdefault((name[:i], name[i + 1:]), set()).add(ch)
+            index.setdefault((name[:i], name[i + 1 :]), set()).add(ch)
     return index
 
 
@@ -103,11 +119,11 @@ def repair_lost(text: str, index: dict[tuple[str, str], set[str]], reach: int = 
     """
     out, pos = [], 0
     while (gap := text.find(LOST_CHAR, pos)) != -1:
-        left, right = text[max(0, gap - reach):gap], text[gap + 1:gap + 1 + reach]
+        left, right = text[max(0, gap - reach) : gap], text[gap + 1 : gap + 1 + reach]
         best: tuple[int, set[str]] = (0, set())
         for k in range(len(left) + 1):
             for m in range(len(right) + 1):
-                chars = index.get((left[len(left) - k:], right[:m]))
+                chars = index.get((left[len(left) - k :], right[:m]))
                 if chars and k + m > best[0]:
                     best = (k + m, chars)
                 elif chars and k + m == best[0]:
@@ -131,7 +147,10 @@ def lines_of(files: pl.DataFrame, names: list[str] | None = None) -> pl.DataFram
     """One row per line of every processed file: cleaned text (`line`), `kind` and layout flags."""
     index = _fill_index_of(tuple(names or ()))
     cleaned = files.select(
-        "source_file", "meta_published_on", "meta_url", "meta_source",
+        "source_file",
+        "meta_published_on",
+        "meta_url",
+        "meta_source",
         original_script=script_of(pl.col("text")),
         text=to_simplified(strip_pinyin(normalize(pl.col("text")))),
     ).with_columns(
@@ -157,8 +176,12 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
     rows = []
     # Files in order of first appearance, each one's lines in order: one conversion to Python for all
     # files (iterating a group_by costs a gather per file, more than segmenting the file itself).
-    ordered = (lines.with_row_index("_row").with_columns(_first_row=pl.col("_row").min().over("source_file"))
-               .sort("_first_row", "line_no").drop("_row", "_first_row"))
+    ordered = (
+        lines.with_row_index("_row")
+        .with_columns(_first_row=pl.col("_row").min().over("source_file"))
+        .sort("_first_row", "line_no")
+        .drop("_row", "_first_row")
+    )
     for source_file, group in itertools.groupby(ordered.to_dicts(), key=lambda record: record["source_file"]):
         records = _with_gaps(list(group))
         first = records[0]
@@ -167,21 +190,35 @@ def articles_of(lines: pl.DataFrame) -> pl.DataFrame:
         credit = re.search(articles.AUTHOR, meta.get("stamp", ""))
         author = credit.group(1) if credit else meta.get("front_author")
         for index, article in enumerate(found):
-            rows.append({
-                "doc_id": _doc_id(source_file, index),
-                "source_file": source_file,
-                "article_index": index,
-                "title": article.title or (meta.get("front_title") if index == 0 else None),
-                "published_on": first["meta_published_on"] or (_date(*stamp.groups()) if stamp else None),
-                "text": article.text,
-                "original_script": first["original_script"],
-                "byline": "; ".join(dict.fromkeys(article.bylines)) or author,
-                "publisher": first["meta_source"] or article.publisher or meta.get("masthead") or meta.get("source"),
-                "url": first["meta_url"],
-            })
-    schema = {"doc_id": pl.String, "source_file": pl.String, "article_index": pl.Int32, "title": pl.String,
-              "published_on": pl.Date, "text": pl.String, "original_script": pl.String, "byline": pl.String,
-              "publisher": pl.String, "url": pl.String}
+            rows.append(
+                {
+                    "doc_id": _doc_id(source_file, index),
+                    "source_file": source_file,
+                    "article_index": index,
+                    "title": article.title or (meta.get("front_title") if index == 0 else None),
+                    "published_on": first["meta_published_on"] or (_date(*stamp.groups()) if stamp else None),
+                    "text": article.text,
+                    "original_script": first["original_script"],
+                    "byline": "; ".join(dict.fromkeys(article.bylines)) or author,
+                    "publisher": first["meta_source"]
+                    or article.publisher
+                    or meta.get("masthead")
+                    or meta.get("source"),
+                    "url": first["meta_url"],
+                }
+            )
+    schema = {
+        "doc_id": pl.String,
+        "source_file": pl.String,
+        "article_index": pl.Int32,
+        "title": pl.String,
+        "published_on": pl.Date,
+        "text": pl.String,
+        "original_script": pl.String,
+        "byline": pl.String,
+        "publisher": pl.String,
+        "url": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -211,8 +248,7 @@ def clean(files: pl.DataFrame, names: list[str] | None = None, *, today: date) -
     latest = today + PUBLISHED_MARGIN  # the window expectations/documents.json checks too
     processed = files.filter(pl.col("status") == "processed")
     found = articles_of(lines_of(processed, names)).with_columns(
-        published_on=pl.when(pl.col("published_on").is_between(EARLIEST_PUBLISHED, latest))
-        .then(pl.col("published_on"))
+        published_on=pl.when(pl.col("published_on").is_between(EARLIEST_PUBLISHED, latest)).then(pl.col("published_on"))
     )
     documents = (
         found.join(relevance(found), on="doc_id", how="left")
@@ -235,12 +271,14 @@ def time_context(articles: pl.DataFrame) -> pl.DataFrame:
 
     rows = []
     per_file = articles.group_by("source_file", maintain_order=True).agg(
-        published=pl.col("published_on").drop_nulls().first(), text=pl.col("text").str.join("\n"))
+        published=pl.col("published_on").drop_nulls().first(), text=pl.col("text").str.join("\n")
+    )
     for source_file, published, text in per_file.iter_rows():
         if published is not None:
             rows.append((source_file, published, published.year))
         else:
             year = context_year(text)
             rows.append((source_file, infer_reference(text, year), year))
-    return pl.DataFrame(rows, schema={"source_file": pl.String, "reference_date": pl.Date, "context_year": pl.Int32},
-                        orient="row")
+    return pl.DataFrame(
+        rows, schema={"source_file": pl.String, "reference_date": pl.Date, "context_year": pl.Int32}, orient="row"
+    )

@@ -4,6 +4,7 @@ The pairs come from SQL (int_event_pairs: blocked candidates that pass the match
 step takes their connected components with union-find by array (hook and shortcut) instead of
 recursive SQL, in two phases so an undated mention cannot chain two dated events that differ.
 """
+
 from __future__ import annotations
 
 import numpy as np

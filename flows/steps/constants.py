@@ -4,6 +4,7 @@ region levels rank, when two event names are the same, and how far the rules loo
 Widths are in characters. A rule that looks back from a word looks only as far as what it looks
 for can reach: that keeps its answer local and a long sentence from costing its square.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta

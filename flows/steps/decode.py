@@ -11,6 +11,7 @@ most MAX_ERRORS) may be invalid in the chosen encoding: each becomes U+FFFD and 
 is kept (`Decoded.errors`, published as `documents.decode_errors`). More than that is a
 mixed or binary file and is refused.
 """
+
 from __future__ import annotations
 
 import re
@@ -81,10 +82,13 @@ def decode(data: bytes) -> Decoded:
     allowed = tolerated_errors(len(data))
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            text, errors = _lenient(data[len(bom):], encoding)
+            text, errors = _lenient(data[len(bom) :], encoding)
             if errors > allowed:
-                return Decoded(None, None, f"invalid {encoding} after its byte-order mark: {errors} invalid bytes, "
-                                           f"{allowed} tolerated")
+                return Decoded(
+                    None,
+                    None,
+                    f"invalid {encoding} after its byte-order mark: {errors} invalid bytes, {allowed} tolerated",
+                )
             return _checked(text, f"{encoding}-bom", errors)
     if b"\x00" in data[:8192]:
         return _utf16_without_bom(data)
@@ -128,13 +132,18 @@ def _detect_legacy(data: bytes, utf8_error_at: int, allowed: int) -> Decoded:
     if readable:
         encoding, _, _, share = readable[0]
         return Decoded(
-            None, None,
+            None,
+            None,
             f"mixed or unknown encoding: not UTF-8 (invalid byte at {utf8_error_at}) and as {encoding} "
             f"only {share:.0%} of its Chinese characters are common ones",
         )
     fewest = min([utf8_errors] + [r[2] for r in readings])
-    return Decoded(None, None, f"undecodable: not UTF-8 (invalid byte at {utf8_error_at}), GB18030 or Big5 "
-                               f"({fewest} invalid bytes at best, {allowed} tolerated)")
+    return Decoded(
+        None,
+        None,
+        f"undecodable: not UTF-8 (invalid byte at {utf8_error_at}), GB18030 or Big5 "
+        f"({fewest} invalid bytes at best, {allowed} tolerated)",
+    )
 
 
 def _lenient(data: bytes, encoding: str) -> tuple[str, int]:
@@ -155,8 +164,10 @@ def _mixed(data: bytes, utf8_error_at: int, min_chinese: int = 10) -> str | None
     head = data[:utf8_error_at].decode("utf-8", errors="replace")
     if len(_CJK.findall(head)) < min_chinese:
         return None
-    return (f"mixed encodings: UTF-8 Chinese text up to byte {utf8_error_at}, then bytes that are not UTF-8 "
-            "(no single encoding reads the whole file)")
+    return (
+        f"mixed encodings: UTF-8 Chinese text up to byte {utf8_error_at}, then bytes that are not UTF-8 "
+        "(no single encoding reads the whole file)"
+    )
 
 
 def _utf16_without_bom(data: bytes) -> Decoded:

@@ -6,6 +6,7 @@ lower 32 bits). The share of equal positions in two signatures estimates the Jac
 similarity of their shingle sets; int_documents calls two articles near-duplicates at
 an estimate >= 0.8.
 """
+
 from __future__ import annotations
 
 import polars as pl

@@ -12,6 +12,7 @@ the page (a footer's © 2025 became 2025-01-01). The date comes from meta tags o
 element, then a labelled stamp in the visible text (`时间：2025-09-20`), then the canonical URL
 (`/2025/09/20/`, `t20250920_1.html`).
 """
+
 from __future__ import annotations
 
 import re
@@ -22,14 +23,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-_DOCUMENT_START = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-                             re.I | re.S)
+_DOCUMENT_START = re.compile(
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
 _CLOSING_BLOCK = re.compile(r"</(?:p|div|td|li|h[1-6]|table|section|article|span)\s*>", re.I)
 _DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
 _LABELLED_DATE = re.compile(rf"(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*{_DATE}")
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(0[1-9]|1[0-2])[-/]?(0[1-9]|[12]\d|3[01])(?!\d)")
-_DATE_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
-              "publish_date", "publication_date", "dc.date.issued", "dc.date", "date", "ptime")
+_DATE_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publication_date",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+    "ptime",
+)
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|\s-\s)\s*")
 # Characters XML cannot hold (control characters, U+FFFE/U+FFFF): trafilatura builds XML and
 # fails on them. Removed from the markup, and from the parsed text (numeric references).
@@ -86,11 +99,20 @@ def read_page(markup: str) -> Page:
         node.drop_tree()
     visible = tree.text_content()
     if len(visible) > MAX_PAGE_TEXT:
-        raise PageRefused(f"HTML page with {len(visible):,} characters of text, over the {MAX_PAGE_TEXT:,} a news "
-                          "page holds")
+        raise PageRefused(
+            f"HTML page with {len(visible):,} characters of text, over the {MAX_PAGE_TEXT:,} a news page holds"
+        )
     published = _meta_date(tree, meta) or _date_in(_LABELLED_DATE, visible) or _date_in(_URL_DATE, url or "")
-    doc = trafilatura.bare_extraction(tree, with_metadata=False, favor_precision=True, include_comments=False,
-                                      include_tables=True, include_images=False, deduplicate=False, fast=True)
+    doc = trafilatura.bare_extraction(
+        tree,
+        with_metadata=False,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        deduplicate=False,
+        fast=True,
+    )
     text = doc.text if isinstance(doc, Document) else None  # (a dict only when asked for one)
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if not lines:

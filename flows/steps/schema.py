@@ -3,6 +3,7 @@
 The published marts are defined by the SQL in sql/marts and described by flows/warehouse/dictionary.py;
 these are the per-document facts they are built from.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -12,8 +13,12 @@ import polars as pl
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType  # a dtype class (pl.String) or instance (pl.List(pl.String))
 
-SPAN: dict[str, PolarsDataType] = {"doc_id": pl.String, "char_start": pl.Int32, "char_end": pl.Int32,
-                                   "evidence": pl.String}
+SPAN: dict[str, PolarsDataType] = {
+    "doc_id": pl.String,
+    "char_start": pl.Int32,
+    "char_end": pl.Int32,
+    "evidence": pl.String,
+}
 
 RAW_SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
     "documents": {

@@ -1,11 +1,21 @@
 """Checks on the committed gazetteer CSVs in seeds/reference, read through flows.reference."""
+
 import polars as pl
 import pytest
 
 from flows import reference
 
-DIVISION_COLUMNS = ["admin_code", "name", "short_name", "level", "parent_code", "province_code",
-                    "longitude", "latitude", "name_pinyin"]
+DIVISION_COLUMNS = [
+    "admin_code",
+    "name",
+    "short_name",
+    "level",
+    "parent_code",
+    "province_code",
+    "longitude",
+    "latitude",
+    "name_pinyin",
+]
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +85,20 @@ def test_coordinates_in_china_where_present(div):
     assert placed["longitude"].is_between(73, 136).all() and placed["latitude"].is_between(3, 54).all()
 
 
-@pytest.mark.parametrize(("code", "name", "level", "parent", "short"), [
-    ("310115", "浦东新区", "county", "310000", "浦东"),
-    ("320500", "苏州市", "prefecture", "320000", "苏州"),
-    ("320583", "昆山市", "county", "320500", "昆山"),
-    ("429004", "仙桃市", "county", "420000", "仙桃"),
-    ("222400", "延边朝鲜族自治州", "prefecture", "220000", "延边"),
-    ("532900", "大理白族自治州", "prefecture", "530000", "大理"),
-    ("150000", "内蒙古自治区", "province", None, "内蒙古"),
-    ("450000", "广西壮族自治区", "province", None, "广西"),
-    ("150600", "鄂尔多斯市", "prefecture", "150000", "鄂尔多斯"),
-])
+@pytest.mark.parametrize(
+    ("code", "name", "level", "parent", "short"),
+    [
+        ("310115", "浦东新区", "county", "310000", "浦东"),
+        ("320500", "苏州市", "prefecture", "320000", "苏州"),
+        ("320583", "昆山市", "county", "320500", "昆山"),
+        ("429004", "仙桃市", "county", "420000", "仙桃"),
+        ("222400", "延边朝鲜族自治州", "prefecture", "220000", "延边"),
+        ("532900", "大理白族自治州", "prefecture", "530000", "大理"),
+        ("150000", "内蒙古自治区", "province", None, "内蒙古"),
+        ("450000", "广西壮族自治区", "province", None, "广西"),
+        ("150600", "鄂尔多斯市", "prefecture", "150000", "鄂尔多斯"),
+    ],
+)
 def test_spot_checks(div, code, name, level, parent, short):
     got = row(div, "admin_code", code)
     assert (got["name"], got["level"], got["parent_code"], got["short_name"]) == (name, level, parent, short)
@@ -138,13 +151,16 @@ def test_every_division_has_a_pinyin_name(div):
     assert div["name_pinyin"].str.contains(r"^[A-Z][a-zü']*( [A-Z][a-zü']*)*$").all()
 
 
-@pytest.mark.parametrize(("name", "level", "pinyin"), [
-    ("滨海新区", "county", "Binhai Xinqu"),
-    ("西安市", "prefecture", "Xi'an Shi"),
-    ("延边朝鲜族自治州", "prefecture", "Yanbian Chaoxianzu Zizhizhou"),
-    ("重庆市", "province", "Chongqing Shi"),
-    ("中沙群岛的岛礁及其海域", "county", "Zhongshaqundaodedaojiaojiqihaiyu"),
-])
+@pytest.mark.parametrize(
+    ("name", "level", "pinyin"),
+    [
+        ("滨海新区", "county", "Binhai Xinqu"),
+        ("西安市", "prefecture", "Xi'an Shi"),
+        ("延边朝鲜族自治州", "prefecture", "Yanbian Chaoxianzu Zizhizhou"),
+        ("重庆市", "province", "Chongqing Shi"),
+        ("中沙群岛的岛礁及其海域", "county", "Zhongshaqundaodedaojiaojiqihaiyu"),
+    ],
+)
 def test_pinyin_names_follow_the_place_name_rules(name, level, pinyin):
     from tools.build_reference import pinyin_name
 

@@ -1,4 +1,5 @@
 """Invariants of the reference lexicons that the party extractor relies on."""
+
 import re
 
 import polars as pl
@@ -71,7 +72,23 @@ def test_surnames():
     df = surnames()
     assert df.height >= 400 and df["surname"].n_unique() == df.height
     assert (df["is_compound"] == (df["surname"].str.len_chars() > 1)).all()
-    assert set(df.filter(pl.col("is_compound"))["surname"]) >= {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木"}
+    assert set(df.filter(pl.col("is_compound"))["surname"]) >= {
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+    }
     ranks = df["rank"].drop_nulls().sort().to_list()
     assert ranks == list(range(1, len(ranks) + 1))
     assert df.filter(pl.col("rank") == 1)["surname"][0] == "王"

@@ -1,4 +1,5 @@
 """Dirty inputs -> exact clean articles: encodings on disk, pinyin junk, chrome, page splitting."""
+
 from __future__ import annotations
 
 import re
@@ -88,9 +89,26 @@ def test_pinyin_junk_and_width(tmp_path, dirty, clean_text):
         "— 广告 —",
         "扫码关注某某交易所公众号获得更多资讯",
     ],
-    ids=["seo-spam", "place-list", "address", "copyright-icp", "police-filing", "tech-support", "share-bar",
-         "breadcrumb", "prev-next", "stray-mark", "editor", "link-list", "view-counter", "page-label",
-         "read-count", "section-number", "ad-label", "follow-prompt"],
+    ids=[
+        "seo-spam",
+        "place-list",
+        "address",
+        "copyright-icp",
+        "police-filing",
+        "tech-support",
+        "share-bar",
+        "breadcrumb",
+        "prev-next",
+        "stray-mark",
+        "editor",
+        "link-list",
+        "view-counter",
+        "page-label",
+        "read-count",
+        "section-number",
+        "ad-label",
+        "follow-prompt",
+    ],
 )
 def test_site_chrome_is_removed_and_nothing_else(tmp_path, chrome):
     row = _one(tmp_path, f"{chrome}\n{BODY_S}\n{chrome}")
@@ -98,10 +116,12 @@ def test_site_chrome_is_removed_and_nothing_else(tmp_path, chrome):
 
 
 def test_teaser_list_after_the_article_is_dropped(tmp_path):
-    text = (f"{BODY_S}(中国化工报 张三)\n"
-            "产值增加500%,能耗反而下降30%。这是某产业园交出的一份答卷,先后被认定为国家示范...\n"
-            "近日,某省发展改革委发布零碳园区创建名单的通知。\n"
-            "近日,某市在大湾区举办循环经济产业链招商推介会...")
+    text = (
+        f"{BODY_S}(中国化工报 张三)\n"
+        "产值增加500%,能耗反而下降30%。这是某产业园交出的一份答卷,先后被认定为国家示范...\n"
+        "近日,某省发展改革委发布零碳园区创建名单的通知。\n"
+        "近日,某市在大湾区举办循环经济产业链招商推介会..."
+    )
     row = _one(tmp_path, text)
     assert (row["text"], row["publisher"], row["byline"]) == (BODY_S, "中国化工报", "张三")
 
@@ -126,8 +146,10 @@ def test_numbered_sections_stay_in_their_document(tmp_path):
 
 
 def test_a_repeated_lead_and_a_cut_off_teaser_are_dropped(tmp_path):
-    text = (f"{BODY_S}\n绿色发展论坛在天津举行。300多位代表参会,\n"
-            "快讯\n某领导:让开放带来新的前程\n11月4日晚,某领导出席开幕式并致辞,他指出——")
+    text = (
+        f"{BODY_S}\n绿色发展论坛在天津举行。300多位代表参会,\n"
+        "快讯\n某领导:让开放带来新的前程\n11月4日晚,某领导出席开幕式并致辞,他指出——"
+    )
     assert _one(tmp_path, text)["text"] == BODY_S
 
 
@@ -142,7 +164,11 @@ def test_a_repeated_lead_and_a_cut_off_teaser_are_dropped(tmp_path):
 def test_front_matter_gives_metadata_and_no_text(tmp_path, front):
     row = _one(tmp_path, front + BODY_S)
     assert (row["title"], row["published_on"], row["byline"], row["text"]) == (
-        "某地发布绿色工厂名单", date(2023, 12, 15), "张三", BODY_S)
+        "某地发布绿色工厂名单",
+        date(2023, 12, 15),
+        "张三",
+        BODY_S,
+    )
 
 
 def test_a_rule_that_opens_prose_is_no_front_matter(tmp_path):
@@ -165,7 +191,8 @@ def test_stamp_and_sidecar_metadata(tmp_path):
     (folder / "a.txt").write_text(f"工信部发布绿色工厂名单\n时间:2023-12-15 作者:admin\n{BODY_S}", encoding="utf-8")
     (folder / "b.txt").write_text(BODY_S, encoding="utf-8")
     (folder / "b.txt.meta.json").write_text(
-        '{"published_on": "2025-09-19", "url": "https://example.cn/b", "source": "某某日报"}', encoding="utf-8")
+        '{"published_on": "2025-09-19", "url": "https://example.cn/b", "source": "某某日报"}', encoding="utf-8"
+    )
     docs = {r["source_file"]: r for r in clean(scan(folder, 10_000_000), NAMES, today=TODAY).iter_rows(named=True)}
     a, b = docs["a.txt"], docs["b.txt"]
     assert (a["title"], a["published_on"], a["byline"]) == ("工信部发布绿色工厂名单", date(2023, 12, 15), "admin")
@@ -209,7 +236,10 @@ PAGE = """
 def test_newspaper_page_is_split_into_its_stories(tmp_path):
     docs = _clean_files(tmp_path, {"page.txt": PAGE.encode("utf-8")})
     assert docs["title"].to_list() == [
-        "绿色发展论坛达成多项成果 / 津门“绿”动未来", "市领导调研指导人才工作", "某某产业园开园"]
+        "绿色发展论坛达成多项成果 / 津门“绿”动未来",
+        "市领导调研指导人才工作",
+        "某某产业园开园",
+    ]
     assert docs["byline"].to_list() == ["记者 王某; 记者 李某 摄", "记者 赵某", None]
     assert docs["text"].to_list() == [
         "绿色发展论坛达成多项成果\n津门“绿”动未来\n"
@@ -259,10 +289,12 @@ def test_fragments_moved_by_the_layout_go_back_to_their_stories(tmp_path):
     docs = _clean_files(tmp_path, {"page.txt": MOVED.encode("utf-8")})
     texts = dict(zip(docs["title"], docs["text"]))
     assert texts["绿色消费活动年内登场"].endswith(
-        "积极发展旅游公交专线,实现各大景点旅游公交专线全覆盖,进一步激发消费潜力。")
+        "积极发展旅游公交专线,实现各大景点旅游公交专线全覆盖,进一步激发消费潜力。"
+    )
     assert texts["纪念活动在津举行 / 各界人士参加纪念活动"] == (
         "纪念活动在津举行\n各界人士参加纪念活动\n场观众动容。\n专家学者围绕纪念活动主题分享体会,与会人员参观图片展,令现\n"
-        "某校国防教育长廊昨天揭牌投用。图为新生在长廊参观学习。")
+        "某校国防教育长廊昨天揭牌投用。图为新生在长廊参观学习。"
+    )
     assert texts["某区交出高质量发展答卷"].endswith("展望未来,某区将继续深度融入协同发展大局。")
 
 
@@ -300,7 +332,19 @@ def test_seed_articles_and_titles(seed_documents, source_file):
 
 def test_no_junk_survives_in_the_seeds(seed_documents):
     text = "\n".join(seed_documents["text"])
-    for junk in ("ICP", "版权所有", "技术支持", "精品视频", "赫章县|", "\ufffd", "...", "我们专注于",
-                 "■", "本报讯", "上接第1版", "记者 周伟 摄"):
+    for junk in (
+        "ICP",
+        "版权所有",
+        "技术支持",
+        "精品视频",
+        "赫章县|",
+        "\ufffd",
+        "...",
+        "我们专注于",
+        "■",
+        "本报讯",
+        "上接第1版",
+        "记者 周伟 摄",
+    ):
         assert junk not in text, junk
     assert not re.search(f"[{TONE_VOWELS}]", text)

@@ -1,4 +1,5 @@
 """Clean step: normalization, pinyin junk, Traditional -> Simplified, junk lines, metadata."""
+
 from datetime import date
 
 import polars as pl
@@ -91,7 +92,10 @@ def test_stamp_gives_published_on_and_byline():
     articles = clean.articles_of(clean.lines_of(_files("工信部发布新规\n时间:2023-12-15 作者:admin\n正文一句。")))
     row = articles.row(0, named=True)
     assert (row["published_on"], row["byline"], row["text"]) == (
-        date(2023, 12, 15), "admin", "工信部发布新规\n正文一句。")
+        date(2023, 12, 15),
+        "admin",
+        "工信部发布新规\n正文一句。",
+    )
 
 
 def test_doc_ids_are_stable_and_distinct():
@@ -101,15 +105,19 @@ def test_doc_ids_are_stable_and_distinct():
     assert first["doc_id"].n_unique() == 2
 
 
-@pytest.mark.parametrize("stamp, expected", [
-    ("时间:2024-06-18", date(2024, 6, 18)),
-    ("时间:6361-06-08", None),  # a garbled year: dropped, not published
-    ("时间:1985-06-08", None),  # before EARLIEST_PUBLISHED
-    ("时间:2024-06-20", None),  # after today + 1 day
-])
+@pytest.mark.parametrize(
+    "stamp, expected",
+    [
+        ("时间:2024-06-18", date(2024, 6, 18)),
+        ("时间:6361-06-08", None),  # a garbled year: dropped, not published
+        ("时间:1985-06-08", None),  # before EARLIEST_PUBLISHED
+        ("时间:2024-06-20", None),  # after today + 1 day
+    ],
+)
 def test_implausible_publication_dates_are_dropped(stamp, expected):
-    docs = clean.clean(_files(f"绿色发展论坛在天津举行\n{stamp}\n会议在天津举行，多方代表出席。"),
-                       today=date(2024, 6, 18))
+    docs = clean.clean(
+        _files(f"绿色发展论坛在天津举行\n{stamp}\n会议在天津举行，多方代表出席。"), today=date(2024, 6, 18)
+    )
     assert docs["published_on"].to_list() == [expected]
 
 
@@ -122,20 +130,28 @@ def test_implausible_publication_dates_are_dropped(stamp, expected):
         "地址、电话等信息已在公示中列明，群众可通过多种渠道反映问题；举报电话的接听时间也已延长。",
         "扫码乘车已覆盖全市1200条公交线路，市民绿色出行更加便捷。",
     ],
-    ids=["copyright-in-a-sentence", "icp-in-a-sentence", "mark-in-a-sentence", "contact-words-in-a-sentence",
-         "scan-code-in-a-sentence"],
+    ids=[
+        "copyright-in-a-sentence",
+        "icp-in-a-sentence",
+        "mark-in-a-sentence",
+        "contact-words-in-a-sentence",
+        "scan-code-in-a-sentence",
+    ],
 )
 def test_a_body_paragraph_that_mentions_chrome_words_is_text(line):
     assert clean.lines_of(_files(line))["kind"].to_list() == ["text"]
 
 
 def test_a_paragraph_mentioning_copyright_stays_in_its_article():
-    body = ("绿色版权保护论坛在天津举行\n"
-            "会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护。\n"
-            "版权所有 © 2025 绿色网 京ICP备12345678号-1")
+    body = (
+        "绿色版权保护论坛在天津举行\n"
+        "会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护。\n"
+        "版权所有 © 2025 绿色网 京ICP备12345678号-1"
+    )
     docs = clean.clean(_files(body), today=date(2026, 1, 1))
     assert docs["text"].to_list() == [
-        "绿色版权保护论坛在天津举行\n会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护。"]
+        "绿色版权保护论坛在天津举行\n会上，国家版权局负责人表示，将加强对绿色技术专利和版权所有人的保护。"
+    ]
 
 
 def test_a_whole_page_on_one_line_is_not_dropped_as_a_footer():

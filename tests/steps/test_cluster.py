@@ -1,4 +1,5 @@
 """Event clusters from matched pairs: connected components in two phases."""
+
 import numpy as np
 import polars as pl
 import pytest
@@ -12,13 +13,16 @@ def _groups(dated: dict[str, bool], pairs: list[tuple[str, str]]) -> dict[str, s
     return dict(event_groups(events, frame).iter_rows())
 
 
-@pytest.mark.parametrize(("n", "edges", "labels"), [
-    (4, [(3, 1), (1, 0)], [0, 0, 2, 0]),
-    (3, [], [0, 1, 2]),
-    # a long chain given far end first still closes into one component
-    (6, [(4, 5), (3, 4), (2, 3), (1, 2), (0, 1)], [0] * 6),
-    (6, [(5, 3), (4, 2), (2, 0), (3, 1)], [0, 1, 0, 1, 0, 1]),
-])
+@pytest.mark.parametrize(
+    ("n", "edges", "labels"),
+    [
+        (4, [(3, 1), (1, 0)], [0, 0, 2, 0]),
+        (3, [], [0, 1, 2]),
+        # a long chain given far end first still closes into one component
+        (6, [(4, 5), (3, 4), (2, 3), (1, 2), (0, 1)], [0] * 6),
+        (6, [(5, 3), (4, 2), (2, 0), (3, 1)], [0, 1, 0, 1, 0, 1]),
+    ],
+)
 def test_components_label_every_node_with_the_smallest_of_its_component(n, edges, labels):
     src = np.array([a for a, _ in edges], dtype=np.int64)
     dst = np.array([b for _, b in edges], dtype=np.int64)
@@ -26,8 +30,9 @@ def test_components_label_every_node_with_the_smallest_of_its_component(n, edges
 
 
 def test_dated_mentions_close_transitively_and_take_the_smallest_id():
-    groups = _groups({"d3/e0": True, "d1/e0": True, "d2/e0": True, "d4/e0": True},
-                     [("d2/e0", "d3/e0"), ("d1/e0", "d3/e0")])
+    groups = _groups(
+        {"d3/e0": True, "d1/e0": True, "d2/e0": True, "d4/e0": True}, [("d2/e0", "d3/e0"), ("d1/e0", "d3/e0")]
+    )
     assert groups == {"d1/e0": "d1/e0", "d2/e0": "d1/e0", "d3/e0": "d1/e0", "d4/e0": "d4/e0"}
 
 

@@ -1,4 +1,5 @@
 """Decoding: every encoding greenwire accepts, written as bytes, and every refusal's reason."""
+
 import pytest
 
 from flows.steps.decode import MAX_ERRORS, MIN_COMMON_CJK, common_cjk_share, decode, tolerated_errors
@@ -20,11 +21,25 @@ TRADITIONAL = "中新天津生態城舉辦綠色發展論壇,300多位代表參�
         (TRADITIONAL.encode("big5"), "big5", TRADITIONAL),
         (TRADITIONAL.encode("gb18030"), "gb18030", TRADITIONAL),
         (TRADITIONAL.encode("gbk"), "gb18030", TRADITIONAL),
-        ("爲覈實隨州市優良率,並就社會關切的熱點問題答記者問。".encode("gb18030"), "gb18030",
-         "爲覈實隨州市優良率,並就社會關切的熱點問題答記者問。"),
+        (
+            "爲覈實隨州市優良率,並就社會關切的熱點問題答記者問。".encode("gb18030"),
+            "gb18030",
+            "爲覈實隨州市優良率,並就社會關切的熱點問題答記者問。",
+        ),
     ],
-    ids=["utf8", "utf8-bom", "utf16-bom", "utf16be-bom", "utf16le-no-bom", "gb18030", "gbk", "big5",
-         "traditional-gb18030", "traditional-gbk", "mainland-traditional-gb18030"],
+    ids=[
+        "utf8",
+        "utf8-bom",
+        "utf16-bom",
+        "utf16be-bom",
+        "utf16le-no-bom",
+        "gb18030",
+        "gbk",
+        "big5",
+        "traditional-gb18030",
+        "traditional-gbk",
+        "mainland-traditional-gb18030",
+    ],
 )
 def test_decodes_each_supported_encoding(data, encoding, text):
     decoded = decode(data)
@@ -38,11 +53,15 @@ def test_decodes_each_supported_encoding(data, encoding, text):
         (b"  \n\t\n", "blank file (only white space)"),
         (b"\x89PNG\r\n\x1a\n" + bytes(200), "binary file (PNG image)"),
         (b"%PDF-1.7\n", "binary file (PDF document)"),
-        (TEXT.encode("utf-8")[:-2],
-         f"truncated: the file ends inside a UTF-8 character (byte {len(TEXT.encode()) - 4})"),
+        (
+            TEXT.encode("utf-8")[:-2],
+            f"truncated: the file ends inside a UTF-8 character (byte {len(TEXT.encode()) - 4})",
+        ),
         (b"\x00\x01\x02\x03garbage\x00\x00\xff", "binary file (contains NUL bytes and is not UTF-16 text)"),
-        (b"\xef\xbb\xbf" + b"\xff" * 50 + TEXT.encode("utf-8"),
-         "invalid utf-8 after its byte-order mark: 50 invalid bytes, 0 tolerated"),
+        (
+            b"\xef\xbb\xbf" + b"\xff" * 50 + TEXT.encode("utf-8"),
+            "invalid utf-8 after its byte-order mark: 50 invalid bytes, 0 tolerated",
+        ),
     ],
     ids=["empty", "blank", "png", "pdf", "truncated-utf8", "nul-bytes", "bom-then-garbage"],
 )
@@ -55,15 +74,18 @@ def test_refuses_mixed_encodings_instead_of_mangling():
     data = TEXT.encode("utf-8") * 3 + TEXT.encode("gbk") * 3
     decoded = decode(data)
     assert decoded.text is None
-    assert decoded.reason == (f"mixed encodings: UTF-8 Chinese text up to byte {len(TEXT.encode()) * 3}, then bytes "
-                              "that are not UTF-8 (no single encoding reads the whole file)")
+    assert decoded.reason == (
+        f"mixed encodings: UTF-8 Chinese text up to byte {len(TEXT.encode()) * 3}, then bytes "
+        "that are not UTF-8 (no single encoding reads the whole file)"
+    )
 
 
 def test_bytes_in_no_candidate_encoding_are_undecodable():
     decoded = decode(b"abc " + bytes(range(0x80, 0x100)) * 4)
     assert decoded.text is None
-    assert decoded.reason == ("undecodable: not UTF-8 (invalid byte at 4), GB18030 or Big5 "
-                              "(8 invalid bytes at best, 2 tolerated)")
+    assert decoded.reason == (
+        "undecodable: not UTF-8 (invalid byte at 4), GB18030 or Big5 (8 invalid bytes at best, 2 tolerated)"
+    )
 
 
 ARTICLE = TEXT * 40  # 3.4 KB as GBK, 4.9 KB as UTF-8
@@ -72,15 +94,22 @@ PIECES = [ARTICLE[:500], ARTICLE[500:1000], ARTICLE[1000:1500], ARTICLE[1500:]]
 
 @pytest.mark.parametrize(
     ("pieces", "codec", "encoding"),
-    [(PIECES, "gbk", "gb18030"), (PIECES, "utf-8", "utf-8"),
-     ([TRADITIONAL * 10, TRADITIONAL * 10, TRADITIONAL * 20], "big5", "big5")],
+    [
+        (PIECES, "gbk", "gb18030"),
+        (PIECES, "utf-8", "utf-8"),
+        ([TRADITIONAL * 10, TRADITIONAL * 10, TRADITIONAL * 20], "big5", "big5"),
+    ],
     ids=["gbk", "utf8", "big5"],
 )
 def test_a_few_stray_bytes_are_replaced_and_counted(pieces, codec, encoding):
     data = b"\xff".join(piece.encode(codec) for piece in pieces)
     decoded = decode(data)
     assert (decoded.text, decoded.encoding, decoded.reason, decoded.errors) == (
-        "\ufffd".join(pieces), encoding, None, len(pieces) - 1)
+        "\ufffd".join(pieces),
+        encoding,
+        None,
+        len(pieces) - 1,
+    )
 
 
 def test_clean_files_report_no_decode_errors():
@@ -92,8 +121,10 @@ def test_stray_bytes_over_the_share_are_refused():
     data = b"\xff".join(TEXT.encode("gbk") for _ in range(40))  # 39 in 3.4 KB, 1.1 %
     decoded = decode(data)
     assert decoded.text is None
-    assert decoded.reason == ("undecodable: not UTF-8 (invalid byte at 0), GB18030 or Big5 "
-                              f"(39 invalid bytes at best, {tolerated_errors(len(data))} tolerated)")
+    assert decoded.reason == (
+        "undecodable: not UTF-8 (invalid byte at 0), GB18030 or Big5 "
+        f"(39 invalid bytes at best, {tolerated_errors(len(data))} tolerated)"
+    )
 
 
 def test_tolerated_errors_is_a_share_with_a_cap():

@@ -1,4 +1,5 @@
 """MinHash signatures and the relevance rule."""
+
 import polars as pl
 
 from flows.steps.dedup import PERMUTATIONS, estimated_similarity, signatures
@@ -8,9 +9,16 @@ BASE = "中新天津生态城举办绿色发展论坛，来自两国的三百多
 
 
 def test_identical_and_reformatted_texts_share_a_signature():
-    docs = pl.DataFrame({"doc_id": ["a", "b", "c"],
-                         "text": [BASE, BASE.replace("，", ", ").replace("。", "!"),
-                                  "完全无关的另一篇文章讲述足球比赛的过程与结果。"]})
+    docs = pl.DataFrame(
+        {
+            "doc_id": ["a", "b", "c"],
+            "text": [
+                BASE,
+                BASE.replace("，", ", ").replace("。", "!"),
+                "完全无关的另一篇文章讲述足球比赛的过程与结果。",
+            ],
+        }
+    )
     sig = dict(signatures(docs).iter_rows())
     assert len(sig["a"]) == PERMUTATIONS
     assert estimated_similarity(sig["a"], sig["b"]) == 1.0
@@ -29,11 +37,13 @@ def test_text_shorter_than_a_shingle_still_gets_a_signature():
 
 
 def test_relevance_rule():
-    docs = pl.DataFrame({
-        "doc_id": ["green", "titled", "sport"],
-        "title": [None, "循环经济产业园开园", "足球联赛开幕"],
-        "text": ["推动绿色低碳发展，助力碳达峰碳中和。", "园区开园。", "主队三比一获胜。"],
-    })
+    docs = pl.DataFrame(
+        {
+            "doc_id": ["green", "titled", "sport"],
+            "title": [None, "循环经济产业园开园", "足球联赛开幕"],
+            "text": ["推动绿色低碳发展，助力碳达峰碳中和。", "园区开园。", "主队三比一获胜。"],
+        }
+    )
     out = {r["doc_id"]: r for r in relevance(docs).iter_rows(named=True)}
     assert out["green"]["is_relevant"] and out["green"]["topics"] == ["low_carbon", "green_development"]
     assert out["titled"]["is_relevant"] and out["titled"]["topics"] == ["circular_economy"]

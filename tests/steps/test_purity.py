@@ -1,5 +1,6 @@
 """The steps are pure: no module under flows/steps reads the clock or the disk, starts processes or
 imports the orchestration or the warehouse (STYLE.md, "Steps are pure")."""
+
 from __future__ import annotations
 
 import ast
@@ -11,9 +12,28 @@ STEPS = Path(__file__).resolve().parents[2] / "flows" / "steps"
 MODULES = sorted(STEPS.rglob("*.py"))
 
 # Imported by no step: the clock, the file system, processes and threads, orchestration, the warehouse.
-FORBIDDEN_IMPORTS = {"os", "pathlib", "shutil", "glob", "io", "time", "subprocess", "multiprocessing", "threading",
-                     "concurrent", "prefect", "duckdb", "flows.settings", "flows.reference", "flows.warehouse",
-                     "flows.ops", "flows.app", "flows.batches", "flows.tasks", "flows.pipeline"}
+FORBIDDEN_IMPORTS = {
+    "os",
+    "pathlib",
+    "shutil",
+    "glob",
+    "io",
+    "time",
+    "subprocess",
+    "multiprocessing",
+    "threading",
+    "concurrent",
+    "prefect",
+    "duckdb",
+    "flows.settings",
+    "flows.reference",
+    "flows.warehouse",
+    "flows.ops",
+    "flows.app",
+    "flows.batches",
+    "flows.tasks",
+    "flows.pipeline",
+}
 # Called by no step: datetime's clock, the built-in open, Polars' readers and writers.
 FORBIDDEN_CALLS = {"today", "now", "utcnow", "open", "perf_counter", "process_time"}
 FORBIDDEN_CALL_PREFIXES = ("read_", "scan_", "write_", "sink_")
@@ -56,7 +76,8 @@ def test_a_step_calls_no_clock_and_reads_or_writes_no_file(module):
 
 
 def test_the_checks_see_a_clock_and_a_reader():
-    impure = ast.parse("import os\nfrom datetime import date\nimport polars as pl\n"
-                       "day = date.today()\nframe = pl.read_csv('x.csv')\n")
+    impure = ast.parse(
+        "import os\nfrom datetime import date\nimport polars as pl\nday = date.today()\nframe = pl.read_csv('x.csv')\n"
+    )
     assert "os" in _imports(impure)
     assert {"today", "read_csv"} <= _called(impure)

@@ -4,6 +4,7 @@ How each extractor works and its limits: docs/extraction.md. Gazetteer and lexic
 run vectorized over all documents at once (Polars `str.find_many`, Aho-Corasick); the
 decisions that depend on neighbouring words run per document in Python.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,14 +37,14 @@ PIECE_CHARS = 100_000
 Rows = dict[str, list[dict[str, Any]]]
 
 
-def extract(documents: pl.DataFrame, ref: Reference, today: date,
-            piece_chars: int = PIECE_CHARS) -> dict[str, pl.DataFrame]:
+def extract(
+    documents: pl.DataFrame, ref: Reference, today: date, piece_chars: int = PIECE_CHARS
+) -> dict[str, pl.DataFrame]:
     """Every raw fact table for these documents (see flows.steps.schema.RAW_SCHEMAS); `today` (the
     caller's, a step reads no clock) bounds plausible event dates; articles over `piece_chars`
     characters are extracted piece by piece (see PIECE_CHARS)."""
     latest_event = today + EVENT_HORIZON
-    rows: Rows = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [],
-                                   "metrics": []}
+    rows: Rows = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [], "metrics": []}
     if documents.height:
         gazetteer = region_step.gazetteer_hits(documents, ref)
         lexicon = party_step.lexicon_hits(documents, ref)
@@ -54,51 +55,89 @@ def extract(documents: pl.DataFrame, ref: Reference, today: date,
             else:
                 _document(doc, *hits, ref, rows, latest_event)
     # Typed by RAW_SCHEMAS, not inferred: a column that is null in the first rows is still a date.
-    return {name: conform(name, pl.DataFrame(found, schema=RAW_SCHEMAS[name]) if found else pl.DataFrame())
-            for name, found in rows.items()}
+    return {
+        name: conform(name, pl.DataFrame(found, schema=RAW_SCHEMAS[name]) if found else pl.DataFrame())
+        for name, found in rows.items()
+    }
 
 
-def _document(doc: dict[str, Any], gazetteer: list[Hit], lexicon: list[Hit], ref: Reference, rows: Rows,
-              latest_event: date) -> None:
+def _document(
+    doc: dict[str, Any], gazetteer: list[Hit], lexicon: list[Hit], ref: Reference, rows: Rows, latest_event: date
+) -> None:
     doc_id, text = doc["doc_id"], doc["text"] or ""
     sents = sentences(text)
     entries = party_step.lexicon(ref)
-    blocked = [(s, e, "international" if entries[w]["party_type"] == "international_org" else "brand")
-               for s, e, w in lexicon if entries[w]["party_type"] in _BLOCKING_TYPES]
+    blocked = [
+        (s, e, "international" if entries[w]["party_type"] == "international_org" else "brand")
+        for s, e, w in lexicon
+        if entries[w]["party_type"] in _BLOCKING_TYPES
+    ]
     places = region_step.find(text, gazetteer, blocked, ref)
     parties = party_step.find(text, lexicon, places, ref)
     title = doc.get("title")
     headline_end = len(title.replace(" / ", "\n")) if title and text.startswith(title.split(" / ")[0]) else 0
-    happenings = event_step.find(text, sents, parties, places, doc.get("reference_date"), doc.get("context_year"),
-                                 headline_end)
+    happenings = event_step.find(
+        text, sents, parties, places, doc.get("reference_date"), doc.get("context_year"), headline_end
+    )
     evidence = _evidence(sents, text)
     for m in places:
         r = m.region
-        rows["region_mentions"].append({
-            "doc_id": doc_id, "char_start": m.start, "char_end": m.end, "evidence": evidence(m.start, m.end),
-            "surface": m.surface, "region_key": r.region_key, "name": r.name or m.surface, "level": r.level,
-            "parent_key": r.parent_key, "country_code": r.country_code, "admin_code": r.admin_code,
-            "longitude": r.longitude, "latitude": r.latitude,
-        })
+        rows["region_mentions"].append(
+            {
+                "doc_id": doc_id,
+                "char_start": m.start,
+                "char_end": m.end,
+                "evidence": evidence(m.start, m.end),
+                "surface": m.surface,
+                "region_key": r.region_key,
+                "name": r.name or m.surface,
+                "level": r.level,
+                "parent_key": r.parent_key,
+                "country_code": r.country_code,
+                "admin_code": r.admin_code,
+                "longitude": r.longitude,
+                "latitude": r.latitude,
+            }
+        )
     for p in parties:
-        rows["party_mentions"].append({
-            "doc_id": doc_id, "char_start": p.start, "char_end": p.end, "evidence": evidence(p.start, p.end),
-            "surface": p.surface, "name": p.name or p.surface, "party_type": p.party_type, "title": p.title,
-            "affiliation": p.affiliation if isinstance(p.affiliation, str) else None,
-            "country_code": p.country_code, "region_key": p.region_key, "parent": p.parent,
-        })
+        rows["party_mentions"].append(
+            {
+                "doc_id": doc_id,
+                "char_start": p.start,
+                "char_end": p.end,
+                "evidence": evidence(p.start, p.end),
+                "surface": p.surface,
+                "name": p.name or p.surface,
+                "party_type": p.party_type,
+                "title": p.title,
+                "affiliation": p.affiliation if isinstance(p.affiliation, str) else None,
+                "country_code": p.country_code,
+                "region_key": p.region_key,
+                "parent": p.parent,
+            }
+        )
     for ev in happenings:
         when = ev.event_date if ev.event_date and EARLIEST_EVENT <= ev.event_date <= latest_event else None
         for start, end, _surface in ev.mentions:
-            rows["events"].append({
-                "doc_id": doc_id, "event_key": ev.key, "event_type": ev.event_type, "name": ev.name,
-                "surface": text[start:end],
-                "event_date": when, "date_precision": ev.precision if when else "unknown",
-                "region_key": ev.region_key, "subject": ev.subject, "char_start": start, "char_end": end,
-                "evidence": evidence(start, end),
-            })
-        rows["event_parties"] += [{"doc_id": doc_id, "event_key": ev.key, "party_name": name, "role": role}
-                                  for name, role in ev.parties]
+            rows["events"].append(
+                {
+                    "doc_id": doc_id,
+                    "event_key": ev.key,
+                    "event_type": ev.event_type,
+                    "name": ev.name,
+                    "surface": text[start:end],
+                    "event_date": when,
+                    "date_precision": ev.precision if when else "unknown",
+                    "region_key": ev.region_key,
+                    "subject": ev.subject,
+                    "char_start": start,
+                    "char_end": end,
+                    "evidence": evidence(start, end),
+                }
+            )
+        rows["event_parties"] += [
+            {"doc_id": doc_id, "event_key": ev.key, "party_name": name, "role": role} for name, role in ev.parties
+        ]
     rows["metrics"] += _metrics(doc_id, sents, parties, places, happenings, doc.get("context_year"))
 
 
@@ -120,16 +159,24 @@ def pieces(text: str, size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _long_document(doc: dict[str, Any], gazetteer: list[Hit], lexicon: list[Hit], ref: Reference, rows: Rows,
-                   latest_event: date, size: int) -> None:
+def _long_document(
+    doc: dict[str, Any],
+    gazetteer: list[Hit],
+    lexicon: list[Hit],
+    ref: Reference,
+    rows: Rows,
+    latest_event: date,
+    size: int,
+) -> None:
     """_document over each piece of a long article, spans shifted back to the article and event keys
     numbered on across pieces (e0… of the first piece, then the next piece's, …)."""
     text, keys = doc["text"], 0
     for start, end in pieces(text, size):
         piece = {**doc, "text": text[start:end], "title": doc.get("title") if start == 0 else None}
         found: Rows = {name: [] for name in rows}
-        places_in, names_in = ([(s - start, e - start, w) for s, e, w in hits if start <= s and e <= end]
-                               for hits in (gazetteer, lexicon))
+        places_in, names_in = (
+            [(s - start, e - start, w) for s, e, w in hits if start <= s and e <= end] for hits in (gazetteer, lexicon)
+        )
         _document(piece, places_in, names_in, ref, found, latest_event)
         used = {int(r["event_key"][1:]) for r in found["events"]}
         for name, piece_rows in found.items():
@@ -150,13 +197,19 @@ def _evidence(sents: list[Sentence], text: str) -> Callable[[int, int], str]:
         i = bisect_right(starts, start) - 1
         if i >= 0 and sents[i].start <= start and end <= sents[i].end:
             return sents[i].text
-        return text[max(0, start - EVIDENCE_CONTEXT):end + EVIDENCE_CONTEXT]
+        return text[max(0, start - EVIDENCE_CONTEXT) : end + EVIDENCE_CONTEXT]
+
     return of
 
 
-def _metrics(doc_id: str, sents: list[Sentence], parties: list[party_step.PartyMention],
-             places: list[region_step.RegionMention], happenings: list[event_step.Event],
-             year: int | None) -> list[dict[str, Any]]:
+def _metrics(
+    doc_id: str,
+    sents: list[Sentence],
+    parties: list[party_step.PartyMention],
+    places: list[region_step.RegionMention],
+    happenings: list[event_step.Event],
+    year: int | None,
+) -> list[dict[str, Any]]:
     out = []
     near_parties, near_places = SpanIndex(parties), SpanIndex(places)
     starts = [s.start for s in sents]
@@ -174,25 +227,36 @@ def _metrics(doc_id: str, sents: list[Sentence], parties: list[party_step.PartyM
             start, end = s.start + found["start"], s.start + found["end"]
             subject = _subject(start, s, in_parties, in_places)
             event = first_event.get(i)
-            out.append({
-                "doc_id": doc_id, "char_start": start, "char_end": end, "evidence": s.text,
-                "raw_text": found["raw_text"], "value": found["value"], "unit": found["unit"],
-                "classifier": found["classifier"], "qualifier": found["qualifier"],
-                "indicator": indicator(s.text, found["start"], found["end"], found["unit"]),
-                "subject_party": subject.name if isinstance(subject, party_step.PartyMention) else None,
-                "subject_region_key": subject.region.region_key if isinstance(subject, region_step.RegionMention)
-                else None,
-                "event_key": event.key if event else None,
-                "period": period(s.text[:found["end"]], year),
-            })
+            out.append(
+                {
+                    "doc_id": doc_id,
+                    "char_start": start,
+                    "char_end": end,
+                    "evidence": s.text,
+                    "raw_text": found["raw_text"],
+                    "value": found["value"],
+                    "unit": found["unit"],
+                    "classifier": found["classifier"],
+                    "qualifier": found["qualifier"],
+                    "indicator": indicator(s.text, found["start"], found["end"], found["unit"]),
+                    "subject_party": subject.name if isinstance(subject, party_step.PartyMention) else None,
+                    "subject_region_key": subject.region.region_key
+                    if isinstance(subject, region_step.RegionMention)
+                    else None,
+                    "event_key": event.key if event else None,
+                    "period": period(s.text[: found["end"]], year),
+                }
+            )
     return out
 
 
-def _subject(at: int, s: Sentence, parties: list[party_step.PartyMention],
-             places: list[region_step.RegionMention]) -> party_step.PartyMention | region_step.RegionMention | None:
+def _subject(
+    at: int, s: Sentence, parties: list[party_step.PartyMention], places: list[region_step.RegionMention]
+) -> party_step.PartyMention | region_step.RegionMention | None:
     """Whose figure it is: the nearest organization or place named before it in the sentence."""
     before: list[party_step.PartyMention | region_step.RegionMention] = [
-        p for p in parties if s.start <= p.start and p.end <= at and p.party_type != "person"]
+        p for p in parties if s.start <= p.start and p.end <= at and p.party_type != "person"
+    ]
     before += [r for r in places if s.start <= r.start and r.end <= at]
     return max(before, key=lambda x: x.end) if before else None
 
@@ -215,4 +279,3 @@ def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:
     if unit == "percent" and clause.endswith(("增长", "下降", "提高", "降低", "增加", "减少")):
         clause += "幅度"
     return clause[-12:] or None
-

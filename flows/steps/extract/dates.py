@@ -1,4 +1,5 @@
 """Time expressions: absolute and relative dates, the year a text is set in, periods."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,10 @@ FULL_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 YEAR_MONTH = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?!\d{0,2}日)")
 REL_YEAR_MONTH = re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?!\d{0,2}日)")
-DAY_ONLY = re.compile(r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日"
-                      r"(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])")
+DAY_ONLY = re.compile(
+    r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日"
+    r"(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])"
+)
 # 2022年度 is the period a report or an award covers, not when something happened.
 YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?!度)(?![\d—\-~～至到]*\d{1,2}月)")
 REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1}
@@ -29,7 +32,8 @@ _FUTURE_NOUNS = "蓝图|规划|愿景|目标|远景|计划|战略|议程|路线�
 # A four-digit number before a measure word is a quantity (3000余株, 3000万元), not a year.
 _COUNT_AFTER = "余多万亿千百个家项株棵吨元米亩人台辆座处条位件次名户套所只头公千瓦兆"
 _CONTEXT_YEAR = re.compile(
-    rf"(?<![\d到至在.])((?:19|20)\d{{2}})(?![\d.{_COUNT_AFTER}])(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))")
+    rf"(?<![\d到至在.])((?:19|20)\d{{2}})(?![\d.{_COUNT_AFTER}])(?!年?[^，。,;；\d]{{0,12}}(?:{_FUTURE_NOUNS}))"
+)
 
 
 _FUTURE_BEFORE = re.compile(r"(?:计划于|计划在|预计|预计于|将于|力争|争取|有望|确保|到|至)\Z")
@@ -38,9 +42,12 @@ _FUTURE_BEFORE = re.compile(r"(?:计划于|计划在|预计|预计于|将于|力
 def context_year(text: str) -> int | None:
     """The latest year a text speaks of as present or past: "2022年…2023临江绿色发展论坛…2035蓝图" -> 2023."""
     cleaned = re.sub(r"《[^》]*》", "", text)
-    years = [int(m.group(1)) for m in _CONTEXT_YEAR.finditer(cleaned)
-             if not _FUTURE_BEFORE.search(cleaned[max(0, m.start() - 4):m.start()])
-             and not re.match(r"年?底?前", cleaned[m.end():m.end() + 3])]
+    years = [
+        int(m.group(1))
+        for m in _CONTEXT_YEAR.finditer(cleaned)
+        if not _FUTURE_BEFORE.search(cleaned[max(0, m.start() - 4) : m.start()])
+        and not re.match(r"年?底?前", cleaned[m.end() : m.end() + 3])
+    ]
     return max(years) if years else None
 
 
@@ -72,8 +79,7 @@ def _safe(y: int, m: int, d: int | None = None) -> date | None:
         return None
 
 
-def resolve(text: str, reference: date | None, year: int | None,
-            last_named: date | None = None) -> TimeHit | None:
+def resolve(text: str, reference: date | None, year: int | None, last_named: date | None = None) -> TimeHit | None:
     """The first time expression in `text`: (date, precision, position), or None.
 
     `resolve("昨天上午,论坛举行", date(2025, 9, 19), 2025)` -> (date(2025, 9, 18), "day", 0).
@@ -83,8 +89,7 @@ def resolve(text: str, reference: date | None, year: int | None,
     return min(found, key=lambda f: (f[2], -len(f[1]))) if found else None
 
 
-def last(text: str, reference: date | None, year: int | None,
-         last_named: date | None = None) -> TimeHit | None:
+def last(text: str, reference: date | None, year: int | None, last_named: date | None = None) -> TimeHit | None:
     """The last time expression in `text` (the one nearest to what follows it)."""
     blanked = _TITLED.sub(lambda m: " " * len(m.group()), text) if "《" in text else text
     found = expressions(blanked, reference, year, last_named)
@@ -94,8 +99,7 @@ def last(text: str, reference: date | None, year: int | None,
     return min((f for f in found if f[2] == position), key=lambda f: ("day", "month", "year", "unknown").index(f[1]))
 
 
-def expressions(text: str, reference: date | None, year: int | None,
-                last_named: date | None = None) -> list[TimeHit]:
+def expressions(text: str, reference: date | None, year: int | None, last_named: date | None = None) -> list[TimeHit]:
     """Every time expression in `text` as (date or None, precision, position).
 
     当天/同日 resolve to `last_named`, the last date the text named before; 今年/去年 to the
@@ -124,8 +128,11 @@ def expressions(text: str, reference: date | None, year: int | None,
     for m in _RECENT.finditer(text):
         found.append((_recent_month(reference), "month", m.start()))
     found += _anaphoric(text, found, reference, last_named)
-    return [(value, precision if value else "unknown", position) for value, precision, position in found
-            if not _RANGE_END_OR_BASELINE.search(text[max(0, position - 3):position])]
+    return [
+        (value, precision if value else "unknown", position)
+        for value, precision, position in found
+        if not _RANGE_END_OR_BASELINE.search(text[max(0, position - 3) : position])
+    ]
 
 
 # The end of a range (10月8日至10月20日), a target (到2030年) or a baseline (较2021年, 比2020年下降)
@@ -151,6 +158,7 @@ def _recent_month(reference: date | None) -> date | None:
 def _anaphoric(text: str, found: list[TimeHit], reference: date | None, last_named: date | None) -> list[TimeHit]:
     """当天/同日/当月/17日: they point at the latest date named before them (in this text, else
     `last_named`), not at the publication date."""
+
     def before(position: int, precisions: tuple[str, ...]) -> date | None:
         earlier = [(p, d) for d, precision, p in found if d and precision in precisions and p < position]
         return max(earlier)[1] if earlier else last_named
@@ -173,8 +181,10 @@ def _anaphoric(text: str, found: list[TimeHit], reference: date | None, last_nam
 
 
 PERIOD_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], int | None], str | None]]] = [
-    (re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"),  # a reversed or impossible range is a misread
-     lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}" if 1 <= int(m[2]) <= int(m[3]) <= 12 else None),
+    (
+        re.compile(r"(\d{4})年(\d{1,2})[—\-~～至到](\d{1,2})月"),  # a reversed or impossible range is a misread
+        lambda m, y: f"{m[1]}-{int(m[2]):02d}/{m[1]}-{int(m[3]):02d}" if 1 <= int(m[2]) <= int(m[3]) <= 12 else None,
+    ),
     (re.compile(r"(\d{4})年上半年"), lambda m, y: f"{m[1]}-H1"),
     (re.compile(r"(\d{4})年下半年"), lambda m, y: f"{m[1]}-H2"),
     (re.compile(r"今年上半年"), lambda m, y: f"{y}-H1" if y else None),

@@ -18,6 +18,7 @@ co_organizer, signatory, speaker, participant, subject. A signing ceremony folds
 agreements signed at it; within a document, candidates of one type with the same subject, the
 same edition or near-identical names are one event.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,44 +52,124 @@ from flows.steps.extract.text import Sentence, SpanIndex
 NOUN_TRIGGERS = {
     "press_conference": ["新闻发布会", "发布会", "新闻通气会"],
     # 博会/交会/洽会: the short names of fairs (进博会, 广交会, 厦洽会).
-    "exhibition": ["展示会", "展览会", "博览会", "成就展", "成果展", "图片展", "展会", "展销会", "交易会", "博会",
-                   "交会", "洽会"],
-    "forum_conference": ["论坛", "大会", "峰会", "研讨会", "座谈会", "推介会", "交流会", "洽谈会", "年会", "茶话会",
-                         "对接会", "招商会", "推进会", "调度会", "部署会", "动员会", "现场会", "观摩会", "报告会",
-                         "恳谈会", "启动会", "培训会", "会议"],
+    "exhibition": [
+        "展示会",
+        "展览会",
+        "博览会",
+        "成就展",
+        "成果展",
+        "图片展",
+        "展会",
+        "展销会",
+        "交易会",
+        "博会",
+        "交会",
+        "洽会",
+    ],
+    "forum_conference": [
+        "论坛",
+        "大会",
+        "峰会",
+        "研讨会",
+        "座谈会",
+        "推介会",
+        "交流会",
+        "洽谈会",
+        "年会",
+        "茶话会",
+        "对接会",
+        "招商会",
+        "推进会",
+        "调度会",
+        "部署会",
+        "动员会",
+        "现场会",
+        "观摩会",
+        "报告会",
+        "恳谈会",
+        "启动会",
+        "培训会",
+        "会议",
+    ],
     # Ceremonies named by their form: the ceremony is the event of the kind its verb names.
     "signing": ["签约仪式", "签字仪式", "签约活动"],
-    "launch": ["开工仪式", "启动仪式", "揭牌仪式", "成立仪式", "奠基仪式", "投产仪式", "竣工仪式", "开园仪式",
-               "开业仪式", "上线仪式", "通车仪式", "投运仪式", "并网仪式", "授牌仪式"],
+    "launch": [
+        "开工仪式",
+        "启动仪式",
+        "揭牌仪式",
+        "成立仪式",
+        "奠基仪式",
+        "投产仪式",
+        "竣工仪式",
+        "开园仪式",
+        "开业仪式",
+        "上线仪式",
+        "通车仪式",
+        "投运仪式",
+        "并网仪式",
+        "授牌仪式",
+    ],
     "release": ["颁奖仪式", "颁奖典礼", "颁奖盛典"],
     # An activity, week or day of observance is named only with a year, an ordinal or a quoted theme (_named).
     "other": ["活动", "宣传周", "宣传月", "活动周", "活动月"],
 }
 VERB_TRIGGERS = {
     "signing": ["签署", "签订", "签约"],
-    "launch": ["揭牌成立", "揭牌启动", "揭牌投用", "揭牌", "成立", "启动", "落户", "落地", "开工", "投产", "开园",
-               "开业", "上线", "挂牌", "投用", "组建成立", "组建", "设立", "完成注册", "共建", "竣工", "建成投产",
-               "并网投运", "并网", "投运", "投入运营", "投入使用", "开通", "通车"],
+    "launch": [
+        "揭牌成立",
+        "揭牌启动",
+        "揭牌投用",
+        "揭牌",
+        "成立",
+        "启动",
+        "落户",
+        "落地",
+        "开工",
+        "投产",
+        "开园",
+        "开业",
+        "上线",
+        "挂牌",
+        "投用",
+        "组建成立",
+        "组建",
+        "设立",
+        "完成注册",
+        "共建",
+        "竣工",
+        "建成投产",
+        "并网投运",
+        "并网",
+        "投运",
+        "投入运营",
+        "投入使用",
+        "开通",
+        "通车",
+    ],
     "release": ["发布", "出台", "印发", "公布", "发出"],
     "approval": ["批复", "批准", "认定", "获批", "获评", "核准", "审议通过", "确定为", "列为", "评为", "命名为"],
     "visit": ["调研", "考察", "视察", "走访"],
 }
 SIGNING_OBJECTS = "协议|备忘录|合同|协定|意向书|框架|书|宣言"
-RELEASE_OBJECTS = (r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南"
-                   r"|目录|清单|路线图|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书")
+RELEASE_OBJECTS = (
+    r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南"
+    r"|目录|清单|路线图|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书"
+)
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
 EVENT_NP_REVERSED = re.compile(f"{EVENT_NP}*")
-TIME_WORDS = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于"
-                        r"|同日|同时|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z")
+TIME_WORDS = re.compile(
+    r"(?:正式|同步|顺利|成功|率先|首次|隆重|昨天|昨日|今天|今日|近日|日前|上午|下午|已经|已|将|于"
+    r"|同日|同时|当天|当日|当月|随后|一同|全容量|全面|整体|实现|的)\Z"
+)
 
 
 def _np_run(window: str) -> str:
     """The noun-phrase characters ending `window`: _np_run("会上，绿色发展论坛") -> "绿色发展论坛" (read backwards:
     a search for a run ending the text would retry from every character)."""
     run = EVENT_NP_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
-    return window[len(window) - run.end():] if run else ""
+    return window[len(window) - run.end() :] if run else ""
 
 
 @dataclass
@@ -111,8 +192,15 @@ class Event:
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regions: list[RegionMention],
-         reference: date | None, year: int | None, headline_end: int = 0) -> list[Event]:
+def find(
+    text: str,
+    sentences: list[Sentence],
+    parties: list[PartyMention],
+    regions: list[RegionMention],
+    reference: date | None,
+    year: int | None,
+    headline_end: int = 0,
+) -> list[Event]:
     """Events of one document (see the module docstring). `headline_end`: where the headline
     ends in the text; a headline's event is the body's event of the same type when there is one."""
     if not re.search("[。，,；;]", text):
@@ -126,8 +214,11 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
         in_parties = near_parties.touching(sentence.start, sentence.end)
         in_regions = near_regions.touching(sentence.start, sentence.end)
         named = _verb_events(sentence, in_parties, in_regions, phrases)
-        candidates += [e for e in _noun_events(sentence, in_parties, in_regions)
-                       if not any(v.start <= e.start and e.end <= v.end for v in named)]  # 启动“…”宣传月活动
+        candidates += [
+            e
+            for e in _noun_events(sentence, in_parties, in_regions)
+            if not any(v.start <= e.start and e.end <= v.end for v in named)
+        ]  # 启动“…”宣传月活动
         candidates += named
     candidates += _policy_page(text, sentences, headline_end)
     candidates += _awards(text, sentences)
@@ -140,7 +231,8 @@ def find(text: str, sentences: list[Sentence], parties: list[PartyMention], regi
         twin = next((e for e in body if e.event_type == head.event_type), None)
         if twin is not None:
             twin.mentions = (twin.mentions or [(twin.start, twin.end, twin.name)]) + (
-                head.mentions or [(head.start, head.end, head.name)])
+                head.mentions or [(head.start, head.end, head.name)]
+            )
             twin.parties = list(dict.fromkeys(twin.parties + head.parties))
             head.event_type = ""  # folded into its twin
     _fold_containers(candidates)
@@ -153,15 +245,19 @@ _BATCH = re.compile(r"(?:\d+|[一二三四五六七八九十两]+)[个项大家�
 def _fold_containers(candidates: list[Event]) -> None:
     """A signing ceremony, or a batch counted but not named (12个项目集中签约), is the occasion of the
     agreements the article names: it folds into the first of them. With none named it is the event."""
-    specific = [e for e in candidates if e.event_type == "signing" and not e.occasion
-                and not (_BATCH.search(e.name) and "等" not in e.name)]
+    specific = [
+        e
+        for e in candidates
+        if e.event_type == "signing" and not e.occasion and not (_BATCH.search(e.name) and "等" not in e.name)
+    ]
     if not specific:
         return
     for ev in candidates:
         if ev.event_type == "signing" and ev not in specific:
             target = specific[0]
             target.mentions = (target.mentions or [(target.start, target.end, target.name)]) + (
-                ev.mentions or [(ev.start, ev.end, ev.name)])
+                ev.mentions or [(ev.start, ev.end, ev.name)]
+            )
             target.parties = list(dict.fromkeys(target.parties + ev.parties))
             ev.event_type = ""
 
@@ -174,7 +270,7 @@ def _policy_page(text: str, sentences: list[Sentence], headline_end: int) -> lis
     title = text[:headline_end].strip()
     if not (6 <= len(title) <= 60 and re.search(rf"(?:{_DOCUMENT})\Z", title) and "\n" not in title):
         return []
-    if not re.search(rf"(?:制定|印发|发布)?本[{HAN}]{{0,4}}(?:{_DOCUMENT})", text[headline_end:headline_end + 2000]):
+    if not re.search(rf"(?:制定|印发|发布)?本[{HAN}]{{0,4}}(?:{_DOCUMENT})", text[headline_end : headline_end + 2000]):
         return []
     return [Event("", "release", title, 0, len(title), sentences[0], trigger_at=0)]
 
@@ -188,7 +284,7 @@ def _awards(text: str, sentences: list[Sentence]) -> list[Event]:
     for sentence in sentences if "颁奖" in text else ():
         for m in re.finditer(r"颁奖(?!仪式|典礼|盛典|大会|晚会)", sentence.text):
             at = sentence.start + m.start()
-            named = list(_AWARD_NAME.finditer(text[max(0, at - AWARD_NAME_REACH):at]))
+            named = list(_AWARD_NAME.finditer(text[max(0, at - AWARD_NAME_REACH) : at]))
             if named:
                 out.append(Event("", "release", named[-1].group() + "颁奖", at, at + 2, sentence, trigger_at=at))
     return out
@@ -208,8 +304,9 @@ def _clause_of(sentence: Sentence, at: int) -> tuple[int, int]:
 
 _NOUN_TYPE = {w: t for t, ws in NOUN_TRIGGERS.items() for w in ws}
 # A word ending in 会 never ends before 议: 推进会议 is named by 会议.
-_NOUN_RE = re.compile("|".join(re.escape(w) + ("(?!议)" if w.endswith("会") else "")
-                               for w in sorted(_NOUN_TYPE, key=len, reverse=True)))
+_NOUN_RE = re.compile(
+    "|".join(re.escape(w) + ("(?!议)" if w.endswith("会") else "") for w in sorted(_NOUN_TYPE, key=len, reverse=True))
+)
 _NOUNS = "|".join(sorted(map(re.escape, _NOUN_TYPE), key=len, reverse=True))
 _COMBINED = re.compile(rf"暨{EVENT_NP}{{2,40}}?(?:{_NOUNS})")
 # Verbs that end the text before an occasion's name (积极响应第31届…大会, 倡导绿色会议).
@@ -220,14 +317,14 @@ def _noun_events(sentence: Sentence, parties: list[PartyMention], regions: list[
     out = []
     for m in _NOUN_RE.finditer(sentence.text):
         word = m.group()
-        if word == "发布会" and "新闻" not in sentence.text[m.start() - 2:m.start()]:
+        if word == "发布会" and "新闻" not in sentence.text[m.start() - 2 : m.start()]:
             continue
-        if word.endswith("展") and sentence.text[m.end():m.end() + 1] in tuple("示览开出现馆位厅区"):
+        if word.endswith("展") and sentence.text[m.end() : m.end() + 1] in tuple("示览开出现馆位厅区"):
             continue  # 成果展示环节, 图片展览馆: not the exhibition's name
         np_start = _np_start(sentence.text, m.start())
-        if _FUTURE.search(sentence.text[max(0, np_start - FUTURE_REACH):np_start]):
+        if _FUTURE.search(sentence.text[max(0, np_start - FUTURE_REACH) : np_start]):
             continue  # 争取到第99届广交会: not held yet
-        name = sentence.text[np_start:m.end()]
+        name = sentence.text[np_start : m.end()]
         if not _named(name, word):
             holder = _holder(sentence, sentence.start + np_start, parties)
             if holder is None or name != word:
@@ -238,25 +335,38 @@ def _noun_events(sentence: Sentence, parties: list[PartyMention], regions: list[
         if organizer is not None:
             name = organizer.surface + name  # 市人大常委会召开第十二次主任会议 -> 市人大常委会第十二次主任会议
         end = sentence.start + m.end()
-        if any(name.count(a) > name.count(b) and sentence.text[m.end():m.end() + 1] == b
-               for a, b in ("“”", "「」", "《》")):
+        if any(
+            name.count(a) > name.count(b) and sentence.text[m.end() : m.end() + 1] == b
+            for a, b in ("“”", "「」", "《》")
+        ):
             end += 1  # 第五届“2021临江低碳国际峰会”: the closing quote belongs to the name
         combined = _COMBINED.match(sentence.text, end - sentence.start)
         if combined:
             end += combined.end() - combined.start()  # 第三次联席会议暨…主题论坛: one occasion
-        name += sentence.text[m.end():end - sentence.start]
+        name += sentence.text[m.end() : end - sentence.start]
         # 响应第31届…大会: another occasion the reported one relates to, not held at its date.
-        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - RELATED_CLAUSE_REACH):np_start])[-1]
+        clause = re.split(r"[，,；;。]", sentence.text[max(0, np_start - RELATED_CLAUSE_REACH) : np_start])[-1]
         related = bool(re.search(r"响应|呼应|迎接|筹备|对接|助力", clause))
-        out.append(Event("", _NOUN_TYPE[word], name, start, end, sentence, trigger_at=start, occasion=True,
-                         inherits=not related,
-                         mentions=[(start, sentence.start + m.end(), sentence.text[np_start:m.end()])]))
+        out.append(
+            Event(
+                "",
+                _NOUN_TYPE[word],
+                name,
+                start,
+                end,
+                sentence,
+                trigger_at=start,
+                occasion=True,
+                inherits=not related,
+                mentions=[(start, sentence.start + m.end(), sentence.text[np_start : m.end()])],
+            )
+        )
     return out
 
 
 def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
-    run = _np_run(text[max(0, trigger_start - OCCASION_NAME_REACH):trigger_start])
+    run = _np_run(text[max(0, trigger_start - OCCASION_NAME_REACH) : trigger_start])
     start = trigger_start - len(run)
     quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
     quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
@@ -281,7 +391,7 @@ def _inside_word(text: str, i: int, j: int) -> bool:
     """A stop word that is part of a word: 联合国, 联合实验室, 利用, 数据 (lexicon.COMPOUNDS)."""
     if text[i:j] == "联合" and re.match("国|会|体|实验室|研究|研发|创新|中心|工作组|舰队", text[j:]):
         return True  # 联合国, 联合实验室: a name, not the verb
-    return j - i == 1 and (text[i - 1:j] in COMPOUNDS or text[i:j + 1] in COMPOUNDS)
+    return j - i == 1 and (text[i - 1 : j] in COMPOUNDS or text[i : j + 1] in COMPOUNDS)
 
 
 def _named(name: str, trigger: str) -> bool:
@@ -299,9 +409,12 @@ def _named(name: str, trigger: str) -> bool:
 def _holder(sentence: Sentence, np_start: int, parties: list[PartyMention]) -> PartyMention | None:
     """The organization that 举行/召开/举办 an unnamed occasion right after it (…今天上午举行新闻发布会)."""
     shift = max(0, np_start - sentence.start - HOLDER_REACH)
-    before = sentence.text[shift:np_start - sentence.start]
-    m = re.search(r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?"
-                  r"(?:举行|召开|举办)了?\Z", before)
+    before = sentence.text[shift : np_start - sentence.start]
+    m = re.search(
+        r"(?:今天|昨天|今日|昨日|于[^，,。]{1,14}?)?(?:上午|下午|晚上)?(?:在[^，,。]{1,15})?(?:组织)?"
+        r"(?:举行|召开|举办)了?\Z",
+        before,
+    )
     if not m:
         return None
     near = [p for p in parties if p.party_type != "person" and p.end == sentence.start + shift + m.start()]
@@ -338,11 +451,21 @@ PATTERN_EVENTS: list[PatternEvent] = [
     ("other", re.compile(rf"(?:在{_OBJ}{{2,12}}?)?(?:举办|举行)了?{_OBJ}{{2,20}}?活动"), False, ("举办", "举行")),
     ("other", re.compile(rf"(?:组织)?开展了?{_OBJ}{{2,24}}?(?:核查|普查|调查|排查|督查|督察|清查)"), True, ("开展",)),
     # A civic green action done by a group on a stated day: 200余名干部群众在柳树村义务植树.
-    ("other", re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"), True,
-     ("义务植树", "植树造林", "净滩", "志愿服务")),
-    ("launch", re.compile(rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?"
-                          r"(?:工程|行动|专项|工作|试点)"),
-     True, ("组织实施", "部署实施", "组织开展", "启动")),
+    (
+        "other",
+        re.compile(rf"{_OBJ}{{4,40}}?(?:义务植树|植树造林|净滩|志愿服务)(?:活动)?"),
+        True,
+        ("义务植树", "植树造林", "净滩", "志愿服务"),
+    ),
+    (
+        "launch",
+        re.compile(
+            rf"(?:组织实施|部署实施|启动实施|组织开展|启动)了?{_OBJ}{{2,24}}?"
+            r"(?:工程|行动|专项|工作|试点)"
+        ),
+        True,
+        ("组织实施", "部署实施", "组织开展", "启动"),
+    ),
     ("launch", re.compile(rf"发起了?{_OBJ}{{0,30}}?(?:评选|活动|倡议|行动|计划|基金|联盟)"), False, ("发起",)),
     # Issuing a bond or setting up a fund brings a new instrument into being: typed launch.
     ("launch", re.compile(rf"(?:成功)?发行了?{_OBJ}{{0,24}}?(?:债券|债|票据|基金|REITs)"), False, ("发行",)),
@@ -351,18 +474,35 @@ PATTERN_EVENTS: list[PatternEvent] = [
     ("launch", re.compile(rf"{_OBJ}{{2,24}}?(?:债券|票据|REITs)(?:正式|顺利|成功)?发行"), False, ("发行",)),
     # A notice by its issuer's heading: 省能源局关于开展…试点的通知.
     ("release", re.compile(rf"关于{_OBJ}{{4,60}}?的(?:通知|公告|通告|决定|批复)"), False, ("关于",)),
-    ("approval", re.compile(rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
-                            r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"), False, ("通过",)),
+    (
+        "approval",
+        re.compile(
+            rf"(?:《[^》]{{2,40}}》|{_OBJ}{{2,24}}?)通过了?{_OBJ}{{0,16}}?"
+            r"(?:评审|验收|审查|论证|认证|审定|复核|评估)"
+        ),
+        False,
+        ("通过",),
+    ),
     # 为《…宣言》云签名
     ("signing", re.compile(r"《[^》]{2,30}》(?:云|现场|集体|共同)?(?:签名|签字)"), False, ("签名", "签字")),
     # A designation stated as what is new: 新增A、B等7处国家湿地公园.
-    ("approval", re.compile(rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]"
-                            rf"{_OBJ}{{0,10}}?(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市"
-                            r"|湿地公园|地质公园)"), False,
-     ("新增", "新认定", "新命名")),
+    (
+        "approval",
+        re.compile(
+            rf"(?:新增|新认定|新命名)了?{_OBJ}{{0,80}}?[\d一二三四五六七八九十]+[处个家批座]"
+            rf"{_OBJ}{{0,10}}?(?:湿地|保护区|示范区|示范基地|试点|名录|遗产|国家公园|森林城市"
+            r"|湿地公园|地质公园)"
+        ),
+        False,
+        ("新增", "新认定", "新命名"),
+    ),
     # 现将…公布如下
-    ("release", re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"), False,
-     ("如下", "给你们")),
+    (
+        "release",
+        re.compile(rf"将{_OBJ}{{4,80}}?(?:公布|发布|印发|下发|下达)(?=如下|给你们)"),
+        False,
+        ("如下", "给你们"),
+    ),
 ]
 
 _CUES = [re.compile("|".join(words)) for _, _, _, words in PATTERN_EVENTS]
@@ -379,8 +519,9 @@ def _first_time(sentence: Sentence, known: int | None) -> int:
     return min((f[2] for f in found), default=len(sentence.text))
 
 
-def _pattern_events(sentence: Sentence, parties: list[PartyMention],
-                    phrases: list[tuple[PatternEvent, re.Pattern[str]]]) -> list[Event]:
+def _pattern_events(
+    sentence: Sentence, parties: list[PartyMention], phrases: list[tuple[PatternEvent, re.Pattern[str]]]
+) -> list[Event]:
     """Whole-phrase events of a sentence; `phrases`: (PATTERN_EVENTS row, its cue pattern) pairs to try."""
     out = []
     first_time = None
@@ -389,23 +530,25 @@ def _pattern_events(sentence: Sentence, parties: list[PartyMention],
     for m in _QUOTED_ITEMS.finditer(text) if "签约" in text else ():
         for item in re.finditer(r"“([^”]+)”", m["items"]):
             at = sentence.start + m.start("items") + item.start()
-            out.append(Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence,
-                             trigger_at=at))
+            out.append(
+                Event("", "signing", item.group(1) + "签约", at, at + len(item.group()), sentence, trigger_at=at)
+            )
     for (event_type, pattern, dated, _), cue in phrases:
         if not cue.search(text):
             continue
         for m in pattern.finditer(text):
             if dated and (first_time := _first_time(sentence, first_time)) >= m.start():
                 continue
-            if _FUTURE.search(sentence.text[max(0, m.start() - FUTURE_REACH):m.start()]) or (
-                    m.group().endswith("活动") and GENERIC_MARKERS.search(m.group())):
+            if _FUTURE.search(sentence.text[max(0, m.start() - FUTURE_REACH) : m.start()]) or (
+                m.group().endswith("活动") and GENERIC_MARKERS.search(m.group())
+            ):
                 continue  # 将共同设立…; 举办赛展演等特色活动 names no one event
             name = _pattern_name(m.group())
             at = sentence.start + m.start()
             actors_before = []
             if name.startswith("关于"):
                 issuer = [p for p in parties if p.end == at and p.party_type != "person"]
-                if not issuer or sentence.text[m.end():m.end() + 1] not in ("", "。", "\n", "(", "（"):
+                if not issuer or sentence.text[m.end() : m.end() + 1] not in ("", "。", "\n", "(", "（"):
                     continue  # a heading names its issuer first and stands alone (…的通知。)
                 name, at, actors_before = issuer[0].surface + name, issuer[0].start, issuer
             ev = Event("", event_type, name, at, sentence.start + m.end(), sentence, trigger_at=at)
@@ -422,8 +565,9 @@ def _pattern_host(sentence: Sentence, at: int, parties: list[PartyMention]) -> l
     if actors:
         return actors[:1]
     window = max(sentence.start, at - REPORTER_SOURCE_REACH)
-    source = re.search(r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)",
-                       sentence.text[window - sentence.start:at - sentence.start])
+    source = re.search(
+        r"从(?P<who>[^，,。；;]{2,30}?)(?:获悉|了解到)", sentence.text[window - sentence.start : at - sentence.start]
+    )
     if source is None:
         return []
     lo, hi = window + source.start("who"), window + source.end("who")
@@ -437,22 +581,29 @@ def _pattern_name(phrase: str) -> str:
     phrase = re.sub(r"、[^，,。；;“”《》]*?(?=等[\d一二三四五六七八九十]+)", "", phrase)
     if "通过" in phrase and not phrase.startswith("《"):
         head, _, rest = phrase.partition("通过")
-        cut = max((m.end() for m in STOP_PATTERN.finditer(head) if not _inside_word(head, m.start(), m.end())),
-                  default=0)
+        cut = max(
+            (m.end() for m in STOP_PATTERN.finditer(head) if not _inside_word(head, m.start(), m.end())), default=0
+        )
         phrase = head[cut:] + "通过" + rest
     return phrase
 
 
 _VERB_RES = {t: longest_word_pattern(ws) for t, ws in VERB_TRIGGERS.items()}
-_ADVERB_TAIL = re.compile(r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日"
-                          r"|日前|上午|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z")
+_ADVERB_TAIL = re.compile(
+    r"(?:正式|同步|顺利|成功|率先|首次|隆重|已经|已|将|也|均|共同|昨天|昨日|今天|今日|近日"
+    r"|日前|上午|下午|同日|同时|当天|当日|当月|随后|还|一同|全部|全容量|实现|的)\Z"
+)
 _PLACE_TAIL = re.compile(rf"(?:在|于)[{HAN}A-Za-z0-9()（）“”‘’]{{0,24}}\Z")
 _ETC_TAIL = re.compile(rf"^等[{HAN}]{{0,8}}\Z")
 _MONTH_TAIL = re.compile(r"(?:(?:今年|去年)?\d{1,2}月(?:\d{1,2}日|底|初|上旬|中旬|下旬)?|\d{1,2}日)\Z")
 
 
-def _verb_events(sentence: Sentence, parties: list[PartyMention], regions: list[RegionMention],
-                 phrases: list[tuple[PatternEvent, re.Pattern[str]]]) -> list[Event]:
+def _verb_events(
+    sentence: Sentence,
+    parties: list[PartyMention],
+    regions: list[RegionMention],
+    phrases: list[tuple[PatternEvent, re.Pattern[str]]],
+) -> list[Event]:
     out = _pattern_events(sentence, parties, phrases)
     for event_type, pattern in _VERB_RES.items():
         for m in pattern.finditer(sentence.text):
@@ -479,8 +630,8 @@ class VerbTrigger:
         sentence, m = self.sentence, self.m
         self.at, self.end = sentence.start + m.start(), sentence.start + m.end()
         self.lo, self.hi = _clause_of(sentence, self.at)
-        self.before = sentence.text[self.lo - sentence.start:m.start()]
-        after = sentence.text[m.end():self.hi - sentence.start]
+        self.before = sentence.text[self.lo - sentence.start : m.start()]
+        after = sentence.text[m.end() : self.hi - sentence.start]
         # 日前发布的《报告》显示: the document released, named after 的
         self.reported = self.event_type == "release" and re.match(r"的(?=《[^》]+》)", after) is not None
         self.after = after[1:] if self.reported else after
@@ -505,33 +656,47 @@ def _founding(t: VerbTrigger) -> bool:
 
 
 def _part_of_something_else(t: VerbTrigger) -> bool:
-    return not t.reported and (t.after.startswith(_NOT_THE_EVENT_AFTER) or (
-        t.event_type == "visit" and t.after.startswith(("组", "团", "员", "报告"))))
+    return not t.reported and (
+        t.after.startswith(_NOT_THE_EVENT_AFTER)
+        or (t.event_type == "visit" and t.after.startswith(("组", "团", "员", "报告")))
+    )
 
 
 # Is a verb trigger an event, and which? The first rule that applies decides (rules.decide).
 VERB_RULES: list[Rule[VerbTrigger, list[Event] | None]] = [
     Rule("inside quotes: a slogan (“拿地即开工”)", lambda t: _quoted(t.sentence.text, t.m.start()), nothing),
-    Rule("由A和B共同组建: who founded an event already named",
-         lambda t: t.event_type == "launch" and re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", t.before) is not None,
-         nothing),
-    Rule("这标志着项目正式落户: what an event reported before means, not a new one",
-         lambda t: t.event_type == "launch" and re.search("标志着|意味着|预示着", t.before) is not None, nothing),
+    Rule(
+        "由A和B共同组建: who founded an event already named",
+        lambda t: t.event_type == "launch" and re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", t.before) is not None,
+        nothing,
+    ),
+    Rule(
+        "这标志着项目正式落户: what an event reported before means, not a new one",
+        lambda t: t.event_type == "launch" and re.search("标志着|意味着|预示着", t.before) is not None,
+        nothing,
+    ),
     Rule("共建/组建/成立 + an organization: that organization's launch", _founding, lambda t: t.founded),
-    Rule("4家获批…: a count, not an event",
-         lambda t: re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", t.before) is not None, nothing),
+    Rule(
+        "4家获批…: a count, not an event",
+        lambda t: re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", t.before) is not None,
+        nothing,
+    ),
     Rule("签约会, 发布环节, 调研组: part of another name or occasion", _part_of_something_else, nothing),
     Rule("签署/签订/签约: the agreement signed", lambda t: t.event_type == "signing", lambda t: _signing(t)),
     Rule("发布/印发/公布: the document released", lambda t: t.event_type == "release", lambda t: _release(t)),
     Rule("批复/认定/获批: what was approved", lambda t: t.event_type == "approval", lambda t: _approval(t)),
     Rule("调研/考察: who visited", lambda t: t.event_type == "visit", lambda t: _visit(t)),
-    Rule("揭牌/成立/启动/落户…: one launch per subject", always,
-         lambda t: _launches(t.sentence, t.m, t.at, t.end, t.lo, t.in_clause, t.regions)),
+    Rule(
+        "揭牌/成立/启动/落户…: one launch per subject",
+        always,
+        lambda t: _launches(t.sentence, t.m, t.at, t.end, t.lo, t.in_clause, t.regions),
+    ),
 ]
 
 
-def _verb_event(sentence: Sentence, m: re.Match[str], event_type: str, parties: list[PartyMention],
-                regions: list[RegionMention]) -> list[Event] | None:
+def _verb_event(
+    sentence: Sentence, m: re.Match[str], event_type: str, parties: list[PartyMention], regions: list[RegionMention]
+) -> list[Event] | None:
     return decide(VERB_RULES, VerbTrigger(sentence, m, event_type, parties, regions))[0]
 
 
@@ -550,8 +715,12 @@ def _signing(t: VerbTrigger) -> list[Event] | None:
         ev.parties = [(p.name, "signatory") for p in in_clause]
         return [ev]
     batch = re.search(r"项目(?:正式|现场|集中|成功)?\Z", before) and _np_tail(before)
-    if batch and not obj and "、" not in batch and (
-            re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[:batch.rindex("项目")])) >= 4):
+    if (
+        batch
+        and not obj
+        and "、" not in batch
+        and (re.search(r"\d+[个项大]", batch) or len(strip_generic(batch[: batch.rindex("项目")])) >= 4)
+    ):
         return [Event("", event_type, _tidy(batch + m.group()), at - len(batch), end, sentence)]  # 12个项目集中签约
     if not obj:
         return _unnamed_signing(sentence, m, at, end, before, after, in_clause, people)
@@ -564,15 +733,28 @@ def _signing(t: VerbTrigger) -> list[Event] | None:
         left, right = counterparts
         out = []
         for p in right:
-            ev = Event("", event_type, _tidy(left.surface + "与" + p.surface + m.group() + obj.group()), p.start,
-                       end + len(obj.group()), sentence, mentions=[(p.start, p.end, p.surface)])
+            ev = Event(
+                "",
+                event_type,
+                _tidy(left.surface + "与" + p.surface + m.group() + obj.group()),
+                p.start,
+                end + len(obj.group()),
+                sentence,
+                mentions=[(p.start, p.end, p.surface)],
+            )
             ev.parties = [(left.name, "signatory"), (p.name, "signatory")] + [(q.name, "signatory") for q in people]
             out.append(ev)
         return out
     # A government named by its place signs too (青山市与华光集团签署…): the name starts there.
-    first = min([p.start for p in in_clause] + [r.start for r in t.regions if t.lo <= r.start
-                                                 and r.end <= at and sentence.text[r.end - sentence.start] == "与"])
-    name = sentence.text[first - sentence.start:m.end()] + obj.group()
+    first = min(
+        [p.start for p in in_clause]
+        + [
+            r.start
+            for r in t.regions
+            if t.lo <= r.start and r.end <= at and sentence.text[r.end - sentence.start] == "与"
+        ]
+    )
+    name = sentence.text[first - sentence.start : m.end()] + obj.group()
     ev = Event("", event_type, _tidy(name), first, end + len(obj.group()), sentence)
     ev.parties = [(p.name, "signatory") for p in in_clause + people]
     return [ev]
@@ -593,12 +775,22 @@ def _release(t: VerbTrigger) -> list[Event] | None:
     ev = Event("", t.event_type, m.group() + _gloss_free(what), t.at, t.end + len(obj.group()) + t.reported, sentence)
     ev.parties = [(p.name, "host") for p in t.in_clause]  # A、B联合印发: both issue it
     out = [ev]
-    rest = sentence.text[ev.end - sentence.start:]
+    rest = sentence.text[ev.end - sentence.start :]
     while more := _ALSO_RELEASED.match(rest):
         start = ev.end + more.start("what")  # 发布A,以及B: B is released too
-        out.append(Event("", t.event_type, m.group() + _gloss_free(more["what"]), start, start + len(more["what"]),
-                         sentence, trigger_at=t.at, parties=list(ev.parties)))
-        rest = rest[more.end():]
+        out.append(
+            Event(
+                "",
+                t.event_type,
+                m.group() + _gloss_free(more["what"]),
+                start,
+                start + len(more["what"]),
+                sentence,
+                trigger_at=t.at,
+                parties=list(ev.parties),
+            )
+        )
+        rest = rest[more.end() :]
     return out
 
 
@@ -616,8 +808,14 @@ def _approval(t: VerbTrigger) -> list[Event] | None:
         obj = ""  # 项目获得省能源局核准: the approver is the subject found
     elif subject is None or not obj:
         return None
-    ev = Event("", t.event_type, _tidy(sentence.text[subject[0] - sentence.start:m.end()] + obj), subject[0],
-               t.end + len(obj), sentence)
+    ev = Event(
+        "",
+        t.event_type,
+        _tidy(sentence.text[subject[0] - sentence.start : m.end()] + obj),
+        subject[0],
+        t.end + len(obj),
+        sentence,
+    )
     if subject[2]:
         ev.parties = [(subject[2].name, "host")]
     return [ev]
@@ -628,7 +826,7 @@ def _visit(t: VerbTrigger) -> list[Event] | None:
     if not t.people and not t.in_clause:
         return None
     actor = (t.people or t.in_clause)[0]
-    name = _tidy(t.sentence.text[actor.start - t.sentence.start:t.m.end()])
+    name = _tidy(t.sentence.text[actor.start - t.sentence.start : t.m.end()])
     ev = Event("", t.event_type, name, actor.start, t.end, t.sentence)
     ev.parties = [(actor.name, "participant")] + [(p.name, "subject") for p in t.in_clause if p is not actor]
     return [ev]
@@ -641,13 +839,27 @@ def _gloss_free(name: str) -> str:
 
 def _np_tail(before: str) -> str:
     """The noun phrase ending a clause: after its last stop word (总投资12亿元的光伏项目 -> 光伏项目)."""
-    cut = max((m.end() for m in STOP_PATTERN.finditer(before) if not _inside_word(before, m.start(), m.end())
-               and m.group() not in ("与", "和", "及", "等")), default=0)
+    cut = max(
+        (
+            m.end()
+            for m in STOP_PATTERN.finditer(before)
+            if not _inside_word(before, m.start(), m.end()) and m.group() not in ("与", "和", "及", "等")
+        ),
+        default=0,
+    )
     return before[cut:].lstrip("，,、 ")
 
 
-def _unnamed_signing(sentence: Sentence, m: re.Match[str], at: int, end: int, before: str, after: str,
-                     in_clause: list[PartyMention], people: list[PartyMention]) -> list[Event] | None:
+def _unnamed_signing(
+    sentence: Sentence,
+    m: re.Match[str],
+    at: int,
+    end: int,
+    before: str,
+    after: str,
+    in_clause: list[PartyMention],
+    people: list[PartyMention],
+) -> list[Event] | None:
     """签约 with no agreement named: 签约了A、B等3大项目 (the projects name it), or A与B(成功)签约
     (named by the project the sentence says it brings, else by its signatories)."""
     projects = re.match(r"了?(?P<list>[^，,。；;]{2,120}?项目(?:\d+个)?)", after)
@@ -662,16 +874,17 @@ def _unnamed_signing(sentence: Sentence, m: re.Match[str], at: int, end: int, be
     signatories = [p for p in in_clause + people if sentence.start + sentence.text.find(before) <= p.start]
     if not pair or len(signatories) < 2:
         return None
-    project = re.search(r"的(?P<p>[^，,。；;的]{4,40}?项目)", sentence.text[m.end():])
+    project = re.search(r"的(?P<p>[^，,。；;的]{4,40}?项目)", sentence.text[m.end() :])
     first = min(p.start for p in signatories)
-    name = project["p"] + "签约" if project else _tidy(sentence.text[first - sentence.start:m.end()])
+    name = project["p"] + "签约" if project else _tidy(sentence.text[first - sentence.start : m.end()])
     ev = Event("", "signing", name, first, end, sentence)
     ev.parties = [(p.name, "signatory") for p in sorted(signatories, key=lambda p: p.start)]
     return [ev]
 
 
-def _counterparts(before: str, lo: int,
-                  in_clause: list[PartyMention]) -> tuple[PartyMention, list[PartyMention]] | None:
+def _counterparts(
+    before: str, lo: int, in_clause: list[PartyMention]
+) -> tuple[PartyMention, list[PartyMention]] | None:
     """A与B、C签订: (A, [B, C]) when one party signs with a list of two or more (no 等, 三方, 共同)."""
     if "与" not in before or re.search("等|三方|四方|多方|共同|分别", before):
         return None
@@ -681,17 +894,30 @@ def _counterparts(before: str, lo: int,
     return (left[0], right) if len(left) == 1 and len(right) >= 2 else None
 
 
-def _respective_signings(sentence: Sentence, m: re.Match[str], before: str, lo: int, at: int, end: int, obj: str,
-                         in_clause: list[PartyMention], people: list[PartyMention],
-                         regions: list[RegionMention]) -> list[Event]:
+def _respective_signings(
+    sentence: Sentence,
+    m: re.Match[str],
+    before: str,
+    lo: int,
+    at: int,
+    end: int,
+    obj: str,
+    in_clause: list[PartyMention],
+    people: list[PartyMention],
+    regions: list[RegionMention],
+) -> list[Event]:
     """A、B与C、D分别签订X: one agreement between A、B and each of C, D."""
     split = lo + before.rindex("与")
     left = [p for p in in_clause if p.end <= split]
     # (start, end, surface, party name): a zone signs as a place, with no party of its own
-    right: list[tuple[int, int, str, str | None]] = [(p.start, p.end, p.surface, p.name) for p in in_clause
-                                                      if p.start > split]
-    right += [(r.start, r.end, r.surface, None) for r in regions
-              if split < r.start and r.end <= at and r.region.level == "zone"]
+    right: list[tuple[int, int, str, str | None]] = [
+        (p.start, p.end, p.surface, p.name) for p in in_clause if p.start > split
+    ]
+    right += [
+        (r.start, r.end, r.surface, None)
+        for r in regions
+        if split < r.start and r.end <= at and r.region.level == "zone"
+    ]
     right = [r for r in right if not any(o[0] <= r[0] and r[1] <= o[1] and o != r for o in right)]
     out = []
     if len(right) == 1 and len(left) > 1:  # A、B与C分别签署: A–C and B–C
@@ -715,29 +941,32 @@ def _quoted(text: str, position: int) -> bool:
     return any(lo < position < hi for lo, hi in (q.span() for q in re.finditer(r"“[^“”]*”", text)))
 
 
-def _joint_build(sentence: Sentence, m: re.Match[str], end: int, hi: int,
-                 parties: list[PartyMention]) -> list[Event] | None:
+def _joint_build(
+    sentence: Sentence, m: re.Match[str], end: int, hi: int, parties: list[PartyMention]
+) -> list[Event] | None:
     """共建/组建/成立(了) + an organization: that organization is launched (共建低碳技术研究院,
     共同组建成立了临江…联盟 -> 临江…联盟组建成立)."""
-    skip = 1 if sentence.text[m.end():m.end() + 1] == "了" else 0
+    skip = 1 if sentence.text[m.end() : m.end() + 1] == "了" else 0
     obj = [p for p in parties if p.start == end + skip and p.party_type != "person"]
     if not obj:
         return None
     name = m.group() + obj[0].surface if m.group() == "共建" else obj[0].surface + m.group()
-    ev = Event("", "launch", name, sentence.start + m.start(), obj[0].end, sentence,
-               subject=obj[0].name)
+    ev = Event("", "launch", name, sentence.start + m.start(), obj[0].end, sentence, subject=obj[0].name)
     ev.parties = [(obj[0].name, "subject")]
     return [ev]
 
 
-FACILITY = re.compile(r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道"
-                      r"|电站|机场|码头)\Z")
+FACILITY = re.compile(
+    r"(?:长廊|中心|基地|平台|项目|工程|工厂|园|馆|站|线|厂|港|场|楼|院|所|室|公园|广场|大桥|隧道"
+    r"|电站|机场|码头)\Z"
+)
 
 
-def _announced(sentence: Sentence, at: int, lo: int,
-               in_clause: list[PartyMention]) -> Callable[[str, int], Event] | None:
+def _announced(
+    sentence: Sentence, at: int, lo: int, in_clause: list[PartyMention]
+) -> Callable[[str, int], Event] | None:
     """X宣布Y成立: Y is launched (named even when generic, 咨询委员会), X announced it."""
-    before = sentence.text[lo - sentence.start:at - sentence.start]
+    before = sentence.text[lo - sentence.start : at - sentence.start]
     m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})\Z", before)
     if m is None:
         return None
@@ -747,27 +976,36 @@ def _announced(sentence: Sentence, at: int, lo: int,
     subject = [p for p in in_clause if p.start >= start]
 
     def build(trigger: str, end: int) -> Event:
-        ev = Event("", "launch", what + trigger, start, end, sentence,
-                   subject=subject[0].name if subject else None)
+        ev = Event("", "launch", what + trigger, start, end, sentence, subject=subject[0].name if subject else None)
         ev.parties = [(p.name, "subject") for p in subject]
         ev.parties += [(p.name, "speaker") for p in announcer if p.party_type == "person"]
         return ev
+
     return build
 
 
 ACTIVITY = re.compile(r"^[^，,。；;]{0,24}?(?:活动|行动|工程|计划|专项|试点|宣传月|宣传周)(?:活动)?")
 
 
-def _launches(sentence: Sentence, m: re.Match[str], at: int, end: int, lo: int, in_clause: list[PartyMention],
-              regions: list[RegionMention]) -> list[Event] | None:
+def _launches(
+    sentence: Sentence,
+    m: re.Match[str],
+    at: int,
+    end: int,
+    lo: int,
+    in_clause: list[PartyMention],
+    regions: list[RegionMention],
+) -> list[Event] | None:
     """揭牌/成立/启动/落户…: one event per subject (A和B同步启动 -> two)."""
     if m.group() == "启动":
-        activity = ACTIVITY.match(sentence.text[m.end():])
+        activity = ACTIVITY.match(sentence.text[m.end() :])
         if activity and ("“" in activity.group() or len(activity.group()) >= 4):
             ev = Event("", "launch", "启动" + activity.group(), at, end + len(activity.group()), sentence)
             ev.parties = [(p.name, "host") for p in in_clause[-1:]]
             return [ev]  # 启动“节水进万家”主题宣传月活动
-    if re.search(r"宣布(?:该|本|此)?(?:项目|工程|基地|活动)\Z", sentence.text[lo - sentence.start:at - sentence.start]):
+    if re.search(
+        r"宣布(?:该|本|此)?(?:项目|工程|基地|活动)\Z", sentence.text[lo - sentence.start : at - sentence.start]
+    ):
         return None  # 宣布项目开工: the ceremony already named it
     announced = _announced(sentence, at, lo, in_clause)
     if announced is not None:
@@ -800,7 +1038,7 @@ def _conjoined_subjects(sentence: Sentence, at: int, lo: int, in_clause: list[Pa
     chosen: list[Subject] = []
     cursor = at
     for party in sorted(in_clause, key=lambda p: -p.end):
-        gap = sentence.text[party.end - sentence.start:cursor - sentence.start]
+        gap = sentence.text[party.end - sentence.start : cursor - sentence.start]
         if chosen and gap not in ("和", "与", "、", "及", "以及"):
             break
         if not chosen and not _adverbial(gap):
@@ -824,22 +1062,27 @@ def _adverbial(gap: str) -> bool:
     return rest == ""
 
 
-def _subject(sentence: Sentence, at: int, in_clause: list[PartyMention],
-             regions: list[RegionMention]) -> Subject | None:
+def _subject(
+    sentence: Sentence, at: int, in_clause: list[PartyMention], regions: list[RegionMention]
+) -> Subject | None:
     """(start, text, party) of what a verb is about: the nearest party, zone or named phrase before it."""
     if in_clause:
         party = max(in_clause, key=lambda p: p.end)
-        gap = sentence.text[party.end - sentence.start:at - sentence.start]
+        gap = sentence.text[party.end - sentence.start : at - sentence.start]
         if _adverbial(gap):
-            text = sentence.text[party.start - sentence.start:at - sentence.start]
+            text = sentence.text[party.start - sentence.start : at - sentence.start]
             return party.start, _drop_time(text), party
-    run = _np_run(sentence.text[:at - sentence.start])
+    run = _np_run(sentence.text[: at - sentence.start])
     while run and (TIME_WORDS.search(run) or _PLACE_TAIL.search(run) or _MONTH_TAIL.search(run)):
         run = _MONTH_TAIL.sub("", _PLACE_TAIL.sub("", TIME_WORDS.sub("", run)))  # 工程在李家镇正式|开工
     cut = max((m.end() for m in STOP_PATTERN.finditer(run) if not _inside_word(run, m.start(), m.end())), default=0)
     phrase = re.sub(r"^(?:此次|本次|这次|该|此)", "", run[cut:])  # 此次临江…储能电站的成功并网
-    if (len(strip_generic(phrase)) < 4 or not FACILITY.search(phrase) or GENERIC_MARKERS.search(phrase)
-            or re.search(r"\d+[个家项所座条]", phrase)):
+    if (
+        len(strip_generic(phrase)) < 4
+        or not FACILITY.search(phrase)
+        or GENERIC_MARKERS.search(phrase)
+        or re.search(r"\d+[个家项所座条]", phrase)
+    ):
         return None  # only a named facility launches without an organization: 千米生态科普长廊
     return at - len(run) + cut, phrase, None
 
@@ -849,7 +1092,7 @@ def _drop_time(text: str) -> str:
 
 
 def _object_place(sentence: Sentence, end: int) -> str:
-    m = re.match(rf"[{HAN}]{{2,12}}?(?=[,，。；;]|$)", sentence.text[end - sentence.start:])
+    m = re.match(rf"[{HAN}]{{2,12}}?(?=[,，。；;]|$)", sentence.text[end - sentence.start :])
     return m.group() if m else ""
 
 
@@ -857,8 +1100,9 @@ def _tidy(name: str) -> str:
     return re.sub(r"(?:正式|同步|顺利|成功|了)", "", name).strip("，,、 ")
 
 
-def _date_and_place(events: list[Event], regions: list[RegionMention], reference: date | None, year: int | None,
-                    text: str = "") -> None:
+def _date_and_place(
+    events: list[Event], regions: list[RegionMention], reference: date | None, year: int | None, text: str = ""
+) -> None:
     """Date: a time expression before the trigger in its sentence (not one inside the event's own
     object, 发布2022年度报告), or right after the event in its clause; else a year in a named
     occasion's name; else the day of the article's first dated event (news reports what happened at
@@ -870,13 +1114,14 @@ def _date_and_place(events: list[Event], regions: list[RegionMention], reference
         sentence = ev.sentence
         cut = (ev.trigger_at if ev.trigger_at is not None else ev.end) - sentence.start
         # The time that governs an event is near it: a window keeps one long sentence from costing its square.
-        before = sentence.text[max(0, cut - TIME_REACH):cut]
-        after = _CLAUSE_SPLIT.split(sentence.text[ev.end - sentence.start:], maxsplit=1)[0]
+        before = sentence.text[max(0, cut - TIME_REACH) : cut]
+        after = _CLAUSE_SPLIT.split(sentence.text[ev.end - sentence.start :], maxsplit=1)[0]
         named = None  # the last day named before the sentence: looked for only when a word here points back at it
         if dates.refers_back(before) or dates.refers_back(after):
             if sentence.start not in named_before:
                 named_before[sentence.start] = _last_named(
-                    text[max(0, sentence.start - NAMED_DAY_REACH):sentence.start], reference, year)
+                    text[max(0, sentence.start - NAMED_DAY_REACH) : sentence.start], reference, year
+                )
             named = named_before[sentence.start]
         hit = dates.last(before, reference, year, named) or dates.resolve(after, reference, year, named)
         if hit is not None and hit[0] is not None:
@@ -902,16 +1147,22 @@ _NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d|年度)")
 
 def _last_named(before: str, reference: date | None, year: int | None) -> date | None:
     """The last day-precise date the text named before a sentence (what 当天/同日 refer to)."""
-    days = [d for d, precision, _ in dates.expressions(before[-NAMED_DAY_REACH:], reference, year)
-            if d and precision == "day"]
+    days = [
+        d
+        for d, precision, _ in dates.expressions(before[-NAMED_DAY_REACH:], reference, year)
+        if d and precision == "day"
+    ]
     return days[-1] if days else None
 
 
 def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str | None:
     """The region after 在/于 nearest to the event in its sentence (…论坛在长沙市举行)."""
     lo = sentence.start
-    candidates = [r for r in regions if lo <= r.start < sentence.end
-                  and sentence.text[max(0, r.start - lo - 1):r.start - lo] in ("在", "于")]
+    candidates = [
+        r
+        for r in regions
+        if lo <= r.start < sentence.end and sentence.text[max(0, r.start - lo - 1) : r.start - lo] in ("在", "于")
+    ]
     if candidates:
         nearest = min(candidates, key=lambda r: abs(r.start - ev.end) if r.start >= ev.end else ev.start - r.end + 1000)
         return nearest.region.region_key
@@ -973,11 +1224,11 @@ def _speakers(text: str, parties: list[PartyMention]) -> list[PartyMention]:
     for m in _PRESS_ATTENDEES.finditer(text):
         out += [p for p in people if m.start("who") <= p.start < m.end("who")]  # 出席发布会的有:局长张三、…
     for i, p in enumerate(people):
-        if not SPEECH.match(text[p.end:p.end + 2]):
+        if not SPEECH.match(text[p.end : p.end + 2]):
             continue
         out.append(p)
         for q in reversed(people[:i]):
-            gap = text[q.end:out[-1].start]
+            gap = text[q.end : out[-1].start]
             if not gap.startswith(("、", "和", "及")) or re.search(r"[，,。；;：:]", gap) or SPEECH.search(gap):
                 break
             out.append(q)
@@ -995,7 +1246,7 @@ def _referent(sentence: Sentence, events: list[Event], at: int) -> Event | None:
 
 
 def _bigrams(s: str) -> set[str]:
-    return {s[i:i + 2] for i in range(len(s) - 1)}
+    return {s[i : i + 2] for i in range(len(s) - 1)}
 
 
 def _dice(a: str, b: str) -> float:
@@ -1057,8 +1308,10 @@ def _merge(candidates: list[Event]) -> list[Event]:
     """One event per happening within the document; keys e0, e1, … in order of first mention."""
     events: list[Event] = []
     for ev in candidates:
-        same = next((e for e in events if e.event_type == ev.event_type and _same_happening(e, ev)
-                     and _dates_agree(e, ev)), None)
+        same = next(
+            (e for e in events if e.event_type == ev.event_type and _same_happening(e, ev) and _dates_agree(e, ev)),
+            None,
+        )
         if same is None:
             ev.mentions = ev.mentions or [(ev.start, ev.end, ev.name)]
             events.append(ev)
@@ -1067,8 +1320,10 @@ def _merge(candidates: list[Event]) -> list[Event]:
             same.parties = list(dict.fromkeys(same.parties + ev.parties))
             same.subject = same.subject or ev.subject  # a ceremony takes the subject of what it launches
             rank = {"day": 3, "month": 2, "year": 1}
-            if ev.event_date is not None and ((same.borrowed and not ev.borrowed) or (same.borrowed == ev.borrowed
-                                              and rank.get(ev.precision, 0) > rank.get(same.precision, 0))):
+            if ev.event_date is not None and (
+                (same.borrowed and not ev.borrowed)
+                or (same.borrowed == ev.borrowed and rank.get(ev.precision, 0) > rank.get(same.precision, 0))
+            ):
                 same.event_date, same.precision, same.borrowed = ev.event_date, ev.precision, ev.borrowed
     for i, ev in enumerate(events):
         ev.key = f"e{i}"

@@ -1,4 +1,5 @@
 """Numbers as Chinese news writes them: Arabic, Chinese numerals and mixes, with multipliers."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,18 @@ import re
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
-MULTIPLIERS = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "千万": 1e7, "百万": 1e6, "十万": 1e5, "万": 1e4,
-               "千": 1e3, "百": 1e2}
+MULTIPLIERS = {
+    "万亿": 1e12,
+    "千亿": 1e11,
+    "百亿": 1e10,
+    "亿": 1e8,
+    "千万": 1e7,
+    "百万": 1e6,
+    "十万": 1e5,
+    "万": 1e4,
+    "千": 1e3,
+    "百": 1e2,
+}
 CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
 # Thousands may be grouped by commas or by (thin) spaces as typeset pages do: 1,460 / 1 460.
 ARABIC = r"\d{1,3}(?:[ \u2009\u202f]\d{3})+(?![\d.])|\d+(?:,\d{3})*(?:\.\d+)?"

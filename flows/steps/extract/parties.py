@@ -21,6 +21,7 @@ legal suffix (…集团 / …集团有限公司), without or with a place prefix
 天津市滨海新区人民政府), with a short place name (天津滨海新区… / 天津市滨海新区…),
 政府 for 人民政府, and the abbreviations above; the longest official form is canonical.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,29 +57,87 @@ from flows.steps.extract.text import Hit, SpanIndex, literal_spans
 
 # suffix -> party type; compound suffixes so that 院/所/办 alone never end a name.
 ORG_SUFFIXES: dict[str, str] = {
-    "股份有限公司": "enterprise", "有限责任公司": "enterprise", "集团有限公司": "enterprise", "有限公司": "enterprise",
-    "分公司": "enterprise", "分行": "enterprise", "支行": "enterprise", "办事处": "other", "代表处": "other",
+    "股份有限公司": "enterprise",
+    "有限责任公司": "enterprise",
+    "集团有限公司": "enterprise",
+    "有限公司": "enterprise",
+    "分公司": "enterprise",
+    "分行": "enterprise",
+    "支行": "enterprise",
+    "办事处": "other",
+    "代表处": "other",
     "气象台": "government",
-    "集团": "enterprise", "公司": "enterprise", "银行": "enterprise", "交易所": "enterprise", "事务所": "enterprise",
-    "人民政府": "government", "政府": "government", "管理委员会": "government", "管委会": "government",
-    "党工委": "government", "常委会": "government", "委员会": "government", "办公厅": "government",
-    "办公室": "government", "指挥部": "government", "部": "government", "局": "government", "厅": "government",
-    "司": "government", "委": "government", "办": "government", "法院": "government", "检察院": "government",
+    "集团": "enterprise",
+    "公司": "enterprise",
+    "银行": "enterprise",
+    "交易所": "enterprise",
+    "事务所": "enterprise",
+    "人民政府": "government",
+    "政府": "government",
+    "管理委员会": "government",
+    "管委会": "government",
+    "党工委": "government",
+    "常委会": "government",
+    "委员会": "government",
+    "办公厅": "government",
+    "办公室": "government",
+    "指挥部": "government",
+    "部": "government",
+    "局": "government",
+    "厅": "government",
+    "司": "government",
+    "委": "government",
+    "办": "government",
+    "法院": "government",
+    "检察院": "government",
     "国务院": "government",
-    "大学": "research_education", "学院": "research_education", "研究院": "research_education",
-    "研究所": "research_education", "研究中心": "research_education", "科学院": "research_education",
-    "工程院": "research_education", "设计院": "research_education", "实验室": "research_education",
-    "学校": "research_education", "中学": "research_education", "小学": "research_education",
-    "党校": "research_education", "中心": "research_education",
-    "协会": "association", "商会": "association", "学会": "association", "联合会": "association",
-    "促进会": "association", "研究会": "association", "基金会": "association", "联盟": "association",
-    "理事会": "association", "社科联": "association", "文联": "association", "科协": "association",
+    "大学": "research_education",
+    "学院": "research_education",
+    "研究院": "research_education",
+    "研究所": "research_education",
+    "研究中心": "research_education",
+    "科学院": "research_education",
+    "工程院": "research_education",
+    "设计院": "research_education",
+    "实验室": "research_education",
+    "学校": "research_education",
+    "中学": "research_education",
+    "小学": "research_education",
+    "党校": "research_education",
+    "中心": "research_education",
+    "协会": "association",
+    "商会": "association",
+    "学会": "association",
+    "联合会": "association",
+    "促进会": "association",
+    "研究会": "association",
+    "基金会": "association",
+    "联盟": "association",
+    "理事会": "association",
+    "社科联": "association",
+    "文联": "association",
+    "科协": "association",
     "工商联": "association",
     "组织": "international_org",
-    "卫视": "media", "网": "media", "日报": "media", "晚报": "media", "时报": "media", "商报": "media", "报社": "media",
-    "杂志社": "media", "电视台": "media", "通讯社": "media", "新闻社": "media",
-    "博物馆": "other", "美术馆": "other", "图书馆": "other", "纪念馆": "other", "科技馆": "other",
-    "展览馆": "other", "平台": "other", "医院": "other",
+    "卫视": "media",
+    "网": "media",
+    "日报": "media",
+    "晚报": "media",
+    "时报": "media",
+    "商报": "media",
+    "报社": "media",
+    "杂志社": "media",
+    "电视台": "media",
+    "通讯社": "media",
+    "新闻社": "media",
+    "博物馆": "other",
+    "美术馆": "other",
+    "图书馆": "other",
+    "纪念馆": "other",
+    "科技馆": "other",
+    "展览馆": "other",
+    "平台": "other",
+    "医院": "other",
 }
 _SUFFIX_RE = longest_word_pattern(ORG_SUFFIXES)
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
@@ -99,40 +158,233 @@ _LIST_BREAK = re.compile(r"[、，,。；;等]")
 _LOCAL_GOVERNMENT = re.compile(r"(?<=[市区县省州旗])政府\Z")
 # Words that end like an organization but are not one (布局, 内部, 部署 …): checked on the
 # last characters of a candidate, and on the character right after it.
-NOT_ORG_ENDINGS = ("布局", "格局", "大局", "全局", "结局", "开局", "当局", "全部", "内部", "外部", "局部", "干部",
-                   "本部", "北部", "南部", "东部", "西部", "中部", "头部", "顶部", "底部", "腹部", "各部", "俱乐部",
-                   "总部", "司机", "上司", "举办", "承办", "主办", "协办", "创办", "开办", "督办", "兴办", "申办",
-                   "筹办", "停办", "包办", "代办", "好办", "怎么办", "首都", "一部", "部委", "中小学", "幼儿园",
-                   "交办", "董事局", "董事会",
-                   # Venues are places, not parties (临江国际会展中心).
-                   "展览中心", "会展中心", "会议中心", "博览中心", "体育中心", "国际会议中心")
-NOT_ORG_NEXT = {"部": "门分署长件队位", "局": "面势长", "委": "员托屈婉", "司": "机长法", "办": "法理公事成学",
-                "厅": "长", "集团": "化军", "联盟": "国", "中心": "城区", "组织": "部", "平台": "上", "银行": "业卡",
-                "网": "络站点格上民友页店购红关球员速评架化"}
+NOT_ORG_ENDINGS = (
+    "布局",
+    "格局",
+    "大局",
+    "全局",
+    "结局",
+    "开局",
+    "当局",
+    "全部",
+    "内部",
+    "外部",
+    "局部",
+    "干部",
+    "本部",
+    "北部",
+    "南部",
+    "东部",
+    "西部",
+    "中部",
+    "头部",
+    "顶部",
+    "底部",
+    "腹部",
+    "各部",
+    "俱乐部",
+    "总部",
+    "司机",
+    "上司",
+    "举办",
+    "承办",
+    "主办",
+    "协办",
+    "创办",
+    "开办",
+    "督办",
+    "兴办",
+    "申办",
+    "筹办",
+    "停办",
+    "包办",
+    "代办",
+    "好办",
+    "怎么办",
+    "首都",
+    "一部",
+    "部委",
+    "中小学",
+    "幼儿园",
+    "交办",
+    "董事局",
+    "董事会",
+    # Venues are places, not parties (临江国际会展中心).
+    "展览中心",
+    "会展中心",
+    "会议中心",
+    "博览中心",
+    "体育中心",
+    "国际会议中心",
+)
+NOT_ORG_NEXT = {
+    "部": "门分署长件队位",
+    "局": "面势长",
+    "委": "员托屈婉",
+    "司": "机长法",
+    "办": "法理公事成学",
+    "厅": "长",
+    "集团": "化军",
+    "联盟": "国",
+    "中心": "城区",
+    "组织": "部",
+    "平台": "上",
+    "银行": "业卡",
+    "网": "络站点格上民友页店购红关球员速评架化",
+}
 # Networks that are not news sites (电网, 互联网, 管网): a name ending in 网 is a site only without these.
-NOT_NEWS_SITES = ("电网", "联网", "管网", "上网", "官网", "全网", "光网", "路网", "水网", "热网", "气网", "渔网",
-                  "天网", "外网", "内网", "域网", "骨干网", "主网", "带网", "信网", "专网", "窝网", "铁网", "丝网",
-                  "球网", "蛛网")
+NOT_NEWS_SITES = (
+    "电网",
+    "联网",
+    "管网",
+    "上网",
+    "官网",
+    "全网",
+    "光网",
+    "路网",
+    "水网",
+    "热网",
+    "气网",
+    "渔网",
+    "天网",
+    "外网",
+    "内网",
+    "域网",
+    "骨干网",
+    "主网",
+    "带网",
+    "信网",
+    "专网",
+    "窝网",
+    "铁网",
+    "丝网",
+    "球网",
+    "蛛网",
+)
 # Markers of a generic group rather than one named organization.
-GENERIC_MARKERS = re.compile(r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|"
-                             r"两国|双方|"
-                             r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
-                             r"城市间|部门间|国内|国外|海外|境内|境外")
+GENERIC_MARKERS = re.compile(
+    r"相关|有关|各类|各级|多家|一批|部分|其他|这些|所属|下属|龙头|重点|知名|优质|国内外|等|"
+    r"两国|双方|"
+    r"三方|各方|各国|多国|两地|两岸|更多|一些|许多|很多|大量|具体|重大|若干|企业间|园区间|国家间|"
+    r"城市间|部门间|国内|国外|海外|境内|境外"
+)
 # An organization may be named by its place alone only for these (兰州大学, 兰州市人民政府).
-PLACE_NAMED = {"大学", "学院", "人民政府", "政府", "委员会", "常委会", "管委会", "日报", "晚报", "电视台", "党校",
-               "气象台"}
+PLACE_NAMED = {
+    "大学",
+    "学院",
+    "人民政府",
+    "政府",
+    "委员会",
+    "常委会",
+    "管委会",
+    "日报",
+    "晚报",
+    "电视台",
+    "党校",
+    "气象台",
+}
 COLLECTIVE_TITLES = ("市领导", "省领导", "区领导", "县领导", "国家领导人", "中央领导", "领导同志", "嘉宾")
 HONORIFICS = ("先生", "女士", "同志")
 _HONORED = re.compile(rf"([{HAN}]{{2,3}})(?:{'|'.join(HONORIFICS)})")
 # What may follow a person's name.
-AFTER_NAME = ("表示", "介绍", "说", "指出", "强调", "认为", "宣布", "主持", "出席", "参加", "会见", "致辞", "发言",
-              "透露", "告诉", "一行", "等", "在", "于", "和", "与", "及", "先生", "女士", "同志", "也", "还", "则",
-              "就", "对", "向", "率", "带领", "一同", "共同", "并", "重点", "详细", "现场", "分别", "赴", "到", "来到",
-              "通过", "一行",
-              "首先", "随后", "更加", "有着", "谈到", "解读", "推介", "作", "进行", "接受", "提出", "称", "坦言",
-              "直言", "感慨", "补充", "建议", "希望", "回答", "此前", "日前", "近日", "担任", "当选", "代表",
-              "看来", "认真", "带队", "一起", "深入", "前往", "莅临", "会议", "参观", "调研", "考察", "听取", "的",
-              "亲自", "作为", "兼", "出任", "签署", "签约", "是否", "发布", "宣读", "主讲", "点评", "致辞", "成功")
+AFTER_NAME = (
+    "表示",
+    "介绍",
+    "说",
+    "指出",
+    "强调",
+    "认为",
+    "宣布",
+    "主持",
+    "出席",
+    "参加",
+    "会见",
+    "致辞",
+    "发言",
+    "透露",
+    "告诉",
+    "一行",
+    "等",
+    "在",
+    "于",
+    "和",
+    "与",
+    "及",
+    "先生",
+    "女士",
+    "同志",
+    "也",
+    "还",
+    "则",
+    "就",
+    "对",
+    "向",
+    "率",
+    "带领",
+    "一同",
+    "共同",
+    "并",
+    "重点",
+    "详细",
+    "现场",
+    "分别",
+    "赴",
+    "到",
+    "来到",
+    "通过",
+    "一行",
+    "首先",
+    "随后",
+    "更加",
+    "有着",
+    "谈到",
+    "解读",
+    "推介",
+    "作",
+    "进行",
+    "接受",
+    "提出",
+    "称",
+    "坦言",
+    "直言",
+    "感慨",
+    "补充",
+    "建议",
+    "希望",
+    "回答",
+    "此前",
+    "日前",
+    "近日",
+    "担任",
+    "当选",
+    "代表",
+    "看来",
+    "认真",
+    "带队",
+    "一起",
+    "深入",
+    "前往",
+    "莅临",
+    "会议",
+    "参观",
+    "调研",
+    "考察",
+    "听取",
+    "的",
+    "亲自",
+    "作为",
+    "兼",
+    "出任",
+    "签署",
+    "签约",
+    "是否",
+    "发布",
+    "宣读",
+    "主讲",
+    "点评",
+    "致辞",
+    "成功",
+)
 SPEECH = re.compile("表示|介绍|指出|强调|认为|透露|说|称|坦言|直言|谈到")
 NOT_GIVEN_NAME = set("的了在和与是等会说表示第各该本其这那个们长员者副总")
 
@@ -158,7 +410,7 @@ def _name_run(window: str) -> str:
     """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
     for a run ending the text would retry from every character)."""
     run = _NAME_RUN_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
-    return window[len(window) - run.end():] if run else ""
+    return window[len(window) - run.end() :] if run else ""
 
 
 class LexiconEntry(TypedDict):
@@ -175,8 +427,11 @@ def lexicon(ref: Reference) -> dict[str, LexiconEntry]:
     """surface (name or alias) -> {name, party_type, country_code} from the organization lexicon."""
     out: dict[str, LexiconEntry] = {}
     for row in ref.organizations.iter_rows(named=True):
-        entry: LexiconEntry = {"name": row["name"], "party_type": row["party_type"],
-                               "country_code": row["country_code"] or None}
+        entry: LexiconEntry = {
+            "name": row["name"],
+            "party_type": row["party_type"],
+            "country_code": row["country_code"] or None,
+        }
         for surface in [row["name"], *row["aliases"]]:
             if surface and len(surface) >= 2:
                 out.setdefault(surface, entry)
@@ -198,7 +453,7 @@ def _holds_lexicon_name(text: str, ref: Reference) -> bool:
     """Some lexicon surface of four characters or more occurs in `text` (its substrings are looked up,
     not every surface scanned for)."""
     names, longest = _lexicon_names(ref), _longest_lexicon_name(ref)
-    return any(text[i:i + n] in names for i in range(len(text)) for n in range(4, min(longest, len(text) - i) + 1))
+    return any(text[i : i + n] in names for i in range(len(text)) for n in range(4, min(longest, len(text) - i) + 1))
 
 
 def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[Hit]]:
@@ -250,36 +505,45 @@ def _lexicon_orgs(text: str, hits: list[Hit], ref: Reference) -> list[PartyMenti
         if not _standalone_alias(text, start, end, surface, ref) or _continues(text, end, surface):
             continue
         entry = lex[surface]
-        prefix = re.search(r"(中华人民共和国|中国)\Z", text[max(0, start - len("中华人民共和国")):start])
+        prefix = re.search(r"(中华人民共和国|中国)\Z", text[max(0, start - len("中华人民共和国")) : start])
         if prefix and entry["country_code"] == "CN" and not surface.startswith(("中国", "中华")):
             start -= len(prefix.group())
         country = _country_prefix(text, start, ref)
         if country and entry["country_code"] not in (None, "CN"):
             start -= len(country)
-        out.append(PartyMention(start, end, text[start:end], entry["party_type"], source="lexicon",
-                                lexicon_name=entry["name"], country_code=entry["country_code"]))
+        out.append(
+            PartyMention(
+                start,
+                end,
+                text[start:end],
+                entry["party_type"],
+                source="lexicon",
+                lexicon_name=entry["name"],
+                country_code=entry["country_code"],
+            )
+        )
     return out
 
 
 def _continues(text: str, end: int, surface: str) -> bool:
     """交通运输部门: the name runs on into a common word, so it is not the name."""
-    nxt = text[end:end + 1]
+    nxt = text[end : end + 1]
     return bool(nxt) and any(surface.endswith(k) and nxt in v for k, v in NOT_ORG_NEXT.items())
 
 
 def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Reference) -> bool:
     """A short or Latin alias must stand alone: GE is not in GEF, 国网 is not in 全国网."""
     if _LATIN.fullmatch(surface):
-        return not re.match(r"[A-Za-z]", text[end:end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
+        return not re.match(r"[A-Za-z]", text[end : end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
     if len(surface) <= 2:
-        run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT):start])
+        run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT) : start])
         return not run or left_cut(run, ref.place_names) == len(run)
     return True
 
 
 def _country_prefix(text: str, start: int, ref: Reference) -> str | None:
     """A country name right before a mention (美国GE, 法国ABC集团)."""
-    before = text[max(0, start - COUNTRY_PREFIX_REACH):start]
+    before = text[max(0, start - COUNTRY_PREFIX_REACH) : start]
     names = _country_names(ref)
     return next((before[-n:] for n in range(len(before), 1, -1) if before[-n:] in names), None)
 
@@ -305,14 +569,14 @@ def _pattern_orgs(text: str, ref: Reference) -> list[PartyMention]:
 
 
 def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Reference) -> PartyMention | None:
-    nxt = text[suffix_end:suffix_end + 1]
+    nxt = text[suffix_end : suffix_end + 1]
     if (nxt and nxt in NOT_ORG_NEXT.get(suffix, "")) or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = _name_run(text[max(0, suffix_start - ORG_NAME_REACH):suffix_start])
-    run = run[_org_cut(run, ref):].lstrip("—-·")
+    run = _name_run(text[max(0, suffix_start - ORG_NAME_REACH) : suffix_start])
+    run = run[_org_cut(run, ref) :].lstrip("—-·")
     name = run + suffix
     end = suffix_end
-    trailing = _TRAILING_PLACE.match(text[suffix_end:suffix_end + 10])
+    trailing = _TRAILING_PLACE.match(text[suffix_end : suffix_end + 10])
     if trailing and trailing.group(1) in ref.place_names:
         end += trailing.end()  # 国际合作中心(德国)
     start = suffix_start - len(run)
@@ -402,8 +666,12 @@ def _list_of_two(c: OrgCandidate) -> bool:
 
 
 def _committee_or_office(c: OrgCandidate) -> bool:
-    return (len(c.body) >= 1 and len(c.name) <= 10 and not _NOT_A_BODY_VERB.search(c.body)
-            and not (c.suffix == "委" and c.body.endswith(("党", "组"))))
+    return (
+        len(c.body) >= 1
+        and len(c.name) <= 10
+        and not _NOT_A_BODY_VERB.search(c.body)
+        and not (c.suffix == "委" and c.body.endswith(("党", "组")))
+    )
 
 
 def _by_place_and_rest(c: OrgCandidate) -> bool:
@@ -413,40 +681,77 @@ def _by_place_and_rest(c: OrgCandidate) -> bool:
 # Is `name` an organization? The first rule that applies decides (rules.decide).
 ORG_RULES: list[Rule[OrgCandidate, bool]] = [
     Rule("too short to be a name", lambda c: len(c.name) < 3, reject),
-    Rule("a word that ends like a name (布局, 内部, 俱乐部) and no lexicon name",
-         lambda c: c.name.endswith(NOT_ORG_ENDINGS) and c.name not in lexicon(c.ref), reject),
+    Rule(
+        "a word that ends like a name (布局, 内部, 俱乐部) and no lexicon name",
+        lambda c: c.name.endswith(NOT_ORG_ENDINGS) and c.name not in lexicon(c.ref),
+        reject,
+    ),
     Rule("a title (市委常委), not a body", _ends_in_title, reject),
     Rule("a list (企业和政府), not a name", _list_of_two, reject),
     Rule("a generic group (相关企业, 各级政府)", lambda c: GENERIC_MARKERS.search(c.body) is not None, reject),
-    Rule("a 厅 that is no province's (展览厅, 新闻发布厅)",
-         lambda c: c.suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", c.name), reject),
-    Rule("a 司 that is no ministry's or bureau's department",
-         lambda c: c.suffix == "司" and not re.search("[部局委署办院]", c.body), reject),
-    Rule("a 委/办 ends a short name, not a title chain (党委副书记) or a verb (举办)",
-         lambda c: c.suffix in ("委", "办"), _committee_or_office),
-    Rule("a people's organization by its usual short name (社科联, 科协)",
-         lambda c: c.suffix in ("社科联", "文联", "科协", "工商联"), accept),
-    Rule("a news site named by a word or two (凤凰网), not a network (电网, 互联网)",
-         lambda c: c.suffix == "网",
-         lambda c: 3 <= len(c.name) <= 7 and not c.name.endswith(NOT_NEWS_SITES) and len(strip_generic(c.body)) >= 2),
-    Rule("组织 as organizing (基层党组织), not an international organization",
-         lambda c: c.suffix == "组织" and not _INTERNATIONAL_HEAD.match(c.name), reject),
-    Rule("a government named by its level alone (市政府, 省政府)",
-         lambda c: c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.fullmatch(c.body) is not None
-         and c.suffix.endswith("政府"), accept),
-    Rule("a local government body named by its level (区商务局, 市体育局)",
-         lambda c: c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.match(c.body) is not None and len(c.body) >= 2,
-         accept),
-    Rule("a department named after its ministry or bureau (生态环境部气候变化司)",
-         lambda c: c.suffix == "司" and re.search("[部局委署]", c.body[:-1]) is not None, accept),
-    Rule("a generic platform (合作平台), not a known body's",
-         lambda c: c.suffix == "平台" and not _holds_lexicon_name(c.body, c.ref), reject),
-    Rule("named by its place alone: only a university, a government, a paper… (兰州大学, 兰州市人民政府)",
-         lambda c: bool(c.body) and c.place_chars == len(c.body),
-         lambda c: c.suffix in PLACE_NAMED or c.suffix in ("委员会", "常委会", "人民政府")),
+    Rule(
+        "a 厅 that is no province's (展览厅, 新闻发布厅)",
+        lambda c: c.suffix == "厅" and not re.match(r"^.{0,4}(?:省|自治区)", c.name),
+        reject,
+    ),
+    Rule(
+        "a 司 that is no ministry's or bureau's department",
+        lambda c: c.suffix == "司" and not re.search("[部局委署办院]", c.body),
+        reject,
+    ),
+    Rule(
+        "a 委/办 ends a short name, not a title chain (党委副书记) or a verb (举办)",
+        lambda c: c.suffix in ("委", "办"),
+        _committee_or_office,
+    ),
+    Rule(
+        "a people's organization by its usual short name (社科联, 科协)",
+        lambda c: c.suffix in ("社科联", "文联", "科协", "工商联"),
+        accept,
+    ),
+    Rule(
+        "a news site named by a word or two (凤凰网), not a network (电网, 互联网)",
+        lambda c: c.suffix == "网",
+        lambda c: 3 <= len(c.name) <= 7 and not c.name.endswith(NOT_NEWS_SITES) and len(strip_generic(c.body)) >= 2,
+    ),
+    Rule(
+        "组织 as organizing (基层党组织), not an international organization",
+        lambda c: c.suffix == "组织" and not _INTERNATIONAL_HEAD.match(c.name),
+        reject,
+    ),
+    Rule(
+        "a government named by its level alone (市政府, 省政府)",
+        lambda c: (
+            c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.fullmatch(c.body) is not None and c.suffix.endswith("政府")
+        ),
+        accept,
+    ),
+    Rule(
+        "a local government body named by its level (区商务局, 市体育局)",
+        lambda c: c.suffix in GOVERNMENT_LEVEL_SUFFIXES and _LEVEL.match(c.body) is not None and len(c.body) >= 2,
+        accept,
+    ),
+    Rule(
+        "a department named after its ministry or bureau (生态环境部气候变化司)",
+        lambda c: c.suffix == "司" and re.search("[部局委署]", c.body[:-1]) is not None,
+        accept,
+    ),
+    Rule(
+        "a generic platform (合作平台), not a known body's",
+        lambda c: c.suffix == "平台" and not _holds_lexicon_name(c.body, c.ref),
+        reject,
+    ),
+    Rule(
+        "named by its place alone: only a university, a government, a paper… (兰州大学, 兰州市人民政府)",
+        lambda c: bool(c.body) and c.place_chars == len(c.body),
+        lambda c: c.suffix in PLACE_NAMED or c.suffix in ("委员会", "常委会", "人民政府"),
+    ),
     Rule("two or more words of its own beside places and generic words", lambda c: len(c.own_words) >= 2, accept),
-    Rule("a research or teaching body named by its place and a word (常州工学院, 南京林业大学)",
-         lambda c: c.research and bool(c.places) and len(c.body) - c.place_chars >= 1, accept),
+    Rule(
+        "a research or teaching body named by its place and a word (常州工学院, 南京林业大学)",
+        lambda c: c.research and bool(c.places) and len(c.body) - c.place_chars >= 1,
+        accept,
+    ),
     Rule("else: a place and two more characters, or a research body's name of four", always, _by_place_and_rest),
 ]
 
@@ -519,10 +824,15 @@ def _nested(orgs: list[PartyMention], text: str, ref: Reference) -> list[PartyMe
             if not _valid_org(head, head[: -len(m.group())], m.group(), ref):
                 continue
             entry = lex.get(head)
-            inner = PartyMention(org.start, org.start + len(head), head,
-                                 entry["party_type"] if entry else _org_type(head, m.group()),
-                                 source="lexicon" if entry else "nested", lexicon_name=entry["name"] if entry else None,
-                                 country_code=entry["country_code"] if entry else None)
+            inner = PartyMention(
+                org.start,
+                org.start + len(head),
+                head,
+                entry["party_type"] if entry else _org_type(head, m.group()),
+                source="lexicon" if entry else "nested",
+                lexicon_name=entry["name"] if entry else None,
+                country_code=entry["country_code"] if entry else None,
+            )
             org.parent = head
             out.append(inner)
     return out
@@ -537,7 +847,7 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
     out: list[PartyMention] = []
     taken = bytearray(len(text) + 1)  # 1 where a name already stands
     for o in orgs:
-        taken[o.start:o.end] = b"\x01" * (o.end - o.start)
+        taken[o.start : o.end] = b"\x01" * (o.end - o.start)
     fulls = {o.surface for o in orgs if len(o.surface) >= 6 and o.party_type != "person"}
     for full in sorted(fulls, key=len, reverse=True):
         heads = {full[0]}
@@ -546,25 +856,59 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
             heads.add(full[spans[0][1]])  # 新区管委会 starts after 江苏南京's place
         chars = set(full)
         for i in sorted(start for head in heads for start, _ in literal_spans(text, head)):
-            if taken[i] or text[i + 1:i + 2] not in chars or text[i + 2:i + 3] not in chars:
+            if taken[i] or text[i + 1 : i + 2] not in chars or text[i + 2 : i + 3] not in chars:
                 continue  # (the next two characters must be in the name for three characters in order)
             abbr = _subsequence_at(text, i, full)
             if abbr is None or abbr in full or len(abbr) < 3:
                 continue
-            run = _name_run(text[max(0, i - SHORT_FORM_CONTEXT):i])
+            run = _name_run(text[max(0, i - SHORT_FORM_CONTEXT) : i])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(i, i + len(abbr), abbr, "", source="abbreviation", lexicon_name=None))
             out[-1].aliases.add(full)
-            taken[i:i + len(abbr)] = b"\x01" * len(abbr)
+            taken[i : i + len(abbr)] = b"\x01" * len(abbr)
     return out
 
 
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团股份", "集团", "公司")
-INDUSTRY_WORDS = ("新能源科技", "科技", "技术", "信息", "网络", "数据", "智能", "能源", "新能源", "环保", "环境",
-                  "电力", "投资", "发展", "实业", "控股", "股份", "材料", "新材料", "化工", "医药", "生物", "电子",
-                  "机械", "建设", "工程", "物流", "贸易", "文化", "传媒", "咨询", "服务", "管理", "制造", "汽车",
-                  "光伏")
+INDUSTRY_WORDS = (
+    "新能源科技",
+    "科技",
+    "技术",
+    "信息",
+    "网络",
+    "数据",
+    "智能",
+    "能源",
+    "新能源",
+    "环保",
+    "环境",
+    "电力",
+    "投资",
+    "发展",
+    "实业",
+    "控股",
+    "股份",
+    "材料",
+    "新材料",
+    "化工",
+    "医药",
+    "生物",
+    "电子",
+    "机械",
+    "建设",
+    "工程",
+    "物流",
+    "贸易",
+    "文化",
+    "传媒",
+    "咨询",
+    "服务",
+    "管理",
+    "制造",
+    "汽车",
+    "光伏",
+)
 
 
 @lru_cache(maxsize=65536)
@@ -580,8 +924,10 @@ def brand(name: str, ref: Reference) -> str | None:
         return None
     core = re.sub(r"[(（][^()（）]*[)）]", "", core[: -len(legal)])
     while True:
-        word = next((w for w in sorted(INDUSTRY_WORDS, key=len, reverse=True)
-                     if core.endswith(w) and len(core) - len(w) >= 3), None)
+        word = next(
+            (w for w in sorted(INDUSTRY_WORDS, key=len, reverse=True) if core.endswith(w) and len(core) - len(w) >= 3),
+            None,
+        )
         if word is None:
             break
         core = core[: -len(word)]
@@ -595,7 +941,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     out: list[PartyMention] = []
     taken = bytearray(len(text) + 1)
     for o in orgs:
-        taken[o.start:o.end] = b"\x01" * (o.end - o.start)
+        taken[o.start : o.end] = b"\x01" * (o.end - o.start)
     done: set[str] = set()  # a trade name already looked for finds nothing new the second time
     for org in [o for o in orgs if o.party_type == "enterprise"]:
         short = brand(org.surface, ref)
@@ -605,7 +951,7 @@ def _brands(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         for start, end in literal_spans(text, short):
             if taken[start]:
                 continue
-            run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT):start])
+            run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT) : start])
             if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                 continue
             out.append(PartyMention(start, end, short, "enterprise", source="abbreviation"))
@@ -623,12 +969,30 @@ def _subsequence_at(text: str, i: int, full: str) -> str | None:
             break
         k, j = at + 1, j + 1
     abbr = text[i:j]
-    ends_right = abbr.endswith(full[-1]) or text[j:j + 1] in "，,。；;、：:" or STOP_PATTERN.match(text, j) is not None
+    ends_right = (
+        abbr.endswith(full[-1]) or text[j : j + 1] in "，,。；;、：:" or STOP_PATTERN.match(text, j) is not None
+    )
     return abbr if ends_right else None
 
 
-WEAK_TITLES = {"代表", "嘉宾", "领导", "负责人", "专家", "学者", "人员", "成员", "会员", "员工", "工作人员", "记者",
-               "编辑", "通讯员", "摄影", "主持人"}
+WEAK_TITLES = {
+    "代表",
+    "嘉宾",
+    "领导",
+    "负责人",
+    "专家",
+    "学者",
+    "人员",
+    "成员",
+    "会员",
+    "员工",
+    "工作人员",
+    "记者",
+    "编辑",
+    "通讯员",
+    "摄影",
+    "主持人",
+}
 
 
 @lru_cache(maxsize=4)
@@ -652,8 +1016,15 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         if name is None:
             continue
         chain_start, title = _title_chain(text, m.start(), m.end(), title_re)
-        person = PartyMention(m.end(), m.end() + len(name), name, "person", title=title, source="person",
-                              affiliation=_affiliation(orgs, chain_start))
+        person = PartyMention(
+            m.end(),
+            m.end() + len(name),
+            name,
+            "person",
+            title=title,
+            source="person",
+            affiliation=_affiliation(orgs, chain_start),
+        )
         out.append(person)
         found.setdefault(name, person)
     for collective in (c for c in COLLECTIVE_TITLES if c in text):  # (most pages name none)
@@ -663,7 +1034,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                 out.append(PartyMention(pos, pos + len(name), name, "person", source="person"))
                 found.setdefault(name, out[-1])
                 pos += len(name)
-                if text[pos:pos + 1] not in ("、", "和", "及"):
+                if text[pos : pos + 1] not in ("、", "和", "及"):
                     break
                 pos += 1
     for m in _HONORED.finditer(text):
@@ -674,7 +1045,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     for dot in re.finditer("·", text) if "·" in text else ():
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
             continue  # 副秘书长约翰·史密斯: already found after its title
-        before = text[max(0, dot.start() - TRANSLITERATED_NAME_REACH):dot.start()]
+        before = text[max(0, dot.start() - TRANSLITERATED_NAME_REACH) : dot.start()]
         left = re.search(rf"[{HAN}]+\Z", before)
         if left is None:
             continue
@@ -693,8 +1064,17 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         if len(last) >= 2:
             for start, end in literal_spans(text, last):
                 if not any(p.start <= start < p.end for p in out):
-                    out.append(PartyMention(start, end, last, "person", source="person",
-                                            title=found[name].title, affiliation=found[name].affiliation))
+                    out.append(
+                        PartyMention(
+                            start,
+                            end,
+                            last,
+                            "person",
+                            source="person",
+                            title=found[name].title,
+                            affiliation=found[name].affiliation,
+                        )
+                    )
                     out[-1].name = name
     for org in orgs:  # 某某公司张三表示: a person right after their unit, before a verb of speech
         name = _name_at(text, org.end, ref)
@@ -705,8 +1085,11 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     for name, first in found.items():
         for start, end in literal_spans(text, name):
             if (start, end) not in covered and not any(o.start <= start < o.end for o in orgs):
-                out.append(PartyMention(start, end, name, "person", source="person",
-                                        title=first.title, affiliation=first.affiliation))
+                out.append(
+                    PartyMention(
+                        start, end, name, "person", source="person", title=first.title, affiliation=first.affiliation
+                    )
+                )
                 covered.add((start, end))
     return out
 
@@ -717,24 +1100,29 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     The shorter name wins when a word that follows names comes right after it (王平|介绍),
     else the longer one (赵明远|介绍).
     """
-    foreign = _FOREIGN_NAME.match(text[pos:pos + 32])
+    foreign = _FOREIGN_NAME.match(text[pos : pos + 32])
     if foreign:
         name = foreign.group()
         dot = name.rindex("·")
-        cut = min((i for i in range(dot + 2, len(name))
-                   if name[i:].startswith(AFTER_NAME) or STOP_PATTERN.match(name, i)), default=len(name))
+        cut = min(
+            (i for i in range(dot + 2, len(name)) if name[i:].startswith(AFTER_NAME) or STOP_PATTERN.match(name, i)),
+            default=len(name),
+        )
         return name[:cut]
-    for surname in (text[pos:pos + 2], text[pos:pos + 1]):
+    for surname in (text[pos : pos + 2], text[pos : pos + 1]):
         if surname not in ref.surname_set:
             continue
-        three = text[pos:pos + len(surname) + 2]
-        if (len(three) == len(surname) + 2 and _valid_given(three[len(surname):], allow="和")
-                and _LIST_BREAK.match(text[pos + len(three):pos + len(three) + 1])):
+        three = text[pos : pos + len(surname) + 2]
+        if (
+            len(three) == len(surname) + 2
+            and _valid_given(three[len(surname) :], allow="和")
+            and _LIST_BREAK.match(text[pos + len(three) : pos + len(three) + 1])
+        ):
             return three  # 高志和等: a full name before a list break, though 和 could follow a name
         for given in (1, 2):
-            name = text[pos:pos + len(surname) + given]
-            after = text[pos + len(name):]
-            if len(name) < len(surname) + given or not _valid_given(name[len(surname):]):
+            name = text[pos : pos + len(surname) + given]
+            after = text[pos + len(name) :]
+            if len(name) < len(surname) + given or not _valid_given(name[len(surname) :]):
                 continue
             if not after or not _HAN_CHAR.match(after[0]) or after.startswith(AFTER_NAME):
                 return name
@@ -743,15 +1131,18 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
 
 def _valid_given(given: str, allow: str = "") -> bool:
     """`allow`: function words that may still end a given name where the name's end is certain (高志和等)."""
-    return bool(given) and _HAN_RUN.fullmatch(given) is not None and not any(
-        ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
+    return (
+        bool(given)
+        and _HAN_RUN.fullmatch(given) is not None
+        and not any(ch in NOT_GIVEN_NAME and ch not in allow for ch in given)
+    )
 
 
 def _title_chain(text: str, start: int, end: int, title_re: re.Pattern[str]) -> tuple[int, str]:
     """党委副书记、总经理 before a name: where the chain starts and its text."""
     chain_start = start
     while True:
-        before = text[max(0, chain_start - TITLE_CHAIN_REACH):chain_start]
+        before = text[max(0, chain_start - TITLE_CHAIN_REACH) : chain_start]
         m = _chain_re(title_re).search(before)
         if not m or not before.endswith(m.group()):
             break
@@ -768,8 +1159,8 @@ def _bracketed_short_forms(text: str, orgs: list[PartyMention]) -> None:
     """临江县林业和草原局（县林草局）: the bracketed name right after a full name is its short form."""
     by_start = {o.start: o for o in orgs}
     for org in orgs:
-        short = by_start.get(org.end + 1) if text[org.end:org.end + 1] in "(（" else None
-        if short is not None and text[short.end:short.end + 1] in ")）" and len(short.surface) < len(org.surface):
+        short = by_start.get(org.end + 1) if text[org.end : org.end + 1] in "(（" else None
+        if short is not None and text[short.end : short.end + 1] in ")）" and len(short.surface) < len(org.surface):
             short.aliases.add(org.surface)
 
 
@@ -797,16 +1188,24 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
         a = orgs[i]
         for j in distinct[:x]:
             b = orgs[j]
-            if (official[i] == official[j] or (a.lexicon_name and a.lexicon_name == b.lexicon_name)
-                    or _same_org(official[i], official[j], ref) or _same_org(official[j], official[i], ref)
-                    or b.surface in a.aliases or a.surface in b.aliases):
+            if (
+                official[i] == official[j]
+                or (a.lexicon_name and a.lexicon_name == b.lexicon_name)
+                or _same_org(official[i], official[j], ref)
+                or _same_org(official[j], official[i], ref)
+                or b.surface in a.aliases
+                or a.surface in b.aliases
+            ):
                 parent[root(i)] = root(j)
     first_of: dict[str, int] = {}  # surface -> its first mention (the others are in its group)
     for i, m in enumerate(orgs):
         first_of.setdefault(m.surface, i)
     for a_surface, i in first_of.items():  # an abbreviation joins the shortest full name it abbreviates
-        fulls = [j for b_surface, j in first_of.items() if len(b_surface) > len(a_surface) >= 3
-                 and _abbreviates(a_surface, b_surface, ref)]
+        fulls = [
+            j
+            for b_surface, j in first_of.items()
+            if len(b_surface) > len(a_surface) >= 3 and _abbreviates(a_surface, b_surface, ref)
+        ]
         if fulls:
             j = min(fulls, key=lambda j: len(orgs[j].surface))
             parent[root(i)] = root(j)
@@ -817,9 +1216,15 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
         lexical = [n for n in (orgs[i].lexicon_name for i in members) if n]
         # The longest name the text itself uses (the official key is only for comparing). Ties go to the
         # first mentioned: a set's order changes from run to run, and so did the name.
-        name = max(dict.fromkeys(lexical), key=lexical.count) if lexical else max(
-            (orgs[i].surface for i in members if orgs[i].source != "abbreviation"), key=len,
-            default=orgs[members[0]].surface)
+        name = (
+            max(dict.fromkeys(lexical), key=lexical.count)
+            if lexical
+            else max(
+                (orgs[i].surface for i in members if orgs[i].source != "abbreviation"),
+                key=len,
+                default=orgs[members[0]].surface,
+            )
+        )
         types = [orgs[i].party_type for i in members if orgs[i].party_type and orgs[i].source != "abbreviation"]
         kind = max(dict.fromkeys(types), key=types.count) if types else "other"
         if not lexical and name.endswith("政府"):
@@ -842,8 +1247,9 @@ def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     if short[0] not in full or short[-1] not in full:
         return False  # (what every test below needs, checked first: most pairs of names fail it)
     full = _TRAILING_BRACKET.sub("", full)  # …国际合作中心(德国)
-    legal = next((f for f in ("股份有限公司", "有限责任公司", "有限公司")
-                  if full.endswith(f) and len(full) > len(f) + 2), None)
+    legal = next(
+        (f for f in ("股份有限公司", "有限责任公司", "有限公司") if full.endswith(f) and len(full) > len(f) + 2), None
+    )
     if legal and _abbreviates(short, full[: -len(legal)], ref):
         return True  # 华光集团 for 华光能源集团有限公司
     if len(short) < 3 or len(short) >= len(full) or short in full or short[-1] != full[-1]:
@@ -894,8 +1300,10 @@ def _same_org(short: str, full: str, ref: Reference) -> bool:
             return True
     if full.endswith(short) and len(short) >= 4:
         prefix = full[: -len(short)]
-        return bool(prefix) and (prefix in ("中国", "中华人民共和国") or
-                                 sum(hi - lo for lo, hi in place_spans(prefix, ref.place_names)) >= len(prefix) - 1)
+        return bool(prefix) and (
+            prefix in ("中国", "中华人民共和国")
+            or sum(hi - lo for lo, hi in place_spans(prefix, ref.place_names)) >= len(prefix) - 1
+        )
     return False
 
 

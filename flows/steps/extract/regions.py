@@ -13,6 +13,7 @@
 - Not regions: a place inside an international body's name (上海合作组织), a short place
   name that is part of a company brand (阿里巴巴), a place before 协定/公约/宣言.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,29 +45,143 @@ from flows.steps.extract.lexicon import (
 )
 from flows.steps.extract.text import Hit, SpanIndex, literal_spans
 
-ZONE_SUFFIXES = sorted([
-    "经济技术开发区", "高新技术产业开发区", "高新技术开发区", "经济开发区", "技术开发区", "开发区", "高新区", "经开区",
-    "综合保税区", "保税区", "自由贸易试验区", "自贸试验区", "自贸区", "自由贸易区", "特别经济区", "经济特区",
-    "经济合作区", "合作区", "示范区", "试验区", "生态城", "科学城", "产业新城", "新城", "产业园区", "工业园区",
-    "产业园", "工业园", "科技园", "科创园", "创新园", "软件园", "物流园", "农业园", "都市农业公园", "农业公园",
-    "高教园", "经济区", "片区", "港区", "新区", "园", "能源基地", "化工基地", "工业城", "新片区",
-], key=len, reverse=True)
+ZONE_SUFFIXES = sorted(
+    [
+        "经济技术开发区",
+        "高新技术产业开发区",
+        "高新技术开发区",
+        "经济开发区",
+        "技术开发区",
+        "开发区",
+        "高新区",
+        "经开区",
+        "综合保税区",
+        "保税区",
+        "自由贸易试验区",
+        "自贸试验区",
+        "自贸区",
+        "自由贸易区",
+        "特别经济区",
+        "经济特区",
+        "经济合作区",
+        "合作区",
+        "示范区",
+        "试验区",
+        "生态城",
+        "科学城",
+        "产业新城",
+        "新城",
+        "产业园区",
+        "工业园区",
+        "产业园",
+        "工业园",
+        "科技园",
+        "科创园",
+        "创新园",
+        "软件园",
+        "物流园",
+        "农业园",
+        "都市农业公园",
+        "农业公园",
+        "高教园",
+        "经济区",
+        "片区",
+        "港区",
+        "新区",
+        "园",
+        "能源基地",
+        "化工基地",
+        "工业城",
+        "新片区",
+    ],
+    key=len,
+    reverse=True,
+)
 # Expansions of short zone words, so 南沙经开区 is recognised as 广州南沙经济技术开发区.
 ZONE_ABBREVIATIONS = {"经开区": "经济技术开发区", "高新区": "高新技术产业开发区", "自贸区": "自由贸易试验区"}
-NOT_ZONES = {"幼儿园", "公园", "家园", "花园", "校园", "乐园", "动物园", "植物园", "庄园", "果园", "菜园", "田园",
-             "陵园", "游乐园", "新城新区", "城区", "园区", "新区", "新城"}
-MACRO_REGIONS = {"京津冀": "CN", "长三角": "CN", "长江三角洲": "CN", "珠三角": "CN", "珠江三角洲": "CN",
-                 "粤港澳大湾区": "CN", "成渝地区双城经济圈": "CN"}
+NOT_ZONES = {
+    "幼儿园",
+    "公园",
+    "家园",
+    "花园",
+    "校园",
+    "乐园",
+    "动物园",
+    "植物园",
+    "庄园",
+    "果园",
+    "菜园",
+    "田园",
+    "陵园",
+    "游乐园",
+    "新城新区",
+    "城区",
+    "园区",
+    "新区",
+    "新城",
+}
+MACRO_REGIONS = {
+    "京津冀": "CN",
+    "长三角": "CN",
+    "长江三角洲": "CN",
+    "珠三角": "CN",
+    "珠江三角洲": "CN",
+    "粤港澳大湾区": "CN",
+    "成渝地区双城经济圈": "CN",
+}
 # County names without 区/县 that are ordinary words (合作, 和平): no sign that a zone name is specific.
-COMMON_COUNTY_CORES = {"合作", "和平", "友好", "前进", "解放", "振兴", "复兴", "新兴", "兴隆", "光明", "向阳", "吉利",
-                       "富民", "爱民", "安定", "平安", "安宁", "太平", "工农", "新华", "红旗", "东方", "东风", "长安",
-                       "站前", "平原", "中原", "城关", "开发", "新城", "市中"}
+COMMON_COUNTY_CORES = {
+    "合作",
+    "和平",
+    "友好",
+    "前进",
+    "解放",
+    "振兴",
+    "复兴",
+    "新兴",
+    "兴隆",
+    "光明",
+    "向阳",
+    "吉利",
+    "富民",
+    "爱民",
+    "安定",
+    "平安",
+    "安宁",
+    "太平",
+    "工农",
+    "新华",
+    "红旗",
+    "东方",
+    "东风",
+    "长安",
+    "站前",
+    "平原",
+    "中原",
+    "城关",
+    "开发",
+    "新城",
+    "市中",
+}
 # 中新青岛生态城: two-country prefixes (中国+新加坡) that start zone names before a place.
 COUNTRY_PAIR = re.compile("^中[新德法意日韩俄美英欧哈白以马泰越印巴埃澳加瑞荷比奥芬丹挪]\\Z")
 NOT_PLACE_AFTER = re.compile(r"^(?:协定|公约|议定书|宣言|共识|精神|原则|会议|峰会|论坛|大会|倡议|行动计划)")
 # Short place names that are everyday words far more often than places.
-COMMON_WORD_SHORT_NAMES = {"大同", "安康", "长治", "黄山", "白山", "永安", "和平", "太平", "新余", "中山", "通化",
-                           "平安", "阿里"}
+COMMON_WORD_SHORT_NAMES = {
+    "大同",
+    "安康",
+    "长治",
+    "黄山",
+    "白山",
+    "永安",
+    "和平",
+    "太平",
+    "新余",
+    "中山",
+    "通化",
+    "平安",
+    "阿里",
+}
 # Zone words that also name ordinary things (新城新区建设, 园区): such a zone needs a place in its name.
 WEAK_ZONE_SUFFIXES = {"新城", "新区", "园区", "片区", "园", "示范区", "试验区", "合作区", "港区", "经济区"}
 ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商会|联盟|管委会|政府")
@@ -74,8 +189,12 @@ _NAME_RUN_REVERSED = re.compile(rf"{ZONE_NAME_CHARS}*")
 _PROVINCE_PAIR = re.compile(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}")  # 沪苏产业新城
 _ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
 # What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
-_ZONE_CUTS = (re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"), re.compile(r"[和与及、]"),
-              _ZONE_SUFFIX_RE, ORG_WORDS)
+_ZONE_CUTS = (
+    re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"),
+    re.compile(r"[和与及、]"),
+    _ZONE_SUFFIX_RE,
+    ORG_WORDS,
+)
 
 
 @dataclass
@@ -98,7 +217,7 @@ def _name_run(window: str) -> str:
     """The name characters ending `window`: _name_run("记者，临江集团") -> "临江集团" (read backwards: a search
     for a run ending the text would retry from every character)."""
     run = _NAME_RUN_REVERSED.match(window[::-1])  # (a starred class: it always matches, maybe nothing)
-    return window[len(window) - run.end():] if run else ""
+    return window[len(window) - run.end() :] if run else ""
 
 
 @lru_cache(maxsize=4)
@@ -112,8 +231,16 @@ def gazetteer(ref: Reference) -> Gazetteer:
 
     for row in ref.divisions.iter_rows(named=True):
         parent = "CN-" + row["parent_code"] if row["parent_code"] else "ISO-CN"
-        region = Region("CN-" + row["admin_code"], row["name"], row["level"], parent, "CN", row["admin_code"],
-                        row["longitude"], row["latitude"])
+        region = Region(
+            "CN-" + row["admin_code"],
+            row["name"],
+            row["level"],
+            parent,
+            "CN",
+            row["admin_code"],
+            row["longitude"],
+            row["latitude"],
+        )
         add(row["name"], region)
         short = row["short_name"]
         if short and row["level"] in ("province", "prefecture") and short not in COMMON_WORD_SHORT_NAMES:
@@ -141,7 +268,8 @@ def subdivisions(ref: Reference) -> Gazetteer:
     for row in ref.subdivisions.iter_rows(named=True):
         if len(row["name_zh"]) >= 2:
             out.setdefault(row["name_zh"], []).append(
-                Region(row["code"], row["name_zh"], "province", "ISO-" + row["country_code"], row["country_code"]))
+                Region(row["code"], row["name_zh"], "province", "ISO-" + row["country_code"], row["country_code"])
+            )
     return out
 
 
@@ -166,8 +294,7 @@ class RegionMention:
     placed: bool = False  # a zone whose name holds a place (中新青岛生态城), not just words
 
 
-def find(text: str, hits: list[Hit], blocked: list[tuple[int, int, str]],
-         ref: Reference) -> list[RegionMention]:
+def find(text: str, hits: list[Hit], blocked: list[tuple[int, int, str]], ref: Reference) -> list[RegionMention]:
     """Region mentions of one document.
 
     `hits` are gazetteer_hits for it; `blocked` are spans of names that contain places
@@ -177,8 +304,13 @@ def find(text: str, hits: list[Hit], blocked: list[tuple[int, int, str]],
     gaz, subs = gazetteer(ref), subdivisions(ref)
     blocked = blocked + _chrome_spans(text)
     near_blocked = SpanIndex(blocked, span=lambda b: (b[0], b[1]))  # only names around a hit can block it
-    chosen = [h for h in _longest(hits) if not _blocked(*h, near_blocked.touching(h[0], h[1]), gaz)
-              and not NOT_PLACE_AFTER.match(text[h[1]:h[1] + 4]) and not _word_not_place(text, *h, gaz)]
+    chosen = [
+        h
+        for h in _longest(hits)
+        if not _blocked(*h, near_blocked.touching(h[0], h[1]), gaz)
+        and not NOT_PLACE_AFTER.match(text[h[1] : h[1] + 4])
+        and not _word_not_place(text, *h, gaz)
+    ]
     context = {r.region_key for _, _, s in chosen if len(gaz.get(s, [])) == 1 for r in gaz[s]}
     countries = [(start, r.country_code) for start, _, s in chosen for r in gaz.get(s, []) if r.level == "country"]
     mentions: list[RegionMention] = []
@@ -193,14 +325,19 @@ def find(text: str, hits: list[Hit], blocked: list[tuple[int, int, str]],
     zones = _zones(text, mentions, ref)
     foreign = [z for z in zones if z.region.country_code not in (None, "CN")]
     # 越南海防安阳工业园区: a Chinese name inside a foreign zone's name is a coincidence of sounds
-    mentions = [m for m in mentions if not (m.region.country_code == "CN" and any(
-        z.start <= m.start and m.end <= z.end for z in foreign))]
+    mentions = [
+        m
+        for m in mentions
+        if not (m.region.country_code == "CN" and any(z.start <= m.start and m.end <= z.end for z in foreign))
+    ]
     return sorted(mentions + zones, key=lambda m: (m.start, -m.end))
 
 
 # `地址:甘肃省…路88号`, `主办:某某资讯网`: the site's own address and name in the page chrome.
-_CHROME = re.compile(rf"(?:地址|通讯地址|联系地址)\s*[:：][^\s,，。;；]{{2,40}}"
-                     rf"|[{HAN}]{{2,12}}(?:门户网站|网站|(?<![电管联水气路热光渔])网)(?![{HAN}])")
+_CHROME = re.compile(
+    rf"(?:地址|通讯地址|联系地址)\s*[:：][^\s,，。;；]{{2,40}}"
+    rf"|[{HAN}]{{2,12}}(?:门户网站|网站|(?<![电管联水气路热光渔])网)(?![{HAN}])"
+)
 # A county whose name is also a word (城区, 矿区, 郊区): a place only right after its prefecture.
 COMMON_WORD_COUNTIES = {"城区", "矿区", "郊区", "市辖区", "新区"}
 # 中国特色社会主义, 中国式现代化: set phrases, not the country as a place of the news.
@@ -216,12 +353,12 @@ def _chrome_spans(text: str) -> list[tuple[int, int, str]]:
 def _word_not_place(text: str, start: int, end: int, surface: str, gaz: Gazetteer) -> bool:
     """代县长, 代理县长, 城市和县城: a two-character county name whose second half begins a
     word (县长, 县委, 县城); 城区 alone; 中国特色社会主义."""
-    after = text[end:end + 1]
+    after = text[end : end + 1]
     if len(surface) == 2 and surface[-1] in "县区市旗" and after in set("长委城级域内里"):
         return True
     if surface in COMMON_WORD_COUNTIES:
-        return not any(r.level == "prefecture" for r in gaz.get(text[max(0, start - 3):start], []))
-    return surface == "中国" and COUNTRY_PHRASES.match(text[end:end + 6]) is not None
+        return not any(r.level == "prefecture" for r in gaz.get(text[max(0, start - 3) : start], []))
+    return surface == "中国" and COUNTRY_PHRASES.match(text[end : end + 6]) is not None
 
 
 def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Reference) -> list[RegionMention]:
@@ -233,13 +370,22 @@ def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Refere
             continue
         prefix = m.region.admin_code[:2] if m.region.level == "province" else m.region.admin_code[:4]
         for n in (3, 2):
-            rows = [r for r in _county_cores(ref).get(text[m.end:m.end + n], [])
-                    if r["admin_code"].startswith(prefix)]
-            if len(rows) == 1 and not text[m.end:].startswith(rows[0]["name"]):
+            rows = [
+                r for r in _county_cores(ref).get(text[m.end : m.end + n], []) if r["admin_code"].startswith(prefix)
+            ]
+            if len(rows) == 1 and not text[m.end :].startswith(rows[0]["name"]):
                 row = rows[0]
-                region = Region("CN-" + row["admin_code"], row["name"], "county", "CN-" + row["parent_code"], "CN",
-                                row["admin_code"], row["longitude"], row["latitude"])
-                out.append(RegionMention(m.end, m.end + n, text[m.end:m.end + n], region))
+                region = Region(
+                    "CN-" + row["admin_code"],
+                    row["name"],
+                    "county",
+                    "CN-" + row["parent_code"],
+                    "CN",
+                    row["admin_code"],
+                    row["longitude"],
+                    row["latitude"],
+                )
+                out.append(RegionMention(m.end, m.end + n, text[m.end : m.end + n], region))
                 break
     return out
 
@@ -250,8 +396,30 @@ _TOWN_HEAD = re.compile(rf"^(?:镇长|乡长|党委|人民政府|政府|办事�
 _TOWN_AT = re.compile(r"(?:在|于|到|来到|位于|落户|前往|赴|走进|深入)\Z")
 _HAN_RUN_END = re.compile(rf"[{HAN}]*\Z")
 _VILLAGE = re.compile(rf"([{HAN}]{{2,3}}?)村(?![{HAN}]{{0,1}}(?:民|庄|落|镇|级|集体|干部))")
-GENERIC_TOWNS = {"城镇", "乡镇", "小镇", "集镇", "重镇", "名镇", "古镇", "村镇", "城乡", "家乡", "故乡", "下乡", "返乡",
-                 "建制镇", "中心镇", "特色小镇", "重点镇", "全镇", "全乡", "本镇", "该镇", "各镇"}
+GENERIC_TOWNS = {
+    "城镇",
+    "乡镇",
+    "小镇",
+    "集镇",
+    "重镇",
+    "名镇",
+    "古镇",
+    "村镇",
+    "城乡",
+    "家乡",
+    "故乡",
+    "下乡",
+    "返乡",
+    "建制镇",
+    "中心镇",
+    "特色小镇",
+    "重点镇",
+    "全镇",
+    "全乡",
+    "本镇",
+    "该镇",
+    "各镇",
+}
 
 
 def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list[RegionMention]:
@@ -265,28 +433,40 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     candidates = []
     for m in _TOWNSHIP.finditer(text):
         suffix = m.group(2)
-        han_run = _HAN_RUN_END.search(text[max(0, m.end(1) - TOWNSHIP_NAME_REACH):m.end(1)])  # (always matches)
+        han_run = _HAN_RUN_END.search(text[max(0, m.end(1) - TOWNSHIP_NAME_REACH) : m.end(1)])  # (always matches)
         run = han_run.group() if han_run else ""
         county = next((ends[e] for e in ends if m.end(1) - len(run) <= e < m.end(1) and m.end(1) - e >= 2), None)
-        name = run[len(run) - (m.end(1) - county.end):] if county else run[left_cut(run, ref.place_names):]
+        name = run[len(run) - (m.end(1) - county.end) :] if county else run[left_cut(run, ref.place_names) :]
         if len(name) > (4 if suffix == "街道" else 3):
             name = name[-2:]
         full = name + suffix
-        if (len(name) < 2 or full in GENERIC_TOWNS or len(strip_generic(name)) < 2 or full in gazetteer(ref)
-                or name[-1] in "乡镇城村区县市" or re.search("[个每各些全本该]", name)):
+        if (
+            len(name) < 2
+            or full in GENERIC_TOWNS
+            or len(strip_generic(name)) < 2
+            or full in gazetteer(ref)
+            or name[-1] in "乡镇城村区县市"
+            or re.search("[个每各些全本该]", name)
+        ):
             continue  # 每个乡镇, 城乡: words, not a township
         start, end = m.end(1) - len(name), m.end()
-        before = text[max(0, start - 4):start]
-        evidence = (county is not None or _TOWN_HEAD.match(text[end:end + 5]) or _TOWN_AT.search(before)
-                    or text[end:end + 1] == "、" or before.endswith("、"))
+        before = text[max(0, start - 4) : start]
+        evidence = (
+            county is not None
+            or _TOWN_HEAD.match(text[end : end + 5])
+            or _TOWN_AT.search(before)
+            or text[end : end + 1] == "、"
+            or before.endswith("、")
+        )
         candidates.append((start, end, full, bool(evidence), county))
     listed = {c[0] for c in candidates if c[3]}
     for start, end, full, evidence, county in candidates:
         near_list = any(abs(start - s) <= 8 for s in listed if s != start) and (
-            text[end:end + 1] == "、" or text[max(0, start - 1):start] == "、")
+            text[end : end + 1] == "、" or text[max(0, start - 1) : start] == "、"
+        )
         # _TOWN_AT's words have at most two characters: the two before `start` decide (not the whole text before it).
-        said_at = _TOWN_AT.search(text[max(0, start - 2):start])
-        if not (evidence and (county or _TOWN_HEAD.match(text[end:end + 5]) or said_at or near_list)):
+        said_at = _TOWN_AT.search(text[max(0, start - 2) : start])
+        if not (evidence and (county or _TOWN_HEAD.match(text[end : end + 5]) or said_at or near_list)):
             continue
         parent = county.region.region_key if county else None
         found.append(RegionMention(start, end, full, Region(f"TOWN:CN:{full}", full, "other", parent, "CN")))
@@ -294,12 +474,17 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     for town in found:  # one region per township name, with the county a mention gave it
         town.region = parents[town.region.name]
     for town in list(found):
-        village = _VILLAGE.match(text[town.end:town.end + 5])
+        village = _VILLAGE.match(text[town.end : town.end + 5])
         if village and len(strip_generic(village.group(1))) >= 2:
             name = village.group()
-            found.append(RegionMention(town.end, town.end + len(name), name,
-                                       Region(f"TOWN:CN:{town.region.name}:{name}", name, "other",
-                                              town.region.region_key, "CN")))
+            found.append(
+                RegionMention(
+                    town.end,
+                    town.end + len(name),
+                    name,
+                    Region(f"TOWN:CN:{town.region.name}:{name}", name, "other", town.region.region_key, "CN"),
+                )
+            )
     return found
 
 
@@ -356,7 +541,8 @@ def _province(region: Region) -> str | None:
 _ABBREVIATION = re.compile(
     rf"(?=[{''.join(PROVINCE_ABBREVIATIONS)}])"
     rf"(?:(?:(?<=[在来赴抵返离驻留])(?P<one>[{''.join(PROVINCE_ABBREVIATIONS)}])(?=[举召落成开工投签设办考调参建]))"
-    r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪))")
+    r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪))"
+)
 
 
 def _abbreviations(text: str, gaz: Gazetteer) -> list[RegionMention]:
@@ -379,8 +565,15 @@ def _provinces_by_code(gaz: Gazetteer) -> dict[str, Region]:
     cached = _BY_CODE.get(id(gaz))
     if cached is None or cached[0] is not gaz:
         _BY_CODE.clear()
-        cached = _BY_CODE[id(gaz)] = (gaz, {r.admin_code: r for regions in gaz.values() for r in regions
-                                             if r.level == "province" and r.admin_code is not None})
+        cached = _BY_CODE[id(gaz)] = (
+            gaz,
+            {
+                r.admin_code: r
+                for regions in gaz.values()
+                for r in regions
+                if r.level == "province" and r.admin_code is not None
+            },
+        )
     return cached[1]
 
 
@@ -401,8 +594,10 @@ def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[Regio
 def _link_short_forms(zones: list[RegionMention]) -> list[RegionMention]:
     """合肥高新区 after 合肥高新技术产业开发区: the short form names the zone named in full."""
     for zone in zones:
-        full = next((o for o in zones if o.region.name != zone.region.name
-                     and zone.region.name in _short_forms(o.region.name)), None)
+        full = next(
+            (o for o in zones if o.region.name != zone.region.name and zone.region.name in _short_forms(o.region.name)),
+            None,
+        )
         if full is not None:
             zone.region = full.region
     return zones
@@ -413,8 +608,12 @@ def _drop_alias_phrases(zones: list[RegionMention], places: list[RegionMention])
     (unless those words hold a place: 中新青岛生态城 is a zone of its own)."""
     out = []
     for zone in zones:
-        shorts = [f for other in zones if other.region.region_key != zone.region.region_key
-                  for f in _short_forms(other.region.name)]
+        shorts = [
+            f
+            for other in zones
+            if other.region.region_key != zone.region.region_key
+            for f in _short_forms(other.region.name)
+        ]
         hit = next((f for f in shorts if zone.region.name.endswith(f) and zone.region.name != f), None)
         if hit is not None:
             head_end = zone.end - len(hit)
@@ -424,25 +623,30 @@ def _drop_alias_phrases(zones: list[RegionMention], places: list[RegionMention])
     return out
 
 
-def _zone_at(text: str, suffix_start: int, suffix_end: int, places: list[RegionMention],
-             ref: Reference) -> RegionMention | None:
+def _zone_at(
+    text: str, suffix_start: int, suffix_end: int, places: list[RegionMention], ref: Reference
+) -> RegionMention | None:
     suffix = text[suffix_start:suffix_end]
-    if text[suffix_end:suffix_end + 1] == "型":
+    if text[suffix_end : suffix_end + 1] == "型":
         return None  # 工业园区型: a kind of zone, not a zone
-    run = _name_run(text[max(0, suffix_start - ZONE_NAME_REACH):suffix_start])
-    run = run[_zone_cut(run, ref):]
+    run = _name_run(text[max(0, suffix_start - ZONE_NAME_REACH) : suffix_start])
+    run = run[_zone_cut(run, ref) :]
     start = suffix_start - len(run)
     name = run + suffix
     counties = _full_names(ref)
-    if len(name) < 4 or name in NOT_ZONES or name in gazetteer(ref) or any(
-            name[-n:] in counties for n in range(3, min(len(name), 10) + 1)):
+    if (
+        len(name) < 4
+        or name in NOT_ZONES
+        or name in gazetteer(ref)
+        or any(name[-n:] in counties for n in range(3, min(len(name), 10) + 1))
+    ):
         return None  # 天津滨海新区 is the county 滨海新区
     if suffix == "园" and any(name.endswith(w) for w in NOT_ZONES):
         return None  # 幼儿园, 花园: a bare 园 that is an ordinary word
     inner = [p for p in places if p.start >= start and p.end <= suffix_start]
     first = min(inner, key=lambda p: p.start, default=None)
-    if first is not None and first.start > start and not COUNTRY_PAIR.match(text[start:first.start]):
-        run, start = run[first.start - start:], first.start  # 鼓励|合肥高新技术产业开发区
+    if first is not None and first.start > start and not COUNTRY_PAIR.match(text[start : first.start]):
+        run, start = run[first.start - start :], first.start  # 鼓励|合肥高新技术产业开发区
         name = run + suffix
     elif first is None:
         core_at = _first_core_at(run, ref)
@@ -450,12 +654,12 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places: list[RegionM
         if company and re.search(company, text):
             start, run = start + core_at, run[core_at:]  # 华光能源|格尔木光伏产业园: a company before the place
             name = run + suffix
-    lead = next((p for p in inner
-                 if p.start == start and p.region.level == "country" and p.region.country_code != "CN"),
-                None)
+    lead = next(
+        (p for p in inner if p.start == start and p.region.level == "country" and p.region.country_code != "CN"), None
+    )
     if lead is not None:
         inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
-    local = _county_short_names(ref) & {run[i:i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
+    local = _county_short_names(ref) & {run[i : i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
     paired = _PROVINCE_PAIR.search(run[:3])  # 沪苏产业新城
     placed = bool([p for p in inner if p.region.level != "country"] or local or paired)
     specific = strip_generic(_drop_places(run, inner, start))
@@ -466,14 +670,23 @@ def _zone_at(text: str, suffix_start: int, suffix_end: int, places: list[RegionM
     parent = _zone_parent(text, start, inner, places) or _local_parent(local, ref)
     country = parent.region.country_code if parent else "CN"
     while True:  # 江苏省|常州经济技术开发区: a division written in full before the zone's own name
-        lead_full = next((p for p in inner if p.start == start and p.surface == p.region.name
-                          and p.region.level in ("province", "prefecture") and p.region.country_code == "CN"
-                          and p.end < suffix_start), None)
+        lead_full = next(
+            (
+                p
+                for p in inner
+                if p.start == start
+                and p.surface == p.region.name
+                and p.region.level in ("province", "prefecture")
+                and p.region.country_code == "CN"
+                and p.end < suffix_start
+            ),
+            None,
+        )
         if lead_full is None or len(name) - len(lead_full.surface) < 4:
             break
-        start, name = lead_full.end, name[len(lead_full.surface):]
+        start, name = lead_full.end, name[len(lead_full.surface) :]
     if parent and parent.region.level == "country" and name.startswith(parent.surface) and parent.surface != name:
-        start, name = start + len(parent.surface), name[len(parent.surface):]  # 泰国|泰达特别经济区
+        start, name = start + len(parent.surface), name[len(parent.surface) :]  # 泰国|泰达特别经济区
         if len(name) < 4 or name == suffix:
             return None
     key = f"ZONE:{country}:{name}"
@@ -537,7 +750,7 @@ def _first_core_at(run: str, ref: Reference) -> int:
     """Where the first county core in `run` starts (-1 if none): `run.find` of the earliest of them."""
     cores, lengths = _county_short_names(ref), _core_lengths(ref)
     for i, ch in enumerate(run):
-        if any(n <= len(run) - i and run[i:i + n] in cores for n in lengths.get(ch, ())):
+        if any(n <= len(run) - i and run[i : i + n] in cores for n in lengths.get(ch, ())):
             return i
     return -1
 
@@ -548,8 +761,16 @@ def _local_parent(local: Set[str], ref: Reference) -> RegionMention | None:
         rows = _county_cores(ref).get(short, [])
         if len(rows) == 1:
             row = rows[0]
-            region = Region("CN-" + row["admin_code"], row["name"], "county", "CN-" + row["parent_code"], "CN",
-                            row["admin_code"], row["longitude"], row["latitude"])
+            region = Region(
+                "CN-" + row["admin_code"],
+                row["name"],
+                "county",
+                "CN-" + row["parent_code"],
+                "CN",
+                row["admin_code"],
+                row["longitude"],
+                row["latitude"],
+            )
             return RegionMention(-1, -1, short, region)
     return None
 
@@ -563,13 +784,15 @@ def _drop_places(run: str, inner: list[RegionMention], offset: int) -> str:
     return "".join(chars)
 
 
-def _zone_parent(text: str, start: int, inner: list[RegionMention],
-                 places: list[RegionMention]) -> RegionMention | None:
+def _zone_parent(
+    text: str, start: int, inner: list[RegionMention], places: list[RegionMention]
+) -> RegionMention | None:
     """The most specific place inside the zone name, else the place right before it."""
     if inner:
         return min(inner, key=lambda p: LEVEL_RANK.get(p.region.level, UNRANKED_LEVEL))
-    before = [p for p in places
-              if p.end == start or (0 < start - p.end <= 2 and text[p.end:start] in ("的", "省", "市"))]
+    before = [
+        p for p in places if p.end == start or (0 < start - p.end <= 2 and text[p.end : start] in ("的", "省", "市"))
+    ]
     return before[-1] if before else None
 
 
@@ -592,7 +815,7 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
     owners: dict[str, set[str]] = {}  # short form -> keys of the zones it could name
     taken = bytearray(len(text) + 1)  # 1 inside a zone or an alias found
     for z in zones:
-        taken[z.start:z.end] = b"\x01" * (z.end - z.start)
+        taken[z.start : z.end] = b"\x01" * (z.end - z.start)
         for short in _short_forms(z.region.name):
             owners.setdefault(short, set()).add(z.region.region_key)
     # A later mention of a zone already done finds nothing new (its short forms' matches are all
@@ -607,7 +830,7 @@ def _zone_aliases(text: str, zones: list[RegionMention], ref: Reference) -> list
             for start, end in literal_spans(text, short):
                 if taken[start]:
                     continue
-                run = _name_run(text[max(0, start - ZONE_SHORT_FORM_CONTEXT):start])
+                run = _name_run(text[max(0, start - ZONE_SHORT_FORM_CONTEXT) : start])
                 if run and left_cut(run, ref.place_names) != len(run) and not run.endswith(("和", "与", "及")):
                     continue  # 全国经济技术开发区: part of another name
                 out.append(RegionMention(start, end, short, zone.region))

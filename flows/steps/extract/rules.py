@@ -3,6 +3,7 @@
 The first rule whose predicate holds decides; its reason says why, so a decision can be explained
 (and tested) rule by rule instead of by reading a chain of ifs.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -1,4 +1,5 @@
 """Sentences and spans: the coordinates every extractor reports in."""
+
 from __future__ import annotations
 
 import re
@@ -81,7 +82,8 @@ def sentence_frame(documents: pl.DataFrame) -> pl.DataFrame:
         for s in sentences(text or "")
     ]
     return pl.DataFrame(
-        rows, schema={"doc_id": pl.String, "sent_start": pl.Int32, "sent_end": pl.Int32, "sentence": pl.String},
+        rows,
+        schema={"doc_id": pl.String, "sent_start": pl.Int32, "sent_end": pl.Int32, "sentence": pl.String},
         orient="row",
     )
 
@@ -101,9 +103,12 @@ def find_all(documents: pl.DataFrame, names: list[str]) -> dict[str, list[Hit]]:
     """doc_id -> (start, end, surface) of every occurrence of `names` in the text, overlaps
     included, in character offsets; one Aho-Corasick pass over all documents (Polars)."""
     found = documents.select(
-        "doc_id", "text",
+        "doc_id",
+        "text",
         at=pl.col("text").str.find_many(names, overlapping=True),
         hit=pl.col("text").str.extract_many(names, overlapping=True),
     )
-    return {doc_id: [(s, s + len(h), h) for s, h in zip(char_offsets(text, at), hit)]
-            for doc_id, text, at, hit in found.iter_rows()}
+    return {
+        doc_id: [(s, s + len(h), h) for s, h in zip(char_offsets(text, at), hit)]
+        for doc_id, text, at, hit in found.iter_rows()
+    }

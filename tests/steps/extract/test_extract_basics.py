@@ -1,4 +1,5 @@
 """Extraction basics that any version of the extractors must keep."""
+
 from datetime import date
 
 import polars as pl
@@ -10,9 +11,15 @@ from flows.steps.extract.text import char_offsets, sentences
 
 
 def _docs(*texts):
-    return pl.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": list(texts),
-                         "reference_date": [None] * len(texts), "context_year": [None] * len(texts)},
-                        schema_overrides={"reference_date": pl.Date, "context_year": pl.Int32})
+    return pl.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(len(texts))],
+            "text": list(texts),
+            "reference_date": [None] * len(texts),
+            "context_year": [None] * len(texts),
+        },
+        schema_overrides={"reference_date": pl.Date, "context_year": pl.Int32},
+    )
 
 
 def extract(documents):
@@ -22,7 +29,10 @@ def extract(documents):
 def test_sentences_keep_offsets():
     text = "第一句。第二句！\n第三句"
     assert [(s.start, s.end, s.text) for s in sentences(text)] == [
-        (0, 4, "第一句。"), (4, 8, "第二句！"), (9, 12, "第三句")]
+        (0, 4, "第一句。"),
+        (4, 8, "第二句！"),
+        (9, 12, "第三句"),
+    ]
 
 
 def test_byte_offsets_become_character_offsets():
@@ -43,7 +53,7 @@ def test_metric_values_units_and_qualifiers(text, raw, value, unit, classifier, 
     metrics = extract(_docs(text))["metrics"]
     row = metrics.filter(pl.col("raw_text") == raw).row(0, named=True)
     assert (row["value"], row["unit"], row["classifier"], row["qualifier"]) == (value, unit, classifier, qualifier)
-    assert text[row["char_start"]:row["char_end"]] == raw
+    assert text[row["char_start"] : row["char_end"]] == raw
 
 
 def test_years_are_not_metrics():
@@ -55,7 +65,7 @@ def test_region_found_with_its_code_and_span():
     regions = extract(_docs(text))["region_mentions"]
     row = regions.row(0, named=True)
     assert (row["name"], row["admin_code"], row["level"]) == ("浦东新区", "310115", "county")
-    assert text[row["char_start"]:row["char_end"]] == "浦东新区"
+    assert text[row["char_start"] : row["char_end"]] == "浦东新区"
 
 
 def test_organization_found_by_suffix():
@@ -63,7 +73,7 @@ def test_organization_found_by_suffix():
     parties = extract(_docs(text))["party_mentions"]
     assert "上海市商务局" in parties["name"].to_list()
     row = parties.filter(pl.col("name") == "上海市商务局").row(0, named=True)
-    assert (row["party_type"], text[row["char_start"]:row["char_end"]]) == ("government", "上海市商务局")
+    assert (row["party_type"], text[row["char_start"] : row["char_end"]]) == ("government", "上海市商务局")
 
 
 def test_every_extracted_span_slices_its_text():
@@ -72,4 +82,4 @@ def test_every_extracted_span_slices_its_text():
     for name in ("region_mentions", "party_mentions", "events", "metrics"):
         for row in facts[name].iter_rows(named=True):
             assert 0 <= row["char_start"] < row["char_end"] <= len(text)
-            assert text[row["char_start"]:row["char_end"]] in row["evidence"]
+            assert text[row["char_start"] : row["char_end"]] in row["evidence"]

@@ -1,11 +1,14 @@
 """Long articles: extracted in pieces cut at line breaks, with the same mentions as short ones."""
+
 import pytest
 
 from flows.steps.extract import PIECE_CHARS, pieces
 
-BLOCK = ("2024年6月18日，天津市人民政府与中国石油化工集团有限公司在天津签署战略合作协议，"
-         "双方将在滨海新区共建绿色低碳产业园。"
-         "天津市副市长王凯表示，项目总投资120亿元，预计每年减少二氧化碳排放50万吨。\n")
+BLOCK = (
+    "2024年6月18日，天津市人民政府与中国石油化工集团有限公司在天津签署战略合作协议，"
+    "双方将在滨海新区共建绿色低碳产业园。"
+    "天津市副市长王凯表示，项目总投资120亿元，预计每年减少二氧化碳排放50万吨。\n"
+)
 
 PROJECTIONS = {
     "region_mentions": ("surface", "region_key"),
@@ -36,7 +39,7 @@ def test_every_block_of_a_long_article_has_the_mentions_of_the_block_alone(run):
         assert all(rows == alone for rows in blocks.values()), name
     for name in ("region_mentions", "party_mentions", "events"):
         for row in long[name].iter_rows(named=True):
-            assert text[row["char_start"]:row["char_end"]] == row["surface"]
+            assert text[row["char_start"] : row["char_end"]] == row["surface"]
 
 
 def test_event_keys_of_a_long_article_stay_distinct_across_pieces(run):
@@ -48,11 +51,14 @@ def test_event_keys_of_a_long_article_stay_distinct_across_pieces(run):
     assert set(facts["metrics"]["event_key"].drop_nulls()) <= keys
 
 
-@pytest.mark.parametrize("text, size, expected", [
-    ("甲。\n乙。\n丙。", 4, [(0, 3), (3, 6), (6, 8)]),  # after a line break
-    ("甲乙。丙丁。戊", 3, [(0, 3), (3, 6), (6, 7)]),  # no line break: after a sentence end
-    ("甲乙丙丁戊己", 4, [(0, 4), (4, 6)]),  # neither: at the size
-    ("甲乙。", 4, [(0, 3)]),  # short enough: one piece
-])
+@pytest.mark.parametrize(
+    "text, size, expected",
+    [
+        ("甲。\n乙。\n丙。", 4, [(0, 3), (3, 6), (6, 8)]),  # after a line break
+        ("甲乙。丙丁。戊", 3, [(0, 3), (3, 6), (6, 7)]),  # no line break: after a sentence end
+        ("甲乙丙丁戊己", 4, [(0, 4), (4, 6)]),  # neither: at the size
+        ("甲乙。", 4, [(0, 3)]),  # short enough: one piece
+    ],
+)
 def test_pieces_cut_at_line_breaks_then_sentence_ends(text, size, expected):
     assert pieces(text, size) == expected
