@@ -112,6 +112,7 @@ def greenwire_flow(
         try:
             summary = _stages(settings, run_id, force)
         except BaseException as exc:
+            validation.stop()  # the run ended before validating: its validating process goes too
             message = runlog.failed(exc)  # stage, one line, full trace; works on a full disk
             runlog.attach(exc, log_file)  # where the CLI points for the full trace
             try:
@@ -138,7 +139,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     ingested = _in("ingest", tasks.ingest, settings, run_id, force)  # --force reads and hashes every file again
     if ingested.unchanged_since and not force:
         return reruns.unchanged(run_id, ingested)
-    validation.preload()  # there is work: validate will run, and its import overlaps the batches
+    validation.preload()  # there is work: validate will run, its process starting while the batches run
     inventory = ingested.inventory
     summary = RunSummary(run_id=run_id, files=inventory, digest=ingested.digest)
     todo = batches.plan(inventory, settings.batch_files)
