@@ -38,22 +38,23 @@ def event_groups(events: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
 
     Dated mentions are grouped first; an undated mention joins the one dated group it matches,
     only when exactly one; undated mentions left over are grouped among themselves.
-    events (event_uid, is_dated) a True, b True, u False, v False; pairs (event_uid, other_uid)
-    a-b, b-u -> a: a, b: a, u: a, v: v.
+    events (event_mention_id, is_dated) a True, b True, u False, v False; pairs (event_mention_id,
+    other_event_mention_id) a-b, b-u -> a: a, b: a, u: a, v: v (event_mention_id, group_mention_id).
     """
-    nodes = events.select("event_uid", "is_dated").unique("event_uid", keep="first").sort("event_uid")
-    uids = nodes["event_uid"]
-    index = nodes.select("event_uid", i=pl.int_range(pl.len(), dtype=pl.Int64))
+    nodes = events.select("event_mention_id", "is_dated").unique("event_mention_id", keep="first")
+    nodes = nodes.sort("event_mention_id")
+    ids = nodes["event_mention_id"]
+    index = nodes.select("event_mention_id", i=pl.int_range(pl.len(), dtype=pl.Int64))
     edges = (
-        pairs.select("event_uid", "other_uid")
-        .join(index, on="event_uid")
-        .join(index.select(other_uid="event_uid", j="i"), on="other_uid")
+        pairs.select("event_mention_id", "other_event_mention_id")
+        .join(index, on="event_mention_id")
+        .join(index.select(other_event_mention_id="event_mention_id", j="i"), on="other_event_mention_id")
     )
     i, j = edges["i"].to_numpy(), edges["j"].to_numpy()
     dated = nodes["is_dated"].fill_null(False).to_numpy()
 
     both_dated = dated[i] & dated[j]
-    label = components(len(uids), i[both_dated], j[both_dated])
+    label = components(len(ids), i[both_dated], j[both_dated])
 
     one_dated = dated[i] != dated[j]
     undated = np.where(dated[i], j, i)[one_dated]
@@ -69,5 +70,5 @@ def event_groups(events: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     loose = ~dated
     loose[attached["node"].to_numpy()] = False
     both_loose = loose[i] & loose[j]
-    label = np.where(loose, components(len(uids), i[both_loose], j[both_loose]), label)
-    return pl.DataFrame({"event_uid": uids, "group_uid": uids.gather(label)})
+    label = np.where(loose, components(len(ids), i[both_loose], j[both_loose]), label)
+    return pl.DataFrame({"event_mention_id": ids, "group_mention_id": ids.gather(label)})

@@ -190,14 +190,14 @@ PYTHON_MODELS = (
         layer="intermediate",
         table="int_event_clusters",
         inputs={
-            "events": "select event_mention_id as event_uid, bool_or(event_date is not null) as is_dated "
+            "events": "select event_mention_id, bool_or(event_date is not null) as is_dated "
                       "from intermediate.int_event_mentions group by event_mention_id",
-            "pairs": "select event_mention_id as event_uid, other_event_mention_id as other_uid "
+            "pairs": "select event_mention_id, other_event_mention_id "
                      "from intermediate.int_event_pairs",
         },
         step=cluster.event_groups,
         # md5 of the group's smallest member id: the same inputs always give the same event ids
-        output="select event_uid as event_mention_id, 'e_' || substr(md5(group_uid), 1, 16) as event_id "
+        output="select event_mention_id, 'e_' || substr(md5(group_mention_id), 1, 16) as event_id "
                "from step_output",
     ),
 )

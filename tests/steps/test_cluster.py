@@ -8,8 +8,8 @@ from flows.steps.cluster import components, event_groups
 
 
 def _groups(dated: dict[str, bool], pairs: list[tuple[str, str]]) -> dict[str, str]:
-    events = pl.DataFrame({"event_uid": list(dated), "is_dated": list(dated.values())})
-    frame = pl.DataFrame(pairs or None, schema=["event_uid", "other_uid"], orient="row")
+    events = pl.DataFrame({"event_mention_id": list(dated), "is_dated": list(dated.values())})
+    frame = pl.DataFrame(pairs or None, schema=["event_mention_id", "other_event_mention_id"], orient="row")
     return dict(event_groups(events, frame).iter_rows())
 
 
