@@ -280,19 +280,24 @@ def _inspect(path: Path, root: Path, max_file_bytes: int, hashes: Hashes | None 
     except OSError as exc:
         return _row(name, status="quarantined", reason=f"unreadable: {exc.strerror or exc}")
     if name.endswith(SIDECAR_SUFFIX):
-        return _row(
-            name,
-            status="sidecar",
-            reason=None,
-            encoding="json",
-            _sidecar=True,
-            _bytes=data,
-            size_bytes=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            modified_at=modified,
-        )
+        return _sidecar_row(name, data, modified)
     base = {"size_bytes": info.st_size, "sha256": digest, "modified_at": modified}
     return _row(name, status="processed", **base)  # decoded later, one batch at a time (read_batch)
+
+
+def _sidecar_row(name: str, data: bytes, modified: datetime) -> Row:
+    """A metadata sidecar's row: its bytes kept for the file it describes (settle_sidecars)."""
+    return _row(
+        name,
+        status="sidecar",
+        reason=None,
+        encoding="json",
+        _sidecar=True,
+        _bytes=data,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        modified_at=modified,
+    )
 
 
 def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: Hashes) -> Row | None:
@@ -319,17 +324,7 @@ def _regular_file(path: Path, root: Path, max_file_bytes: int, hashes: Hashes) -
     try:
         if name.endswith(SIDECAR_SUFFIX):
             data = Path(text_path).read_bytes()
-            return _row(
-                name,
-                status="sidecar",
-                reason=None,
-                encoding="json",
-                _sidecar=True,
-                _bytes=data,
-                size_bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                modified_at=modified,
-            )
+            return _sidecar_row(name, data, modified)
         with open(text_path, "rb") as fh:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
