@@ -419,9 +419,21 @@ def _drop_repeats(content: list[Line]) -> list[Line]:
     return out
 
 
+SENTENCE_START = re.compile(rf"[{HAN}A-Za-z0-9]")
+SENTENCE_END = re.compile(rf"[{TERMINAL}]")
+
+
 def _has_sentence(text: str) -> bool:
-    """Site slogans and menu fragments (`我们专注于`) have no sentence; article text does."""
-    return re.search(rf"[{HAN}A-Za-z0-9].*[{TERMINAL}]", text) is not None
+    """Site slogans and menu fragments (`我们专注于`) have no sentence; article text does: a line
+    with a word character and, after it, a terminal mark. `_has_sentence("我们专注于") -> False`.
+
+    Two linear searches per line: the single pattern `[字].*[。]` backtracked from every word
+    character of a long line with no terminal mark (a 250 KB CSV took 5 minutes)."""
+    for line in text.split("\n"):
+        start = SENTENCE_START.search(line)
+        if start is not None and SENTENCE_END.search(line, start.end()) is not None:
+            return True
+    return False
 
 
 def _headline_block(content: list[Line], start: int) -> list[Line]:

@@ -10,7 +10,9 @@ import polars as pl
 import pytest
 
 from flows.ops.inventory import scan
+from flows.steps.articles import TERMINAL, _has_sentence
 from flows.steps.clean import TONE_VOWELS, clean
+from flows.steps.constants import HAN
 
 NAMES = ["滨海新区", "浦东新区"]
 TODAY = date(2026, 12, 1)  # a fixed day: which publication dates are kept must not depend on when the tests run
@@ -348,3 +350,24 @@ def test_no_junk_survives_in_the_seeds(seed_documents):
     ):
         assert junk not in text, junk
     assert not re.search(f"[{TONE_VOWELS}]", text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们专注于", False),
+        ("绿色发展。", True),
+        ("。绿色发展", False),  # the mark must come after a word character
+        ("——。", False),
+        ("ok!", True),
+        ("推荐资讯\n阅读更多", False),
+        ("推荐资讯\n绿色低碳转型取得进展。", True),
+        ("绿色低碳\n。", False),  # a word on one line and a mark on the next is no sentence
+        ("110000,北京市,province\n120000,天津市,province", False),
+    ],
+)
+def test_a_sentence_is_a_word_character_then_a_terminal_mark_on_one_line(text, expected):
+    """The line-by-line test says exactly what the single pattern `[字].*[。]` said (which took
+    minutes on a long line with no mark)."""
+    assert _has_sentence(text) is expected
+    assert _has_sentence(text) is (re.search(rf"[{HAN}A-Za-z0-9].*[{TERMINAL}]", text) is not None)
