@@ -756,6 +756,7 @@ ORG_RULES: list[Rule[OrgCandidate, bool]] = [
 ]
 
 
+@lru_cache(maxsize=65536)  # the same candidate names come back in article after article
 def org_verdict(name: str, body: str, suffix: str, ref: Reference) -> tuple[bool, str]:
     """Whether `name` (`body` + organization word `suffix`) names an organization, and the rule's reason:
     org_verdict("市委常委", "市委常", "委", ref) -> (False, "a title (市委常委), not a body")."""

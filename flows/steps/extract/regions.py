@@ -694,6 +694,7 @@ def _zone_at(
     return RegionMention(start, suffix_end, name, region, placed=placed)
 
 
+@lru_cache(maxsize=65536)  # the same zone names and the words before them recur across articles
 def _zone_cut(run: str, ref: Reference) -> int:
     """Where a zone name can start in the text before its zone word: after a stop word, a
     quantity (40多年, 一个), a conjunction, or another zone or organization word (never
