@@ -105,6 +105,8 @@ def expressions(text: str, reference: date | None, year: int | None, last_named:
     当天/同日 resolve to `last_named`, the last date the text named before; 今年/去年 to the
     reference date's year, else to `year` (the year the text is set in).
     """
+    if not _TIME_CHAR.search(text):
+        return []  # (every expression below holds one of these characters)
     found: list[TimeHit] = []
     for m in FULL_DATE.finditer(text):
         found.append((_safe(int(m["y"]), int(m["m"]), int(m["d"])), "day", m.start()))
@@ -134,6 +136,9 @@ def expressions(text: str, reference: date | None, year: int | None, last_named:
         if not _RANGE_END_OR_BASELINE.search(text[max(0, position - 3) : position])
     ]
 
+
+# A character every time expression of `expressions` holds (年, 月, 日, 天, 晚 of 当晚, 期 of 近期, 前 of 不久前).
+_TIME_CHAR = re.compile("[年月日天晚期前]")
 
 # The end of a range (10月8日至10月20日), a target (到2030年) or a baseline (较2021年, 比2020年下降)
 # is not when something happened.
@@ -205,6 +210,8 @@ PERIOD_YEARS = range(1900, 2101)
 
 def period(sentence: str, year: int | None) -> str | None:
     """The time a figure covers: "2022年1—6月,园区生产总值…" -> "2022-01/2022-06"."""
+    if "年" not in sentence and "五" not in sentence:
+        return None  # (every PERIOD_PATTERNS entry holds one of them: most figures' sentences skip the scans)
     for pattern, fmt in PERIOD_PATTERNS:
         m = pattern.search(sentence)
         if m:

@@ -385,6 +385,7 @@ AFTER_NAME = (
     "致辞",
     "成功",
 )
+_AFTER_NAME_LONGEST = max(map(len, AFTER_NAME))
 SPEECH = re.compile("表示|介绍|指出|强调|认为|透露|说|称|坦言|直言|谈到")
 NOT_GIVEN_NAME = set("的了在和与是等会说表示第各该本其这那个们长员者副总")
 
@@ -778,6 +779,7 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=65536)
 def _org_type(name: str, suffix: str) -> str:
     if re.search("新闻\\Z", name):
         return "media"
@@ -1012,6 +1014,9 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     title_re = _title_re(ref)
     found: dict[str, PartyMention] = {}
     out: list[PartyMention] = []
+    by_end: dict[int, list[int]] = {}  # end -> indexes of the organizations ending there
+    for i, o in enumerate(orgs):
+        by_end.setdefault(o.end, []).append(i)
     for m in title_re.finditer(text):
         name = _name_at(text, m.end(), ref)
         if name is None:
@@ -1024,7 +1029,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
             "person",
             title=title,
             source="person",
-            affiliation=_affiliation(orgs, chain_start),
+            affiliation=_affiliation(orgs, chain_start, by_end),
         )
         out.append(person)
         found.setdefault(name, person)
@@ -1038,7 +1043,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                 if text[pos : pos + 1] not in ("、", "和", "及"):
                     break
                 pos += 1
-    for m in _HONORED.finditer(text):
+    for m in _HONORED.finditer(text) if any(h in text for h in HONORIFICS) else ():  # (most pages hold none)
         name = m.group(1)
         if name[0] in ref.surname_set and _valid_given(name[1:]):
             out.append(PartyMention(m.start(1), m.end(1), name, "person", source="person"))
@@ -1083,9 +1088,12 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
             out.append(PartyMention(org.end, org.end + len(name), name, "person", source="person", affiliation=org))
             found[name] = out[-1]
     covered = {(p.start, p.end) for p in out}
+    in_org = bytearray(len(text) + 1)  # 1 inside an organization's name
+    for o in orgs:
+        in_org[o.start : o.end] = b"\x01" * (o.end - o.start)
     for name, first in found.items():
         for start, end in literal_spans(text, name):
-            if (start, end) not in covered and not any(o.start <= start < o.end for o in orgs):
+            if (start, end) not in covered and not in_org[start]:
                 out.append(
                     PartyMention(
                         start, end, name, "person", source="person", title=first.title, affiliation=first.affiliation
@@ -1122,7 +1130,7 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
             return three  # 高志和等: a full name before a list break, though 和 could follow a name
         for given in (1, 2):
             name = text[pos : pos + len(surname) + given]
-            after = text[pos + len(name) :]
+            after = text[pos + len(name) : pos + len(name) + _AFTER_NAME_LONGEST]  # (not the whole rest: per name)
             if len(name) < len(surname) + given or not _valid_given(name[len(surname) :]):
                 continue
             if not after or not _HAN_CHAR.match(after[0]) or after.startswith(AFTER_NAME):
@@ -1151,8 +1159,10 @@ def _title_chain(text: str, start: int, end: int, title_re: re.Pattern[str]) -> 
     return chain_start, text[chain_start:end].lstrip("、和")
 
 
-def _affiliation(orgs: list[PartyMention], chain_start: int) -> PartyMention | None:
-    near = [o for o in orgs if 0 <= chain_start - o.end <= 1]
+def _affiliation(orgs: list[PartyMention], chain_start: int, by_end: dict[int, list[int]]) -> PartyMention | None:
+    """The longest organization ending right before a title chain (or one character before it), the first
+    in `orgs` of equal ones; `by_end`: end -> indexes into orgs, so a title costs no scan of every name."""
+    near = [orgs[i] for i in sorted(by_end.get(chain_start - 1, []) + by_end.get(chain_start, []))]
     return max(near, key=lambda o: o.end - o.start) if near else None
 
 

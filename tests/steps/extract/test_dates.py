@@ -104,3 +104,50 @@ def test_a_newspaper_page_stamp_dates_the_page():
     page = "人民日报海外版 2016年06月28日 星期二\n银行业绿色信贷余额超8万亿元\n协会日前发布报告。"
     assert infer_reference(page, 2016) == date(2016, 6, 28)
     assert infer_reference("2016年06月28日,协会发布报告。", 2016) is None  # a date in the story, not a stamp
+
+
+def _always_holds(pattern: str, chars: set[str]) -> bool:
+    """Whether every match of `pattern` holds one of `chars`: a literal among them outside optional parts,
+    or an alternation each of whose branches does (a lookaround or an optional part matches none for sure)."""
+    import re._constants as c
+    import re._parser as sre
+
+    def seq(items) -> bool:
+        for op, arg in items:
+            if op is c.LITERAL and chr(arg) in chars:
+                return True
+            if op is c.SUBPATTERN and seq(arg[-1]):
+                return True
+            if op is c.BRANCH and all(seq(branch) for branch in arg[1]):
+                return True
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1 and seq(arg[2]):
+                return True
+        return False
+
+    return seq(sre.parse(pattern))
+
+
+def test_every_period_pattern_needs_year_or_five():
+    """period() skips sentences with neither 年 nor 五: each of its patterns must hold one of them."""
+    from flows.steps.extract.dates import PERIOD_PATTERNS
+
+    for pattern, _ in PERIOD_PATTERNS:
+        assert _always_holds(pattern.pattern, {"年", "五"}), pattern.pattern
+
+
+def test_every_time_expression_needs_a_time_character():
+    """expressions() skips a text without _TIME_CHAR: each pattern and word it looks for must hold one."""
+    from flows.steps.extract import dates
+
+    patterns = [dates.FULL_DATE, dates.MONTH_DAY, dates.YEAR_MONTH, dates.REL_YEAR_MONTH, dates.DAY_ONLY, dates.YEAR]
+    patterns += [dates._RECENT, dates._SAME_MONTH] + [p for _, p in dates._REL_YEAR_RES]
+    chars = set(dates._TIME_CHAR.pattern.strip("[]"))
+    for source in [p.pattern for p in patterns] + [*dates.REL_DAY, *dates.SAME_DAY]:
+        assert _always_holds(source, chars), source
+
+
+def test_always_holds_reads_alternations_and_optional_parts():
+    assert _always_holds("近日|日前|近期", {"日", "期"})
+    assert not _always_holds("近日|日前|近期", {"日"})
+    assert not _always_holds("(?:上午)?当天", {"午"})
+    assert not _always_holds("(?<=年)度", {"年"})
