@@ -209,11 +209,13 @@ def find(
     near_parties, near_regions = SpanIndex(parties), SpanIndex(regions)
     # The whole-phrase patterns whose cue words the document holds at all: only these are tried per sentence.
     phrases = [(rule, cue) for rule, cue in zip(PATTERN_EVENTS, _CUES) if cue.search(text)]
+    # Likewise the verb triggers (plain words: one found in a sentence is found in the document).
+    verbs = [(event_type, pattern) for event_type, pattern in _VERB_RES.items() if pattern.search(text)]
     for sentence in sentences:
         # Only mentions touching the sentence can matter to it (all rules look inside the sentence).
         in_parties = near_parties.touching(sentence.start, sentence.end)
         in_regions = near_regions.touching(sentence.start, sentence.end)
-        named = _verb_events(sentence, in_parties, in_regions, phrases)
+        named = _verb_events(sentence, in_parties, in_regions, phrases, verbs)
         candidates += [
             e
             for e in _noun_events(sentence, in_parties, in_regions)
@@ -223,8 +225,8 @@ def find(
     candidates += _policy_page(text, sentences, headline_end)
     candidates += _awards(text, sentences)
     candidates.sort(key=lambda e: e.start)
-    _date_and_place(candidates, regions, reference, year, text)
-    _roles(text, sentences, candidates, parties)
+    _date_and_place(candidates, regions, reference, year, text, near_regions)
+    _roles(text, sentences, candidates, parties, near_parties)
     body = [e for e in candidates if e.start >= headline_end]
     heads = [e for e in candidates if e.start < headline_end]
     for head in heads:
@@ -603,9 +605,12 @@ def _verb_events(
     parties: list[PartyMention],
     regions: list[RegionMention],
     phrases: list[tuple[PatternEvent, re.Pattern[str]]],
+    verbs: list[tuple[str, re.Pattern[str]]] | None = None,
 ) -> list[Event]:
+    """Whole-phrase and verb-triggered events of a sentence; `verbs`: the (event type, _VERB_RES pattern)
+    pairs to try (default: all)."""
     out = _pattern_events(sentence, parties, phrases)
-    for event_type, pattern in _VERB_RES.items():
+    for event_type, pattern in _VERB_RES.items() if verbs is None else verbs:
         for m in pattern.finditer(sentence.text):
             if any(e.start <= sentence.start + m.start() < e.end for e in out):
                 continue  # 启动…应急响应 is that response, not a launch; 发起…基金 is named already
@@ -1101,7 +1106,12 @@ def _tidy(name: str) -> str:
 
 
 def _date_and_place(
-    events: list[Event], regions: list[RegionMention], reference: date | None, year: int | None, text: str = ""
+    events: list[Event],
+    regions: list[RegionMention],
+    reference: date | None,
+    year: int | None,
+    text: str = "",
+    near_regions: SpanIndex[RegionMention] | None = None,
 ) -> None:
     """Date: a time expression before the trigger in its sentence (not one inside the event's own
     object, 发布2022年度报告), or right after the event in its clause; else a year in a named
@@ -1131,7 +1141,7 @@ def _date_and_place(
         elif ev.occasion and (named_year := _NAME_YEAR.search(ev.name)) is not None:
             ev.event_date, ev.precision = date(int(named_year.group(1)), 1, 1), "year"
     anchor = next((e for e in events if e.event_date is not None and e.precision == "day" and e.inherits), None)
-    near_regions = SpanIndex(regions)
+    near_regions = near_regions or SpanIndex(regions)  # (the caller's index of the same regions, when it has one)
     for ev in events:
         if ev.event_date is None and id(ev) not in vague and ev.inherits and anchor is not None:
             ev.event_date, ev.precision, ev.borrowed = anchor.event_date, "day", True
@@ -1173,10 +1183,16 @@ def _place(sentence: Sentence, ev: Event, regions: list[RegionMention]) -> str |
 _ATTENDED = re.compile(r"(?P<who>[^。；;，,]*?)(?:参加|出席)(?:了)?(?:活动|会议|论坛|仪式)?[。；;]?\Z")
 
 
-def _roles(text: str, sentences: list[Sentence], events: list[Event], parties: list[PartyMention]) -> None:
+def _roles(
+    text: str,
+    sentences: list[Sentence],
+    events: list[Event],
+    parties: list[PartyMention],
+    near_parties: SpanIndex[PartyMention] | None = None,
+) -> None:
     """主办/承办 statements and speakers, attached to the event they refer to."""
     hosts = re.compile(r"由(?P<who>[^。；;]*?)(?:共同)?(?P<verb>主办|承办|协办|指导)")
-    near_parties = SpanIndex(parties)
+    near_parties = near_parties or SpanIndex(parties)
     for sentence in sentences:
         attended = "参加" in sentence.text or "出席" in sentence.text
         if not attended and "由" not in sentence.text:

@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, sub
 from typing import Generic, TypeVar
 
 import polars as pl
@@ -48,20 +48,20 @@ class SpanIndex(Generic[Item]):
 
     def __init__(self, items: list[Item], span: Callable[[Item], tuple[int, int]] = attrgetter("start", "end")) -> None:
         self.items = items
-        self.spans = list(map(span, items))
-        first = [start for start, _ in self.spans]
+        first, self.ends = (list(side) for side in zip(*map(span, items))) if items else ([], [])
         self.in_order = first == sorted(first)  # mentions mostly come sorted by start
         self.order = range(len(items)) if self.in_order else sorted(range(len(items)), key=first.__getitem__)
         self.starts = first if self.in_order else [first[i] for i in self.order]
-        self.reach = max((end - start for start, end in self.spans), default=0)
+        self.reach = max(map(sub, self.ends, first), default=0)
 
     def touching(self, lo: int, hi: int) -> list[Item]:
         """Items with start <= hi and end >= lo, in their original order:
         SpanIndex([Sentence(0, 2, "甲。"), Sentence(5, 6, "乙")]).touching(2, 4) -> [Sentence(0, 2, "甲。")]."""
         a, b = bisect_left(self.starts, lo - self.reach), bisect_right(self.starts, hi)
+        items, ends = self.items, self.ends
         if self.in_order:  # then order[a:b] is range(a, b): nothing to sort
-            return [self.items[i] for i in range(a, b) if self.spans[i][1] >= lo]
-        return [self.items[i] for i in sorted(i for i in self.order[a:b] if self.spans[i][1] >= lo)]
+            return [items[i] for i in range(a, b) if ends[i] >= lo]
+        return [items[i] for i in sorted(i for i in self.order[a:b] if ends[i] >= lo)]
 
 
 def literal_spans(text: str, word: str) -> list[tuple[int, int]]:
