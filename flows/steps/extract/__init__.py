@@ -211,7 +211,7 @@ def _metrics(
     year: int | None,
 ) -> list[dict[str, Any]]:
     out = []
-    near_parties, near_places = SpanIndex(parties), SpanIndex(places)
+    near: tuple[SpanIndex[party_step.PartyMention], SpanIndex[region_step.RegionMention]] | None = None
     starts = [s.start for s in sents]
     first_event: dict[int, event_step.Event] = {}  # sentence index -> the first event (in order) mentioned in it
     for e in happenings:
@@ -222,7 +222,8 @@ def _metrics(
     for i, s in enumerate(sents):
         found_here = metric_step.find(s.text)
         if found_here:
-            in_parties, in_places = near_parties.touching(s.start, s.end), near_places.touching(s.start, s.end)
+            near = near or (SpanIndex(parties), SpanIndex(places))  # built once, and only for a page with figures
+            in_parties, in_places = near[0].touching(s.start, s.end), near[1].touching(s.start, s.end)
         for found in found_here:
             start, end = s.start + found["start"], s.start + found["end"]
             subject = _subject(start, s, in_parties, in_places)

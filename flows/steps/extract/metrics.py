@@ -273,7 +273,7 @@ def find(sentence: str) -> list[Figure]:
     out = _table_cells(sentence)
     not_here = blocked + [(c["start"], c["end"]) for c in out]
     for m in METRIC.finditer(sentence):
-        if any(lo <= m.start("num") < hi for lo, hi in not_here) or not _standalone(sentence, m):
+        if (not_here and any(lo <= m.start("num") < hi for lo, hi in not_here)) or not _standalone(sentence, m):
             continue
         metric = _measure(m, sentence)
         if metric is not None:

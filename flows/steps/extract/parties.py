@@ -573,17 +573,26 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     nxt = text[suffix_end : suffix_end + 1]
     if (nxt and nxt in NOT_ORG_NEXT.get(suffix, "")) or (nxt == "长" and len(suffix) <= 2):
         return None
-    run = _name_run(text[max(0, suffix_start - ORG_NAME_REACH) : suffix_start])
+    named = _org_name(_name_run(text[max(0, suffix_start - ORG_NAME_REACH) : suffix_start]), suffix, ref)
+    if named is None:
+        return None
+    length, party_type = named
+    end = suffix_end
+    trailing = _TRAILING_PLACE.match(text, suffix_end, suffix_end + 10)
+    if trailing and trailing.group(1) in ref.place_names:
+        end += trailing.end() - suffix_end  # 国际合作中心(德国)
+    start = suffix_start - length
+    return PartyMention(start, end, text[start:end], party_type)
+
+
+@lru_cache(maxsize=65536)
+def _org_name(run: str, suffix: str, ref: Reference) -> tuple[int, str] | None:
+    """(length of its own name, party type) of the organization named by the end of `run` (name characters
+    before an organization word) and `suffix`, or None when it is none: _org_name("记者从临江集团", "有限公司", ref)
+    -> (4, "enterprise"). Cached: it reads only these strings, and the same names recur across articles."""
     run = run[_org_cut(run, ref) :].lstrip("—-·")
     name = run + suffix
-    end = suffix_end
-    trailing = _TRAILING_PLACE.match(text[suffix_end : suffix_end + 10])
-    if trailing and trailing.group(1) in ref.place_names:
-        end += trailing.end()  # 国际合作中心(德国)
-    start = suffix_start - len(run)
-    if not _valid_org(name, run, suffix, ref):
-        return None
-    return PartyMention(start, end, text[start:end], _org_type(name, suffix))
+    return (len(run), _org_type(name, suffix)) if _valid_org(name, run, suffix, ref) else None
 
 
 def _org_cut(run: str, ref: Reference) -> int:
@@ -852,13 +861,16 @@ def _abbreviations(text: str, orgs: list[PartyMention], ref: Reference) -> list[
     for o in orgs:
         taken[o.start : o.end] = b"\x01" * (o.end - o.start)
     fulls = {o.surface for o in orgs if len(o.surface) >= 6 and o.party_type != "person"}
+    at: dict[str, list[int]] = {}  # character -> where the text holds it (names share first characters: 中, a place's)
     for full in sorted(fulls, key=len, reverse=True):
         heads = {full[0]}
         spans = place_spans(full, ref.place_names)
         if spans and spans[0][0] == 0 and spans[0][1] < len(full):
             heads.add(full[spans[0][1]])  # 新区管委会 starts after 江苏南京's place
         chars = set(full)
-        for i in sorted(start for head in heads for start, _ in literal_spans(text, head)):
+        for head in heads - at.keys():
+            at[head] = [start for start, _ in literal_spans(text, head)]
+        for i in at[full[0]] if len(heads) == 1 else sorted(i for head in heads for i in at[head]):
             if taken[i] or text[i + 1 : i + 2] not in chars or text[i + 2 : i + 3] not in chars:
                 continue  # (the next two characters must be in the name for three characters in order)
             abbr = _subsequence_at(text, i, full)
@@ -1252,6 +1264,7 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
             m.parent = by_surface.get(m.parent, m.parent)
 
 
+@lru_cache(maxsize=65536)  # a pair test of two names (_canonicalize): the same pairs recur across articles
 def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     """国材中心 abbreviates 国家先进材料技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
@@ -1280,6 +1293,7 @@ def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     return not any(place_spans(part, ref.place_names) for part in skipped.split("|") if part)
 
 
+@lru_cache(maxsize=65536)  # once per name and reference: names recur across articles
 def _official(surface: str, ref: Reference) -> str:
     """Comparable form: short place names spelled out (天津滨海新区 -> 天津市滨海新区), 政府 -> 人民政府."""
     out = surface
@@ -1302,6 +1316,7 @@ def _short_to_full(ref: Reference) -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=65536)  # a pair test of two names (_canonicalize): the same pairs recur across articles
 def _same_org(short: str, full: str, ref: Reference) -> bool:
     """short names the same organization as full: legal suffix dropped, or place prefix dropped."""
     if short not in full:
