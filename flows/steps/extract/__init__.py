@@ -73,11 +73,13 @@ def _document(
         if entries[w]["party_type"] in _BLOCKING_TYPES
     ]
     places = region_step.find(text, gazetteer, blocked, ref)
-    parties = party_step.find(text, lexicon, places, ref)
+    near_places = SpanIndex(places)  # one index of each kind of mention for every step that reads them
+    parties = party_step.find(text, lexicon, places, ref, near_places)
+    near = SpanIndex(parties), near_places
     title = doc.get("title")
     headline_end = len(title.replace(" / ", "\n")) if title and text.startswith(title.split(" / ")[0]) else 0
     happenings = event_step.find(
-        text, sents, parties, places, doc.get("reference_date"), doc.get("context_year"), headline_end
+        text, sents, parties, places, doc.get("reference_date"), doc.get("context_year"), headline_end, near
     )
     evidence = _evidence(sents, text)
     for m in places:
@@ -138,7 +140,7 @@ def _document(
         rows["event_parties"] += [
             {"doc_id": doc_id, "event_key": ev.key, "party_name": name, "role": role} for name, role in ev.parties
         ]
-    rows["metrics"] += _metrics(doc_id, sents, parties, places, happenings, doc.get("context_year"))
+    rows["metrics"] += _metrics(doc_id, sents, near, happenings, doc.get("context_year"))
 
 
 def pieces(text: str, size: int) -> list[tuple[int, int]]:
@@ -205,13 +207,12 @@ def _evidence(sents: list[Sentence], text: str) -> Callable[[int, int], str]:
 def _metrics(
     doc_id: str,
     sents: list[Sentence],
-    parties: list[party_step.PartyMention],
-    places: list[region_step.RegionMention],
+    near: tuple[SpanIndex[party_step.PartyMention], SpanIndex[region_step.RegionMention]],
     happenings: list[event_step.Event],
     year: int | None,
 ) -> list[dict[str, Any]]:
+    """Metric rows of one document; `near`: SpanIndexes of its parties and its places."""
     out = []
-    near: tuple[SpanIndex[party_step.PartyMention], SpanIndex[region_step.RegionMention]] | None = None
     starts = [s.start for s in sents]
     first_event: dict[int, event_step.Event] = {}  # sentence index -> the first event (in order) mentioned in it
     for e in happenings:
@@ -222,7 +223,6 @@ def _metrics(
     for i, s in enumerate(sents):
         found_here = metric_step.find(s.text)
         if found_here:
-            near = near or (SpanIndex(parties), SpanIndex(places))  # built once, and only for a page with figures
             in_parties, in_places = near[0].touching(s.start, s.end), near[1].touching(s.start, s.end)
         for found in found_here:
             start, end = s.start + found["start"], s.start + found["end"]

@@ -200,13 +200,15 @@ def find(
     reference: date | None,
     year: int | None,
     headline_end: int = 0,
+    near: tuple[SpanIndex[PartyMention], SpanIndex[RegionMention]] | None = None,
 ) -> list[Event]:
     """Events of one document (see the module docstring). `headline_end`: where the headline
-    ends in the text; a headline's event is the body's event of the same type when there is one."""
+    ends in the text; a headline's event is the body's event of the same type when there is one.
+    `near`: the caller's SpanIndex of these parties and of these regions, when it has them."""
     if not re.search("[。，,；;]", text):
         return []  # a list of headlines (a page's table of contents) reports no events of its own
     candidates: list[Event] = []
-    near_parties, near_regions = SpanIndex(parties), SpanIndex(regions)
+    near_parties, near_regions = near or (SpanIndex(parties), SpanIndex(regions))
     # The whole-phrase patterns whose cue words the document holds at all: only these are tried per sentence.
     phrases = [(rule, cue) for rule, cue in zip(PATTERN_EVENTS, _CUES) if cue.search(text)]
     # Likewise the verb triggers (plain words: one found in a sentence is found in the document).

@@ -464,8 +464,15 @@ def lexicon_hits(documents: pl.DataFrame, ref: Reference) -> dict[str, list[Hit]
     return find_all(documents, sorted(lexicon(ref), key=lambda s: (-len(s), s)))
 
 
-def find(text: str, hits: list[Hit], regions: list[RegionMention], ref: Reference) -> list[PartyMention]:
-    """Every party mention of one document, canonical names resolved within it."""
+def find(
+    text: str,
+    hits: list[Hit],
+    regions: list[RegionMention],
+    ref: Reference,
+    near_regions: SpanIndex[RegionMention] | None = None,
+) -> list[PartyMention]:
+    """Every party mention of one document, canonical names resolved within it (`near_regions`: the
+    caller's SpanIndex of these regions, when it has one)."""
     orgs = _lexicon_orgs(text, hits, ref) + _pattern_orgs(text, ref)
     orgs = _resolve_overlaps(orgs)
     _nested(orgs, text, ref)  # sets .parent; a parent named only inside its unit is no mention of its own
@@ -476,7 +483,7 @@ def find(text: str, hits: list[Hit], regions: list[RegionMention], ref: Referenc
     mentions = sorted(orgs + people, key=lambda m: (m.start, -m.end))
     _bracketed_short_forms(text, orgs)
     _canonicalize(mentions, ref)
-    _locate(mentions, regions, ref)
+    _locate(mentions, near_regions or SpanIndex(regions))
     return mentions
 
 
@@ -1333,9 +1340,8 @@ def _same_org(short: str, full: str, ref: Reference) -> bool:
     return False
 
 
-def _locate(mentions: list[PartyMention], regions: list[RegionMention], ref: Reference) -> None:
+def _locate(mentions: list[PartyMention], near: SpanIndex[RegionMention]) -> None:
     """Country and region of each organization from the places named inside (or right before) it."""
-    near = SpanIndex(regions)
     for m in mentions:
         if m.party_type == "person":
             continue
