@@ -84,18 +84,23 @@ def record_files(con: duckdb.DuckDBPyConnection, inventory: pl.DataFrame, run_id
         run_id=pl.lit(run_id), seen_at=pl.lit(now),
     )
     con.register("seen", frame.to_arrow())
+    # An update from a join, then an insert of the new paths: DuckDB's `insert ... on conflict do update`
+    # took 38 s for the 120,000 entries of a 100,000-article folder, this 0.2 s.
+    con.execute("""
+        update raw.files as f set
+            sha256 = s.sha256, sidecar_sha256 = s.sidecar_sha256, size_bytes = s.size_bytes,
+            modified_at = s.modified_at, status = s.status, reason = s.reason, encoding = s.encoding,
+            extractor_version = s.extractor_version, run_id = s.run_id, last_seen_at = s.seen_at
+        from seen as s
+        where f.source_file = s.source_file
+    """)
     con.execute("""
         insert into raw.files (source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason,
                                encoding, extractor_version, run_id, first_seen_at, last_seen_at)
         select source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason, encoding,
                extractor_version, run_id, seen_at, seen_at
         from seen
-        on conflict (source_file) do update set
-            sha256 = excluded.sha256, sidecar_sha256 = excluded.sidecar_sha256, size_bytes = excluded.size_bytes,
-            modified_at = excluded.modified_at,
-            status = excluded.status, reason = excluded.reason, encoding = excluded.encoding,
-            extractor_version = excluded.extractor_version, run_id = excluded.run_id,
-            last_seen_at = excluded.last_seen_at
+        where source_file not in (select source_file from raw.files)
     """)
     con.unregister("seen")
     if vanished:
