@@ -10,6 +10,7 @@ A reader that opened `current` keeps reading the version it opened; a failed or 
 run never touches `current`. The newest `keep` versions (and always the current one)
 are kept.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,15 @@ ORDER_BY = {
 }
 
 
-def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep: int = 5,
-            now: datetime | None = None, quality: dict[str, Any] | None = None, report: bool = False) -> Path:
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    publish_dir: Path,
+    run_id: str,
+    keep: int = 5,
+    now: datetime | None = None,
+    quality: dict[str, Any] | None = None,
+    report: bool = False,
+) -> Path:
     """Write every mart to a new version folder and point `current` at it; returns the folder.
     `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
     now = now or datetime.now(UTC)
@@ -85,8 +93,9 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
     return final
 
 
-def changes(previous: Path | None, new: Path,
-            via: duckdb.DuckDBPyConnection | None = None) -> dict[str, dict[str, int]]:
+def changes(
+    previous: Path | None, new: Path, via: duckdb.DuckDBPyConnection | None = None
+) -> dict[str, dict[str, int]]:
     """Rows added, removed and changed per table since the previous version, by each table's key
     (flows/warehouse/dictionary.py); a row is changed when its key stays and any shared column differs.
     {"events": {"added": 2, "removed": 1, "changed": 3}, ...}; all rows are added when there is no previous.
@@ -143,8 +152,11 @@ def views_sql(columns: dict[str, list[str]]) -> str:
         "-- or from elsewhere after: SET file_search_path = '/path/to/this/folder';",
     ]
     lines += [f"create or replace view {table} as select * from read_parquet('{table}.parquet');" for table in columns]
-    lines += [f"{sql};" for table, column, sql in dictionary.comment_statements()
-              if table in columns and (column is None or column in columns[table])]
+    lines += [
+        f"{sql};"
+        for table, column, sql in dictionary.comment_statements()
+        if table in columns and (column is None or column in columns[table])
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -154,8 +166,9 @@ def _write_views(db_path: Path, final_dir: Path) -> None:
     PyPI) read it too; DuckDB 2's default storage is unreadable to them."""
     with duckdb.connect() as con:
         con.execute("set file_search_path = ?", [final_dir.as_posix()])
-        columns = {table: con.sql(f"select * from read_parquet('{table}.parquet') limit 0").columns
-                   for table in MART_TABLES}
+        columns = {
+            table: con.sql(f"select * from read_parquet('{table}.parquet') limit 0").columns for table in MART_TABLES
+        }
         script = views_sql(columns)
         (final_dir / "views.sql").write_text(script, encoding="utf-8")
         con.execute(f"attach '{db_path.as_posix()}' as views (storage_version '{VIEWS_STORAGE_VERSION}')")
@@ -211,8 +224,9 @@ def clean_leftovers(publish_dir: Path) -> list[Path]:
     if not versions.is_dir():
         return []
     current = current_version(publish_dir)
-    doomed = [p for p in versions.iterdir() if p.is_dir() and p != current
-              and (p.name.startswith(".") or not complete(p))]
+    doomed = [
+        p for p in versions.iterdir() if p.is_dir() and p != current and (p.name.startswith(".") or not complete(p))
+    ]
     for path in doomed:
         shutil.rmtree(path, ignore_errors=True)
     return sorted(doomed)
@@ -225,7 +239,7 @@ def prune(publish_dir: Path, keep: int) -> list[Path]:
     versions = publish_dir / "versions"
     current = current_version(publish_dir)
     done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
-    old = [p for p in done[max(keep, 1):] if p != current]
+    old = [p for p in done[max(keep, 1) :] if p != current]
     for path in old:
         shutil.rmtree(path)
     return sorted(doomed + old)
