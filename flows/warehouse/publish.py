@@ -114,20 +114,45 @@ def changes(
             old_columns = set(con.sql(f"select * from read_parquet('{before.as_posix()}') limit 0").columns)
             shared = [c for c in new_columns if c in old_columns]
             key = [c for c in dictionary.KEYS.get(table, ()) if c in shared] or shared
-            cols, keys = ", ".join(f'"{c}"' for c in shared), ", ".join(f'"{c}"' for c in key)
-            added, removed, changed = con.execute(f"""
-                with new as (select {cols} from read_parquet('{now}')),
-                old as (select {cols} from read_parquet('{before.as_posix()}')),
-                new_keys as (select distinct {keys} from new),
-                old_keys as (select distinct {keys} from old),
-                differing as (select {keys} from (select * from new except select * from old)
-                              intersect select {keys} from old_keys)
-                select
-                    (select count(*) from (select * from new_keys except select * from old_keys)),
-                    (select count(*) from (select * from old_keys except select * from new_keys)),
-                    (select count(*) from differing)""").fetchall()[0]
-            out[table] = {"added": added, "removed": removed, "changed": changed}
+            out[table] = _changed_rows(con, before, Path(now), shared, key)
     return out
+
+
+def _changed_rows(
+    con: duckdb.DuckDBPyConnection, before: Path, now: Path, shared: list[str], key: list[str]
+) -> dict[str, int]:
+    """Keys added and removed between two Parquet files of a table, and rows whose key stayed but whose
+    shared columns differ. With a unique key, one join of (key, hash of the row) on each side: comparing
+    whole rows (`except`) took 21 s for the 2.6 million mentions of 100,000 articles, this a few seconds.
+    A 64-bit hash can miss a change with odds of one in 2**64 per row; it counts, never decides anything."""
+    cols, keys = ", ".join(f'"{c}"' for c in shared), ", ".join(f'"{c}"' for c in key)
+    old, new = f"read_parquet('{before.as_posix()}')", f"read_parquet('{now.as_posix()}')"
+    unique = all(
+        con.execute(f"select count(*) = count(distinct ({keys})) from {side}").fetchall()[0][0] for side in (old, new)
+    )
+    if unique and key != shared:
+        query = f"""
+            with new as (select {keys}, hash({cols}) as row_hash from {new}),
+            old as (select {keys}, hash({cols}) as row_hash from {old})
+            select
+                count(*) filter (where old.row_hash is null),
+                count(*) filter (where new.row_hash is null),
+                count(*) filter (where new.row_hash != old.row_hash)
+            from new full outer join old using ({keys})"""
+    else:  # no unique key: rows compared whole
+        query = f"""
+            with new as (select {cols} from {new}),
+            old as (select {cols} from {old}),
+            new_keys as (select distinct {keys} from new),
+            old_keys as (select distinct {keys} from old),
+            differing as (select {keys} from (select * from new except select * from old)
+                          intersect select {keys} from old_keys)
+            select
+                (select count(*) from (select * from new_keys except select * from old_keys)),
+                (select count(*) from (select * from old_keys except select * from new_keys)),
+                (select count(*) from differing)"""
+    added, removed, changed = con.execute(query).fetchall()[0]
+    return {"added": added, "removed": removed, "changed": changed}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
