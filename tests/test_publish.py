@@ -6,11 +6,12 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import polars as pl
 import pytest
 
 from flows import CONTRACT_VERSION
 from flows.warehouse import MART_TABLES
-from flows.warehouse.publish import current_version, open_views, publish
+from flows.warehouse.publish import _changed_rows, current_version, open_views, publish
 
 
 @pytest.fixture
@@ -124,3 +125,25 @@ def test_manifest_counts_rows_added_removed_and_changed_by_key(marts, tmp_path):
     assert manifest["changes"]["documents"] == {"added": 1, "removed": 1, "changed": 1}
     assert manifest["changes"]["events"] == {"added": 1, "removed": 0, "changed": 0}
     assert manifest["changes"]["regions"] == {"added": 0, "removed": 0, "changed": 0}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # a unique key: compared by a hash of each row
+        ([(1, "a"), (2, "b")], [(1, "a"), (2, "x"), (3, "c")], {"added": 1, "removed": 0, "changed": 1}),
+        ([(1, "a"), (2, "b")], [(2, "b")], {"added": 0, "removed": 1, "changed": 0}),
+        # a key seen twice: rows compared whole
+        ([(1, "a"), (1, "b")], [(1, "a"), (2, "c")], {"added": 1, "removed": 0, "changed": 0}),
+        ([(1, "a"), (1, "b")], [(1, "z"), (1, "b")], {"added": 0, "removed": 0, "changed": 1}),
+    ],
+)
+def test_changed_rows_count_keys_added_removed_and_rows_changed(tmp_path, old, new, expected):
+    """A changed row keeps its key and differs in another column; keys only on one side are added or removed."""
+    paths = []
+    for name, rows in (("old", old), ("new", new)):
+        path = tmp_path / f"{name}.parquet"
+        pl.DataFrame(rows, schema=["k", "v"], orient="row").write_parquet(path)
+        paths.append(path)
+    with duckdb.connect() as con:
+        assert _changed_rows(con, paths[0], paths[1], ["k", "v"], ["k"]) == expected

@@ -34,6 +34,23 @@ def test_marts_are_built_with_contract_tables(con):
     assert [k for k in rows if k.startswith("marts.")] == [f"marts.{t}" for t in sorted(MART_TABLES)]
 
 
+def test_staging_models_are_views_and_replace_the_tables_of_an_older_warehouse(con):
+    """An older greenwire built staging as tables: the next build turns them into views, same marts."""
+    _load(con, [_doc("d1", "a.txt", "天津市发布方案。")])
+    before = con.execute("select * from marts.documents").fetchall()
+    con.execute("drop view staging.stg_documents")
+    con.execute("create table staging.stg_documents as select 1 as stale")
+    warehouse.build_models(con)
+    views = {r[0] for r in con.execute("select view_name from duckdb_views() where schema_name = 'staging'").fetchall()}
+    tables = {
+        r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'staging'").fetchall()
+    }
+    staging = {table for layer, table, _ in warehouse.sql_models() if layer == "staging"}
+    assert views == staging
+    assert tables == set()
+    assert con.execute("select * from marts.documents").fetchall() == before
+
+
 def test_region_ancestors_are_added_so_parents_resolve(con):
     mention = {
         "doc_id": "d1",

@@ -2,6 +2,7 @@
 
 These are the minimum columns, never renamed or dropped; the marts carry more (all in the dictionary).
 """
+
 from __future__ import annotations
 
 from flows.warehouse.dictionary import contract

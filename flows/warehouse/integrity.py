@@ -5,6 +5,7 @@ other schema is rebuilt from them) finds flipped bytes, and the block count in t
 finds a truncated file without reading it. `greenwire rebuild` re-creates a damaged warehouse
 from the input folder.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,15 @@ from flows import warehouse
 HEADER_BYTES = 3 * 4096  # the file header and the two database headers that precede the first block
 
 # What DuckDB says when the bytes under a table are not what it wrote.
-DAMAGE_MARKERS = ("checksum", "corrupt", "could not read enough bytes", "not a valid duckdb database",
-                  "invalid metadata", "serialization error", "deserializ")
+DAMAGE_MARKERS = (
+    "checksum",
+    "corrupt",
+    "could not read enough bytes",
+    "not a valid duckdb database",
+    "invalid metadata",
+    "serialization error",
+    "deserializ",
+)
 
 
 class WarehouseCorrupt(RuntimeError):
@@ -63,8 +71,9 @@ def verify(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     once (what a run carries over; every other schema is rebuilt from raw)."""
     try:
         _check_size(con, path)
-        tables = con.execute("select table_name from duckdb_tables() where schema_name = 'raw' "
-                             "order by table_name").fetchall()
+        tables = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' order by table_name"
+        ).fetchall()
         for (table,) in tables:
             # hash() of every column makes DuckDB read (and checksum) every block of the table
             con.execute(f'select max(hash(columns(*))) from raw."{table}"').fetchall()
@@ -80,5 +89,7 @@ def _check_size(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     expected = HEADER_BYTES + block_size * blocks
     actual = path.stat().st_size
     if actual < expected:
-        raise WarehouseCorrupt(path, f"the file is {actual} bytes but its header counts {blocks} blocks of "
-                                     f"{block_size} bytes: it was truncated")
+        raise WarehouseCorrupt(
+            path,
+            f"the file is {actual} bytes but its header counts {blocks} blocks of {block_size} bytes: it was truncated",
+        )

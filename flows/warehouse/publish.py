@@ -10,6 +10,7 @@ A reader that opened `current` keeps reading the version it opened; a failed or 
 run never touches `current`. The newest `keep` versions (and always the current one)
 are kept.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,15 @@ ORDER_BY = {
 }
 
 
-def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep: int = 5,
-            now: datetime | None = None, quality: dict[str, Any] | None = None, report: bool = False) -> Path:
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    publish_dir: Path,
+    run_id: str,
+    keep: int = 5,
+    now: datetime | None = None,
+    quality: dict[str, Any] | None = None,
+    report: bool = False,
+) -> Path:
     """Write every mart to a new version folder and point `current` at it; returns the folder.
     `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
     now = now or datetime.now(UTC)
@@ -85,8 +93,9 @@ def publish(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, keep
     return final
 
 
-def changes(previous: Path | None, new: Path,
-            via: duckdb.DuckDBPyConnection | None = None) -> dict[str, dict[str, int]]:
+def changes(
+    previous: Path | None, new: Path, via: duckdb.DuckDBPyConnection | None = None
+) -> dict[str, dict[str, int]]:
     """Rows added, removed and changed per table since the previous version, by each table's key
     (flows/warehouse/dictionary.py); a row is changed when its key stays and any shared column differs.
     {"events": {"added": 2, "removed": 1, "changed": 3}, ...}; all rows are added when there is no previous.
@@ -105,20 +114,45 @@ def changes(previous: Path | None, new: Path,
             old_columns = set(con.sql(f"select * from read_parquet('{before.as_posix()}') limit 0").columns)
             shared = [c for c in new_columns if c in old_columns]
             key = [c for c in dictionary.KEYS.get(table, ()) if c in shared] or shared
-            cols, keys = ", ".join(f'"{c}"' for c in shared), ", ".join(f'"{c}"' for c in key)
-            added, removed, changed = con.execute(f"""
-                with new as (select {cols} from read_parquet('{now}')),
-                old as (select {cols} from read_parquet('{before.as_posix()}')),
-                new_keys as (select distinct {keys} from new),
-                old_keys as (select distinct {keys} from old),
-                differing as (select {keys} from (select * from new except select * from old)
-                              intersect select {keys} from old_keys)
-                select
-                    (select count(*) from (select * from new_keys except select * from old_keys)),
-                    (select count(*) from (select * from old_keys except select * from new_keys)),
-                    (select count(*) from differing)""").fetchall()[0]
-            out[table] = {"added": added, "removed": removed, "changed": changed}
+            out[table] = _changed_rows(con, before, Path(now), shared, key)
     return out
+
+
+def _changed_rows(
+    con: duckdb.DuckDBPyConnection, before: Path, now: Path, shared: list[str], key: list[str]
+) -> dict[str, int]:
+    """Keys added and removed between two Parquet files of a table, and rows whose key stayed but whose
+    shared columns differ. With a unique key, one join of (key, hash of the row) on each side: comparing
+    whole rows (`except`) took 21 s for the 2.6 million mentions of 100,000 articles, this a few seconds.
+    A 64-bit hash can miss a change with odds of one in 2**64 per row; it counts, never decides anything."""
+    cols, keys = ", ".join(f'"{c}"' for c in shared), ", ".join(f'"{c}"' for c in key)
+    old, new = f"read_parquet('{before.as_posix()}')", f"read_parquet('{now.as_posix()}')"
+    unique = all(
+        con.execute(f"select count(*) = count(distinct ({keys})) from {side}").fetchall()[0][0] for side in (old, new)
+    )
+    if unique and key != shared:
+        query = f"""
+            with new as (select {keys}, hash({cols}) as row_hash from {new}),
+            old as (select {keys}, hash({cols}) as row_hash from {old})
+            select
+                count(*) filter (where old.row_hash is null),
+                count(*) filter (where new.row_hash is null),
+                count(*) filter (where new.row_hash != old.row_hash)
+            from new full outer join old using ({keys})"""
+    else:  # no unique key: rows compared whole
+        query = f"""
+            with new as (select {cols} from {new}),
+            old as (select {cols} from {old}),
+            new_keys as (select distinct {keys} from new),
+            old_keys as (select distinct {keys} from old),
+            differing as (select {keys} from (select * from new except select * from old)
+                          intersect select {keys} from old_keys)
+            select
+                (select count(*) from (select * from new_keys except select * from old_keys)),
+                (select count(*) from (select * from old_keys except select * from new_keys)),
+                (select count(*) from differing)"""
+    added, removed, changed = con.execute(query).fetchall()[0]
+    return {"added": added, "removed": removed, "changed": changed}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -143,8 +177,11 @@ def views_sql(columns: dict[str, list[str]]) -> str:
         "-- or from elsewhere after: SET file_search_path = '/path/to/this/folder';",
     ]
     lines += [f"create or replace view {table} as select * from read_parquet('{table}.parquet');" for table in columns]
-    lines += [f"{sql};" for table, column, sql in dictionary.comment_statements()
-              if table in columns and (column is None or column in columns[table])]
+    lines += [
+        f"{sql};"
+        for table, column, sql in dictionary.comment_statements()
+        if table in columns and (column is None or column in columns[table])
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -154,8 +191,9 @@ def _write_views(db_path: Path, final_dir: Path) -> None:
     PyPI) read it too; DuckDB 2's default storage is unreadable to them."""
     with duckdb.connect() as con:
         con.execute("set file_search_path = ?", [final_dir.as_posix()])
-        columns = {table: con.sql(f"select * from read_parquet('{table}.parquet') limit 0").columns
-                   for table in MART_TABLES}
+        columns = {
+            table: con.sql(f"select * from read_parquet('{table}.parquet') limit 0").columns for table in MART_TABLES
+        }
         script = views_sql(columns)
         (final_dir / "views.sql").write_text(script, encoding="utf-8")
         con.execute(f"attach '{db_path.as_posix()}' as views (storage_version '{VIEWS_STORAGE_VERSION}')")
@@ -211,8 +249,9 @@ def clean_leftovers(publish_dir: Path) -> list[Path]:
     if not versions.is_dir():
         return []
     current = current_version(publish_dir)
-    doomed = [p for p in versions.iterdir() if p.is_dir() and p != current
-              and (p.name.startswith(".") or not complete(p))]
+    doomed = [
+        p for p in versions.iterdir() if p.is_dir() and p != current and (p.name.startswith(".") or not complete(p))
+    ]
     for path in doomed:
         shutil.rmtree(path, ignore_errors=True)
     return sorted(doomed)
@@ -225,7 +264,7 @@ def prune(publish_dir: Path, keep: int) -> list[Path]:
     versions = publish_dir / "versions"
     current = current_version(publish_dir)
     done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
-    old = [p for p in done[max(keep, 1):] if p != current]
+    old = [p for p in done[max(keep, 1) :] if p != current]
     for path in old:
         shutil.rmtree(path)
     return sorted(doomed + old)

@@ -4,6 +4,7 @@ raw.runs has one row per run (its outcome, counts and published version; `greenw
 raw.files one row per input file ever seen, with its latest fate (incremental runs plan from it).
 Their DDL is with the other raw tables in flows/warehouse/__init__.py.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
 
 def recorded_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """What raw.files knows of every file: hashes, fate, the extractor that read it, size and mtime."""
-    recorded: pl.DataFrame = con.sql("select source_file, sha256, sidecar_sha256, status, extractor_version, "
-                                     "size_bytes, modified_at from raw.files").pl()
+    recorded: pl.DataFrame = con.sql(
+        "select source_file, sha256, sidecar_sha256, status, extractor_version, size_bytes, modified_at from raw.files"
+    ).pl()
     return recorded
 
 
@@ -37,8 +39,10 @@ def files(con: duckdb.DuckDBPyConnection, status: str | None = None) -> list[dic
     """raw.files rows by path, all or those of one status: files(con, status="quarantined")."""
     listed = con.sql(
         "select source_file, status, reason, encoding, size_bytes, sha256, last_seen_at, run_id from raw.files "
-        + ("where status = $status " if status else "") + "order by source_file",
-        params={"status": status} if status else None)
+        + ("where status = $status " if status else "")
+        + "order by source_file",
+        params={"status": status} if status else None,
+    )
     return [dict(zip(listed.columns, row)) for row in listed.fetchall()]
 
 
@@ -54,7 +58,9 @@ def last_run(con: duckdb.DuckDBPyConnection, other_than: str) -> dict[str, Any] 
         """
         select run_id, outcome, input_digest, published_version, articles, relevant from raw.runs
         where run_id != ? and outcome != 'unchanged' order by started_at desc limit 1
-        """, [other_than])
+        """,
+        [other_than],
+    )
     columns = [d[0] for d in found.description]
     row = found.fetchone()
     return dict(zip(columns, row)) if row else None
@@ -75,27 +81,46 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, An
     return [dict(zip(recent.columns, row)) for row in recent.fetchall()]
 
 
-def record_files(con: duckdb.DuckDBPyConnection, inventory: pl.DataFrame, run_id: str, now: datetime,
-                 vanished: list[str], version: str) -> None:
+def record_files(
+    con: duckdb.DuckDBPyConnection,
+    inventory: pl.DataFrame,
+    run_id: str,
+    now: datetime,
+    vanished: list[str],
+    version: str,
+) -> None:
     """Upsert raw.files: one row per input file ever seen, with its latest fate."""
     frame = inventory.select(
-        "source_file", "sha256", "sidecar_sha256", "size_bytes", "modified_at", "status", "reason", "encoding",
+        "source_file",
+        "sha256",
+        "sidecar_sha256",
+        "size_bytes",
+        "modified_at",
+        "status",
+        "reason",
+        "encoding",
         extractor_version=pl.when(pl.col("status") == "processed").then(pl.lit(version)),
-        run_id=pl.lit(run_id), seen_at=pl.lit(now),
+        run_id=pl.lit(run_id),
+        seen_at=pl.lit(now),
     )
     con.register("seen", frame.to_arrow())
+    # An update from a join, then an insert of the new paths: DuckDB's `insert ... on conflict do update`
+    # took 38 s for the 120,000 entries of a 100,000-article folder, this 0.2 s.
+    con.execute("""
+        update raw.files as f set
+            sha256 = s.sha256, sidecar_sha256 = s.sidecar_sha256, size_bytes = s.size_bytes,
+            modified_at = s.modified_at, status = s.status, reason = s.reason, encoding = s.encoding,
+            extractor_version = s.extractor_version, run_id = s.run_id, last_seen_at = s.seen_at
+        from seen as s
+        where f.source_file = s.source_file
+    """)
     con.execute("""
         insert into raw.files (source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason,
                                encoding, extractor_version, run_id, first_seen_at, last_seen_at)
         select source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason, encoding,
                extractor_version, run_id, seen_at, seen_at
         from seen
-        on conflict (source_file) do update set
-            sha256 = excluded.sha256, sidecar_sha256 = excluded.sidecar_sha256, size_bytes = excluded.size_bytes,
-            modified_at = excluded.modified_at,
-            status = excluded.status, reason = excluded.reason, encoding = excluded.encoding,
-            extractor_version = excluded.extractor_version, run_id = excluded.run_id,
-            last_seen_at = excluded.last_seen_at
+        where source_file not in (select source_file from raw.files)
     """)
     con.unregister("seen")
     if vanished:
@@ -114,12 +139,20 @@ def settle_unfinished(con: duckdb.DuckDBPyConnection) -> None:
     log when it logged one (the warehouse could not be written, say a full disk), else `interrupted`."""
     for run_id, log_file in con.execute("select run_id, log_file from raw.runs where outcome = 'running'").fetchall():
         reason = runlog.last_failure(log_file)
-        con.execute("update raw.runs set outcome = ?, message = ? where run_id = ?",
-                    ["failed" if reason else "interrupted", reason or INTERRUPTED, run_id])
+        con.execute(
+            "update raw.runs set outcome = ?, message = ? where run_id = ?",
+            ["failed" if reason else "interrupted", reason or INTERRUPTED, run_id],
+        )
 
 
-def record_run(settings: Settings, run_id: str, outcome: str, message: str | None = None,
-               summary: RunSummary | None = None, log_file: Path | None = None) -> None:
+def record_run(
+    settings: Settings,
+    run_id: str,
+    outcome: str,
+    message: str | None = None,
+    summary: RunSummary | None = None,
+    log_file: Path | None = None,
+) -> None:
     """Keep raw.runs current, for `greenwire status`."""
     now = datetime.now(UTC)
     counts = {}
@@ -129,20 +162,38 @@ def record_run(settings: Settings, run_id: str, outcome: str, message: str | Non
         version = summary.published.name if summary.published else None
         if summary.unchanged_since:
             version = summary.unchanged_since["published_version"]
-        counts = {"files_seen": len(statuses), "files_processed": statuses.count("processed"),
-                  "files_quarantined": statuses.count("quarantined"), "files_extracted": actions.count("extract"),
-                  "files_reused": actions.count("reuse"), "articles": summary.articles, "relevant": summary.relevant,
-                  "published_version": version, "input_digest": summary.digest}
+        counts = {
+            "files_seen": len(statuses),
+            "files_processed": statuses.count("processed"),
+            "files_quarantined": statuses.count("quarantined"),
+            "files_extracted": actions.count("extract"),
+            "files_reused": actions.count("reuse"),
+            "articles": summary.articles,
+            "relevant": summary.relevant,
+            "published_version": version,
+            "input_digest": summary.digest,
+        }
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
         if outcome == "running":
             settle_unfinished(con)  # this run holds the lock: a run still marked running has ended
-            con.execute("insert into raw.runs (run_id, started_at, outcome, log_file) values (?, ?, ?, ?) "
-                        "on conflict (run_id) do update set outcome = excluded.outcome",
-                        [run_id, now, outcome, str(log_file) if log_file else None])
+            con.execute(
+                "insert into raw.runs (run_id, started_at, outcome, log_file) values (?, ?, ?, ?) "
+                "on conflict (run_id) do update set outcome = excluded.outcome",
+                [run_id, now, outcome, str(log_file) if log_file else None],
+            )
             return
-        columns = ["files_seen", "files_processed", "files_quarantined", "files_extracted", "files_reused",
-                   "articles", "relevant", "published_version", "input_digest"]
+        columns = [
+            "files_seen",
+            "files_processed",
+            "files_quarantined",
+            "files_extracted",
+            "files_reused",
+            "articles",
+            "relevant",
+            "published_version",
+            "input_digest",
+        ]
         con.execute(
             f"update raw.runs set outcome = ?, finished_at = ?, message = ?, "
             f"{', '.join(f'{c} = ?' for c in columns)} where run_id = ?",

@@ -4,6 +4,7 @@ GX 1.x runs on pandas frames here (its DuckDB/SQLAlchemy path is broken, see
 STACK_NOTES), so referential integrity and span checks are computed by DuckDB into
 boolean check columns (`_..._ok`) that the suites then expect to be all true.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -125,16 +126,16 @@ CDN = {
     "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.min.js",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "bootstrap-table-filter-control.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "bootstrap-table-filter-control.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "bootstrap-table-filter-control.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "bootstrap-datepicker.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control"
+    "/bootstrap-table-filter-control.min.js": "bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control"
+    "/bootstrap-table-filter-control.css": "bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control"
+    "/bootstrap-table-filter-control.min.css": "bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css"
+    "/bootstrap-datepicker.min.css": "bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js"
+    "/bootstrap-datepicker.min.js": "bootstrap-datepicker.min.js",
     "https://cdn.jsdelivr.net/npm/vega@5": VEGA_BUNDLE,
     "https://cdn.jsdelivr.net/npm/vega-lite@5": "",
     "https://cdn.jsdelivr.net/npm/vega-embed@6": "",
@@ -150,9 +151,13 @@ PARAMETER = re.compile(r"\{(?:'|&#39;)\$PARAMETER(?:'|&#39;): (?:'|&#39;)(\w+)(?
 # table batch by batch), so the pandas copy GX needs stays bounded: 2.6 million mentions at 100,000
 # articles would be about 1.5 GB as one frame. Uniqueness is not row-local: such marts go whole.
 ROW_LOCAL = {
-    "expect_column_to_exist", "expect_column_values_to_not_be_null", "expect_column_values_to_be_in_set",
-    "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
-    "expect_column_value_lengths_to_be_between", "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_column_to_exist",
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_match_regex",
+    "expect_column_value_lengths_to_be_between",
+    "expect_column_pair_values_a_to_be_greater_than_b",
 }
 VALIDATION_CHUNK_ROWS = 200_000
 
@@ -253,8 +258,13 @@ def _validate_file(database: Path, docs_dir: Path, today: date | None) -> Valida
 _validator: ProcessPoolExecutor | None = None
 
 
-def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None = None,
-             expectations_dir: Path = EXPECTATIONS_DIR, chunk_rows: int = VALIDATION_CHUNK_ROWS) -> ValidationReport:
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    docs_dir: Path,
+    today: date | None = None,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+    chunk_rows: int = VALIDATION_CHUNK_ROWS,
+) -> ValidationReport:
     """Run every suite on its mart and build Data Docs into docs_dir; a mart of more than `chunk_rows`
     rows whose checks are all row-local is validated slice by slice (see ROW_LOCAL)."""
     import great_expectations as gx  # ~3 s to import: only when validating (or preloaded by the flow)
@@ -281,9 +291,10 @@ def validate(con: duckdb.DuckDBPyConnection, docs_dir: Path, today: date | None 
         suite = context.suites.add(gx.ExpectationSuite(**suites[table]))
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("current")
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
-        results = [definition.run(batch_parameters={"dataframe": _with_python_dates(frame)},
-                                  expectation_parameters=params)
-                   for frame in _frames(con, table, suites[table], chunk_rows)]
+        results = [
+            definition.run(batch_parameters={"dataframe": _with_python_dates(frame)}, expectation_parameters=params)
+            for frame in _frames(con, table, suites[table], chunk_rows)
+        ]
         _collect(report, table, results)
     report.docs_index = docs_dir / "index.html"
     context.build_data_docs(site_names=["greenwire"])
@@ -305,8 +316,9 @@ def row_local(suite: dict[str, Any]) -> bool:
     return True
 
 
-def _frames(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any], chunk_rows: int
-            ) -> Iterator[pd.DataFrame]:
+def _frames(
+    con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any], chunk_rows: int
+) -> Iterator[pd.DataFrame]:
     """The check query of the mart as pandas frames: one, or slices of chunk_rows when the suite is row-local."""
     result = con.execute(CHECK_QUERIES[table])
     if not row_local(suite):
