@@ -1102,8 +1102,8 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
                     )
                     out[-1].name = name
     for org in orgs:  # 某某公司张三表示: a person right after their unit, before a verb of speech
-        name = _name_at(text, org.end, ref)
-        if name and org.party_type != "person" and SPEECH.match(text, org.end + len(name)) and name not in found:
+        name = _name_at(text, org.end, ref) if org.party_type != "person" else None
+        if name and SPEECH.match(text, org.end + len(name)) and name not in found:
             out.append(PartyMention(org.end, org.end + len(name), name, "person", source="person", affiliation=org))
             found[name] = out[-1]
     covered = {(p.start, p.end) for p in out}
@@ -1128,6 +1128,9 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     The shorter name wins when a word that follows names comes right after it (王平|介绍),
     else the longer one (赵明远|介绍).
     """
+    if text[pos : pos + 1] not in ref.surname_set and text[pos : pos + 2] not in ref.surname_set:
+        if "·" not in text[pos + 1 : pos + 7]:
+            return None  # (no surname here, and no dot where a transliterated name would have its first one)
     foreign = _FOREIGN_NAME.match(text[pos : pos + 32])
     if foreign:
         name = foreign.group()

@@ -633,13 +633,7 @@ def _zone_at(
     run = run[_zone_cut(run, ref) :]
     start = suffix_start - len(run)
     name = run + suffix
-    counties = _full_names(ref)
-    if (
-        len(name) < 4
-        or name in NOT_ZONES
-        or name in gazetteer(ref)
-        or any(name[-n:] in counties for n in range(3, min(len(name), 10) + 1))
-    ):
+    if len(name) < 4 or name in NOT_ZONES or name in gazetteer(ref) or _ends_in_county(name, ref):
         return None  # 天津滨海新区 is the county 滨海新区
     if suffix == "园" and any(name.endswith(w) for w in NOT_ZONES):
         return None  # 幼儿园, 花园: a bare 园 that is an ordinary word
@@ -659,7 +653,7 @@ def _zone_at(
     )
     if lead is not None:
         inner = [lead]  # 越南|海防安阳工业园区: what follows a foreign country is a foreign name
-    local = _county_short_names(ref) & {run[i : i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
+    local = _county_cores_in(run, ref)
     paired = _PROVINCE_PAIR.search(run[:3])  # 沪苏产业新城
     placed = bool([p for p in inner if p.region.level != "country"] or local or paired)
     specific = strip_generic(_drop_places(run, inner, start))
@@ -747,6 +741,20 @@ def _core_lengths(ref: Reference) -> dict[str, tuple[int, ...]]:
     return {ch: tuple(sorted(ns)) for ch, ns in out.items()}
 
 
+@lru_cache(maxsize=65536)  # per zone name run: the same names recur across articles
+def _ends_in_county(name: str, ref: Reference) -> bool:
+    """A full county name of three or more characters ends `name`: 天津滨海新区 is the county 滨海新区."""
+    counties = _full_names(ref)
+    return any(name[-n:] in counties for n in range(3, min(len(name), 10) + 1))
+
+
+@lru_cache(maxsize=65536)  # per zone name run: the same names recur across articles
+def _county_cores_in(run: str, ref: Reference) -> frozenset[str]:
+    """County cores (two or three characters) that occur in `run`."""
+    return _county_short_names(ref) & {run[i : i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
+
+
+@lru_cache(maxsize=65536)  # per zone name run: the same names recur across articles
 def _first_core_at(run: str, ref: Reference) -> int:
     """Where the first county core in `run` starts (-1 if none): `run.find` of the earliest of them."""
     cores, lengths = _county_short_names(ref), _core_lengths(ref)
