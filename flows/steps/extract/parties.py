@@ -1128,9 +1128,9 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     The shorter name wins when a word that follows names comes right after it (王平|介绍),
     else the longer one (赵明远|介绍).
     """
-    if text[pos : pos + 1] not in ref.surname_set and text[pos : pos + 2] not in ref.surname_set:
-        if "·" not in text[pos + 1 : pos + 7]:
-            return None  # (no surname here, and no dot where a transliterated name would have its first one)
+    surnames = ref.surname_set
+    if text[pos : pos + 1] not in surnames and text[pos : pos + 2] not in surnames and "·" not in text[pos + 1 : pos + 7]:
+        return None  # (no surname here, and no dot where a transliterated name would have its first one)
     foreign = _FOREIGN_NAME.match(text[pos : pos + 32])
     if foreign:
         name = foreign.group()
