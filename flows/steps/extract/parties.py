@@ -1129,7 +1129,11 @@ def _name_at(text: str, pos: int, ref: Reference) -> str | None:
     else the longer one (赵明远|介绍).
     """
     surnames = ref.surname_set
-    if text[pos : pos + 1] not in surnames and text[pos : pos + 2] not in surnames and "·" not in text[pos + 1 : pos + 7]:
+    if (
+        text[pos : pos + 1] not in surnames
+        and text[pos : pos + 2] not in surnames
+        and "·" not in text[pos + 1 : pos + 7]
+    ):
         return None  # (no surname here, and no dot where a transliterated name would have its first one)
     foreign = _FOREIGN_NAME.match(text[pos : pos + 32])
     if foreign:
