@@ -155,6 +155,9 @@ RELEASE_OBJECTS = (
     r"《[^》]+》|“[^”]+”|报告|名单|指数|政策|方案|规划|通知|意见|办法|标准|白皮书|榜单|倡议|指南"
     r"|目录|清单|路线图|情况|数据|公报|成果|信号|预警|蓝皮书|绿皮书"
 )
+_SIGNED_OBJECT = re.compile(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})")
+_SIGNED_BEFORE = re.compile(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z")
+_RELEASED_OBJECT = re.compile(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?")
 DEMONSTRATIVES = ("此次", "本次", "本届", "这次", "该", "上述", "这场", "此届", "此")
 SPEECH = re.compile("表示|介绍|致辞|发言|宣布|推介|说|指出|强调|认为")
 EVENT_NP = rf"[{HAN}A-Za-z0-9·—\-“”‘’《》「」『』()（）]"
@@ -267,14 +270,16 @@ def _fold_containers(candidates: list[Event]) -> None:
 
 
 _DOCUMENT = "方案|规划|意见|办法|通知|计划|细则|条例|规定|纲要|指南|措施|公告|决定"
+_DOCUMENT_END = re.compile(rf"(?:{_DOCUMENT})\Z")
+_THIS_DOCUMENT = re.compile(rf"(?:制定|印发|发布)?本[{HAN}]{{0,4}}(?:{_DOCUMENT})")
 
 
 def _policy_page(text: str, sentences: list[Sentence], headline_end: int) -> list[Event]:
     """A page that is a policy document (its title a document's name, its body 制定本方案): its release."""
     title = text[:headline_end].strip()
-    if not (6 <= len(title) <= 60 and re.search(rf"(?:{_DOCUMENT})\Z", title) and "\n" not in title):
+    if not (6 <= len(title) <= 60 and _DOCUMENT_END.search(title) and "\n" not in title):
         return []
-    if not re.search(rf"(?:制定|印发|发布)?本[{HAN}]{{0,4}}(?:{_DOCUMENT})", text[headline_end : headline_end + 2000]):
+    if not _THIS_DOCUMENT.search(text[headline_end : headline_end + 2000]):
         return []
     return [Event("", "release", title, 0, len(title), sentences[0], trigger_at=0)]
 
@@ -368,11 +373,19 @@ def _noun_events(sentence: Sentence, parties: list[PartyMention], regions: list[
     return out
 
 
+# Compiled once here: the per-trigger helpers below run for every candidate occasion.
+_QUOTED_PART = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』")
+_UNITED_NAME = re.compile("国|会|体|实验室|研究|研发|创新|中心|工作组|舰队")
+_SESSIONS = re.compile(r"\d+场")
+_DATED_OR_TITLED = re.compile(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节)")
+_NUMBERED_OR_TITLED = re.compile(r"\d|“|《|第")
+
+
 def _np_start(text: str, trigger_start: int) -> int:
     """Start of the noun phrase ending at a trigger: after the last verb or preposition before it."""
     run = _np_run(text[max(0, trigger_start - OCCASION_NAME_REACH) : trigger_start])
     start = trigger_start - len(run)
-    quoted = [m.span() for m in re.finditer(r"“[^“”]*”|《[^《》]*》|「[^「」]*」|『[^『』]*』", run)]
+    quoted = [m.span() for m in _QUOTED_PART.finditer(run)]
     quoted += [m.span() for m in _NOUN_RE.finditer(run)]  # 展览会同期…论坛: 会同 is not a stop word here
     cut = 0
     for m in STOP_PATTERN.finditer(run):
@@ -393,7 +406,7 @@ def _np_start(text: str, trigger_start: int) -> int:
 
 def _inside_word(text: str, i: int, j: int) -> bool:
     """A stop word that is part of a word: 联合国, 联合实验室, 利用, 数据 (lexicon.COMPOUNDS)."""
-    if text[i:j] == "联合" and re.match("国|会|体|实验室|研究|研发|创新|中心|工作组|舰队", text[j:]):
+    if text[i:j] == "联合" and _UNITED_NAME.match(text, j):
         return True  # 联合国, 联合实验室: a name, not the verb
     return j - i == 1 and (text[i - 1 : j] in COMPOUNDS or text[i : j + 1] in COMPOUNDS)
 
@@ -401,11 +414,11 @@ def _inside_word(text: str, i: int, j: int) -> bool:
 def _named(name: str, trigger: str) -> bool:
     """A named event, not a bare or demonstrative mention (论坛上, 此次推介会, 这场推介会)."""
     head = name[: -len(trigger)]
-    if not head or head.startswith(DEMONSTRATIVES) or head.startswith("等") or re.search(r"\d+场", head):
+    if not head or head.startswith(DEMONSTRATIVES) or head.startswith("等") or _SESSIONS.search(head):
         return False  # 此次推介会, 等4场专题论坛
     if _NOUN_TYPE[trigger] == "other":  # 2018年…宣传周, 世界环境日主场宣传活动, “…”主题党日活动; not 3次活动
-        return bool(re.search(rf"(?:19|20)\d{{2}}|第|“|《|[{HAN}]{{3}}(?:日|节)", head))
-    if re.search(r"\d|“|《|第", head):
+        return bool(_DATED_OR_TITLED.search(head))
+    if _NUMBERED_OR_TITLED.search(head):
         return True
     return len(head) >= 6 or (len(head) >= 4 and len(strip_generic(head)) >= 2)
 
@@ -623,6 +636,13 @@ def _verb_events(
     return out
 
 
+_OF_TITLED = re.compile(r"的(?=《[^》]+》)")
+_ANNOUNCES = re.compile("宣布[^，,。；;]{2,40}\\Z")
+_FOUNDED_BY = re.compile(r"由[^，,。的]*?(?:共同|联合)?\Z")
+_MEANS = re.compile("标志着|意味着|预示着")
+_COUNT_BEFORE = re.compile(r"[\d一二三四五六七八九十]+[家个项所位]\Z")
+
+
 @dataclass
 class VerbTrigger:
     """A verb trigger (签署, 揭牌, 发布…) in its clause: what the rules of VERB_RULES read."""
@@ -640,12 +660,12 @@ class VerbTrigger:
         self.before = sentence.text[self.lo - sentence.start : m.start()]
         after = sentence.text[m.end() : self.hi - sentence.start]
         # 日前发布的《报告》显示: the document released, named after 的
-        self.reported = self.event_type == "release" and re.match(r"的(?=《[^》]+》)", after) is not None
+        self.reported = self.event_type == "release" and _OF_TITLED.match(after) is not None
         self.after = after[1:] if self.reported else after
         before_verb = [p for p in self.parties if self.lo <= p.start and p.end <= self.at]
         self.in_clause = [p for p in before_verb if p.party_type != "person"]
         self.people = [p for p in before_verb if p.party_type == "person"]
-        if self.event_type == "launch" and re.search("宣布[^，,。；;]{2,40}\\Z", self.before):
+        if self.event_type == "launch" and _ANNOUNCES.search(self.before):
             self.in_clause = self.in_clause + self.people  # 张三宣布…成立: the speaker is named with the subjects
 
     @cached_property
@@ -674,18 +694,18 @@ VERB_RULES: list[Rule[VerbTrigger, list[Event] | None]] = [
     Rule("inside quotes: a slogan (“拿地即开工”)", lambda t: _quoted(t.sentence.text, t.m.start()), nothing),
     Rule(
         "由A和B共同组建: who founded an event already named",
-        lambda t: t.event_type == "launch" and re.search(r"由[^，,。的]*?(?:共同|联合)?\Z", t.before) is not None,
+        lambda t: t.event_type == "launch" and _FOUNDED_BY.search(t.before) is not None,
         nothing,
     ),
     Rule(
         "这标志着项目正式落户: what an event reported before means, not a new one",
-        lambda t: t.event_type == "launch" and re.search("标志着|意味着|预示着", t.before) is not None,
+        lambda t: t.event_type == "launch" and _MEANS.search(t.before) is not None,
         nothing,
     ),
     Rule("共建/组建/成立 + an organization: that organization's launch", _founding, lambda t: t.founded),
     Rule(
         "4家获批…: a count, not an event",
-        lambda t: re.search(r"[\d一二三四五六七八九十]+[家个项所位]\Z", t.before) is not None,
+        lambda t: _COUNT_BEFORE.search(t.before) is not None,
         nothing,
     ),
     Rule("签约会, 发布环节, 调研组: part of another name or occasion", _part_of_something_else, nothing),
@@ -714,8 +734,8 @@ def _signing(t: VerbTrigger) -> list[Event] | None:
     at, end, event_type = t.at, t.end, t.event_type
     if after.startswith("仪式"):
         return None  # the ceremony is named by the noun (签约仪式)
-    obj = re.match(rf"[^，,。；;]*(?:{SIGNING_OBJECTS})", after)  # to the last: 框架协议, not 框架
-    passive = re.search(rf"(?:{SIGNING_OBJECTS})(?:正式|现场)?\Z", before)
+    obj = _SIGNED_OBJECT.match(after)  # to the last: 框架协议, not 框架
+    passive = _SIGNED_BEFORE.search(before)
     if passive and not obj:
         name = _tidy(before[-PASSIVE_SIGNING_REACH:] + m.group())
         ev = Event("", event_type, name, at - len(before), end, sentence)
@@ -774,7 +794,7 @@ _ALSO_RELEASED = re.compile(rf"[,，、]?(?:同时)?(?:以及|及|和)(?P<what>[
 def _release(t: VerbTrigger) -> list[Event] | None:
     """发布/印发…: the document released (印发《…意见》的通知), and each one listed after it (发布A,以及B)."""
     sentence, m = t.sentence, t.m
-    obj = re.match(rf"[^，,。；;]{{0,20}}?(?:{RELEASE_OBJECTS})(?:的通知)?", t.after)  # 印发《…意见》的通知
+    obj = _RELEASED_OBJECT.match(t.after)  # 印发《…意见》的通知
     if not obj:
         return None
     what = re.sub(r"^[了出]", "", obj.group())
@@ -944,8 +964,11 @@ def _respective_signings(
     return out
 
 
+_DOUBLE_QUOTED = re.compile(r"“[^“”]*”")
+
+
 def _quoted(text: str, position: int) -> bool:
-    return any(lo < position < hi for lo, hi in (q.span() for q in re.finditer(r"“[^“”]*”", text)))
+    return any(lo < position < hi for lo, hi in (q.span() for q in _DOUBLE_QUOTED.finditer(text)))
 
 
 def _joint_build(
@@ -969,12 +992,15 @@ FACILITY = re.compile(
 )
 
 
+_ANNOUNCED_WHAT = re.compile(r"宣布(?P<what>[^，,。；;]{2,40})\Z")
+
+
 def _announced(
     sentence: Sentence, at: int, lo: int, in_clause: list[PartyMention]
 ) -> Callable[[str, int], Event] | None:
     """X宣布Y成立: Y is launched (named even when generic, 咨询委员会), X announced it."""
     before = sentence.text[lo - sentence.start : at - sentence.start]
-    m = re.search(r"宣布(?P<what>[^，,。；;]{2,40})\Z", before)
+    m = _ANNOUNCED_WHAT.search(before)
     if m is None:
         return None
     start = lo + m.start("what")
@@ -1094,17 +1120,22 @@ def _subject(
     return at - len(run) + cut, phrase, None
 
 
+_TIME_AND_MANNER = re.compile(r"(?:昨天|昨日|今天|今日|近日|日前|上午|下午|正式|同步|顺利|成功)")
+_PLACE_WORDS = re.compile(rf"[{HAN}]{{2,12}}?(?=[,，。；;]|$)")
+_MANNER = re.compile(r"(?:正式|同步|顺利|成功|了)")
+
+
 def _drop_time(text: str) -> str:
-    return re.sub(r"(?:昨天|昨日|今天|今日|近日|日前|上午|下午|正式|同步|顺利|成功)", "", text)
+    return _TIME_AND_MANNER.sub("", text)
 
 
 def _object_place(sentence: Sentence, end: int) -> str:
-    m = re.match(rf"[{HAN}]{{2,12}}?(?=[,，。；;]|$)", sentence.text[end - sentence.start :])
+    m = _PLACE_WORDS.match(sentence.text, end - sentence.start)
     return m.group() if m else ""
 
 
 def _tidy(name: str) -> str:
-    return re.sub(r"(?:正式|同步|顺利|成功|了)", "", name).strip("，,、 ")
+    return _MANNER.sub("", name).strip("，,、 ")
 
 
 def _date_and_place(

@@ -250,6 +250,7 @@ _NOT_BIG = {
 _RANGE = re.compile(r"[至到~～\-—－]{1,2}")
 _CLAUSE_BREAK = re.compile(r"[,，。;；、]")
 _NUMBER_END = re.compile(r"[\dA-Za-z.]\Z")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 class Figure(TypedDict):
@@ -416,7 +417,7 @@ def _measure(m: re.Match[str], sentence: str) -> Figure | None:
     else:
         if big and big not in BIG_NOUNS and big in _NOT_BIG:
             return None
-        if num == "二" and classifier == "次" and re.match(f"[{HAN}]", sentence[m.end() : m.end() + 1]):
+        if num == "二" and classifier == "次" and _HAN_CHAR.match(sentence, m.end()):
             return None  # 二次创业, 二次污染: "secondary", not twice
         if num == "一" and not pre and not m["post"]:
             return None  # 一个目标, 一批制度: "a", not a figure

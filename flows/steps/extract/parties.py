@@ -150,9 +150,11 @@ _BRACKET = re.compile(r"[()（）]")
 _TRAILING_PLACE = re.compile(r"[(（]([^()（）]{2,8})[)）]")
 _TRAILING_BRACKET = re.compile(r"[(（][^()（）]*[)）]\Z")
 _LATIN = re.compile(r"[A-Za-z0-9&. ]+")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _NAME_LETTER = re.compile(f"[{HAN}A-Za-z]")
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _HAN_RUN = re.compile(f"[{HAN}]+")
+_HAN_RUN_END = re.compile(rf"[{HAN}]+\Z")
 _FOREIGN_NAME = re.compile(rf"[{HAN}]{{1,6}}(?:·[{HAN}]{{1,8}})+")
 _LIST_BREAK = re.compile(r"[、，,。；;等]")
 _LOCAL_GOVERNMENT = re.compile(r"(?<=[市区县省州旗])政府\Z")
@@ -542,7 +544,8 @@ def _continues(text: str, end: int, surface: str) -> bool:
 def _standalone_alias(text: str, start: int, end: int, surface: str, ref: Reference) -> bool:
     """A short or Latin alias must stand alone: GE is not in GEF, 国网 is not in 全国网."""
     if _LATIN.fullmatch(surface):
-        return not re.match(r"[A-Za-z]", text[end : end + 1]) and not re.search(r"[A-Za-z]\Z", text[:start])
+        # (the letter before it read in place: a search of text[:start] cost the text's length per alias)
+        return not _ASCII_LETTER.match(text, end, end + 1) and not (start and _ASCII_LETTER.match(text, start - 1))
     if len(surface) <= 2:
         run = _name_run(text[max(0, start - SHORT_FORM_CONTEXT) : start])
         return not run or left_cut(run, ref.place_names) == len(run)
@@ -1071,7 +1074,7 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
         if any(p.start <= dot.start() < p.end for p in out) or any(o.start <= dot.start() < o.end for o in orgs):
             continue  # 副秘书长约翰·史密斯: already found after its title
         before = text[max(0, dot.start() - TRANSLITERATED_NAME_REACH) : dot.start()]
-        left = re.search(rf"[{HAN}]+\Z", before)
+        left = _HAN_RUN_END.search(before)
         if left is None:
             continue
         run = left.group()
