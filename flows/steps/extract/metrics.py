@@ -286,6 +286,8 @@ def find(sentence: str) -> list[Figure]:
 def _table_cells(sentence: str) -> list[Figure]:
     """A table flattened to text: bare numbers after a `(%)` column header are in that unit
     (`增速(%) 北 京 -9.18 -8.1` -> -9.18 percent, -8.1 percent)."""
+    if "(" not in sentence and "（" not in sentence:
+        return []  # (a column header is bracketed: most sentences skip the scan)
     headers = list(_COLUMN_UNIT.finditer(sentence))
     if not headers:
         return []

@@ -1241,6 +1241,8 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
     for i, m in enumerate(orgs):
         first_of.setdefault(m.surface, i)
     for a_surface, i in first_of.items():  # an abbreviation joins the shortest full name it abbreviates
+        if len(a_surface) < 3:
+            continue  # (too short to abbreviate anything: the test below needs three characters)
         fulls = [
             j
             for b_surface, j in first_of.items()
