@@ -1243,10 +1243,14 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
     for a_surface, i in first_of.items():  # an abbreviation joins the shortest full name it abbreviates
         if len(a_surface) < 3:
             continue  # (too short to abbreviate anything: the test below needs three characters)
+        first, last = a_surface[0], a_surface[-1]  # (_abbreviates' own first test, made here before the call)
         fulls = [
             j
             for b_surface, j in first_of.items()
-            if len(b_surface) > len(a_surface) >= 3 and _abbreviates(a_surface, b_surface, ref)
+            if len(b_surface) > len(a_surface)
+            and first in b_surface
+            and last in b_surface
+            and _abbreviates(a_surface, b_surface, ref)
         ]
         if fulls:
             j = min(fulls, key=lambda j: len(orgs[j].surface))
