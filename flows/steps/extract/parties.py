@@ -492,8 +492,12 @@ def find(
 def _after_people(orgs: list[PartyMention], people: list[PartyMention], ref: Reference) -> list[PartyMention]:
     """孙亮和市政府: a name that starts with a person found elsewhere starts after that person."""
     out = []
+    covering: dict[int, PartyMention] = {}  # position -> the first person whose name covers it
+    for p in people:
+        for at in range(p.start, p.end):
+            covering.setdefault(at, p)
     for org in orgs:
-        person = next((p for p in people if p.start <= org.start < p.end), None)
+        person = covering.get(org.start)
         if person is None:
             out.append(org)
             continue

@@ -607,14 +607,26 @@ def _drop_alias_phrases(zones: list[RegionMention], places: list[RegionMention])
     """扩大生态城, 此后合肥高新区: words before the short form of a zone already named in full
     (unless those words hold a place: 中新青岛生态城 is a zone of its own)."""
     out = []
+    # Zones of one key share a name, hence short forms: each key once, in order of first mention (the
+    # order the forms of the other zones were tried in), and each key's verdict once.
+    forms: dict[str, tuple[str, ...]] = {}
     for zone in zones:
-        shorts = [
-            f
-            for other in zones
-            if other.region.region_key != zone.region.region_key
-            for f in _short_forms(other.region.name)
-        ]
-        hit = next((f for f in shorts if zone.region.name.endswith(f) and zone.region.name != f), None)
+        forms.setdefault(zone.region.region_key, _short_forms(zone.region.name))
+    hits: dict[str, str | None] = {}
+    for zone in zones:
+        key, name = zone.region.region_key, zone.region.name
+        if key not in hits:
+            hits[key] = next(
+                (
+                    f
+                    for other, shorts in forms.items()
+                    if other != key
+                    for f in shorts
+                    if name.endswith(f) and name != f
+                ),
+                None,
+            )
+        hit = hits[key]
         if hit is not None:
             head_end = zone.end - len(hit)
             if not any(zone.start <= p.start and p.end <= head_end for p in places):
