@@ -18,18 +18,22 @@ _NOISE = r"[\s\p{P}\p{S}]"
 
 def signatures(documents: pl.DataFrame) -> pl.DataFrame:
     """doc_id -> signature (list of 64 UInt32); identical texts get identical signatures."""
-    dense = documents.select("doc_id", dense=pl.col("text").str.replace_all(_NOISE, ""))
+    # Grouped by the article's row number, not its doc_id: a string key costs a third of the time.
+    dense = documents.select(
+        _row=pl.int_range(pl.len(), dtype=pl.UInt32), dense=pl.col("text").str.replace_all(_NOISE, "")
+    )
     positions = dense.with_columns(
         pos=pl.int_ranges(0, pl.max_horizontal(pl.col("dense").str.len_chars().cast(pl.Int64) - SHINGLE + 1, 1))
     ).explode("pos")
-    shingles = positions.select("doc_id", shingle=pl.col("dense").str.slice(pl.col("pos"), SHINGLE))
-    minima = shingles.group_by("doc_id").agg(
+    shingles = positions.select("_row", shingle=pl.col("dense").str.slice(pl.col("pos"), SHINGLE))
+    minima = shingles.group_by("_row").agg(
         [(pl.col("shingle").hash(seed=seed) & 0xFFFFFFFF).min().alias(f"h{seed}") for seed in range(PERMUTATIONS)]
     )
     signed = minima.select(
-        "doc_id", signature=pl.concat_list([f"h{seed}" for seed in range(PERMUTATIONS)]).cast(pl.List(pl.UInt32))
+        "_row", signature=pl.concat_list([f"h{seed}" for seed in range(PERMUTATIONS)]).cast(pl.List(pl.UInt32))
     )
-    return documents.select("doc_id").join(signed, on="doc_id", how="left")
+    rows = documents.select("doc_id").with_row_index("_row")
+    return rows.join(signed, on="_row", how="left").drop("_row")
 
 
 def estimated_similarity(a: list[int], b: list[int]) -> float:
