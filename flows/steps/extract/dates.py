@@ -204,6 +204,10 @@ PERIOD_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], int | None
 ]
 
 
+# A character each PERIOD_PATTERNS entry needs (in order): a sentence without it skips that pattern's scan.
+_PERIOD_GATES = ("月", "半", "半", "半", "半", "季", "四", "五", "截", "年", "年", "去")
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
 # Years a period can be in; outside, the number is a misread (a code, a garbled digit), not a period.
 PERIOD_YEARS = range(1900, 2101)
 
@@ -212,10 +216,10 @@ def period(sentence: str, year: int | None) -> str | None:
     """The time a figure covers: "2022年1—6月,园区生产总值…" -> "2022-01/2022-06"."""
     if "年" not in sentence and "五" not in sentence:
         return None  # (every PERIOD_PATTERNS entry holds one of them: most figures' sentences skip the scans)
-    for pattern, fmt in PERIOD_PATTERNS:
-        m = pattern.search(sentence)
+    for (pattern, fmt), gate in zip(PERIOD_PATTERNS, _PERIOD_GATES, strict=True):
+        m = pattern.search(sentence) if gate in sentence else None
         if m:
             value = fmt(m, year)
-            if value and all(int(y) in PERIOD_YEARS for y in re.findall(r"\d{4}", value)):
+            if value and all(int(y) in PERIOD_YEARS for y in _FOUR_DIGITS.findall(value)):
                 return value
     return None

@@ -135,6 +135,15 @@ def test_every_period_pattern_needs_year_or_five():
         assert _always_holds(pattern.pattern, {"年", "五"}), pattern.pattern
 
 
+def test_every_period_pattern_needs_its_gate_character():
+    """period() tries a pattern only in a sentence holding its _PERIOD_GATES character."""
+    from flows.steps.extract.dates import _PERIOD_GATES, PERIOD_PATTERNS
+
+    assert len(_PERIOD_GATES) == len(PERIOD_PATTERNS)
+    for (pattern, _), gate in zip(PERIOD_PATTERNS, _PERIOD_GATES, strict=True):
+        assert _always_holds(pattern.pattern, {gate}), (pattern.pattern, gate)
+
+
 def test_every_time_expression_needs_a_time_character():
     """expressions() skips a text without _TIME_CHAR: each pattern and word it looks for must hold one."""
     from flows.steps.extract import dates

@@ -166,3 +166,25 @@ def test_words_and_page_chrome_are_not_places(run, text):
 )
 def test_bases_and_industrial_cities_are_zones(run, text, zone):
     assert (zone, zone, "zone", None) in regions(run, text)
+
+
+@pytest.mark.parametrize(
+    "text, spans",
+    [
+        ("主办:临江市人民政府门户网站 承办:临江日报", [(3, 14)]),
+        ("一二三四五六七八九十甲乙门户网站", [(0, 16)]),  # twelve characters, then 网 two further
+        ("一二三四五六七八九十甲乙丙门户网站", [(1, 17)]),  # thirteen: the name is its last twelve
+        ("电网、管网和互联网都不是网站名,临江新闻网是", []),
+        ("地址:甘肃省临江市滨河路88号 联系地址：临江市", [(0, 15), (16, 24)]),
+    ],
+)
+def test_chrome_spans_and_its_lookahead_changes_no_match(text, spans):
+    """Site chrome spans; _CHROME's lookahead only lets the engine skip places with no 网 ahead."""
+    import re
+
+    from flows.steps.extract.regions import _CHROME, _chrome_spans
+
+    plain = re.compile(_CHROME.pattern.replace("(?=[^网]{0,14}网)", ""))
+    assert plain.pattern != _CHROME.pattern
+    assert _chrome_spans(text) == [(a, b, "international") for a, b in spans]
+    assert [m.span() for m in plain.finditer(text)] == spans
