@@ -319,18 +319,22 @@ def row_local(suite: dict[str, Any]) -> bool:
 def _frames(
     con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any], chunk_rows: int
 ) -> Iterator[pd.DataFrame]:
-    """The check query of the mart as pandas frames: one, or slices of chunk_rows when the suite is row-local."""
-    result = con.execute(CHECK_QUERIES[table])
+    """The check query of the mart as pandas frames: one, or slices of chunk_rows when the suite is row-local.
+
+    Through Arrow: DuckDB's own pandas conversion built each string column from Python objects
+    (2.6 million mentions: 29 s against 8 s for Arrow batches, same dtypes)."""
+    relation = con.sql(CHECK_QUERIES[table])
     if not row_local(suite):
-        yield result.df()
+        yield relation.to_arrow_table().to_pandas()
         return
-    vectors = max(1, chunk_rows // 2048)  # DuckDB hands out rows in vectors of 2,048
-    frame = result.fetch_df_chunk(vectors)
-    yield frame  # even when empty: the row-count floor is still checked
-    while len(frame):
-        frame = result.fetch_df_chunk(vectors)
-        if len(frame):
-            yield frame
+    reader = relation.to_arrow_reader(chunk_rows)
+    empty = True
+    for batch in reader:
+        if batch.num_rows:
+            empty = False
+            yield batch.to_pandas()
+    if empty:  # the row-count floor is still checked
+        yield reader.schema.empty_table().to_pandas()
 
 
 def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
