@@ -84,6 +84,29 @@ def test_the_cli_answers_an_unchanged_rerun_without_prefect_and_a_changed_file_m
     assert reruns.quick_rerun(resolved) is not None
 
 
+def test_the_quick_check_hands_its_listing_to_the_flows_ingest_once_and_for_its_folders_only(published, tmp_path):
+    inbox, warehouse_dir, _ = published
+    resolved = settings.load(inbox, warehouse_dir)
+    added = inbox / "zz_added.txt"
+    added.write_text("天津市发布绿色低碳发展方案。\n", encoding="utf-8")
+    try:
+        assert reruns.quick_rerun(resolved, hand_over=True) is None  # work to do: the check is handed over
+        kept = reruns._handed
+        handed = reruns.check(resolved, "flow")
+        assert kept is not None and handed is kept
+        assert handed.inventory.filter(pl.col("source_file") == added.name)["action"].to_list() == ["extract"]
+        assert reruns.check(resolved, "again") is not handed  # taken once: the next check lists again
+        reruns.quick_rerun(resolved, hand_over=True)
+        other = settings.load(inbox, tmp_path / "other-warehouse")
+        assert reruns.check(other, "elsewhere").folders == (inbox, tmp_path / "other-warehouse")
+        assert reruns.check(resolved, "after") is not handed  # a check for other folders ended the hand-over
+        reruns.quick_rerun(resolved)  # without hand_over nothing is kept
+        assert reruns._handed is None
+    finally:
+        added.unlink()
+        reruns.handed_over()
+
+
 def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "1GB")
     monkeypatch.setenv("GREENWIRE_DUCKDB_THREADS", "1")

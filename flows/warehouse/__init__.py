@@ -2,8 +2,8 @@
 
 Schemas: `raw` (what extraction produced, replaced file by file), `ref` (the gazetteer
 from seeds/reference), then `staging`, `intermediate` and `marts`, one view (staging) or table
-(the others: MATERIALIZED) per file of sql/<layer>/, built in folder order, plus the Python models of PYTHON_MODELS (graph work that
-SQL does badly), each after the SQL files of its layer.
+(the others: MATERIALIZED) per file of sql/<layer>/, built in folder order, plus the Python
+models of PYTHON_MODELS (graph work that SQL does badly), each after the SQL files of its layer.
 """
 
 from __future__ import annotations
