@@ -129,7 +129,7 @@ def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage
     current = (warehouse_dir / "publish" / "current").resolve()
     models = Path(shutil.copytree(settings.SQL_DIR, tmp_path / "sql"))
     # What DuckDB's internal errors look like: a first line, then a C++ stack trace.
-    (models / "staging" / "stg_zz_broken.sql").write_text(
+    (models / "intermediate" / "int_zz_broken.sql").write_text(
         "select error('INTERNAL Error: Attempted to dereference unique_ptr that is NULL!' || chr(10) || "
         "'Stack Trace:' || chr(10) || '/usr/lib/libduckdb.so(duckdb::Exception::Exception+0x4d) [0x7f]')\n"
     )
@@ -139,7 +139,7 @@ def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage
     assert code == 1
     assert err.count("\n") == 1 and "Stack Trace" not in err, err
     assert err.startswith("greenwire: error: run failed at build: ")
-    assert "stg_zz_broken.sql" in err and "Attempted to dereference unique_ptr that is NULL!" in err
+    assert "int_zz_broken.sql" in err and "Attempted to dereference unique_ptr that is NULL!" in err
     assert (warehouse_dir / "publish" / "current").resolve() == current
     assert _outcomes(warehouse_dir)[-1] == "failed"
     log = Path(err.rsplit("full trace: ", 1)[1].strip())
