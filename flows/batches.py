@@ -5,18 +5,23 @@ reads, cleans, extracts and loads the files to (re)process a batch at a time, so
 one batch of texts whatever the size of the corpus. Every file's rows depend on that file alone,
 so the published bytes do not depend on the batch size (tests/test_scale.py).
 
-`process_batch` is the whole per-file chain with no Prefect and no warehouse: the flow runs its
-three parts as separate tasks (flows/tasks.py), and a worker elsewhere can run it whole and hand
-back the frames (or write them as Parquet) for the driver to load.
+`process_batch` is the whole per-file chain with no Prefect and no warehouse: the flow's batch task
+(flows/tasks.py) has the run's extraction workers run it, each on a consecutive share of the batch's
+files (`Extractor.process`), and a worker elsewhere can run it whole and hand back the frames (or
+write them as Parquet) for the driver to load.
 """
 
 from __future__ import annotations
 
+import time
+import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -26,8 +31,27 @@ from flows.steps.clean import clean
 from flows.steps.extract import extract
 from flows.steps.schema import RAW_SCHEMAS
 
-# Below this much article text, handing a batch to worker processes costs more than it saves.
+T = TypeVar("T")
+
+# Below this much input (article text, or file bytes for a whole batch), handing it to worker
+# processes costs more than it saves.
 PARALLEL_FROM_BYTES = 1_000_000
+
+
+# The three parts of a batch, named as the stages of a run report them.
+STAGES = ("ingest", "clean", "extract")
+
+
+class BatchFailed(RuntimeError):
+    """A part of a batch raised: which stage (ingest, clean or extract), the error's type and message,
+    and its trace as text (the error itself may not survive the trip back from a worker process)."""
+
+    def __init__(self, stage: str, message: str, trace: str = ""):
+        super().__init__(stage, message, trace)
+        self.stage, self.message, self.trace = stage, message, trace
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -35,6 +59,15 @@ class Batch:
     files: pl.DataFrame  # the batch's inventory rows after decoding (status, reason, encoding; text null)
     documents: pl.DataFrame  # raw.documents rows
     facts: dict[str, pl.DataFrame]  # raw.<table> rows, per flows.steps.schema.RAW_SCHEMAS
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage, summed over the processes that ran it
+
+    @classmethod
+    def concat(cls, parts: list[Batch]) -> Batch:
+        """Consecutive parts of one batch as one: rows in part order, seconds summed."""
+        facts = {name: pl.concat([part.facts[name] for part in parts]) for name in parts[0].facts}
+        seconds = {stage: sum(part.seconds.get(stage, 0.0) for part in parts) for stage in STAGES}
+        files = pl.concat([part.files for part in parts], how="diagonal_relaxed")
+        return cls(files, pl.concat([part.documents for part in parts]), facts, seconds)
 
     def write(self, folder: Path) -> Path:
         """One Parquet file per frame under folder (files.parquet, documents.parquet, <fact>.parquet),
@@ -76,19 +109,33 @@ def clean_batch(decoded: pl.DataFrame, today: date | None = None) -> pl.DataFram
 def process_batch(
     rows: pl.DataFrame, input_dir: Path, extractor: Extractor | None = None, today: date | None = None
 ) -> Batch:
-    """decode -> clean -> extract for one batch of plan rows: plan(...)[0] -> Batch(files, documents, facts)."""
+    """decode -> clean -> extract for one batch of plan rows: plan(...)[0] -> Batch(files, documents, facts),
+    with the seconds of each part; an error in a part raises BatchFailed naming its stage."""
     today = today or date.today()  # one day for both steps, even when the batch runs across midnight
-    decoded = decode_batch(rows, input_dir)
-    documents = clean_batch(decoded, today)
-    facts = (extractor or Extractor(1)).run(documents, today)
-    return Batch(decoded.with_columns(text=pl.lit(None, pl.String)), documents, facts)
+    seconds: dict[str, float] = {}
+    decoded = _timed("ingest", seconds, decode_batch, rows, input_dir)
+    documents = _timed("clean", seconds, clean_batch, decoded, today)
+    facts = _timed("extract", seconds, (extractor or Extractor(1)).run, documents, today)
+    return Batch(decoded.with_columns(text=pl.lit(None, pl.String)), documents, facts, seconds)
+
+
+def _timed(stage: str, seconds: dict[str, float], part: Callable[..., T], *args: Any) -> T:
+    started = time.perf_counter()
+    try:
+        return part(*args)
+    except BatchFailed:
+        raise
+    except Exception as exc:
+        raise BatchFailed(stage, f"{type(exc).__name__}: {exc}", traceback.format_exc()) from exc
+    finally:
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 class Extractor:
-    """extract() over a batch of articles, in `workers` processes kept for the whole run (starting
-    them and loading the gazetteer in each costs seconds: once per run, not once per batch). The
-    per-document rules are pure-Python CPU work, so processes, not threads; the pool lives here in
-    the task layer, the step itself (flows.steps.extract) is a plain function."""
+    """Batches read, cleaned and extracted in `workers` processes kept for the whole run (starting
+    them and loading the gazetteer in each costs seconds: once per run, not once per batch). Decoding,
+    cleaning and the per-document rules are mostly pure-Python CPU work, so processes, not threads;
+    the pool lives here in the task layer, the steps themselves are plain functions."""
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -102,6 +149,25 @@ class Extractor:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
+    def process(self, rows: pl.DataFrame, input_dir: Path, today: date | None = None) -> Batch:
+        """process_batch over plan rows, the files split between the workers in consecutive runs of
+        about equal bytes: the same rows in the same order as one process gives (each file's rows
+        depend on that file alone), in about 1/workers of the time."""
+        today = today or date.today()
+        size = int(rows["size_bytes"].fill_null(0).sum()) if rows.height else 0
+        if self.workers <= 1 or size < PARALLEL_FROM_BYTES or rows.height < 2 * self.workers:
+            return process_batch(rows, input_dir, self, today)
+        share = rows["size_bytes"].fill_null(0).cum_sum() * self.workers // (size + 1)  # 0 .. workers-1
+        parts = [rows.filter(share == worker) for worker in range(self.workers)]
+        parts = [part for part in parts if part.height]
+        done = list(self._workers().map(_process_part, parts, [input_dir] * len(parts), [today] * len(parts)))
+        return Batch.concat(done)
+
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+        return self._pool
+
     def run(self, documents: pl.DataFrame, today: date | None = None) -> dict[str, pl.DataFrame]:
         """Raw fact tables of these articles, rows in article order whatever the number of workers;
         `today` (default: the system date) bounds plausible event dates."""
@@ -109,12 +175,15 @@ class Extractor:
         size = documents["text"].str.len_bytes().sum() if documents.height else 0
         if self.workers <= 1 or size < PARALLEL_FROM_BYTES or documents.height < 2 * self.workers:
             return extract(documents, load_all(), today)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
         step = -(-documents.height // self.workers)
         chunks = [documents.slice(i, step) for i in range(0, documents.height, step)]
-        parts = list(self._pool.map(_extract_chunk, chunks, [today] * len(chunks)))
+        parts = list(self._workers().map(_extract_chunk, chunks, [today] * len(chunks)))
         return {name: pl.concat([part[name] for part in parts]) for name in parts[0]}
+
+
+def _process_part(rows: pl.DataFrame, input_dir: Path, today: date) -> Batch:
+    """One worker's share of a batch, read, cleaned and extracted there."""
+    return process_batch(rows, input_dir, Extractor(1), today)
 
 
 def _extract_chunk(documents: pl.DataFrame, today: date) -> dict[str, pl.DataFrame]:

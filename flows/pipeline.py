@@ -52,7 +52,8 @@ class StageFailed(RuntimeError):
     def __init__(self, stage: str, cause: BaseException):
         self.stage = stage
         first = str(cause).strip().splitlines()[0][:300] if str(cause).strip() else ""
-        super().__init__(f"{stage} failed: {type(cause).__name__}: {first}")
+        kind = "" if isinstance(cause, batches.BatchFailed) else f"{type(cause).__name__}: "  # it says its own
+        super().__init__(f"{stage} failed: {kind}{first}")
 
 
 # Errors that already are one clear line for a person; anything else is wrapped in StageFailed.
@@ -139,8 +140,9 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     ingested = _in("ingest", tasks.ingest, settings, run_id, force)  # --force reads and hashes every file again
     if ingested.unchanged_since and not force:
         return reruns.unchanged(run_id, ingested)
-    validation.preload()  # there is work: validate will run, its process starting while the batches run
     inventory = ingested.inventory
+    if validation.preload_while_batches_run(inventory):  # a small corpus: GX imports while the batches run
+        validation.preload()
     summary = RunSummary(run_id=run_id, files=inventory, digest=ingested.digest)
     todo = batches.plan(inventory, settings.batch_files)
     tally = tasks.Tally(len(todo))
@@ -172,13 +174,19 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
 
 
 def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: tasks.Tally) -> Iterator[Made]:
-    """Each batch read, cleaned and extracted in this process (and its extraction workers), in order."""
+    """Each batch read, cleaned and extracted by the extraction workers (in this process for a small
+    batch), in order."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
-            files = _in("ingest", tasks.read_stage, settings, rows, tally, index)
-            documents = _in("clean", tasks.clean_stage, files, tally, index)
-            facts = _in("extract", tasks.extract_stage, documents, extractor, tally, index)
-            yield files, documents, facts
+            try:
+                batch = tasks.process_stage(settings, rows, extractor, tally, index)
+            except batches.BatchFailed as exc:  # the part of the batch that failed names the stage
+                raise StageFailed(exc.stage, exc) from exc
+            except CLEAR_ERRORS:
+                raise
+            except Exception as exc:
+                raise StageFailed("ingest", exc) from exc
+            yield batch.files, batch.documents, batch.facts
 
 
 def _on_cluster(
@@ -202,7 +210,7 @@ def _on_cluster(
             tally.batch(
                 "extract",
                 index,
-                started,
+                time.perf_counter() - started,
                 f"{done['articles']} articles from {batch.files.height} files on {done['worker']}",
                 {"articles": done["articles"]},
             )

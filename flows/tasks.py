@@ -75,10 +75,10 @@ class Tally:
         self.counts: dict[str, dict[str, int]] = {}
 
     def batch(
-        self, stage: str, index: int, started: float, message: str, counts: dict[str, int], echo: bool = True
+        self, stage: str, index: int, seconds: float, message: str, counts: dict[str, int], echo: bool = True
     ) -> None:
         """Record one batch of a stage and print its line: `extract  | batch 3/40: … (1.2 s)`."""
-        seconds = round(time.perf_counter() - started, 3)
+        seconds = round(seconds, 3)
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
         totals = self.counts.setdefault(stage, {})
         for name, value in counts.items():
@@ -139,62 +139,54 @@ def ingest(settings: Settings, run_id: str, rehash: bool = False) -> reruns.Chec
 
 
 @task(
-    name="read",
-    task_run_name="read {index}/{tally.batches}",
+    name="process",
+    task_run_name="process {index}/{tally.batches}",
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=1,
     retry_condition_fn=_transient,
 )
-def read_stage(settings: Settings, rows: pl.DataFrame, tally: Tally, index: int) -> pl.DataFrame:
-    """One batch of files read and decoded (stage "ingest"); unreadable ones quarantined with a reason."""
+def process_stage(
+    settings: Settings, rows: pl.DataFrame, extractor: batches.Extractor, tally: Tally, index: int
+) -> batches.Batch:
+    """One batch of files read and decoded (stage "ingest"; unreadable ones quarantined with a reason),
+    cleaned into articles (only new or changed files: reused ones are not read again) and extracted,
+    split between the extraction workers. Each stage's line gets its share of the batch's wall time,
+    in proportion to the seconds the workers spent in it."""
     started = time.perf_counter()
-    decoded = batches.decode_batch(rows, settings.input_dir)
+    batch = extractor.process(rows, settings.input_dir)
+    wall = time.perf_counter() - started
+    spent = sum(batch.seconds.values()) or 1.0
+    share = {stage: wall * batch.seconds.get(stage, 0.0) / spent for stage in batches.STAGES}
+    decoded, documents, facts = batch.files, batch.documents, batch.facts
     quarantined = decoded.filter(pl.col("status") == "quarantined").height
     # With one batch, ingest's closing line says the same: only several batches print each.
     tally.batch(
         "ingest",
         index,
-        started,
+        share["ingest"],
         f"{decoded.height} files read, {quarantined} quarantined",
         {"read": decoded.height, "quarantined": quarantined},
         echo=tally.batches > 1,
     )
-    return decoded
-
-
-@task(name="clean", task_run_name="clean {index}/{tally.batches}", cache_policy=NO_CACHE)
-def clean_stage(decoded: pl.DataFrame, tally: Tally, index: int) -> pl.DataFrame:
-    """Articles of one decoded batch (the new or changed files; reused files are not read again)."""
-    started = time.perf_counter()
-    documents = batches.clean_batch(decoded)
     files = decoded.filter(pl.col("status") == "processed").height
     relevant = int(documents["is_relevant"].sum()) if documents.height else 0
     tally.batch(
         "clean",
         index,
-        started,
+        share["clean"],
         f"{documents.height} articles from {files} files, {relevant} relevant",
         {"files": files, "articles": documents.height, "relevant": relevant},
     )
-    return documents
-
-
-@task(name="extract", task_run_name="extract {index}/{tally.batches}", cache_policy=NO_CACHE)
-def extract_stage(
-    documents: pl.DataFrame, extractor: batches.Extractor, tally: Tally, index: int
-) -> dict[str, pl.DataFrame]:
-    started = time.perf_counter()
-    facts = extractor.run(documents)
     found = ", ".join(f"{len(frame)} {name}" for name, frame in facts.items())
     tally.batch(
         "extract",
         index,
-        started,
+        share["extract"],
         f"{found} from {documents.height} articles",
         {"articles": documents.height, **{name: len(frame) for name, frame in facts.items()}},
     )
-    return facts
+    return batch
 
 
 @task(
@@ -228,7 +220,7 @@ def load_stage(
     tally.batch(
         "load",
         index,
-        started,
+        time.perf_counter() - started,
         f"{documents.height} articles from {decoded.height} files",
         {"loaded": documents.height},
         echo=tally.batches > 1,

@@ -34,3 +34,34 @@ def test_split_batches_give_the_rows_of_one_batch_and_survive_parquet(seeds, tmp
     assert back.files.equals(whole.files) and back.documents.equals(whole.documents)
     assert back.facts.keys() == whole.facts.keys()
     assert all(back.facts[name].equals(frame) for name, frame in whole.facts.items())
+
+
+def test_a_batch_split_between_two_worker_processes_gives_the_rows_of_one_process(seeds, monkeypatch):
+    """Extractor.process hands consecutive shares of the files to real worker processes and joins
+    their parts in order; the threshold is lowered so the five seeds count as a big batch."""
+    monkeypatch.setattr(batches, "PARALLEL_FROM_BYTES", 0)
+    rows = batches.plan(_planned(seeds), 100)[0]
+    whole = batches.process_batch(rows, seeds.resolve())
+    with batches.Extractor(2) as extractor:
+        split = extractor.process(rows, seeds.resolve())
+        assert extractor._pool is not None  # the workers did the work
+    assert split.files.equals(whole.files)
+    assert split.documents.equals(whole.documents)
+    assert split.facts.keys() == whole.facts.keys()
+    assert all(split.facts[name].equals(frame) for name, frame in whole.facts.items())
+    assert set(split.seconds) == set(batches.STAGES) and all(s > 0 for s in split.seconds.values())
+
+
+def test_an_error_in_a_part_of_a_batch_names_its_stage(seeds, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("no articles today")
+
+    monkeypatch.setattr(batches, "clean_batch", broken)
+    rows = batches.plan(_planned(seeds), 100)[0]
+    try:
+        batches.process_batch(rows, seeds.resolve())
+    except batches.BatchFailed as exc:
+        assert (exc.stage, str(exc)) == ("clean", "ValueError: no articles today")
+        assert "no articles today" in exc.trace
+    else:
+        raise AssertionError("a failing clean step must raise BatchFailed")

@@ -84,6 +84,29 @@ def test_the_cli_answers_an_unchanged_rerun_without_prefect_and_a_changed_file_m
     assert reruns.quick_rerun(resolved) is not None
 
 
+def test_the_quick_check_hands_its_listing_to_the_flows_ingest_once_and_for_its_folders_only(published, tmp_path):
+    inbox, warehouse_dir, _ = published
+    resolved = settings.load(inbox, warehouse_dir)
+    added = inbox / "zz_added.txt"
+    added.write_text("天津市发布绿色低碳发展方案。\n", encoding="utf-8")
+    try:
+        assert reruns.quick_rerun(resolved, hand_over=True) is None  # work to do: the check is handed over
+        kept = reruns._handed
+        handed = reruns.check(resolved, "flow")
+        assert kept is not None and handed is kept
+        assert handed.inventory.filter(pl.col("source_file") == added.name)["action"].to_list() == ["extract"]
+        assert reruns.check(resolved, "again") is not handed  # taken once: the next check lists again
+        reruns.quick_rerun(resolved, hand_over=True)
+        other = settings.load(inbox, tmp_path / "other-warehouse")
+        assert reruns.check(other, "elsewhere").folders == (inbox, tmp_path / "other-warehouse")
+        assert reruns.check(resolved, "after") is not handed  # a check for other folders ended the hand-over
+        reruns.quick_rerun(resolved)  # without hand_over nothing is kept
+        assert reruns._handed is None
+    finally:
+        added.unlink()
+        reruns.handed_over()
+
+
 def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "1GB")
     monkeypatch.setenv("GREENWIRE_DUCKDB_THREADS", "1")
@@ -106,7 +129,7 @@ def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage
     current = (warehouse_dir / "publish" / "current").resolve()
     models = Path(shutil.copytree(settings.SQL_DIR, tmp_path / "sql"))
     # What DuckDB's internal errors look like: a first line, then a C++ stack trace.
-    (models / "staging" / "stg_zz_broken.sql").write_text(
+    (models / "intermediate" / "int_zz_broken.sql").write_text(
         "select error('INTERNAL Error: Attempted to dereference unique_ptr that is NULL!' || chr(10) || "
         "'Stack Trace:' || chr(10) || '/usr/lib/libduckdb.so(duckdb::Exception::Exception+0x4d) [0x7f]')\n"
     )
@@ -116,7 +139,7 @@ def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage
     assert code == 1
     assert err.count("\n") == 1 and "Stack Trace" not in err, err
     assert err.startswith("greenwire: error: run failed at build: ")
-    assert "stg_zz_broken.sql" in err and "Attempted to dereference unique_ptr that is NULL!" in err
+    assert "int_zz_broken.sql" in err and "Attempted to dereference unique_ptr that is NULL!" in err
     assert (warehouse_dir / "publish" / "current").resolve() == current
     assert _outcomes(warehouse_dir)[-1] == "failed"
     log = Path(err.rsplit("full trace: ", 1)[1].strip())

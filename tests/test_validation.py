@@ -215,3 +215,15 @@ def test_a_mart_validated_in_slices_gets_the_verdict_of_the_whole(con, tmp_path)
     [failure] = [f for f in broken.failures if f.column == "_span_ok"]
     assert failure.detail.startswith(f"{regions} unexpected rows")
     assert broken.per_table == whole.per_table
+
+
+def test_the_validating_process_starts_early_only_for_a_small_corpus():
+    """Quarantined and skipped entries do not count; the bytes of the files the warehouse holds do."""
+    limit = validation.PRELOAD_BELOW_INPUT_BYTES
+
+    def inventory(*rows):
+        return pl.DataFrame(rows, schema={"status": pl.String, "size_bytes": pl.Int64}, orient="row")
+
+    assert validation.preload_while_batches_run(inventory(("processed", limit // 2), ("quarantined", limit)))
+    assert not validation.preload_while_batches_run(inventory(("processed", limit // 2), ("processed", limit // 2)))
+    assert validation.preload_while_batches_run(inventory(("processed", None), ("skipped", limit)))

@@ -407,13 +407,18 @@ def _run_locked(args: argparse.Namespace, resolved: Settings) -> int:
         from flows.ops.reruns import quick_rerun
 
         try:  # nothing changed since the last publish: say so without starting Prefect
-            summary = quick_rerun(resolved)
+            summary = quick_rerun(resolved, hand_over=True)  # else the flow's ingest takes this listing
         except (FileNotFoundError, NotADirectoryError) as exc:
             return _fail(str(exc), exc)
         if summary is not None:
             print(format_summary(summary))
             return 0
-    return _run_flow(args)
+    from flows.ops.reruns import handed_over
+
+    try:
+        return _run_flow(args)
+    finally:
+        handed_over()
 
 
 def _run_flow(args: argparse.Namespace) -> int:

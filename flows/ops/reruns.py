@@ -49,13 +49,24 @@ class Checked:
     digest: str
     unchanged_since: dict[str, Any] | None
     seconds: float
+    folders: tuple[Path, Path] | None = None  # (input_dir, warehouse_dir) it was made for
+
+
+# A check `quick_rerun(..., hand_over=True)` made and found work in: the flow's ingest, run next in
+# the same process under the same hold of the warehouse lock, takes it instead of listing and hashing
+# the folder a second time (6 s at 100,000 articles). `handed_over()` ends the hand-over either way.
+_handed: Checked | None = None
 
 
 def check(settings: Settings, run_id: str, rehash: bool = False) -> Checked:
     """List and hash the input folder and plan it against raw.files; say whether the last publish
     had this very input (incremental.last_publish_of). A file whose size and modification time are
     those raw.files recorded keeps its recorded hash without being read (as git's index does),
-    unless `rehash`."""
+    unless `rehash`. A check handed over by quick_rerun for this folder and warehouse is taken as is."""
+    global _handed
+    handed, _handed = _handed, None
+    if handed is not None and not rehash and handed.folders == (settings.input_dir, settings.warehouse_dir):
+        return handed
     started = time.perf_counter()
     with warehouse.connect(settings.database) as con:
         warehouse.ensure_schemas(con)
@@ -66,12 +77,21 @@ def check(settings: Settings, run_id: str, rehash: bool = False) -> Checked:
     with warehouse.connect(settings.database) as con:
         unchanged_since = incremental.last_publish_of(con, digest, run_id, settings.publish_dir)
     inventory = incremental.plan(listing, previous.drop("size_bytes", "modified_at"), incremental.fingerprint())
-    return Checked(inventory, digest, unchanged_since, round(time.perf_counter() - started, 3))
+    seconds = round(time.perf_counter() - started, 3)
+    return Checked(inventory, digest, unchanged_since, seconds, (settings.input_dir, settings.warehouse_dir))
 
 
-def quick_rerun(settings: Settings) -> RunSummary | None:
+def handed_over() -> None:
+    """Drop a check quick_rerun handed over that no flow took (the flow failed before ingest)."""
+    global _handed
+    _handed = None
+
+
+def quick_rerun(settings: Settings, hand_over: bool = False) -> RunSummary | None:
     """The summary of a run recorded `unchanged`, when nothing changed since the last publish;
-    None when there is work to do (or another run holds the warehouse): then start the flow."""
+    None when there is work to do (or another run holds the warehouse): then start the flow, whose
+    ingest takes this check when `hand_over` (the caller holds the lock until the flow has run)."""
+    global _handed
     if not settings.database.exists():
         return None
     run_id = str(uuid.uuid4())
@@ -85,6 +105,7 @@ def quick_rerun(settings: Settings) -> RunSummary | None:
             checked = check(settings, run_id)
             since = checked.unchanged_since
             if since is None:
+                _handed = checked if hand_over else None
                 return None
             runlog.write(
                 "run",

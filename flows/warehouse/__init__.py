@@ -2,8 +2,8 @@
 
 Schemas: `raw` (what extraction produced, replaced file by file), `ref` (the gazetteer
 from seeds/reference), then `staging`, `intermediate` and `marts`, one view (staging) or table
-(the others: MATERIALIZED) per file of sql/<layer>/, built in folder order, plus the Python models of PYTHON_MODELS (graph work that
-SQL does badly), each after the SQL files of its layer.
+(the others: MATERIALIZED) per file of sql/<layer>/, built in folder order, plus the Python
+models of PYTHON_MODELS (graph work that SQL does badly), each after the SQL files of its layer.
 """
 
 from __future__ import annotations
@@ -284,9 +284,9 @@ def build_model(
             kind = MATERIALIZED[layer]
             _drop_other_kind(con, layer, table, kind)
             con.execute(f"create or replace {kind} {layer}.{table} as\n{source.read_text(encoding='utf-8')}")
+        rows: int = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
     except Exception as exc:
         raise RuntimeError(f"model {_model_name(source, sql_dir)} failed: {_one_line(exc)}") from exc
-    rows: int = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
     return rows
 
 
