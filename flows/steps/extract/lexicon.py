@@ -612,10 +612,11 @@ def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozense
     count (都 in 成都, 本 in 日本). `和` is a stop word only when what follows it could start a
     name of its own (a place or 中国/国家), so 住房和城乡建设部 stays whole.
     """
-    protected = place_spans(prefix, places)
+    stops = list(STOP_PATTERN.finditer(prefix))
+    protected = place_spans(prefix, places) if stops else []  # (read only to vet a stop word)
     cut = 0
     # Stop words match left to right without overlapping: the last one that counts is the cut.
-    for match in reversed(list(STOP_PATTERN.finditer(prefix))):
+    for match in reversed(stops):
         i, j = match.start(), match.end()
         if protected and any(lo < j and i < hi for lo, hi in protected):
             continue
