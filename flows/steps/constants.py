@@ -69,5 +69,9 @@ PASSIVE_SIGNING_REACH = 40  # the name before 协议…签署: what was signed
 LAST_CLAUSE_REACH = 40  # a closing …参加/出席 clause: where it can start, back from the sentence end
 NAMED_DAY_REACH = 600  # characters before a sentence searched for the day 当天/同日 refer to
 
+# Entries of each per-string cache of the extractors (functools.lru_cache over names and the name
+# characters before a name word): about 3 MB a cache when full, in every extraction worker.
+NAME_CACHE_SIZE = 8192
+
 # Around a span: the text quoted as its evidence when the span crosses sentences.
 EVIDENCE_CONTEXT = 40

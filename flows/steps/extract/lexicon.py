@@ -13,6 +13,8 @@ from functools import cached_property, lru_cache
 
 import polars as pl
 
+from flows.steps.constants import NAME_CACHE_SIZE
+
 # Words after which a name cannot continue to the left: prepositions, conjunctions,
 # pronouns, time words and the verbs news uses around organizations and places.
 STOP_WORDS = sorted(
@@ -603,7 +605,7 @@ def strip_generic(text: str) -> str:
     return GENERIC_PATTERN.sub("", text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_CACHE_SIZE)
 def left_cut(prefix: str, places: frozenset[str] = frozenset(), starts: frozenset[str] | None = None) -> int:
     """Where a name that ends with `prefix` starts: just after the last stop word in it. Cached: the
     same names and the words before them come back in article after article.

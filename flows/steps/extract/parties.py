@@ -35,6 +35,7 @@ from flows.steps.constants import (
     COUNTRY_PREFIX_REACH,
     HAN,
     LEVEL_RANK,
+    NAME_CACHE_SIZE,
     ORG_NAME_CHARS,
     ORG_NAME_REACH,
     SHORT_FORM_CONTEXT,
@@ -599,7 +600,7 @@ def _org_at(text: str, suffix_start: int, suffix_end: int, suffix: str, ref: Ref
     return PartyMention(start, end, text[start:end], party_type)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_CACHE_SIZE)
 def _org_name(run: str, suffix: str, ref: Reference) -> tuple[int, str] | None:
     """(length of its own name, party type) of the organization named by the end of `run` (name characters
     before an organization word) and `suffix`, or None when it is none: _org_name("记者从临江集团", "有限公司", ref)
@@ -780,7 +781,7 @@ ORG_RULES: list[Rule[OrgCandidate, bool]] = [
 ]
 
 
-@lru_cache(maxsize=65536)  # the same candidate names come back in article after article
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # the same candidate names come back in article after article
 def org_verdict(name: str, body: str, suffix: str, ref: Reference) -> tuple[bool, str]:
     """Whether `name` (`body` + organization word `suffix`) names an organization, and the rule's reason:
     org_verdict("市委常委", "市委常", "委", ref) -> (False, "a title (市委常委), not a body")."""
@@ -802,7 +803,7 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NAME_CACHE_SIZE)
 def _org_type(name: str, suffix: str) -> str:
     if re.search("新闻\\Z", name):
         return "media"
@@ -1291,7 +1292,7 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
             m.parent = by_surface.get(m.parent, m.parent)
 
 
-@lru_cache(maxsize=65536)  # a pair test of two names (_canonicalize): the same pairs recur across articles
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # a pair test of two names (_canonicalize): the same pairs recur across articles
 def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     """国材中心 abbreviates 国家先进材料技术创新中心: its characters in order, same first
     character (or the first after a place prefix), same last character, not a plain substring."""
@@ -1320,7 +1321,7 @@ def _abbreviates(short: str, full: str, ref: Reference) -> bool:
     return not any(place_spans(part, ref.place_names) for part in skipped.split("|") if part)
 
 
-@lru_cache(maxsize=65536)  # once per name and reference: names recur across articles
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # once per name and reference: names recur across articles
 def _official(surface: str, ref: Reference) -> str:
     """Comparable form: short place names spelled out (天津滨海新区 -> 天津市滨海新区), 政府 -> 人民政府."""
     out = surface
@@ -1343,7 +1344,7 @@ def _short_to_full(ref: Reference) -> dict[str, str]:
     return table
 
 
-@lru_cache(maxsize=65536)  # a pair test of two names (_canonicalize): the same pairs recur across articles
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # a pair test of two names (_canonicalize): the same pairs recur across articles
 def _same_org(short: str, full: str, ref: Reference) -> bool:
     """short names the same organization as full: legal suffix dropped, or place prefix dropped."""
     if short not in full:

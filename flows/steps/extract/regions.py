@@ -27,6 +27,7 @@ import polars as pl
 from flows.steps.constants import (
     HAN,
     LEVEL_RANK,
+    NAME_CACHE_SIZE,
     TOWNSHIP_NAME_REACH,
     UNRANKED_LEVEL,
     ZONE_NAME_CHARS,
@@ -701,7 +702,7 @@ def _zone_at(
     return RegionMention(start, suffix_end, name, region, placed=placed)
 
 
-@lru_cache(maxsize=65536)  # the same zone names and the words before them recur across articles
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # the same zone names and the words before them recur across articles
 def _zone_cut(run: str, ref: Reference) -> int:
     """Where a zone name can start in the text before its zone word: after a stop word, a
     quantity (40多年, 一个), a conjunction, or another zone or organization word (never
@@ -754,20 +755,20 @@ def _core_lengths(ref: Reference) -> dict[str, tuple[int, ...]]:
     return {ch: tuple(sorted(ns)) for ch, ns in out.items()}
 
 
-@lru_cache(maxsize=65536)  # per zone name run: the same names recur across articles
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # per zone name run: the same names recur across articles
 def _ends_in_county(name: str, ref: Reference) -> bool:
     """A full county name of three or more characters ends `name`: 天津滨海新区 is the county 滨海新区."""
     counties = _full_names(ref)
     return any(name[-n:] in counties for n in range(3, min(len(name), 10) + 1))
 
 
-@lru_cache(maxsize=65536)  # per zone name run: the same names recur across articles
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # per zone name run: the same names recur across articles
 def _county_cores_in(run: str, ref: Reference) -> frozenset[str]:
     """County cores (two or three characters) that occur in `run`."""
     return _county_short_names(ref) & {run[i : i + n] for n in (2, 3) for i in range(len(run) - n + 1)}
 
 
-@lru_cache(maxsize=65536)  # per zone name run: the same names recur across articles
+@lru_cache(maxsize=NAME_CACHE_SIZE)  # per zone name run: the same names recur across articles
 def _first_core_at(run: str, ref: Reference) -> int:
     """Where the first county core in `run` starts (-1 if none): `run.find` of the earliest of them."""
     cores, lengths = _county_short_names(ref), _core_lengths(ref)
