@@ -14,7 +14,7 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows import batches, scaleout, tasks
+from flows import batches, scaleout, tasks, warehouse
 from flows import settings as settings_module
 from flows.ops import reruns, runlog
 from flows.ops.inventory import check_folders, settle_sidecars
@@ -150,12 +150,13 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     decoded: list[pl.DataFrame] = []
     with_articles: set[str] = set()
     made = _on_cluster(settings, run_id, todo, tally, summary) if settings.cluster else _here(settings, todo, tally)
-    for index, (files, documents, facts) in enumerate(made, 1):
-        _in("load", tasks.load_stage, settings, run_id, files, documents, facts, tally, index)
-        summary.extracted_articles += documents.height
-        with_articles.update(documents["source_file"].unique().to_list() if documents.height else [])
-        decoded.append(files.with_columns(text=pl.lit(None, pl.String)))
-        del files, documents, facts  # only one batch of texts is ever held
+    with _in("load", warehouse.loading, settings.database) as con:
+        for index, (files, documents, facts) in enumerate(made, 1):
+            _in("load", tasks.load_stage, con, run_id, files, documents, facts, tally, index)
+            summary.extracted_articles += documents.height
+            with_articles.update(documents["source_file"].unique().to_list() if documents.height else [])
+            decoded.append(files.with_columns(text=pl.lit(None, pl.String)))
+            del files, documents, facts  # only one batch of texts is ever held
     if decoded:  # the files read in a batch now have their final status (some were quarantined)
         read = pl.concat(decoded, how="diagonal_relaxed")  # a staged batch's columns may come in another order
         inventory = pl.concat([inventory.join(read, on="source_file", how="anti"), read], how="diagonal_relaxed").sort(

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -198,7 +199,7 @@ def process_stage(
     retry_condition_fn=_transient,
 )
 def load_stage(
-    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
     run_id: str,
     decoded: pl.DataFrame,
     documents: pl.DataFrame,
@@ -206,17 +207,16 @@ def load_stage(
     tally: Tally,
     index: int,
 ) -> None:
-    """Replace the raw rows of one batch's files and record their fate in raw.files, in one transaction."""
+    """Replace the raw rows of one batch's files and record their fate in raw.files, in one transaction,
+    on the connection the run keeps open for its batches (warehouse.loading)."""
     started = time.perf_counter()
     now = datetime.now(UTC)
-    with warehouse.connect(settings.database) as con:
-        warehouse.ensure_schemas(con)
-        warehouse.replace_documents(
-            con,
-            decoded["source_file"].to_list(),
-            {"documents": documents, **facts},
-            then=lambda c: runs.record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
-        )
+    warehouse.replace_documents(
+        con,
+        decoded["source_file"].to_list(),
+        {"documents": documents, **facts},
+        then=lambda c: runs.record_files(c, decoded, run_id, now, [], incremental.fingerprint()),
+    )
     tally.batch(
         "load",
         index,

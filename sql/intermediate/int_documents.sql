@@ -2,7 +2,8 @@
 -- character 5-grams (flows/steps/dedup.py). Candidate pairs share one band of signature_band_width() values
 -- (LSH); a pair is a near-duplicate when at least near_duplicate_similarity() of the values agree, i.e. an
 -- estimated 5-gram Jaccard similarity that high (constants: sql/macros.sql). The later article (by file, then
--- position) points at the earliest one in its group.
+-- position) points at the earliest one in its group. The text stays in staging: the documents mart takes it
+-- from there (a copy here cost a write of every article's text per build).
 -- An article is compared only with the first bucket_originals() articles of each band bucket it falls in
 -- (by position): a story reposted a thousand times, or a boilerplate paragraph shared by a
 -- whole site, would otherwise make the pairs grow with the square of the bucket (43 million
@@ -12,9 +13,11 @@ with documents as (
     select * from staging.stg_documents
 ),
 
+-- The search needs only each article's id, place and signature; its other columns join at the end.
 ordered as (
     select
-        *,
+        doc_id,
+        signature,
         row_number() over (order by source_file, article_index) as position
     from documents
 ),
@@ -79,7 +82,6 @@ final as (
         o.title,
         o.published_on,
         o.reference_date,
-        o.text,
         o.is_relevant,
         f.duplicate_of,
         f.duplicate_similarity,
@@ -89,7 +91,7 @@ final as (
         o.byline,
         o.publisher,
         o.url
-    from ordered as o
+    from documents as o
     left join first_original as f on f.doc_id = o.doc_id
 )
 

@@ -10,8 +10,15 @@ with candidates as (
     select * from intermediate.int_event_candidates
 ),
 
+-- Bigrams and party names as 64-bit hashes: the rules only intersect and count them, and copying and
+-- comparing integers instead of strings took the model from 39 s to 22 s at 100,000 articles.
 attributes as (
-    select * from intermediate.int_event_attributes
+    select
+        * replace (
+            list_transform(bigrams, lambda x: hash(x)) as bigrams,
+            list_transform(parties, lambda x: hash(x)) as parties
+        )
+    from intermediate.int_event_attributes
 ),
 
 -- Each candidate with both mentions' attributes, as two struct columns, materialized: left to
