@@ -265,7 +265,7 @@ def _subject(
 _LEAD = re.compile(r"^(?:\d{4}年(?:\d{1,2}[—\-至到]?\d{0,2}月)?|今年|去年|截至\S{0,6}年|其中|目前|同时|此外)?[,，]?")
 _WORDS_AFTER = re.compile(rf"[{HAN}A-Za-z]{{1,10}}")
 _COUNT_NOUN_END = re.compile("(?:的|在|于|和|与|注册|落户)")
-_CLAUSE_BREAK = re.compile(r"[,，;；。、]")
+_CLAUSE_MARKS = ",，;；。、"
 _TRAIL = re.compile(r"(?:达到|达|为|是|约|近|超过|超|突破|共有|共|有|已|新增|累计|总计|合计|完成|实现|增加|较|比)+\Z")
 
 
@@ -275,7 +275,8 @@ def indicator(sentence: str, start: int, end: int, unit: str) -> str | None:
         after = _WORDS_AFTER.match(sentence, end)
         if after:
             return _COUNT_NOUN_END.split(after.group())[0] or None
-    clause = _CLAUSE_BREAK.split(sentence[:start])[-1]
+    # The clause before the figure: after the last break before it (found from the right, not by splitting).
+    clause = sentence[max(sentence.rfind(mark, 0, start) for mark in _CLAUSE_MARKS) + 1 : start]
     clause = _TRAIL.sub("", _LEAD.sub("", clause))
     if unit == "percent" and clause.endswith(("增长", "下降", "提高", "降低", "增加", "减少")):
         clause += "幅度"

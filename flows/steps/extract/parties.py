@@ -1236,8 +1236,9 @@ def _canonicalize(mentions: list[PartyMention], ref: Reference) -> None:
             if (
                 official[i] == official[j]
                 or (a.lexicon_name and a.lexicon_name == b.lexicon_name)
-                or _same_org(official[i], official[j], ref)
-                or _same_org(official[j], official[i], ref)
+                # (_same_org's own first test, made here: most pairs fail it, and cheaper than a cache lookup)
+                or (official[i] in official[j] and _same_org(official[i], official[j], ref))
+                or (official[j] in official[i] and _same_org(official[j], official[i], ref))
                 or b.surface in a.aliases
                 or a.surface in b.aliases
             ):
