@@ -73,25 +73,36 @@ filed as (
     inner join attributes as a on a.mention_no = k.mention_no
 ),
 
+-- Each block as the list of its members in order; pairs are read off the lists by position (joining
+-- every member to its neighbours' rows instead made 21.8 million rows for 1.5 million candidates
+-- at 100,000 articles, and took twice as long).
 dated_blocks as (
     select
-        block, mention_no,
-        row_number() over (partition by block order by first_sort, name, event_date, mention_no) as position,
-        count(*) over (partition by block) as size
+        block,
+        list(mention_no order by first_sort, name, event_date, mention_no) as members
     from filed
     where event_year is not null
+    group by block
+    having count(*) > 1
+),
+
+-- Blocks with the same members in the same order give the same pairs: keep one of each (a name's
+-- rarest bigrams often file the same mentions together several times).
+distinct_dated as (
+    select distinct members, len(members) as size from dated_blocks
 ),
 
 -- Every later member of a small block, the next event_block_window() of a large one.
 dated_pairs as (
-    select a.mention_no, b.mention_no as other_mention_no
+    select members[i] as mention_no, members[j] as other_mention_no
     from (
-        select d.*, unnest(range(1, least(d.size - d.position,
-                                          if(d.size <= event_block_cap(), d.size, event_block_window())) + 1)) as step
-        from dated_blocks as d
-        where d.size > 1
-    ) as a
-    inner join dated_blocks as b on b.block = a.block and b.position = a.position + a.step
+        select
+            members,
+            i,
+            unnest(range(i + 1, least(size, i + if(size <= event_block_cap(), size, event_block_window())) + 1))
+                as j
+        from (select members, size, unnest(range(1, size)) as i from distinct_dated)
+    )
 ),
 
 -- Undated mentions: a block is one type and one key over all years, for keys an undated mention has.
@@ -101,28 +112,32 @@ undated_keys as (
 
 mixed_blocks as (
     select
-        f.any_year_block as block, f.mention_no, f.event_year is null as is_undated,
-        row_number() over (
-            partition by f.any_year_block order by f.first_sort, f.name, f.event_date, f.mention_no
-        ) as position,
-        count(*) over (partition by f.any_year_block) as size
+        f.any_year_block as block,
+        list(f.mention_no order by f.first_sort, f.name, f.event_date, f.mention_no) as members,
+        list(f.event_year is null order by f.first_sort, f.name, f.event_date, f.mention_no) as undated
     from filed as f
     semi join undated_keys as u on u.any_year_block = f.any_year_block
+    group by f.any_year_block
+    having count(*) > 1
+),
+
+distinct_mixed as (
+    select distinct members, undated, len(members) as size from mixed_blocks
 ),
 
 -- Each undated member with every other member of a small block, its neighbours on both sides in a large one.
 undated_pairs as (
-    select a.mention_no, b.mention_no as other_mention_no
+    select members[i] as mention_no, members[j] as other_mention_no
     from (
-        select m.*, unnest(range(greatest(1 - m.position, -reach), least(m.size - m.position, reach) + 1)) as step
+        select members, i, unnest(range(greatest(1, i - reach), least(size, i + reach) + 1)) as j
         from (
-            select m.*, if(m.size <= event_block_cap(), m.size, event_block_window()) as reach
-            from mixed_blocks as m
-            where m.is_undated and m.size > 1
-        ) as m
-    ) as a
-    inner join mixed_blocks as b on b.block = a.block and b.position = a.position + a.step
-    where a.step <> 0
+            select members, undated, size, if(size <= event_block_cap(), size, event_block_window()) as reach,
+                unnest(range(1, size + 1)) as i
+            from distinct_mixed
+        )
+        where undated[i]
+    )
+    where j <> i
 ),
 
 candidates as (
