@@ -28,7 +28,8 @@ def documents(warehouse: Path, limit: int | None) -> pl.DataFrame:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         sql = "select * from raw.documents order by doc_id" + (f" limit {int(limit)}" if limit else "")
-        return con.sql(sql).pl()
+        frame: pl.DataFrame = con.sql(sql).pl()
+        return frame
     finally:
         con.close()
 

@@ -70,7 +70,7 @@ def timed(docs: pl.DataFrame, profile: bool, top: int, cold: bool = False) -> fl
 
 
 def report(label: str, docs: pl.DataFrame, profile: bool, top: int, repeat: int, cold: bool = False) -> None:
-    megabytes = docs["text"].str.len_bytes().sum() / 1e6
+    megabytes = float(docs["text"].str.len_bytes().sum()) / 1e6
     best = min(timed(docs, profile, top, cold) for _ in range(repeat))
     print(
         f"{label}: {docs.height} documents, {megabytes:.2f} MB in {best:.2f} s CPU"
