@@ -104,15 +104,32 @@ def record_files(
         seen_at=pl.lit(now),
     )
     con.register("seen", frame.to_arrow())
-    # An update from a join, then an insert of the new paths: DuckDB's `insert ... on conflict do update`
-    # took 38 s for the 120,000 entries of a 100,000-article folder, this 0.2 s.
+    # Updates from a join, then an insert of the new paths (DuckDB's `insert ... on conflict do update`
+    # took 38 s for the 120,000 entries of a 100,000-article folder). Every row gets this run's id and
+    # time; the other columns are written only where they differ: rewriting every row's text columns
+    # took 29 s there once a few runs had updated them, writing what changed takes 0.1 s.
+    con.execute("""
+        update raw.files as f set run_id = s.run_id, last_seen_at = s.seen_at
+        from seen as s
+        where f.source_file = s.source_file
+    """)
     con.execute("""
         update raw.files as f set
             sha256 = s.sha256, sidecar_sha256 = s.sidecar_sha256, size_bytes = s.size_bytes,
             modified_at = s.modified_at, status = s.status, reason = s.reason, encoding = s.encoding,
-            extractor_version = s.extractor_version, run_id = s.run_id, last_seen_at = s.seen_at
+            extractor_version = s.extractor_version
         from seen as s
         where f.source_file = s.source_file
+            and (
+                f.sha256 is distinct from s.sha256
+                or f.sidecar_sha256 is distinct from s.sidecar_sha256
+                or f.size_bytes is distinct from s.size_bytes
+                or f.modified_at is distinct from s.modified_at
+                or f.status is distinct from s.status
+                or f.reason is distinct from s.reason
+                or f.encoding is distinct from s.encoding
+                or f.extractor_version is distinct from s.extractor_version
+            )
     """)
     con.execute("""
         insert into raw.files (source_file, sha256, sidecar_sha256, size_bytes, modified_at, status, reason,
