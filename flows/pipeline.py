@@ -68,11 +68,14 @@ CLEAR_ERRORS = (
 
 
 def _in(stage: str, task: Callable[..., T], *args: Any) -> T:
-    """Call a stage's task; an unexpected error becomes StageFailed(stage, error)."""
+    """Call a stage's task; an unexpected error becomes StageFailed(stage, error), a batch's failed part
+    naming its own stage."""
     try:
         return task(*args)
     except CLEAR_ERRORS:
         raise
+    except batches.BatchFailed as exc:
+        raise StageFailed(exc.stage, exc) from exc
     except Exception as exc:
         raise StageFailed(stage, exc) from exc
 
@@ -179,14 +182,7 @@ def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: t
     batch), in order."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
-            try:
-                batch = tasks.process_stage(settings, rows, extractor, tally, index)
-            except batches.BatchFailed as exc:  # the part of the batch that failed names the stage
-                raise StageFailed(exc.stage, exc) from exc
-            except CLEAR_ERRORS:
-                raise
-            except Exception as exc:
-                raise StageFailed("ingest", exc) from exc
+            batch = _in("ingest", tasks.process_stage, settings, rows, extractor, tally, index)
             yield batch.files, batch.documents, batch.facts
 
 
