@@ -171,3 +171,23 @@ def test_every_run_is_recorded_with_its_counts(history):
     again = runs["again"]
     assert recorded[again.run_id] == ("published", again.files.height, 0, again.files.height, again.articles)
     assert recorded[runs["added"].run_id][2:4] == (1, runs["first"].files.height)
+
+
+def test_validation_reads_again_only_the_rows_that_changed_since_the_last_publish(history):
+    """A first run validates every row; the next runs, the mentions not in the version before (all of
+    them passed then) and one row when none changed; the version read against is recorded."""
+    runs = history[0]
+
+    def record(name):
+        return json.loads((runs[name].published / "manifest.json").read_text())["quality"]["validation"]
+
+    first, again, added = record("first"), record("again"), record("added")
+    rows = _published(runs["first"], "select count(*) from mentions")[0][0]
+    assert first["since"] is None and first["rows_checked"]["mentions"] == [rows, rows]
+    assert again["since"] == runs["first"].published.name and again["rows_checked"]["mentions"] == [1, rows]
+    new = _published(
+        runs["added"],
+        "select count(*) from mentions where doc_id in (select doc_id from documents where source_file = 'new.txt')",
+    )[0][0]
+    read, total = added["rows_checked"]["mentions"]
+    assert added["since"] == runs["again"].published.name and new <= read < total

@@ -1,5 +1,6 @@
 """Great Expectations suites on small real marts: they pass on good data and name what breaks."""
 
+import json
 from datetime import date
 
 import duckdb
@@ -227,3 +228,64 @@ def test_the_validating_process_starts_early_only_for_a_small_corpus():
     assert validation.preload_while_batches_run(inventory(("processed", limit // 2), ("quarantined", limit)))
     assert not validation.preload_while_batches_run(inventory(("processed", limit // 2), ("processed", limit // 2)))
     assert validation.preload_while_batches_run(inventory(("processed", None), ("skipped", limit)))
+
+
+def _baseline(con, folder, today=date(2026, 1, 1)):
+    """The marts' mentions as a validated version's Parquet, with the record validate() would leave."""
+    folder.mkdir()
+    con.execute(f"copy marts.mentions to '{(folder / 'mentions.parquet').as_posix()}' (format parquet)")
+    suites = validation.load_suites()
+    return validation.Baseline(folder, validation.suites_digest(suites), validation.parameters(con, today))
+
+
+def test_rows_unchanged_since_a_validated_version_are_not_read_again(con, tmp_path):
+    """Unchanged mentions pass unread (but one, for the row-count floor); a new row is read and its
+    fault found; an unchanged row whose check fails now (its region gone) is read and fails."""
+    since = _baseline(con, tmp_path / "v1")
+    rows = con.execute("select count(*) from marts.mentions").fetchall()[0][0]
+    same = validation.validate(con, tmp_path / "same", today=date(2026, 1, 1), since=since)
+    assert same.success and same.rows_checked["mentions"] == (1, rows) and same.since == "v1"
+    assert same.rows_checked["documents"] == (1, 1)  # not row-local (unique doc_id): read whole
+    con.execute("begin transaction")
+    try:
+        con.execute("insert into marts.mentions select * replace (null as mention_id) from marts.mentions limit 1")
+        added = validation.validate(con, tmp_path / "added", today=date(2026, 1, 1), since=since)
+        con.execute("delete from marts.mentions where mention_id is null")
+        con.execute("delete from marts.regions")
+        orphaned = validation.validate(con, tmp_path / "orphaned", today=date(2026, 1, 1), since=since)
+    finally:
+        con.execute("rollback")
+    assert added.rows_checked["mentions"] == (1, rows + 1)
+    assert [(f.table, f.expectation, f.column) for f in added.failures] == [
+        ("mentions", "expect_column_values_to_not_be_null", "mention_id")
+    ]
+    regional = con.execute("select count(*) from marts.mentions where entity_kind = 'region'").fetchall()[0][0]
+    assert regional >= 1 and orphaned.rows_checked["mentions"] == (regional, rows)
+    [entity] = [f for f in orphaned.failures if f.table == "mentions"]
+    assert (entity.column, entity.detail.split(" unexpected")[0]) == ("_entity_ok", str(regional))
+
+
+def test_a_baseline_counts_only_for_the_same_suites_and_bounds_no_lower(con, tmp_path):
+    since = _baseline(con, tmp_path / "v1", today=date(2026, 1, 1))
+    params = validation.parameters(con, date(2026, 1, 1))
+    later = validation.parameters(con, date(2026, 2, 1))
+    assert validation.reusable(since, since.suites, params)
+    assert validation.reusable(since, since.suites, later)  # the date bounds grew
+    assert not validation.reusable(since, since.suites, validation.parameters(con, date(2025, 12, 1)))
+    assert not validation.reusable(since, "another suite", params)
+    assert not validation.reusable(None, since.suites, params)
+    assert validation.reusable(since, since.suites, params | {"min_rows_events": 1 - params["min_rows_events"]})
+    assert not validation.reusable(since, since.suites, params | {"new_parameter": 1})
+    report = validation.validate(con, tmp_path / "older", today=date(2025, 12, 1), since=since)
+    rows = con.execute("select count(*) from marts.mentions").fetchall()[0][0]
+    assert report.rows_checked["mentions"] == (rows, rows) and report.since is None
+
+
+def test_the_validation_record_names_its_baseline(con, tmp_path):
+    """What a run's manifest keeps (quality.validation) is what the next run's baseline() reads."""
+    since = _baseline(con, tmp_path / "v1")
+    report = validation.validate(con, tmp_path / "docs", today=date(2026, 1, 1), since=since)
+    (since.folder / "manifest.json").write_text(json.dumps({"quality": {"validation": report.record()}}))
+    read = validation.baseline(since.folder)
+    assert read == validation.Baseline(since.folder, report.suites, report.parameters)
+    assert validation.baseline(tmp_path / "nowhere") is None and validation.baseline(None) is None
