@@ -231,9 +231,10 @@ def test_the_validating_process_starts_early_only_for_a_small_corpus():
 
 
 def _baseline(con, folder, today=date(2026, 1, 1)):
-    """The marts' mentions as a validated version's Parquet, with the record validate() would leave."""
+    """The marts as a validated version's Parquet, with the record validate() would leave."""
     folder.mkdir()
-    con.execute(f"copy marts.mentions to '{(folder / 'mentions.parquet').as_posix()}' (format parquet)")
+    for table in warehouse.MART_TABLES:
+        con.execute(f"copy marts.{table} to '{(folder / f'{table}.parquet').as_posix()}' (format parquet)")
     suites = validation.load_suites()
     return validation.Baseline(folder, validation.suites_digest(suites), validation.parameters(con, today))
 
@@ -245,7 +246,7 @@ def test_rows_unchanged_since_a_validated_version_are_not_read_again(con, tmp_pa
     rows = con.execute("select count(*) from marts.mentions").fetchall()[0][0]
     same = validation.validate(con, tmp_path / "same", today=date(2026, 1, 1), since=since)
     assert same.success and same.rows_checked["mentions"] == (1, rows) and same.since == "v1"
-    assert same.rows_checked["documents"] == (1, 1)  # not row-local (unique doc_id): read whole
+    assert same.rows_checked["documents"] == (1, 1) and same.rows_checked["metrics"] == (1, 1)
     con.execute("begin transaction")
     try:
         con.execute("insert into marts.mentions select * replace (null as mention_id) from marts.mentions limit 1")
@@ -289,3 +290,30 @@ def test_the_validation_record_names_its_baseline(con, tmp_path):
     read = validation.baseline(since.folder)
     assert read == validation.Baseline(since.folder, report.suites, report.parameters)
     assert validation.baseline(tmp_path / "nowhere") is None and validation.baseline(None) is None
+
+
+def test_a_repeated_key_is_found_though_its_rows_are_unchanged(con, tmp_path):
+    """Two copies of a validated metric: both rows equal one that passed, yet uniqueness fails as it
+    does on the whole mart, counting both."""
+    since = _baseline(con, tmp_path / "v1")
+    con.execute("begin transaction")
+    try:
+        con.execute("insert into marts.metrics select * from marts.metrics")
+        rows = con.execute("select count(*) from marts.metrics").fetchall()[0][0]
+        delta = validation.validate(con, tmp_path / "delta", today=date(2026, 1, 1), since=since)
+        whole = validation.validate(con, tmp_path / "whole", today=date(2026, 1, 1))
+    finally:
+        con.execute("rollback")
+    assert delta.rows_checked["metrics"] == (rows, rows) == (2, 2) and delta.since == "v1"
+    assert [str(f) for f in delta.failures] == [str(f) for f in whole.failures]
+    assert [(f.table, f.expectation) for f in delta.failures] == [("metrics", "expect_column_values_to_be_unique")]
+
+
+def test_the_keys_a_suite_expects_unique():
+    suites = validation.load_suites()
+    assert validation.unique_keys(suites["documents"]) == [["doc_id"], ["source_file", "article_index"]]
+    assert validation.unique_keys(suites["mentions"]) == []
+    ceiling = {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1, "max_value": 10}}
+    assert validation.unique_keys({"expectations": [ceiling]}) is None
+    mostly = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "x", "mostly": 0.9}}
+    assert validation.unique_keys({"expectations": [mostly]}) is None

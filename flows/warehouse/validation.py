@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 CHECK_QUERIES = {
     "documents": """
         select d.* replace (left(d.text, 16) as text),  -- the text's checks (present, not empty) need no more
+                                                         -- (and CHECKED_AS says so)
             d.duplicate_of is null  -- uncorrelated: a subquery per row made this quadratic (19 s at 10,000 documents)
             or d.duplicate_of <> d.doc_id and d.duplicate_of in (select doc_id from marts.documents) as _duplicate_of_ok
         from marts.documents as d""",
@@ -97,6 +98,9 @@ CHECK_QUERIES = {
         from marts.mentions as n
         left join marts.documents as d on d.doc_id = n.doc_id""",
 }
+
+# Columns a check query gives in another form than the mart has them: {table: {column: SQL of it}}.
+CHECKED_AS = {"documents": {"text": "left(text, 16)"}}
 
 # What each check column means, shown in Data Docs instead of its internal name.
 CHECK_LABELS = {
@@ -164,6 +168,8 @@ ROW_LOCAL = {
 # 100,000 rows: the validating process peaked at 950 MB on 100,000 articles' mentions (1,160 MB in slices
 # of 200,000), which keeps the process tree under 2 GB while it validates.
 VALIDATION_CHUNK_ROWS = 100_000
+# Expectations a mart is unique by, and the columns of the key each names.
+UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_columns_to_be_unique": "column_list"}
 
 # Row-count floors: a table may be empty only when the batch gave it nothing to come
 # from. regions, parties and mentions need one relevant article; events and metrics,
@@ -348,12 +354,13 @@ def validate(
     """Run every suite on its mart and build Data Docs into docs_dir; a mart of more than `chunk_rows`
     rows whose checks are all row-local is validated slice by slice (see ROW_LOCAL).
 
-    With `since`, a validated earlier version that reusable() accepts, a row-local mart is validated on
-    its rows that are not in that version's Parquet (by a 64-bit hash of the whole row) or whose check
-    columns fail now, and at least one row: a run that adds 100 files to 100,000 gives Great Expectations
-    some thousands of the 2.6 million mentions. Each row-local expectation's verdict is the AND of its
-    verdicts on the rows, which the unchanged rows already gave; the checks across tables (the `_ok`
-    columns) are computed by DuckDB on every row."""
+    With `since`, a validated earlier version that reusable() accepts, a mart whose checks are row-local
+    or uniqueness (unique_keys) is validated on its rows that are not in that version's Parquet (by a
+    64-bit hash of the whole row), whose check columns fail now, or whose key is repeated, and at least
+    one row: a run that adds 100 files to 100,000 gives Great Expectations some thousands of the 2.6
+    million mentions. A row-local expectation's verdict is the AND of its verdicts on the rows, which
+    the unchanged rows already gave; the checks across tables (the `_ok` columns) are computed by DuckDB
+    on every row; see _changed_rows_query for uniqueness."""
     import great_expectations as gx  # ~3 s to import: only when validating (or preloaded by the flow)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -411,12 +418,27 @@ def row_local(suite: dict[str, Any]) -> bool:
     return True
 
 
+def unique_keys(suite: dict[str, Any]) -> list[list[str]] | None:
+    """The keys a suite expects unique ([["doc_id"], ["source_file", "article_index"]]) when all its
+    other expectations are row-local (see row_local); None when some expectation is neither."""
+    keys = []
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        if expectation["type"] in UNIQUENESS and kwargs.get("mostly", 1) == 1:
+            named = kwargs[UNIQUENESS[expectation["type"]]]
+            keys.append([named] if isinstance(named, str) else list(named))
+        elif not row_local({"expectations": [expectation]}):
+            return None
+    return keys
+
+
 def _previous_rows(
     con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any], since: Baseline | None
 ) -> Path | None:
-    """The Parquet of `table` in the baseline, when the mart is row-local and its columns and types are
-    the same there (a row of another shape never counts as validated); else None."""
-    if since is None or not row_local(suite):
+    """The Parquet of `table` in the baseline, when the suite's checks are row-local or uniqueness
+    (unique_keys) and the mart's columns and types are the same there (a row of another shape never
+    counts as validated); else None."""
+    if since is None or unique_keys(suite) is None:
         return None
     parquet = since.folder / f"{table}.parquet"
     if not parquet.is_file():
@@ -438,43 +460,57 @@ def _frames(
     previous: Path | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The check query of the mart as pandas frames: one, or slices of chunk_rows when the suite is
-    row-local; with `previous` (see _previous_rows), only its rows that are new or fail a check now.
+    row-local; with `previous` (see _previous_rows), only the rows _changed_rows_query names.
 
     Through Arrow: DuckDB's own pandas conversion built each string column from Python objects
     (2.6 million mentions: 29 s against 8 s for Arrow batches, same dtypes)."""
     query = CHECK_QUERIES[table]
     if previous is not None:
-        query = _changed_rows_query(con, table, previous)
+        query = _changed_rows_query(con, table, previous, unique_keys(suite) or [])
     relation = con.sql(query)
-    if not row_local(suite):
-        yield relation.to_arrow_table().to_pandas()
-        return
-    reader = relation.to_arrow_reader(chunk_rows)
+    frames: Iterator[Any]
+    if row_local(suite):
+        reader = relation.to_arrow_reader(chunk_rows)
+        schema, frames = reader.schema, (batch for batch in reader if batch.num_rows)
+    else:
+        whole = relation.to_arrow_table()
+        schema, frames = whole.schema, iter([whole] if whole.num_rows else [])
     empty = True
-    for batch in reader:
-        if batch.num_rows:
-            empty = False
-            yield batch.to_pandas()
+    for frame in frames:
+        empty = False
+        yield frame.to_pandas()
     if empty and previous is not None:  # nothing changed: one row, so that a row-count floor sees the table
         yield con.sql(f"select * from ({CHECK_QUERIES[table]}) limit 1").to_arrow_table().to_pandas()
     elif empty:  # the row-count floor is still checked
-        yield reader.schema.empty_table().to_pandas()
+        yield schema.empty_table().to_pandas()
 
 
-def _changed_rows_query(con: duckdb.DuckDBPyConnection, table: str, previous: Path) -> str:
+def _changed_rows_query(con: duckdb.DuckDBPyConnection, table: str, previous: Path, keys: list[list[str]]) -> str:
     """The check query of `table` narrowed to the rows not in `previous` (the validated Parquet of the
-    mart) and the rows any check column fails. Rows are matched by a 64-bit hash of all their columns:
-    a changed row passes unread only if its hash equals that of some validated row (odds of about
-    rows / 2**64; exact comparison of every column took 4.3 s against 0.7 s for 2.6 million mentions)."""
+    mart), the rows any check column fails, and the rows whose value of a unique key (`keys`) is
+    repeated in the mart. A uniqueness verdict on these rows is the verdict on the whole mart: the
+    rows of a repeated key are all there, and a repeat among unchanged rows alone is there too.
+
+    Rows are matched by a 64-bit hash of all their columns: a changed row passes unread only if its
+    hash equals that of some validated row (odds of about rows / 2**64; comparing every column
+    exactly took 4.3 s against 0.7 s for the 2.6 million mentions of 100,000 articles)."""
     columns = con.sql(f"select * from marts.{table} limit 0").columns
     checks = [c for c in con.sql(CHECK_QUERIES[table]).columns if c not in columns]
-    row = ", ".join(f'"{c}"' for c in columns)
+    checked_as = CHECKED_AS.get(table, {})
+    row = ", ".join(checked_as.get(c, f'"{c}"') for c in columns)  # each column as the check query gives it
     held = " and ".join(f'"{c}"' for c in checks) or "true"
+    repeated = [
+        f"""exists (select 1 from (select {", ".join(f'"{c}"' for c in key)} from marts.{table} group by all
+                    having count(*) > 1) as r where {" and ".join(f'r."{c}" = checked."{c}"' for c in key)})"""
+        for key in keys
+    ]
     return f"""
         with checked as ({CHECK_QUERIES[table]}),
         validated as (select hash({row}) as row_hash from read_parquet('{previous.as_posix()}'))
         select * from checked
-        where not coalesce({held}, false) or hash({row}) not in (select row_hash from validated)"""
+        where not coalesce({held}, false)
+            or hash({row}) not in (select row_hash from validated)
+            {"".join(f" or {r}" for r in repeated)}"""
 
 
 def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
