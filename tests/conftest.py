@@ -47,7 +47,7 @@ def tiny_marts():
     con.execute("create table marts.metrics as select 'm1' as metric_id, 300.0 as value")
     con.execute(
         "create table marts.mentions as select 'd0' as doc_id, 0 as char_start, 'region' as entity_kind, "
-        "'CN-120000' as entity_id, 3 as char_end"
+        "'CN-120000' as entity_id, 3 as char_end, '天津市' as surface, '天津市发布方案。' as evidence"
     )
     yield con
     con.close()

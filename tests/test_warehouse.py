@@ -314,3 +314,38 @@ def test_event_roles_and_metric_subjects_point_at_the_party_their_name_resolves_
         (event_id, party_id, "signatory")
     ]
     assert con.execute("select subject_party_id, event_id from marts.metrics").fetchall() == [(party_id, event_id)]
+
+
+def test_near_duplicates_at_the_threshold_share_the_fewest_bands_the_search_compares(con):
+    """52 of 64 values equal (0.8125 >= 0.8) with the 12 differences in 12 bands: only 4 bands stay
+    equal, the fewest a pair can share and still be compared; 51 equal (0.797) is not a near-duplicate."""
+    sig = list(range(64))
+    at_threshold = [v + 1000 if i < 48 and i % 4 == 0 else v for i, v in enumerate(sig)]  # bands 0-11 broken
+    below = [v + 1000 if i in (1,) else v for i, v in enumerate(at_threshold)]  # a 13th difference, in band 0
+    assert sum(a == b for a, b in zip(sig, at_threshold)) == 52 and sum(a == b for a, b in zip(sig, below)) == 51
+    _load(con, [_doc("d1", "a.txt", "x", sig), _doc("d2", "b.txt", "x", at_threshold), _doc("d3", "c.txt", "x", below)])
+    dupes = dict(con.execute("select doc_id, duplicate_of from marts.documents").fetchall())
+    assert dupes == {"d1": None, "d2": "d1", "d3": "d2"}  # d3 differs from d2 in one value only
+
+
+def test_a_mention_given_twice_is_one_row_and_two_evidences_are_two(con):
+    text = "天津市发布方案。天津市发布方案"
+
+    def party(evidence):
+        return {
+            "doc_id": "d1",
+            "char_start": 0,
+            "char_end": 3,
+            "evidence": evidence,
+            "surface": "天津市",
+            "name": "天津市",
+            "party_type": "government",
+        }
+
+    _load(con, [_doc("d1", "a.txt", text)], party_mentions=[party(text[:8]), party(text[:8])])
+    assert con.execute("select evidence from marts.mentions where entity_kind = 'party'").fetchall() == [(text[:8],)]
+    _load(con, [_doc("d1", "a.txt", text)], party_mentions=[party(text[:8]), party(text[:8]), party(text)])
+    assert sorted(con.execute("select evidence from marts.mentions where entity_kind = 'party'").fetchall()) == [
+        (text[:8],),
+        (text,),
+    ]

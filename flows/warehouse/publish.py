@@ -36,7 +36,8 @@ ORDER_BY = {
     "events": "event_id",
     "event_parties": "event_id, party_id, role",
     "metrics": "metric_id",
-    "mentions": "doc_id, char_start, entity_kind, entity_id, char_end",
+    # mention_id follows from the first five: with surface and evidence, rows that tie are equal
+    "mentions": "doc_id, char_start, entity_kind, entity_id, char_end, surface, evidence",
 }
 
 
