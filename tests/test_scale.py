@@ -122,15 +122,17 @@ def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp
         warehouse.connect(tmp_path / "greenwire.duckdb")
 
 
-def test_loading_caps_its_memory_lower_but_never_above_the_setting(tmp_path, monkeypatch):
-    """Loading holds DuckDB to LOAD_MEMORY_LIMIT (400 MB); a lower GREENWIRE_DUCKDB_MEMORY stays."""
+def test_loading_caps_its_memory_unless_a_limit_is_set(tmp_path, monkeypatch):
+    """Loading holds DuckDB to LOAD_MEMORY_LIMIT (400 MB) under the default 1 GB; a GREENWIRE_DUCKDB_MEMORY
+    someone set holds, higher or lower."""
     assert warehouse.size_bytes("953.6 MiB") == 999_922_073 and warehouse.size_bytes("400MB") == 400 * 10**6
-    monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "1GB")
+    monkeypatch.delenv("GREENWIRE_DUCKDB_MEMORY", raising=False)
     with warehouse.loading(tmp_path / "greenwire.duckdb") as con:
         assert con.execute("select current_setting('memory_limit')").fetchall() == [("381.4 MiB",)]
-    monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "200MB")
-    with warehouse.loading(tmp_path / "greenwire.duckdb") as con:
-        assert con.execute("select current_setting('memory_limit')").fetchall() == [("190.7 MiB",)]
+    for limit, shown in (("2GB", "1.8 GiB"), ("200MB", "190.7 MiB")):
+        monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", limit)
+        with warehouse.loading(tmp_path / "greenwire.duckdb") as con:
+            assert con.execute("select current_setting('memory_limit')").fetchall() == [(shown,)]
     with pytest.raises(ValueError, match="not a memory size"):
         warehouse.size_bytes("lots")
 

@@ -9,6 +9,7 @@ models of PYTHON_MODELS (graph work that SQL does badly), each after the SQL fil
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -139,7 +140,8 @@ LOAD_CHECKPOINT_THRESHOLD = "512MB"
 
 # Loading only appends batches: under this cap DuckDB writes blocks out instead of holding them (the run's
 # process peaked at 1.5 GB loading 100,000 articles under the 1 GB cap, when 2 worker processes and
-# Prefect's API were up too; under 400 MB it stays near 0.5 GB, the load a few seconds slower).
+# Prefect's API were up too; under 400 MB it stays near 0.5 GB, the load a few seconds slower). Applied
+# only while GREENWIRE_DUCKDB_MEMORY is unset: a memory_limit someone chose holds everywhere.
 LOAD_MEMORY_LIMIT = "400MB"
 _UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -154,7 +156,11 @@ def size_bytes(text: str) -> int:
 
 
 def cap_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
-    """Lower the connection's memory_limit to `limit`, never raise it above the configured one."""
+    """Lower the connection's memory_limit to `limit` for a phase that needs less, unless
+    GREENWIRE_DUCKDB_MEMORY is set (then its value holds: the way out if a phase needs more); never
+    raise it."""
+    if os.environ.get("GREENWIRE_DUCKDB_MEMORY"):
+        return
     current = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     if size_bytes(limit) < size_bytes(current):
         con.execute(f"set memory_limit = '{limit}'")
