@@ -297,8 +297,8 @@ def build(settings: Settings) -> dict[str, int]:
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(settings: Settings, today: date | None = None) -> validation.ValidationReport:
-    """Great Expectations suites on every mart; Data Docs into warehouse/docs. Rows of a row-local
-    mart unchanged since the published version (which passed) are not read again (validation.validate)."""
+    """Great Expectations suites on every mart; Data Docs into warehouse/docs. Rows unchanged since the
+    published version (which passed) are not read again where the suite allows (validation.validate)."""
     done = _timed("validate")
     since = validation.baseline(publisher.current_version(settings.publish_dir))
     report = validation.validate_apart(settings.database, settings.docs_dir, today, since)
