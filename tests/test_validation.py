@@ -218,6 +218,33 @@ def test_a_mart_validated_in_slices_gets_the_verdict_of_the_whole(con, tmp_path)
     assert broken.per_table == whole.per_table
 
 
+def test_a_validated_frame_is_let_go_after_release():
+    """Great Expectations' pandas engine keeps the last frame of each asset it validated: release() frees
+    it (validate() calls it after each mart, so at most one mart's frame is alive at a time)."""
+    import gc
+    import weakref
+
+    import great_expectations as gx
+    import pandas as pd
+
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_pandas("marts")
+    batch = source.add_dataframe_asset("t").add_batch_definition_whole_dataframe("current")
+    suite = context.suites.add(
+        gx.ExpectationSuite(name="t", expectations=[gx.expectations.ExpectColumnValuesToNotBeNull(column="x")])
+    )
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name="t", data=batch, suite=suite))
+    frame = pd.DataFrame({"x": range(1000)})
+    held = weakref.ref(frame)
+    assert definition.run(batch_parameters={"dataframe": frame}).success
+    del frame
+    gc.collect()
+    assert held() is not None  # still in the engine's cache
+    validation.release(source)
+    gc.collect()
+    assert held() is None
+
+
 def test_the_validating_process_starts_early_only_for_a_small_corpus():
     """Quarantined and skipped entries do not count; the bytes of the files the warehouse holds do."""
     limit = validation.PRELOAD_BELOW_INPUT_BYTES
