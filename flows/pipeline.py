@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.settings import PREFECT_API_URL
 
 from flows import batches, scaleout, tasks, warehouse
 from flows import settings as settings_module
@@ -105,6 +106,7 @@ def greenwire_flow(
             f"{settings.input_dir} -> {settings.warehouse_dir}",
             input_dir=settings.input_dir,
             warehouse_dir=settings.warehouse_dir,
+            prefect_api=PREFECT_API_URL.value() or None,  # None: Prefect's own temporary API
         )
         try:
             integrity.check(settings.database)  # a damaged warehouse is never written to, let alone published

@@ -12,6 +12,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flows.ops.api import TemporaryAPI
+
 if TYPE_CHECKING:  # imported where used: `greenwire --help` must not wait for Polars or Prefect
     import polars as pl
 
@@ -378,14 +380,24 @@ def _run(args: argparse.Namespace) -> int:
     problem = _preflight(resolved)
     if problem:
         return _fail(problem)
+    # Prefect's temporary API gets ready on the other core while the folder is checked (flows/ops/api.py)
+    api = TemporaryAPI.start(Path(os.environ["PREFECT_HOME"]))
     try:  # one hold for the whole run: no other run can slip in between the checks and the flow
         with warehouse_lock(resolved.lock_file, wait_seconds=args.wait):
-            return _run_locked(args, resolved)
+            return _run_locked(args, resolved, api)
     except WarehouseLocked as exc:
         return _fail(str(exc))
+    finally:
+        _stop_unused(api)
 
 
-def _run_locked(args: argparse.Namespace, resolved: Settings) -> int:
+def _stop_unused(api: TemporaryAPI | None) -> None:
+    """Stop the temporary API now when no flow ran on it; else it stops at exit, after Prefect's last log lines."""
+    if api is not None and os.environ.get("PREFECT_API_URL") != api.api_url:
+        api.stop()
+
+
+def _run_locked(args: argparse.Namespace, resolved: Settings, api: TemporaryAPI | None = None) -> int:
     from flows.warehouse import WarehouseBusy, integrity
 
     try:  # before the quick answer below reads it: a damaged warehouse is one line, whatever changed
@@ -416,13 +428,16 @@ def _run_locked(args: argparse.Namespace, resolved: Settings) -> int:
     from flows.ops.reruns import handed_over
 
     try:
-        return _run_flow(args)
+        return _run_flow(args, api)
     finally:
         handed_over()
 
 
-def _run_flow(args: argparse.Namespace) -> int:
+def _run_flow(args: argparse.Namespace, temporary: TemporaryAPI | None = None) -> int:
     from flows import settings
+
+    if temporary is not None and (url := temporary.url(settings.startup_seconds())):
+        os.environ["PREFECT_API_URL"] = url  # before Prefect is imported: its settings read it then
     from flows.ops import runlog
     from flows.ops.lock import WarehouseLocked
     from flows.pipeline import ValidationFailed, greenwire_flow
@@ -480,6 +495,7 @@ def _rebuild(args: argparse.Namespace) -> int:
     problem = _preflight(resolved)
     if problem:
         return _fail(problem)
+    api = TemporaryAPI.start(Path(os.environ["PREFECT_HOME"]))
     try:
         with warehouse_lock(resolved.lock_file, wait_seconds=args.wait):
             try:
@@ -499,9 +515,11 @@ def _rebuild(args: argparse.Namespace) -> int:
                     moved.append(aside)
             for aside in moved:
                 print(f"greenwire: moved {aside.name.split('.' + kind)[0]} aside to {aside}", file=sys.stderr)
-            return _run_flow(args)  # under the same hold: no other run starts on the emptied warehouse
+            return _run_flow(args, api)  # under the same hold: no other run starts on the emptied warehouse
     except (WarehouseLocked, WarehouseBusy) as exc:
         return _fail(str(exc))
+    finally:
+        _stop_unused(api)
 
 
 def format_summary(summary: RunSummary) -> str:

@@ -1,0 +1,123 @@
+"""Prefect's temporary API, started by `greenwire run` as it starts instead of by Prefect when the flow
+starts.
+
+Without PREFECT_API_URL, Prefect's client starts a temporary API for a flow run: it imports Prefect's
+server (about 3 s, 80 MB in the run's process) and then waits while a `uvicorn` process imports it
+again, opens its database and answers (6-8 s, more on a new warehouse, whose database is created and
+migrated). Started here as the CLI starts, the same server process (the command Prefect runs, pinned
+with Prefect) gets ready on the other core while the run lists and hashes the input folder, and the
+run's process never imports the server: the flow finds PREFECT_API_URL set to it.
+
+`start` does nothing when PREFECT_API_URL is set (a server someone runs) or Prefect is already
+imported (its settings are read at import: a test calling the CLI in-process); `url` waits for the
+API and answers None when it did not come up, in which case the flow falls back to Prefect's own
+temporary API. The process is stopped at interpreter exit, after Prefect's exit handlers have sent
+their last log lines and events to it (handlers run in reverse order of registration, and this one
+is registered before Prefect is imported), or at once when the run needs no flow.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+# What Prefect's SubprocessASGIServer sets for the server it starts (prefect 3.8.8).
+SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+LOG_NAME = "temporary-api.log"
+
+
+class TemporaryAPI:
+    """A `uvicorn` process serving Prefect's API on 127.0.0.1 for one run, its output in PREFECT_HOME."""
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int, log: Path):
+        self.process, self.port, self.log = process, port, log
+        self._url: str | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    @classmethod
+    def start(cls, home: Path) -> TemporaryAPI | None:
+        """The server process, started now; None when PREFECT_API_URL is set, Prefect is already imported,
+        or the process cannot be started (Prefect then starts its own as usual)."""
+        if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+            return None
+        spec = importlib.util.find_spec("prefect")  # finds the package without importing it
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        app_dir = Path(next(iter(spec.submodule_search_locations))).parent
+        port = _free_port()
+        log = home / LOG_NAME
+        try:
+            with log.open("ab") as out:
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--app-dir",
+                        str(app_dir),
+                        "--factory",
+                        "prefect.server.api.server:create_app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "error",
+                        "--lifespan",
+                        "on",
+                    ],
+                    env={**os.environ, **SERVER_ENV},
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+        except OSError:
+            return None
+        api = cls(process, port, log)
+        atexit.register(api.stop)
+        return api
+
+    def url(self, timeout: float) -> str | None:
+        """The API's URL once it answers /health, or None if the process ended or `timeout` seconds passed."""
+        if self._url is not None:
+            return self._url
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with (
+                contextlib.suppress(OSError),  # not listening yet (URLError is an OSError)
+                urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response,
+            ):
+                if response.status == 200:
+                    self._url = self.api_url
+                    return self._url
+            time.sleep(0.1)
+        self.stop()
+        return None
+
+    def stop(self) -> None:
+        """End the server process (at once if it is still starting); idempotent."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _free_port() -> int:
+    """A port nothing listens on now (the server binds it a moment later, as Prefect's own does)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

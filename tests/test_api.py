@@ -1,0 +1,99 @@
+"""Prefect's temporary API as `greenwire run` starts it (flows/ops/api.py): a real server process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import prefect
+
+from flows.ops.api import LOG_NAME, TemporaryAPI
+from flows.settings import ROOT
+
+GREENWIRE = Path(sys.executable).with_name("greenwire")
+
+SCRIPT = """
+import sys, urllib.request
+from pathlib import Path
+from flows.ops.api import TemporaryAPI
+api = TemporaryAPI.start(Path(sys.argv[1]))
+if api is None:
+    print("none")
+    raise SystemExit
+url = api.url(600)
+print(url, url == api.api_url)
+with urllib.request.urlopen(url + "/health") as response:
+    print(response.status)
+api.stop()
+print(api.process.poll() is not None)
+"""
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GREENWIRE_"))}, **extra}
+
+
+def _python(home: Path, **extra: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(home)],
+        env=_clean_env(PREFECT_HOME=str(home), **extra),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def _servers_of(home: Path) -> list[int]:
+    """Processes still running with PREFECT_HOME=home."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"PREFECT_HOME={home}".encode() in environ:
+            found.append(int(entry.name))
+    return found
+
+
+def test_the_temporary_api_answers_then_stops(tmp_path):
+    url, same, status, stopped = _python(tmp_path)
+    assert url.startswith("http://127.0.0.1:") and url.endswith("/api") and same == "True"
+    assert status == "200" and stopped == "True"
+    assert (tmp_path / "prefect.db").exists()  # the server's database is in PREFECT_HOME
+    assert not _servers_of(tmp_path)
+
+
+def test_no_temporary_api_when_a_server_is_named_or_prefect_is_already_imported(tmp_path):
+    assert _python(tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api") == ["none"]
+    assert prefect.__version__  # imported here: its settings were read without the URL
+    assert TemporaryAPI.start(tmp_path) is None
+
+
+def test_a_run_starts_its_api_early_and_leaves_no_server_behind(tmp_path):
+    """A run with work uses the API started as the CLI starts (its run log names it); an unchanged
+    rerun stops it unused."""
+    warehouse_dir = tmp_path / "wh"
+    home = warehouse_dir / ".prefect"
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [str(GREENWIRE), "run", "--input", str(ROOT / "seeds" / "raw"), "--warehouse", str(warehouse_dir)],
+            env=_clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (home / LOG_NAME).exists() and not _servers_of(home)
+        outputs.append(done.stdout)
+    starts = [
+        json.loads(log.read_text(encoding="utf-8").splitlines()[0]) for log in (warehouse_dir / "runs").glob("*.jsonl")
+    ]
+    [flow_run] = [s for s in starts if "prefect_api" in s]  # the unchanged rerun's log has no flow
+    assert flow_run["event"] == "started" and flow_run["prefect_api"].startswith("http://127.0.0.1:")
+    assert "published" in outputs[0] and "unchanged" in outputs[1]
