@@ -315,8 +315,9 @@ def validate_apart(
     database: Path, docs_dir: Path, today: date | None = None, since: Baseline | None = None
 ) -> ValidationReport:
     """validate() on the warehouse file in a child process, which exits after it: Great Expectations and
-    its pandas copies of the marts (the process peaks near 1.1 GB at 100,000 articles) leave with it instead of staying in the
-    run's process for the publish stage. Uses the process preload() started, else starts one."""
+    its pandas copies of the marts (the process peaks near 1.1 GB at 100,000 articles) leave with it
+    instead of staying in the run's process for the publish stage. Uses the process preload() started,
+    else starts one."""
     global _validator
     pool = _validator or ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_import_gx)
     _validator = None
