@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import prefect
@@ -65,6 +67,41 @@ def test_the_temporary_api_answers_then_stops(tmp_path):
     assert status == "200" and stopped == "True"
     assert (tmp_path / "prefect.db").exists()  # the server's database is in PREFECT_HOME
     assert not _servers_of(tmp_path)
+
+
+KILLED = """
+import os, signal, sys
+from pathlib import Path
+from flows.ops.api import TemporaryAPI
+api = TemporaryAPI.start(Path(sys.argv[1]))
+api.url(600)
+print(api.process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no exit handler runs
+"""
+
+
+def test_the_temporary_api_ends_when_its_run_is_killed(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED, str(tmp_path)],
+        env=_clean_env(PREFECT_HOME=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == -signal.SIGKILL
+    server = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _alive(server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(server) and not _servers_of(tmp_path)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, ended but not yet reaped by init, counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_no_temporary_api_when_a_server_is_named_or_prefect_is_already_imported(tmp_path):
