@@ -293,6 +293,30 @@ def test_rows_unchanged_since_a_validated_version_are_not_read_again(con, tmp_pa
     assert (entity.column, entity.detail.split(" unexpected")[0]) == ("_entity_ok", str(regional))
 
 
+def test_an_unchanged_mention_is_read_again_when_its_document_text_changed(con, tmp_path):
+    """Every mention row equals a validated one, but its document's text is new: the span check is
+    computed again on that document's mentions, and fails where the text no longer holds the surface."""
+    since = _baseline(con, tmp_path / "v1")
+    rows = con.execute("select count(*) from marts.mentions").fetchall()[0][0]
+    con.execute("begin transaction")
+    try:
+        con.execute("update marts.documents set text = '旧' || text where doc_id = 'd1'")
+        shifted = validation.validate(con, tmp_path / "shifted", today=date(2026, 1, 1), since=since)
+    finally:
+        con.execute("rollback")
+    assert rows >= 2 and shifted.rows_checked["mentions"] == (rows, rows) and shifted.since == "v1"
+    spans = [f for f in shifted.failures if f.table == "mentions"]
+    assert [(f.column, f.detail.split(" unexpected")[0]) for f in spans] == [("_span_ok", str(rows))]
+
+
+def test_small_batches_are_joined_into_frames_of_at_most_the_chunk():
+    import pyarrow as pa
+
+    batches = [pa.record_batch({"n": list(range(size))}) for size in (3, 0, 2, 5, 1, 7)]
+    reader = pa.RecordBatchReader.from_batches(batches[0].schema, batches)
+    assert [t.num_rows for t in validation._joined(reader, 5)] == [5, 5, 1, 7]
+
+
 def test_a_baseline_counts_only_for_the_same_suites_and_bounds_no_lower(con, tmp_path):
     since = _baseline(con, tmp_path / "v1", today=date(2026, 1, 1))
     params = validation.parameters(con, date(2026, 1, 1))

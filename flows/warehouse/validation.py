@@ -31,6 +31,7 @@ from flows.warehouse import MART_TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.datasource.fluent.pandas_datasource import PandasDatasource
 
@@ -81,24 +82,34 @@ CHECK_QUERIES = {
             (m.period is null) = (m.period_start is null) and coalesce(m.period_start <= m.period_end, true)
             as _period_ok
         from marts.metrics as m""",
-    "mentions": """
+}
+
+# The mentions' check query in two steps, so that a narrowed check (_changed_rows_query) can drop a row
+# before its document's text is joined: `{keep}` filters the rows with their entity check, `true` here.
+MENTIONS_CHECK = """
+    with entity_checked as (
         select n.*,
-            d.doc_id is not null as _doc_ok,
             case n.entity_kind
                 when 'region' then n.entity_id in (select region_id from marts.regions)
                 when 'party' then n.entity_id in (select party_id from marts.parties)
                 when 'event' then n.entity_id in (select event_id from marts.events)
                 when 'metric' then n.entity_id in (select metric_id from marts.metrics)
                 else false
-            end as _entity_ok,
-            coalesce(
-                substr(d.text, n.char_start + 1, n.char_end - n.char_start) = n.surface
-                and contains(n.evidence, n.surface),
-                false
-            ) as _span_ok
+            end as _entity_ok
         from marts.mentions as n
-        left join marts.documents as d on d.doc_id = n.doc_id""",
-}
+    ),
+    kept as (select * from entity_checked where {keep})
+    select n.* exclude (_entity_ok),
+        d.doc_id is not null as _doc_ok,
+        n._entity_ok,
+        coalesce(
+            substr(d.text, n.char_start + 1, n.char_end - n.char_start) = n.surface
+            and contains(n.evidence, n.surface),
+            false
+        ) as _span_ok
+    from kept as n
+    left join marts.documents as d on d.doc_id = n.doc_id"""
+CHECK_QUERIES["mentions"] = MENTIONS_CHECK.format(keep="true")
 
 # Columns a check query gives in another form than the mart has them: {table: {column: SQL of it}}.
 CHECKED_AS = {"documents": {"text": "left(text, 16)"}}
@@ -491,7 +502,7 @@ def _frames(
     frames: Iterator[Any]
     if row_local(suite):
         reader = relation.to_arrow_reader(chunk_rows)
-        schema, frames = reader.schema, (batch for batch in reader if batch.num_rows)
+        schema, frames = reader.schema, _joined(reader, chunk_rows)
     else:
         whole = relation.to_arrow_table()
         schema, frames = whole.schema, iter([whole] if whole.num_rows else [])
@@ -505,6 +516,23 @@ def _frames(
         yield schema.empty_table().to_pandas()
 
 
+def _joined(reader: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
+    """The reader's non-empty batches joined into tables of at most `rows` rows (one batch larger than
+    that stays whole): DuckDB can hand even a small result in several batches (the 2,778 mentions read
+    on a run that adds 100 files to 100,000: 2,470 + 308), and every frame costs a run of the suite."""
+    import pyarrow as pa  # the validating process has it (GX, pandas); the run's process need not import it
+
+    pending: list[pa.RecordBatch] = []
+    for batch in reader:
+        if pending and sum(b.num_rows for b in pending) + batch.num_rows > rows:
+            yield pa.Table.from_batches(pending)
+            pending = []
+        if batch.num_rows:
+            pending.append(batch)
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
 def _changed_rows_query(con: duckdb.DuckDBPyConnection, table: str, previous: Path, keys: list[list[str]]) -> str:
     """The check query of `table` narrowed to the rows not in `previous` (the validated Parquet of the
     mart), the rows any check column fails, and the rows whose value of a unique key (`keys`) is
@@ -513,24 +541,66 @@ def _changed_rows_query(con: duckdb.DuckDBPyConnection, table: str, previous: Pa
 
     Rows are matched by a 64-bit hash of all their columns: a changed row passes unread only if its
     hash equals that of some validated row (odds of about rows / 2**64; comparing every column
-    exactly took 4.3 s against 0.7 s for the 2.6 million mentions of 100,000 articles)."""
+    exactly took 4.3 s against 0.7 s for the 2.6 million mentions of 100,000 articles).
+
+    Mentions (see _changed_mentions_query) skip the join with their document's text where it cannot
+    change a verdict."""
     columns = con.sql(f"select * from marts.{table} limit 0").columns
-    checks = [c for c in con.sql(CHECK_QUERIES[table]).columns if c not in columns]
     checked_as = CHECKED_AS.get(table, {})
     row = ", ".join(checked_as.get(c, f'"{c}"') for c in columns)  # each column as the check query gives it
+    validated = f"validated as (select hash({row}) as row_hash from read_parquet('{previous.as_posix()}'))"
+    if table == "mentions" and _readable(con, previous.with_name("documents.parquet"), {"doc_id", "text"}):
+        return _changed_mentions_query(previous.with_name("documents.parquet"), row, validated, keys)
+    checks = [c for c in con.sql(CHECK_QUERIES[table]).columns if c not in columns]
     held = " and ".join(f'"{c}"' for c in checks) or "true"
-    repeated = [
-        f"""exists (select 1 from (select {", ".join(f'"{c}"' for c in key)} from marts.{table} group by all
-                    having count(*) > 1) as r where {" and ".join(f'r."{c}" = checked."{c}"' for c in key)})"""
-        for key in keys
-    ]
     return f"""
         with checked as ({CHECK_QUERIES[table]}),
-        validated as (select hash({row}) as row_hash from read_parquet('{previous.as_posix()}'))
+        {validated}
         select * from checked
         where not coalesce({held}, false)
             or hash({row}) not in (select row_hash from validated)
-            {"".join(f" or {r}" for r in repeated)}"""
+            {_repeated(table, keys, "checked")}"""
+
+
+def _changed_mentions_query(documents: Path, row: str, validated: str, keys: list[list[str]]) -> str:
+    """The mentions' check query narrowed as _changed_rows_query says, with the join of each mention to
+    its document's text (the span checks, _doc_ok and _span_ok) only for the rows that are read: a
+    mention whose row and whose document (doc_id and text, by hash) are both in the validated version
+    has the verdicts it had there, which passed. The entity check is computed on every row (its marts
+    may have changed). 100,000 articles plus 100: 6.1 s -> 2.1 s, the same 2,778 rows."""
+    keep = f"""not coalesce(_entity_ok, false)
+        or hash({row}) not in (select row_hash from validated)
+        or doc_id not in (select doc_id from same_documents)
+        {_repeated("mentions", keys, "entity_checked")}"""
+    return f"""
+        with {validated},
+        documents_then as (select hash(doc_id, text) as document_hash from read_parquet('{documents.as_posix()}')),
+        same_documents as (
+            select doc_id from marts.documents
+            where hash(doc_id, text) in (select document_hash from documents_then)
+        )
+        select * from ({MENTIONS_CHECK.format(keep=keep)})"""
+
+
+def _repeated(table: str, keys: list[list[str]], alias: str) -> str:
+    """A filter's terms that keep the rows of `alias` whose value of a unique key repeats in the mart."""
+    return "".join(
+        f""" or exists (select 1 from (select {", ".join(f'"{c}"' for c in key)} from marts.{table} group by all
+                    having count(*) > 1) as r where {" and ".join(f'r."{c}" = {alias}."{c}"' for c in key)})"""
+        for key in keys
+    )
+
+
+def _readable(con: duckdb.DuckDBPyConnection, parquet: Path, columns: set[str]) -> bool:
+    """Whether `parquet` is a Parquet file with these columns, all strings."""
+    if not parquet.is_file():
+        return False
+    try:
+        relation = con.sql(f"select * from read_parquet('{parquet.as_posix()}') limit 0")
+    except duckdb.Error:
+        return False
+    types = dict(zip(relation.columns, (str(t) for t in relation.types), strict=True))
+    return all(types.get(c) == "VARCHAR" for c in columns)
 
 
 def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
