@@ -140,6 +140,25 @@ def test_two_shared_parties_make_a_pair_even_when_one_party_is_in_every_event(co
     assert _groups(con) == [["d0/e0"], ["d1/e0", "d4/e0"], ["d2/e0"], ["d3/e0"], ["d5/e0"]]
 
 
+def test_equal_names_match_only_when_they_have_a_bigram(con):
+    """Equal names are matched without intersecting their bigrams (Dice 1), but a one-character name has
+    no bigram, Dice 0: two such mentions filed together by a shared party (one, not the two a party match
+    needs) stay apart, while the two-party pair beside them matches."""
+    mentions = [_mention("d1/e0", "展", 18), _mention("d2/e0", "展", 18)]
+    mentions += [_mention("d3/e0", "植树活动", 18), _mention("d4/e0", "节能宣传周", 18)]
+    parties = [("d1/e0", "甲"), ("d1/e0", "乙"), ("d2/e0", "甲"), ("d2/e0", "丙")]
+    parties += [(f"d{i}/e0", name) for i in (3, 4) for name in ("乙", "丙")]
+    _cluster(con, mentions, parties)
+    assert _pairs(con) == {("d3/e0", "d4/e0")}
+    candidates = con.execute(
+        """select count(*) from intermediate.int_event_candidates as c
+           join intermediate.int_event_attributes as a on a.mention_no = c.mention_no
+           join intermediate.int_event_attributes as b on b.mention_no = c.other_mention_no
+           where a.name = '展' and b.name = '展'"""
+    ).fetchall()[0][0]
+    assert candidates == 1  # compared, and refused
+
+
 def _dice(a: str, b: str) -> float:
     grams_a, grams_b = ({s[i : i + 2] for i in range(len(s) - 1)} for s in (a, b))
     return 2 * len(grams_a & grams_b) / max(len(grams_a) + len(grams_b), 1)

