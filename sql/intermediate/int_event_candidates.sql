@@ -57,6 +57,12 @@ keys as (
     select 'subject', mention_no, subject from attributes where subject is not null
 ),
 
+-- Each name as its rank among all names: blocks sort their members by it, an integer, in place of the
+-- string (the same order; 6.1 s -> 4.2 s for the model at 100,000 generated articles).
+name_ranks as (
+    select mention_no, dense_rank() over (order by name) as name_rank from attributes
+),
+
 -- A block is named by a hash of its key: two keys sharing a hash only make a larger block, and
 -- every pair is checked against the rules anyway.
 filed as (
@@ -67,10 +73,11 @@ filed as (
         hash(k.kind, a.event_type, k.token) as any_year_block,
         -- subject blocks hold mentions whose names may differ: neighbours by date there
         case when k.kind = 'subject' then a.event_date end as first_sort,
-        a.name,
+        r.name_rank,
         a.event_date
     from keys as k
     inner join attributes as a on a.mention_no = k.mention_no
+    inner join name_ranks as r on r.mention_no = k.mention_no
 ),
 
 -- Each block as the list of its members in order; pairs are read off the lists by position (joining
@@ -79,7 +86,7 @@ filed as (
 dated_blocks as (
     select
         block,
-        list(mention_no order by first_sort, name, event_date, mention_no) as members
+        list(mention_no order by first_sort, name_rank, event_date, mention_no) as members
     from filed
     where event_year is not null
     group by block
@@ -115,7 +122,7 @@ undated_keys as (
 mixed_blocks as (
     select
         f.any_year_block as block,
-        list(2 * f.mention_no + (f.event_year is null)::integer order by f.first_sort, f.name, f.event_date, f.mention_no)
+        list(2 * f.mention_no + (f.event_year is null)::integer order by f.first_sort, f.name_rank, f.event_date, f.mention_no)
             as members
     from filed as f
     semi join undated_keys as u on u.any_year_block = f.any_year_block
