@@ -107,8 +107,8 @@ def run(prefect_harness, tmp_path_factory, seeds):
     def walk_then_delete(folder):
         # The file is listed, then deleted before it is read: what a writer racing the scan does.
         for path in listed(folder):
-            if path.name == "vanishing.txt":
-                path.unlink()
+            if Path(path).name == "vanishing.txt":
+                Path(path).unlink()
             yield path
 
     with pytest.MonkeyPatch.context() as patch:

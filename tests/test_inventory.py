@@ -187,3 +187,15 @@ def test_a_file_with_its_known_size_and_time_keeps_its_known_hash_without_being_
         list_files(folder, 1_000_000, known=known).filter(pl.col("source_file") == "same.txt")["sha256"][0]
         != "recorded" * 8
     )
+
+
+def test_an_input_folder_given_by_a_symlink_lists_the_names_the_folder_gives(folder, tmp_path):
+    (folder / "sub").mkdir()
+    (folder / "sub" / "a.txt").write_text("新能源产业园开工。", encoding="utf-8")
+    (folder / "b.txt").write_text("绿色发展论坛在天津举行。", encoding="utf-8")
+    (tmp_path / "link").symlink_to(folder, target_is_directory=True)
+    from flows.ops.inventory import list_files
+
+    direct, linked = list_files(folder, 1_000_000), list_files(tmp_path / "link", 1_000_000)
+    assert set(direct["source_file"]) >= {"sub/a.txt", "b.txt"}
+    assert linked.equals(direct)  # the old listing named the linked folder's sub/a.txt "a.txt"
