@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from processes import kill_tree
+from processes import descendants, kill_tree
 
 pytestmark = pytest.mark.e2e
 
@@ -151,6 +151,36 @@ def test_a_cluster_run_publishes_the_same_tables_as_a_local_run(cluster, tmp_pat
         prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
     assert any(p.startswith("process-batch") or p.startswith("process_batch") for p in prefixes), prefixes
     assert not (tmp_path / "remote" / "staging").exists() or not any((tmp_path / "remote" / "staging").iterdir())
+
+
+def _most_apis(*args: str, env: dict[str, str], out: Path) -> tuple[int, int]:
+    """Run greenwire; its exit code and the most Prefect API processes (`uvicorn`) below it at once."""
+    with out.open("w") as sink:
+        proc = subprocess.Popen(
+            [str(BIN / "greenwire"), "run", *args], env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+        most, deadline = 0, time.monotonic() + RUN_TIMEOUT
+        while proc.poll() is None and time.monotonic() < deadline:
+            apis = 0
+            for pid in descendants(proc.pid):
+                try:
+                    apis += b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+            most = max(most, apis)
+            time.sleep(0.1)
+        return proc.wait(60), most
+
+
+def test_a_cluster_run_starts_one_prefect_api(cluster, tmp_path):
+    """The API started as the CLI starts is the one the flow and its workers use: probing the scheduler
+    does not import Prefect before its address is set (a second API was started for the workers)."""
+    env = _env(tmp_path, GREENWIRE_BATCH_FILES="2")
+    code, most = _most_apis(
+        "--warehouse", str(tmp_path / "wh"), "--cluster", cluster.address, env=env, out=tmp_path / "out"
+    )
+    assert code == 0, (tmp_path / "out").read_text()
+    assert most == 1
 
 
 def test_an_unreachable_scheduler_is_one_line_before_any_work(tmp_path):

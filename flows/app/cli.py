@@ -407,11 +407,11 @@ def _run_locked(args: argparse.Namespace, resolved: Settings, api: TemporaryAPI 
     except WarehouseBusy:
         pass  # another process holds the file: the flow says so in one line
     if resolved.cluster:
-        from flows import scaleout
+        from flows.ops import scheduler  # without Prefect: it is imported once its API's address is set
 
         try:  # before any work: an unreachable scheduler is one line, not a half-done run
-            cluster = scaleout.probe(resolved.cluster)
-        except scaleout.ClusterUnreachable as exc:
+            cluster = scheduler.probe(resolved.cluster)
+        except scheduler.ClusterUnreachable as exc:
             return _fail(str(exc), exc)
         dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
         print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
