@@ -244,3 +244,51 @@ def test_a_worker_killed_mid_run_has_its_batches_retried_and_the_output_is_ident
     assert _tables(tmp_path / "remote") == _tables(tmp_path / "local")
     assert "batches on " in stdout
     assert sum(proc.poll() is not None for proc in cluster.workers) == 1  # the killed one stayed dead
+
+
+def test_a_scheduler_lost_mid_run_is_one_line_and_its_traces_go_to_the_run_log(cluster, tmp_path):
+    """distributed logs the lost scheduler (reconnect attempts, a CancelledError with its traceback):
+    those records go to the run's log, and the terminal gets greenwire's one line."""
+    corpus = _corpus(tmp_path / "corpus", copies=6)  # 30 files, one per batch
+    env = _env(tmp_path, GREENWIRE_BATCH_FILES="1")
+    env.pop("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", None)  # the tests' WARNING (conftest): the CLI's default
+    warehouse = tmp_path / "wh"
+    run = subprocess.Popen(
+        [
+            str(BIN / "greenwire"),
+            "run",
+            "--input",
+            str(corpus),
+            "--warehouse",
+            str(warehouse),
+            "--cluster",
+            cluster.address,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    killed = False
+    try:
+        with cluster.client() as client:
+            deadline = time.monotonic() + RUN_TIMEOUT
+            while not killed and time.monotonic() < deadline and run.poll() is None:
+                if sum(len(keys) for keys in client.has_what().values()) >= 1:  # batches are under way
+                    kill_tree(cluster.scheduler)
+                    killed = True
+                time.sleep(0.05)
+        stdout, stderr = run.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        if run.poll() is None:
+            kill_tree(run)
+    assert killed, "no batch had finished while the test watched: the run ended too soon"
+    assert run.returncode == 1
+    assert "Traceback" not in stdout + stderr, stdout + stderr
+    [line] = stderr.strip().splitlines()
+    assert line.startswith("greenwire: error: run failed at ") and "runs/" in line
+    [log] = (warehouse / "runs").glob("*.jsonl")
+    library = [r for r in map(json.loads, log.read_text(encoding="utf-8").splitlines()) if r["stage"] == "library"]
+    assert library and all(r["logger"].startswith(("distributed", "tornado", "bokeh")) for r in library)

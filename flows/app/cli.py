@@ -413,6 +413,10 @@ def _run_locked(args: argparse.Namespace, resolved: Settings, api: TemporaryAPI 
             cluster = scheduler.probe(resolved.cluster)
         except scheduler.ClusterUnreachable as exc:
             return _fail(str(exc), exc)
+        if not args.verbose:  # distributed's errors and their traces go to the run log, not the terminal
+            from flows.ops import runlog
+
+            runlog.capture("distributed", "tornado", "bokeh")
         dashboard = f"; dashboard {cluster.dashboard}" if cluster.dashboard else ""
         print(f"greenwire | cluster  | {cluster.address}: {cluster.workers} workers{dashboard}", flush=True)
     if not args.force:

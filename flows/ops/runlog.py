@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Iterator
@@ -36,16 +38,17 @@ class _ActiveRun(NamedTuple):
 
 _lock = threading.Lock()
 _active: _ActiveRun | None = None  # the run in progress in this process
+_last: _ActiveRun | None = None  # the last run this process logged: library records after its end go there
 
 
 @contextmanager
 def run_log(runs_dir: Path, run_id: str) -> Iterator[Path]:
     """Route write() to runs_dir/<run_id>.jsonl for the duration of the block."""
-    global _active
+    global _active, _last
     runs_dir.mkdir(parents=True, exist_ok=True)
     path = runs_dir / f"{run_id}.jsonl"
     previous = _active
-    _active = _ActiveRun(path, run_id)
+    _active = _last = _ActiveRun(path, run_id)
     _set_aside(runs_dir / BALLAST)
     try:
         yield path
@@ -55,9 +58,52 @@ def run_log(runs_dir: Path, run_id: str) -> Iterator[Path]:
             old.unlink(missing_ok=True)
 
 
-def write(stage: str, event: str, message: str = "", **fields: Any) -> None:
-    """Append one record to the active run's log (nothing happens outside a run)."""
-    active = _active
+class _LibraryRecords(logging.Handler):
+    """A library logger's records as run-log records (stage "library"), with any trace."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            trace = {"trace": "".join(traceback.format_exception(*record.exc_info))} if record.exc_info else {}
+            # after the run's end too (a client closing at exit): into the log of the run it belonged to
+            write(
+                "library",
+                record.levelname.lower(),
+                record.getMessage(),
+                to=_active or _last,
+                logger=record.name,
+                **trace,
+            )
+        except Exception:
+            self.handleError(record)
+
+
+def capture(*loggers: str) -> None:
+    """Send these loggers' records to the run log instead of the terminal: in each of them and in their
+    existing descendants, a handler that prints to stderr or stdout is replaced by one that writes to the
+    active run's log. Dask's `distributed` prints its errors with their tracebacks (a scheduler lost
+    mid-run: a reconnect's CancelledError) beside greenwire's one line, from `distributed` and from
+    `distributed.client`, which has a handler of its own; capture("distributed", "tornado", "bokeh")
+    once distributed is imported."""
+    names = set(logging.root.manager.loggerDict)
+    for name in loggers:
+        family = [name, *sorted(n for n in names if n.startswith(name + "."))]
+        for member in family:
+            logger = logging.getLogger(member)
+            printing = [
+                h
+                for h in logger.handlers
+                if isinstance(h, logging.StreamHandler) and h.stream in (sys.stderr, sys.stdout)
+            ]
+            for handler in printing:
+                logger.removeHandler(handler)
+            if (printing or member == name) and not any(isinstance(h, _LibraryRecords) for h in logger.handlers):
+                logger.addHandler(_LibraryRecords())
+        logging.getLogger(name).propagate = False
+
+
+def write(stage: str, event: str, message: str = "", to: _ActiveRun | None = None, **fields: Any) -> None:
+    """Append one record to the active run's log (or `to`'s; nothing happens outside a run)."""
+    active = to or _active
     if active is None:
         return
     path = active.path
