@@ -51,22 +51,6 @@ def test_staging_models_are_views_and_replace_the_tables_of_an_older_warehouse(c
     assert con.execute("select * from marts.documents").fetchall() == before
 
 
-def test_the_documents_mart_is_a_view_and_replaces_the_table_of_an_older_warehouse(con):
-    """Every mart is a table but documents (warehouse.VIEW_MODELS: no second copy of the text); an
-    older greenwire's table of it becomes the view, same rows."""
-    _load(con, [_doc("d1", "a.txt", "天津市发布方案。")])
-    before = con.execute("select * from marts.documents").fetchall()
-    con.execute("drop view marts.documents")
-    con.execute("create table marts.documents as select 1 as stale")
-    warehouse.build_models(con)
-    views = {r[0] for r in con.execute("select view_name from duckdb_views() where schema_name = 'marts'").fetchall()}
-    tables = {
-        r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
-    }
-    assert views == {"documents"} and tables == set(MART_TABLES) - {"documents"}
-    assert con.execute("select * from marts.documents").fetchall() == before
-
-
 def test_region_ancestors_are_added_so_parents_resolve(con):
     mention = {
         "doc_id": "d1",

@@ -1,8 +1,8 @@
 """The DuckDB warehouse: raw tables in, SQL models built layer by layer.
 
 Schemas: `raw` (what extraction produced, replaced file by file), `ref` (the gazetteer
-from seeds/reference), then `staging`, `intermediate` and `marts`, one view (staging, and
-VIEW_MODELS) or table (the others: MATERIALIZED) per file of sql/<layer>/, built in folder order, plus the Python
+from seeds/reference), then `staging`, `intermediate` and `marts`, one view (staging) or table
+(the others: MATERIALIZED) per file of sql/<layer>/, built in folder order, plus the Python
 models of PYTHON_MODELS (graph work that SQL does badly), each after the SQL files of its layer.
 """
 
@@ -29,10 +29,6 @@ LAYERS = ("staging", "intermediate", "marts")
 # Staging models only rename and cast: as views they cost nothing to build and keep no second copy
 # of raw (100,000 articles: the build 18 % faster, the warehouse without a second copy of the text).
 MATERIALIZED = {"staging": "view", "intermediate": "table", "marts": "table"}
-# Models built as views though their layer's are tables. marts.documents is int_documents joined to each
-# article's text: as a table it held a second copy of every text (100,000 articles: 152 MB of text, 2.8 to
-# 4 s of the build), read back only by validation and publish, which a view costs ~0.3 s each.
-VIEW_MODELS = {("marts", "documents")}
 MART_TABLES = ("documents", "regions", "parties", "events", "event_parties", "metrics", "mentions")
 REFERENCE_TABLES = {
     "cn_divisions": "cn_divisions.csv",
@@ -335,7 +331,7 @@ def build_model(
         if isinstance(source, PythonModel):
             _build_python_model(con, source)
         else:
-            kind = "view" if (layer, table) in VIEW_MODELS else MATERIALIZED[layer]
+            kind = MATERIALIZED[layer]
             _drop_other_kind(con, layer, table, kind)
             con.execute(f"create or replace {kind} {layer}.{table} as\n{source.read_text(encoding='utf-8')}")
         rows: int = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
