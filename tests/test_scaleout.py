@@ -137,6 +137,45 @@ def _corpus(folder: Path, copies: int) -> Path:
     return folder
 
 
+def _cluster_run(corpus: Path, warehouse: Path, cluster: Cluster, env: dict[str, str]) -> subprocess.Popen:
+    """`greenwire run` on the cluster, started and left running, its output piped."""
+    return subprocess.Popen(
+        [
+            str(BIN / "greenwire"),
+            "run",
+            "--input",
+            str(corpus),
+            "--warehouse",
+            str(warehouse),
+            "--cluster",
+            cluster.address,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _mid_run(run: subprocess.Popen, cluster: Cluster, act) -> tuple[object, str, str]:
+    """Call act(client) every 50 ms while the run runs, until it returns something truthy; then the
+    run's output. Returns what act returned last (falsy: it never acted), stdout, stderr."""
+    acted = None
+    try:
+        with cluster.client() as client:
+            deadline = time.monotonic() + RUN_TIMEOUT
+            while not acted and time.monotonic() < deadline and run.poll() is None:
+                acted = act(client)
+                time.sleep(0.05)
+        stdout, stderr = run.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        if run.poll() is None:
+            kill_tree(run)
+    return acted, stdout, stderr
+
+
 def test_a_cluster_run_publishes_the_same_tables_as_a_local_run(cluster, tmp_path):
     env = _env(tmp_path, GREENWIRE_BATCH_FILES="2")
     local = _run("--warehouse", str(tmp_path / "local"), env=env)
@@ -205,40 +244,18 @@ def test_a_worker_killed_mid_run_has_its_batches_retried_and_the_output_is_ident
     local = _run("--input", str(corpus), "--warehouse", str(tmp_path / "local"), env=env)
     assert local.returncode == 0, local.stderr
 
-    run = subprocess.Popen(
-        [
-            str(BIN / "greenwire"),
-            "run",
-            "--input",
-            str(corpus),
-            "--warehouse",
-            str(tmp_path / "remote"),
-            "--cluster",
-            cluster.address,
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    victim = None
-    try:
-        with cluster.client() as client:
-            deadline = time.monotonic() + RUN_TIMEOUT
-            while victim is None and time.monotonic() < deadline and run.poll() is None:
-                busy = [w for w, keys in client.processing().items() if keys]
-                done = sum(len(keys) for keys in client.has_what().values())
-                if busy and done >= 1:  # a batch is finished somewhere and another is running: kill that worker
-                    pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
-                    os.kill(pid, signal.SIGKILL)
-                    victim = pid
-                time.sleep(0.05)
-        stdout, stderr = run.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        if run.poll() is None:
-            kill_tree(run)
+    run = _cluster_run(corpus, tmp_path / "remote", cluster, env)
+
+    def kill_a_busy_worker(client) -> int | None:
+        busy = [w for w, keys in client.processing().items() if keys]
+        done = sum(len(keys) for keys in client.has_what().values())
+        if busy and done >= 1:  # a batch is finished somewhere and another is running: kill that worker
+            pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            return pid
+        return None
+
+    victim, stdout, stderr = _mid_run(run, cluster, kill_a_busy_worker)
     assert victim is not None, "no batch was running while the test watched: the run ended too soon"
     assert run.returncode == 0, stderr
     assert _tables(tmp_path / "remote") == _tables(tmp_path / "local")
@@ -253,37 +270,15 @@ def test_a_scheduler_lost_mid_run_is_one_line_and_its_traces_go_to_the_run_log(c
     env = _env(tmp_path, GREENWIRE_BATCH_FILES="1")
     env.pop("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", None)  # the tests' WARNING (conftest): the CLI's default
     warehouse = tmp_path / "wh"
-    run = subprocess.Popen(
-        [
-            str(BIN / "greenwire"),
-            "run",
-            "--input",
-            str(corpus),
-            "--warehouse",
-            str(warehouse),
-            "--cluster",
-            cluster.address,
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    killed = False
-    try:
-        with cluster.client() as client:
-            deadline = time.monotonic() + RUN_TIMEOUT
-            while not killed and time.monotonic() < deadline and run.poll() is None:
-                if sum(len(keys) for keys in client.has_what().values()) >= 1:  # batches are under way
-                    kill_tree(cluster.scheduler)
-                    killed = True
-                time.sleep(0.05)
-        stdout, stderr = run.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        if run.poll() is None:
-            kill_tree(run)
+    run = _cluster_run(corpus, warehouse, cluster, env)
+
+    def kill_the_scheduler(client) -> bool:
+        if sum(len(keys) for keys in client.has_what().values()) >= 1:  # batches are under way
+            kill_tree(cluster.scheduler)
+            return True
+        return False
+
+    killed, stdout, stderr = _mid_run(run, cluster, kill_the_scheduler)
     assert killed, "no batch had finished while the test watched: the run ended too soon"
     assert run.returncode == 1
     assert "Traceback" not in stdout + stderr, stdout + stderr
