@@ -105,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
         default=0.0,
         help="if another run holds the warehouse, wait this long before giving up (default: 0)",
     )
-    run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+    run.add_argument(
+        "--verbose", action="store_true", help="show Prefect's own log lines too (on a cluster, Dask's as well)"
+    )
     run.add_argument(
         "--force",
         action="store_true",
