@@ -472,15 +472,9 @@ def _previous_rows(
     if since is None or unique_keys(suite) is None:
         return None
     parquet = since.folder / f"{table}.parquet"
-    if not parquet.is_file():
-        return None
     now = con.sql(f"select * from marts.{table} limit 0")
-    try:
-        then = con.sql(f"select * from read_parquet('{parquet.as_posix()}') limit 0")
-    except duckdb.Error:  # unreadable: validate the whole mart
-        return None
-    same = now.columns == then.columns and [str(t) for t in now.types] == [str(t) for t in then.types]
-    return parquet if same else None
+    same = _parquet_schema(con, parquet) == list(zip(now.columns, (str(t) for t in now.types), strict=True))
+    return parquet if same else None  # missing, unreadable or of another shape: the whole mart is validated
 
 
 def _frames(
@@ -593,14 +587,19 @@ def _repeated(table: str, keys: list[list[str]], alias: str) -> str:
 
 def _readable(con: duckdb.DuckDBPyConnection, parquet: Path, columns: set[str]) -> bool:
     """Whether `parquet` is a Parquet file with these columns, all strings."""
+    types = dict(_parquet_schema(con, parquet) or [])
+    return all(types.get(c) == "VARCHAR" for c in columns)
+
+
+def _parquet_schema(con: duckdb.DuckDBPyConnection, parquet: Path) -> list[tuple[str, str]] | None:
+    """[(column, DuckDB type)] of a Parquet file; None when it is missing or unreadable."""
     if not parquet.is_file():
-        return False
+        return None
     try:
         relation = con.sql(f"select * from read_parquet('{parquet.as_posix()}') limit 0")
     except duckdb.Error:
-        return False
-    types = dict(zip(relation.columns, (str(t) for t in relation.types), strict=True))
-    return all(types.get(c) == "VARCHAR" for c in columns)
+        return None
+    return list(zip(relation.columns, (str(t) for t in relation.types), strict=True))
 
 
 def offline_data_docs(docs_dir: Path, params: dict[str, object]) -> None:
