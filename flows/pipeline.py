@@ -17,7 +17,7 @@ from prefect.settings import PREFECT_API_URL
 
 from flows import batches, scaleout, tasks, warehouse
 from flows import settings as settings_module
-from flows.ops import reruns, runlog
+from flows.ops import incremental, reruns, runlog
 from flows.ops.inventory import check_folders, settle_sidecars
 from flows.ops.lock import WarehouseLocked, warehouse_lock
 from flows.ops.reruns import RunSummary
@@ -166,6 +166,10 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
         read = pl.concat(decoded, how="diagonal_relaxed")  # a staged batch's columns may come in another order
         inventory = pl.concat([inventory.join(read, on="source_file", how="anti"), read], how="diagonal_relaxed").sort(
             "source_file"
+        )
+        # New and resized files were hashed as their batch read them: the digest the next run compares
+        summary.digest = incremental.input_digest(
+            ingested.inventory.update(read.select("source_file", "sha256"), on="source_file"), settings
         )
     inventory = _without_articles(settle_sidecars(inventory), with_articles)  # recorded in raw.files too
     totals = _in("load", tasks.finish, settings, run_id, inventory, tally)

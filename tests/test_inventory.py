@@ -189,6 +189,22 @@ def test_a_file_with_its_known_size_and_time_keeps_its_known_hash_without_being_
     )
 
 
+def test_new_and_resized_files_are_hashed_when_their_batch_reads_them_not_when_listed(folder):
+    from flows.ops.inventory import list_files, read_batch
+
+    (folder / "kept.txt").write_text("新能源产业园开工。", encoding="utf-8")
+    (folder / "grown.txt").write_text("绿色发展论坛在天津举行。", encoding="utf-8")
+    known = list_files(folder, 1_000_000).filter(pl.col("source_file") != "new.txt")
+    (folder / "new.txt").write_text("光伏电站并网发电。", encoding="utf-8")
+    (folder / "grown.txt").write_text("绿色发展论坛在天津举行，多方签约。", encoding="utf-8")
+    listed = list_files(folder, 1_000_000, known=known)
+    hashes = dict(listed.select("source_file", "sha256").iter_rows())
+    assert hashes["kept.txt"] == known.filter(pl.col("source_file") == "kept.txt")["sha256"][0]
+    assert hashes["new.txt"] is None and hashes["grown.txt"] is None  # changed whatever their bytes: read once
+    read = dict(read_batch(listed, folder.resolve()).select("source_file", "sha256").iter_rows())
+    assert read == dict(list_files(folder, 1_000_000).select("source_file", "sha256").iter_rows())
+
+
 def test_an_input_folder_given_by_a_symlink_lists_the_names_the_folder_gives(folder, tmp_path):
     (folder / "sub").mkdir()
     (folder / "sub" / "a.txt").write_text("新能源产业园开工。", encoding="utf-8")

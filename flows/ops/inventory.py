@@ -89,7 +89,9 @@ def list_files(
     that could be read is `processed` here until read_batch decodes it (and may quarantine it).
     `today` (default: the system date) bounds plausible dates in sidecars. `known` (source_file,
     size_bytes, modified_at, sha256 of an earlier listing) spares reading a file whose size and
-    modification time are unchanged: it keeps its known hash.
+    modification time are unchanged: it keeps its known hash. With `known`, a file that is new (a
+    name it lacks) or of another size is changed whatever its bytes: it is not hashed here but when its
+    batch reads it (read_batch), so a first run reads each file once (sha256 null until then).
 
     `list_files(Path("seeds/raw"), 20_000_000)` -> 5 rows, status processed, text null.
     """
@@ -109,7 +111,8 @@ def list_files(
     )
     # One thread: the work per file is mostly Python (stat, names), so threads only fought over the
     # GIL (120,000 files: 38 s with 8 threads, 25 s with one, before the fast path below).
-    rows = [_inspect(path, root, max_file_bytes, hashes) for path in _walk(root)]
+    sizes = None if known is None else dict(known.select("source_file", "size_bytes").iter_rows())
+    rows = [_inspect(path, root, max_file_bytes, hashes, sizes) for path in _walk(root)]
     sidecars = {r["source_file"]: r for r in rows if r.pop("_sidecar", False)}
     for row in rows:
         side = sidecars.get(row["source_file"] + SIDECAR_SUFFIX)
@@ -235,8 +238,10 @@ def _row(source_file: str, **values: Any) -> Row:
     return row
 
 
-def _inspect(entry: str, root: Path, max_file_bytes: int, hashes: Hashes | None = None) -> Row:
-    regular = _regular_file(entry, str(root) + os.sep, max_file_bytes, hashes or {})
+def _inspect(
+    entry: str, root: Path, max_file_bytes: int, hashes: Hashes | None = None, sizes: dict[str, int] | None = None
+) -> Row:
+    regular = _regular_file(entry, str(root) + os.sep, max_file_bytes, hashes or {}, sizes)
     if regular is not None:
         return regular
     path = Path(entry)
@@ -301,10 +306,13 @@ def _sidecar_row(name: str, data: bytes, modified: datetime) -> Row:
     )
 
 
-def _regular_file(entry: str, prefix: str, max_file_bytes: int, hashes: Hashes) -> Row | None:
+def _regular_file(
+    entry: str, prefix: str, max_file_bytes: int, hashes: Hashes, sizes: dict[str, int] | None = None
+) -> Row | None:
     """The row of a plain file under the folder `prefix` (its absolute path and a separator) in one lstat
     (the common case, and the hot path of a 100,000-file folder); None for anything else (symlink,
-    folder, tool folder, oversize, a file that cannot be stat-ed), which _inspect's general path handles."""
+    folder, tool folder, oversize, a file that cannot be stat-ed), which _inspect's general path handles.
+    `sizes` (source_file -> size recorded): a file not of its recorded size is left unhashed (list_files)."""
     if not entry.startswith(prefix) or _tool_folder(entry.rpartition(os.sep)[2]):
         return None
     try:
@@ -318,7 +326,9 @@ def _regular_file(entry: str, prefix: str, max_file_bytes: int, hashes: Hashes) 
         name = name.replace(os.sep, "/")
     modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
     digest = None if name.endswith(SIDECAR_SUFFIX) else hashes.get((name, info.st_size, modified))
-    if digest is not None:
+    if digest is not None or (
+        sizes is not None and not name.endswith(SIDECAR_SUFFIX) and sizes.get(name) != info.st_size
+    ):
         return _row(name, status="processed", size_bytes=info.st_size, sha256=digest, modified_at=modified)
     try:
         if name.endswith(SIDECAR_SUFFIX):
