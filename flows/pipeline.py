@@ -188,7 +188,8 @@ def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: t
     batch), in order."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
-            batch = _in("ingest", tasks.process_stage, settings, rows, extractor, tally, index)
+            ahead = todo[index] if index < len(todo) else None  # the workers start on it while this one loads
+            batch = _in("ingest", tasks.process_stage, settings, rows, extractor, tally, index, ahead)
             yield batch.files, batch.documents, batch.facts
 
 
