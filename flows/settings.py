@@ -17,6 +17,7 @@ environment variable (or a CLI flag that sets it):
 | GREENWIRE_DUCKDB_THREADS  | CPU count, at most 4         |
 | GREENWIRE_CLUSTER         | none (a Dask scheduler address: run batches there) |
 | PREFECT_HOME              | <warehouse>/.prefect         |
+| GREENWIRE_CACHE           | $XDG_CACHE_HOME/greenwire, else ~/.cache/greenwire (the temporary API's empty database) |
 
 The libraries greenwire runs get their environment from here too (`library_environment`): the CLI,
 the tests (tests/conftest.py) and `make bench` call it before Prefect or Great Expectations is imported.
@@ -134,6 +135,14 @@ def library_environment(prefect_home: Path | str, console_level: str | None = No
         os.environ.setdefault(name, value)
     if console_level:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", console_level)
+
+
+def cache_dir() -> Path:
+    """Where greenwire keeps what any warehouse can reuse (a migrated, empty Prefect API database):
+    GREENWIRE_CACHE, else $XDG_CACHE_HOME/greenwire, else ~/.cache/greenwire."""
+    if os.environ.get("GREENWIRE_CACHE"):
+        return Path(os.environ["GREENWIRE_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "greenwire"
 
 
 def startup_seconds() -> int:

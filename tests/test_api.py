@@ -1,8 +1,10 @@
 """Prefect's temporary API as `greenwire run` starts it (flows/ops/api.py): a real server process."""
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -67,6 +69,41 @@ def test_the_temporary_api_answers_then_stops(tmp_path):
     assert status == "200" and stopped == "True"
     assert (tmp_path / "prefect.db").exists()  # the server's database is in PREFECT_HOME
     assert not _servers_of(tmp_path)
+
+
+def _tables(database: Path) -> dict[str, int]:
+    with contextlib.closing(sqlite3.connect(database)) as con:
+        names = [row[0] for row in con.execute("select name from sqlite_master where type = 'table'")]
+        return {name: con.execute(f'select count(*) from "{name}"').fetchone()[0] for name in names}
+
+
+def test_a_new_prefect_home_starts_from_the_empty_database_the_first_one_left_in_the_cache(tmp_path):
+    cache = tmp_path / "cache"
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    for home in (first, second, third):
+        home.mkdir()  # as the CLI's preflight does
+    assert _python(first, GREENWIRE_CACHE=str(cache))[2] == "200"  # no copy yet: Prefect migrates
+    (template,) = cache.glob("prefect-*-api.db")
+    assert template.name == f"prefect-{prefect.__version__}-api.db"
+    kept = _tables(template)
+    assert kept["alembic_version"] == 1 and kept["block_type"] > 0 and kept["flow_run"] == 0
+    with contextlib.closing(sqlite3.connect(template)) as con:  # a mark only a copy of this file can carry
+        con.execute("create table copied_from_the_cache (x int)")
+        con.commit()
+    before = template.read_bytes()
+    assert _python(second, GREENWIRE_CACHE=str(cache))[2] == "200"
+    assert "copied_from_the_cache" in _tables(second / "prefect.db")
+    assert template.read_bytes() == before  # a copy is not kept again
+    other = tmp_path / "named" / "other.db"
+    other.parent.mkdir()
+    url = f"sqlite+aiosqlite:///{other}"
+    assert (
+        _python(tmp_path / "third", GREENWIRE_CACHE=str(tmp_path / "unused"), PREFECT_API_DATABASE_CONNECTION_URL=url)[
+            2
+        ]
+        == "200"
+    )
+    assert other.exists() and not (third / "prefect.db").exists() and not (tmp_path / "unused").exists()
 
 
 KILLED = """
