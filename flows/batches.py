@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
@@ -135,55 +135,33 @@ class Extractor:
     """Batches read, cleaned and extracted in `workers` processes kept for the whole run (starting
     them and loading the gazetteer in each costs seconds: once per run, not once per batch). Decoding,
     cleaning and the per-document rules are mostly pure-Python CPU work, so processes, not threads;
-    the pool lives here in the task layer, the steps themselves are plain functions.
-
-    `process(rows, ..., ahead=next_rows)` hands the next batch to the workers before waiting for this
-    one: a worker done with its share of a batch starts on the next one, and the workers keep working
-    while the run loads the batch they just returned (in a row, the workers idled through every load
-    and waited for the slower share: 20 s of 300 at 100,000 articles)."""
+    the pool lives here in the task layer, the steps themselves are plain functions."""
 
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        # batches handed over ahead of their turn: id(rows) -> (rows, their parts' futures)
-        self._ahead: dict[int, tuple[pl.DataFrame, list[Future[Batch]]]] = {}
 
     def __enter__(self) -> Extractor:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._ahead.clear()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def process(
-        self, rows: pl.DataFrame, input_dir: Path, today: date | None = None, ahead: pl.DataFrame | None = None
-    ) -> Batch:
+    def process(self, rows: pl.DataFrame, input_dir: Path, today: date | None = None) -> Batch:
         """process_batch over plan rows, the files split between the workers in consecutive runs of
         about equal bytes: the same rows in the same order as one process gives (each file's rows
-        depend on that file alone), in about 1/workers of the time. `ahead`: the rows of the batch
-        to process next, handed to the workers now (its own call to process then collects it)."""
+        depend on that file alone), in about 1/workers of the time."""
         today = today or date.today()
-        handed = self._ahead.pop(id(rows), None)
-        parts = handed[1] if handed is not None and handed[0] is rows else self._submit(rows, input_dir, today)
-        if ahead is not None and id(ahead) not in self._ahead:
-            futures = self._submit(ahead, input_dir, today)
-            if futures is not None:
-                self._ahead[id(ahead)] = (ahead, futures)
-        if parts is None:
-            return process_batch(rows, input_dir, self, today)
-        return Batch.concat([part.result() for part in parts])
-
-    def _submit(self, rows: pl.DataFrame, input_dir: Path, today: date) -> list[Future[Batch]] | None:
-        """The batch's shares handed to the workers; None when it is too small to split (it runs here)."""
         size = int(rows["size_bytes"].fill_null(0).sum()) if rows.height else 0
         if self.workers <= 1 or size < PARALLEL_FROM_BYTES or rows.height < 2 * self.workers:
-            return None
+            return process_batch(rows, input_dir, self, today)
         share = rows["size_bytes"].fill_null(0).cum_sum() * self.workers // (size + 1)  # 0 .. workers-1
         parts = [rows.filter(share == worker) for worker in range(self.workers)]
-        pool = self._workers()
-        return [pool.submit(_process_part, part, input_dir, today) for part in parts if part.height]
+        parts = [part for part in parts if part.height]
+        done = list(self._workers().map(_process_part, parts, [input_dir] * len(parts), [today] * len(parts)))
+        return Batch.concat(done)
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:

@@ -188,8 +188,7 @@ def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: t
     batch), in order."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
-            ahead = todo[index] if index < len(todo) else None  # the workers start on it while this one loads
-            batch = _in("ingest", tasks.process_stage, settings, rows, extractor, tally, index, ahead)
+            batch = _in("ingest", tasks.process_stage, settings, rows, extractor, tally, index)
             yield batch.files, batch.documents, batch.facts
 
 

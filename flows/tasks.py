@@ -148,20 +148,14 @@ def ingest(settings: Settings, run_id: str, rehash: bool = False) -> reruns.Chec
     retry_condition_fn=_transient,
 )
 def process_stage(
-    settings: Settings,
-    rows: pl.DataFrame,
-    extractor: batches.Extractor,
-    tally: Tally,
-    index: int,
-    ahead: pl.DataFrame | None = None,
+    settings: Settings, rows: pl.DataFrame, extractor: batches.Extractor, tally: Tally, index: int
 ) -> batches.Batch:
     """One batch of files read and decoded (stage "ingest"; unreadable ones quarantined with a reason),
     cleaned into articles (only new or changed files: reused ones are not read again) and extracted,
-    split between the extraction workers, which get the next batch (`ahead`) at the same time. Each
-    stage's line gets its share of the time the run waited for the batch, in proportion to the seconds
-    the workers spent in it."""
+    split between the extraction workers. Each stage's line gets its share of the batch's wall time,
+    in proportion to the seconds the workers spent in it."""
     started = time.perf_counter()
-    batch = extractor.process(rows, settings.input_dir, ahead=ahead)
+    batch = extractor.process(rows, settings.input_dir)
     wall = time.perf_counter() - started
     spent = sum(batch.seconds.values()) or 1.0
     share = {stage: wall * batch.seconds.get(stage, 0.0) / spent for stage in batches.STAGES}

@@ -52,32 +52,6 @@ def test_a_batch_split_between_two_worker_processes_gives_the_rows_of_one_proces
     assert set(split.seconds) == set(batches.STAGES) and all(s > 0 for s in split.seconds.values())
 
 
-def test_the_next_batch_is_read_by_the_workers_while_this_one_is_returned(seeds, tmp_path, monkeypatch):
-    """`ahead` hands the next batch to the workers at once: its files are read before its turn (here
-    they are gone by then), and its own call collects the same rows as a batch processed in a row."""
-    import concurrent.futures
-    import shutil
-
-    monkeypatch.setattr(batches, "PARALLEL_FROM_BYTES", 0)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for path in sorted(seeds.iterdir()):
-        for prefix in ("a-", "b-"):
-            shutil.copy(path, folder / f"{prefix}{path.name}")
-    first, second = batches.plan(_planned(folder), 5)
-    expected = batches.process_batch(second, folder.resolve())
-    with batches.Extractor(2) as extractor:
-        extractor.process(first, folder.resolve(), ahead=second)
-        concurrent.futures.wait(extractor._ahead[id(second)][1])
-        for name in second["source_file"]:
-            (folder / name).unlink()
-        then = extractor.process(second, folder.resolve())
-        assert not extractor._ahead
-    assert then.files["status"].to_list() == ["processed"] * 5
-    assert then.documents.equals(expected.documents)
-    assert all(then.facts[name].equals(frame) for name, frame in expected.facts.items())
-
-
 def test_an_error_in_a_part_of_a_batch_names_its_stage(seeds, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("no articles today")
