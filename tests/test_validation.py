@@ -157,6 +157,18 @@ def test_great_expectations_labels_batches_without_hashing_every_value(con, tmp_
             "expect_column_values_to_be_in_set",
             "_duplicate_of_ok",
         ),
+        (  # int32 columns: checked as int64 (see test_integer_columns_reach_gx_as_int64)
+            "update marts.mentions set char_start = -1 where entity_kind = 'party'",
+            "mentions",
+            "expect_column_values_to_be_between",
+            "char_start",
+        ),
+        (
+            "update marts.documents set decode_errors = 65",
+            "documents",
+            "expect_column_values_to_be_between",
+            "decode_errors",
+        ),
     ],
     ids=[
         "duplicate-key",
@@ -167,6 +179,8 @@ def test_great_expectations_labels_batches_without_hashing_every_value(con, tmp_
         "future-date",
         "duplicate-of-itself",
         "duplicate-of-nothing",
+        "negative-offset",
+        "too-many-decode-errors",
     ],
 )
 def test_broken_mart_fails_the_named_expectation(con, tmp_path, sabotage, table, expectation, column):
@@ -178,6 +192,17 @@ def test_broken_mart_fails_the_named_expectation(con, tmp_path, sabotage, table,
         con.execute("rollback")
     assert not report.success
     assert (table, expectation, column) in {(f.table, f.expectation, f.column) for f in report.failures}
+
+
+def test_integer_columns_reach_gx_as_int64_which_it_compares_vectorized(con):
+    frame = con.sql(f"select * from ({validation.CHECK_QUERIES['mentions']})").to_arrow_table().to_pandas()
+    assert str(frame["char_start"].dtype) == "int32"
+    before = {column: (str(frame[column].dtype), frame[column].tolist()) for column in frame.columns}
+    converted = validation._with_python_dates(frame)
+    after = {column: (str(converted[column].dtype), converted[column].tolist()) for column in converted.columns}
+    assert after.pop("char_start") == ("int64", before.pop("char_start")[1])
+    assert after.pop("char_end") == ("int64", before.pop("char_end")[1])
+    assert after == before  # strings and booleans as they were
 
 
 def test_a_missing_suite_is_an_error(tmp_path):
