@@ -53,7 +53,8 @@ examples:
 
 environment: GREENWIRE_INPUT, GREENWIRE_WAREHOUSE, GREENWIRE_MAX_FILE_BYTES,
 GREENWIRE_KEEP_VERSIONS, GREENWIRE_BATCH_FILES, GREENWIRE_WORKERS, GREENWIRE_DUCKDB_MEMORY,
-GREENWIRE_DUCKDB_THREADS, GREENWIRE_CLUSTER, PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
+GREENWIRE_DUCKDB_THREADS, GREENWIRE_CLUSTER, GREENWIRE_CACHE (default ~/.cache/greenwire: an empty Prefect
+database for new warehouses), PREFECT_HOME (default <warehouse>/.prefect), PREFECT_API_URL
 (unset: a temporary local Prefect API is started for the run).
 """
 
