@@ -137,8 +137,8 @@ def test_loading_caps_its_memory_unless_a_limit_is_set(tmp_path, monkeypatch):
         warehouse.size_bytes("lots")
 
 
-def test_the_build_runs_under_the_work_memory_cap_unless_a_limit_is_set(published, tmp_path, monkeypatch):
-    """A model that records the memory_limit it ran under: WORK_MEMORY_LIMIT (750 MB) under the default
+def test_the_build_runs_under_its_memory_cap_unless_a_limit_is_set(published, tmp_path, monkeypatch):
+    """A model that records the memory_limit it ran under: BUILD_MEMORY_LIMIT (750 MB) under the default
     1 GB; a GREENWIRE_DUCKDB_MEMORY someone set holds."""
     from flows import tasks
 
