@@ -13,7 +13,7 @@ environment variable (or a CLI flag that sets it):
 | GREENWIRE_SQL_DIR         | <root>/sql                   |
 | GREENWIRE_WORKERS         | CPU count, at most 4         |
 | GREENWIRE_BATCH_FILES     | 2000 (files per batch)       |
-| GREENWIRE_DUCKDB_MEMORY   | 1GB (DuckDB memory_limit; unset, loading uses 400MB, the build 750MB, validating 300MB) |
+| GREENWIRE_DUCKDB_MEMORY   | 1GB (DuckDB memory_limit; unset, loading uses 400MB and validating 300MB) |
 | GREENWIRE_DUCKDB_THREADS  | CPU count, at most 4         |
 | GREENWIRE_CLUSTER         | none (a Dask scheduler address: run batches there) |
 | PREFECT_HOME              | <warehouse>/.prefect         |

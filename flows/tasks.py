@@ -289,7 +289,6 @@ def build(settings: Settings) -> dict[str, int]:
     """Run the SQL models, staging -> intermediate -> marts."""
     done = _timed("build")
     with warehouse.connect(settings.database) as con:
-        warehouse.cap_memory(con, warehouse.BUILD_MEMORY_LIMIT)
         rows = warehouse.build_models(con, settings.sql_dir)
     marts = {k.split(".", 1)[1]: v for k, v in rows.items() if k.startswith("marts.")}
     done(f"{len(rows)} models; marts: " + ", ".join(f"{t} {n}" for t, n in marts.items()), **marts)

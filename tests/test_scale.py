@@ -137,26 +137,6 @@ def test_loading_caps_its_memory_unless_a_limit_is_set(tmp_path, monkeypatch):
         warehouse.size_bytes("lots")
 
 
-def test_the_build_runs_under_its_memory_cap_unless_a_limit_is_set(published, tmp_path, monkeypatch):
-    """A model that records the memory_limit it ran under: BUILD_MEMORY_LIMIT (750 MB) under the default
-    1 GB; a GREENWIRE_DUCKDB_MEMORY someone set holds."""
-    from flows import tasks
-
-    _, warehouse_dir, _ = published
-    copy = Path(shutil.copytree(warehouse_dir, tmp_path / "warehouse"))
-    models = Path(shutil.copytree(settings.SQL_DIR, tmp_path / "sql"))
-    (models / "marts" / "zz_memory.sql").write_text("select current_setting('memory_limit') as memory_limit\n")
-    monkeypatch.setenv("GREENWIRE_SQL_DIR", str(models))
-    for limit, shown in ((None, "715.2 MiB"), ("2GB", "1.8 GiB")):
-        if limit is None:
-            monkeypatch.delenv("GREENWIRE_DUCKDB_MEMORY", raising=False)
-        else:
-            monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", limit)
-        tasks.build.fn(settings.load(warehouse_dir=copy))
-        with duckdb.connect(str(copy / "greenwire.duckdb"), read_only=True) as con:
-            assert con.execute("select memory_limit from marts.zz_memory").fetchall() == [(shown,)]
-
-
 def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage(
     published, tmp_path, monkeypatch, capsys
 ):

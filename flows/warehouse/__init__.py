@@ -143,12 +143,6 @@ LOAD_CHECKPOINT_THRESHOLD = "512MB"
 # Prefect's API were up too; under 400 MB it stays near 0.5 GB, the load a few seconds slower). Applied
 # only while GREENWIRE_DUCKDB_MEMORY is unset: a memory_limit someone chose holds everywhere.
 LOAD_MEMORY_LIMIT = "400MB"
-# Building the models needs no more: under this cap the models of 100,000 articles built in about the same
-# time (34.9/36.0 s against 32.4/35.8 s under 1 GB, within this machine's variance), the run's process
-# peaking 250 MB lower (0.98 GB against 1.23 GB). Not for publish: writing the marts and counting their
-# changes took 0.5-1 s longer under it (the bench's rerun after adding 100 files: 17.4 s against 12.6 s).
-# Applied, like LOAD_MEMORY_LIMIT, only while GREENWIRE_DUCKDB_MEMORY is unset.
-BUILD_MEMORY_LIMIT = "750MB"
 _UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
