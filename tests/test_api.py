@@ -97,12 +97,8 @@ def test_a_new_prefect_home_starts_from_the_empty_database_the_first_one_left_in
     other = tmp_path / "named" / "other.db"
     other.parent.mkdir()
     url = f"sqlite+aiosqlite:///{other}"
-    assert (
-        _python(tmp_path / "third", GREENWIRE_CACHE=str(tmp_path / "unused"), PREFECT_API_DATABASE_CONNECTION_URL=url)[
-            2
-        ]
-        == "200"
-    )
+    named = {"GREENWIRE_CACHE": str(tmp_path / "unused"), "PREFECT_API_DATABASE_CONNECTION_URL": url}
+    assert _python(third, **named)[2] == "200"
     assert other.exists() and not (third / "prefect.db").exists() and not (tmp_path / "unused").exists()
 
 
