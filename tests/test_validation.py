@@ -198,7 +198,7 @@ def test_integer_columns_reach_gx_as_int64_which_it_compares_vectorized(con):
     frame = con.sql(f"select * from ({validation.CHECK_QUERIES['mentions']})").to_arrow_table().to_pandas()
     assert str(frame["char_start"].dtype) == "int32"
     before = {column: (str(frame[column].dtype), frame[column].tolist()) for column in frame.columns}
-    converted = validation._with_python_dates(frame)
+    converted = validation._for_gx(frame)
     after = {column: (str(converted[column].dtype), converted[column].tolist()) for column in converted.columns}
     assert after.pop("char_start") == ("int64", before.pop("char_start")[1])
     assert after.pop("char_end") == ("int64", before.pop("char_end")[1])

@@ -411,7 +411,7 @@ def validate(
         for frame in _frames(con, table, suites[table], chunk_rows, previous):
             read += len(frame)
             results.append(
-                definition.run(batch_parameters={"dataframe": _with_python_dates(frame)}, expectation_parameters=params)
+                definition.run(batch_parameters={"dataframe": _for_gx(frame)}, expectation_parameters=params)
             )
             del frame
         release(source)
@@ -648,10 +648,11 @@ def _local_tag(match: re.Match[str], vendor: str) -> str:
     return f'<script src="{vendor}/{local}"></script>'
 
 
-def _with_python_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """GX compares date bounds as datetime.date, which pandas Timestamps refuse: convert. And integers of
-    another width than 64 bits become int64: GX compares bounds vectorized only for numpy's int64 and
-    float64, and value by value in Python for any other dtype (2.6 million int32 char_start: 3 s)."""
+def _for_gx(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as Great Expectations compares it right and fast. Timestamps become datetime.date (GX
+    compares date bounds as dates, which pandas Timestamps refuse); integers narrower than 64 bits become
+    int64 (GX compares bounds vectorized only for numpy's int64 and float64, and value by value in Python
+    for any other dtype: 2.6 million int32 char_start, 3 s)."""
     for column in frame.columns:
         dtype = frame[column].dtype
         if str(dtype).startswith("datetime64"):
