@@ -215,3 +215,28 @@ def test_an_input_folder_given_by_a_symlink_lists_the_names_the_folder_gives(fol
     direct, linked = list_files(folder, 1_000_000), list_files(tmp_path / "link", 1_000_000)
     assert set(direct["source_file"]) >= {"sub/a.txt", "b.txt"}
     assert linked.equals(direct)  # the old listing named the linked folder's sub/a.txt "a.txt"
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [0.0, 1.0000005, 1.0000015, 1764633600.123456789, 1764633600.9999996, 1.5e-7, -1.25, -0.0000005, 4102444800.5],
+)
+def test_listed_modification_times_are_pythons_datetimes_to_the_microsecond(seconds):
+    # The listing takes times as a column; a recorded time must equal the next listing's, or every
+    # unchanged file would be read again: CPython's rounding (half to even, after the whole seconds).
+    from datetime import UTC, datetime
+
+    from flows.ops.inventory import _from_timestamps
+
+    assert _from_timestamps(pl.Series([seconds]))[0] == datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def test_a_file_name_that_is_not_utf8_is_listed_with_backslash_escapes(folder):
+    from flows.ops.inventory import list_files
+
+    (folder / "ok.txt").write_text("新能源产业园开工。", encoding="utf-8")
+    with open(os.path.join(os.fsencode(folder), b"bad\xff.txt"), "wb") as fh:
+        fh.write("光伏电站并网发电。".encode())
+    listed = list_files(folder, 1_000_000)
+    assert listed["source_file"].to_list() == ["bad\\xff.txt", "ok.txt"]
+    assert listed["sha256"].null_count() == 0
