@@ -261,6 +261,25 @@ class PythonModel:
 PYTHON_MODELS = (
     PythonModel(
         layer="intermediate",
+        table="int_documents",
+        inputs={
+            "documents": "select doc_id, row_number() over (order by source_file, article_index) as position, "
+            "signature from staging.stg_documents",
+            "settings": "select signature_band_width() as band_width, bucket_originals() as bucket_originals, "
+            "near_duplicate_similarity()::double as similarity",
+        },
+        step=dedup.near_duplicates,
+        # The articles with what the search found; the text stays in staging (the documents mart takes
+        # it from there: a copy here cost a write of every article's text per build).
+        output="""select
+            o.doc_id, o.source_file, o.article_index, o.title, o.published_on, o.reference_date, o.is_relevant,
+            f.duplicate_of, f.duplicate_similarity,
+            o.topics, o.original_script, o.decode_errors, o.byline, o.publisher, o.url
+        from staging.stg_documents as o
+        left join step_output as f on f.doc_id = o.doc_id""",
+    ),
+    PythonModel(
+        layer="intermediate",
         table="int_event_clusters",
         inputs={
             "events": "select event_mention_id, bool_or(event_date is not null) as is_dated "
