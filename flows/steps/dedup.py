@@ -72,9 +72,9 @@ def near_duplicates(documents: pl.DataFrame, settings: pl.DataFrame, chunk: int 
     values = docs["signature"].list.to_array(PERMUTATIONS).to_numpy()
     bands = PERMUTATIONS // width
     # A band's values as two 64-bit keys (two 32-bit values each, or one and zeros): equal keys, equal band.
-    padded = np.zeros((len(values), bands, 4), dtype=np.uint64)
-    padded[:, :, :width] = values[:, : bands * width].reshape(len(values), bands, width).astype(np.uint64)
-    high, low = padded[:, :, 0] << 32 | padded[:, :, 1], padded[:, :, 2] << 32 | padded[:, :, 3]
+    slots = [values[:, min(k, width - 1) : bands * width : width].astype(np.uint64) for k in range(4)]
+    slots[width:] = [np.zeros_like(slots[0])] * (4 - width)
+    high, low = slots[0] << 32 | slots[1], slots[2] << 32 | slots[3]
     later, earlier = _bucket_pairs(high, low, originals)
     if len(later) == 0:
         return empty

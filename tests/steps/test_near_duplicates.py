@@ -45,7 +45,8 @@ def _brute_force(signatures, width=4, similarity=0.8):
     return found
 
 
-def test_the_search_finds_what_comparing_every_pair_finds_when_no_bucket_is_crowded():
+@pytest.mark.parametrize("width", [4, 3, 1])
+def test_the_search_finds_what_comparing_every_pair_finds_when_no_bucket_is_crowded(width):
     rng = random.Random(11)
     stories = [[rng.randrange(2**32) for _ in range(PERMUTATIONS)] for _ in range(6)]
     signatures = []
@@ -54,8 +55,8 @@ def test_the_search_finds_what_comparing_every_pair_finds_when_no_bucket_is_crow
         for position in rng.sample(range(PERMUTATIONS), rng.randrange(17)):
             story[position] = rng.randrange(2**32)
         signatures.append(story if rng.random() < 0.8 else [rng.randrange(2**32) for _ in range(PERMUTATIONS)])
-    settings = SETTINGS.with_columns(bucket_originals=pl.lit(1000))
-    expected = _brute_force(signatures)
+    settings = SETTINGS.with_columns(bucket_originals=pl.lit(1000), band_width=pl.lit(width))
+    expected = _brute_force(signatures, width)
     assert len(expected) >= 8 and any(share < 1 for _, share in expected.values())
     assert _found(_documents(signatures), settings) == expected
 
