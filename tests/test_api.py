@@ -167,3 +167,36 @@ def test_a_run_starts_its_api_early_and_leaves_no_server_behind(tmp_path):
     [flow_run] = [s for s in starts if "prefect_api" in s]  # the unchanged rerun's log has no flow
     assert flow_run["event"] == "started" and flow_run["prefect_api"].startswith("http://127.0.0.1:")
     assert "published" in outputs[0] and "unchanged" in outputs[1]
+
+
+DEAD_API = """
+import os, subprocess, sys
+from pathlib import Path
+from flows.app.cli import _parser, _run_flow
+from flows.ops.api import TemporaryAPI
+ended = subprocess.Popen([sys.executable, "-c", "pass"])
+ended.wait()
+dead = TemporaryAPI(ended, 9, Path(sys.argv[2]) / "api.log")  # a server process that ended at once
+args = _parser().parse_args(["run", "--input", sys.argv[1], "--warehouse", sys.argv[2]])
+print(_run_flow(args, dead), os.environ.get("PREFECT_API_URL"))
+"""
+
+
+def test_a_run_whose_api_never_comes_up_runs_on_prefects_own(tmp_path):
+    """The run's process imports Prefect while its API starts; if that server then dies, the flow still
+    runs, on the temporary API Prefect starts itself, not on the dead server's address."""
+    warehouse_dir = tmp_path / "wh"
+    done = subprocess.run(
+        [sys.executable, "-c", DEAD_API, str(ROOT / "seeds" / "raw"), str(warehouse_dir)],
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 None"
+    [log] = (warehouse_dir / "runs").glob("*.jsonl")
+    start = json.loads(log.read_text(encoding="utf-8").splitlines()[0])
+    assert start["event"] == "started" and start["prefect_api"] is None  # None: Prefect's own temporary API
+    assert (warehouse_dir / "publish" / "current" / "events.parquet").exists()

@@ -443,14 +443,22 @@ def _run_locked(args: argparse.Namespace, resolved: Settings, api: TemporaryAPI 
 def _run_flow(args: argparse.Namespace, temporary: TemporaryAPI | None = None) -> int:
     from flows import settings
 
-    if temporary is not None and (url := temporary.url(settings.startup_seconds())):
-        os.environ["PREFECT_API_URL"] = url  # before Prefect is imported: its settings read it then
+    if temporary is not None:
+        # Set before Prefect is imported (its settings read it then), so the server goes on starting on the
+        # other core while Prefect and the pipeline are imported here: 2.3-3.0 s that used to follow the wait.
+        os.environ["PREFECT_API_URL"] = temporary.api_url
     from flows.ops import runlog
     from flows.ops.lock import WarehouseLocked
     from flows.pipeline import ValidationFailed, greenwire_flow
     from flows.warehouse import WarehouseBusy, integrity
 
     resolved = settings.load(args.input, args.warehouse, getattr(args, "cluster", None))
+    fallback: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if temporary is not None and temporary.url(settings.startup_seconds()) is None:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        del os.environ["PREFECT_API_URL"]  # it did not come up: the flow starts Prefect's own temporary API
+        fallback = temporary_settings(restore_defaults={PREFECT_API_URL})
 
     flow = greenwire_flow
     api: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
@@ -462,7 +470,7 @@ def _run_flow(args: argparse.Namespace, temporary: TemporaryAPI | None = None) -
         flow = greenwire_flow.with_options(task_runner=scaleout.task_runner(resolved.cluster))  # type: ignore[arg-type]
         api = scaleout.shared_api()
     try:
-        with api:
+        with fallback, api:
             summary = flow(
                 input_dir=args.input,
                 warehouse_dir=args.warehouse,
