@@ -205,16 +205,21 @@ def _plain_stat(entry: str, prefix: str, max_file_bytes: int) -> os.stat_result 
 
 
 def _readable_names(relative: list[str]) -> pl.Series:
-    """Paths relative to the folder as source_file names: "/" between folders, and a name that is not
-    valid UTF-8 spelled with backslash escapes (as _relative does), checked once for the whole list."""
+    """Paths relative to the folder as source_file names (_readable_name), checked once for the whole
+    list: names that are all valid UTF-8 are taken as they are."""
     try:
         "\0".join(relative).encode("utf-8")
-        names = relative
+        names = relative if os.sep == "/" else [n.replace(os.sep, "/") for n in relative]
     except UnicodeEncodeError:
-        names = [os.fsencode(n).decode("utf-8", errors="backslashreplace") for n in relative]
-    if os.sep != "/":
-        names = [n.replace(os.sep, "/") for n in names]
+        names = [_readable_name(n) for n in relative]
     return pl.Series(names, dtype=pl.String)
+
+
+def _readable_name(relative: str) -> str:
+    """A path relative to the folder as a source_file name: "/" between folders, and a name that is not
+    valid UTF-8 spelled with backslash escapes (as _relative does)."""
+    name = os.fsencode(relative).decode("utf-8", errors="backslashreplace")
+    return name if os.sep == "/" else name.replace(os.sep, "/")
 
 
 def _from_timestamps(seconds: pl.Series) -> pl.Series:
@@ -405,7 +410,7 @@ def _regular_file(entry: str, prefix: str, max_file_bytes: int) -> Row | None:
     info = _plain_stat(entry, prefix, max_file_bytes)
     if info is None:
         return None
-    name = _readable_names([entry[len(prefix) :]])[0]
+    name = _readable_name(entry[len(prefix) :])
     modified = datetime.fromtimestamp(info.st_mtime, tz=UTC)
     try:
         with open(entry, "rb") as fh:
