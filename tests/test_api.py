@@ -50,6 +50,13 @@ def _python(home: Path, **extra: str) -> list[str]:
     return done.stdout.split()
 
 
+def _quietly(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """The command run to its end without Prefect's or greenwire's settings of this process."""
+    return subprocess.run(
+        command, env=_clean_env(), capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL
+    )
+
+
 def _servers_of(home: Path) -> list[int]:
     """Processes still running with PREFECT_HOME=home."""
     found = []
@@ -150,13 +157,8 @@ def test_a_run_starts_its_api_early_and_leaves_no_server_behind(tmp_path):
     home = warehouse_dir / ".prefect"
     outputs = []
     for _ in range(2):
-        done = subprocess.run(
-            [str(GREENWIRE), "run", "--input", str(ROOT / "seeds" / "raw"), "--warehouse", str(warehouse_dir)],
-            env=_clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            stdin=subprocess.DEVNULL,
+        done = _quietly(
+            [str(GREENWIRE), "run", "--input", str(ROOT / "seeds" / "raw"), "--warehouse", str(warehouse_dir)]
         )
         assert done.returncode == 0, done.stderr
         assert (home / LOG_NAME).exists() and not _servers_of(home)
@@ -186,14 +188,7 @@ def test_a_run_whose_api_never_comes_up_runs_on_prefects_own(tmp_path):
     """The run's process imports Prefect while its API starts; if that server then dies, the flow still
     runs, on the temporary API Prefect starts itself, not on the dead server's address."""
     warehouse_dir = tmp_path / "wh"
-    done = subprocess.run(
-        [sys.executable, "-c", DEAD_API, str(ROOT / "seeds" / "raw"), str(warehouse_dir)],
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        stdin=subprocess.DEVNULL,
-    )
+    done = _quietly([sys.executable, "-c", DEAD_API, str(ROOT / "seeds" / "raw"), str(warehouse_dir)])
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "0 None"
     [log] = (warehouse_dir / "runs").glob("*.jsonl")
