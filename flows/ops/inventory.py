@@ -147,7 +147,7 @@ def _plain_files(root: Path, max_file_bytes: int, known: pl.DataFrame | None) ->
         if info is None:
             rows.append(_inspect(entry, root, max_file_bytes))
         elif entry.endswith(SIDECAR_SUFFIX):
-            rows.append(_regular_file(entry, prefix, max_file_bytes) or _inspect(entry, root, max_file_bytes))
+            rows.append(_regular_file(entry, prefix, max_file_bytes, info) or _inspect(entry, root, max_file_bytes))
         else:
             entries.append(entry)
             sizes.append(info.st_size)
@@ -403,11 +403,11 @@ def _sidecar_row(name: str, data: bytes, modified: datetime) -> Row:
     )
 
 
-def _regular_file(entry: str, prefix: str, max_file_bytes: int) -> Row | None:
+def _regular_file(entry: str, prefix: str, max_file_bytes: int, info: os.stat_result | None = None) -> Row | None:
     """The row of a plain file or sidecar under the folder `prefix` (its absolute path and a separator),
     hashed or read; None for anything else (symlink, folder, tool folder, oversize, a file that cannot be
-    stat-ed or read), which _inspect's general path handles."""
-    info = _plain_stat(entry, prefix, max_file_bytes)
+    stat-ed or read), which _inspect's general path handles. `info`: its _plain_stat, when taken."""
+    info = info or _plain_stat(entry, prefix, max_file_bytes)
     if info is None:
         return None
     name = _readable_name(entry[len(prefix) :])
