@@ -338,3 +338,22 @@ def test_free_blocks_past_the_end_of_the_file_are_not_damage_but_missing_blocks_
         fh.truncate(integrity.HEADER_BYTES + block_size * (used - 1))
     with pytest.raises(WarehouseCorrupt, match="it was truncated"):
         integrity.check(path)
+
+
+def test_a_warehouse_checked_and_unchanged_since_is_not_read_again(tmp_path):
+    """`greenwire run` checks the file, then its flow does: the second check of the same bytes is free.
+    Proof that it does not open the file: a read-write connection of this process is open on it, which a
+    read-only connection refuses (DuckDB: one configuration per file in a process). Once a byte is
+    written the file is opened, and refused, again."""
+    from flows.warehouse import integrity
+
+    path = tmp_path / "greenwire.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.files as select range as i from range(1000)")
+    integrity.check(path)
+    with duckdb.connect(str(path)) as con:
+        integrity.check(path)  # as it was: not opened
+        con.execute("insert into raw.files values (1000)")
+        with pytest.raises(duckdb.ConnectionException, match="different configuration"):
+            integrity.check(path)

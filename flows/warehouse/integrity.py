@@ -50,10 +50,22 @@ def damage(exc: BaseException, path: Path) -> WarehouseCorrupt | None:
     return None
 
 
+# The warehouse file and its WAL as the last check() in this process found them whole. `greenwire run`
+# checks before its quick answer and the flow checks again as it starts, in the same process and under
+# the same hold of the lock: unless a byte was written in between, the second check is this comparison
+# instead of reading every raw table again (0.8 s at 100,000 articles).
+_verified: tuple[object, ...] | None = None
+
+
 def check(path: Path) -> None:
     """Raise WarehouseCorrupt when the warehouse file at `path` is truncated or fails a checksum;
-    a warehouse that does not exist yet passes."""
+    a warehouse that does not exist yet passes. A file this process checked, unchanged since (size,
+    modification time and inode of it and of its WAL), passes without being read again."""
+    global _verified
     if not path.exists():
+        return
+    before = _state(path)
+    if before == _verified:
         return
     try:
         con = warehouse.connect(path, read_only=True)
@@ -64,6 +76,18 @@ def check(path: Path) -> None:
         raise found from exc
     with con:
         verify(con, path)
+    _verified = before if _state(path) == before else None
+
+
+def _state(path: Path) -> tuple[object, ...]:
+    def stat(file: Path) -> tuple[int, int, int] | None:
+        try:
+            found = file.stat()
+        except FileNotFoundError:
+            return None
+        return found.st_size, found.st_mtime_ns, found.st_ino
+
+    return str(path.resolve()), stat(path), stat(path.with_name(path.name + ".wal"))
 
 
 def verify(con: duckdb.DuckDBPyConnection, path: Path) -> None:
