@@ -176,11 +176,32 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     summary.files = inventory.select("source_file", "status", "reason", "encoding", "action")
     summary.articles, summary.relevant, summary.batches = totals["articles"], totals["relevant"], len(todo)
     summary.marts = _in("build", tasks.build, settings)
-    summary.validation = _in("validate", tasks.validate, settings)
+    summary.validation, staged = _validated(settings, run_id)
     if not summary.validation.success:
+        if staged is not None:
+            publisher.discard(staged)
         raise ValidationFailed(summary.validation)
-    summary.published = _in("publish", tasks.publish, settings, run_id, summary.validation, summary.files.height)
+    summary.published = _in(
+        "publish", tasks.publish, settings, run_id, summary.validation, summary.files.height, staged
+    )
     return summary
+
+
+def _validated(settings: settings_module.Settings, run_id: str) -> tuple[ValidationReport, publisher.Staged | None]:
+    """Validate the marts, and return the publish stage's Parquet when it was written meanwhile: when
+    validation reads only the rows changed since the published version (validation.incremental_apart:
+    a small process), the tables are written beside it into a folder no reader sees (publisher.stage);
+    when it reads every row (a first run, new suites), its process is large and the writing waits."""
+    since = validation.baseline(publisher.current_version(settings.publish_dir))
+    if not _in("validate", validation.incremental_apart, settings.database, since):
+        return _in("validate", tasks.validate, settings), None
+    running = _in("validate", validation.start_apart, settings.database, settings.docs_dir, None, since)
+    staged = _in("publish", tasks.stage_publish, settings, run_id, True)
+    try:
+        return _in("validate", tasks.validate, settings, None, running), staged
+    except BaseException:
+        publisher.discard(staged)
+        raise
 
 
 def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: tasks.Tally) -> Iterator[Made]:

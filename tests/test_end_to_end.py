@@ -92,10 +92,25 @@ def test_every_mention_slices_the_document_text(published):
     assert bad == 0
 
 
+def test_a_rerun_writes_its_parquet_while_it_validates(published):
+    """The forced rerun has a published version to validate against (only changed rows are read), so its
+    Parquet is written while the validating process runs, and swapped in once the report passed."""
+    warehouse_dir, first, _, second = published
+    for run, overlapped in ((first, False), (second, True)):
+        log = warehouse_dir / "runs" / f"{run.run_id}.jsonl"
+        events = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        order = [(e["stage"], e["event"]) for e in events if e["stage"] in ("validate", "publish")]
+        written, validated, swapped = ("publish", "progress"), ("validate", "done"), ("publish", "done")
+        assert order == ([written, validated, swapped] if overlapped else [validated, written, swapped])
+
+
 def test_a_broken_mart_blocks_the_publish_and_keeps_current(published, seeds, tmp_path, monkeypatch):
+    """With a published version, the marts are validated against it and the Parquet is written meanwhile
+    (pipeline._validated): the failed run leaves no folder of it either."""
     warehouse_dir = published[0]
     before = (warehouse_dir / "publish" / "current").resolve()
     before_manifest = (before / "manifest.json").read_bytes()
+    versions = sorted((warehouse_dir / "publish" / "versions").iterdir())
     broken = tmp_path / "sql"
     shutil.copytree(SQL_DIR, broken)
     model = broken / "marts" / "parties.sql"
@@ -112,3 +127,4 @@ def test_a_broken_mart_blocks_the_publish_and_keeps_current(published, seeds, tm
     }
     assert (warehouse_dir / "publish" / "current").resolve() == before
     assert (before / "manifest.json").read_bytes() == before_manifest
+    assert sorted((warehouse_dir / "publish" / "versions").iterdir()) == versions

@@ -11,7 +11,7 @@ import pytest
 
 from flows import CONTRACT_VERSION
 from flows.warehouse import MART_TABLES
-from flows.warehouse.publish import _changed_rows, current_version, open_views, publish
+from flows.warehouse.publish import _changed_rows, current_version, discard, finish, open_views, publish, stage
 
 
 @pytest.fixture
@@ -92,6 +92,22 @@ def test_dictionary_json_describes_every_table(marts, tmp_path):
 def test_same_marts_give_the_same_bytes(marts, tmp_path):
     first = publish(marts, tmp_path, "run-1", now=T0)
     second = publish(marts, tmp_path, "run-2", now=T0 + timedelta(seconds=1))
+    for table in MART_TABLES:
+        assert (first / f"{table}.parquet").read_bytes() == (second / f"{table}.parquet").read_bytes()
+
+
+def test_a_staged_version_is_invisible_until_finished_and_discard_leaves_nothing(marts, tmp_path):
+    first = publish(marts, tmp_path, "run-1", now=T0)
+    staged = stage(marts, tmp_path, "run-2", now=T0 + timedelta(seconds=1))
+    assert [p.name for p in (tmp_path / "versions").iterdir() if not p.name.startswith(".")] == [first.name]
+    assert current_version(tmp_path) == first
+    assert staged.previous == first
+    assert staged.changes["parties"] == {"added": 0, "removed": 0, "changed": 0}
+    discard(staged)
+    assert [p.name for p in (tmp_path / "versions").iterdir()] == [first.name]
+    second = finish(stage(marts, tmp_path, "run-3", now=T0 + timedelta(seconds=2)), tmp_path)
+    assert current_version(tmp_path) == second
+    assert json.loads((second / "manifest.json").read_text())["previous_version"] == first.name
     for table in MART_TABLES:
         assert (first / f"{table}.parquet").read_bytes() == (second / f"{table}.parquet").read_bytes()
 

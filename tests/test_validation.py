@@ -366,6 +366,22 @@ def test_a_baseline_counts_only_for_the_same_suites_and_bounds_no_lower(con, tmp
     assert report.rows_checked["mentions"] == (rows, rows) and report.since is None
 
 
+def test_the_parquet_is_written_beside_validation_only_when_it_reads_changed_rows(con, tmp_path):
+    """incremental_apart: the warehouse file against a baseline reusable() accepts, and nothing else."""
+    since = _baseline(con, tmp_path / "v1", today=date(2026, 1, 1))
+    database = tmp_path / "greenwire.duckdb"
+    con.execute(f"attach '{database.as_posix()}' as copied")
+    try:
+        con.execute("copy from database memory to copied")
+    finally:
+        con.execute("detach copied")
+    assert validation.incremental_apart(database, since, today=date(2026, 1, 1))
+    assert not validation.incremental_apart(database, None, today=date(2026, 1, 1))
+    assert not validation.incremental_apart(database, since, today=date(2025, 12, 1))  # bounds lower
+    other = validation.Baseline(since.folder, "another suite", since.parameters)
+    assert not validation.incremental_apart(database, other, today=date(2026, 1, 1))
+
+
 def test_the_validation_record_names_its_baseline(con, tmp_path):
     """What a run's manifest keeps (quality.validation) is what the next run's baseline() reads."""
     since = _baseline(con, tmp_path / "v1")

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,20 @@ ORDER_BY = {
 }
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A version written but not yet published: its Parquet files, row counts, checksums and changes
+    since the previous version, in a hidden `.partial` folder that finish() completes and swaps in."""
+
+    folder: Path
+    name: str
+    run_id: str
+    published_at: datetime
+    tables: dict[str, dict[str, Any]]
+    previous: Path | None
+    changes: dict[str, dict[str, int]]
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     publish_dir: Path,
@@ -52,6 +67,13 @@ def publish(
 ) -> Path:
     """Write every mart to a new version folder and point `current` at it; returns the folder.
     `quality` (expectations passed, files quarantined) goes into the manifest; `report` writes report.html."""
+    return finish(stage(con, publish_dir, run_id, now), publish_dir, keep, quality, report)
+
+
+def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: datetime | None = None) -> Staged:
+    """The first half of publish(): every mart as Parquet in versions/.<name>.partial, with its rows, its
+    sha256, the changes since the current version and dictionary.json. Nothing a reader sees changes: a
+    run writes these while its marts are being validated, and discard()s them if validation fails."""
     now = now or datetime.now(UTC)
     versions = publish_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
@@ -69,29 +91,44 @@ def publish(
         files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
     dictionary.write_json(staging / "dictionary.json")
     previous = current_version(publish_dir)
-    final = versions / name
+    return Staged(staging, name, run_id, now, files, previous, changes(previous, staging, con))
+
+
+def finish(
+    staged: Staged, publish_dir: Path, keep: int = 5, quality: dict[str, Any] | None = None, report: bool = False
+) -> Path:
+    """The second half of publish(): the manifest (with `quality`), report.html when `report`, the
+    folder renamed to its version, its views database, then `current` swapped to it and old versions
+    pruned; returns the version folder."""
     manifest = {
-        "run_id": run_id,
-        "published_at": now.isoformat(timespec="seconds"),
+        "run_id": staged.run_id,
+        "published_at": staged.published_at.isoformat(timespec="seconds"),
         "contract_version": CONTRACT_VERSION,
         "greenwire_version": __version__,
-        "version": name,
-        "tables": files,
-        "previous_version": previous.name if previous else None,
-        "changes": changes(previous, staging, con),
+        "version": staged.name,
+        "tables": staged.tables,
+        "previous_version": staged.previous.name if staged.previous else None,
+        "changes": staged.changes,
     }
     if quality is not None:
         manifest["quality"] = quality
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    (staged.folder / "manifest.json").write_text(manifest_text, encoding="utf-8")
     if report:
         from flows.warehouse import report as reporter  # imports the Vega bundle only when a report is wanted
 
-        reporter.write(staging, manifest)
-    os.replace(staging, final)
+        reporter.write(staged.folder, manifest)
+    final = staged.folder.with_name(staged.name)
+    os.replace(staged.folder, final)
     _write_views(final / "greenwire.duckdb", final)
     _swap_current(publish_dir, final)
     prune(publish_dir, keep)
     return final
+
+
+def discard(staged: Staged) -> None:
+    """Remove a staged version that will not be published (its marts failed validation)."""
+    shutil.rmtree(staged.folder, ignore_errors=True)
 
 
 def changes(
