@@ -349,3 +349,28 @@ def test_a_mention_given_twice_is_one_row_and_two_evidences_are_two(con):
         (text[:8],),
         (text,),
     ]
+
+
+def test_article_text_is_stored_zstd_compressed_and_the_rest_as_duckdb_chooses(tmp_path):
+    """COLUMN_COMPRESSION: raw.documents and marts.documents keep their text as zstd in the file (DuckDB's
+    own choice for long text wrote slower and larger); marts.documents has the rows the query gives."""
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "greenwire.duckdb")) as con:
+        warehouse.ensure_schemas(con)
+        warehouse.load_reference(con)
+        docs = [_doc(f"d{i}", f"{i:03}.txt", f"第{i}篇：天津市发布低碳方案。" * 40) for i in range(50)]
+        _load(con, docs)
+        con.execute("checkpoint")
+        for table in ("raw.documents", "marts.documents"):
+            stored = dict(
+                con.execute(
+                    f"select column_name, string_agg(distinct compression) from pragma_storage_info('{table}') "
+                    "where segment_type = 'VARCHAR' group by column_name"
+                ).fetchall()
+            )
+            assert stored["text"] == "ZSTD"
+            assert stored["doc_id"] != "ZSTD"
+        assert con.execute("select count(*), min(text) from marts.documents").fetchall() == [
+            (50, min(d["text"] for d in docs))
+        ]
