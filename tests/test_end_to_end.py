@@ -104,6 +104,25 @@ def test_a_rerun_writes_its_parquet_while_it_validates(published):
         assert order == ([written, validated, swapped] if overlapped else [validated, written, swapped])
 
 
+def test_a_publish_retried_after_its_staged_folder_moved_writes_the_tables_again(published):
+    """The publish task is retried on a transient OSError; if finish() had already moved the staged
+    folder, the retry writes the tables again instead of failing on a folder that is gone."""
+    from flows import settings as settings_module
+    from flows import tasks
+    from flows.warehouse import publish as publisher
+
+    warehouse_dir = published[0]
+    settings = settings_module.load(warehouse_dir=str(warehouse_dir))
+    current = (warehouse_dir / "publish" / "current").resolve()
+    with duckdb.connect(str(settings.database), read_only=True) as con:
+        staged = publisher.stage(con, settings.publish_dir, "retried-run")
+    publisher.discard(staged)  # as if finish() had moved it on the first attempt
+    version = tasks.publish.fn(settings, "retried-run", staged=staged)
+    assert (warehouse_dir / "publish" / "current").resolve() == version != current
+    for table in CONTRACT:
+        assert (version / f"{table}.parquet").read_bytes() == (current / f"{table}.parquet").read_bytes()
+
+
 def test_a_broken_mart_blocks_the_publish_and_keeps_current(published, seeds, tmp_path, monkeypatch):
     """With a published version, the marts are validated against it and the Parquet is written meanwhile
     (pipeline._validated): the failed run leaves no folder of it either."""
