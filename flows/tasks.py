@@ -290,9 +290,11 @@ def build(settings: Settings) -> dict[str, int]:
     """Run the SQL models, staging -> intermediate -> marts."""
     done = _timed("build")
     with warehouse.connect(settings.database) as con:
-        rows = warehouse.build_models(con, settings.sql_dir)
-    marts = {k.split(".", 1)[1]: v for k, v in rows.items() if k.startswith("marts.")}
-    done(f"{len(rows)} models; marts: " + ", ".join(f"{t} {n}" for t, n in marts.items()), **marts)
+        built = warehouse.build(con, settings.sql_dir, code_digest=incremental.code_digest(settings.sql_dir))
+    marts = {k.split(".", 1)[1]: v for k, v in built.rows.items() if k.startswith("marts.")}
+    changed = built.pending
+    how = "in full" if changed is None else f"incrementally ({changed:,} document{'' if changed == 1 else 's'} changed)"
+    done(f"{len(built.rows)} models {how}; marts: " + ", ".join(f"{t} {n}" for t, n in marts.items()), **marts)
     return marts
 
 

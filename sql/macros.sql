@@ -5,6 +5,11 @@
 -- (int_event_candidates, int_event_pairs) have similar names when the Dice coefficient of their character
 -- bigrams reaches it, as two event names of one document do in extraction.
 
+-- A per-document model (flows/warehouse/increments.py: PER_DOCUMENT) reads its sources through
+-- in_scope(doc_id): true in a full build; an incremental build makes it true only for the documents whose
+-- rows it replaces.
+create or replace temp macro in_scope(id) as true;
+
 -- Near-duplicate articles (int_documents): signatures cut into bands of this many values for LSH, and two
 -- articles are near-duplicates when this share of their signature values agree (estimated Jaccard similarity).
 create or replace temp macro signature_band_width() as 4;

@@ -62,7 +62,7 @@ def input_digest(listing: pl.DataFrame, settings: Settings) -> str:
     """sha256 of everything a publish depends on: every entry's name, size, sha256 and listing
     status and reason, the settings that change the output, and all of greenwire's code, models,
     suites and reference tables (digest_of). Equal digests give the same published bytes."""
-    digest = hashlib.sha256(_code_digest(settings.sql_dir).encode())
+    digest = hashlib.sha256(code_digest(settings.sql_dir).encode())
     digest.update(f"max_file_bytes={settings.max_file_bytes}\0".encode())
     rows = listing.select("source_file", "size_bytes", "sha256", "status", "reason").sort("source_file")
     digest.update(rows.write_csv().encode())
@@ -70,7 +70,9 @@ def input_digest(listing: pl.DataFrame, settings: Settings) -> str:
 
 
 @cache
-def _code_digest(sql_dir: Path) -> str:
+def code_digest(sql_dir: Path) -> str:
+    """digest_of greenwire's code, the models of `sql_dir`, the suites and the reference tables: what a
+    build's output depends on besides the raw rows."""
     return digest_of((ROOT / "flows", sql_dir, EXPECTATIONS_DIR, REFERENCE_DIR))
 
 

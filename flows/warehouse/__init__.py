@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,12 @@ import polars as pl
 from polars.datatypes import DataTypeClass
 
 from flows import settings as settings_module
+from flows.ops import runlog
 from flows.settings import REFERENCE_DIR, SQL_DIR
 from flows.steps import cluster, dedup
 from flows.steps.constants import SAME_NAME_DICE
 from flows.steps.schema import RAW_SCHEMAS
+from flows.warehouse import increments
 
 LAYERS = ("staging", "intermediate", "marts")
 # Staging models only rename and cast: as views they cost nothing to build and keep no second copy
@@ -219,6 +222,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"alter table raw.{table} add column if not exists {name} {_column_type(dtype)}")
     con.execute(FILES_DDL)
     con.execute(RUNS_DDL)
+    increments.ensure_tables(con)
     for table, added in ADDED_COLUMNS.items():  # bookkeeping columns newer than the warehouse
         for name, sql_type in added.items():
             con.execute(f"alter table raw.{table} add column if not exists {name} {sql_type}")
@@ -241,11 +245,13 @@ def replace_documents(
     then: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> None:
     """Swap the raw rows of `source_files` for the new frames, in one transaction (which
-    `then(con)` joins, so the bookkeeping of raw.files commits with the rows or not at all)."""
+    `then(con)` joins, so the bookkeeping of raw.files commits with the rows or not at all); the
+    documents retracted and added are pending for the next build (increments)."""
     con.execute("begin transaction")
     try:
         con.execute("create or replace temp table gone as select unnest(?::varchar[]) as source_file", [source_files])
         doomed = "select doc_id from raw.documents where source_file in (select source_file from gone)"
+        increments.record_pending(con, doomed)
         for table in RAW_SCHEMAS:
             if table != "documents":
                 con.execute(f"delete from raw.{table} where doc_id in ({doomed})")
@@ -253,6 +259,8 @@ def replace_documents(
         for table, frame in frames.items():
             con.register("incoming", frame.to_arrow())
             con.execute(f"insert into raw.{table} by name select * from incoming")
+            if table == "documents":
+                increments.record_pending(con, "select doc_id from incoming")
             con.unregister("incoming")
         if then is not None:
             then(con)
@@ -343,30 +351,88 @@ def models(
 def build_models(
     con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, python_models: tuple[PythonModel, ...] = PYTHON_MODELS
 ) -> dict[str, int]:
-    """Create the shared macros, then run every model as `create or replace table <layer>.<name>`;
-    returns rows per model.
+    """A full build: create the shared macros, then run every model as `create or replace table
+    <layer>.<name>`; returns rows per model.
 
     A failing model raises one line naming it ("model sql/staging/stg_x.sql failed: Catalog
     Error: ..."); DuckDB's full message (an internal error's C++ stack trace) stays in the
     exception chain, which the run log records.
     """
-    rows = {}
+    return build(con, sql_dir, python_models).rows
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a build did: rows per model, and for an incremental one how many documents were pending
+    (None: a full build)."""
+
+    rows: dict[str, int]
+    pending: int | None
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    sql_dir: Path = SQL_DIR,
+    python_models: tuple[PythonModel, ...] = PYTHON_MODELS,
+    code_digest: str | None = None,
+) -> Build:
+    """Build every model: incrementally when the last complete build ran the code of `code_digest`
+    and few documents changed since (flows/warehouse/increments.py), else in full. An incremental
+    build that fails (a bug, or a damaged block of a table it carries over) is logged and the build
+    starts over in full."""
     try:
         create_macros(con, sql_dir)
     except duckdb.Error as exc:
         raise RuntimeError(f"macros {sql_dir.name}/macros.sql failed: {_one_line(exc)}") from exc
-    for layer, table, source in models(sql_dir, python_models):
-        rows[f"{layer}.{table}"] = build_model(con, layer, table, source, sql_dir)
-    return rows
+    increments.ensure_tables(con)
+    ordered = models(sql_dir, python_models)
+    tables = [f"{layer}.{table}" for layer, table, _ in ordered if MATERIALIZED[layer] == "table"]
+    pending = increments.pending(con, code_digest, tables)
+    rows: dict[str, int] | None = None
+    if pending is not None:
+        try:
+            rows = _build_all(con, sql_dir, ordered, incremental=True)
+        except Exception as exc:
+            trace = "".join(traceback.format_exception(exc))
+            runlog.write("build", "incremental_failed", f"{exc}; building in full", traceback=trace)
+            create_macros(con, sql_dir)  # in_scope() true again
+            pending = None
+    if rows is None:
+        rows = _build_all(con, sql_dir, ordered, incremental=False)
+    increments.complete(con, code_digest)
+    return Build(rows, pending)
+
+
+def _build_all(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path, ordered: list[tuple[str, str, Path | PythonModel]], incremental: bool
+) -> dict[str, int]:
+    increments.begin(con, incremental)
+    return {
+        f"{layer}.{table}": build_model(con, layer, table, source, sql_dir, incremental)
+        for layer, table, source in ordered
+    }
 
 
 def build_model(
-    con: duckdb.DuckDBPyConnection, layer: str, table: str, source: Path | PythonModel, sql_dir: Path = SQL_DIR
+    con: duckdb.DuckDBPyConnection,
+    layer: str,
+    table: str,
+    source: Path | PythonModel,
+    sql_dir: Path = SQL_DIR,
+    incremental: bool = False,
 ) -> int:
-    """Build one model of `models()` as <layer>.<table>; returns its rows."""
+    """Build one model of `models()` as <layer>.<table>; returns its rows. In an incremental build a
+    model of increments.PER_DOCUMENT replaces the rows of its scope's documents only, and one of
+    increments.DIFFED records what changed."""
     try:
+        per_document = incremental and (layer, table) in increments.PER_DOCUMENT
+        diffed = incremental and (layer, table) in increments.DIFFED
+        if diffed:
+            increments.set_aside(con, layer, table)
         if isinstance(source, PythonModel):
             _build_python_model(con, source)
+        elif per_document:
+            increments.update(con, layer, table, source.read_text(encoding="utf-8"))
         else:
             kind = MATERIALIZED[layer]
             _drop_other_kind(con, layer, table, kind)
@@ -375,6 +441,8 @@ def build_model(
                 _create_with_compression(con, layer, table, query)
             else:
                 con.execute(f"create or replace {kind} {layer}.{table} as\n{query}")
+        if diffed:
+            increments.diff(con, layer, table)
         rows: int = con.execute(f"select count(*) from {layer}.{table}").fetchall()[0][0]
     except Exception as exc:
         raise RuntimeError(f"model {_model_name(source, sql_dir)} failed: {_one_line(exc)}") from exc

@@ -92,7 +92,8 @@ def _state(path: Path) -> tuple[object, ...]:
 
 def verify(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """check() on an open connection: the file's size against its header, then every raw table read
-    once (what a run carries over; every other schema is rebuilt from raw)."""
+    once (what a run carries over as it is; the derived schemas are rebuilt from raw, or updated by an
+    incremental build, which starts over in full if it cannot read them)."""
     try:
         _check_size(con, path)
         tables = con.execute(

@@ -2,6 +2,7 @@
 -- and the id of the place it names.
 with events as (
     select * from staging.stg_events
+    where in_scope(doc_id)
 ),
 
 final as (

@@ -2,6 +2,7 @@
 -- (resolved from the name its document gives it) and its subject place.
 with metrics as (
     select * from staging.stg_metrics
+    where in_scope(doc_id)
 ),
 
 document_parties as (

@@ -2,6 +2,7 @@
 -- organization they hold their title in, when that organization is a party of the corpus.
 with mentions as (
     select * from staging.stg_party_mentions
+    where in_scope(doc_id)
 ),
 
 document_parties as (

@@ -1,6 +1,7 @@
 -- Every place mention with the ids of its place and of the place extraction put it in.
 with mentions as (
     select * from staging.stg_region_mentions
+    where in_scope(doc_id)
 ),
 
 final as (

@@ -26,6 +26,7 @@ final as (
         d.reference_date
     from documents as d
     inner join texts as t on t.doc_id = d.doc_id
+    where in_scope(d.doc_id)
 )
 
 select * from final

@@ -3,22 +3,26 @@ with regions as (
     select m.doc_id, r.region_id as entity_id, m.char_start, m.char_end, m.surface, m.evidence
     from intermediate.int_region_mentions as m
     inner join intermediate.int_regions as r on r.region_id = m.region_id
+    where in_scope(m.doc_id)
 ),
 
 parties as (
     select doc_id, party_id as entity_id, char_start, char_end, surface, evidence
     from intermediate.int_party_mentions
+    where in_scope(doc_id)
 ),
 
 events as (
     select e.doc_id, c.event_id as entity_id, e.char_start, e.char_end, e.surface, e.evidence
     from intermediate.int_event_mentions as e
     inner join intermediate.int_event_clusters as c on c.event_mention_id = e.event_mention_id
+    where in_scope(e.doc_id)
 ),
 
 metrics as (
     select doc_id, metric_id as entity_id, char_start, char_end, raw_text as surface, evidence
     from intermediate.int_metrics
+    where in_scope(doc_id)
 ),
 
 unioned as (

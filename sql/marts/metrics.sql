@@ -1,5 +1,6 @@
 with metrics as (
     select * from intermediate.int_metrics
+    where in_scope(doc_id)
 ),
 
 clusters as (
