@@ -27,6 +27,7 @@ from flows.steps import cluster, dedup
 from flows.steps.constants import SAME_NAME_DICE
 from flows.steps.schema import RAW_SCHEMAS
 from flows.warehouse import increments
+from flows.warehouse.transaction import transaction
 
 LAYERS = ("staging", "intermediate", "marts")
 # Staging models only rename and cast: as views they cost nothing to build and keep no second copy
@@ -247,8 +248,7 @@ def replace_documents(
     """Swap the raw rows of `source_files` for the new frames, in one transaction (which
     `then(con)` joins, so the bookkeeping of raw.files commits with the rows or not at all); the
     documents retracted and added are pending for the next build (increments)."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("create or replace temp table gone as select unnest(?::varchar[]) as source_file", [source_files])
         doomed = "select doc_id from raw.documents where source_file in (select source_file from gone)"
         increments.record_pending(con, doomed)
@@ -264,11 +264,6 @@ def replace_documents(
             con.unregister("incoming")
         if then is not None:
             then(con)
-        con.execute("commit")
-    except BaseException:
-        with contextlib.suppress(duckdb.TransactionException):  # a failed commit ended it: keep the real error
-            con.execute("rollback")
-        raise
 
 
 @dataclass(frozen=True)
@@ -455,15 +450,9 @@ def _create_with_compression(con: duckdb.DuckDBPyConnection, layer: str, table: 
     filled, in one transaction."""
     relation = con.sql(query)
     columns = dict(zip(relation.columns, (str(t) for t in relation.types), strict=True))
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create or replace table {layer}.{table} ({_columns_ddl(columns, layer, table)})")
         con.execute(f"insert into {layer}.{table}\n{query}")
-        con.execute("commit")
-    except BaseException:
-        with contextlib.suppress(duckdb.TransactionException):
-            con.execute("rollback")
-        raise
 
 
 def _drop_other_kind(con: duckdb.DuckDBPyConnection, layer: str, table: str, kind: str) -> None:

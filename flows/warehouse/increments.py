@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from flows.warehouse.transaction import transaction
+
 PENDING_DDL = "create table if not exists raw.pending_documents (doc_id varchar not null)"
 LAST_BUILD_DDL = """
 create table if not exists raw.last_build (
@@ -138,14 +140,9 @@ def update(con: duckdb.DuckDBPyConnection, layer: str, table: str, query: str) -
     con.execute(f"create or replace temp table scope_{table} as {PER_DOCUMENT[(layer, table)]}")
     con.execute(f"create or replace temp table build_scope as select doc_id from scope_{table}")
     documents: int = con.execute("select count(*) from build_scope").fetchall()[0][0]
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"delete from {layer}.{table} where doc_id in (select doc_id from build_scope)")
         con.execute(f"insert into {layer}.{table}\n{query}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return documents
 
 
@@ -171,12 +168,7 @@ def diff(con: duckdb.DuckDBPyConnection, layer: str, table: str) -> int:
 def complete(con: duckdb.DuckDBPyConnection, code_digest: str | None) -> None:
     """Record a complete build: the pending documents it took in are done; with a code digest, the next
     build of the same code may be incremental."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from raw.pending_documents where doc_id in (select doc_id from pending_documents)")
         if code_digest is not None:
             con.execute("insert into raw.last_build values (?, ?)", [code_digest, datetime.now(UTC)])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
