@@ -40,6 +40,7 @@ INCREMENTAL_SHARE = 0.5
 # Global models whose changed rows per-document models need, by (layer, table).
 DIFFED = {
     ("intermediate", "int_document_parties"),
+    ("intermediate", "int_parties"),
     ("intermediate", "int_regions"),
     ("intermediate", "int_documents"),
     ("intermediate", "int_event_clusters"),
@@ -57,12 +58,12 @@ PER_DOCUMENT = {
     ("intermediate", "int_metrics"): """
         select doc_id from pending_documents
         union select doc_id from changed_int_document_parties""",
-    # a mention's affiliation finds its party by name among every document's parties
+    # a mention's affiliation finds its party by name among every document's parties: names that came or went
     ("intermediate", "int_party_mentions"): """
         select doc_id from pending_documents
         union select doc_id from changed_int_document_parties
         union select doc_id from staging.stg_party_mentions
-            where affiliation in (select party_name from changed_int_document_parties)""",
+            where affiliation in (select party_name from changed_int_parties)""",
     ("intermediate", "int_region_mentions"): "select doc_id from pending_documents",
     ("marts", "documents"): """
         select doc_id from pending_documents

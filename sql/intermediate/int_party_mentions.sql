@@ -10,7 +10,7 @@ document_parties as (
 ),
 
 parties as (
-    select distinct party_name, party_id from document_parties
+    select * from intermediate.int_parties
 ),
 
 final as (
