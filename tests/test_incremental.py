@@ -158,6 +158,24 @@ def test_incremental_history_equals_a_full_run_of_the_same_folder(history):
     assert _hashes(runs["deleted"]) == _hashes(runs["full"])
 
 
+def _events(warehouse_dir: Path, summary, stage: str) -> list[dict]:
+    lines = (warehouse_dir / "runs" / f"{summary.run_id}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [event for event in map(json.loads, lines) if event["stage"] == stage]
+
+
+def test_builds_after_the_first_are_incremental_and_none_fell_back(history):
+    """The runs take the incremental path of the build (which tests/test_increments.py holds equal to a
+    full build); a failed incremental build would have fallen back to a full one and said so in the log."""
+    runs, warehouse_dir, _, _ = history
+    builds = {name: _events(warehouse_dir, summary, "build") for name, summary in runs.items() if name != "full"}
+    assert all(event["event"] != "incremental_failed" for events in builds.values() for event in events)
+    done = {name: next(e["message"] for e in events if e["event"] == "done") for name, events in builds.items()}
+    assert " in full; " in done["first"]
+    assert "incrementally (0 documents changed)" in done["again"]
+    assert "incrementally (1 document changed)" in done["added"]
+    # the other runs change more than half the documents of this small folder: full builds
+
+
 def test_every_run_is_recorded_with_its_counts(history):
     runs, warehouse_dir, _, _ = history
     with duckdb.connect(str(warehouse_dir / "greenwire.duckdb"), read_only=True) as con:
