@@ -294,6 +294,8 @@ def build(settings: Settings) -> dict[str, int]:
     marts = {k.split(".", 1)[1]: v for k, v in built.rows.items() if k.startswith("marts.")}
     changed = built.pending
     how = "in full" if changed is None else f"incrementally ({changed:,} document{'' if changed == 1 else 's'} changed)"
+    if built.fell_back:
+        how += f" after the incremental build failed ({built.fell_back}; the run log has its trace)"
     done(f"{len(built.rows)} models {how}; marts: " + ", ".join(f"{t} {n}" for t, n in marts.items()), **marts)
     return marts
 

@@ -204,6 +204,7 @@ def test_an_incremental_build_that_fails_builds_in_full_instead(built, extracted
     warehouse.replace_documents(con, [first], _frames(extracted, first))
     build = warehouse.build(con, code_digest=DIGEST)
     assert build.pending is None
+    assert build.fell_back is not None and build.fell_back.startswith("model sql/marts/mentions.sql failed: ")
     assert "evidence" in [r[0] for r in con.execute("describe marts.mentions").fetchall()]
     assert _tables(con) == _full_tables(con)
     assert con.execute("select count(*) from duckdb_tables() where suffix(table_name, '__previous')").fetchall() == [

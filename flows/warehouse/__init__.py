@@ -359,10 +359,11 @@ def build_models(
 @dataclass(frozen=True)
 class Build:
     """What a build did: rows per model, and for an incremental one how many documents were pending
-    (None: a full build)."""
+    (None: a full build); `fell_back`: why an incremental build failed and the build ran in full."""
 
     rows: dict[str, int]
     pending: int | None
+    fell_back: str | None = None
 
 
 def build(
@@ -384,18 +385,20 @@ def build(
     tables = [f"{layer}.{table}" for layer, table, _ in ordered if MATERIALIZED[layer] == "table"]
     pending = increments.pending(con, code_digest, tables)
     rows: dict[str, int] | None = None
+    fell_back = None
     if pending is not None:
         try:
             rows = _build_all(con, sql_dir, ordered, incremental=True)
         except Exception as exc:
+            fell_back = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
             trace = "".join(traceback.format_exception(exc))
-            runlog.write("build", "incremental_failed", f"{exc}; building in full", traceback=trace)
+            runlog.write("build", "incremental_failed", f"{fell_back}; building in full", traceback=trace)
             create_macros(con, sql_dir)  # in_scope() true again
             pending = None
     if rows is None:
         rows = _build_all(con, sql_dir, ordered, incremental=False)
     increments.complete(con, code_digest)
-    return Build(rows, pending)
+    return Build(rows, pending, fell_back)
 
 
 def _build_all(
