@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from flows import warehouse
 from flows.ops.incremental import FINGERPRINTED, PREVIOUS_SCHEMA, digest_of, fingerprint, plan
 from flows.ops.inventory import INVENTORY_SCHEMA
 from flows.pipeline import greenwire_flow
@@ -173,6 +174,9 @@ def test_builds_after_the_first_are_incremental_and_none_fell_back(history):
     assert " in full; " in done["first"]
     assert "incrementally (0 documents changed)" in done["again"]
     assert "incrementally (1 document changed)" in done["added"]
+    models = [e["message"] for e in builds["added"] if e["event"] == "model"]  # each model's seconds, for operators
+    assert models == [f"{layer}.{table}" for layer, table, _ in warehouse.models()]
+    assert all(e["incremental"] and e["seconds"] >= 0 for e in builds["added"] if e["event"] == "model")
     # the other runs change more than half the documents of this small folder: full builds
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -404,11 +405,16 @@ def build(
 def _build_all(
     con: duckdb.DuckDBPyConnection, sql_dir: Path, ordered: list[tuple[str, str, Path | PythonModel]], incremental: bool
 ) -> dict[str, int]:
+    """Every model in order; each one's seconds and rows go to the run log (event "model")."""
     increments.begin(con, incremental)
-    return {
-        f"{layer}.{table}": build_model(con, layer, table, source, sql_dir, incremental)
-        for layer, table, source in ordered
-    }
+    rows = {}
+    for layer, table, source in ordered:
+        started = time.perf_counter()
+        name = f"{layer}.{table}"
+        rows[name] = build_model(con, layer, table, source, sql_dir, incremental)
+        seconds = round(time.perf_counter() - started, 3)
+        runlog.write("build", "model", name, seconds=seconds, rows=rows[name], incremental=incremental)
+    return rows
 
 
 def build_model(
