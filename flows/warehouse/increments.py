@@ -54,6 +54,7 @@ _DOCS_OF_CHANGED_CLUSTERS = """
 # read pending_documents, changed_<model> of DIFFED models built before it, and scope_<model> (the
 # documents recomputed) of per-document models built before it.
 PER_DOCUMENT = {
+    ("intermediate", "int_event_attributes"): "select doc_id from pending_documents",
     ("intermediate", "int_event_mentions"): "select doc_id from pending_documents",
     ("intermediate", "int_metrics"): """
         select doc_id from pending_documents

@@ -1,15 +1,19 @@
--- One row per event mention (stg_events has one per span), with what blocking and matching need: a small
+-- One row per event mention (stg_events has one per span), with what blocking and matching need: an
 -- integer number, name bigrams, the numbers in the name, the names of its parties sorted, year.
+-- Per document (flows/warehouse/increments.py): every column comes from the mention's own document, so
+-- an incremental build replaces the rows of the changed documents only.
 -- Its own table so int_event_candidates and int_event_pairs read it once (as one query, DuckDB
 -- planned the whole chain 40-80x slower).
 -- Parties are compared by the names the articles give them, not by party_id: matching is about what
 -- two articles say, and party_id's cross-document alias resolution would change which events meet.
 with events as (
     select * from staging.stg_events
+    where in_scope(doc_id)
 ),
 
 event_parties as (
     select * from staging.stg_event_parties
+    where in_scope(doc_id)
 ),
 
 mentions as (
@@ -35,8 +39,12 @@ parties as (
 
 final as (
     select
-        -- a number per mention: the blocks and pairs below join and deduplicate integers, not text
-        row_number() over (order by m.event_mention_id) as mention_no,
+        -- a number per mention, for the blocks and pairs to join and deduplicate integers, not text: a
+        -- hash of its id (a row number would renumber every mention after a new one), under 2**62 so
+        -- that int_event_candidates can pack a flag in 2 * mention_no + 1. Two mentions sharing a number
+        -- (odds about mentions**2 / 2**63) would only be compared with each other's candidates too:
+        -- int_event_pairs checks every candidate's rules on the mentions' own attributes.
+        hash(m.event_mention_id) >> 2 as mention_no,
         m.event_mention_id,
         m.doc_id,
         m.event_type,

@@ -64,8 +64,12 @@ compared as (
     from joined
 ),
 
+-- Each pair named in the order of its ids (mention numbers are hashes, in no meaningful order)
 final as (
-    select event_mention_id, other_event_mention_id, both_dated
+    select
+        least(event_mention_id, other_event_mention_id) as event_mention_id,
+        greatest(event_mention_id, other_event_mention_id) as other_event_mention_id,
+        both_dated
     from compared
     where is_match
 )
