@@ -39,12 +39,11 @@ parties as (
 
 final as (
     select
-        -- a number per mention, for the blocks and pairs to join and deduplicate integers, not text: a
-        -- hash of its id (a row number would renumber every mention after a new one), under 2**62 so
-        -- that int_event_candidates can pack a flag in 2 * mention_no + 1. Two mentions sharing a number
-        -- (odds about mentions**2 / 2**63) would only be compared with each other's candidates too:
-        -- int_event_pairs checks every candidate's rules on the mentions' own attributes.
-        hash(m.event_mention_id) >> 2 as mention_no,
+        -- a number per mention, for int_event_pairs to join integers, not text: a hash of its id (a row
+        -- number would renumber every mention after a new one). Two mentions sharing a number (odds about
+        -- mentions**2 / 2**65) would only be compared with each other's candidates too: int_event_pairs
+        -- checks every candidate's rules on the mentions' own attributes.
+        hash(m.event_mention_id) as mention_no,
         m.event_mention_id,
         m.doc_id,
         m.event_type,
