@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
@@ -140,6 +140,7 @@ class Extractor:
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._ahead: tuple[pl.DataFrame, list[Future[Batch]]] | None = None  # prefetch(): rows, their parts
 
     def __enter__(self) -> Extractor:
         return self
@@ -154,14 +155,30 @@ class Extractor:
         about equal bytes: the same rows in the same order as one process gives (each file's rows
         depend on that file alone), in about 1/workers of the time."""
         today = today or date.today()
-        size = int(rows["size_bytes"].fill_null(0).sum()) if rows.height else 0
-        if self.workers <= 1 or size < PARALLEL_FROM_BYTES or rows.height < 2 * self.workers:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] is rows:  # prefetch()ed: its parts are under way or done
+            return Batch.concat([part.result() for part in ahead[1]])
+        if not self._shared(rows):
             return process_batch(rows, input_dir, self, today)
+        return Batch.concat([part.result() for part in self._submit(rows, input_dir, today)])
+
+    def prefetch(self, rows: pl.DataFrame, input_dir: Path, today: date | None = None) -> None:
+        """Start process(rows) in the workers now, so that they read, clean and extract the next batch
+        while this process loads the last one into the warehouse; process(rows) then waits for it. A
+        batch small enough to be processed in this process is not started early."""
+        if self._shared(rows):
+            self._ahead = (rows, self._submit(rows, input_dir, today or date.today()))
+
+    def _shared(self, rows: pl.DataFrame) -> bool:
+        """Whether process() splits these rows between the workers (else it runs them here)."""
+        size = int(rows["size_bytes"].fill_null(0).sum()) if rows.height else 0
+        return self.workers > 1 and size >= PARALLEL_FROM_BYTES and rows.height >= 2 * self.workers
+
+    def _submit(self, rows: pl.DataFrame, input_dir: Path, today: date) -> list[Future[Batch]]:
+        size = int(rows["size_bytes"].fill_null(0).sum())
         share = rows["size_bytes"].fill_null(0).cum_sum() * self.workers // (size + 1)  # 0 .. workers-1
         parts = [rows.filter(share == worker) for worker in range(self.workers)]
-        parts = [part for part in parts if part.height]
-        done = list(self._workers().map(_process_part, parts, [input_dir] * len(parts), [today] * len(parts)))
-        return Batch.concat(done)
+        return [self._workers().submit(_process_part, part, input_dir, today) for part in parts if part.height]
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:

@@ -206,10 +206,12 @@ def _validated(settings: settings_module.Settings, run_id: str) -> tuple[Validat
 
 def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: tasks.Tally) -> Iterator[Made]:
     """Each batch read, cleaned and extracted by the extraction workers (in this process for a small
-    batch), in order."""
+    batch), in order; the workers start on the next batch before this one is handed on to be loaded."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
             batch = _in("ingest", tasks.process_stage, settings, rows, extractor, tally, index)
+            if index < len(todo):  # the workers go on with the next batch while this one is loaded
+                extractor.prefetch(todo[index], settings.input_dir)
             yield batch.files, batch.documents, batch.facts
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent import futures
+
 import polars as pl
 
 from flows import batches
@@ -50,6 +52,31 @@ def test_a_batch_split_between_two_worker_processes_gives_the_rows_of_one_proces
     assert split.facts.keys() == whole.facts.keys()
     assert all(split.facts[name].equals(frame) for name, frame in whole.facts.items())
     assert set(split.seconds) == set(batches.STAGES) and all(s > 0 for s in split.seconds.values())
+
+
+def test_a_prefetched_batch_is_worked_on_before_it_is_asked_for_and_gives_the_same_rows(seeds, monkeypatch):
+    """prefetch() starts the workers on a batch (the next one, while the run loads the last); process()
+    of those very rows takes their parts, of other rows processes those afresh."""
+    monkeypatch.setattr(batches, "PARALLEL_FROM_BYTES", 0)
+    rows = batches.plan(_planned(seeds), 100)[0]
+    whole, fewer = batches.process_batch(rows, seeds.resolve()), batches.process_batch(rows.head(4), seeds.resolve())
+    with batches.Extractor(2) as extractor:
+        extractor.prefetch(rows, seeds.resolve())
+        assert extractor._ahead is not None
+        done, _ = futures.wait(extractor._ahead[1], timeout=300)
+        assert len(done) == 2  # both workers' shares finished without process() asking
+        ahead = extractor.process(rows, seeds.resolve())
+        assert extractor._ahead is None
+        extractor.prefetch(rows, seeds.resolve())
+        other = extractor.process(rows.head(4), seeds.resolve())
+        assert extractor._ahead is None  # the unused prefetch is dropped
+    for batch, expected in ((ahead, whole), (other, fewer)):
+        assert batch.files.equals(expected.files) and batch.documents.equals(expected.documents)
+        assert all(batch.facts[name].equals(frame) for name, frame in expected.facts.items())
+    monkeypatch.setattr(batches, "PARALLEL_FROM_BYTES", 10**12)
+    with batches.Extractor(2) as extractor:
+        extractor.prefetch(rows, seeds.resolve())  # a batch this process runs itself is not started early
+        assert extractor._ahead is None and extractor._pool is None
 
 
 def test_an_error_in_a_part_of_a_batch_names_its_stage(seeds, monkeypatch):
