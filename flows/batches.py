@@ -153,11 +153,14 @@ class Extractor:
     def process(self, rows: pl.DataFrame, input_dir: Path, today: date | None = None) -> Batch:
         """process_batch over plan rows, the files split between the workers in consecutive runs of
         about equal bytes: the same rows in the same order as one process gives (each file's rows
-        depend on that file alone), in about 1/workers of the time."""
+        depend on that file alone), in about 1/workers of the time. Rows prefetch()ed are the parts
+        already under way; a prefetch of other rows is cancelled where it has not started."""
         today = today or date.today()
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] is rows:  # prefetch()ed: its parts are under way or done
+        if ahead is not None and ahead[0] is rows:
             return Batch.concat([part.result() for part in ahead[1]])
+        for part in ahead[1] if ahead is not None else []:
+            part.cancel()
         if not self._shared(rows):
             return process_batch(rows, input_dir, self, today)
         return Batch.concat([part.result() for part in self._submit(rows, input_dir, today)])
