@@ -3,16 +3,16 @@ starts.
 
 Without PREFECT_API_URL, Prefect's client starts a temporary API for a flow run: it imports Prefect's
 server (about 3 s, 80 MB in the run's process) and then waits while a `uvicorn` process imports it
-again, opens its database and answers (6-8 s, more on a new warehouse, whose database is created and
+again, opens its database and answers (4-6 s, more on a new warehouse, whose database is created and
 migrated). Started here as the CLI starts, the same server process (the command Prefect runs, pinned
 with Prefect) gets ready on the other core while the run lists and hashes the input folder, and the
 run's process never imports the server: the flow finds PREFECT_API_URL set to it.
 
 A new PREFECT_HOME (a new warehouse) has no database yet: the server creates it and runs Prefect's
 migrations, 10-11 s of the 16-18 s it then takes to answer. The first such database is copied, empty
-(migrated, Prefect's block types registered, no run yet), to greenwire's cache (settings.cache_dir,
-one file per Prefect version) as soon as the API answers; a later new PREFECT_HOME starts from a copy
-of it (the API then answers in 6-7 s, as on an existing warehouse). Any error there only means
+(migrated, no run yet), to greenwire's cache (settings.cache_dir, one file per Prefect version) as
+soon as the API answers; a later new PREFECT_HOME starts from a copy of it (the API then answers in
+4-5 s, as on an existing warehouse). Any error there only means
 Prefect migrates as usual.
 
 `start` does nothing when PREFECT_API_URL is set (a server someone runs) or Prefect is already
@@ -43,8 +43,18 @@ from pathlib import Path
 
 from flows.settings import cache_dir
 
-# What Prefect's SubprocessASGIServer sets for the server it starts (prefect 3.8.8).
-SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+# What Prefect's SubprocessASGIServer sets for the server it starts (prefect 3.8.8), and no registration of
+# block types as it starts: the check whether it is due imports every installed Prefect collection
+# (prefect-dask imports distributed) and hashes their blocks, 1.0-1.5 s of the 5-6 s the API took to
+# answer, which the run waited for. The flow runs of this API use no blocks (no result storage, no
+# credentials); a server someone runs (PREFECT_API_URL) registers them as usual.
+SERVER_ENV = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT__SERVER_FINAL": "1",
+    "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+    "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+}
 LOG_NAME = "temporary-api.log"
 DATABASE = "prefect.db"  # in PREFECT_HOME, unless PREFECT_API_DATABASE_CONNECTION_URL names another
 
