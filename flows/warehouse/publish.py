@@ -37,8 +37,11 @@ ORDER_BY = {
     "events": "event_id",
     "event_parties": "event_id, party_id, role",
     "metrics": "metric_id",
-    # mention_id follows from the first five: with surface and evidence, rows that tie are equal
-    "mentions": "doc_id, char_start, entity_kind, entity_id, char_end, surface, evidence",
+    # Rows that tie on these five are equal: mention_id is a hash of them, the surface is the span's text
+    # (the suite checks it) and the evidence the sentence that holds the span. Sorting by surface and
+    # evidence too, as before, gave the same bytes and cost 2-2.5 s more CPU at 2.66 million mentions
+    # (DuckDB compares and moves those strings as keys; 8.0-7.0 s -> 6.3-5.2 s, three rounds).
+    "mentions": "doc_id, char_start, entity_kind, entity_id, char_end",
 }
 
 
