@@ -348,7 +348,13 @@ def stage_publish(settings: Settings, run_id: str, beside_validation: bool = Fal
     seconds = round(time.perf_counter() - started, 3)
     rows = sum(t["rows"] for t in staged.tables.values())
     beside = " while validating" if beside_validation else ""
-    say("publish", f"{len(staged.tables)} tables, {rows} rows written{beside} ({seconds:.1f} s)", seconds=seconds)
+    merged = f"; {', '.join(staged.merged)} merged into the current version's rows" if staged.merged else ""
+    say(
+        "publish",
+        f"{len(staged.tables)} tables, {rows} rows written{beside}{merged} ({seconds:.1f} s)",
+        seconds=seconds,
+        merged=staged.merged,
+    )
     return staged
 
 

@@ -210,3 +210,34 @@ def test_an_incremental_build_that_fails_builds_in_full_instead(built, extracted
     assert con.execute("select count(*) from duckdb_tables() where suffix(table_name, '__previous')").fetchall() == [
         (0,)
     ]
+
+
+def _published_as(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """What runs.record_run does when a run published `version`."""
+    con.execute(
+        "insert into raw.runs (run_id, started_at, outcome, published_version) values (?, now(), 'published', ?)",
+        [version, version],
+    )
+    increments.published(con)
+
+
+def test_publishing_knows_which_documents_changed_since_the_published_version(built, extracted):
+    """raw.unpublished_documents: every document an incremental build recomputed since the last publish,
+    per mart; not known (None) after a full build, or against a version the last publish did not make."""
+    con = built
+    assert increments.unpublished(con, "mentions", "v1") is None  # nothing published yet
+    _published_as(con, "v1")
+    assert increments.unpublished(con, "mentions", "v1") == []
+    files = sorted(extracted.documents["source_file"].unique())
+    for source_file in files[:2]:
+        warehouse.replace_documents(con, [source_file], _frames(extracted, source_file))
+        assert warehouse.build(con, code_digest=DIGEST).pending is not None
+    scope = sorted(d for (d,) in con.execute("select distinct doc_id from scope_mentions").fetchall())
+    reloaded = set(extracted.documents.filter(pl.col("source_file").is_in(files[:2]))["doc_id"])
+    changed = increments.unpublished(con, "mentions", "v1")
+    assert changed is not None and reloaded <= set(changed) and set(scope) <= set(changed)  # both builds' scopes
+    assert increments.unpublished(con, "mentions", "v0") is None  # not the version the last publish made
+    _published_as(con, "v2")
+    assert increments.unpublished(con, "mentions", "v2") == []
+    warehouse.build_models(con)  # a full build: any row may differ
+    assert increments.unpublished(con, "mentions", "v2") is None

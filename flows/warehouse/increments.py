@@ -16,6 +16,13 @@ INCREMENTAL_SHARE of all. Then:
   changed_<model>, which the scope queries read: a document whose own rows did not change is
   recomputed when a lookup it uses did (its party names' canonical forms, its events' cluster ids).
 - every other model is rebuilt whole, as in a full build.
+
+Publishing needs to know which rows can differ from the version it replaces (flows/warehouse/merged.py
+merges the mentions' file instead of sorting the whole table). raw.unpublished_documents keeps, per
+per-document mart, the documents every build recomputed since the last publish, written before the
+rows change; a full build writes ('*', null): everything. A run that publishes empties it when it
+records the version it published (runs.record_run), so the list is relative to the version the last
+published run names, and only when that version is still `current` does publishing use it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import duckdb
 from flows.warehouse.transaction import transaction
 
 PENDING_DDL = "create table if not exists raw.pending_documents (doc_id varchar not null)"
+UNPUBLISHED_DDL = "create table if not exists raw.unpublished_documents (mart varchar not null, doc_id varchar)"
 LAST_BUILD_DDL = """
 create table if not exists raw.last_build (
     code_digest varchar not null,
@@ -89,6 +97,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The bookkeeping tables of incremental builds (schema raw exists)."""
     con.execute(PENDING_DDL)
     con.execute(LAST_BUILD_DDL)
+    con.execute(UNPUBLISHED_DDL)
 
 
 def record_pending(con: duckdb.DuckDBPyConnection, query: str) -> None:
@@ -125,6 +134,8 @@ def begin(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
     build: true for every document in a full build (sql/macros.sql), the current scope's in an
     incremental one. The pending documents become the temporary table pending_documents."""
     con.execute("delete from raw.last_build")
+    if not incremental:  # every row of every mart may change
+        con.execute("insert into raw.unpublished_documents values ('*', null)")
     leftovers = con.execute(
         "select schema_name, table_name from duckdb_tables() where suffix(table_name, '__previous')"
     ).fetchall()
@@ -142,6 +153,8 @@ def update(con: duckdb.DuckDBPyConnection, layer: str, table: str, query: str) -
     con.execute(f"create or replace temp table scope_{table} as {PER_DOCUMENT[(layer, table)]}")
     con.execute(f"create or replace temp table build_scope as select doc_id from scope_{table}")
     documents: int = con.execute("select count(*) from build_scope").fetchall()[0][0]
+    if layer == "marts":  # recorded before the rows change: a build cut short leaves a longer list, never a shorter
+        con.execute("insert into raw.unpublished_documents select ?, doc_id from build_scope", [table])
     with transaction(con):
         con.execute(f"delete from {layer}.{table} where doc_id in (select doc_id from build_scope)")
         con.execute(f"insert into {layer}.{table}\n{query}")
@@ -165,6 +178,31 @@ def diff(con: duckdb.DuckDBPyConnection, layer: str, table: str) -> int:
     con.execute(f"drop table {old}")
     rows: int = con.execute(f"select count(*) from changed_{table}").fetchall()[0][0]
     return rows
+
+
+def unpublished(con: duckdb.DuckDBPyConnection, mart: str, version: str) -> list[str] | None:
+    """The documents whose rows of marts.<mart> may differ from the published version `version`, sorted;
+    None when that is not known: `version` is not the one the last published run recorded, a full build
+    ran since, or the warehouse predates this bookkeeping."""
+    raw = con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+    if not {"unpublished_documents", "runs"} <= {t for (t,) in raw}:
+        return None
+    last = con.execute(
+        "select published_version from raw.runs where outcome = 'published' order by started_at desc limit 1"
+    ).fetchall()
+    if not last or last[0][0] != version:
+        return None
+    rows = con.execute(
+        "select distinct doc_id from raw.unpublished_documents where mart in (?, '*') order by doc_id", [mart]
+    ).fetchall()
+    return None if any(doc_id is None for (doc_id,) in rows) else [doc_id for (doc_id,) in rows]
+
+
+def published(con: duckdb.DuckDBPyConnection) -> None:
+    """A version was published from the marts as they are: nothing is unpublished any more (in the
+    caller's transaction, which records the version)."""
+    con.execute(UNPUBLISHED_DDL)
+    con.execute("delete from raw.unpublished_documents")
 
 
 def complete(con: duckdb.DuckDBPyConnection, code_digest: str | None) -> None:

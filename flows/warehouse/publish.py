@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from flows import CONTRACT_VERSION, __version__
-from flows.warehouse import MART_TABLES, dictionary
+from flows.warehouse import MART_TABLES, dictionary, increments, merged
 
 VIEWS_STORAGE_VERSION = "v1.2.0"  # the oldest DuckDB 2 writes; readable by duckdb >= 1.2
 
@@ -44,6 +44,11 @@ ORDER_BY = {
     "mentions": "doc_id, char_start, entity_kind, entity_id, char_end",
 }
 
+# Tables written by flows/warehouse/merged.py: after an incremental build, the previous version's file
+# with the changed documents' rows merged in, not a sort of the whole table (their ORDER_BY starts with
+# doc_id). The others are small enough for DuckDB's COPY.
+MERGED = frozenset({"mentions"})
+
 
 @dataclass(frozen=True)
 class Staged:
@@ -57,6 +62,7 @@ class Staged:
     tables: dict[str, dict[str, Any]]
     previous: Path | None
     changes: dict[str, dict[str, int]]
+    merged: list[str] = field(default_factory=list)  # tables merged from the previous version's file
 
 
 def publish(
@@ -84,17 +90,26 @@ def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: d
     staging = versions / f".{name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    previous = current_version(publish_dir)
     files = {}
+    narrowed: dict[str, list[str]] = {}
     for table in MART_TABLES:
         target = staging / f"{table}.parquet"
-        con.execute(
-            f"copy (select * from marts.{table} order by {ORDER_BY[table]}) "
-            f"to '{target.as_posix()}' (format parquet, compression zstd)"
-        )
+        if table in MERGED:
+            changed = increments.unpublished(con, table, previous.name) if previous else None
+            before = previous / f"{table}.parquet" if previous else None
+            if merged.write(con, table, ORDER_BY[table], target, before, changed) is not None and changed is not None:
+                narrowed[table] = changed
+        else:
+            con.execute(
+                f"copy (select * from marts.{table} order by {ORDER_BY[table]}) "
+                f"to '{target.as_posix()}' (format parquet, compression zstd)"
+            )
         files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
     dictionary.write_json(staging / "dictionary.json")
-    previous = current_version(publish_dir)
-    return Staged(staging, name, run_id, now, files, previous, changes(previous, staging, con))
+    return Staged(
+        staging, name, run_id, now, files, previous, changes(previous, staging, con, narrowed), sorted(narrowed)
+    )
 
 
 def finish(
@@ -135,13 +150,17 @@ def discard(staged: Staged) -> None:
 
 
 def changes(
-    previous: Path | None, new: Path, via: duckdb.DuckDBPyConnection | None = None
+    previous: Path | None,
+    new: Path,
+    via: duckdb.DuckDBPyConnection | None = None,
+    narrowed: dict[str, list[str]] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Rows added, removed and changed per table since the previous version, by each table's key
     (flows/warehouse/dictionary.py); a row is changed when its key stays and any shared column differs.
     {"events": {"added": 2, "removed": 1, "changed": 3}, ...}; all rows are added when there is no previous.
     `via`: a connection whose memory cap to work under (a cursor of it is used): comparing 2.6 million
-    mentions on an uncapped connection took 4.5 GB."""
+    mentions on an uncapped connection took 4.5 GB. `narrowed`: per table, the only documents whose rows
+    can differ (a merged table): the rows of the others are not compared."""
     out = {}
     with via.cursor() if via is not None else duckdb.connect() as con:
         for table in MART_TABLES:
@@ -155,12 +174,17 @@ def changes(
             old_columns = set(con.sql(f"select * from read_parquet('{before.as_posix()}') limit 0").columns)
             shared = [c for c in new_columns if c in old_columns]
             key = [c for c in dictionary.KEYS.get(table, ()) if c in shared] or shared
-            out[table] = _changed_rows(con, before, Path(now), shared, key)
+            out[table] = _changed_rows(con, before, Path(now), shared, key, (narrowed or {}).get(table))
     return out
 
 
 def _changed_rows(
-    con: duckdb.DuckDBPyConnection, before: Path, now: Path, shared: list[str], key: list[str]
+    con: duckdb.DuckDBPyConnection,
+    before: Path,
+    now: Path,
+    shared: list[str],
+    key: list[str],
+    documents: list[str] | None = None,
 ) -> dict[str, int]:
     """Keys added and removed between two Parquet files of a table, and rows whose key stayed but whose
     shared columns differ. With a unique key, one join of (key, hash of the row) on each side: comparing
@@ -168,8 +192,13 @@ def _changed_rows(
     A 64-bit hash can miss a change with odds of one in 2**64 per row; it counts, never decides anything."""
     cols, keys = ", ".join(f'"{c}"' for c in shared), ", ".join(f'"{c}"' for c in key)
     old, new = f"read_parquet('{before.as_posix()}')", f"read_parquet('{now.as_posix()}')"
+    if documents is not None:  # the rows of other documents are the same in both files
+        only = "(select * from {} where doc_id in (select unnest($documents)))"
+        old, new = only.format(old), only.format(new)
+    params = {"documents": documents} if documents is not None else None
     unique = all(
-        con.execute(f"select count(*) = count(distinct ({keys})) from {side}").fetchall()[0][0] for side in (old, new)
+        con.execute(f"select count(*) = count(distinct ({keys})) from {side}", params).fetchall()[0][0]
+        for side in (old, new)
     )
     if unique and key != shared:
         query = f"""
@@ -192,7 +221,7 @@ def _changed_rows(
                 (select count(*) from (select * from new_keys except select * from old_keys)),
                 (select count(*) from (select * from old_keys except select * from new_keys)),
                 (select count(*) from differing)"""
-    added, removed, changed = con.execute(query).fetchall()[0]
+    added, removed, changed = con.execute(query, params).fetchall()[0]
     return {"added": added, "removed": removed, "changed": changed}
 
 

@@ -17,6 +17,8 @@ import polars as pl
 from flows import warehouse
 from flows.ops import runlog
 from flows.settings import Settings
+from flows.warehouse import increments
+from flows.warehouse.transaction import transaction
 
 if TYPE_CHECKING:
     from flows.ops.reruns import RunSummary
@@ -211,8 +213,11 @@ def record_run(
             "published_version",
             "input_digest",
         ]
-        con.execute(
-            f"update raw.runs set outcome = ?, finished_at = ?, message = ?, "
-            f"{', '.join(f'{c} = ?' for c in columns)} where run_id = ?",
-            [outcome, now, message, *(counts.get(c) for c in columns), run_id],
-        )
+        with transaction(con):
+            con.execute(
+                f"update raw.runs set outcome = ?, finished_at = ?, message = ?, "
+                f"{', '.join(f'{c} = ?' for c in columns)} where run_id = ?",
+                [outcome, now, message, *(counts.get(c) for c in columns), run_id],
+            )
+            if outcome == "published":  # the marts as they are now are that version
+                increments.published(con)
