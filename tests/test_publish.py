@@ -163,3 +163,19 @@ def test_changed_rows_count_keys_added_removed_and_rows_changed(tmp_path, old, n
         paths.append(path)
     with duckdb.connect() as con:
         assert _changed_rows(con, paths[0], paths[1], ["k", "v"], ["k"]) == expected
+
+
+def test_changed_rows_narrowed_to_documents_compare_only_their_rows(tmp_path):
+    """After an incremental build only the listed documents' rows can differ: the others are not read."""
+    old = [("m1", "d1", "a"), ("m2", "d2", "b"), ("m3", "d3", "c")]
+    new = [("m1", "d1", "x"), ("m2", "d2", "y"), ("m4", "d4", "d")]  # d2 differs but is not listed
+    paths = []
+    for name, rows in (("old", old), ("new", new)):
+        path = tmp_path / f"{name}.parquet"
+        pl.DataFrame(rows, schema=["mention_id", "doc_id", "v"], orient="row").write_parquet(path)
+        paths.append(path)
+    columns, key = ["mention_id", "doc_id", "v"], ["mention_id"]
+    with duckdb.connect() as con:
+        assert _changed_rows(con, *paths, columns, key) == {"added": 1, "removed": 1, "changed": 2}
+        narrowed = _changed_rows(con, *paths, columns, key, ["d1", "d3", "d4"])
+    assert narrowed == {"added": 1, "removed": 1, "changed": 1}

@@ -28,6 +28,10 @@ KEY = "doc_id"  # the first sort column: each document's rows are one run of the
 MERGE_SHARE = 0.05
 # mention_id is a hash, unique per row: a dictionary of it is built and thrown away for nothing.
 PLAIN_COLUMNS = frozenset({"mention_id"})
+# A row group's distinct evidence sentences pass pyarrow's 1 MB default, and the column fell back to plain
+# strings: a file of 53 MB that DuckDB read at half speed (validation's comparison with the last version
+# 1.6 -> 3.4 s). With 4 MB: 44 MB (DuckDB's own writer: 50), read as fast as DuckDB's, written faster.
+DICTIONARY_PAGE_BYTES = 4 << 20
 
 
 class RowGroups:
@@ -39,7 +43,9 @@ class RowGroups:
         self.schema = schema
         self.rows = rows or ROW_GROUP_ROWS
         dictionary = [f.name for f in schema if f.name not in PLAIN_COLUMNS]
-        self._writer = pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=dictionary)
+        self._writer = pq.ParquetWriter(
+            path, schema, compression="zstd", use_dictionary=dictionary, dictionary_pagesize_limit=DICTIONARY_PAGE_BYTES
+        )
         self._pending: list[pa.RecordBatch] = []
         self._count = 0
 

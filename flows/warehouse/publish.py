@@ -48,6 +48,7 @@ ORDER_BY = {
 # with the changed documents' rows merged in, not a sort of the whole table (their ORDER_BY starts with
 # doc_id). The others are small enough for DuckDB's COPY.
 MERGED = frozenset({"mentions"})
+PER_DOCUMENT_MARTS = tuple(table for layer, table in increments.PER_DOCUMENT if layer == "marts")
 
 
 @dataclass(frozen=True)
@@ -91,15 +92,20 @@ def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: d
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     previous = current_version(publish_dir)
+    # The documents whose rows of a per-document mart may differ from the current version's, when known:
+    # the mentions' file is merged from it, and only their rows are compared for the manifest's changes.
+    unpublished = {
+        table: increments.unpublished(con, table, previous.name) if previous else None for table in PER_DOCUMENT_MARTS
+    }
+    narrowed = {table: documents for table, documents in unpublished.items() if documents is not None}
     files = {}
-    narrowed: dict[str, list[str]] = {}
+    merged_tables = []
     for table in MART_TABLES:
         target = staging / f"{table}.parquet"
         if table in MERGED:
-            changed = increments.unpublished(con, table, previous.name) if previous else None
             before = previous / f"{table}.parquet" if previous else None
-            if merged.write(con, table, ORDER_BY[table], target, before, changed) is not None and changed is not None:
-                narrowed[table] = changed
+            if merged.write(con, table, ORDER_BY[table], target, before, unpublished.get(table)) is not None:
+                merged_tables.append(table)
         else:
             con.execute(
                 f"copy (select * from marts.{table} order by {ORDER_BY[table]}) "
@@ -107,9 +113,7 @@ def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: d
             )
         files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
     dictionary.write_json(staging / "dictionary.json")
-    return Staged(
-        staging, name, run_id, now, files, previous, changes(previous, staging, con, narrowed), sorted(narrowed)
-    )
+    return Staged(staging, name, run_id, now, files, previous, changes(previous, staging, con, narrowed), merged_tables)
 
 
 def finish(
