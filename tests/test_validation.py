@@ -9,7 +9,7 @@ import pytest
 
 from flows import warehouse
 from flows.steps.schema import conform
-from flows.warehouse import validation
+from flows.warehouse import increments, merged, validation
 
 TEXT = "浦东新区举办绿色低碳论坛，300多位代表参加。"
 
@@ -340,6 +340,26 @@ def test_an_unchanged_mention_is_read_again_when_its_document_text_changed(con, 
     assert rows >= 2 and shifted.rows_checked["mentions"] == (rows, rows) and shifted.since == "v1"
     spans = [f for f in shifted.failures if f.table == "mentions"]
     assert [(f.column, f.detail.split(" unexpected")[0]) for f in spans] == [("_span_ok", str(rows))]
+
+
+def test_when_publishing_merges_the_mentions_only_the_listed_documents_mentions_are_read(con, tmp_path, monkeypatch):
+    """The published mentions will be the baseline's rows but those of the documents changed since
+    (flows/warehouse/merged.py): those are read, and rows whose entity check fails now; nothing else."""
+    monkeypatch.setattr(merged, "MERGE_SHARE", 1.0)
+    since = _baseline(con, tmp_path / "v1")
+    increments.published(con)  # v1 is published: the full build's "any row may differ" is cleared
+    con.execute(
+        "insert into raw.runs (run_id, started_at, outcome, published_version) values ('r', now(), 'published', 'v1')"
+    )
+    con.execute("insert into raw.unpublished_documents values ('mentions', 'd1')")
+    counts = "select count(*), count(*) filter (where doc_id = 'd1') from marts.mentions"
+    rows, listed = con.execute(counts).fetchall()[0]
+    assert listed > 1  # unchanged rows: hashed, one would be read
+    narrowed = validation.validate(con, tmp_path / "narrowed", today=date(2026, 1, 1), since=since)
+    assert narrowed.success and narrowed.rows_checked["mentions"] == (listed, rows)
+    con.execute("update raw.runs set published_version = 'v0'")  # the list is not relative to v1: every row hashed
+    hashed = validation.validate(con, tmp_path / "hashed", today=date(2026, 1, 1), since=since)
+    assert hashed.rows_checked["mentions"] == (1, rows)
 
 
 def test_small_batches_are_joined_into_frames_of_at_most_the_chunk():

@@ -104,13 +104,18 @@ def _schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
     return pa.schema([f.with_nullable(not full) for f, full in zip(schema, counts, strict=True)])
 
 
+def few(con: duckdb.DuckDBPyConnection, changed: list[str]) -> bool:
+    """Whether `changed` is few enough documents to merge: at most MERGE_SHARE of marts.documents."""
+    documents: int = con.execute("select count(*) from marts.documents").fetchall()[0][0]
+    return len(changed) <= MERGE_SHARE * max(documents, 1)
+
+
 def _mergeable(
     con: duckdb.DuckDBPyConnection, table: str, previous: Path, changed: list[str], schema: pa.Schema
 ) -> bool:
     """Whether merging pays and is sound: few documents changed, and the previous file has the mart's
     columns and types (another shape, and the table is written whole)."""
-    documents = con.execute("select count(*) from marts.documents").fetchall()[0][0]
-    if len(changed) > MERGE_SHARE * max(documents, 1) or not previous.is_file():
+    if not few(con, changed) or not previous.is_file():
         return False
     try:
         before = pq.read_schema(previous)

@@ -28,7 +28,7 @@ import polars as pl
 
 from flows.settings import EXPECTATIONS_DIR
 from flows.steps.constants import EVENT_HORIZON, PUBLISHED_MARGIN
-from flows.warehouse import MART_TABLES
+from flows.warehouse import MART_TABLES, increments, merged
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -446,7 +446,8 @@ def validate(
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
         previous = _previous_rows(con, table, suites[table], reuse)
         results, read = [], 0
-        for frame in _frames(con, table, suites[table], chunk_rows, previous):
+        listed = _merged_documents(con, reuse) if table == "mentions" and previous is not None else None
+        for frame in _frames(con, table, suites[table], chunk_rows, previous, listed):
             read += len(frame)
             results.append(
                 definition.run(batch_parameters={"dataframe": _for_gx(frame)}, expectation_parameters=params)
@@ -526,22 +527,35 @@ def _previous_rows(
     return parquet if same else None  # missing, unreadable or of another shape: the whole mart is validated
 
 
+def _merged_documents(con: duckdb.DuckDBPyConnection, since: Baseline | None) -> list[str] | None:
+    """The documents whose mentions publishing merges into those of `since` (flows/warehouse/merged.py),
+    when it does: the published file is then the rows validated for `since` and those of these documents,
+    so those are the rows to read (0.5 s instead of 2 s for the hash of every row, 100,000 articles + 100)."""
+    if since is None:
+        return None
+    changed = increments.unpublished(con, "mentions", since.folder.name)
+    return changed if changed is not None and merged.few(con, changed) else None
+
+
 def _frames(
     con: duckdb.DuckDBPyConnection,
     table: str,
     suite: dict[str, Any],
     chunk_rows: int,
     previous: Path | None = None,
+    listed: list[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The check query of the mart as pandas frames: one, or slices of chunk_rows when the suite is
-    row-local; with `previous` (see _previous_rows), only the rows _changed_rows_query names.
+    row-local; with `previous` (see _previous_rows), only the rows _changed_rows_query names (with
+    `listed`, the mentions of those documents in place of the rows not in `previous`).
 
     Through Arrow: DuckDB's own pandas conversion built each string column from Python objects
     (2.6 million mentions: 29 s against 8 s for Arrow batches, same dtypes)."""
-    query = CHECK_QUERIES[table]
+    query, params = CHECK_QUERIES[table], None
     if previous is not None:
-        query = _changed_rows_query(con, table, previous, unique_keys(suite) or [])
-    relation = con.sql(query)
+        query = _changed_rows_query(con, table, previous, unique_keys(suite) or [], listed is not None)
+        params = {"listed": listed} if listed is not None else None
+    relation = con.sql(query, params=params)
     frames: Iterator[Any]
     if row_local(suite):
         reader = relation.to_arrow_reader(chunk_rows)
@@ -576,7 +590,9 @@ def _joined(reader: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(pending)
 
 
-def _changed_rows_query(con: duckdb.DuckDBPyConnection, table: str, previous: Path, keys: list[list[str]]) -> str:
+def _changed_rows_query(
+    con: duckdb.DuckDBPyConnection, table: str, previous: Path, keys: list[list[str]], listed: bool = False
+) -> str:
     """The check query of `table` narrowed to the rows not in `previous` (the validated Parquet of the
     mart), the rows any check column fails, and the rows whose value of a unique key (`keys`) is
     repeated in the mart. A uniqueness verdict on these rows is the verdict on the whole mart: the
@@ -592,6 +608,9 @@ def _changed_rows_query(con: duckdb.DuckDBPyConnection, table: str, previous: Pa
     checked_as = CHECKED_AS.get(table, {})
     row = ", ".join(checked_as.get(c, f'"{c}"') for c in columns)  # each column as the check query gives it
     validated = f"validated as (select hash({row}) as row_hash from read_parquet('{previous.as_posix()}'))"
+    if table == "mentions" and listed:  # the mentions of the documents in $listed (_merged_documents)
+        keep = "not coalesce(_entity_ok, false) or doc_id in (select unnest($listed))"
+        return f"select * from ({MENTIONS_CHECK.format(keep=keep + _repeated(table, keys, 'entity_checked'))})"
     if table == "mentions" and _readable(con, previous.with_name("documents.parquet"), {"doc_id", "text"}):
         return _changed_mentions_query(previous.with_name("documents.parquet"), row, validated, keys)
     checks = [c for c in con.sql(CHECK_QUERIES[table]).columns if c not in columns]
