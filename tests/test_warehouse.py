@@ -1,5 +1,6 @@
 """The SQL models on tiny inline raw data, in an in-memory DuckDB."""
 
+import dataclasses
 from datetime import date
 
 import polars as pl
@@ -374,3 +375,36 @@ def test_article_text_is_stored_zstd_compressed_and_the_rest_as_duckdb_chooses(t
         assert con.execute("select count(*), min(text) from marts.documents").fetchall() == [
             (50, min(d["text"] for d in docs))
         ]
+
+
+def test_an_early_python_model_steps_beside_its_layers_sql_models(con, tmp_path):
+    """An `early` model's step starts as its layer starts, in a thread, while the layer's SQL models run:
+    the SQL model below waits (up to 10 s) for the step to start and records whether it did. Its table is
+    written at its turn, the same as a model stepped in order."""
+    import threading
+
+    for layer in warehouse.LAYERS:
+        (tmp_path / layer).mkdir()
+    (tmp_path / "staging" / "stg_numbers.sql").write_text("select range as n from range(3)")
+    (tmp_path / "intermediate" / "int_waits.sql").write_text("select step_started() as overlapped")
+    started = threading.Event()
+    con.create_function("step_started", lambda: started.wait(10), [], "BOOLEAN", side_effects=True)
+    threads = []
+
+    def step(numbers: pl.DataFrame) -> pl.DataFrame:
+        threads.append(threading.current_thread().name)
+        started.set()
+        return numbers.with_columns(double=pl.col("n") * 2)
+
+    tables = "select * from intermediate.int_doubled order by n"
+    model = warehouse.PythonModel(
+        layer="intermediate", table="int_doubled", inputs={"numbers": "select n from staging.stg_numbers"}, step=step
+    )
+    started.set()  # stepped in order, after the SQL models: nothing to wait for
+    warehouse.build_models(con, tmp_path, python_models=(model,))
+    serial = con.execute(tables).fetchall()
+    started.clear()
+    warehouse.build_models(con, tmp_path, python_models=(dataclasses.replace(model, early=True),))
+    assert con.execute("select overlapped from intermediate.int_waits").fetchall() == [(True,)]
+    assert threads[0] == "MainThread" and threads[1].startswith("python-model")
+    assert con.execute(tables).fetchall() == serial == [(0, 0), (1, 2), (2, 4)]
