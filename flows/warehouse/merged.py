@@ -82,7 +82,7 @@ def write(
     may differ from it), merged when few documents changed; returns how many documents were merged in,
     or None when the table was sorted whole."""
     schema = _schema(con, table)
-    if previous is not None and changed is not None and _mergeable(con, table, previous, changed, schema):
+    if previous is not None and changed is not None and _mergeable(con, previous, changed, schema):
         _merge(con, table, order_by, target, previous, changed, schema)
         return len(changed)
     reader = con.sql(f"select * from marts.{table} order by {order_by}").to_arrow_reader(ROW_GROUP_ROWS)
@@ -98,9 +98,8 @@ def _schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
     DuckDB's own writer decides from its statistics."""
     relation = con.sql(f"select * from marts.{table}")
     schema = relation.limit(0).to_arrow_table().schema
-    counts = con.execute(
-        f"select {', '.join(f'count(*) = count({_quoted(c)})' for c in relation.columns)} from marts.{table}"
-    ).fetchall()[0]
+    full = ", ".join(f'count(*) = count("{c}")' for c in relation.columns)
+    counts = con.execute(f"select {full} from marts.{table}").fetchall()[0]
     return pa.schema([f.with_nullable(not full) for f, full in zip(schema, counts, strict=True)])
 
 
@@ -110,9 +109,7 @@ def few(con: duckdb.DuckDBPyConnection, changed: list[str]) -> bool:
     return len(changed) <= MERGE_SHARE * max(documents, 1)
 
 
-def _mergeable(
-    con: duckdb.DuckDBPyConnection, table: str, previous: Path, changed: list[str], schema: pa.Schema
-) -> bool:
+def _mergeable(con: duckdb.DuckDBPyConnection, previous: Path, changed: list[str], schema: pa.Schema) -> bool:
     """Whether merging pays and is sound: few documents changed, and the previous file has the mart's
     columns and types (another shape, and the table is written whole)."""
     if not few(con, changed) or not previous.is_file():
@@ -178,7 +175,3 @@ def _places(con: duckdb.DuckDBPyConnection, table: str, previous: Path, changed:
         {"changed": changed, "previous": previous.as_posix()},
     )
     return [{"first": first, "rows": rows, "before_row": before} for first, rows, before in found.fetchall()]
-
-
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
