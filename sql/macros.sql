@@ -10,6 +10,10 @@
 -- rows it replaces.
 create or replace temp macro in_scope(id) as true;
 
+-- int_event_pairs checks the candidate pairs pair_in_scope(mention_no, other_mention_no) names: every pair in a
+-- full build; in an incremental one, the pairs it cannot carry over from the previous build (increments.PAIRWISE).
+create or replace temp macro pair_in_scope(a, b) as true;
+
 -- Near-duplicate articles (int_documents): signatures cut into bands of this many values for LSH, and two
 -- articles are near-duplicates when this share of their signature values agree (estimated Jaccard similarity).
 create or replace temp macro signature_band_width() as 4;

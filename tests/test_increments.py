@@ -106,6 +106,41 @@ def test_files_retracted_and_added_back_one_at_a_time_build_what_a_full_build_ma
     assert beyond_pending > 0
 
 
+def test_event_pairs_carried_over_and_checked_again_are_what_a_full_build_finds(built, extracted, monkeypatch):
+    """Blocks larger than the cap give each mention its nearest neighbours only, so a retracted file
+    gives mentions of other files new neighbours: candidates that are new although neither mention
+    changed. The pairs of an incremental build (the previous build's that stand, and those checked
+    again) equal a full build's, and most were carried over, not checked."""
+    con = built
+    monkeypatch.setattr(increments, "INCREMENTAL_SHARE", 1.0)
+    con.execute("set variable event_block_cap = 2")
+    con.execute("set variable event_block_window = 1")
+    _full_tables(con)  # the previous build made with the small blocks too
+    files = sorted(extracted.documents["source_file"].unique())
+    new_among_unchanged = carried = 0
+    for source_file in files:
+        warehouse.replace_documents(con, [source_file], {})
+        assert warehouse.build(con, code_digest=DIGEST).pending is not None
+        pairs = con.execute("select * from intermediate.int_event_pairs order by all").fetchall()
+        new_among_unchanged += con.execute(
+            """select count(*) from pairs_to_check
+            where low_mention_no not in (select mention_no from intermediate.int_event_attributes
+                                         where doc_id in (select doc_id from scope_int_event_attributes))
+              and high_mention_no not in (select mention_no from intermediate.int_event_attributes
+                                          where doc_id in (select doc_id from scope_int_event_attributes))"""
+        ).fetchall()[0][0]
+        carried += con.execute(
+            """select count(*) from intermediate.int_event_pairs
+            where (low_mention_no, high_mention_no)
+                not in (select low_mention_no, high_mention_no from pairs_to_check)"""
+        ).fetchall()[0][0]
+        assert pairs == _full_tables(con)["intermediate.int_event_pairs"], source_file
+        _load(con, extracted, [source_file])
+        _full_tables(con)
+    assert new_among_unchanged > 0  # the case the candidates' comparison with the previous build is for
+    assert carried > 0
+
+
 def _party(doc, surface, name, party_type="enterprise", affiliation=None):
     return {
         "doc_id": doc,

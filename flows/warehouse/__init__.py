@@ -456,12 +456,16 @@ def build_model(
     try:
         per_document = incremental and (layer, table) in increments.PER_DOCUMENT
         diffed = incremental and (layer, table) in increments.DIFFED
-        if diffed:
+        pairwise = incremental and (layer, table) in increments.PAIRWISE
+        candidates = incremental and (layer, table) in increments.PAIRWISE.values()  # kept until its pairs are built
+        if diffed or candidates:
             increments.set_aside(con, layer, table)
         if isinstance(source, PythonModel):
             _build_python_model(con, source, step)
         elif per_document:
             increments.update(con, layer, table, source.read_text(encoding="utf-8"))
+        elif pairwise:
+            increments.check_pairs(con, layer, table, source.read_text(encoding="utf-8"))
         else:
             kind = MATERIALIZED[layer]
             _drop_other_kind(con, layer, table, kind)

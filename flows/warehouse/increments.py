@@ -93,6 +93,46 @@ PER_DOCUMENT = {
 }
 
 
+# Models whose rows are the candidate pairs of another model that match rules on the two event mentions'
+# attributes alone (pairs model -> its candidates model, by (layer, table)). The candidates are rebuilt
+# whole (blocking is global), but a pair both builds propose whose mentions kept their attributes matches
+# as before: an incremental build checks only the pairs it cannot carry over (see check_pairs).
+PAIRWISE = {("intermediate", "int_event_pairs"): ("intermediate", "int_event_candidates")}
+
+# The pairs to check again: candidates new since the previous build, and those of a mention whose document
+# int_event_attributes recomputed; each by its two mention numbers in order.
+_PAIRS_TO_CHECK = """
+    with recomputed as (
+        select mention_no from intermediate.int_event_attributes
+        where doc_id in (select doc_id from scope_int_event_attributes)
+    ),
+    candidates as (
+        select
+            least(mention_no, other_mention_no) as low_mention_no,
+            greatest(mention_no, other_mention_no) as high_mention_no
+        from {candidates}
+    ),
+    before as (
+        select
+            least(mention_no, other_mention_no) as low_mention_no,
+            greatest(mention_no, other_mention_no) as high_mention_no
+        from {candidates}__previous
+    )
+    select * from (select * from candidates except select * from before)
+    union
+    select * from candidates
+    where low_mention_no in (select mention_no from recomputed)
+        or high_mention_no in (select mention_no from recomputed)"""
+
+# The previous build's pairs that do not stand: to be checked again, or no longer candidates.
+_PAIRS_GONE = """
+    delete from {pairs}
+    where (low_mention_no, high_mention_no) in (select low_mention_no, high_mention_no from pairs_to_check)
+        or (low_mention_no, high_mention_no) not in (
+            select least(mention_no, other_mention_no), greatest(mention_no, other_mention_no) from {candidates}
+        )"""
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The bookkeeping tables of incremental builds (schema raw exists)."""
     con.execute(PENDING_DDL)
@@ -165,6 +205,29 @@ def set_aside(con: duckdb.DuckDBPyConnection, layer: str, table: str) -> None:
     """Keep the previous build of a DIFFED model as <table>__previous while the new one is built."""
     con.execute(f"drop table if exists {layer}.{table}__previous")
     con.execute(f"alter table {layer}.{table} rename to {table}__previous")
+
+
+def check_pairs(con: duckdb.DuckDBPyConnection, layer: str, table: str, query: str) -> int:
+    """Build a PAIRWISE model of an incremental build: its previous rows that still stand are kept, then
+    the rows of `query` (the model) added with pair_in_scope() true only for the pairs to check again
+    (sql/macros.sql); drops the previous candidates set_aside() kept. The rows are those a full build
+    makes: a pair both builds propose, of two mentions whose attributes did not change, matches now
+    exactly when it did then (tests/test_increments.py). Returns how many pairs were checked."""
+    candidates = ".".join(PAIRWISE[(layer, table)])
+    con.execute(f"create or replace temp table pairs_to_check as {_PAIRS_TO_CHECK.format(candidates=candidates)}")
+    con.execute(
+        "create or replace temp macro pair_in_scope(a, b) as "
+        "(least(a, b), greatest(a, b)) in (select low_mention_no, high_mention_no from pairs_to_check)"
+    )
+    try:
+        with transaction(con):
+            con.execute(_PAIRS_GONE.format(pairs=f"{layer}.{table}", candidates=candidates))
+            con.execute(f"insert into {layer}.{table}\n{query}")
+    finally:
+        con.execute("create or replace temp macro pair_in_scope(a, b) as true")
+    con.execute(f"drop table {candidates}__previous")
+    checked: int = con.execute("select count(*) from pairs_to_check").fetchall()[0][0]
+    return checked
 
 
 def diff(con: duckdb.DuckDBPyConnection, layer: str, table: str) -> int:

@@ -8,6 +8,7 @@
 -- subject, or at least two parties in common.
 with candidates as (
     select * from intermediate.int_event_candidates
+    where pair_in_scope(mention_no, other_mention_no)  -- every pair but in an incremental build (sql/macros.sql)
 ),
 
 -- Bigrams and party names as 64-bit hashes: the rules only intersect and count them, and copying and
@@ -36,6 +37,8 @@ compared as (
     select
         a.event_mention_id,
         b.event_mention_id as other_event_mention_id,
+        a.mention_no,
+        b.mention_no as other_mention_no,
         a.event_date is not null and b.event_date is not null as both_dated,
         a.doc_id <> b.doc_id
         and a.event_type = b.event_type
@@ -64,12 +67,15 @@ compared as (
     from joined
 ),
 
--- Each pair named in the order of its ids (mention numbers are hashes, in no meaningful order)
+-- Each pair named in the order of its ids (mention numbers are hashes, in no meaningful order), and
+-- by its candidate's two mention numbers in order, by which an incremental build carries it over
 final as (
     select
         least(event_mention_id, other_event_mention_id) as event_mention_id,
         greatest(event_mention_id, other_event_mention_id) as other_event_mention_id,
-        both_dated
+        both_dated,
+        least(mention_no, other_mention_no) as low_mention_no,
+        greatest(mention_no, other_mention_no) as high_mention_no
     from compared
     where is_match
 )
