@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,19 +99,34 @@ def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: d
         table: increments.unpublished(con, table, previous.name) if previous else None for table in PER_DOCUMENT_MARTS
     }
     narrowed = {table: documents for table, documents in unpublished.items() if documents is not None}
+    # The tables of MERGED are written by pyarrow in a thread, DuckDB's COPY writes the others meanwhile:
+    # both let go of the GIL, and a rerun after adding 100 files to 100,000 wrote the mentions for 4.4 s
+    # while the other six took 1.5 s after them, with the validating process done and its core idle.
+    with con.cursor() as apart, ThreadPoolExecutor(1) as pool:  # the pool ends first: no write outlives its cursor
+        writing = {
+            table: pool.submit(
+                merged.write,
+                apart,
+                table,
+                ORDER_BY[table],
+                staging / f"{table}.parquet",
+                previous / f"{table}.parquet" if previous else None,
+                unpublished.get(table),
+            )
+            for table in MART_TABLES
+            if table in MERGED
+        }
+        for table in MART_TABLES:
+            if table not in MERGED:
+                target = staging / f"{table}.parquet"
+                con.execute(
+                    f"copy (select * from marts.{table} order by {ORDER_BY[table]}) "
+                    f"to '{target.as_posix()}' (format parquet, compression zstd)"
+                )
+        merged_tables = [table for table, done in writing.items() if done.result() is not None]
     files = {}
-    merged_tables = []
     for table in MART_TABLES:
         target = staging / f"{table}.parquet"
-        if table in MERGED:
-            before = previous / f"{table}.parquet" if previous else None
-            if merged.write(con, table, ORDER_BY[table], target, before, unpublished.get(table)) is not None:
-                merged_tables.append(table)
-        else:
-            con.execute(
-                f"copy (select * from marts.{table} order by {ORDER_BY[table]}) "
-                f"to '{target.as_posix()}' (format parquet, compression zstd)"
-            )
         files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
     dictionary.write_json(staging / "dictionary.json")
     return Staged(staging, name, run_id, now, files, previous, changes(previous, staging, con, narrowed), merged_tables)
