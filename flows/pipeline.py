@@ -146,7 +146,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     if ingested.unchanged_since and not force:
         return reruns.unchanged(run_id, ingested)
     inventory = ingested.inventory
-    if validation.preload_while_batches_run(inventory):  # a small corpus: GX imports while the batches run
+    if validation.preload_while_batches_run(inventory, ingested.built):  # GX imports while the batches run
         validation.preload()
     summary = RunSummary(run_id=run_id, files=inventory, digest=ingested.digest)
     todo = batches.plan(inventory, settings.batch_files)

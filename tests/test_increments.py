@@ -232,6 +232,15 @@ def test_a_build_is_full_when_the_last_complete_build_cannot_be_trusted(built, e
     assert warehouse.build(con, code_digest=digest).pending == 0  # claimed again by the full build
 
 
+def test_built_names_the_code_of_the_last_complete_build(built):
+    """What a run asks before its batches (the validating process may then start early)."""
+    assert increments.built(built, DIGEST)
+    assert not increments.built(built, "code-v2")
+    assert not increments.built(built, None)
+    increments.begin(built, incremental=True)  # a build under way, or cut short, withdraws the claim
+    assert not increments.built(built, DIGEST)
+
+
 def test_an_incremental_build_that_fails_builds_in_full_instead(built, extracted):
     con = built
     first = sorted(extracted.documents["source_file"].unique())[0]

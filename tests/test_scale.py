@@ -14,7 +14,7 @@ import pytest
 
 from flows import settings, warehouse
 from flows.app import cli
-from flows.ops import reruns, status
+from flows.ops import incremental, reruns, status
 from flows.pipeline import greenwire_flow
 
 
@@ -180,6 +180,21 @@ def test_a_file_rewritten_with_its_old_size_and_time_is_seen_only_when_rehashed(
     finally:
         changed.write_bytes(original)
         os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+def test_the_check_says_whether_the_warehouse_holds_a_complete_build_of_this_code(published, tmp_path):
+    """What decides, with the bytes to read, whether the validating process starts before the batches."""
+    inbox, warehouse_dir, _ = published
+    resolved = settings.load(inbox, warehouse_dir)
+    with warehouse.connect(resolved.database) as con:  # other tests of this module leave failed builds
+        warehouse.build(con, resolved.sql_dir, code_digest=incremental.code_digest(resolved.sql_dir))
+    assert reruns.check(resolved, "probe").built
+    with warehouse.connect(resolved.database) as con:
+        warehouse.build(con, resolved.sql_dir)  # a build that names no code: the next one is full
+    assert not reruns.check(resolved, "probe").built
+    assert not reruns.check(settings.load(inbox, tmp_path / "new-warehouse"), "probe").built
+    with warehouse.connect(resolved.database) as con:  # as a run leaves it, for the tests after this one
+        warehouse.build(con, resolved.sql_dir, code_digest=incremental.code_digest(resolved.sql_dir))
 
 
 def test_great_expectations_runs_in_a_child_process_and_never_loads_in_the_runs_process(tmp_path, seeds):

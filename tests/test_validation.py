@@ -283,11 +283,30 @@ def test_the_validating_process_starts_early_only_for_a_small_corpus():
     limit = validation.PRELOAD_BELOW_INPUT_BYTES
 
     def inventory(*rows):
-        return pl.DataFrame(rows, schema={"status": pl.String, "size_bytes": pl.Int64}, orient="row")
+        frame = pl.DataFrame(rows, schema={"status": pl.String, "size_bytes": pl.Int64}, orient="row")
+        return frame.with_columns(action=pl.lit("extract"))
 
     assert validation.preload_while_batches_run(inventory(("processed", limit // 2), ("quarantined", limit)))
     assert not validation.preload_while_batches_run(inventory(("processed", limit // 2), ("processed", limit // 2)))
     assert validation.preload_while_batches_run(inventory(("processed", None), ("skipped", limit)))
+
+
+def test_the_validating_process_starts_early_for_a_small_increment_to_a_built_warehouse():
+    """A large corpus of which only a few bytes are to be read: early when the last build ran this code."""
+    small = validation.PRELOAD_BELOW_EXTRACT_BYTES
+    reused = validation.PRELOAD_BELOW_INPUT_BYTES
+
+    def inventory(*rows):
+        schema = {"status": pl.String, "size_bytes": pl.Int64, "action": pl.String}
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    increment = inventory(("processed", reused, "reuse"), ("processed", small, "extract"), ("skipped", small, None))
+    assert validation.preload_while_batches_run(increment, built=True)
+    assert not validation.preload_while_batches_run(increment, built=False)  # the build may well be full
+    larger = inventory(("processed", reused, "reuse"), ("processed", small + 1, "extract"))
+    assert not validation.preload_while_batches_run(larger, built=True)
+    quarantined = inventory(("processed", reused, "reuse"), ("quarantined", small + 1, "extract"))
+    assert validation.preload_while_batches_run(quarantined, built=True)
 
 
 def _baseline(con, folder, today=date(2026, 1, 1)):

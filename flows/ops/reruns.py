@@ -21,7 +21,7 @@ from flows.ops import incremental, runlog
 from flows.ops.inventory import list_files
 from flows.ops.lock import WarehouseLocked, warehouse_lock
 from flows.settings import Settings
-from flows.warehouse import runs
+from flows.warehouse import increments, runs
 
 if TYPE_CHECKING:
     from flows.warehouse.validation import ValidationReport
@@ -50,6 +50,7 @@ class Checked:
     unchanged_since: dict[str, Any] | None
     seconds: float
     folders: tuple[Path, Path] | None = None  # (input_dir, warehouse_dir) it was made for
+    built: bool = False  # the warehouse's last build completed and ran this code: the next may be incremental
 
 
 # A check `quick_rerun(..., hand_over=True)` made and found work in: the flow's ingest, run next in
@@ -76,9 +77,11 @@ def check(settings: Settings, run_id: str, rehash: bool = False) -> Checked:
     digest = incremental.input_digest(listing, settings)
     with warehouse.connect(settings.database) as con:
         unchanged_since = incremental.last_publish_of(con, digest, run_id, settings.publish_dir)
+        built = increments.built(con, incremental.code_digest(settings.sql_dir))
     inventory = incremental.plan(listing, previous.drop("size_bytes", "modified_at"), incremental.fingerprint())
     seconds = round(time.perf_counter() - started, 3)
-    return Checked(inventory, digest, unchanged_since, seconds, (settings.input_dir, settings.warehouse_dir))
+    folders = (settings.input_dir, settings.warehouse_dir)
+    return Checked(inventory, digest, unchanged_since, seconds, folders, built)
 
 
 def handed_over() -> None:

@@ -146,14 +146,19 @@ def record_pending(con: duckdb.DuckDBPyConnection, query: str) -> None:
     con.execute(f"insert into raw.pending_documents select doc_id from ({query})")
 
 
+def built(con: duckdb.DuckDBPyConnection, code_digest: str | None) -> bool:
+    """Whether the last build completed and ran the code of `code_digest` (the next may be incremental)."""
+    if code_digest is None:
+        return False
+    rows = con.execute("select count(*) from raw.last_build where code_digest = ?", [code_digest]).fetchall()
+    return bool(rows[0][0])
+
+
 def pending(con: duckdb.DuckDBPyConnection, code_digest: str | None, tables: list[str]) -> int | None:
     """How many documents an incremental build would recompute first, or None when the build must
     be full: no complete build of this code (`code_digest`) before, a model table missing (`tables`,
     as layer.name), or more than INCREMENTAL_SHARE of the documents pending."""
-    if code_digest is None:
-        return None
-    built = con.execute("select count(*) from raw.last_build where code_digest = ?", [code_digest]).fetchall()[0][0]
-    if not built:
+    if not built(con, code_digest):
         return None
     existing = {
         f"{schema}.{table}"
