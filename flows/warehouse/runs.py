@@ -106,15 +106,17 @@ def record_files(
         seen_at=pl.lit(now),
     )
     con.register("seen", frame.to_arrow())
-    # Updates from a join, then an insert of the new paths (DuckDB's `insert ... on conflict do update`
-    # took 38 s for the 120,000 entries of a 100,000-article folder). Every row gets this run's id and
-    # time; the other columns are written only where they differ: rewriting every row's text columns
-    # took 29 s there once a few runs had updated them, writing what changed takes 0.1 s.
-    con.execute("""
-        update raw.files as f set run_id = s.run_id, last_seen_at = s.seen_at
-        from seen as s
-        where f.source_file = s.source_file
-    """)
+    # Updates, then an insert of the new paths (DuckDB's `insert ... on conflict do update` took 38 s for
+    # the 120,000 entries of a 100,000-article folder). Every row gets this run's id and time, as constants
+    # on the rows a semi-join keeps: they reach the update in the table's order. Taken from a join, they
+    # came in the listing's order, and the same update took 1.0 s instead of 0.08 s there. The other
+    # columns are written only where they differ: rewriting every row's text columns took 29 s there
+    # once a few runs had updated them, writing what changed takes 0.1 s.
+    con.execute(
+        "update raw.files set run_id = $run_id, last_seen_at = $seen_at "
+        "where source_file in (select source_file from seen)",
+        {"run_id": run_id, "seen_at": now},
+    )
     con.execute("""
         update raw.files as f set
             sha256 = s.sha256, sidecar_sha256 = s.sidecar_sha256, size_bytes = s.size_bytes,
