@@ -140,7 +140,7 @@ class Extractor:
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._ahead: tuple[pl.DataFrame, list[Future[Batch]]] | None = None  # prefetch(): rows, their parts
+        self._ahead: list[tuple[pl.DataFrame, list[Future[Batch]]]] = []  # prefetch(): rows, their parts
 
     def __enter__(self) -> Extractor:
         return self
@@ -153,24 +153,27 @@ class Extractor:
     def process(self, rows: pl.DataFrame, input_dir: Path, today: date | None = None) -> Batch:
         """process_batch over plan rows, the files split between the workers in consecutive runs of
         about equal bytes: the same rows in the same order as one process gives (each file's rows
-        depend on that file alone), in about 1/workers of the time. Rows prefetch()ed are the parts
-        already under way; a prefetch of other rows is cancelled where it has not started."""
+        depend on that file alone), in about 1/workers of the time. Rows prefetch()ed first are the
+        parts already under way; a batch small enough for this process runs here while the started ones
+        go on; other rows (a retry) cancel the started batches where they have not begun."""
         today = today or date.today()
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] is rows:
-            return Batch.concat([part.result() for part in ahead[1]])
-        for part in ahead[1] if ahead is not None else []:
-            part.cancel()
-        if not self._shared(rows):
+        if self._ahead and self._ahead[0][0] is rows:
+            return Batch.concat([part.result() for part in self._ahead.pop(0)[1]])
+        if not self._shared(rows):  # the batches started meanwhile go on in the workers
             return process_batch(rows, input_dir, self, today)
+        for _, parts in self._ahead:  # asked out of order (a retry): start again from these rows
+            for part in parts:
+                part.cancel()
+        self._ahead = []
         return Batch.concat([part.result() for part in self._submit(rows, input_dir, today)])
 
     def prefetch(self, rows: pl.DataFrame, input_dir: Path, today: date | None = None) -> None:
-        """Start process(rows) in the workers now, so that they read, clean and extract the next batch
-        while this process loads the last one into the warehouse; process(rows) then waits for it. A
+        """Start process(rows) in the workers now, behind the batches already started, so that they
+        read, clean and extract the coming batches while this process loads the last one into the
+        warehouse; process(rows) then waits for it. Rows already started are not started again; a
         batch small enough to be processed in this process is not started early."""
-        if self._shared(rows):
-            self._ahead = (rows, self._submit(rows, input_dir, today or date.today()))
+        if self._shared(rows) and not any(started is rows for started, _ in self._ahead):
+            self._ahead.append((rows, self._submit(rows, input_dir, today or date.today())))
 
     def _shared(self, rows: pl.DataFrame) -> bool:
         """Whether process() splits these rows between the workers (else it runs them here)."""

@@ -209,9 +209,11 @@ def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: t
     batch), in order; the workers start on the next batch before this one is handed on to be loaded."""
     with batches.Extractor(settings.workers) as extractor:
         for index, rows in enumerate(todo, 1):
+            # This batch and the next are under way before this one is waited for: a worker done with
+            # its share goes on with the next batch's, never idle while this process gathers and loads.
+            for ahead in todo[index - 1 : index + 1]:
+                extractor.prefetch(ahead, settings.input_dir)
             batch = _in("ingest", tasks.process_stage, settings, rows, extractor, tally, index)
-            if index < len(todo):  # the workers go on with the next batch while this one is loaded
-                extractor.prefetch(todo[index], settings.input_dir)
             yield batch.files, batch.documents, batch.facts
 
 

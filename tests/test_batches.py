@@ -54,29 +54,37 @@ def test_a_batch_split_between_two_worker_processes_gives_the_rows_of_one_proces
     assert set(split.seconds) == set(batches.STAGES) and all(s > 0 for s in split.seconds.values())
 
 
-def test_a_prefetched_batch_is_worked_on_before_it_is_asked_for_and_gives_the_same_rows(seeds, monkeypatch):
-    """prefetch() starts the workers on a batch (the next one, while the run loads the last); process()
-    of those very rows takes their parts, of other rows processes those afresh."""
+def test_prefetched_batches_are_worked_on_in_order_before_they_are_asked_for_and_give_the_same_rows(seeds, monkeypatch):
+    """prefetch() starts the workers on a batch behind those already started (the run keeps this one
+    and the next under way); process() of the first started rows takes their parts, a batch small
+    enough for this process runs here and leaves the started ones alone, other rows are processed
+    afresh and the started ones dropped."""
     monkeypatch.setattr(batches, "PARALLEL_FROM_BYTES", 0)
     rows = batches.plan(_planned(seeds), 100)[0]
-    whole, fewer = batches.process_batch(rows, seeds.resolve()), batches.process_batch(rows.head(4), seeds.resolve())
+    four, one = rows.head(4), rows.head(1)  # four files are shared between two workers, one is not
+    whole, fewer, single = (batches.process_batch(r, seeds.resolve()) for r in (rows, four, one))
     with batches.Extractor(2) as extractor:
         extractor.prefetch(rows, seeds.resolve())
-        assert extractor._ahead is not None
-        done, _ = futures.wait(extractor._ahead[1], timeout=300)
-        assert len(done) == 2  # both workers' shares finished without process() asking
-        ahead = extractor.process(rows, seeds.resolve())
-        assert extractor._ahead is None
+        extractor.prefetch(four, seeds.resolve())
+        extractor.prefetch(rows, seeds.resolve())  # already started: not started again
+        assert [id(started) for started, _ in extractor._ahead] == [id(rows), id(four)]
+        done, _ = futures.wait([part for _, parts in extractor._ahead for part in parts], timeout=300)
+        assert len(done) == 4  # both batches' shares finished without process() asking
+        here = extractor.process(one, seeds.resolve())
+        assert [id(started) for started, _ in extractor._ahead] == [id(rows), id(four)]
+        first = extractor.process(rows, seeds.resolve())
+        second = extractor.process(four, seeds.resolve())
+        assert extractor._ahead == []
         extractor.prefetch(rows, seeds.resolve())
-        other = extractor.process(rows.head(4), seeds.resolve())
-        assert extractor._ahead is None  # the unused prefetch is dropped
-    for batch, expected in ((ahead, whole), (other, fewer)):
+        other = extractor.process(four, seeds.resolve())
+        assert extractor._ahead == []  # the started batch asked out of order is dropped
+    for batch, expected in ((first, whole), (second, fewer), (other, fewer), (here, single)):
         assert batch.files.equals(expected.files) and batch.documents.equals(expected.documents)
         assert all(batch.facts[name].equals(frame) for name, frame in expected.facts.items())
     monkeypatch.setattr(batches, "PARALLEL_FROM_BYTES", 10**12)
     with batches.Extractor(2) as extractor:
         extractor.prefetch(rows, seeds.resolve())  # a batch this process runs itself is not started early
-        assert extractor._ahead is None and extractor._pool is None
+        assert extractor._ahead == [] and extractor._pool is None
 
 
 def test_an_error_in_a_part_of_a_batch_names_its_stage(seeds, monkeypatch):
