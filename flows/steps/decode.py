@@ -193,6 +193,8 @@ def common_cjk_share(text: str) -> float:
 
 
 _CJK = re.compile(f"[{COMMON_HAN}]")
+# Control characters other than tab, line feed, form feed and carriage return (a binary's tell).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 @cache
@@ -225,7 +227,7 @@ def _two_byte_characters(encoding: str, leads: range, trails: Iterable[int]) -> 
 def _checked(text: str, encoding: str, errors: int = 0) -> Decoded:
     """Refuse text that decoded but is mostly control characters (a binary in disguise)."""
     sample = text[:20000]
-    control = sum(1 for ch in sample if ch < " " and ch not in "\n\r\t\f")
+    control = len(_CONTROL.findall(sample))
     if sample and control / len(sample) > 0.01:
         return Decoded(None, None, f"binary file ({control} control characters in the first {len(sample)})")
     if not sample.strip():

@@ -141,3 +141,13 @@ def test_an_odd_trailing_byte_after_a_utf16_bom_is_one_replaced_byte():
     data = (TEXT * 10).encode("utf-16") + b"\n"
     decoded = decode(data)
     assert (decoded.text, decoded.encoding, decoded.errors) == (TEXT * 10 + "\ufffd", "utf-16-le-bom", 1)
+
+
+def test_text_with_over_one_percent_control_characters_is_a_binary_but_layout_characters_do_not_count():
+    """Tab, line feed, form feed and carriage return are layout; any other character below a space is
+    a control character, and more than 1 % of them in the first 20,000 characters refuse the file."""
+    body = "天津发展绿色低碳产业。" * 10  # 110 characters
+    assert decode((body + "\x01\x1b").encode("utf-8")).reason == "binary file (2 control characters in the first 112)"
+    assert decode((body + "\x01").encode("utf-8")).text == body + "\x01"  # 1 of 111: under 1 %
+    layout = body + "\t\n\f\r" * 20
+    assert decode(layout.encode("utf-8")).text == layout
