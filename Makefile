@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint setup browser reference bench clean
+.PHONY: run test check lint setup native browser reference bench clean
 
 # The venv is rebuilt whenever the project's dependency files change.
 $(BIN)/greenwire: pyproject.toml constraints.txt
@@ -13,13 +13,22 @@ $(BIN)/greenwire: pyproject.toml constraints.txt
 
 setup: $(BIN)/greenwire
 
+# Compiled copies of the extraction's hot modules (mypyc, flows/native.py), rebuilt when a source
+# changes; a machine without a C compiler gets none and runs the same code as plain Python.
+NATIVE_SOURCES := $(wildcard flows/steps/extract/*.py) flows/native.py tools/build_native.py
+build/native/manifest.json: $(BIN)/greenwire $(NATIVE_SOURCES)
+	$(BIN)/python -m tools.build_native
+
+## native: compile the extraction's hot modules with mypyc into build/native (`make run`, `make test` and `make bench` do)
+native: build/native/manifest.json
+
 ## run: set up .venv and run the whole pipeline on seeds/raw into warehouse/
-run: setup
+run: setup native
 	$(BIN)/greenwire run
 
 ## test: set up .venv and run the test suite (installs Debian's chromium, for the report and Data Docs
 ## rendering test, and CJK fonts for its screenshots, when missing: CI runs as root on a fresh machine)
-test: setup browser
+test: setup browser native
 	$(BIN)/python -m pytest
 
 ## lint: ruff (rules and format, chosen in pyproject.toml) and mypy --strict on flows/; CI runs it first
@@ -46,8 +55,8 @@ reference: setup
 
 ## bench: greenwire end to end on generated corpora of 10,000 and 100,000 articles (SIZES=10000 for a quick one)
 SIZES ?= 10000,100000
-bench: setup
+bench: setup native
 	$(BIN)/python -m flows.app.bench --sizes $(SIZES)
 
 clean:
-	rm -rf $(VENV) warehouse/*.duckdb warehouse/publish warehouse/docs warehouse/.prefect
+	rm -rf $(VENV) build/native warehouse/*.duckdb warehouse/publish warehouse/docs warehouse/.prefect

@@ -15,7 +15,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.settings import PREFECT_API_URL
 
-from flows import batches, scaleout, tasks, warehouse
+from flows import batches, native, scaleout, tasks, warehouse
 from flows import settings as settings_module
 from flows.ops import incremental, reruns, runlog
 from flows.ops.inventory import check_folders, settle_sidecars
@@ -107,6 +107,7 @@ def greenwire_flow(
             input_dir=settings.input_dir,
             warehouse_dir=settings.warehouse_dir,
             prefect_api=PREFECT_API_URL.value() or None,  # None: Prefect's own temporary API
+            native_modules=list(native.in_use()),  # compiled with mypyc (flows/native.py); [] plain Python
         )
         try:
             integrity.check(settings.database)  # a damaged warehouse is never written to, let alone published

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from flows import settings
+from flows import native, settings
 from flows.settings import DEFAULT_INPUT, ROOT
 
 TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -473,7 +473,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="greenwire-bench-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores")
+        compiled = f"{len(native.in_use())} modules compiled (flows/native.py)" if args.root.resolve() == ROOT else "?"
+        print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores; {compiled}")
         long_article()
         if not args.no_fixed:
             fixed_cost(args.root.resolve(), workdir)

@@ -1,0 +1,111 @@
+"""Compiled copies of the per-document steps (mypyc), used only while they match their sources.
+
+`make` compiles the modules of MODULES with mypyc (`python -m tools.build_native`) into
+build/native/, beside a manifest with the sha256 of each source it compiled. `enable()` (run on
+importing `flows`) puts a finder ahead of Python's own that loads those compiled modules, but
+only when the build is for this interpreter and every recorded hash matches its source file as
+it is now: an edited module is never shadowed by a stale build, it runs as plain Python until the
+next `make`. The compiled code is the same code (mypyc compiles the type-annotated Python as it
+is); tests/test_native.py checks that it gives the same rows. GREENWIRE_NATIVE=0 turns it off.
+
+    enable()    -> True when the compiled modules are in use
+    in_use()    -> ("flows.steps.extract.parties", ...) or ()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = ROOT / "build" / "native"
+MANIFEST = "manifest.json"
+
+# The pure-Python hot paths of a batch, from a profile of the extraction workers: the rules of
+# each extractor and the helpers they call per sentence or per match. Package __init__ modules
+# stay plain (a compiled package needs its own search path).
+MODULES = (
+    "flows.steps.extract.dates",
+    "flows.steps.extract.events",
+    "flows.steps.extract.metrics",
+    "flows.steps.extract.numbers",
+    "flows.steps.extract.parties",
+    "flows.steps.extract.regions",
+    "flows.steps.extract.rules",
+    "flows.steps.extract.text",
+)
+
+
+def source_file(module: str) -> Path:
+    """The .py file of one of MODULES: source_file("flows.steps.extract.text") -> <repo>/flows/steps/extract/text.py."""
+    return ROOT.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """A meta path finder for the compiled modules (and mypyc's shared library they import)."""
+
+    def __init__(self, libraries: dict[str, Path]):
+        self.libraries = libraries
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        library = self.libraries.get(name)
+        if library is None:
+            return None
+        loader = importlib.machinery.ExtensionFileLoader(name, str(library))
+        return importlib.util.spec_from_file_location(name, library, loader=loader)
+
+
+def usable(build_dir: Path = BUILD_DIR) -> dict[str, Path]:
+    """Module name -> compiled library of a build that may be used now (every source unchanged since
+    it was compiled, same interpreter), else {}."""
+    try:
+        manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if manifest.get("suffix") != importlib.machinery.EXTENSION_SUFFIXES[0] or not manifest.get("modules"):
+        return {}
+    libraries: dict[str, Path] = {}
+    for name, entry in manifest["modules"].items():
+        source = source_file(name)
+        if name not in MODULES or not source.is_file() or digest(source) != entry["source_sha256"]:
+            return {}
+        libraries[name] = build_dir / entry["library"]
+    for name, file in manifest.get("shared", {}).items():
+        libraries[name] = build_dir / file
+    return libraries if all(path.is_file() for path in libraries.values()) else {}
+
+
+_enabled: tuple[str, ...] = ()
+
+
+def enable(build_dir: Path = BUILD_DIR) -> bool:
+    """Load MODULES from a usable build from now on (call before they are imported); True if so."""
+    global _enabled
+    if _enabled or os.environ.get("GREENWIRE_NATIVE", "1") == "0":
+        return bool(_enabled)
+    libraries = usable(build_dir)
+    if not libraries or any(name in sys.modules for name in libraries):
+        return False
+    sys.meta_path.insert(0, _Finder(libraries))
+    _enabled = tuple(sorted(name for name in libraries if name in MODULES))
+    return True
+
+
+def in_use() -> tuple[str, ...]:
+    """The modules enable() took from the compiled build (those imported since come from it)."""
+    return _enabled

@@ -1,0 +1,100 @@
+"""The compiled extraction modules (flows/native.py): used only while they match their sources, and
+the same rows as plain Python."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows import native
+
+SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def _fake_build(folder: Path, hashes: dict[str, str], suffix: str = SUFFIX) -> Path:
+    """A build folder with a manifest and an (empty) library per module: enough for usable()."""
+    modules = {}
+    for name, sha in hashes.items():
+        library = Path(*name.split(".")).with_suffix(suffix)
+        (folder / library).parent.mkdir(parents=True, exist_ok=True)
+        (folder / library).touch()
+        modules[name] = {"library": str(library), "source_sha256": sha}
+    (folder / "shared__mypyc.so").touch()
+    manifest = {"suffix": suffix, "modules": modules, "shared": {"shared__mypyc": "shared__mypyc.so"}}
+    (folder / native.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_a_build_is_used_only_while_every_source_it_compiled_is_unchanged(tmp_path):
+    current = {name: native.digest(native.source_file(name)) for name in native.MODULES}
+    fresh = _fake_build(tmp_path / "fresh", current)
+    assert set(native.usable(fresh)) == set(native.MODULES) | {"shared__mypyc"}
+    edited = _fake_build(tmp_path / "edited", {**current, native.MODULES[0]: "0" * 64})
+    assert native.usable(edited) == {}
+    other_python = _fake_build(tmp_path / "other", current, suffix=".cpython-399-x86_64-linux-gnu.so")
+    assert native.usable(other_python) == {}
+    (fresh / "shared__mypyc.so").unlink()  # a library gone: nothing is used, not half a build
+    assert native.usable(fresh) == {}
+    assert native.usable(tmp_path / "never-built") == {}
+
+
+# Extracts the seeds and a generated corpus in a fresh interpreter; writes each fact table as Parquet
+# and prints which modules came from the compiled build and where `parties` was loaded from.
+_EXTRACT = """
+import json, sys
+from datetime import date
+from pathlib import Path
+from flows import batches, native
+from flows.app.bench import write_corpus
+from flows.ops.incremental import PREVIOUS_SCHEMA, plan
+from flows.ops.inventory import list_files
+from flows.steps.extract import parties
+import polars as pl
+out, seeds, corpus = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+for folder in (seeds, corpus):
+    rows = plan(list_files(folder, 10_000_000), pl.DataFrame(schema=PREVIOUS_SCHEMA), "v1")
+    batch = batches.process_batch(batches.plan(rows, 10_000)[0], folder.resolve(), today=date(2026, 12, 1))
+    for name, frame in {"documents": batch.documents, **batch.facts}.items():
+        frame.write_parquet(out / f"{folder.name}-{name}.parquet")
+print(json.dumps({"in_use": native.in_use(), "parties": parties.__file__}))
+"""
+
+
+def _extract(out: Path, corpus: Path, **env: str) -> dict[str, object]:
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", _EXTRACT, str(out), str(native.ROOT / "seeds" / "raw"), str(corpus)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_compiled_modules_give_the_rows_of_plain_python(tmp_path):
+    if not native.usable():
+        built = (native.BUILD_DIR / native.MANIFEST).is_file()
+        why = json.loads((native.BUILD_DIR / native.MANIFEST).read_text()).get("failed") if built else "not built"
+        pytest.skip(f"no compiled build matches the sources ({why}); `make native` builds one")
+    from flows.app.bench import write_corpus
+
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 300, seed=11)
+    plain = _extract(tmp_path / "plain", corpus, GREENWIRE_NATIVE="0")
+    compiled = _extract(tmp_path / "compiled", corpus)
+    assert plain["in_use"] == [] and str(plain["parties"]).endswith(".py")
+    assert compiled["in_use"] == sorted(native.MODULES) and str(compiled["parties"]).endswith(SUFFIX)
+    names = sorted(path.name for path in (tmp_path / "plain").iterdir())
+    assert len(names) == 12 and names == sorted(path.name for path in (tmp_path / "compiled").iterdir())
+    for name in names:
+        expected = pl.read_parquet(tmp_path / "plain" / name)
+        assert expected.height > 0, name
+        assert pl.read_parquet(tmp_path / "compiled" / name).equals(expected), name

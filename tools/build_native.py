@@ -1,0 +1,80 @@
+"""Compile flows.native.MODULES with mypyc into build/native/ (what `make` runs after installing).
+
+    python -m tools.build_native            # build/native/, with its manifest of source hashes
+    python -m tools.build_native --clean    # remove build/native/: plain Python everywhere
+
+The sources are copied into a temporary folder and compiled there (mypyc builds in place), then
+the libraries move to build/native/ at once, with a manifest of the sha256 of each source. A
+machine without a C compiler or Python's headers gets a manifest that says why, and greenwire runs
+as plain Python there (the same rows, slower extraction): the build never fails `make`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.machinery
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from flows import native
+
+
+def build(target: Path = native.BUILD_DIR) -> str:
+    """Compile into target (replacing what it held); returns a one-line account."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="greenwire-native-") as tmp:
+        work = Path(tmp)
+        shutil.copytree(native.ROOT / "flows", work / "flows", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+        hashes = {name: native.digest(native.source_file(name)) for name in native.MODULES}
+        sources = [str(native.source_file(name).relative_to(native.ROOT)) for name in native.MODULES]
+        done = subprocess.run(
+            [sys.executable, "-m", "mypyc", *sources], cwd=work, capture_output=True, text=True, check=False
+        )
+        staged = work / "staged"
+        staged.mkdir()
+        if done.returncode != 0:
+            said = (done.stdout + done.stderr).splitlines()
+            first = next((line for line in said if "error" in line.lower()), said[-1] if said else "no output")
+            manifest = {"suffix": suffix, "modules": {}, "failed": f"mypyc exited {done.returncode}: {first.strip()}"}
+        else:
+            modules = {}
+            for name in native.MODULES:
+                library = Path(*name.split(".")).with_name(name.rsplit(".", 1)[1] + suffix)
+                (staged / library).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(work / library, staged / library)
+                modules[name] = {"library": str(library), "source_sha256": hashes[name]}
+            shared = {}
+            for lib in work.glob(f"*__mypyc{suffix}"):  # the one library the modules' own ones load
+                shutil.copy2(lib, staged / lib.name)
+                shared[lib.name.removesuffix(suffix)] = lib.name
+            manifest = {"suffix": suffix, "modules": modules, "shared": shared}
+        (staged / native.MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(staged, target)
+    seconds = time.perf_counter() - started
+    if manifest.get("failed"):
+        return f"native build skipped ({manifest['failed']}); greenwire runs as plain Python ({seconds:.0f} s)"
+    return f"compiled {len(manifest['modules'])} modules with mypyc into {target} ({seconds:.0f} s)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clean", action="store_true", help="remove build/native/ instead")
+    args = parser.parse_args()
+    if args.clean:
+        shutil.rmtree(native.BUILD_DIR, ignore_errors=True)
+        print(f"removed {native.BUILD_DIR}")
+        return
+    print(build(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
