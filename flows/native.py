@@ -75,18 +75,18 @@ def usable(build_dir: Path = BUILD_DIR) -> dict[str, Path]:
     it was compiled, same interpreter), else {}."""
     try:
         manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if manifest.get("suffix") != importlib.machinery.EXTENSION_SUFFIXES[0] or not manifest.get("modules"):
-        return {}
-    libraries: dict[str, Path] = {}
-    for name, entry in manifest["modules"].items():
-        source = source_file(name)
-        if name not in MODULES or not source.is_file() or digest(source) != entry["source_sha256"]:
+        if manifest["suffix"] != importlib.machinery.EXTENSION_SUFFIXES[0] or not manifest["modules"]:
             return {}
-        libraries[name] = build_dir / entry["library"]
-    for name, file in manifest.get("shared", {}).items():
-        libraries[name] = build_dir / file
+        libraries: dict[str, Path] = {}
+        for name, entry in manifest["modules"].items():
+            source = source_file(name)
+            if name not in MODULES or not source.is_file() or digest(source) != entry["source_sha256"]:
+                return {}
+            libraries[name] = build_dir / entry["library"]
+        for name, file in manifest["shared"].items():
+            libraries[name] = build_dir / file
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # no build, or not one of ours
+        return {}
     return libraries if all(path.is_file() for path in libraries.values()) else {}
 
 

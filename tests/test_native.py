@@ -43,6 +43,22 @@ def test_a_build_is_used_only_while_every_source_it_compiled_is_unchanged(tmp_pa
     (fresh / "shared__mypyc.so").unlink()  # a library gone: nothing is used, not half a build
     assert native.usable(fresh) == {}
     assert native.usable(tmp_path / "never-built") == {}
+    (fresh / native.MANIFEST).write_text('{"suffix": 1, "modules": [2]}')  # not a manifest of ours
+    assert native.usable(fresh) == {}
+
+
+def test_a_build_that_fails_leaves_a_manifest_saying_why_and_nothing_to_load(tmp_path):
+    """Whatever fails in the build (here a module with no source), `make` goes on and greenwire runs
+    as plain Python. (Without a C compiler mypyc itself fails after its type analysis, about a minute:
+    that path writes mypyc's output to mypyc.log and is the same manifest.)"""
+    from tools import build_native
+
+    said = build_native.build(tmp_path / "native", ("flows.steps.extract.absent",))
+    assert said.startswith("native build skipped (FileNotFoundError: ") and said.endswith("s)")
+    assert "greenwire runs as plain Python" in said
+    manifest = json.loads((tmp_path / "native" / native.MANIFEST).read_text())
+    assert manifest["modules"] == {} and manifest["failed"].startswith("FileNotFoundError")
+    assert native.usable(tmp_path / "native") == {}
 
 
 # Extracts the seeds and a generated corpus in a fresh interpreter; writes each fact table as Parquet

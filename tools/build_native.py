@@ -20,40 +20,23 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from flows import native
 
 
-def build(target: Path = native.BUILD_DIR) -> str:
-    """Compile into target (replacing what it held); returns a one-line account."""
+def build(target: Path = native.BUILD_DIR, modules: tuple[str, ...] = native.MODULES) -> str:
+    """Compile `modules` into target (replacing what it held); returns a one-line account. mypyc's
+    own output goes to target/mypyc.log."""
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="greenwire-native-") as tmp:
-        work = Path(tmp)
-        shutil.copytree(native.ROOT / "flows", work / "flows", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
-        hashes = {name: native.digest(native.source_file(name)) for name in native.MODULES}
-        sources = [str(native.source_file(name).relative_to(native.ROOT)) for name in native.MODULES]
-        done = subprocess.run(
-            [sys.executable, "-m", "mypyc", *sources], cwd=work, capture_output=True, text=True, check=False
-        )
-        staged = work / "staged"
+        work, staged = Path(tmp) / "work", Path(tmp) / "staged"
         staged.mkdir()
-        if done.returncode != 0:
-            said = (done.stdout + done.stderr).splitlines()
-            first = next((line for line in said if "error" in line.lower()), said[-1] if said else "no output")
-            manifest = {"suffix": suffix, "modules": {}, "failed": f"mypyc exited {done.returncode}: {first.strip()}"}
-        else:
-            modules = {}
-            for name in native.MODULES:
-                library = Path(*name.split(".")).with_name(name.rsplit(".", 1)[1] + suffix)
-                (staged / library).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(work / library, staged / library)
-                modules[name] = {"library": str(library), "source_sha256": hashes[name]}
-            shared = {}
-            for lib in work.glob(f"*__mypyc{suffix}"):  # the one library the modules' own ones load
-                shutil.copy2(lib, staged / lib.name)
-                shared[lib.name.removesuffix(suffix)] = lib.name
-            manifest = {"suffix": suffix, "modules": modules, "shared": shared}
+        try:
+            manifest = _compile(work, staged, suffix, modules)
+        except Exception as exc:  # whatever went wrong, `make` goes on with plain Python
+            manifest = {"suffix": suffix, "modules": {}, "failed": f"{type(exc).__name__}: {exc}"}
         (staged / native.MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
@@ -63,6 +46,32 @@ def build(target: Path = native.BUILD_DIR) -> str:
     if manifest.get("failed"):
         return f"native build skipped ({manifest['failed']}); greenwire runs as plain Python ({seconds:.0f} s)"
     return f"compiled {len(manifest['modules'])} modules with mypyc into {target} ({seconds:.0f} s)"
+
+
+def _compile(work: Path, staged: Path, suffix: str, modules: tuple[str, ...]) -> dict[str, Any]:
+    """mypyc over a copy of flows/ in work; the libraries copied into staged; the manifest."""
+    shutil.copytree(native.ROOT / "flows", work / "flows", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    hashes = {name: native.digest(native.source_file(name)) for name in modules}
+    sources = [str(native.source_file(name).relative_to(native.ROOT)) for name in modules]
+    done = subprocess.run(
+        [sys.executable, "-m", "mypyc", *sources], cwd=work, capture_output=True, text=True, check=False
+    )
+    (staged / "mypyc.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    if done.returncode != 0:
+        said = (done.stdout + done.stderr).splitlines()
+        first = next((line for line in said if "error" in line.lower()), said[-1] if said else "no output")
+        return {"suffix": suffix, "modules": {}, "failed": f"mypyc exited {done.returncode}: {first.strip()}"}
+    compiled = {}
+    for name in modules:
+        library = Path(*name.split(".")).with_name(name.rsplit(".", 1)[1] + suffix)
+        (staged / library).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(work / library, staged / library)
+        compiled[name] = {"library": str(library), "source_sha256": hashes[name]}
+    shared = {}
+    for lib in work.glob(f"*__mypyc{suffix}"):  # the one library the modules' own ones load
+        shutil.copy2(lib, staged / lib.name)
+        shared[lib.name.removesuffix(suffix)] = lib.name
+    return {"suffix": suffix, "modules": compiled, "shared": shared}
 
 
 def main() -> None:
