@@ -108,12 +108,16 @@ def tolerated_errors(size: int) -> int:
 
 def _detect_legacy(data: bytes, utf8_error_at: int, allowed: int) -> Decoded:
     """A clean GB18030/Big5 reading, else UTF-8 with a few stray bytes, else GB18030/Big5 with a few."""
-    best = charset_normalizer.from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS).best()
-    guess = best.encoding if best is not None else None
-    readings = []  # (encoding, text, errors, common share), the detector's guess first
-    for encoding in sorted(CANDIDATE_ENCODINGS, key=lambda enc: enc != guess):
+    readings = []  # (encoding, text, errors, common share)
+    for encoding in CANDIDATE_ENCODINGS:
         text, errors = _lenient(data, encoding)
         readings.append((encoding, text, errors, common_cjk_share(text)))
+    clean = [r for r in readings if r[2] == 0 and r[3] >= MIN_COMMON_CJK]
+    if len(clean) == 1:  # the one clean reading: whichever the detector guessed first, it is this one
+        return _checked(clean[0][1], clean[0][0])
+    best = charset_normalizer.from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS).best()
+    guess = best.encoding if best is not None else None
+    readings.sort(key=lambda r: r[0] != guess)  # the detector's guess first (a stable sort)
     for encoding, text, errors, share in readings:
         if errors == 0 and share >= MIN_COMMON_CJK:
             return _checked(text, encoding)
