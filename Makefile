@@ -41,7 +41,7 @@ lint: setup
 ## (pure steps, reference tables, SQL models, the suites' generation and one suite run on good marts)
 CHECK_TESTS := tests/steps tests/reference tests/test_structure.py tests/test_dictionary.py \
 	tests/test_warehouse.py tests/test_rollups.py tests/test_event_clusters.py tests/test_sidecar.py \
-	tests/test_inventory.py tests/test_evaluate.py tests/test_validation.py::test_every_suite_passes_on_good_marts
+	tests/test_inventory.py tests/test_evaluate.py tests/test_native.py tests/test_validation.py::test_every_suite_passes_on_good_marts
 check: lint
 	$(BIN)/python -m pytest -q $(CHECK_TESTS)
 
