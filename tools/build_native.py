@@ -82,6 +82,11 @@ def main() -> None:
         shutil.rmtree(native.BUILD_DIR, ignore_errors=True)
         print(f"removed {native.BUILD_DIR}")
         return
+    print(
+        f"compiling {len(native.MODULES)} extraction modules with mypyc into {native.BUILD_DIR} "
+        "(about 100 s, again only when one of them changes) ...",
+        flush=True,
+    )
     print(build(), flush=True)
 
 
