@@ -14,6 +14,7 @@ is); tests/test_native.py checks that it gives the same rows. GREENWIRE_NATIVE=0
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -72,7 +73,7 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 def usable(build_dir: Path = BUILD_DIR) -> dict[str, Path]:
     """Module name -> compiled library of a build that may be used now (every source unchanged since
-    it was compiled, same interpreter), else {}."""
+    it was compiled, same interpreter, every library loadable), else {}."""
     try:
         manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
         if manifest["suffix"] != importlib.machinery.EXTENSION_SUFFIXES[0] or not manifest["modules"]:
@@ -85,9 +86,15 @@ def usable(build_dir: Path = BUILD_DIR) -> dict[str, Path]:
             libraries[name] = build_dir / entry["library"]
         for name, file in manifest["shared"].items():
             libraries[name] = build_dir / file
+        # Each library must exist and load here: one built against another C library, or copied in
+        # half, would fail the run as it imports it (loading the nine takes about 3 ms).
+        for library in libraries.values():
+            if not library.is_file():
+                return {}
+            ctypes.CDLL(str(library))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # no build, or not one of ours
         return {}
-    return libraries if all(path.is_file() for path in libraries.values()) else {}
+    return libraries
 
 
 _enabled: tuple[str, ...] = ()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.machinery
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,14 +20,18 @@ SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
 def _fake_build(folder: Path, hashes: dict[str, str], suffix: str = SUFFIX) -> Path:
-    """A build folder with a manifest and an (empty) library per module: enough for usable()."""
+    """A build folder with a manifest and a loadable shared library (a copy of one of Python's own)
+    for each module: enough for usable(), which checks that each loads but does not import them."""
+    import _ctypes
+
+    loadable = Path(_ctypes.__file__)
     modules = {}
     for name, sha in hashes.items():
         library = Path(*name.split(".")).with_suffix(suffix)
         (folder / library).parent.mkdir(parents=True, exist_ok=True)
-        (folder / library).touch()
+        shutil.copy(loadable, folder / library)
         modules[name] = {"library": str(library), "source_sha256": sha}
-    (folder / "shared__mypyc.so").touch()
+    shutil.copy(loadable, folder / "shared__mypyc.so")
     manifest = {"suffix": suffix, "modules": modules, "shared": {"shared__mypyc": "shared__mypyc.so"}}
     (folder / native.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return folder
@@ -40,6 +45,9 @@ def test_a_build_is_used_only_while_every_source_it_compiled_is_unchanged(tmp_pa
     assert native.usable(edited) == {}
     other_python = _fake_build(tmp_path / "other", current, suffix=".cpython-399-x86_64-linux-gnu.so")
     assert native.usable(other_python) == {}
+    damaged = _fake_build(tmp_path / "damaged", current)
+    (damaged / "shared__mypyc.so").write_bytes(b"\x7fELF not really")  # copied half, or for another machine
+    assert native.usable(damaged) == {}
     (fresh / "shared__mypyc.so").unlink()  # a library gone: nothing is used, not half a build
     assert native.usable(fresh) == {}
     assert native.usable(tmp_path / "never-built") == {}
