@@ -49,7 +49,8 @@ def _cluster(con, mentions: list[dict], parties: list[tuple[str, str]] = ()) -> 
     split = "split_part(mention, '/', 1) as doc_id, split_part(mention, '/', 2) as doc_event_id"
     con.execute(f"""create or replace table staging.stg_events as
                     select {split}, * exclude (mention), null::varchar as region_code, name as surface,
-                           0 as char_start, length(name) as char_end, name as evidence
+                           0 as char_start, length(name) as char_end,
+                           0 as evidence_start, length(name) as evidence_end
                     from events""")
     con.execute(f"create or replace table staging.stg_event_parties as select {split}, party_name from event_parties")
     warehouse.create_macros(con)

@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from facts import raw_frames
 
 from flows import batches, warehouse
 from flows.ops.incremental import PREVIOUS_SCHEMA, plan
 from flows.ops.inventory import list_files
-from flows.steps.schema import conform
 from flows.warehouse import increments
 
 HELDOUT = Path(__file__).parent / "heldout" / "raw"
@@ -158,9 +158,7 @@ def _party(doc, surface, name, party_type="enterprise", affiliation=None):
 def _one_document(doc: str, source_file: str, **facts: list[dict]) -> dict[str, pl.DataFrame]:
     text = "".join(row["evidence"] for rows in facts.values() for row in rows)
     document = {"doc_id": doc, "source_file": source_file, "article_index": 0, "text": text, "is_relevant": True}
-    return {"documents": conform("documents", pl.DataFrame([document | {"signature": [int(doc[1:])] * 64}]))} | {
-        name: conform(name, pl.DataFrame(rows)) for name, rows in facts.items()
-    }
+    return raw_frames([document | {"signature": [int(doc[1:])] * 64}], **facts)
 
 
 @pytest.mark.parametrize("lookup", ["affiliation", "alias"])

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from flows import native
+from flows.steps.schema import RAW_SCHEMAS
 
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
@@ -117,7 +118,9 @@ def test_the_compiled_modules_give_the_rows_of_plain_python(tmp_path):
     assert plain["in_use"] == [] and str(plain["parties"]).endswith(".py")
     assert compiled["in_use"] == sorted(native.MODULES) and str(compiled["parties"]).endswith(SUFFIX)
     names = sorted(path.name for path in (tmp_path / "plain").iterdir())
-    assert len(names) == 12 and names == sorted(path.name for path in (tmp_path / "compiled").iterdir())
+    assert len(names) == 2 * len(RAW_SCHEMAS) and names == sorted(
+        path.name for path in (tmp_path / "compiled").iterdir()
+    )
     for name in names:
         expected = pl.read_parquet(tmp_path / "plain" / name)
         assert expected.height > 0, name

@@ -3,10 +3,9 @@
 from datetime import date
 
 import duckdb
-import polars as pl
+from facts import raw_frames
 
 from flows import warehouse
-from flows.steps.schema import conform
 
 
 def _doc(doc_id, source_file, text, published_on=None, relevant=True):
@@ -38,8 +37,7 @@ def _region(doc_id, surface, key, name, level, parent=None, admin_code=None):
 
 
 def _build(con, docs, **facts):
-    frames = {"documents": conform("documents", pl.DataFrame(docs))}
-    frames |= {name: conform(name, pl.DataFrame(rows)) for name, rows in facts.items()}
+    frames = raw_frames(docs, **facts)
     warehouse.replace_documents(con, sorted({d["source_file"] for d in docs}), frames)
     warehouse.build_models(con)
 

@@ -6,9 +6,9 @@ from datetime import date
 import duckdb
 import polars as pl
 import pytest
+from facts import raw_frames
 
 from flows import warehouse
-from flows.steps.schema import conform
 from flows.warehouse import increments, merged, validation
 
 TEXT = "浦东新区举办绿色低碳论坛，300多位代表参加。"
@@ -19,78 +19,58 @@ def con():
     con = duckdb.connect()
     warehouse.ensure_schemas(con)
     warehouse.load_reference(con)
-    docs = conform(
-        "documents",
-        pl.DataFrame(
-            [
-                {
-                    "doc_id": "d1",
-                    "source_file": "a.txt",
-                    "article_index": 0,
-                    "text": TEXT,
-                    "is_relevant": True,
-                    "published_on": date(2025, 9, 19),
-                    "original_script": "simplified",
-                    "signature": list(range(64)),
-                }
-            ]
-        ),
+    frames = raw_frames(
+        [
+            {
+                "doc_id": "d1",
+                "source_file": "a.txt",
+                "article_index": 0,
+                "text": TEXT,
+                "is_relevant": True,
+                "published_on": date(2025, 9, 19),
+                "original_script": "simplified",
+                "signature": list(range(64)),
+            }
+        ],
+        region_mentions=[
+            {
+                "doc_id": "d1",
+                "char_start": 0,
+                "char_end": 4,
+                "evidence": TEXT,
+                "surface": "浦东新区",
+                "region_key": "CN-310115",
+                "name": "浦东新区",
+                "level": "county",
+                "admin_code": "310115",
+            }
+        ],
+        party_mentions=[
+            {
+                "doc_id": "d1",
+                "char_start": 0,
+                "char_end": 4,
+                "evidence": TEXT,
+                "surface": "浦东新区",
+                "name": "浦东新区",
+                "party_type": "government",
+            }
+        ],
+        metrics=[
+            {
+                "doc_id": "d1",
+                "char_start": TEXT.index("300"),
+                "char_end": TEXT.index("300") + 5,
+                "evidence": TEXT,
+                "raw_text": "300多位",
+                "value": 300.0,
+                "unit": "count",
+                "classifier": "位",
+                "qualifier": "more_than",
+            }
+        ],
     )
-    regions = conform(
-        "region_mentions",
-        pl.DataFrame(
-            [
-                {
-                    "doc_id": "d1",
-                    "char_start": 0,
-                    "char_end": 4,
-                    "evidence": TEXT,
-                    "surface": "浦东新区",
-                    "region_key": "CN-310115",
-                    "name": "浦东新区",
-                    "level": "county",
-                    "admin_code": "310115",
-                }
-            ]
-        ),
-    )
-    parties = conform(
-        "party_mentions",
-        pl.DataFrame(
-            [
-                {
-                    "doc_id": "d1",
-                    "char_start": 0,
-                    "char_end": 4,
-                    "evidence": TEXT,
-                    "surface": "浦东新区",
-                    "name": "浦东新区",
-                    "party_type": "government",
-                }
-            ]
-        ),
-    )
-    metrics = conform(
-        "metrics",
-        pl.DataFrame(
-            [
-                {
-                    "doc_id": "d1",
-                    "char_start": TEXT.index("300"),
-                    "char_end": TEXT.index("300") + 5,
-                    "evidence": TEXT,
-                    "raw_text": "300多位",
-                    "value": 300.0,
-                    "unit": "count",
-                    "classifier": "位",
-                    "qualifier": "more_than",
-                }
-            ]
-        ),
-    )
-    warehouse.replace_documents(
-        con, ["a.txt"], {"documents": docs, "region_mentions": regions, "party_mentions": parties, "metrics": metrics}
-    )
+    warehouse.replace_documents(con, ["a.txt"], frames)
     warehouse.build_models(con)
     yield con
     con.close()

@@ -3,11 +3,12 @@
 import dataclasses
 from datetime import date
 
+import duckdb
 import polars as pl
 import pytest
+from facts import raw_frames
 
 from flows import warehouse
-from flows.steps.schema import conform
 from flows.warehouse import MART_TABLES
 
 
@@ -24,8 +25,7 @@ def _doc(doc_id, source_file, text, signature=None):
 
 
 def _load(con, docs, **facts):
-    frames = {"documents": conform("documents", pl.DataFrame(docs))}
-    frames |= {name: conform(name, pl.DataFrame(rows)) for name, rows in facts.items()}
+    frames = raw_frames(docs, **facts)
     warehouse.replace_documents(con, sorted({d["source_file"] for d in docs}), frames)
     return warehouse.build_models(con)
 
@@ -33,6 +33,25 @@ def _load(con, docs, **facts):
 def test_marts_are_built_with_contract_tables(con):
     rows = _load(con, [_doc("d1", "a.txt", "天津市发布方案。")])
     assert [k for k in rows if k.startswith("marts.")] == [f"marts.{t}" for t in sorted(MART_TABLES)]
+
+
+def test_an_older_warehouse_loses_the_evidence_text_of_its_fact_tables():
+    """Before raw.evidence, each fact row carried its evidence's text: ensure_schemas drops that column
+    (the rows are extracted again, the extraction code having changed) and adds the offsets."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.metrics (doc_id varchar, char_start integer, char_end integer, evidence varchar)")
+    con.execute("insert into raw.metrics values ('d1', 0, 3, '投资5亿元。')")
+    warehouse.ensure_schemas(con)
+    columns = [r[0] for r in con.execute("describe raw.metrics").fetchall()]
+    assert "evidence" not in columns and {"evidence_start", "evidence_end"} <= set(columns)
+    assert con.execute("select doc_id, char_start from raw.metrics").fetchall() == [("d1", 0)]
+    assert [r[0] for r in con.execute("describe raw.evidence").fetchall()] == [
+        "doc_id",
+        "evidence_start",
+        "evidence_end",
+        "evidence",
+    ]
 
 
 def test_staging_models_are_views_and_replace_the_tables_of_an_older_warehouse(con):

@@ -17,7 +17,9 @@ SPAN: dict[str, PolarsDataType] = {
     "doc_id": pl.String,
     "char_start": pl.Int32,
     "char_end": pl.Int32,
-    "evidence": pl.String,
+    # The row's evidence (the sentence that holds the span): its text is the raw.evidence row of these offsets.
+    "evidence_start": pl.Int32,
+    "evidence_end": pl.Int32,
 }
 
 RAW_SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
@@ -92,7 +94,21 @@ RAW_SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
         "event_key": pl.String,
         "period": pl.String,
     },
+    # Each distinct evidence of a document once, text[evidence_start:evidence_end]: the fact rows above
+    # refer to it by its offsets, and the marts join its text in (a sentence holds four mentions on average).
+    "evidence": {
+        "doc_id": pl.String,
+        "evidence_start": pl.Int32,
+        "evidence_end": pl.Int32,
+        "evidence": pl.String,
+    },
 }
+
+# Columns that raw tables of an older greenwire had and this one has not: dropped from a warehouse that
+# still has them (its rows are extracted again anyway, the extraction code having changed).
+RETIRED_COLUMNS: dict[str, tuple[str, ...]] = dict.fromkeys(
+    ("region_mentions", "party_mentions", "events", "metrics"), ("evidence",)
+)
 
 
 def empty(table: str) -> pl.DataFrame:

@@ -27,7 +27,7 @@ from flows.ops import runlog
 from flows.settings import REFERENCE_DIR, SQL_DIR
 from flows.steps import cluster, dedup
 from flows.steps.constants import SAME_NAME_DICE
-from flows.steps.schema import RAW_SCHEMAS
+from flows.steps.schema import RAW_SCHEMAS, RETIRED_COLUMNS
 from flows.warehouse import increments
 from flows.warehouse.transaction import transaction
 
@@ -223,6 +223,8 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists raw.{table} ({cols})")
         for name, dtype in columns.items():  # a warehouse from an older greenwire gains new columns
             con.execute(f"alter table raw.{table} add column if not exists {name} {_column_type(dtype)}")
+        for name in RETIRED_COLUMNS.get(table, ()):  # and loses those it no longer has
+            con.execute(f"alter table raw.{table} drop column if exists {name}")
     con.execute(FILES_DDL)
     con.execute(RUNS_DDL)
     increments.ensure_tables(con)

@@ -18,7 +18,8 @@ final as (
         date_precision,
         char_start,
         char_end,
-        evidence
+        evidence_start,
+        evidence_end
     from events
 )
 

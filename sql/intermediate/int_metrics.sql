@@ -25,7 +25,8 @@ final as (
         m.value,
         m.char_start,
         m.char_end,
-        m.evidence
+        m.evidence_start,
+        m.evidence_end
     from metrics as m
     left join document_parties as dp on dp.doc_id = m.doc_id and dp.doc_name = m.subject_party_name
 )

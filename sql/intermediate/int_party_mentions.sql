@@ -29,7 +29,8 @@ final as (
         m.region_code,
         m.char_start,
         m.char_end,
-        m.evidence
+        m.evidence_start,
+        m.evidence_end
     from mentions as m
     left join document_parties as dp on dp.doc_id = m.doc_id and dp.doc_name = m.name
     left join parties as af on af.party_name = m.affiliation

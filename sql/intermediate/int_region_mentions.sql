@@ -20,7 +20,8 @@ final as (
         latitude,
         char_start,
         char_end,
-        evidence
+        evidence_start,
+        evidence_end
     from mentions
 )
 

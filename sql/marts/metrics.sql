@@ -3,6 +3,11 @@ with metrics as (
     where in_scope(doc_id)
 ),
 
+evidence as (
+    select * from staging.stg_evidence
+    where in_scope(doc_id)
+),
+
 clusters as (
     select * from intermediate.int_event_clusters
 ),
@@ -42,8 +47,10 @@ context as (
         unit,
         classifier,
         coalesce(indicator, '') || ' '
-        || right(regexp_extract(split_part(evidence, raw_text, 1), '[^，。；;,]*$'), 12) as words
-    from metrics
+        || right(regexp_extract(split_part(e.evidence, m.raw_text, 1), '[^，。；;,]*$'), 12) as words
+    from metrics as m
+    left join evidence as e
+        on e.doc_id = m.doc_id and e.evidence_start = m.evidence_start and e.evidence_end = m.evidence_end
 ),
 
 categorized as (

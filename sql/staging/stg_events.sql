@@ -16,7 +16,8 @@ final as (
         coalesce(date_precision, 'unknown') as date_precision,
         cast(char_start as integer) as char_start,
         cast(char_end as integer) as char_end,
-        evidence
+        cast(evidence_start as integer) as evidence_start,
+        cast(evidence_end as integer) as evidence_end
     from source
 )
 

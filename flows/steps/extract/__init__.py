@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -44,7 +43,7 @@ def extract(
     caller's, a step reads no clock) bounds plausible event dates; articles over `piece_chars`
     characters are extracted piece by piece (see PIECE_CHARS)."""
     latest_event = today + EVENT_HORIZON
-    rows: Rows = {"region_mentions": [], "party_mentions": [], "events": [], "event_parties": [], "metrics": []}
+    rows: Rows = {name: [] for name in RAW_SCHEMAS if name != "documents"}
     if documents.height:
         gazetteer = region_step.gazetteer_hits(documents, ref)
         lexicon = party_step.lexicon_hits(documents, ref)
@@ -81,7 +80,7 @@ def _document(
     happenings = event_step.find(
         text, sents, parties, places, doc.get("reference_date"), doc.get("context_year"), headline_end, near
     )
-    evidence = _evidence(sents, text)
+    evidence = Evidence(sents, text)
     for m in places:
         r = m.region
         rows["region_mentions"].append(
@@ -89,7 +88,7 @@ def _document(
                 "doc_id": doc_id,
                 "char_start": m.start,
                 "char_end": m.end,
-                "evidence": evidence(m.start, m.end),
+                **evidence(m.start, m.end),
                 "surface": m.surface,
                 "region_key": r.region_key,
                 "name": r.name or m.surface,
@@ -107,7 +106,7 @@ def _document(
                 "doc_id": doc_id,
                 "char_start": p.start,
                 "char_end": p.end,
-                "evidence": evidence(p.start, p.end),
+                **evidence(p.start, p.end),
                 "surface": p.surface,
                 "name": p.name or p.surface,
                 "party_type": p.party_type,
@@ -134,13 +133,14 @@ def _document(
                     "subject": ev.subject,
                     "char_start": start,
                     "char_end": end,
-                    "evidence": evidence(start, end),
+                    **evidence(start, end),
                 }
             )
         rows["event_parties"] += [
             {"doc_id": doc_id, "event_key": ev.key, "party_name": name, "role": role} for name, role in ev.parties
         ]
-    rows["metrics"] += _metrics(doc_id, sents, near, happenings, doc.get("context_year"))
+    rows["metrics"] += _metrics(doc_id, sents, near, happenings, doc.get("context_year"), evidence)
+    rows["evidence"] += evidence.rows(doc_id)
 
 
 def pieces(text: str, size: int) -> list[tuple[int, int]]:
@@ -183,25 +183,49 @@ def _long_document(
         used = {int(r["event_key"][1:]) for r in found["events"]}
         for name, piece_rows in found.items():
             for r in piece_rows:
-                if "char_start" in r:
-                    r["char_start"], r["char_end"] = r["char_start"] + start, r["char_end"] + start
+                for offset in _OFFSETS.intersection(r):
+                    r[offset] += start
                 if r.get("event_key") is not None:
                     r["event_key"] = f"e{keys + int(r['event_key'][1:])}"
             rows[name] += piece_rows
         keys += max(used, default=-1) + 1
 
 
-def _evidence(sents: list[Sentence], text: str) -> Callable[[int, int], str]:
-    """The sentence that holds a span (or the text around it when a span crosses sentences)."""
-    starts = [s.start for s in sents]  # sentences are disjoint and in order: the last one starting at or before
+# The columns of a row that are offsets into the text (shifted from a piece to its article).
+_OFFSETS = frozenset({"char_start", "char_end", "evidence_start", "evidence_end"})
 
-    def of(start: int, end: int) -> str:
-        i = bisect_right(starts, start) - 1
-        if i >= 0 and sents[i].start <= start and end <= sents[i].end:
-            return sents[i].text
-        return text[max(0, start - EVIDENCE_CONTEXT) : end + EVIDENCE_CONTEXT]
 
-    return of
+class Evidence:
+    """The evidence of a document's spans: the sentence that holds a span, or the text around it when
+    a span crosses sentences. A row refers to its evidence by offsets (evidence_start, evidence_end);
+    the text of each distinct evidence is one row of raw.evidence (rows()), not a copy on every row
+    (100,000 articles: 637,000 evidence rows for 2.66 million mentions, 123 MB of text against 602)."""
+
+    def __init__(self, sents: list[Sentence], text: str) -> None:
+        self.sents, self.text = sents, text
+        self.starts = [s.start for s in sents]  # disjoint and in order: the last one starting at or before
+        self.used: dict[tuple[int, int], str] = {}
+
+    def __call__(self, start: int, end: int) -> dict[str, int]:
+        """The evidence columns of a row spanning [start, end)."""
+        i = bisect_right(self.starts, start) - 1
+        if i >= 0 and self.sents[i].start <= start and end <= self.sents[i].end:
+            return self.of(self.sents[i])
+        low, high = max(0, start - EVIDENCE_CONTEXT), min(len(self.text), end + EVIDENCE_CONTEXT)
+        self.used.setdefault((low, high), self.text[low:high])
+        return {"evidence_start": low, "evidence_end": high}
+
+    def of(self, sentence: Sentence) -> dict[str, int]:
+        """The evidence columns of a row whose evidence is this sentence."""
+        self.used.setdefault((sentence.start, sentence.end), sentence.text)
+        return {"evidence_start": sentence.start, "evidence_end": sentence.end}
+
+    def rows(self, doc_id: str) -> list[dict[str, Any]]:
+        """raw.evidence rows: each evidence given so far, in the order first given."""
+        return [
+            {"doc_id": doc_id, "evidence_start": a, "evidence_end": b, "evidence": words}
+            for (a, b), words in self.used.items()
+        ]
 
 
 def _metrics(
@@ -210,6 +234,7 @@ def _metrics(
     near: tuple[SpanIndex[party_step.PartyMention], SpanIndex[region_step.RegionMention]],
     happenings: list[event_step.Event],
     year: int | None,
+    evidence: Evidence,
 ) -> list[dict[str, Any]]:
     """Metric rows of one document; `near`: SpanIndexes of its parties and its places."""
     out = []
@@ -233,7 +258,7 @@ def _metrics(
                     "doc_id": doc_id,
                     "char_start": start,
                     "char_end": end,
-                    "evidence": s.text,
+                    **evidence.of(s),
                     "raw_text": found["raw_text"],
                     "value": found["value"],
                     "unit": found["unit"],

@@ -6,6 +6,8 @@ import polars as pl
 import pytest
 
 from flows.reference import load_all
+from flows.steps.constants import EVIDENCE_CONTEXT
+from flows.steps.extract import Evidence
 from flows.steps.extract import extract as _extract
 from flows.steps.extract.text import char_offsets, sentences
 
@@ -76,10 +78,39 @@ def test_organization_found_by_suffix():
     assert (row["party_type"], text[row["char_start"] : row["char_end"]]) == ("government", "上海市商务局")
 
 
-def test_every_extracted_span_slices_its_text():
-    text = "9月18日，2025中新绿色发展论坛在浦东新区举办，由上海市商务局主办，300多位代表参加。"
+def test_every_extracted_span_slices_its_text_and_lies_in_its_evidence():
+    text = "9月18日，2025中新绿色发展论坛在浦东新区举办，由上海市商务局主办，300多位代表参加。另一句。"
     facts = extract(_docs(text))
+    evidence = {
+        (r["evidence_start"], r["evidence_end"]): r["evidence"] for r in facts["evidence"].iter_rows(named=True)
+    }
     for name in ("region_mentions", "party_mentions", "events", "metrics"):
         for row in facts[name].iter_rows(named=True):
             assert 0 <= row["char_start"] < row["char_end"] <= len(text)
-            assert text[row["char_start"] : row["char_end"]] in row["evidence"]
+            span = (row["evidence_start"], row["evidence_end"])
+            assert span[0] <= row["char_start"] and row["char_end"] <= span[1], name
+            assert evidence[span] == text[span[0] : span[1]] == text[: text.index("。") + 1], name
+
+
+def test_each_evidence_is_one_row_however_many_rows_cite_it():
+    text = "2024年，上海市与天津市签署协议，投资5亿元，浦东新区参与。"
+    facts = extract(_docs(text))
+    cited = sum(facts[name].height for name in ("region_mentions", "party_mentions", "events", "metrics"))
+    assert cited > 3
+    assert facts["evidence"].select("doc_id", "evidence_start", "evidence_end", "evidence").rows() == [
+        ("d0", 0, len(text), text)
+    ]
+
+
+def test_a_span_across_sentences_cites_the_text_around_it():
+    text = "前言。" + "甲" * 50 + "浦东新区。" + "乙" * 30
+    ev = Evidence(sentences(text), text)
+    a, b = text.index("新区"), text.index("新区") + 4  # "新区。乙" crosses the sentence end
+    low = a - EVIDENCE_CONTEXT
+    assert b + EVIDENCE_CONTEXT > len(text)  # the window stops at the end of the text
+    assert ev(a, b) == {"evidence_start": low, "evidence_end": len(text)}
+    assert ev(text.index("前言"), 2) == {"evidence_start": 0, "evidence_end": 3}  # within a sentence: the sentence
+    assert ev.rows("d") == [
+        {"doc_id": "d", "evidence_start": low, "evidence_end": len(text), "evidence": text[low:]},
+        {"doc_id": "d", "evidence_start": 0, "evidence_end": 3, "evidence": "前言。"},
+    ]

@@ -37,9 +37,13 @@ def test_every_block_of_a_long_article_has_the_mentions_of_the_block_alone(run):
         blocks = _by_block(long[name], columns)
         assert sorted(blocks) == list(range(repeats)), name
         assert all(rows == alone for rows in blocks.values()), name
-    for name in ("region_mentions", "party_mentions", "events"):
+    evidence = {(r["evidence_start"], r["evidence_end"]): r["evidence"] for r in long["evidence"].iter_rows(named=True)}
+    assert long["evidence"].height == len(evidence) == repeats * short["evidence"].height
+    for name in ("region_mentions", "party_mentions", "events", "metrics"):
         for row in long[name].iter_rows(named=True):
-            assert text[row["char_start"] : row["char_end"]] == row["surface"]
+            assert text[row["char_start"] : row["char_end"]] == row["surface" if name != "metrics" else "raw_text"]
+            start, end = row["evidence_start"], row["evidence_end"]  # shifted from its piece as the span is
+            assert evidence[start, end] == text[start:end] and start <= row["char_start"] < row["char_end"] <= end
 
 
 def test_event_keys_of_a_long_article_stay_distinct_across_pieces(run):
