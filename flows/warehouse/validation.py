@@ -576,7 +576,7 @@ def _frames(
     empty = True
     for frame in frames:
         empty = False
-        yield frame.combine_chunks().to_pandas()
+        yield frame.to_pandas()
     if empty and previous is not None:  # nothing changed: one row, so that a row-count floor sees the table
         yield con.sql(f"select * from ({CHECK_QUERIES[table]}) limit 1").to_arrow_table().to_pandas()
     elif empty:  # the row-count floor is still checked
