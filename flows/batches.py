@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from flows.ops.children import end_with_parent
 from flows.ops.inventory import read_batch
 from flows.reference import known_names, load_all
 from flows.steps.clean import clean
@@ -188,7 +189,7 @@ class Extractor:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=end_with_parent)
         return self._pool
 
     def run(self, documents: pl.DataFrame, today: date | None = None) -> dict[str, pl.DataFrame]:

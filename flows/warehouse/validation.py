@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 
+from flows.ops.children import end_with_parent
 from flows.settings import EXPECTATIONS_DIR
 from flows.steps.constants import EVENT_HORIZON, PUBLISHED_MARGIN
 from flows.warehouse import MART_TABLES, increments, merged
@@ -331,7 +332,7 @@ def preload() -> None:
     batches run, so the validate stage finds it ready (see validate_apart)."""
     global _validator
     if _validator is None:
-        _validator = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_import_gx)
+        _validator = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_start)
         _validator.submit(int)  # the pool starts its process on the first task
 
 
@@ -365,7 +366,7 @@ def start_apart(database: Path, docs_dir: Path, today: date | None = None, since
     """validate_apart() started, not waited for: the run writes its Parquet meanwhile (see
     incremental_apart). stop() ends it if the run fails before asking for the result."""
     global _validator, _running
-    pool = _validator or ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_import_gx)
+    pool = _validator or ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_start)
     _validator, _running = None, pool
     return Validating(pool, pool.submit(_validate_file, database, docs_dir, today, since))
 
@@ -393,7 +394,10 @@ def stop() -> None:
     _validator = _running = None
 
 
-def _import_gx() -> None:
+def _start() -> None:
+    """The validating process's start: it ends with the run (children.end_with_parent) and imports
+    Great Expectations."""
+    end_with_parent()
     importlib.import_module("great_expectations")
 
 
