@@ -361,12 +361,16 @@ def test_when_publishing_merges_the_mentions_only_the_listed_documents_mentions_
     assert hashed.rows_checked["mentions"] == (1, rows)
 
 
-def test_small_batches_are_joined_into_frames_of_at_most_the_chunk():
+def test_batches_of_any_size_are_cut_into_frames_of_exactly_the_chunk_the_last_one_shorter():
     import pyarrow as pa
 
     batches = [pa.record_batch({"n": list(range(size))}) for size in (3, 0, 2, 5, 1, 7)]
     reader = pa.RecordBatchReader.from_batches(batches[0].schema, batches)
-    assert [t.num_rows for t in validation._joined(reader, 5)] == [5, 5, 1, 7]
+    frames = list(validation._joined(reader, 5))
+    assert [t.num_rows for t in frames] == [5, 5, 5, 3]
+    assert [n for t in frames for n in t.column("n").to_pylist()] == [
+        n for b in batches for n in b.column("n").to_pylist()
+    ]
 
 
 def test_a_baseline_counts_only_for_the_same_suites_and_bounds_no_lower(con, tmp_path):
@@ -436,3 +440,29 @@ def test_the_keys_a_suite_expects_unique():
     assert validation.unique_keys({"expectations": [ceiling]}) is None
     mostly = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "x", "mostly": 0.9}}
     assert validation.unique_keys({"expectations": [mostly]}) is None
+
+
+def test_spans_of_a_long_article_are_read_from_its_pieces_with_the_verdict_of_its_whole_text():
+    """_span_ok of an article longer than SPAN_PIECE: spans inside a piece, across a piece's end, at the
+    end of the text, past it, longer than SPAN_REACH, and words that are not at their span."""
+    piece, reach = validation.SPAN_PIECE, validation.SPAN_REACH
+    text = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(3 * piece + 100))  # no repeated runs
+    spans = [(0, 4), (piece - 2, piece + 3), (2 * piece + 5, 2 * piece + 9), (len(text) - 3, len(text))]
+    spans += [(piece - 10, piece - 10 + reach + 50), (len(text) - 2, len(text) + 2), (100, 104)]
+    rows = [(a, b, text[a:b], text[max(a - 5, 0) : b + 5]) for a, b in spans]
+    rows[-2] = (len(text) - 2, len(text) + 2, text[-2:] + "丁丁", text[-9:] + "丁丁")  # running past the text
+    rows[-1] = (100, 104, text[101:105], text[95:110])  # the words one character off their span
+    db = duckdb.connect()
+    db.execute("create schema marts")
+    for table in ("regions", "parties", "events", "metrics"):
+        db.execute(f"create table marts.{table} ({table[:-1] if table != 'parties' else 'party'}_id varchar)")
+    db.execute("create table marts.documents as select 'd1' as doc_id, ? as text", [text])
+    db.execute(
+        "create table marts.mentions (doc_id varchar, entity_kind varchar, entity_id varchar,"
+        " char_start integer, char_end integer, surface varchar, evidence varchar)"
+    )
+    db.executemany("insert into marts.mentions values ('d1', 'region', 'r', ?, ?, ?, ?)", rows)
+    checked = db.execute(f"select char_start, char_end, _span_ok from ({validation.CHECK_QUERIES['mentions']})")
+    expected = [(a, b, text[a:b] == words and words in evidence) for a, b, words, evidence in rows]
+    assert sorted(checked.fetchall()) == sorted(expected)
+    assert [ok for *_, ok in sorted(expected)] == [True, False, True, True, True, True, False]
