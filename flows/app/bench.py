@@ -430,13 +430,8 @@ def long_article(megabytes: float = 1.0, seed: int = 7) -> float:
     from flows.reference import load_all
     from flows.steps.extract import PIECE_CHARS, extract, pieces
 
-    rng = random.Random(seed)
-    paragraphs, lines, size = _seed_pool()[0], [], 0
-    while size < megabytes * 1e6:
-        digits = "".join(rng.sample("0123456789", 10))
-        lines.append(rng.choice(paragraphs).translate(str.maketrans("0123456789", digits)))
-        size += len(lines[-1].encode()) + 1
-    text = "\n".join(lines)
+    text = _long_text(megabytes, seed)
+    size = len(text.encode())
     documents = pl.DataFrame({"doc_id": ["long"], "text": [text]})
     ref = load_all()
     today = date.today()
@@ -450,6 +445,29 @@ def long_article(megabytes: float = 1.0, seed: int = 7) -> float:
         flush=True,
     )
     return seconds
+
+
+def _long_text(megabytes: float, seed: int) -> str:
+    """An article of about `megabytes` of UTF-8: seed paragraphs with their digits varied, one per line."""
+    rng = random.Random(seed)
+    paragraphs, lines, size = _seed_pool()[0], [], 0
+    while size < megabytes * 1e6:
+        digits = "".join(rng.sample("0123456789", 10))
+        lines.append(rng.choice(paragraphs).translate(str.maketrans("0123456789", digits)))
+        size += len(lines[-1].encode()) + 1
+    return "\n".join(lines)
+
+
+def long_articles(root: Path, workdir: Path, files: int = 3, megabytes: float = 1.0) -> None:
+    """A first run on `files` articles of `megabytes` each: every stage's cost must grow linearly with an
+    article's length, not only extraction's (cleaning's shingles and validation's span checks did not)."""
+    folder = workdir / "long-articles"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(files):
+        (folder / f"long-{index}.txt").write_text(_long_text(megabytes, seed=index), encoding="utf-8")
+    print(f"\n== {files} articles of {megabytes:.0f} MB, fresh warehouse", flush=True)
+    run = greenwire_run(root, folder, workdir / "warehouse-long")
+    _report("first run", run, f"{files * megabytes / run.seconds:5.2f} MB/s")
 
 
 def main() -> None:
@@ -476,6 +494,7 @@ def main() -> None:
         compiled = f"{len(native.in_use())} modules compiled (flows/native.py)" if args.root.resolve() == ROOT else "?"
         print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores; {compiled}")
         long_article()
+        long_articles(args.root.resolve(), workdir)
         if not args.no_fixed:
             fixed_cost(args.root.resolve(), workdir)
         results = [bench(n, args.root.resolve(), workdir) for n in sizes]
