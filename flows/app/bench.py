@@ -494,9 +494,9 @@ def main() -> None:
         compiled = f"{len(native.in_use())} modules compiled (flows/native.py)" if args.root.resolve() == ROOT else "?"
         print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores; {compiled}")
         long_article()
-        long_articles(args.root.resolve(), workdir)
         if not args.no_fixed:
             fixed_cost(args.root.resolve(), workdir)
+        long_articles(args.root.resolve(), workdir)  # after the fixed cost, whose first run creates Prefect's database
         results = [bench(n, args.root.resolve(), workdir) for n in sizes]
         if args.cluster_articles:
             cluster_vs_local(args.cluster_articles, args.root.resolve(), workdir)

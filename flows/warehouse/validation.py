@@ -106,7 +106,7 @@ MENTIONS_CHECK = """
         from (
             select doc_id, text, unnest(range(0, length(text), PIECE)) as start
             from marts.documents
-            where length(text) > PIECE and doc_id in (select doc_id from kept)
+            where length(text) > PIECE  -- not narrowed to the documents kept: a second read of `kept` materializes it
         )
     )
     select n.* exclude (_entity_ok),
