@@ -15,11 +15,13 @@ mixed or binary file and is refused.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import charset_normalizer
+import numpy as np
 import opencc
 
 from flows.steps.constants import COMMON_HAN
@@ -188,12 +190,29 @@ def _utf16_without_bom(data: bytes) -> Decoded:
 
 
 def common_cjk_share(text: str) -> float:
-    """Share of CJK characters in common use, either script: `common_cjk_share("天津發展")` -> 1.0."""
-    cjk = _CJK.findall(text)
-    if not cjk:
-        return 1.0
-    common = common_characters()
-    return sum(map(common.__contains__, cjk)) / len(cjk)
+    """Share of CJK characters in common use, either script: `common_cjk_share("天津發展")` -> 1.0.
+
+    Counted by code point in numpy (a table of what each code point is, read at every character of
+    the text as UTF-32): a regex scan of the text and a set lookup per character took 5 times as long,
+    and this runs on each candidate reading of every file that is not UTF-8."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counts = np.bincount(_cjk_kinds()[codes], minlength=3)
+    cjk = int(counts[_RARE_CJK] + counts[_COMMON_CJK])
+    return int(counts[_COMMON_CJK]) / cjk if cjk else 1.0
+
+
+# What _cjk_kinds() says of a code point: not in COMMON_HAN, in it but not common_characters(), or both.
+_OTHER, _RARE_CJK, _COMMON_CJK = 0, 1, 2
+
+
+@cache
+def _cjk_kinds() -> np.ndarray:
+    """_OTHER, _RARE_CJK or _COMMON_CJK for every code point (1.1 MB, once per process)."""
+    kinds = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    low, high = (ord(bound) for bound in COMMON_HAN.split("-"))
+    kinds[low : high + 1] = _RARE_CJK
+    kinds[[ord(ch) for ch in common_characters()]] = _COMMON_CJK
+    return kinds
 
 
 _CJK = re.compile(f"[{COMMON_HAN}]")
@@ -214,6 +233,7 @@ def common_characters() -> frozenset[str]:
     big5_level1 = _two_byte_characters("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])
     simplified = "\n".join(sorted(gb2312))  # one character a line: no phrase conversion
     traditional = {ch for config in ("s2t", "s2tw") for ch in opencc.OpenCC(config).convert(simplified)}
+    traditional = {ch for ch in traditional if _CJK.fullmatch(ch)}  # not the line breaks
     return frozenset(gb2312 | big5_level1 | traditional)
 
 

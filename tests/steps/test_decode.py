@@ -2,7 +2,14 @@
 
 import pytest
 
-from flows.steps.decode import MAX_ERRORS, MIN_COMMON_CJK, common_cjk_share, decode, tolerated_errors
+from flows.steps.decode import (
+    MAX_ERRORS,
+    MIN_COMMON_CJK,
+    common_characters,
+    common_cjk_share,
+    decode,
+    tolerated_errors,
+)
 
 TEXT = "中新天津生态城举办绿色发展论坛,300多位代表参会。\n国家高新区生产总值达到17.3万亿元。\n"
 TRADITIONAL = "中新天津生態城舉辦綠色發展論壇,300多位代表參會。\n國家高新區生產總值達到17.3萬億元。\n"
@@ -135,6 +142,15 @@ def test_common_repertoire_covers_both_scripts_but_not_misread_utf8():
     assert common_cjk_share(ARTICLE) == 1.0
     assert common_cjk_share(TRADITIONAL) == 1.0
     assert common_cjk_share(ARTICLE.encode("utf-8").decode("gb18030", errors="replace")) < MIN_COMMON_CJK
+
+
+def test_common_share_counts_only_cjk_characters():
+    # 丂 and 乄 are CJK but in neither GB2312 nor Big5 level 1; line breaks, Latin, digits and
+    # punctuation are not CJK and count for nothing either way
+    assert common_cjk_share("发展\n丂，abc 2024\n展\n乄\n") == 3 / 5
+    assert common_cjk_share("\n丂\n乄\n") == 0.0
+    assert common_cjk_share("abc\n，2024") == common_cjk_share("") == 1.0
+    assert all(ch.isprintable() and len(ch) == 1 for ch in common_characters())
 
 
 def test_an_odd_trailing_byte_after_a_utf16_bom_is_one_replaced_byte():
