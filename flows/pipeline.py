@@ -191,10 +191,11 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
 def _validated(settings: settings_module.Settings, run_id: str) -> tuple[ValidationReport, publisher.Staged | None]:
     """Validate the marts, and return the publish stage's Parquet when it was written meanwhile: when
     validation reads only the rows changed since the published version (validation.incremental_apart:
-    a small process), the tables are written beside it into a folder no reader sees (publisher.stage);
-    when it reads every row (a first run, new suites), its process is large and the writing waits."""
+    a small process) and the mentions' Parquet is merged from the published one (publisher.merges: few
+    documents changed), the tables are written beside it into a folder no reader sees (publisher.stage).
+    Otherwise (a first run, new suites, a large increment) one of them is large and the writing waits."""
     since = validation.baseline(publisher.current_version(settings.publish_dir))
-    if not _in("validate", validation.incremental_apart, settings.database, since):
+    if not _in("validate", _small_increment, settings, since):
         return _in("validate", tasks.validate, settings), None
     running = _in("validate", validation.start_apart, settings.database, settings.docs_dir, None, since)
     staged = _in("publish", tasks.stage_publish, settings, run_id, True)
@@ -203,6 +204,14 @@ def _validated(settings: settings_module.Settings, run_id: str) -> tuple[Validat
     except BaseException:
         publisher.discard(staged)
         raise
+
+
+def _small_increment(settings: settings_module.Settings, since: validation.Baseline | None) -> bool:
+    """Whether validating and writing the Parquet both read only what changed since the published version."""
+    if not validation.incremental_apart(settings.database, since):
+        return False
+    with warehouse.connect(settings.database, read_only=True) as con:
+        return publisher.merges(con, settings.publish_dir)
 
 
 def _here(settings: settings_module.Settings, todo: list[pl.DataFrame], tally: tasks.Tally) -> Iterator[Made]:

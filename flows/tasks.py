@@ -331,7 +331,9 @@ def validate(
 # Parquet took 4.8-5.5 s and the process 0.77-0.80 GB under 600 MB, 4.9-5.2 s and 1.16-1.21 GB under 1 GB.
 # Beside a validating process (pipeline._validated) it is lower still, 6.1 s and 0.68-0.69 GB: a run
 # adding 100 files to 100,000 took 1-3 s longer than with 600 MB there, its tree's peak 1.80-1.84 GB
-# instead of 1.91-1.93 GB.
+# instead of 1.91-1.93 GB. Only a merged write of the mentions goes there (publisher.merges): writing the
+# 100,000 articles' marts whole under 500 MB failed for lack of memory in one of three tries (none of three
+# under 600 MB); a run adding 10 % to them used to write them so, beside validation, in 17.7 s (4-5 s alone).
 PUBLISH_MEMORY_LIMIT = "600MB"
 PUBLISH_BESIDE_VALIDATION_LIMIT = "500MB"
 

@@ -312,6 +312,20 @@ def _swap_current(publish_dir: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
+def merges(con: duckdb.DuckDBPyConnection, publish_dir: Path) -> bool:
+    """Whether stage() will write every table of MERGED by merging the current version's file with the rows
+    of the few documents changed since (merged.few), and not by sorting the whole mart: its memory is then
+    small enough to run beside a validating process (pipeline._validated)."""
+    previous = current_version(publish_dir)
+    if previous is None:
+        return False
+    for table in MERGED:
+        changed = increments.unpublished(con, table, previous.name)
+        if changed is None or not merged.few(con, changed) or not (previous / f"{table}.parquet").is_file():
+            return False
+    return True
+
+
 def current_version(publish_dir: Path) -> Path | None:
     """The version folder `current` points at, or None before the first publish."""
     link = publish_dir / "current"
