@@ -149,6 +149,12 @@ def test_great_expectations_labels_batches_without_hashing_every_value(con, tmp_
             "expect_column_values_to_be_between",
             "decode_errors",
         ),
+        (  # Great Expectations reads its first 16 characters only (CHECKED_AS): a null is still null
+            "update marts.mentions set evidence = null where entity_kind = 'party'",
+            "mentions",
+            "expect_column_values_to_not_be_null",
+            "evidence",
+        ),
     ],
     ids=[
         "duplicate-key",
@@ -161,6 +167,7 @@ def test_great_expectations_labels_batches_without_hashing_every_value(con, tmp_
         "duplicate-of-nothing",
         "negative-offset",
         "too-many-decode-errors",
+        "no-evidence",
     ],
 )
 def test_broken_mart_fails_the_named_expectation(con, tmp_path, sabotage, table, expectation, column):
@@ -340,6 +347,32 @@ def test_an_unchanged_mention_is_read_again_when_its_document_text_changed(con, 
     assert rows >= 2 and shifted.rows_checked["mentions"] == (rows, rows) and shifted.since == "v1"
     spans = [f for f in shifted.failures if f.table == "mentions"]
     assert [(f.column, f.detail.split(" unexpected")[0]) for f in spans] == [("_span_ok", str(rows))]
+
+
+def test_great_expectations_reads_a_mentions_evidence_cut_but_its_span_check_reads_it_whole(con):
+    checked = con.sql(f"select * from ({validation.CHECK_QUERIES['mentions']})")
+    evidence = con.sql("select evidence from marts.mentions").fetchall()
+    assert max(len(e) for (e,) in evidence) > 16
+    assert {e for (e,) in checked.select("evidence").fetchall()} == {e[:16] for (e,) in evidence}
+    assert checked.filter("not _span_ok").fetchall() == []  # `contains(evidence, surface)`, evidence whole
+
+
+def test_a_mention_whose_evidence_changed_after_its_first_characters_is_read_again(con, tmp_path):
+    """Great Expectations gets 16 characters of evidence, but a mention is matched to the validated ones by
+    its whole row: new evidence that no longer holds the mention's surface is read, and its span fails."""
+    since = _baseline(con, tmp_path / "v1")
+    rows = con.execute("select count(*) from marts.mentions").fetchall()[0][0]
+    changed = "length(evidence) > 16 and not contains(left(evidence, 16) || '……', surface)"
+    n = con.execute(f"select count(*) from marts.mentions where {changed}").fetchall()[0][0]
+    con.execute("begin transaction")
+    try:
+        con.execute(f"update marts.mentions set evidence = left(evidence, 16) || '……' where {changed}")
+        report = validation.validate(con, tmp_path / "changed", today=date(2026, 1, 1), since=since)
+    finally:
+        con.execute("rollback")
+    assert n >= 1 and report.rows_checked["mentions"] == (n, rows)
+    spans = [f for f in report.failures if f.table == "mentions"]
+    assert [(f.column, f.detail.split(" unexpected")[0]) for f in spans] == [("_span_ok", str(n))]
 
 
 def test_when_publishing_merges_the_mentions_only_the_listed_documents_mentions_are_read(con, tmp_path, monkeypatch):
