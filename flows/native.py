@@ -35,6 +35,7 @@ MANIFEST = "manifest.json"
 # each extractor and the helpers they call per sentence or per match. Package __init__ modules
 # stay plain (a compiled package needs its own search path).
 MODULES = (
+    "flows.steps.extract.assemble",
     "flows.steps.extract.dates",
     "flows.steps.extract.events",
     "flows.steps.extract.metrics",
