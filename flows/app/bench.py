@@ -8,7 +8,8 @@ into a temporary folder, then measures in one process tree:
 - a floor pass: read + decode + OpenCC t2s + one Polars regex over the same files, one core;
 - `greenwire run` as a subprocess on a fresh warehouse: wall time, MB/s, articles/s, seconds
   per stage (from the run's JSON log), peak RSS of the process tree and of its largest process;
-- an unchanged rerun, and a rerun after adding 100 files.
+- an unchanged rerun, a rerun after adding 100 files, and one after adding a tenth as many files as
+  the corpus had (a backfill: too many changed documents to merge the published mentions).
 
 Linux only (peak RSS is sampled from /proc). `--root DIR` runs another greenwire checkout on
 the same corpus, to compare branches.
@@ -330,6 +331,9 @@ def bench(articles: int, root: Path, workdir: Path) -> dict[str, Any]:
     write_corpus(input_dir, 100, start=10_000_000)
     added = greenwire_run(root, input_dir, warehouse_dir)
     _report("+100 files", added, "")
+    write_corpus(input_dir, max(1, articles // 10), start=20_000_000)
+    grown = greenwire_run(root, input_dir, warehouse_dir)
+    _report("+10 % files", grown, "")
     return {
         "articles": articles,
         "megabytes": corpus.megabytes,
@@ -337,6 +341,7 @@ def bench(articles: int, root: Path, workdir: Path) -> dict[str, Any]:
         "first": first,
         "unchanged": again,
         "added": added,
+        "grown": grown,
     }
 
 
