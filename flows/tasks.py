@@ -333,7 +333,8 @@ def validate(
 # adding 100 files to 100,000 took 1-3 s longer than with 600 MB there, its tree's peak 1.80-1.84 GB
 # instead of 1.91-1.93 GB. Only a merged write of the mentions goes there (publisher.merges): writing the
 # 100,000 articles' marts whole under 500 MB failed for lack of memory in one of three tries (none of three
-# under 600 MB); a run adding 10 % to them used to write them so, beside validation, in 17.7 s (4-5 s alone).
+# under 600 MB); a run adding 10 % to them used to write them so, beside validation, in 17.7 s (4-5 s alone),
+# and `make bench`'s tree peaked at 2.18-2.19 GB in it (1.69-1.71 GB with validation first).
 PUBLISH_MEMORY_LIMIT = "600MB"
 PUBLISH_BESIDE_VALIDATION_LIMIT = "500MB"
 
