@@ -396,7 +396,8 @@ def start_apart(database: Path, docs_dir: Path, today: date | None = None, since
 def incremental_apart(database: Path, since: Baseline | None, today: date | None = None) -> bool:
     """Whether validating the warehouse against `since` reads only the rows changed since then
     (validate(): the same suites, reusable() parameters), so its process stays small (0.5-0.7 GB at
-    100,000 articles, against 0.9-1.1 GB reading every row) and the run can write its Parquet beside it."""
+    100,000 articles, against 0.9-1.1 GB reading every row) and the run can write its Parquet beside it
+    when that writing is small too (pipeline._small_increment, publisher.merges)."""
     if since is None:
         return False
     from flows import warehouse
