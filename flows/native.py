@@ -44,6 +44,7 @@ MODULES = (
     "flows.steps.extract.regions",
     "flows.steps.extract.rules",
     "flows.steps.extract.text",
+    "flows.steps.articles",
 )
 
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from flows.steps.extract.text import matches_around
+
 # A time expression: (its date, None when it cannot be resolved; "day", "month", "year" or "unknown"; where it starts).
 TimeHit = tuple[date | None, str, int]
 
@@ -17,6 +19,7 @@ DAY_ONLY = re.compile(
     r"(?<![\d月年号])(?P<d>[1-9]|[12]\d|3[01])日"
     r"(?:凌晨|上午|中午|下午|晚|夜间|\d{1,2}时|在|于|[,，])"
 )
+_DAY = re.compile("日")  # one or two characters after where DAY_ONLY begins: the starts tried
 # 2022年度 is the period a report or an award covers, not when something happened.
 YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年(?!度)(?![\d—\-~～至到]*\d{1,2}月)")
 REL_DAY = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1}
@@ -175,7 +178,7 @@ def _anaphoric(text: str, found: list[TimeHit], reference: date | None, last_nam
     for m in _SAME_MONTH.finditer(text):
         anchor = before(m.start(), ("day", "month"))
         out.append((anchor.replace(day=1) if anchor else None, "month", m.start()))
-    for m in DAY_ONLY.finditer(text):  # 23日凌晨: a day of the month the text is in
+    for m in matches_around(DAY_ONLY, _DAY, (1, 2), text):  # 23日凌晨: a day of the month the text is in
         base = before(m.start(), ("day", "month")) or reference
         day = _safe(base.year, base.month, int(m["d"])) if base else None
         if day and base and reference and day > reference:  # 27日 in a page of the 25th: last month's 27th

@@ -14,6 +14,7 @@ from typing import TypedDict
 
 from flows.steps.constants import COMMON_HAN, HAN
 from flows.steps.extract.numbers import CN_NUMERAL, MULTIPLIERS, NUMBER, parse_number
+from flows.steps.extract.text import matches_from
 
 # unit word -> (unit code, factor applied to the number)
 UNITS: dict[str, tuple[str, float]] = {
@@ -214,6 +215,7 @@ METRIC = re.compile(
     rf"(?:(?P<unit>{_UNIT_WORDS})|大(?P<big>{_BIG}|[{COMMON_HAN}]{{2}})|(?P<cls>{_CLASSIFIER_WORDS}))"
     rf"(?P<tail>以上|左右|以内|之内|上下|内(?![部容外涵蒙地]))?"
 )
+_METRIC_FIRST = re.compile(rf"[\d{_METRIC_START}]")  # where a match can begin (matches_from)
 # Measure words that, after a bare 一, mean "a" rather than the number one (一个目标, 一批制度).
 _INDEFINITE = set(CLASSIFIERS) | {"大"}
 _DURATION_TAIL = re.compile(r"(?:来|以来|内|之内|以内|前|后|间|期间|里)")
@@ -273,7 +275,7 @@ def find(sentence: str) -> list[Figure]:
     blocked = _blocked_spans(sentence)
     out = _table_cells(sentence)
     not_here = blocked + [(c["start"], c["end"]) for c in out]
-    for m in METRIC.finditer(sentence):
+    for m in matches_from(METRIC, _METRIC_FIRST, sentence):
         if (not_here and any(lo <= m.start("num") < hi for lo, hi in not_here)) or not _standalone(sentence, m):
             continue
         metric = _measure(m, sentence)

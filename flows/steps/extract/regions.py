@@ -44,7 +44,7 @@ from flows.steps.extract.lexicon import (
     prefecture_core,
     strip_generic,
 )
-from flows.steps.extract.text import Hit, SpanIndex, literal_spans
+from flows.steps.extract.text import Hit, SpanIndex, literal_spans, matches_around, matches_from
 
 ZONE_SUFFIXES = sorted(
     [
@@ -394,6 +394,8 @@ def _counties_after_parent(text: str, mentions: list[RegionMention], ref: Refere
 
 # Townships, subdistricts and villages (李家镇, 王庄乡, 东湖街道, 柳树村) are in no gazetteer.
 _TOWNSHIP = re.compile(rf"([{HAN}]{{2,4}}?)(镇|乡|街道)(?!村|镇(?!长)|[土亲愁下间贤情音长江])")
+# Its suffix, two to four characters after where a township's name starts: the only starts tried (matches_around).
+_TOWNSHIP_SUFFIX = re.compile("镇|乡|街道")
 _TOWN_HEAD = re.compile(rf"^(?:镇长|乡长|党委|人民政府|政府|办事处|[{HAN}]{{2,3}}村)")
 _TOWN_AT = re.compile(r"(?:在|于|到|来到|位于|落户|前往|赴|走进|深入)\Z")
 _HAN_RUN_END = re.compile(rf"[{HAN}]*\Z")
@@ -433,7 +435,7 @@ def _townships(text: str, mentions: list[RegionMention], ref: Reference) -> list
     ends = {m.end: m for m in mentions if m.region.level in ("county", "prefecture")}
     found: list[RegionMention] = []
     candidates = []
-    for m in _TOWNSHIP.finditer(text):
+    for m in matches_around(_TOWNSHIP, _TOWNSHIP_SUFFIX, (2, 4), text):
         suffix = m.group(2)
         han_run = _HAN_RUN_END.search(text[max(0, m.end(1) - TOWNSHIP_NAME_REACH) : m.end(1)])  # (always matches)
         run = han_run.group() if han_run else ""
@@ -545,13 +547,14 @@ _ABBREVIATION = re.compile(
     rf"(?:(?:(?<=[在来赴抵返离驻留])(?P<one>[{''.join(PROVINCE_ABBREVIATIONS)}])(?=[举召落成开工投签设办考调参建]))"
     r"|(?P<gate>津门|京畿)|(?P<pair>京津冀|京津|沪苏浙|苏浙沪))"
 )
+_ABBREVIATION_FIRST = re.compile(rf"[{''.join(PROVINCE_ABBREVIATIONS)}]")  # where a match can begin
 
 
 def _abbreviations(text: str, gaz: Gazetteer) -> list[RegionMention]:
     """在津举行 -> 天津市; 津门 -> 天津市; 京津冀 is a macro region handled by the gazetteer."""
     by_code = _provinces_by_code(gaz)
     out = []
-    for m in _ABBREVIATION.finditer(text):
+    for m in matches_from(_ABBREVIATION, _ABBREVIATION_FIRST, text):
         letter = m["one"] or (m["gate"][0] if m["gate"] else None)
         region = by_code.get(PROVINCE_ABBREVIATIONS.get(letter or "", ""))
         if region is not None:

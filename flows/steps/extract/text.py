@@ -74,6 +74,46 @@ def literal_spans(text: str, word: str) -> list[tuple[int, int]]:
     return out
 
 
+def matches_from(pattern: re.Pattern[str], starts: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """pattern.finditer(text) as a list, trying a match only where `starts` (one character class) matches:
+    for a pattern whose every match begins with such a character and is never empty. Python's engine
+    skips ahead to a possible first character only when a pattern begins with a literal, a class or an
+    alternation; a pattern that begins with a lookaround (`(?=[\\d…])`) or a group it cannot see into is
+    tried in full at every position of the text, which is what this saves:
+    matches_from(re.compile(r"(?=\\d)\\d+元"), re.compile(r"\\d"), "约3元和12元")[1].group() -> "12元"."""
+    out: list[re.Match[str]] = []
+    at = 0
+    while (candidate := starts.search(text, at)) is not None:
+        match = pattern.match(text, candidate.start())  # lookbehinds see the text before it, as in finditer
+        if match is None:
+            at = candidate.start() + 1
+        else:
+            out.append(match)
+            at = match.end()
+    return out
+
+
+def matches_around(
+    pattern: re.Pattern[str], anchors: re.Pattern[str], reach: tuple[int, int], text: str
+) -> list[re.Match[str]]:
+    """pattern.finditer(text) as a list, trying only the starts from which an anchor (a match of `anchors`)
+    begins `reach` = (fewest, most) characters on: for a pattern whose every match holds one there, as
+    `(\\d{1,2})日` holds 日 one or two characters after its start. Anchors are rare where the pattern's
+    first characters are common (any Han character, any digit), so few starts are tried:
+    matches_around(re.compile(r"\\d{1,2}日"), re.compile("日"), (1, 2), "3月12日")[0].span() -> (2, 5)."""
+    fewest, most = reach
+    out: list[re.Match[str]] = []
+    at = 0  # the end of the last match: finditer's next search starts there
+    for anchor in anchors.finditer(text):
+        for start in range(max(at, anchor.start() - most), anchor.start() - fewest + 1):
+            match = pattern.match(text, start)
+            if match is not None:  # the leftmost start: every earlier one was tried, by this anchor or one before
+                out.append(match)
+                at = match.end()
+                break
+    return out
+
+
 def sentence_frame(documents: pl.DataFrame) -> pl.DataFrame:
     """One row per sentence: doc_id, sent_start, sent_end, sentence (offsets into documents.text)."""
     rows = [
