@@ -137,6 +137,19 @@ def test_loading_caps_its_memory_unless_a_limit_is_set(tmp_path, monkeypatch):
         warehouse.size_bytes("lots")
 
 
+def test_loading_runs_on_one_duckdb_thread_unless_a_number_is_set(tmp_path, monkeypatch):
+    """Loading beside the extraction workers uses LOAD_THREADS (1) DuckDB thread; GREENWIRE_DUCKDB_THREADS
+    someone set holds, and the other connections keep their own."""
+    monkeypatch.delenv("GREENWIRE_DUCKDB_THREADS", raising=False)
+    with warehouse.loading(tmp_path / "greenwire.duckdb") as con:
+        assert con.execute("select current_setting('threads')").fetchall() == [(warehouse.LOAD_THREADS,)] == [(1,)]
+    with warehouse.connect(tmp_path / "greenwire.duckdb") as con:
+        assert con.execute("select current_setting('threads')").fetchall() == [(min(os.cpu_count() or 1, settings.MAX_PROCESSES),)]
+    monkeypatch.setenv("GREENWIRE_DUCKDB_THREADS", "3")
+    with warehouse.loading(tmp_path / "greenwire.duckdb") as con:
+        assert con.execute("select current_setting('threads')").fetchall() == [(3,)]
+
+
 def test_a_duckdb_error_with_a_cpp_trace_in_a_model_is_one_line_naming_the_stage(
     published, tmp_path, monkeypatch, capsys
 ):
