@@ -143,8 +143,9 @@ def test_loading_runs_on_one_duckdb_thread_unless_a_number_is_set(tmp_path, monk
     monkeypatch.delenv("GREENWIRE_DUCKDB_THREADS", raising=False)
     with warehouse.loading(tmp_path / "greenwire.duckdb") as con:
         assert con.execute("select current_setting('threads')").fetchall() == [(warehouse.LOAD_THREADS,)] == [(1,)]
+    default = min(os.cpu_count() or 1, settings.MAX_PROCESSES)
     with warehouse.connect(tmp_path / "greenwire.duckdb") as con:
-        assert con.execute("select current_setting('threads')").fetchall() == [(min(os.cpu_count() or 1, settings.MAX_PROCESSES),)]
+        assert con.execute("select current_setting('threads')").fetchall() == [(default,)]
     monkeypatch.setenv("GREENWIRE_DUCKDB_THREADS", "3")
     with warehouse.loading(tmp_path / "greenwire.duckdb") as con:
         assert con.execute("select current_setting('threads')").fetchall() == [(3,)]
