@@ -107,6 +107,24 @@ def test_the_quick_check_hands_its_listing_to_the_flows_ingest_once_and_for_its_
         reruns.handed_over()
 
 
+def test_a_first_run_lists_its_folder_before_the_flow_and_hands_the_listing_over(seeds, tmp_path):
+    """Nothing published yet: the quick check finds work without asking, and with hand_over it still lists
+    the folder (while Prefect's API starts) for the flow's ingest; without hand_over it touches nothing."""
+    resolved = settings.load(seeds, tmp_path / "warehouse")
+    assert reruns.quick_rerun(resolved) is None
+    assert not resolved.database.exists() and reruns._handed is None
+    try:
+        assert reruns.quick_rerun(resolved, hand_over=True) is None
+        handed = reruns._handed
+        assert handed is not None and handed.unchanged_since is None and not handed.built
+        listed = handed.inventory.filter(pl.col("status") == "processed")
+        assert sorted(listed["source_file"]) == sorted(p.name for p in seeds.iterdir())
+        assert set(listed["action"]) == {"extract"}
+        assert reruns.check(resolved, "flow") is handed
+    finally:
+        reruns.handed_over()
+
+
 def test_every_warehouse_connection_is_capped_and_spills_under_the_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("GREENWIRE_DUCKDB_MEMORY", "1GB")
     monkeypatch.setenv("GREENWIRE_DUCKDB_THREADS", "1")
