@@ -39,7 +39,7 @@ RAW_SCHEMAS: dict[str, dict[str, PolarsDataType]] = {
         "url": pl.String,
         "is_relevant": pl.Boolean,
         "topics": pl.List(pl.String),
-        "signature": pl.List(pl.UInt32),  # MinHash of character 5-grams, for near-duplicates
+        "signature": pl.List(pl.UInt32),  # one-permutation MinHash of character 5-grams, for near-duplicates
     },
     "region_mentions": {
         **SPAN,

@@ -1,4 +1,4 @@
-"""MinHash signatures and the relevance rule."""
+"""MinHash signatures (one permutation) and the relevance rule."""
 
 import polars as pl
 
@@ -36,19 +36,59 @@ def test_text_shorter_than_a_shingle_still_gets_a_signature():
     assert len(sig) == PERMUTATIONS
 
 
-def _minima(windows: list[str]) -> list[int]:
-    hashes = [pl.Series(windows, dtype=pl.String).hash(seed=seed) & 0xFFFFFFFF for seed in range(PERMUTATIONS)]
-    return [int(h.min()) for h in hashes]
+_WORD = 2**64
 
 
-def test_a_signature_is_the_minimum_hash_of_every_five_character_window_of_its_article():
-    texts = ["甲乙，丙丁 戊己庚𠮷辛。", "短。", "", "子丑寅卯辰巳午未申酉戌亥"]
-    dense = ["甲乙丙丁戊己庚𠮷辛", "短", "", "子丑寅卯辰巳午未申酉戌亥"]  # no white space or punctuation
-    got = signatures(pl.DataFrame({"doc_id": ["a", "b", "c", "d"], "text": texts}))
-    assert got["doc_id"].to_list() == ["a", "b", "c", "d"]
+def _fmix(x: int) -> int:  # MurmurHash3's 64-bit finalizer, in Python integers
+    x ^= x >> 33
+    x = x * 0xFF51AFD7ED558CCD % _WORD
+    x ^= x >> 33
+    x = x * 0xC4CEB9FE1A85EC53 % _WORD
+    return x ^ (x >> 33)
+
+
+def _one_permutation(windows: list[str]) -> list[int]:
+    """The signature as the module's docstring defines it, one window at a time."""
+    bins: list[int | None] = [None] * PERMUTATIONS
+    for window in windows:
+        folded = 0
+        for character in window:
+            folded = (folded * 0x9E3779B97F4A7C15 + ord(character)) % _WORD
+        hashed = _fmix(folded)
+        b, value = hashed >> 58, hashed & 0xFFFFFFFF
+        bins[b] = value if bins[b] is None else min(bins[b], value)
+    out = []
+    for b, value in enumerate(bins):
+        if value is None:  # the first filled bin in this bin's own order of the others
+            order = sorted((o for o in range(PERMUTATIONS) if o != b), key=lambda o: _fmix(b * PERMUTATIONS + o + 1))
+            value = next(bins[o] for o in order if bins[o] is not None)
+        out.append(value)
+    return out
+
+
+def test_a_signature_is_the_one_permutation_minhash_of_the_five_character_windows_of_its_article():
+    long = "".join(chr(0x4E00 + i * 7 % 5000) for i in range(600))  # about 600 windows: every bin filled
+    texts = ["甲乙，丙丁 戊己庚𠮷辛。", "短。", "", "子丑寅卯辰巳午未申酉戌亥", None, long]
+    dense = ["甲乙丙丁戊己庚𠮷辛", "短", "", "子丑寅卯辰巳午未申酉戌亥", None, long]
+    ids = ["a", "b", "c", "d", "e", "f"]
+    got = signatures(pl.DataFrame({"doc_id": ids, "text": texts}, schema={"doc_id": pl.String, "text": pl.String}))
+    assert got["doc_id"].to_list() == ids
     for text, signature in zip(dense, got["signature"].to_list(), strict=True):
+        if text is None:
+            assert signature is None
+            continue
         windows = [text[i : i + 5] for i in range(max(len(text) - 4, 1))]  # a shorter text is its one window
-        assert signature == _minima(windows), text
+        assert signature == _one_permutation(windows), text
+
+
+def test_signatures_do_not_depend_on_the_other_articles_of_the_batch():
+    texts = [BASE, "短", None, BASE[5:], ""]
+    whole = signatures(pl.DataFrame({"doc_id": list("abcde"), "text": texts}))
+    alone = [
+        signatures(pl.DataFrame({"doc_id": [d], "text": [t]}, schema={"doc_id": pl.String, "text": pl.String}))
+        for d, t in zip("abcde", texts, strict=True)
+    ]
+    assert whole.equals(pl.concat(alone))
 
 
 def test_relevance_rule():
