@@ -1,7 +1,7 @@
 """Extraction: clean articles in, per-document regions, parties, events and metrics out, each with its evidence.
 
 How each extractor works and its limits: docs/extraction.md. Gazetteer and lexicon matching
-run vectorized over all documents at once (Polars `str.find_many`, Aho-Corasick); the
+run for the whole batch first (an Aho-Corasick automaton per list of names, text.find_all); the
 decisions that depend on neighbouring words run per document in Python (the rows of one
 article: flows/steps/extract/assemble.py).
 """

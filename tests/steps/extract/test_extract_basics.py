@@ -9,7 +9,7 @@ from flows.reference import load_all
 from flows.steps.constants import EVIDENCE_CONTEXT
 from flows.steps.extract import Evidence
 from flows.steps.extract import extract as _extract
-from flows.steps.extract.text import char_offsets, sentences
+from flows.steps.extract.text import find_all, sentences
 
 
 def _docs(*texts):
@@ -37,8 +37,15 @@ def test_sentences_keep_offsets():
     ]
 
 
-def test_byte_offsets_become_character_offsets():
-    assert char_offsets("天津abc市", [0, 3, 6, 9]) == [0, 1, 2, 5]
+def test_find_all_gives_every_occurrence_of_every_name_in_character_offsets_by_end():
+    documents = pl.DataFrame({"doc_id": ["a", "b", "c"], "text": ["𠮷天津市天津", "", "无"]})
+    expected = {
+        "a": [(1, 3, "天津"), (1, 4, "天津市"), (2, 4, "津市"), (4, 6, "天津")],  # 𠮷 is one character
+        "b": [],
+        "c": [],
+    }
+    assert find_all(documents, ["天津市", "天津", "津市"]) == expected
+    assert find_all(documents, ["津市", "天津", "天津市"]) == expected  # the order of the names does not matter
 
 
 @pytest.mark.parametrize(
