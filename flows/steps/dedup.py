@@ -57,28 +57,56 @@ def signatures(documents: pl.DataFrame) -> pl.DataFrame:
     dense = documents.select(pl.col("text").str.replace_all(_NOISE, ""))["text"]
     present = dense.is_not_null().to_numpy()
     lengths = dense.str.len_chars().fill_null(0).to_numpy().astype(np.int64)
-    text = "".join(dense.drop_nulls().to_list())
-    # code points of every article, end to end; an article's shingles start where its five characters
-    # lie within it, and a text shorter than a shingle (even empty) is its one shingle
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    points = np.concatenate([points, np.zeros(SHINGLE, dtype=np.uint64)])  # a short last text reads past the end
+    texts = dense.fill_null("").to_list()
+    bins = np.full((len(texts), PERMUTATIONS), _EMPTY, dtype=np.uint64)
+    # articles a few hundred thousand characters at a time: the arrays stay small enough for the caches
+    # (one batch at once was 0.08 s against 0.05 s, and its first call faulted in 0.25 GB)
     ends = np.cumsum(lengths)
-    starts = ends - lengths
-    windows = np.maximum(lengths - SHINGLE + 1, 1)
-    windows[~present] = 0
-    owner = np.repeat(np.arange(len(lengths)), windows)
-    first = np.repeat(starts, windows) + (np.arange(owner.size) - np.repeat(np.cumsum(windows) - windows, windows))
-    width = np.minimum(lengths, SHINGLE)[owner]
-    folded = np.zeros(owner.size, dtype=np.uint64)
-    for k in range(SHINGLE):
-        # a short text's missing characters are left out, not read as zeros: "短" is not "短\0\0\0\0"
-        folded = np.where(k < width, folded * _BASE + points[first + k], folded)
-    hashed = _mixed(folded)
-    bins = np.full(len(lengths) * PERMUTATIONS, _EMPTY, dtype=np.uint64)
-    np.minimum.at(bins, owner * PERMUTATIONS + (hashed >> _BIN_SHIFT).astype(np.int64), hashed & _LOW)
-    values = _densified(bins.reshape(len(lengths), PERMUTATIONS))
+    first = 0
+    while first < len(texts):
+        last = max(int(np.searchsorted(ends, ends[first] - lengths[first] + CHUNK_CHARS, side="right")), first + 1)
+        bins[first:last] = _bins(texts[first:last], lengths[first:last], present[first:last])
+        first = last
+    values = _densified(bins)
     signature = pl.Series("signature", values.astype(np.uint32)).cast(pl.List(pl.UInt32))
     return documents.select("doc_id").with_columns(signature=pl.when(pl.Series(present)).then(signature))
+
+
+CHUNK_CHARS = 1 << 18
+
+
+def _bins(texts: list[str], lengths: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """(articles x 64): each bin's least low 32 bits over the article's shingles, _EMPTY where none
+    fell (and for an article not `present`)."""
+    points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # every position's five code points folded (zeros past the end); an article's shingles are the
+    # positions whose five characters lie within it
+    padded = np.concatenate([points, np.zeros(SHINGLE - 1, dtype=np.uint64)])
+    folded = padded[: points.size].copy()
+    for k in range(1, SHINGLE):
+        folded = folded * _BASE + padded[k : k + points.size]
+    windows = np.maximum(lengths - SHINGLE + 1, 0)
+    owner = np.repeat(np.arange(len(texts)), windows)
+    starts = np.cumsum(lengths) - lengths
+    at = np.repeat(starts - (np.cumsum(windows) - windows), windows) + np.arange(owner.size)
+    keys, owners = folded[at], owner
+    short = np.flatnonzero(present & (lengths < SHINGLE))
+    if short.size:  # a text shorter than a shingle (even empty) is its one shingle: its code points alone
+        alone = [_fold(points[starts[i] : starts[i] + lengths[i]]) for i in short]
+        keys = np.concatenate([keys, np.array(alone, dtype=np.uint64)])
+        owners = np.concatenate([owners, short])
+    hashed = _mixed(keys)
+    bins = np.full(len(texts) * PERMUTATIONS, _EMPTY, dtype=np.uint64)
+    np.minimum.at(bins, owners * PERMUTATIONS + (hashed >> _BIN_SHIFT).astype(np.int64), hashed & _LOW)
+    return bins.reshape(len(texts), PERMUTATIONS)
+
+
+def _fold(points: np.ndarray) -> int:
+    """Code points folded as the shingles are (c0 * B^(n-1) + ... + c(n-1), mod 2^64)."""
+    folded = 0
+    for point in points.tolist():
+        folded = (folded * int(_BASE) + point) & 0xFFFFFFFFFFFFFFFF
+    return folded
 
 
 def _densified(bins: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 import polars as pl
 
+from flows.steps import dedup
 from flows.steps.dedup import PERMUTATIONS, estimated_similarity, signatures
 from flows.steps.relevance import relevance
 
@@ -81,14 +82,17 @@ def test_a_signature_is_the_one_permutation_minhash_of_the_five_character_window
         assert signature == _one_permutation(windows), text
 
 
-def test_signatures_do_not_depend_on_the_other_articles_of_the_batch():
-    texts = [BASE, "短", None, BASE[5:], ""]
-    whole = signatures(pl.DataFrame({"doc_id": list("abcde"), "text": texts}))
+def test_signatures_do_not_depend_on_the_other_articles_of_the_batch(monkeypatch):
+    texts = [BASE, "短", None, BASE[5:], "", BASE * 3]
+    ids = list("abcdef")
+    schema = {"doc_id": pl.String, "text": pl.String}
+    whole = signatures(pl.DataFrame({"doc_id": ids, "text": texts}, schema=schema))
     alone = [
-        signatures(pl.DataFrame({"doc_id": [d], "text": [t]}, schema={"doc_id": pl.String, "text": pl.String}))
-        for d, t in zip("abcde", texts, strict=True)
+        signatures(pl.DataFrame({"doc_id": [d], "text": [t]}, schema=schema)) for d, t in zip(ids, texts, strict=True)
     ]
     assert whole.equals(pl.concat(alone))
+    monkeypatch.setattr(dedup, "CHUNK_CHARS", 40)  # a few articles per chunk of arrays, one longer than a chunk
+    assert signatures(pl.DataFrame({"doc_id": ids, "text": texts}, schema=schema)).equals(whole)
 
 
 def test_relevance_rule():
