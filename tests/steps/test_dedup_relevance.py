@@ -1,8 +1,9 @@
-"""MinHash signatures (one permutation) and the relevance rule."""
+"""MinHash signatures (one permutation), the code-point chunks they are computed over, and the relevance rule."""
 
+import numpy as np
 import polars as pl
 
-from flows.steps import dedup
+from flows.steps import codepoints
 from flows.steps.dedup import PERMUTATIONS, estimated_similarity, signatures
 from flows.steps.relevance import relevance
 
@@ -91,7 +92,7 @@ def test_signatures_do_not_depend_on_the_other_articles_of_the_batch(monkeypatch
         signatures(pl.DataFrame({"doc_id": [d], "text": [t]}, schema=schema)) for d, t in zip(ids, texts, strict=True)
     ]
     assert whole.equals(pl.concat(alone))
-    monkeypatch.setattr(dedup, "CHUNK_CHARS", 40)  # a few articles per chunk of arrays, one longer than a chunk
+    monkeypatch.setattr(codepoints, "CHUNK_CHARS", 40)  # a few articles per chunk of arrays, one longer than a chunk
     assert signatures(pl.DataFrame({"doc_id": ids, "text": texts}, schema=schema)).equals(whole)
 
 
@@ -107,3 +108,11 @@ def test_relevance_rule():
     assert out["green"]["is_relevant"] and out["green"]["topics"] == ["low_carbon", "green_development"]
     assert out["titled"]["is_relevant"] and out["titled"]["topics"] == ["circular_economy"]
     assert not out["sport"]["is_relevant"] and out["sport"]["topics"] == []
+
+
+def test_code_point_chunks_cover_every_text_once_in_order():
+    texts = ["ab", "", "𠮷cd", "efghij", "k"]
+    lengths = np.array([len(t) for t in texts])
+    got = list(codepoints.chunks(texts, lengths, 3))
+    assert [(first, last) for first, last, _ in got] == [(0, 2), (2, 3), (3, 4), (4, 5)]  # "efghij" alone: over 3
+    assert "".join("".join(map(chr, points)) for _, _, points in got) == "".join(texts)
