@@ -364,6 +364,7 @@ def cluster_vs_local(articles: int, root: Path, workdir: Path, workers: int = 2)
         subprocess.Popen(
             [*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
             env=env,
+            cwd=root,  # `python -m` puts the working directory first on sys.path: the checkout's own code
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -380,6 +381,7 @@ def cluster_vs_local(articles: int, root: Path, workdir: Path, workers: int = 2)
                 "--no-nanny",
             ],
             env=env,
+            cwd=root,  # else a worker started from another checkout imports that checkout's greenwire
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
