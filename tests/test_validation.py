@@ -104,8 +104,14 @@ def test_great_expectations_labels_batches_without_hashing_every_value(con, tmp_
         (
             "update marts.metrics set value = 250000 where unit = 'count'; update marts.metrics set unit = 'percent'",
             "metrics",
-            "expect_column_values_to_be_between",
-            "value",
+            "expect_column_values_to_be_in_set",
+            "_percent_ok",
+        ),
+        (
+            "update marts.metrics set unit = 'count', value = -1",
+            "metrics",
+            "expect_column_values_to_be_in_set",
+            "_count_ok",
         ),
         (
             "update marts.mentions set char_end = char_start + 2 where entity_kind = 'region'",
@@ -160,6 +166,7 @@ def test_great_expectations_labels_batches_without_hashing_every_value(con, tmp_
         "duplicate-key",
         "unknown-unit",
         "insane-percent",
+        "negative-count",
         "span-mismatch",
         "dangling-parent",
         "future-date",
@@ -179,6 +186,23 @@ def test_broken_mart_fails_the_named_expectation(con, tmp_path, sabotage, table,
         con.execute("rollback")
     assert not report.success
     assert (table, expectation, column) in {(f.table, f.expectation, f.column) for f in report.failures}
+
+
+def test_a_units_bounds_hold_for_that_unit_only(con, tmp_path):
+    """-5 and 250,000 are out of bounds for a count and a percentage, and fine in kilometres or unknown."""
+    con.execute("begin transaction")
+    try:
+        con.execute("update marts.metrics set unit = 'km', value = -5")
+        con.execute(
+            "insert into marts.metrics select * replace ('m_other' as metric_id, null as unit, 250000.0 as value) "
+            "from marts.metrics"
+        )
+        checks = con.sql(f"select _percent_ok, _count_ok from ({validation.CHECK_QUERIES['metrics']})").fetchall()
+        report = validation.validate(con, tmp_path / "docs", today=date(2026, 1, 1))
+    finally:
+        con.execute("rollback")
+    assert checks == [(True, True), (True, True)]
+    assert not {f.column for f in report.failures} & {"_percent_ok", "_count_ok"}
 
 
 def test_integer_columns_reach_gx_as_int64_which_it_compares_vectorized(con):
