@@ -199,6 +199,9 @@ def loading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         cap_memory(con, LOAD_MEMORY_LIMIT)
         yield con
     finally:
+        if not os.environ.get("GREENWIRE_DUCKDB_THREADS"):
+            with contextlib.suppress(duckdb.Error):  # the checkpoint on closing runs when the workers are done:
+                con.execute("reset threads")  # on every core (100,000 articles: 0.9 s, 1.1 s on one)
         con.close()
 
 
