@@ -2,13 +2,14 @@
 
 import json
 import os
+import threading
 from datetime import date
 
 import polars as pl
 import pytest
 from pages import news_page
 
-from flows.ops.inventory import FolderConflict, check_folders, scan
+from flows.ops.inventory import FolderConflict, check_folders, read_ahead, scan
 
 
 @pytest.fixture
@@ -240,3 +241,15 @@ def test_a_file_name_that_is_not_utf8_is_listed_with_backslash_escapes(folder):
     listed = list_files(folder, 1_000_000)
     assert listed["source_file"].to_list() == ["bad\\xff.txt", "ok.txt"]
     assert listed["sha256"].null_count() == 0
+
+
+def test_read_ahead_skips_what_it_cannot_open_and_never_waits_on_a_fifo(tmp_path):
+    (tmp_path / "a.txt").write_text("绿色低碳", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "pipe")  # a plain open for reading would wait for a writer for ever
+    paths = [tmp_path / "a.txt", tmp_path / "gone.txt", tmp_path / "folder", tmp_path / "pipe"]
+    worker = threading.Thread(target=read_ahead, args=(paths,), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "绿色低碳"
