@@ -352,6 +352,8 @@ def stage_publish(settings: Settings, run_id: str, beside_validation: bool = Fal
     rows = sum(t["rows"] for t in staged.tables.values())
     beside = " while validating" if beside_validation else ""
     merged = f"; {', '.join(staged.merged)} merged into the current version's rows" if staged.merged else ""
+    if staged.one_at_a_time:  # only when writing them side by side ran out of DuckDB's memory
+        merged += "; one table at a time (side by side ran out of DuckDB memory)"
     say(
         "publish",
         f"{len(staged.tables)} tables, {rows} rows written{beside}{merged} ({seconds:.1f} s)",

@@ -179,3 +179,34 @@ def test_changed_rows_narrowed_to_documents_compare_only_their_rows(tmp_path):
         assert _changed_rows(con, *paths, columns, key) == {"added": 1, "removed": 1, "changed": 2}
         narrowed = _changed_rows(con, *paths, columns, key, ["d1", "d3", "d4"])
     assert narrowed == {"added": 1, "removed": 1, "changed": 1}
+
+
+def test_tables_written_side_by_side_that_run_out_of_memory_are_written_one_at_a_time(marts, tmp_path, monkeypatch):
+    from flows.warehouse import publish as publisher
+
+    expected = stage(marts, tmp_path / "a", "run-1", now=T0)
+    write = publisher._write_tables
+    asked = []
+
+    def short_of_memory_side_by_side(con, staging, previous, unpublished, side_by_side=True):
+        asked.append(side_by_side)
+        if side_by_side:  # as DuckDB says it when two sorts fill its cap
+            raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB (572.1 MiB/572.2 MiB used)")
+        return write(con, staging, previous, unpublished, side_by_side)
+
+    monkeypatch.setattr(publisher, "_write_tables", short_of_memory_side_by_side)
+    staged = stage(marts, tmp_path / "b", "run-1", now=T0)
+    assert asked == [True, False] and staged.one_at_a_time and not expected.one_at_a_time
+    assert {t: e["sha256"] for t, e in staged.tables.items()} == {t: e["sha256"] for t, e in expected.tables.items()}
+
+
+def test_tables_that_run_out_of_memory_one_at_a_time_raise_and_leave_no_partial_folder(marts, tmp_path, monkeypatch):
+    from flows.warehouse import publish as publisher
+
+    def short_of_memory(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB (572.1 MiB/572.2 MiB used)")
+
+    monkeypatch.setattr(publisher, "_write_tables", short_of_memory)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        stage(marts, tmp_path, "run-1", now=T0, side_by_side=False)
+    assert list((tmp_path / "versions").iterdir()) == []

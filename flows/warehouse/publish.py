@@ -65,6 +65,7 @@ class Staged:
     previous: Path | None
     changes: dict[str, dict[str, int]]
     merged: list[str] = field(default_factory=list)  # tables merged from the previous version's file
+    one_at_a_time: bool = False  # the tables were written one by one (asked, or side by side ran out of memory)
 
 
 def publish(
@@ -81,7 +82,13 @@ def publish(
     return finish(stage(con, publish_dir, run_id, now), publish_dir, keep, quality, report)
 
 
-def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: datetime | None = None) -> Staged:
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    publish_dir: Path,
+    run_id: str,
+    now: datetime | None = None,
+    side_by_side: bool = True,
+) -> Staged:
     """The first half of publish(): every mart as Parquet in versions/.<name>.partial, with its rows, its
     sha256, the changes since the current version and dictionary.json. Nothing a reader sees changes: a
     run writes these while its marts are being validated, and discard()s them if validation fails."""
@@ -99,9 +106,40 @@ def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: d
         table: increments.unpublished(con, table, previous.name) if previous else None for table in PER_DOCUMENT_MARTS
     }
     narrowed = {table: documents for table, documents in unpublished.items() if documents is not None}
-    # The tables of MERGED are written by pyarrow in a thread, DuckDB's COPY writes the others meanwhile:
-    # both let go of the GIL, and a rerun after adding 100 files to 100,000 wrote the mentions for 4.4 s
-    # while the other six took 1.5 s after them, with the validating process done and its core idle.
+    try:
+        try:
+            merged_tables = _write_tables(con, staging, previous, unpublished, side_by_side)
+            one_at_a_time = not side_by_side
+        except duckdb.OutOfMemoryException:
+            if not side_by_side:
+                raise
+            # Side by side, two sorts share DuckDB's memory cap: a backfill of 10,000 files into 100,000 ran out
+            # of it in one of four benches (572 of 572 MiB held). One at a time needs less.
+            merged_tables = _write_tables(con, staging, previous, unpublished, side_by_side=False)
+            one_at_a_time = True
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = {}
+    for table in MART_TABLES:
+        target = staging / f"{table}.parquet"
+        files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
+    dictionary.write_json(staging / "dictionary.json")
+    changed = changes(previous, staging, con, narrowed)
+    return Staged(staging, name, run_id, now, files, previous, changed, merged_tables, one_at_a_time)
+
+
+def _write_tables(
+    con: duckdb.DuckDBPyConnection,
+    staging: Path,
+    previous: Path | None,
+    unpublished: dict[str, list[str] | None],
+    side_by_side: bool = True,
+) -> list[str]:
+    """Every mart's Parquet into `staging`; returns the tables merged from the previous version's file.
+    `side_by_side`: the tables of MERGED written by pyarrow in a thread while DuckDB's COPY writes the others
+    (both let go of the GIL: a rerun after adding 100 files to 100,000 wrote the mentions for 4.4 s while the
+    other six took 1.5 s after them, with the validating process done and its core idle); else one by one."""
     with con.cursor() as apart, ThreadPoolExecutor(1) as pool:  # the pool ends first: no write outlives its cursor
         writing = {
             table: pool.submit(
@@ -116,6 +154,9 @@ def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: d
             for table in MART_TABLES
             if table in MERGED
         }
+        if not side_by_side:
+            for done in writing.values():
+                done.result()
         for table in MART_TABLES:
             if table not in MERGED:
                 target = staging / f"{table}.parquet"
@@ -123,13 +164,7 @@ def stage(con: duckdb.DuckDBPyConnection, publish_dir: Path, run_id: str, now: d
                     f"copy (select * from marts.{table} order by {ORDER_BY[table]}) "
                     f"to '{target.as_posix()}' (format parquet, compression zstd)"
                 )
-        merged_tables = [table for table, done in writing.items() if done.result() is not None]
-    files = {}
-    for table in MART_TABLES:
-        target = staging / f"{table}.parquet"
-        files[table] = {"file": target.name, "rows": _rows(con, target), "sha256": _sha256(target)}
-    dictionary.write_json(staging / "dictionary.json")
-    return Staged(staging, name, run_id, now, files, previous, changes(previous, staging, con, narrowed), merged_tables)
+        return [table for table, done in writing.items() if done.result() is not None]
 
 
 def finish(
