@@ -7,6 +7,8 @@ only when the build is for this interpreter and every recorded hash matches its 
 it is now: an edited module is never shadowed by a stale build, it runs as plain Python until the
 next `make`. The compiled code is the same code (mypyc compiles the type-annotated Python as it
 is); tests/test_native.py checks that it gives the same rows. GREENWIRE_NATIVE=0 turns it off.
+What stays interpreted in a compiled module: the methods @dataclass generates (it writes them as
+Python source at import), so a dataclass made by the ten thousand per batch writes its __init__ out.
 
     enable()    -> True when the compiled modules are in use
     in_use()    -> ("flows.steps.extract.parties", ...) or ()
