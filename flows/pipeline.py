@@ -184,8 +184,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     summary.marts = _in("build", tasks.build, settings)
     summary.validation, staged = _validated(settings, run_id)
     if not summary.validation.success:
-        if staged is not None:
-            publisher.discard(staged)
+        publisher.discard(staged)
         raise ValidationFailed(summary.validation)
     summary.published = _in(
         "publish", tasks.publish, settings, run_id, summary.validation, summary.files.height, staged
@@ -193,21 +192,27 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     return summary
 
 
-def _validated(settings: settings_module.Settings, run_id: str) -> tuple[ValidationReport, publisher.Staged | None]:
-    """Validate the marts, and return the publish stage's Parquet when it was written meanwhile: when
-    validation reads only the rows changed since the published version (validation.incremental_apart:
-    a small process) and the mentions' Parquet is merged from the published one (publisher.merges: few
-    documents changed), the tables are written beside it into a folder no reader sees (publisher.stage).
-    Otherwise (a first run, new suites, a large increment) one of them is large and the writing waits."""
+def _validated(
+    settings: settings_module.Settings, run_id: str
+) -> tuple[ValidationReport, publisher.Staged | publisher.Ahead]:
+    """Validate the marts in a process apart, and return what the publish stage's Parquet wrote meanwhile,
+    into a folder no reader sees (discarded if validation fails). When validation reads only the rows
+    changed since the published version (validation.incremental_apart: a small process) and the mentions'
+    Parquet is merged from the published one (publisher.merges: few documents changed), every table
+    (publisher.stage). Otherwise (a first run, new suites, a large increment) the validating process reads
+    every row and holds up to 1 GB: the marts but the mentions (publisher.stage_ahead), whose sort waits."""
     since = validation.baseline(publisher.current_version(settings.publish_dir))
-    if not _in("validate", _small_increment, settings, since):
-        return _in("validate", tasks.validate, settings), None
+    small = _in("validate", _small_increment, settings, since)
     running = _in("validate", validation.start_apart, settings.database, settings.docs_dir, None, since)
-    staged = _in("publish", tasks.stage_publish, settings, run_id, True)
+    written: publisher.Staged | publisher.Ahead = (
+        _in("publish", tasks.stage_publish, settings, run_id, True)
+        if small
+        else _in("publish", tasks.stage_ahead, settings, run_id)
+    )
     try:
-        return _in("validate", tasks.validate, settings, None, running), staged
+        return _in("validate", tasks.validate, settings, None, running), written
     except BaseException:
-        publisher.discard(staged)
+        publisher.discard(written)
         raise
 
 

@@ -7,6 +7,7 @@ locked); a bad file, a failed model or a failed expectation fails at once.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -339,18 +340,51 @@ PUBLISH_MEMORY_LIMIT = "600MB"
 PUBLISH_BESIDE_VALIDATION_LIMIT = "500MB"
 
 
+# Writing the marts ahead (publisher.stage_ahead) while the validating process reads every row of them: it
+# works on one core in stretches (importing Great Expectations, pandas), and this writing takes the other,
+# on one DuckDB thread. Sorting the 109,000 documents wants one block of 100 MB: it failed under 300 MB.
+AHEAD_MEMORY_LIMIT = "400MB"
+AHEAD_THREADS = 1
+
+
+@task(name="stage ahead", cache_policy=NO_CACHE)
+def stage_ahead(settings: Settings, run_id: str) -> publisher.Ahead:
+    """The Parquet of the marts but the mentions, in a hidden folder, while validation runs apart: the
+    publish stage then writes only the mentions (publisher.stage_ahead; discarded if validation fails)."""
+    started = time.perf_counter()
+    with warehouse.connect(settings.database, read_only=True) as con:
+        warehouse.cap_memory(con, AHEAD_MEMORY_LIMIT)
+        if not os.environ.get("GREENWIRE_DUCKDB_THREADS"):  # a chosen value holds, as in warehouse.loading
+            con.execute(f"set threads = {AHEAD_THREADS}")
+        dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
+        ahead = publisher.stage_ahead(con, settings.publish_dir, run_id)
+    seconds = round(time.perf_counter() - started, 3)
+    say(
+        "publish",
+        f"{', '.join(ahead.tables)} written while validating ({seconds:.1f} s)",
+        seconds=seconds,
+        tables=list(ahead.tables),
+    )
+    return ahead
+
+
 @task(name="stage", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_transient)
-def stage_publish(settings: Settings, run_id: str, beside_validation: bool = False) -> publisher.Staged:
+def stage_publish(
+    settings: Settings, run_id: str, beside_validation: bool = False, ahead: publisher.Ahead | None = None
+) -> publisher.Staged:
     """The first half of publishing: every mart as Parquet in a hidden folder (publisher.stage), nothing
-    a reader sees; `beside_validation` when the validating process runs meanwhile (a lower memory cap)."""
+    a reader sees; `beside_validation` when the validating process runs meanwhile (a lower memory cap);
+    `ahead`: the marts stage_ahead wrote, which are not written again."""
     started = time.perf_counter()
     with warehouse.connect(settings.database, read_only=True) as con:
         warehouse.cap_memory(con, PUBLISH_BESIDE_VALIDATION_LIMIT if beside_validation else PUBLISH_MEMORY_LIMIT)
         dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
-        staged = publisher.stage(con, settings.publish_dir, run_id)
+        staged = publisher.stage(con, settings.publish_dir, run_id, ahead=ahead)
     seconds = round(time.perf_counter() - started, 3)
     rows = sum(t["rows"] for t in staged.tables.values())
     beside = " while validating" if beside_validation else ""
+    if ahead is not None:
+        beside += f" ({len(ahead.tables)} of them while validating)"
     merged = f"; {', '.join(staged.merged)} merged into the current version's rows" if staged.merged else ""
     if staged.one_at_a_time:  # only when writing them side by side ran out of DuckDB's memory
         merged += "; one table at a time (side by side ran out of DuckDB memory)"
@@ -369,16 +403,20 @@ def publish(
     run_id: str,
     validated: validation.ValidationReport | None = None,
     files_seen: int | None = None,
-    staged: publisher.Staged | None = None,
+    written: publisher.Staged | publisher.Ahead | None = None,
 ) -> Path:
-    """Parquet per mart into a new version folder (written by stage_publish unless `staged` already
-    holds it), swapped in as publish/current. Its seconds are those after validation: both halves,
-    or the second when the first ran beside validation (whose seconds then hold it)."""
+    """Parquet per mart into a new version folder (written by stage_publish unless `written` already
+    holds it; when it holds stage_ahead's marts, only the others), swapped in as publish/current. Its
+    seconds are those after validation: both halves, or the second when the first ran beside validation
+    (whose seconds then hold it)."""
     done = _timed("publish")
-    if staged is not None and not staged.folder.is_dir():  # a retry after finish() moved it: write again
-        staged = None
+    if written is not None and not written.folder.is_dir():  # a retry after finish() moved it: write again
+        written = None
+    staged = written if isinstance(written, publisher.Staged) else None
     beside = "; its tables were written while validating" if staged else ""
-    staged = staged or stage_publish.fn(settings, run_id)
+    if staged is None:
+        ahead = written if isinstance(written, publisher.Ahead) else None
+        staged = stage_publish.fn(settings, run_id, ahead=ahead)
     version = publisher.finish(
         staged,
         settings.publish_dir,

@@ -92,16 +92,23 @@ def test_every_mention_slices_the_document_text(published):
     assert bad == 0
 
 
-def test_a_rerun_writes_its_parquet_while_it_validates(published):
-    """The forced rerun has a published version to validate against (only changed rows are read), so its
-    Parquet is written while the validating process runs, and swapped in once the report passed."""
+def test_a_run_writes_its_parquet_while_it_validates(published):
+    """The forced rerun has a published version to validate against (only changed rows are read), so all of
+    its Parquet is written while the validating process runs; the first run, whose validation reads every
+    row, writes all but the mentions meanwhile (publisher.stage_ahead) and the mentions after the report.
+    Either is swapped in once the report passed."""
+    from flows.warehouse import publish as publisher
+
     warehouse_dir, first, _, second = published
-    for run, overlapped in ((first, False), (second, True)):
+    written, validated, swapped = ("publish", "progress"), ("validate", "done"), ("publish", "done")
+    for run, expected in ((first, [written, validated, written, swapped]), (second, [written, validated, swapped])):
         log = warehouse_dir / "runs" / f"{run.run_id}.jsonl"
         events = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-        order = [(e["stage"], e["event"]) for e in events if e["stage"] in ("validate", "publish")]
-        written, validated, swapped = ("publish", "progress"), ("validate", "done"), ("publish", "done")
-        assert order == ([written, validated, swapped] if overlapped else [validated, written, swapped])
+        steps = [e for e in events if e["stage"] in ("validate", "publish")]
+        assert [(e["stage"], e["event"]) for e in steps] == expected
+        if run is first:
+            assert set(steps[0]["tables"]) == set(CONTRACT) - {"mentions"} == set(publisher.AHEAD_TABLES)
+            assert "(6 of them while validating)" in steps[2]["message"]
 
 
 def test_a_publish_retried_after_its_staged_folder_moved_writes_the_tables_again(published):
@@ -117,7 +124,7 @@ def test_a_publish_retried_after_its_staged_folder_moved_writes_the_tables_again
     with duckdb.connect(str(settings.database), read_only=True) as con:
         staged = publisher.stage(con, settings.publish_dir, "retried-run")
     publisher.discard(staged)  # as if finish() had moved it on the first attempt
-    version = tasks.publish.fn(settings, "retried-run", staged=staged)
+    version = tasks.publish.fn(settings, "retried-run", written=staged)
     assert (warehouse_dir / "publish" / "current").resolve() == version != current
     for table in CONTRACT:
         assert (version / f"{table}.parquet").read_bytes() == (current / f"{table}.parquet").read_bytes()

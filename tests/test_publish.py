@@ -188,11 +188,11 @@ def test_tables_written_side_by_side_that_run_out_of_memory_are_written_one_at_a
     write = publisher._write_tables
     asked = []
 
-    def short_of_memory_side_by_side(con, staging, previous, unpublished, side_by_side=True):
+    def short_of_memory_side_by_side(con, staging, previous, unpublished, side_by_side=True, written=()):
         asked.append(side_by_side)
         if side_by_side:  # as DuckDB says it when two sorts fill its cap
             raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB (572.1 MiB/572.2 MiB used)")
-        return write(con, staging, previous, unpublished, side_by_side)
+        return write(con, staging, previous, unpublished, side_by_side, written)
 
     monkeypatch.setattr(publisher, "_write_tables", short_of_memory_side_by_side)
     staged = stage(marts, tmp_path / "b", "run-1", now=T0)
@@ -209,4 +209,53 @@ def test_tables_that_run_out_of_memory_one_at_a_time_raise_and_leave_no_partial_
     monkeypatch.setattr(publisher, "_write_tables", short_of_memory)
     with pytest.raises(duckdb.OutOfMemoryException):
         stage(marts, tmp_path, "run-1", now=T0, side_by_side=False)
+    assert list((tmp_path / "versions").iterdir()) == []
+
+
+def test_marts_written_ahead_are_completed_into_the_same_version_and_bytes(marts, tmp_path, monkeypatch):
+    """stage_ahead writes every mart but the mentions into a new hidden folder; stage(ahead=...) writes only
+    the mentions into it, and the version is the one a plain stage gives, byte for byte."""
+    from flows.warehouse import publish as publisher
+
+    expected = stage(marts, tmp_path / "a", "run-1", now=T0)
+    ahead = publisher.stage_ahead(marts, tmp_path / "b", "run-1", now=T0)
+    assert ahead.folder.name.startswith(".") and ahead.folder.name.endswith(".partial")
+    assert sorted(p.name for p in ahead.folder.iterdir()) == sorted(
+        f"{t}.parquet" for t in MART_TABLES if t != "mentions"
+    )
+    assert current_version(tmp_path / "b") is None  # nothing a reader sees
+    copied = []
+    copy = publisher._copy
+    monkeypatch.setattr(publisher, "_copy", lambda con, table, folder: copied.append(table) or copy(con, table, folder))
+    monkeypatch.setattr(publisher.merged, "write", _recorded(publisher.merged.write, copied))
+    staged = stage(marts, tmp_path / "b", "run-1", ahead=ahead)
+    assert copied == ["mentions"] and staged.folder == ahead.folder and staged.name == expected.name
+    assert {t: e["sha256"] for t, e in staged.tables.items()} == {t: e["sha256"] for t, e in expected.tables.items()}
+    assert staged.changes == expected.changes
+
+
+def _recorded(write, tables):
+    def recording(con, table, *args, **kwargs):
+        tables.append(table)
+        return write(con, table, *args, **kwargs)
+
+    return recording
+
+
+def test_marts_written_ahead_that_fail_leave_no_folder_and_discard_removes_one(marts, tmp_path, monkeypatch):
+    from flows.warehouse import publish as publisher
+
+    ahead = publisher.stage_ahead(marts, tmp_path, "run-1", now=T0)
+    discard(ahead)  # validation failed
+    assert list((tmp_path / "versions").iterdir()) == []
+    copy = publisher._copy
+
+    def full_disk_at_metrics(con, table, folder):
+        if table == "metrics":
+            raise OSError(28, "No space left on device")
+        copy(con, table, folder)
+
+    monkeypatch.setattr(publisher, "_copy", full_disk_at_metrics)
+    with pytest.raises(OSError, match="No space left"):
+        publisher.stage_ahead(marts, tmp_path, "run-2", now=T0)
     assert list((tmp_path / "versions").iterdir()) == []
