@@ -1,6 +1,8 @@
 """Great Expectations suites on small real marts: they pass on good data and name what breaks."""
 
 import json
+import subprocess
+import sys
 from datetime import date
 
 import duckdb
@@ -288,6 +290,21 @@ def test_a_validated_frame_is_let_go_after_release():
     validation.release(source)
     gc.collect()
     assert held() is None
+
+
+def test_the_validating_process_loads_scipy_stats_only_when_it_is_used():
+    """validation._start imports Great Expectations with scipy.stats deferred (DEFERRED_MODULES): GX's
+    import does not run it, and the first use of one of its functions does."""
+    probe = """
+import sys
+from flows.warehouse import validation
+validation._start()
+print("great_expectations" in sys.modules, "scipy.stats._stats_py" in sys.modules)
+from scipy import stats
+print(round(float(stats.entropy([0.5, 0.5], base=2)), 6), "scipy.stats._stats_py" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split() == ["True", "False", "1.0", "True"]
 
 
 def test_the_validating_process_starts_early_only_for_a_small_corpus():
