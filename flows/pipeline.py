@@ -184,7 +184,8 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     summary.marts = _in("build", tasks.build, settings)
     summary.validation, staged = _validated(settings, run_id)
     if not summary.validation.success:
-        publisher.discard(staged)
+        if staged is not None:
+            publisher.discard(staged)
         raise ValidationFailed(summary.validation)
     summary.published = _in(
         "publish", tasks.publish, settings, run_id, summary.validation, summary.files.height, staged
@@ -194,17 +195,18 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
 
 def _validated(
     settings: settings_module.Settings, run_id: str
-) -> tuple[ValidationReport, publisher.Staged | publisher.Ahead]:
+) -> tuple[ValidationReport, publisher.Staged | publisher.Ahead | None]:
     """Validate the marts in a process apart, and return what the publish stage's Parquet wrote meanwhile,
     into a folder no reader sees (discarded if validation fails). When validation reads only the rows
     changed since the published version (validation.incremental_apart: a small process) and the mentions'
     Parquet is merged from the published one (publisher.merges: few documents changed), every table
     (publisher.stage). Otherwise (a first run, new suites, a large increment) the validating process reads
-    every row and holds up to 1 GB: the marts but the mentions (publisher.stage_ahead), whose sort waits."""
+    every row and holds up to 1 GB: the marts but the mentions (publisher.stage_ahead), whose sort waits
+    (None if that ran out of memory: then every table is written after)."""
     since = validation.baseline(publisher.current_version(settings.publish_dir))
     small = _in("validate", _small_increment, settings, since)
     running = _in("validate", validation.start_apart, settings.database, settings.docs_dir, None, since)
-    written: publisher.Staged | publisher.Ahead = (
+    written: publisher.Staged | publisher.Ahead | None = (
         _in("publish", tasks.stage_publish, settings, run_id, True)
         if small
         else _in("publish", tasks.stage_ahead, settings, run_id)
@@ -212,7 +214,8 @@ def _validated(
     try:
         return _in("validate", tasks.validate, settings, None, running), written
     except BaseException:
-        publisher.discard(written)
+        if written is not None:
+            publisher.discard(written)
         raise
 
 

@@ -348,16 +348,21 @@ AHEAD_THREADS = 1
 
 
 @task(name="stage ahead", cache_policy=NO_CACHE)
-def stage_ahead(settings: Settings, run_id: str) -> publisher.Ahead:
+def stage_ahead(settings: Settings, run_id: str) -> publisher.Ahead | None:
     """The Parquet of the marts but the mentions, in a hidden folder, while validation runs apart: the
-    publish stage then writes only the mentions (publisher.stage_ahead; discarded if validation fails)."""
+    publish stage then writes only the mentions (publisher.stage_ahead; discarded if validation fails).
+    None when that ran out of its DuckDB memory: the publish stage then writes every table, under its own cap."""
     started = time.perf_counter()
     with warehouse.connect(settings.database, read_only=True) as con:
         warehouse.cap_memory(con, AHEAD_MEMORY_LIMIT)
         if not os.environ.get("GREENWIRE_DUCKDB_THREADS"):  # a chosen value holds, as in warehouse.loading
             con.execute(f"set threads = {AHEAD_THREADS}")
         dictionary.check_marts(con)  # every column has the dictionary's type, or nothing is published
-        ahead = publisher.stage_ahead(con, settings.publish_dir, run_id)
+        try:
+            ahead = publisher.stage_ahead(con, settings.publish_dir, run_id)
+        except duckdb.OutOfMemoryException as exc:  # its folder is gone: only the time is lost
+            say("publish", f"not written while validating: {str(exc).splitlines()[0][:200]}", event="ahead_failed")
+            return None
     seconds = round(time.perf_counter() - started, 3)
     say(
         "publish",

@@ -130,6 +130,32 @@ def test_a_publish_retried_after_its_staged_folder_moved_writes_the_tables_again
         assert (version / f"{table}.parquet").read_bytes() == (current / f"{table}.parquet").read_bytes()
 
 
+def test_marts_that_run_out_of_memory_written_ahead_are_written_by_the_publish_stage(published, monkeypatch):
+    """Writing ahead (while validating) has a lower DuckDB cap than the publish stage: out of memory there,
+    tasks.stage_ahead gives None, leaves no folder, and publishing then writes every table itself."""
+    from flows import settings as settings_module
+    from flows import tasks
+    from flows.warehouse import publish as publisher
+
+    warehouse_dir = published[0]
+    settings = settings_module.load(warehouse_dir=str(warehouse_dir))
+    current = (warehouse_dir / "publish" / "current").resolve()
+    versions = sorted((warehouse_dir / "publish" / "versions").iterdir())
+    stage_ahead = publisher.stage_ahead
+
+    def short_of_memory(con, publish_dir, run_id, now=None):
+        ahead = stage_ahead(con, publish_dir, run_id, now)  # its folder written, then removed as a failure does
+        publisher.discard(ahead)
+        raise duckdb.OutOfMemoryException("could not allocate block of size 100.3 MiB (209.5 MiB/286.1 MiB used)")
+
+    monkeypatch.setattr(publisher, "stage_ahead", short_of_memory)
+    assert tasks.stage_ahead.fn(settings, "ahead-run") is None
+    assert sorted((warehouse_dir / "publish" / "versions").iterdir()) == versions
+    version = tasks.publish.fn(settings, "ahead-run", written=None)
+    for table in CONTRACT:
+        assert (version / f"{table}.parquet").read_bytes() == (current / f"{table}.parquet").read_bytes()
+
+
 def test_a_broken_mart_blocks_the_publish_and_keeps_current(published, seeds, tmp_path, monkeypatch):
     """With a published version, the marts are validated against it and the Parquet is written meanwhile
     (pipeline._validated): the failed run leaves no folder of it either."""
