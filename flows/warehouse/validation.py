@@ -436,7 +436,7 @@ DEFERRED_MODULES = ("scipy.stats",)
 
 def defer(name: str) -> None:
     """Make `import name` (and `from parent import child`) give a module that is executed only when an
-    attribute of it is first used; nothing if it is already imported or not installed."""
+    attribute of it is first used; nothing if it is already imported (its parent package must be installed)."""
     if name in sys.modules:
         return
     parent, _, child = name.rpartition(".")
