@@ -181,7 +181,9 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     totals = _in("load", tasks.finish, settings, run_id, inventory, tally)
     summary.files = inventory.select("source_file", "status", "reason", "encoding", "action")
     summary.articles, summary.relevant, summary.batches = totals["articles"], totals["relevant"], len(todo)
-    summary.marts = _in("build", tasks.build, settings)
+    # The validating process imports Great Expectations (2-3 s on one core) while the last marts are built,
+    # once the build's own process is past its peak (a large run starts it only then: memory first).
+    summary.marts = _in("build", tasks.build, settings, validation.preload)
     summary.validation, staged = _validated(settings, run_id)
     if not summary.validation.success:
         if staged is not None:

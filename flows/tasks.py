@@ -287,11 +287,14 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
 
 
 @task(name="build", cache_policy=NO_CACHE)
-def build(settings: Settings) -> dict[str, int]:
-    """Run the SQL models, staging -> intermediate -> marts."""
+def build(settings: Settings, after_peak: Callable[[], None] | None = None) -> dict[str, int]:
+    """Run the SQL models, staging -> intermediate -> marts; `after_peak` as soon as the model the build
+    needs most memory for is built (warehouse.PEAK_MODEL)."""
     done = _timed("build")
     with warehouse.connect(settings.database) as con:
-        built = warehouse.build(con, settings.sql_dir, code_digest=incremental.code_digest(settings.sql_dir))
+        built = warehouse.build(
+            con, settings.sql_dir, code_digest=incremental.code_digest(settings.sql_dir), after_peak=after_peak
+        )
     marts = {k.split(".", 1)[1]: v for k, v in built.rows.items() if k.startswith("marts.")}
     changed = built.pending
     how = "in full" if changed is None else f"incrementally ({changed:,} document{'' if changed == 1 else 's'} changed)"

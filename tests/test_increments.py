@@ -227,6 +227,31 @@ def test_a_document_whose_lookup_another_document_changes_is_built_again(con, mo
         assert _tables(con) == _full_tables(con)
 
 
+def _tables_now(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        f"{schema}.{table}"
+        for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    }
+
+
+def test_after_peak_runs_once_the_peak_model_is_built_before_the_models_after_it(con, extracted):
+    """warehouse.build's `after_peak` (the pipeline starts the validating process there): once per build,
+    full or incremental; in a first build, when PEAK_MODEL's table exists and no model after it does yet."""
+    ordered = [f"{layer}.{table}" for layer, table, _ in warehouse.models()]
+    after = set(ordered[ordered.index(warehouse.PEAK_MODEL) + 1 :])
+    assert after, "the peak model is not the last one: the hook would say nothing about order"
+    files = sorted(extracted.documents["source_file"].unique())
+    _load(con, extracted, files[1:])
+    seen: list[set[str]] = []
+    built = warehouse.build(con, code_digest=DIGEST, after_peak=lambda: seen.append(_tables_now(con)))
+    assert built.pending is None and len(seen) == 1
+    assert warehouse.PEAK_MODEL in seen[0] and not after & seen[0]  # a first build: none of them existed
+    _load(con, extracted, files[:1])
+    calls: list[str] = []
+    built = warehouse.build(con, code_digest=DIGEST, after_peak=lambda: calls.append("after_peak"))
+    assert built.pending is not None and calls == ["after_peak"]  # an incremental build calls it too, once
+
+
 def test_only_the_scope_of_a_per_document_model_is_written_again(built, extracted):
     con = built
     first = sorted(extracted.documents["source_file"].unique())[0]
