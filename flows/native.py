@@ -3,10 +3,11 @@
 `make` compiles the modules of MODULES with mypyc (`python -m tools.build_native`) into
 build/native/, beside a manifest with the sha256 of each source it compiled. `enable()` (run on
 importing `flows`) puts a finder ahead of Python's own that loads those compiled modules, but
-only when the build is for this interpreter and every recorded hash matches its source file as
-it is now: an edited module is never shadowed by a stale build, it runs as plain Python until the
-next `make`. The compiled code is the same code (mypyc compiles the type-annotated Python as it
-is); tests/test_native.py checks that it gives the same rows. GREENWIRE_NATIVE=0 turns it off.
+only when the build is for this interpreter (its version and build, `interpreter()`) and every
+recorded hash matches its source file as it is now: an edited module is never shadowed by a stale
+build, it runs as plain Python until the next `make`. The compiled code is the same code (mypyc
+compiles the type-annotated Python as it is); tests/test_native.py checks that it gives the same rows.
+GREENWIRE_NATIVE=0 turns it off.
 What stays interpreted in a compiled module: the methods @dataclass generates (it writes them as
 Python source at import), so a dataclass made by the ten thousand per batch writes its __init__ out.
 
@@ -55,6 +56,12 @@ def source_file(module: str) -> Path:
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
+def interpreter() -> str:
+    """The running interpreter, as a build's manifest records it: its version and build (one compiled
+    against another interpreter of the same version is not trusted), e.g. "3.11.2 (main, ...) [GCC 12.2.0]"."""
+    return sys.version
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -82,6 +89,8 @@ def usable(build_dir: Path = BUILD_DIR) -> dict[str, Path]:
         manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
         if manifest["suffix"] != importlib.machinery.EXTENSION_SUFFIXES[0] or not manifest["modules"]:
             return {}
+        if manifest.get("python") != interpreter():
+            return {}  # another build of this Python version (3.11.2 or 3.11.7 share the suffix): compile again
         libraries: dict[str, Path] = {}
         for name, entry in manifest["modules"].items():
             source = source_file(name)

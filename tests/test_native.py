@@ -20,7 +20,7 @@ from flows.steps.schema import RAW_SCHEMAS
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
-def _fake_build(folder: Path, hashes: dict[str, str], suffix: str = SUFFIX) -> Path:
+def _fake_build(folder: Path, hashes: dict[str, str], suffix: str = SUFFIX, python: str | None = None) -> Path:
     """A build folder with a manifest and a loadable shared library (a copy of one of Python's own)
     for each module: enough for usable(), which checks that each loads but does not import them."""
     import _ctypes
@@ -33,7 +33,12 @@ def _fake_build(folder: Path, hashes: dict[str, str], suffix: str = SUFFIX) -> P
         shutil.copy(loadable, folder / library)
         modules[name] = {"library": str(library), "source_sha256": sha}
     shutil.copy(loadable, folder / "shared__mypyc.so")
-    manifest = {"suffix": suffix, "modules": modules, "shared": {"shared__mypyc": "shared__mypyc.so"}}
+    manifest = {
+        "suffix": suffix,
+        "python": python or native.interpreter(),
+        "modules": modules,
+        "shared": {"shared__mypyc": "shared__mypyc.so"},
+    }
     (folder / native.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 
@@ -46,6 +51,9 @@ def test_a_build_is_used_only_while_every_source_it_compiled_is_unchanged(tmp_pa
     assert native.usable(edited) == {}
     other_python = _fake_build(tmp_path / "other", current, suffix=".cpython-399-x86_64-linux-gnu.so")
     assert native.usable(other_python) == {}
+    # The same version and suffix, another build of it (Debian's 3.11.2 beside pyenv's 3.11.7, say)
+    other_build = _fake_build(tmp_path / "other-build", current, python="3.11.0 (main, Jan 1 2023) [Clang 1.0]")
+    assert native.usable(other_build) == {}
     damaged = _fake_build(tmp_path / "damaged", current)
     (damaged / "shared__mypyc.so").write_bytes(b"\x7fELF not really")  # copied half, or for another machine
     assert native.usable(damaged) == {}

@@ -36,7 +36,8 @@ def build(target: Path = native.BUILD_DIR, modules: tuple[str, ...] = native.MOD
         try:
             manifest = _compile(work, staged, suffix, modules)
         except Exception as exc:  # whatever went wrong, `make` goes on with plain Python
-            manifest = {"suffix": suffix, "modules": {}, "failed": f"{type(exc).__name__}: {exc}"}
+            manifest = {"suffix": suffix, "python": native.interpreter(), "modules": {}}
+            manifest["failed"] = f"{type(exc).__name__}: {exc}"
         (staged / native.MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
@@ -60,7 +61,8 @@ def _compile(work: Path, staged: Path, suffix: str, modules: tuple[str, ...]) ->
     if done.returncode != 0:
         said = (done.stdout + done.stderr).splitlines()
         first = next((line for line in said if "error" in line.lower()), said[-1] if said else "no output")
-        return {"suffix": suffix, "modules": {}, "failed": f"mypyc exited {done.returncode}: {first.strip()}"}
+        failed = f"mypyc exited {done.returncode}: {first.strip()}"
+        return {"suffix": suffix, "python": native.interpreter(), "modules": {}, "failed": failed}
     compiled = {}
     for name in modules:
         library = Path(*name.split(".")).with_name(name.rsplit(".", 1)[1] + suffix)
@@ -71,7 +73,7 @@ def _compile(work: Path, staged: Path, suffix: str, modules: tuple[str, ...]) ->
     for lib in work.glob(f"*__mypyc{suffix}"):  # the one library the modules' own ones load
         shutil.copy2(lib, staged / lib.name)
         shared[lib.name.removesuffix(suffix)] = lib.name
-    return {"suffix": suffix, "modules": compiled, "shared": shared}
+    return {"suffix": suffix, "python": native.interpreter(), "modules": compiled, "shared": shared}
 
 
 def main() -> None:
