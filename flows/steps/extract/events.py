@@ -47,7 +47,7 @@ from flows.steps.extract.lexicon import COMPOUNDS, STOP_PATTERN, longest_word_pa
 from flows.steps.extract.parties import GENERIC_MARKERS, PartyMention
 from flows.steps.extract.regions import RegionMention
 from flows.steps.extract.rules import Rule, always, decide, nothing
-from flows.steps.extract.text import Sentence, SpanIndex
+from flows.steps.extract.text import Sentence, SpanIndex, words_in
 
 NOUN_TRIGGERS = {
     "press_conference": ["新闻发布会", "发布会", "新闻通气会"],
@@ -239,10 +239,16 @@ def find(
         return []  # a list of headlines (a page's table of contents) reports no events of its own
     candidates: list[Event] = []
     near_parties, near_regions = near or (SpanIndex(parties), SpanIndex(regions))
-    # The whole-phrase patterns whose cue words the document holds at all: only these are tried per sentence.
-    phrases = [(rule, cue) for rule, cue in zip(PATTERN_EVENTS, _CUES) if cue.search(text)]
-    # Likewise the verb triggers (plain words: one found in a sentence is found in the document).
-    verbs = [(event_type, pattern) for event_type, pattern in _VERB_RES.items() if pattern.search(text)]
+    # The whole-phrase patterns whose cue words the document holds at all: only these are tried per sentence;
+    # likewise the verb triggers (plain words: one found in a sentence is found in the document). Every cue
+    # and trigger word is looked for in one pass over the text, not one search per pattern.
+    held = words_in(text, _TRIGGER_WORDS)
+    phrases = [(rule, cue) for rule, cue in zip(PATTERN_EVENTS, _CUES) if not held.isdisjoint(rule[3])]
+    verbs = [
+        (event_type, pattern)
+        for event_type, pattern in _VERB_RES.items()
+        if not held.isdisjoint(VERB_TRIGGERS[event_type])
+    ]
     for sentence in sentences:
         # Only mentions touching the sentence can matter to it (all rules look inside the sentence).
         in_parties = near_parties.touching(sentence.start, sentence.end)
@@ -550,6 +556,11 @@ PATTERN_EVENTS: list[PatternEvent] = [
 ]
 
 _CUES = [re.compile("|".join(words)) for _, _, _, words in PATTERN_EVENTS]
+# Every cue word and verb trigger (plain words, no pattern syntax): which of them a document holds decides
+# which of those patterns find() tries in its sentences (words_in: one automaton pass over the text).
+_TRIGGER_WORDS = tuple(
+    sorted({w for *_, words in PATTERN_EVENTS for w in words} | {w for ws in VERB_TRIGGERS.values() for w in ws})
+)
 
 
 _QUOTED_ITEMS = re.compile(r"签约(?:仪式|活动)?(?:涉及|包括|包含)(?P<items>(?:“[^”]{2,40}”(?:[、和及与]|以及)?){1,8})")

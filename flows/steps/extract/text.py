@@ -147,7 +147,14 @@ def find_all(documents: pl.DataFrame, names: list[str]) -> dict[str, list[Hit]]:
     }
 
 
-@lru_cache(maxsize=4)
+def words_in(text: str, words: tuple[str, ...]) -> set[str]:
+    """Which of `words` occur in `text`, overlaps included: what a search for each would find, in one pass
+    of an Aho-Corasick automaton (built once per tuple of words in a process):
+    words_in("签约仪式举行", ("签约", "举行", "开幕")) -> {"签约", "举行"}."""
+    return {words[i] for i, _, _ in _automaton(words).find_matches_as_indexes(text, overlapping=True)}
+
+
+@lru_cache(maxsize=8)
 def _automaton(names: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
     """The automaton of find_all for these names (standard matching: every occurrence of every name)."""
     return ahocorasick_rs.AhoCorasick(names)

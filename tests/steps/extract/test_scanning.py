@@ -6,9 +6,9 @@ import re
 import pytest
 
 from flows.reference import load_all
-from flows.steps.extract import dates, lexicon, metrics, parties, regions
+from flows.steps.extract import dates, events, lexicon, metrics, parties, regions
 from flows.steps.extract.lexicon import longest_word_matcher, longest_word_pattern
-from flows.steps.extract.text import matches_around, matches_from
+from flows.steps.extract.text import matches_around, matches_from, words_in
 
 
 def _spans(matches):
@@ -28,6 +28,24 @@ def _spans(matches):
 def test_matches_from_gives_what_finditer_gives(text):
     pattern = re.compile(r"(?=\d)(\d+)元")
     assert _spans(matches_from(pattern, re.compile(r"\d"), text)) == _spans(pattern.finditer(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "签约仪式在京举行",
+        "开工开幕",  # two words sharing no character, side by side
+        "举办",  # a word that is a prefix of another (举办了) and an overlap (办)
+        "",
+        "今天没有事情",
+    ],
+)
+def test_words_in_finds_every_word_a_search_for_it_finds(text):
+    """The trigger words of events.find, overlaps included: what `word in text` says for each."""
+    words = events._TRIGGER_WORDS
+    assert words_in(text, words) == {word for word in words if word in text}
+    overlapping = ("举办", "办活动", "活动")
+    assert words_in("举办活动", overlapping) == {"举办", "办活动", "活动"}
 
 
 def test_matches_from_lets_a_lookbehind_see_the_text_before_the_start():
