@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
 import re
 import subprocess
@@ -509,7 +510,10 @@ def main() -> None:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         compiled = f"{len(native.in_use())} modules compiled (flows/native.py)" if args.root.resolve() == ROOT else "?"
-        print(f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores; {compiled}")
+        print(
+            f"greenwire at {args.root.resolve()}; work in {workdir}; {os.cpu_count()} cores; {compiled}; "
+            f"Python {platform.python_version()} ({sys.executable})"  # the venv's interpreter: Makefile, PYTHON
+        )
         long_article()
         if not args.no_fixed:
             fixed_cost(args.root.resolve(), workdir)
