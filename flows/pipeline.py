@@ -182,7 +182,7 @@ def _stages(settings: settings_module.Settings, run_id: str, force: bool = False
     summary.files = inventory.select("source_file", "status", "reason", "encoding", "action")
     summary.articles, summary.relevant, summary.batches = totals["articles"], totals["relevant"], len(todo)
     # The validating process imports Great Expectations (2-3 s on one core) while the last marts are built,
-    # once the build's own process is past its peak (a large run starts it only then: memory first).
+    # once the build's own process is past its peak (warehouse.PEAK_MODELS; a large run starts it only then).
     summary.marts = _in("build", tasks.build, settings, validation.preload)
     summary.validation, staged = _validated(settings, run_id)
     if not summary.validation.success:

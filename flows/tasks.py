@@ -288,8 +288,8 @@ def finish(settings: Settings, run_id: str, inventory: pl.DataFrame, tally: Tall
 
 @task(name="build", cache_policy=NO_CACHE)
 def build(settings: Settings, after_peak: Callable[[], None] | None = None) -> dict[str, int]:
-    """Run the SQL models, staging -> intermediate -> marts; `after_peak` as soon as the model the build
-    needs most memory for is built (warehouse.PEAK_MODEL)."""
+    """Run the SQL models, staging -> intermediate -> marts; `after_peak` as soon as the models the build
+    needs most memory for are built (warehouse.PEAK_MODELS)."""
     done = _timed("build")
     with warehouse.connect(settings.database) as con:
         built = warehouse.build(

@@ -234,18 +234,21 @@ def _tables_now(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def test_after_peak_runs_once_the_peak_model_is_built_before_the_models_after_it(con, extracted):
+def test_after_peak_runs_once_the_peak_models_are_built_before_the_models_after_them(con, extracted):
     """warehouse.build's `after_peak` (the pipeline starts the validating process there): once per build,
-    full or incremental; in a first build, when PEAK_MODEL's table exists and no model after it does yet."""
+    full or incremental; in a first build, when every one of PEAK_MODELS' tables exists and no model after
+    the last of them does yet. BUILT_FIRST puts them first among the marts."""
     ordered = [f"{layer}.{table}" for layer, table, _ in warehouse.models()]
-    after = set(ordered[ordered.index(warehouse.PEAK_MODEL) + 1 :])
-    assert after, "the peak model is not the last one: the hook would say nothing about order"
+    last = max(ordered.index(model) for model in warehouse.PEAK_MODELS)
+    after = set(ordered[last + 1 :])
+    assert ordered[ordered.index("marts.mentions") : last + 1] == list(warehouse.PEAK_MODELS)
+    assert {"marts.documents", "marts.events", "marts.parties"} <= after  # the light marts come after them
     files = sorted(extracted.documents["source_file"].unique())
     _load(con, extracted, files[1:])
     seen: list[set[str]] = []
     built = warehouse.build(con, code_digest=DIGEST, after_peak=lambda: seen.append(_tables_now(con)))
     assert built.pending is None and len(seen) == 1
-    assert warehouse.PEAK_MODEL in seen[0] and not after & seen[0]  # a first build: none of them existed
+    assert set(warehouse.PEAK_MODELS) <= seen[0] and not after & seen[0]  # a first build: none of them existed
     _load(con, extracted, files[:1])
     calls: list[str] = []
     built = warehouse.build(con, code_digest=DIGEST, after_peak=lambda: calls.append("after_peak"))

@@ -352,7 +352,7 @@ def preload_while_batches_run(inventory: pl.DataFrame, built: bool = False) -> b
     """Whether to start validating's process before the batches (a small corpus, or a small increment
     when `built`: a complete build of this code is in the warehouse; GX's import is then off the
     critical path) or later (a large run: memory first; the flow starts it as soon as the build is past
-    its largest model, warehouse.PEAK_MODEL, so that the import runs beside the last marts)."""
+    its largest models, warehouse.PEAK_MODELS, so that the import runs beside the last marts)."""
     processed = inventory.filter(pl.col("status") == "processed")
     if processed["size_bytes"].fill_null(0).sum() < PRELOAD_BELOW_INPUT_BYTES:
         return True
