@@ -295,7 +295,7 @@ def build(settings: Settings, after_peak: Callable[[], None] | None = None) -> d
         built = warehouse.build(
             con, settings.sql_dir, code_digest=incremental.code_digest(settings.sql_dir), after_peak=after_peak
         )
-    marts = {k.split(".", 1)[1]: v for k, v in built.rows.items() if k.startswith("marts.")}
+    marts = {k.split(".", 1)[1]: v for k, v in sorted(built.rows.items()) if k.startswith("marts.")}  # by name
     changed = built.pending
     how = "in full" if changed is None else f"incrementally ({changed:,} document{'' if changed == 1 else 's'} changed)"
     if built.fell_back:

@@ -32,7 +32,7 @@ def _load(con, docs, **facts):
 
 def test_marts_are_built_with_contract_tables(con):
     rows = _load(con, [_doc("d1", "a.txt", "天津市发布方案。")])
-    assert [k for k in rows if k.startswith("marts.")] == [f"marts.{t}" for t in sorted(MART_TABLES)]
+    assert sorted(k for k in rows if k.startswith("marts.")) == [f"marts.{t}" for t in sorted(MART_TABLES)]
 
 
 def test_an_older_warehouse_loses_the_evidence_text_of_its_fact_tables():
