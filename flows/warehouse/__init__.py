@@ -408,10 +408,11 @@ class Build:
     fell_back: str | None = None
 
 
-# The models a build's process is largest in: the mentions mart in a full build (1.43 GB at 100,000
-# articles), the metrics mart in an incremental one (1.41 GB adding 10,000 files to 100,000, when the
-# mentions are merged per document). Work that needs memory of its own, started once both are built
-# (BUILT_FIRST makes them the first marts), adds to a smaller peak: 1.0-1.1 GB for the marts after them.
+# The heaviest marts: the build's process peaks in the mentions in a full build (1.43 GB at 100,000
+# articles); in an incremental one, at DuckDB's own checkpoint, in whichever mart crosses its log threshold
+# (1.41 GB in the metrics or the event parties adding 10,000 files to 100,000), so the build checkpoints
+# after these. Work that needs memory of its own, started then (after_peak; BUILT_FIRST makes them the
+# first marts), adds to a smaller process: 1.0-1.1 GB in the marts after them.
 PEAK_MODELS = ("marts.mentions", "marts.metrics")
 
 
@@ -425,8 +426,8 @@ def build(
     """Build every model: incrementally when the last complete build ran the code of `code_digest`
     and few documents changed since (flows/warehouse/increments.py), else in full. An incremental
     build that fails (a bug, or a damaged block of a table it carries over) is logged and the build
-    starts over in full. `after_peak` is called once, as soon as every one of PEAK_MODELS is built (the
-    build goes on)."""
+    starts over in full. `after_peak` is called as soon as every one of PEAK_MODELS is built, after a
+    checkpoint (the build goes on; again if a failed incremental build starts over in full)."""
     try:
         create_macros(con, sql_dir)
     except duckdb.Error as exc:
