@@ -2,7 +2,9 @@
 # The interpreter .venv is made from: the system's CPython 3.11+ when it has venv and its C headers (on
 # Debian 12, /usr/bin/python3: extraction 12-15 % faster than pyenv's build of 3.11), else python3 on
 # PATH (tools/venv_python.sh says why); `make PYTHON=/path/to/python` chooses another.
-PYTHON ?= $(shell sh tools/venv_python.sh)
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell sh tools/venv_python.sh)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 
