@@ -1,6 +1,6 @@
 # greenwire: the two commands are `make run` and `make test`.
 # The interpreter .venv is made from: the system's CPython 3.11+ when it has venv and its C headers (on
-# Debian 12, /usr/bin/python3: extraction 12-15 % faster than pyenv's build of 3.11), else python3 on
+# Debian 12, /usr/bin/python3: extraction 10-15 % faster than pyenv's build of 3.11), else python3 on
 # PATH (tools/venv_python.sh says why); `make PYTHON=/path/to/python` chooses another.
 ifeq ($(origin PYTHON), undefined)
 PYTHON := $(shell sh tools/venv_python.sh)

@@ -4,7 +4,7 @@
 # flows/native.py), else python3. `make PYTHON=/path/to/python` chooses another.
 #
 #   /usr/bin/python3   the distribution's own build. On the Debian 12 machines greenwire is measured on, a
-#                      statically linked 3.11.2 that ran the extraction 12-15 % faster than the pyenv 3.11.7
+#                      statically linked 3.11.2 that ran the extraction 10-15 % faster than the pyenv 3.11.7
 #                      first on PATH there (a shared libpython, configured without --enable-optimizations),
 #                      and a first run at 100,000 articles 6-8 % faster (README, Performance).
 #   python3            the first on PATH.
