@@ -464,7 +464,8 @@ def _build_all(
     of `early` Python models start in a thread as their layer starts (their seconds are the wait for
     the step at their turn, and writing the table). `after_peak` runs as soon as PEAK_MODELS are built."""
     increments.begin(con, incremental)
-    last_peak = [f"{layer}.{table}" for layer, table, _ in ordered if f"{layer}.{table}" in PEAK_MODELS][-1:]
+    names = [f"{layer}.{table}" for layer, table, _ in ordered]
+    last_peak = max((names.index(model) for model in PEAK_MODELS if model in names), default=-1)
     rows = {}
     early: dict[str, Future[pl.DataFrame]] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="python-model") as pool:
@@ -478,7 +479,7 @@ def _build_all(
             rows[name] = build_model(con, layer, table, source, sql_dir, incremental, early.pop(table, None))
             seconds = round(time.perf_counter() - started, 3)
             runlog.write("build", "model", name, seconds=seconds, rows=rows[name], incremental=incremental)
-            if [name] == last_peak and after_peak is not None:
+            if index == last_peak and after_peak is not None:
                 # DuckDB checkpoints on its own once its log is large enough, at whichever model that happens in:
                 # in an incremental build that is the process's peak (1.4 GB in a 0.2 s mart adding 10,000
                 # files to 100,000). Now, before after_peak: the light marts after leave a small log.
